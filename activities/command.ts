@@ -1,0 +1,107 @@
+/** The `command` driver: runs an argv (no shell unless the plan asks), checks its exit code, keeps its output. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CommandDriver } from '../src/plan/fields';
+import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { redact, resolveValues } from './secrets';
+import type { Observation, StepInput } from './types';
+
+const OUTPUT_KEEP = 2000;
+const KILL_GRACE_MS = 3000;
+
+export interface CommandResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+/** Keeps the tail of a stream: the end of a log says why it failed. */
+class Tail {
+  private text = '';
+  push(chunk: Buffer): void {
+    this.text = (this.text + chunk.toString('utf8')).slice(-OUTPUT_KEEP * 2);
+  }
+  value(secrets: readonly string[]): string {
+    const trimmed = redact(this.text, secrets).trim();
+    return trimmed.length > OUTPUT_KEEP ? `…${trimmed.slice(-OUTPUT_KEEP)}` : trimmed;
+  }
+}
+
+export async function runProcess(command: CommandDriver, options: { cwd: string; timeoutMs: number; where: string }): Promise<CommandResult> {
+  const { resolved: env, secrets } = await resolveValues(command.env, `${options.where}.env`);
+  const [program, ...args] = command.shell ? ['/bin/sh', '-c', command.argv.join(' ')] : command.argv;
+  const started = Date.now();
+  const child = spawn(program, args, {
+    cwd: command.cwd ? path.resolve(options.cwd, command.cwd) : options.cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a timeout or cancellation stops the children it started too.
+    detached: true,
+  });
+  const stdout = new Tail();
+  const stderr = new Tail();
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+  let timedOut = false;
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const stop = (): void => {
+    killGroup('SIGTERM');
+    setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, options.timeoutMs);
+  const cancelled = cancellationSignal();
+  cancelled.addEventListener('abort', stop, { once: true });
+
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  try {
+    const { code, signal } = await whileHeartbeating(exit, () => ({ runningMs: Date.now() - started }));
+    return { exitCode: code, signal, stdout: stdout.value(secrets), stderr: stderr.value(secrets), durationMs: Date.now() - started, timedOut };
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === 'ENOENT' || errno === 'EACCES') {
+      throw ApplicationFailure.nonRetryable(`${options.where}: cannot run "${command.argv[0]}" (${errno}); check the plan's argv and the worker's PATH`, 'CommandNotRunnable');
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    cancelled.removeEventListener('abort', stop);
+  }
+}
+
+export function createCommandActivities(deps: { workdir: string }) {
+  return {
+    async runCommand(input: StepInput): Promise<Observation> {
+      const command = input.step.args.command as CommandDriver;
+      const timeoutMs = command.timeout ?? input.step.timeoutMs;
+      const result = await runProcess(command, { cwd: deps.workdir, timeoutMs, where: input.step.id });
+      const shown = command.argv.join(' ');
+      const facts = { argv: command.argv, exitCode: result.exitCode, durationMs: result.durationMs, stdout: result.stdout, stderr: result.stderr };
+      if (result.timedOut) {
+        throw ApplicationFailure.retryable(`\`${shown}\` did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped`, 'CommandTimedOut', facts);
+      }
+      if (result.exitCode === null || !command.expectExit.includes(result.exitCode)) {
+        const why = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
+        const lastLine = (result.stderr || result.stdout).split('\n').pop();
+        throw ApplicationFailure.retryable(`\`${shown}\` ${why}${lastLine ? `: ${lastLine}` : ''}`, 'CommandFailed', facts);
+      }
+      return { summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s`, facts };
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/** Tells people what a drill is doing. Today a log line per event; channels such as Slack add to it. */
+import { log } from '@temporalio/activity';
+import type { DrillEvent } from '../workflows/model';
+
+export type Notifier = (event: DrillEvent) => Promise<void>;
+
+export function describeEvent(event: DrillEvent): string {
+  const { record } = event;
+  const drill = `${record.drillId} (${record.mode} of ${record.target})`;
+  switch (event.type) {
+    case 'drill-started':
+      return `${drill} started by ${record.requestedBy}`;
+    case 'phase-started':
+      return `${drill}: phase ${event.phase} started`;
+    case 'gate-opened':
+      return `${drill}: waiting for ${event.pending.kind} "${event.pending.id}": ${event.pending.prompt}`;
+    case 'gate-reminder':
+      return `${drill}: reminder, ${event.pending.kind} "${event.pending.id}" has waited ${Math.round(event.waitingMs / 60_000)} min: ${event.pending.prompt}`;
+    case 'gate-closed':
+      return `${drill}: ${event.pending.kind} "${event.pending.id}" ${event.result}${event.by ? ` by ${event.by}` : ''}`;
+    case 'drill-ended':
+      return `${drill} ended: ${record.status}. ${record.outcome ?? ''}`.trim();
+  }
+}
+
+export function createNotifyActivities(deps: { notifiers?: Notifier[] }) {
+  return {
+    async notify(event: DrillEvent): Promise<void> {
+      log.info(describeEvent(event), { drillId: event.record.drillId, event: event.type });
+      for (const notifier of deps.notifiers ?? []) await notifier(event);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Shared settings and helpers for the local lab scripts. Sourced, never run.
+#
+# Environment:
+#   DRILLBOOK_LAB_DIR          lab state folder (default <repo>/data/lab)
+#   DRILLBOOK_LAB_PORT_OFFSET  added to every port (default 0; use a multiple of 100 so the
+#                              offset lab's ports never meet the default lab's)
+#   DRILLBOOK_LAB_TIMEOUT      seconds to wait for one server to become ready (default 120)
+#   DRILLBOOK_OS_HEAP          OpenSearch heap per node (default 384m)
+#   DRILLBOOK_OS_USER          unprivileged user running OpenSearch (default drillbook-os)
+
+LAB_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LAB_DIR="${DRILLBOOK_LAB_DIR:-$LAB_REPO_ROOT/data/lab}"
+LAB_OFFSET="${DRILLBOOK_LAB_PORT_OFFSET:-0}"
+LAB_TIMEOUT="${DRILLBOOK_LAB_TIMEOUT:-120}"
+LAB_SECRETS="$LAB_DIR/secrets"
+LAB_HOST=127.0.0.1
+
+case "$LAB_OFFSET" in ''|*[!0-9]*) echo "lab: DRILLBOOK_LAB_PORT_OFFSET must be a non-negative integer, got '$LAB_OFFSET'" >&2; exit 2;; esac
+
+SITES=(primary secondary)
+
+# Ports, per server and site.
+MARIADB_PORT_primary=$((3316 + LAB_OFFSET)); MARIADB_PORT_secondary=$((3326 + LAB_OFFSET))
+PG_PORT_primary=$((5433 + LAB_OFFSET));      PG_PORT_secondary=$((5434 + LAB_OFFSET))
+OS_HTTP_primary=$((9200 + LAB_OFFSET));      OS_HTTP_secondary=$((9201 + LAB_OFFSET))
+OS_TRANSPORT_primary=$((9300 + LAB_OFFSET)); OS_TRANSPORT_secondary=$((9301 + LAB_OFFSET))
+
+OS_VERSION="2.19.6"
+OS_HOME="${DRILLBOOK_OS_HOME:-$LAB_REPO_ROOT/tools/opensearch-$OS_VERSION}"
+OS_USER="${DRILLBOOK_OS_USER:-drillbook-os}"
+OS_HEAP="${DRILLBOOK_OS_HEAP:-384m}"
+PG_BIN="${DRILLBOOK_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+port_of() { # port_of mariadb|postgres|opensearch|opensearch-transport SITE
+  local v
+  case "$1" in
+    mariadb) v="MARIADB_PORT_$2";; postgres) v="PG_PORT_$2";;
+    opensearch) v="OS_HTTP_$2";; opensearch-transport) v="OS_TRANSPORT_$2";;
+    *) return 1;;
+  esac
+  echo "${!v}"
+}
+other_site() { if [ "$1" = primary ]; then echo secondary; else echo primary; fi; }
+valid_site() { [ "$1" = primary ] || [ "$1" = secondary ]; }
+
+log()  { echo "lab: $*"; }
+warn() { echo "lab: WARNING: $*" >&2; }
+fail() { echo "lab: FAILED: $*" >&2; }
+die()  { echo "lab: ERROR: $*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# Run a command as a service user when we are root (servers refuse root); as ourselves otherwise.
+as_user() { local u="$1"; shift; if is_root; then runuser -u "$u" -- "$@"; else "$@"; fi; }
+
+# Give a folder to a service user (no-op unless root).
+own() { local u="$1"; shift; if is_root; then chown -R "$u:$(id -gn "$u")" "$@"; fi; }
+
+# The service user must be able to reach the lab dir through every parent folder.
+check_reachable() { # check_reachable USER DIR
+  if is_root && ! runuser -u "$1" -- test -x "$2"; then
+    die "user $1 cannot reach $2 (a parent folder is not traversable); put DRILLBOOK_LAB_DIR somewhere world-traversable, e.g. under /tmp or /var/tmp"
+  fi
+}
+
+# Seconds since the epoch with fractions, for timings.
+now_s() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# wait_until TIMEOUT_S DESCRIPTION CMD...: polls CMD every 0.5 s, at most TIMEOUT_S seconds.
+wait_until() {
+  local t="$1" what="$2"; shift 2
+  local deadline=$(( $(date +%s) + t ))
+  while :; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then fail "timed out after ${t}s waiting for $what"; return 1; fi
+    sleep 0.5
+  done
+}
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+pid_from() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
+
+port_in_use() { # port_in_use PORT: true when something listens on 127.0.0.1:PORT
+  (exec 3<>"/dev/tcp/$LAB_HOST/$1") 2>/dev/null
+}
+
+# Generate a password once; files are mode 600 (owner root unless a user is given).
+ensure_secret() { # ensure_secret NAME [OWNER] -> prints the path
+  local f="$LAB_SECRETS/$1.password"
+  mkdir -p "$LAB_SECRETS"; chmod 700 "$LAB_SECRETS"
+  if [ ! -s "$f" ]; then
+    (umask 077; head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20 >"$f.tmp"; mv "$f.tmp" "$f")
+  fi
+  chmod 600 "$f"
+  if [ -n "${2:-}" ] && is_root; then chown "$2" "$f"; fi
+  echo "$f"
+}
+secret() { cat "$LAB_SECRETS/$1.password"; }
+
+# A lock per lab dir so two lab.sh calls never start/stop the same servers at once.
+with_lab_lock() {
+  mkdir -p "$LAB_DIR"
+  exec 9>"$LAB_DIR/.lock"
+  flock -w 300 9 || die "another lab.sh holds $LAB_DIR/.lock for more than 300s"
+}

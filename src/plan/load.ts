@@ -1,0 +1,73 @@
+/** Reading and validating plan files; every error names the field's path in the file. */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { planSchema, type Plan } from './schema';
+
+export interface PlanError {
+  /** Dotted path into the file, e.g. `components.db.secondary.port`; empty for the whole file. */
+  path: string;
+  message: string;
+}
+
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; errors: PlanError[] };
+
+export class PlanValidationError extends Error {
+  constructor(
+    readonly source: string,
+    readonly errors: PlanError[],
+  ) {
+    super(`${source}: invalid plan\n${errors.map((e) => `  ${formatPlanError(e)}`).join('\n')}`);
+    this.name = 'PlanValidationError';
+  }
+}
+
+export const formatPlanError = (error: PlanError): string => (error.path ? `${error.path}: ${error.message}` : error.message);
+
+export function formatPath(segments: readonly PropertyKey[]): string {
+  return segments.reduce<string>((text, segment) => {
+    if (typeof segment === 'number') return `${text}[${segment}]`;
+    return text ? `${text}.${String(segment)}` : String(segment);
+  }, '');
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `is required (expected ${issue.expected})`;
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** Validates YAML text; never throws for bad input, returns every error found. */
+export function parsePlan(text: string): PlanResult {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}${e.linePos ? ` (line ${e.linePos[0].line})` : ''}` })),
+    };
+  }
+  const result = planSchema.safeParse(doc.toJS());
+  if (result.success) return { ok: true, plan: result.data };
+  return { ok: false, errors: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })) };
+}
+
+export async function loadPlanFile(file: string): Promise<Plan> {
+  const result = parsePlan(await readFile(file, 'utf8'));
+  if (!result.ok) throw new PlanValidationError(file, result.errors);
+  return result.plan;
+}
+
+/** Finds the plan for a target in a plans folder: `<target>.yaml` first, then any file whose `target` matches. */
+export async function findPlanFile(plansDir: string, target: string): Promise<string | undefined> {
+  const entries = await readdir(plansDir).catch(() => [] as string[]);
+  const yamlFiles = entries.filter((name) => /\.ya?ml$/.test(name) && !name.includes('.example.'));
+  const direct = yamlFiles.find((name) => name === `${target}.yaml` || name === `${target}.yml`);
+  if (direct) return path.join(plansDir, direct);
+  for (const name of yamlFiles) {
+    const text = await readFile(path.join(plansDir, name), 'utf8');
+    const declared = /^target:\s*["']?([a-z0-9-]+)/m.exec(text)?.[1];
+    if (declared === target) return path.join(plansDir, name);
+  }
+  return undefined;
+}

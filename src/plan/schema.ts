@@ -1,0 +1,119 @@
+/**
+ * The plan file: one YAML file per protected target. This schema is the single source of truth for
+ * what a plan may say; `Plan` (its parsed output) is what the workflow and recipes consume.
+ */
+import { z } from 'zod';
+import { PHASE_IDS, type PhaseId } from '../../workflows/model';
+import { component } from './components';
+import { DRIVER_SHAPE, duration, exactlyOne, identifier } from './fields';
+
+const approver = z
+  .union([z.string().min(1), z.strictObject({ id: z.string().min(1), slack: z.string().optional(), name: z.string().optional() })], {
+    error: 'expected a user name or { id, slack?, name? }',
+  })
+  .transform((value) => (typeof value === 'string' ? { id: value } : value));
+
+const approvals = z.strictObject({
+  approvers: z.array(approver).min(1, 'expected at least one approver'),
+  /** People who may retry/skip/abort failed steps and complete manual tasks, beside the approvers. */
+  operators: z.array(z.string().min(1)).default([]),
+  /** The person who started a drill may not approve it. */
+  fourEyes: z.boolean().default(true),
+  /** Distinct approvals each gate needs. */
+  quorum: z.number().int().min(1).default(1),
+  reminderAfter: duration.default(15 * 60_000),
+  timeout: duration.default(8 * 3_600_000),
+});
+
+const retry = z.strictObject({
+  maximumAttempts: z.number().int().min(1).max(100).default(3),
+  initialInterval: duration.default(1000),
+  backoffCoefficient: z.number().min(1).max(10).default(2),
+  maximumInterval: duration.default(30_000),
+});
+
+const defaults = z.strictObject({
+  retry: retry.default(retry.parse({})),
+  stepTimeout: duration.default(5 * 60_000),
+  heartbeatTimeout: duration.default(30_000),
+});
+
+/** Segments a team can hang extra steps on; see workflows/runbook/phases.ts. */
+export const PHASE_SEGMENTS: Record<PhaseId, readonly string[]> = {
+  preparation: ['health', 'preflight', 'maintenance', 'backups'],
+  'pre-reboot': ['stop', 'reboot', 'start', 'health'],
+  check: ['health'],
+  failover: ['guard', 'stop', 'switch', 'start'],
+  'failover-check': ['health', 'verify'],
+  failback: ['guard', 'stop', 'switch', 'start'],
+  'failback-check': ['health', 'verify'],
+  'wrap-up': ['maintenance', 'end'],
+};
+
+const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
+    id: identifier,
+    phase: z.enum(PHASE_IDS as [PhaseId, ...PhaseId[]]),
+    /** Where in the phase: one of the phase's segments; the phase's last segment when absent. */
+    segment: z.string().optional(),
+    title: z.string().min(1),
+    site: z.enum(['primary', 'secondary']).optional(),
+    destructive: z.boolean().default(false),
+    timeout: duration.optional(),
+});
+
+const site = z.strictObject({ name: z.string().min(1), description: z.string().optional() });
+
+export const planSchema = z
+  .strictObject({
+    target: identifier,
+    platform: z.enum(['threatconnect', 'opencti', 'misp', 'generic']),
+    description: z.string().optional(),
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine((zone) => isTimeZone(zone), { message: 'expected an IANA time zone such as Europe/Amsterdam' }),
+    sites: z.strictObject({ primary: site, secondary: site }),
+    approvals,
+    objectives: z.strictObject({ rto: duration.optional(), rpo: duration.optional() }).default({}),
+    defaults: defaults.default(defaults.parse({})),
+    components: z.record(identifier, component).refine((value) => Object.keys(value).length > 0, 'expected at least one component'),
+    steps: z.array(extraStep).default([]),
+  })
+  .superRefine((plan, ctx) => {
+    const { approvals: gate } = plan;
+    const ids = gate.approvers.map((a) => a.id);
+    if (gate.quorum > ids.length) {
+      ctx.addIssue({ code: 'custom', path: ['approvals', 'quorum'], message: `needs ${gate.quorum} approvals but only ${ids.length} approvers are listed` });
+    }
+    ids.forEach((id, index) => {
+      if (ids.indexOf(id) !== index) ctx.addIssue({ code: 'custom', path: ['approvals', 'approvers', index], message: `approver "${id}" is listed twice` });
+    });
+    if (gate.reminderAfter >= gate.timeout) {
+      ctx.addIssue({ code: 'custom', path: ['approvals', 'reminderAfter'], message: 'must be shorter than approvals.timeout, or no reminder is ever sent' });
+    }
+    if (plan.sites.primary.name === plan.sites.secondary.name) {
+      ctx.addIssue({ code: 'custom', path: ['sites', 'secondary', 'name'], message: 'must differ from sites.primary.name' });
+    }
+    const seen = new Set<string>();
+    plan.steps.forEach((step, index) => {
+      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `step id "${step.id}" is used twice` });
+      seen.add(step.id);
+      const segments = PHASE_SEGMENTS[step.phase];
+      if (step.segment !== undefined && !segments.includes(step.segment)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'segment'], message: `phase ${step.phase} has no segment "${step.segment}"; expected one of ${segments.join(', ')}` });
+      }
+    });
+  });
+
+export type Plan = z.output<typeof planSchema>;
+export type ExtraStep = Plan['steps'][number];
+export type Approver = Plan['approvals']['approvers'][number];
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The drill's messages, shared by the workflow and every client (CLI, Slack endpoint, demo).
+ * Updates answer the caller (a validator refuses without touching history); signals of the same
+ * meaning serve fire-and-forget clients such as the Temporal UI.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DrillRecord, OperatorDecision } from './model';
+
+export interface ApprovalInput {
+  by: string;
+  comment?: string;
+  /** The gate meant; refused when another one is open (a stale button). */
+  gate?: string;
+}
+
+export interface DecisionInput {
+  by: string;
+  decision: OperatorDecision;
+  reason?: string;
+  /** The step meant; refused when another one is waiting. */
+  stepId?: string;
+}
+
+export interface CompleteTaskInput {
+  by: string;
+  taskId: string;
+  note?: string;
+}
+
+/** What an update returns: what happened, and what the drill waits for now. */
+export interface HandlerResult {
+  accepted: true;
+  message: string;
+}
+
+export const approveUpdate = defineUpdate<HandlerResult, [ApprovalInput]>('approve');
+export const rejectUpdate = defineUpdate<HandlerResult, [ApprovalInput]>('reject');
+export const decideUpdate = defineUpdate<HandlerResult, [DecisionInput]>('decide');
+export const completeTaskUpdate = defineUpdate<HandlerResult, [CompleteTaskInput]>('completeTask');
+
+export const approveSignal = defineSignal<[ApprovalInput]>('approveSignal');
+export const rejectSignal = defineSignal<[ApprovalInput]>('rejectSignal');
+export const decideSignal = defineSignal<[DecisionInput]>('decideSignal');
+export const completeTaskSignal = defineSignal<[CompleteTaskInput]>('completeTaskSignal');
+
+export const statusQuery = defineQuery<DrillRecord>('status');

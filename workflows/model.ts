@@ -1,0 +1,255 @@
+/**
+ * The drill's domain model, shared by the workflow, the activities, the CLI and the reports.
+ * Pure types and constants only: this module is bundled into the deterministic workflow sandbox.
+ */
+
+export type DrillMode = 'drill' | 'failover' | 'failback';
+export const DRILL_MODES: readonly DrillMode[] = ['drill', 'failover', 'failback'];
+
+export type SiteRole = 'primary' | 'secondary';
+export const otherSite = (site: SiteRole): SiteRole => (site === 'primary' ? 'secondary' : 'primary');
+
+export type PhaseId =
+  | 'preparation'
+  | 'pre-reboot'
+  | 'check'
+  | 'failover'
+  | 'failover-check'
+  | 'failback'
+  | 'failback-check'
+  | 'wrap-up';
+
+export const PHASE_IDS: readonly PhaseId[] = [
+  'preparation',
+  'pre-reboot',
+  'check',
+  'failover',
+  'failover-check',
+  'failback',
+  'failback-check',
+  'wrap-up',
+];
+
+/**
+ * Every activity a step can name. `manualTask` is the one action the workflow handles itself
+ * (it waits for a person); all others are activities of the same name.
+ */
+export const STEP_ACTIONS = ['runCommand', 'checkHttp', 'manualTask'] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
+export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
+
+export interface RetrySpec {
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+}
+
+/** Markers a step can carry so the workflow can measure RTO without knowing component kinds. */
+export type StepMark = 'rto-start' | 'rto-end';
+
+export interface Step {
+  /** Unique in the runbook, e.g. `failover.app.stop.primary`. */
+  id: string;
+  phase: PhaseId;
+  /** One plain sentence a person reads in the log and the report. */
+  title: string;
+  action: StepAction;
+  component?: string;
+  site?: SiteRole;
+  /** The action's arguments: JSON only, secrets only as references (`{ env }` / `{ file }`). */
+  args: Record<string, unknown>;
+  retry: RetrySpec;
+  timeoutMs: number;
+  heartbeatTimeoutMs: number;
+  /** Changes the world (stop, promote, switch traffic): only after its phase is approved. */
+  destructive: boolean;
+  /** A failure is recorded and the drill goes on: a real outage where the primary may be gone. */
+  bestEffort: boolean;
+  marks: StepMark[];
+}
+
+export interface RunbookPhase {
+  id: PhaseId;
+  title: string;
+  /** Changes something: the drill waits for approval before the phase's first step. */
+  needsApproval: boolean;
+  steps: Step[];
+}
+
+export interface Runbook {
+  target: string;
+  mode: DrillMode;
+  phases: RunbookPhase[];
+}
+
+/** Input of drillWorkflow: small enough to type into the Temporal UI's start form. */
+export interface DrillInput {
+  target: string;
+  mode?: DrillMode;
+  requestedBy: string;
+  /** A plan's YAML text, when the starter holds a file the workers may not have. */
+  planYaml?: string;
+  /** Why this drill runs (a ticket, "Q3 DR test"); kept in the record. */
+  reason?: string;
+}
+
+export type DrillStatus =
+  | 'loading'
+  | 'running'
+  | 'awaiting-approval'
+  | 'awaiting-decision'
+  | 'awaiting-task'
+  | 'succeeded'
+  | 'rejected'
+  | 'aborted'
+  | 'timed-out'
+  | 'cancelled';
+
+export const FINAL_STATUSES: readonly DrillStatus[] = ['succeeded', 'rejected', 'aborted', 'timed-out', 'cancelled'];
+
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'best-effort-failed';
+
+export interface StepRecord {
+  id: string;
+  phase: PhaseId;
+  title: string;
+  action: StepAction;
+  component?: string;
+  site?: SiteRole;
+  destructive: boolean;
+  status: StepStatus;
+  startedAt?: string;
+  endedAt?: string;
+  /** Activity attempts of the last run (Temporal retries included). */
+  attempts: number;
+  /** How often the step was scheduled: 1, plus one per operator "retry". */
+  runs: number;
+  /** Milliseconds spent inside the activity's last attempt, to tell machine time from orchestration. */
+  activityMs?: number;
+  summary?: string;
+  facts?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface PhaseRecord {
+  id: PhaseId;
+  title: string;
+  status: 'pending' | 'awaiting-approval' | 'running' | 'done' | 'not-run';
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export type Via = 'update' | 'signal';
+
+export interface ApprovalRecord {
+  gate: string;
+  decision: 'approved' | 'rejected';
+  by: string;
+  at: string;
+  comment?: string;
+  via: Via;
+}
+
+export type OperatorDecision = 'retry' | 'skip' | 'abort';
+
+export interface DecisionRecord {
+  stepId: string;
+  decision: OperatorDecision;
+  by: string;
+  at: string;
+  reason?: string;
+  via: Via;
+}
+
+export interface TaskRecord {
+  stepId: string;
+  instructions: string;
+  openedAt: string;
+  completedBy?: string;
+  completedAt?: string;
+  note?: string;
+}
+
+export interface RefusalRecord {
+  at: string;
+  by: string;
+  action: string;
+  reason: string;
+}
+
+export type PendingKind = 'approval' | 'decision' | 'task';
+
+export interface PendingAction {
+  kind: PendingKind;
+  /** Gate id for approvals, step id for decisions and tasks. */
+  id: string;
+  phase?: PhaseId;
+  prompt: string;
+  since: string;
+  /** Approvals collected so far towards the plan's quorum. */
+  approvedBy: string[];
+  quorum: number;
+  /** The last error, for a decision. */
+  error?: string;
+}
+
+export interface Measurement {
+  measuredMs?: number;
+  objectiveMs?: number;
+  met?: boolean;
+  from?: string;
+  to?: string;
+  /** How it was measured, in one sentence an auditor can check. */
+  evidence: string;
+}
+
+export interface DrillPlanSummary {
+  platform: string;
+  description?: string;
+  sites: { primary: string; secondary: string };
+  approvers: string[];
+  fourEyes: boolean;
+  quorum: number;
+  objectives: { rtoMs?: number; rpoMs?: number };
+}
+
+export interface DrillRecord {
+  drillId: string;
+  target: string;
+  mode: DrillMode;
+  requestedBy: string;
+  reason?: string;
+  startedAt: string;
+  endedAt?: string;
+  status: DrillStatus;
+  currentPhase?: PhaseId;
+  plan?: DrillPlanSummary;
+  phases: PhaseRecord[];
+  steps: StepRecord[];
+  approvals: ApprovalRecord[];
+  decisions: DecisionRecord[];
+  tasks: TaskRecord[];
+  refusals: RefusalRecord[];
+  reminders: { id: string; at: string }[];
+  pending: PendingAction | null;
+  rto?: Measurement;
+  rpo?: Measurement;
+  /** One sentence: how the drill ended and why. */
+  outcome?: string;
+}
+
+export const drillWorkflowId = (target: string): string => `drill-${target}`;
+export const DEFAULT_TASK_QUEUE = 'drillbook';
+
+/**
+ * What the workflow tells the people around a drill (a log line today; Slack and other channels
+ * plug in behind the `notify` activity). Notifications never hold a drill up.
+ */
+export type DrillEvent =
+  | { type: 'drill-started'; record: DrillRecord }
+  | { type: 'phase-started'; record: DrillRecord; phase: PhaseId }
+  | { type: 'gate-opened'; record: DrillRecord; pending: PendingAction; steps: { id: string; title: string }[] }
+  | { type: 'gate-reminder'; record: DrillRecord; pending: PendingAction; waitingMs: number }
+  | { type: 'gate-closed'; record: DrillRecord; pending: PendingAction; result: 'approved' | 'rejected' | 'completed' | 'decided' | 'timed-out'; by?: string }
+  | { type: 'drill-ended'; record: DrillRecord };

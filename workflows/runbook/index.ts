@@ -1,0 +1,2 @@
+export { compileRunbook } from './compile';
+export type { Operation, OperationContext, Recipe, StepDraft } from './recipe';

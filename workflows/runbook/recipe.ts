@@ -1,0 +1,60 @@
+/**
+ * A recipe says what one component kind does for each runbook operation. Recipes are pure: they
+ * only describe steps, the activities named by `action` do the work.
+ */
+import type { Component } from '../../src/plan/components';
+import type { Tier } from '../../src/plan/components';
+import type { Plan } from '../../src/plan/schema';
+import type { DrillMode, PhaseId, RetrySpec, SiteRole, StepAction, StepMark } from '../model';
+
+export type Operation =
+  /** Is it serving on `site`? */
+  | 'health'
+  /** Before anything changes: replication healthy, snapshots recent. Site-agnostic. */
+  | 'preflight'
+  | 'maintenance-on'
+  | 'maintenance-off'
+  | 'stop'
+  | 'reboot'
+  | 'start'
+  /** Before a switch from `from` to `to`: refuse when it would lose data; write canaries. */
+  | 'guard'
+  /** Make `site` the active one: promote a database, point traffic at it. */
+  | 'activate'
+  /** After a switch: canaries arrived, the old side is really down. */
+  | 'verify';
+
+export interface OperationContext {
+  plan: Plan;
+  mode: DrillMode;
+  phase: PhaseId;
+  /** The component's name in the plan. */
+  name: string;
+  /** The site this operation acts on. */
+  site: SiteRole;
+  /** The switch the phase makes (for preparation and checks: primary -> secondary). */
+  from: SiteRole;
+  to: SiteRole;
+  /** A planned switchover (drill, failback) rather than an outage (failover mode). */
+  planned: boolean;
+}
+
+export interface StepDraft {
+  /** Short, unique within the component and operation: `stop`, `health`, `fence`. */
+  key: string;
+  title: string;
+  action: StepAction;
+  args: Record<string, unknown>;
+  /** Defaults to the operation's site. */
+  site?: SiteRole;
+  destructive?: boolean;
+  marks?: StepMark[];
+  timeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  retry?: Partial<RetrySpec>;
+}
+
+export interface Recipe<C extends Component = Component> {
+  tier(component: C): Tier;
+  steps(operation: Operation, component: C, context: OperationContext): StepDraft[];
+}
