@@ -2,7 +2,8 @@
 import { log } from '@temporalio/activity';
 import type { DrillEvent } from '../workflows/model';
 
-export type Notifier = (event: DrillEvent) => Promise<void>;
+/** A channel such as Slack; returns where it posted, so later events can thread or edit. */
+export type Notifier = (event: DrillEvent) => Promise<Record<string, unknown> | undefined>;
 
 export function describeEvent(event: DrillEvent): string {
   const { record } = event;
@@ -25,9 +26,14 @@ export function describeEvent(event: DrillEvent): string {
 
 export function createNotifyActivities(deps: { notifiers?: Notifier[] }) {
   return {
-    async notify(event: DrillEvent): Promise<void> {
+    async notify(event: DrillEvent): Promise<Record<string, unknown> | undefined> {
       log.info(describeEvent(event), { drillId: event.record.drillId, event: event.type });
-      for (const notifier of deps.notifiers ?? []) await notifier(event);
+      let refs: Record<string, unknown> | undefined;
+      for (const notifier of deps.notifiers ?? []) {
+        const posted = await notifier(event);
+        if (posted) refs = { ...refs, ...posted };
+      }
+      return refs;
     },
   };
 }

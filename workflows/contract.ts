@@ -43,5 +43,6 @@ export type StepActivities = Record<ActivityStepAction, (input: StepInput) => Pr
 
 export interface DrillActivities extends StepActivities {
   loadPlan(input: LoadPlanInput): Promise<LoadedPlan>;
-  notify(event: DrillEvent): Promise<void>;
+  /** Returns where it posted (e.g. Slack channel and ts), kept on the gate to thread and edit later. */
+  notify(event: DrillEvent): Promise<Record<string, unknown> | undefined>;
 }

@@ -169,6 +169,7 @@ export interface TaskRecord {
   completedBy?: string;
   completedAt?: string;
   note?: string;
+  via?: Via;
 }
 
 export interface RefusalRecord {
@@ -192,6 +193,8 @@ export interface PendingAction {
   quorum: number;
   /** The last error, for a decision. */
   error?: string;
+  /** Where notifiers posted about this gate (a Slack channel and message ts), to thread and edit. */
+  refs?: Record<string, unknown>;
 }
 
 export interface Measurement {

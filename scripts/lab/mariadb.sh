@@ -23,6 +23,9 @@ m_id() { if [ "$1" = primary ]; then echo 1; else echo 2; fi; }
 m_sql() { # m_sql SITE SQL -> tab-separated rows, no headers (SQL on stdin: passwords stay out of argv)
   mariadb --no-defaults -uroot --socket="$(m_sock "$1")" --connect-timeout=5 -N -B <<<"$2"
 }
+m_replica_status() { # vertical "Name: value" lines of SHOW REPLICA STATUS (empty: not a replica)
+  mariadb --no-defaults -uroot --socket="$(m_sock "$1")" --connect-timeout=5 -E <<<'SHOW REPLICA STATUS' 2>/dev/null
+}
 m_ping() { mariadb-admin --no-defaults -uroot --socket="$(m_sock "$1")" --connect-timeout=2 ping; }
 m_pid() { pid_from "$(m_pidfile "$1")"; }
 m_running() { local p; p="$(m_pid "$1")"; pid_alive "$p"; }
@@ -112,7 +115,7 @@ m_ensure_accounts() {
 
 m_ensure_replication() { # SITE replicates from the other site (configured once; START if stopped)
   local s="$1" o port rp st; o="$(other_site "$s")"; port="$(port_of mariadb "$o")"; rp="$(secret mysql-repl)"
-  st="$(m_sql "$s" 'SHOW REPLICA STATUS\G' 2>/dev/null | awk -F': ' '/ Master_Port:/{print $2}')"
+  st="$(m_replica_status "$s" | awk -F': ' '/ Master_Port:/{print $2}')"
   if [ -z "$st" ]; then
     m_sql "$s" "CHANGE MASTER TO MASTER_HOST='$LAB_HOST', MASTER_PORT=$port, MASTER_USER='repl',
         MASTER_PASSWORD='$rp', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=2, MASTER_HEARTBEAT_PERIOD=2;
@@ -176,7 +179,7 @@ m_status() {
   local ro role repl gtid
   ro="$(m_read_only "$s")"; role="$( [ "$ro" = 0 ] && echo writable || echo read-only )"
   gtid="$(m_sql "$s" 'SELECT @@gtid_current_pos')"
-  repl="$(m_sql "$s" 'SHOW REPLICA STATUS\G' 2>/dev/null | awk -F': ' '
+  repl="$(m_replica_status "$s" | awk -F': ' '
       / Master_Port:/{p=$2} / Slave_IO_Running:/{io=$2} / Slave_SQL_Running:/{sq=$2}
       / Seconds_Behind_Master:/{lag=$2} / Last_IO_Errno:/{ie=$2} / Last_SQL_Errno:/{se=$2}
       END { if (p=="") print "no replication configured";

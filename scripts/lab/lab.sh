@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The local lab: real MariaDB, PostgreSQL and OpenSearch servers on 127.0.0.1, one per site.
+#
+#   lab.sh up     [all|mariadb|postgres|opensearch]   start (and on first use create) the servers
+#   lab.sh down   [all|mariadb|postgres|opensearch]   stop them cleanly
+#   lab.sh status [all|mariadb|postgres|opensearch]   one line per server: up/down, role, replication
+#   lab.sh start  SERVER SITE      start one site's server (MariaDB always starts read-only)
+#   lab.sh stop   SERVER SITE      clean stop (OpenSearch: moves the cluster vote away first)
+#   lab.sh kill   SERVER SITE      hard kill (SIGKILL), as in a crash
+#   lab.sh rewind postgres SITE    make SITE a standby of the other site's primary (pg_rewind -R)
+#   lab.sh promote postgres SITE   pg_promote SITE (people; drills use the activity)
+#   lab.sh fence|unfence mariadb SITE   read_only ON/OFF (to tidy a lab a drill left with two writers)
+#   lab.sh env                     print the lab's ports and secret files as shell variables
+#   lab.sh destroy                 down, then delete the lab dir (tests)
+# SERVER: mariadb | postgres | opensearch;  SITE: primary | secondary.
+# Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab), DRILLBOOK_LAB_PORT_OFFSET (default 0, use
+# multiples of 100), DRILLBOOK_LAB_TIMEOUT (seconds per server readiness wait, default 120).
+# Exit status: 0 when everything asked for is up/done; 1 otherwise (status: 1 if any server is down).
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=common.sh
+. "$HERE/common.sh"
+. "$HERE/mariadb.sh"
+. "$HERE/postgres.sh"
+. "$HERE/opensearch.sh"
+
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+
+servers_of() {
+  case "${1:-all}" in
+    all) echo mariadb postgres opensearch;;
+    mariadb|postgres|opensearch) echo "$1";;
+    *) echo "lab: unknown server '$1' (mariadb|postgres|opensearch|all)" >&2; exit 2;;
+  esac
+}
+fn_prefix() { case "$1" in mariadb) echo m;; postgres) echo p;; opensearch) echo os;; esac; }
+
+need_server_site() {
+  [ $# -ge 2 ] || usage
+  servers_of "$1" >/dev/null
+  [ "$1" != all ] || { echo "lab: name one server" >&2; exit 2; }
+  valid_site "$2" || { echo "lab: unknown site '$2' (primary|secondary)" >&2; exit 2; }
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  up)
+    with_lab_lock
+    t0="$(now_s)"; failed=()
+    for srv in $(servers_of "${1:-all}"); do
+      "$(fn_prefix "$srv")_up" || failed+=("$srv")
+    done
+    if [ "${#failed[@]}" -gt 0 ]; then
+      echo "lab: !!!!!!!! FAILED TO START: ${failed[*]} (see messages above) !!!!!!!!" >&2
+      exit 1
+    fi
+    log "up in $(elapsed "$t0")s (lab dir $LAB_DIR, port offset $LAB_OFFSET)"
+    ;;
+  down)
+    with_lab_lock
+    rc=0
+    for srv in $(servers_of "${1:-all}"); do "$(fn_prefix "$srv")_down" || rc=1; done
+    exit "$rc"
+    ;;
+  status)
+    rc=0
+    for srv in $(servers_of "${1:-all}"); do
+      for s in "${SITES[@]}"; do "$(fn_prefix "$srv")_status" "$s" || rc=1; done
+    done
+    exit "$rc"
+    ;;
+  start|stop|kill)
+    need_server_site "$@"
+    with_lab_lock
+    if [ "$cmd" = start ] && [ "$1" = postgres ]; then ensure_secret pg-repl >/dev/null; ensure_secret pg-drill >/dev/null; ensure_secret pg-app >/dev/null; p_prepare_dirs; fi
+    "$(fn_prefix "$1")_$cmd" "$2"
+    ;;
+  rewind|promote)
+    need_server_site "$@"
+    [ "$1" = postgres ] || { echo "lab: $cmd is for postgres only" >&2; exit 2; }
+    with_lab_lock
+    "p_$cmd" "$2"
+    ;;
+  fence|unfence)
+    need_server_site "$@"
+    [ "$1" = mariadb ] || { echo "lab: $cmd is for mariadb only" >&2; exit 2; }
+    "m_$cmd" "$2"
+    ;;
+  env)
+    cat <<ENV
+DRILLBOOK_LAB_DIR=$LAB_DIR
+DRILLBOOK_LAB_PORT_OFFSET=$LAB_OFFSET
+LAB_MARIADB_PRIMARY_PORT=$MARIADB_PORT_primary
+LAB_MARIADB_SECONDARY_PORT=$MARIADB_PORT_secondary
+LAB_MARIADB_DRILL_USER=drill
+LAB_MARIADB_DRILL_PASSWORD_FILE=$LAB_SECRETS/mysql-drill.password
+LAB_MARIADB_APP_USER=app
+LAB_MARIADB_APP_PASSWORD_FILE=$LAB_SECRETS/mysql-app.password
+LAB_POSTGRES_PRIMARY_PORT=$PG_PORT_primary
+LAB_POSTGRES_SECONDARY_PORT=$PG_PORT_secondary
+LAB_POSTGRES_DRILL_USER=drill
+LAB_POSTGRES_DRILL_PASSWORD_FILE=$LAB_SECRETS/pg-drill.password
+LAB_POSTGRES_APP_USER=app
+LAB_POSTGRES_APP_PASSWORD_FILE=$LAB_SECRETS/pg-app.password
+LAB_OPENSEARCH_PRIMARY_PORT=$OS_HTTP_primary
+LAB_OPENSEARCH_SECONDARY_PORT=$OS_HTTP_secondary
+LAB_OPENSEARCH_SNAPSHOT_REPO=drill-snapshots
+LAB_OPENSEARCH_SNAPSHOT_DIR=$(os_snapdir)
+ENV
+    ;;
+  destroy)
+    with_lab_lock
+    for srv in mariadb postgres opensearch; do "$(fn_prefix "$srv")_down" || true; done
+    # refuse to delete anything that does not look like a lab dir
+    if [ -d "$LAB_DIR" ] && { [ -f "$LAB_DIR/.lock" ]; }; then
+      rm -rf "$LAB_DIR"; echo "lab: destroyed $LAB_DIR"
+    fi
+    ;;
+  ''|-h|--help|help) usage;;
+  *) echo "lab: unknown command '$cmd'" >&2; usage;;
+esac

@@ -1,0 +1,52 @@
+/**
+ * Who may do what at an open gate. Pure rules, used by update validators (which refuse the caller)
+ * and by signal handlers (which record the refusal), so both paths judge alike.
+ */
+import type { ApprovalInput, CompleteTaskInput, DecisionInput } from './handlers';
+import type { PendingAction } from './model';
+
+export interface GateRules {
+  approvers: string[];
+  operators: string[];
+  fourEyes: boolean;
+  requestedBy: string;
+}
+
+const DECISIONS = ['retry', 'skip', 'abort'];
+
+function requireName(by: unknown): string {
+  if (typeof by !== 'string' || by.trim() === '') throw new Error('say who you are: "by" is required');
+  return by.trim();
+}
+
+export function checkApproval(rules: GateRules | undefined, pending: PendingAction | null, input: ApprovalInput, verdict: 'approve' | 'reject'): void {
+  const by = requireName(input?.by);
+  if (!rules || !pending || pending.kind !== 'approval') throw new Error('no approval is open on this drill right now');
+  if (input.gate && input.gate !== pending.id) throw new Error(`gate "${input.gate}" is not open; the open gate is "${pending.id}"`);
+  if (!rules.approvers.includes(by)) throw new Error(`${by} is not an approver of this plan (approvers: ${rules.approvers.join(', ')})`);
+  if (verdict === 'reject') return;
+  // Stopping a drill is always allowed; letting it go ahead needs someone other than its starter.
+  if (rules.fourEyes && by === rules.requestedBy) throw new Error(`four-eyes rule: ${by} started this drill and cannot approve it`);
+  if (pending.approvedBy.includes(by)) throw new Error(`${by} has already approved gate "${pending.id}"`);
+}
+
+function checkOperator(rules: GateRules, by: string): void {
+  const allowed = new Set([...rules.approvers, ...rules.operators, rules.requestedBy]);
+  if (!allowed.has(by)) throw new Error(`${by} is not an operator or approver of this plan`);
+}
+
+export function checkDecision(rules: GateRules | undefined, pending: PendingAction | null, input: DecisionInput): void {
+  const by = requireName(input?.by);
+  if (!rules || !pending || pending.kind !== 'decision') throw new Error('no failed step is waiting for a decision right now');
+  if (input.stepId && input.stepId !== pending.id) throw new Error(`step "${input.stepId}" is not waiting; "${pending.id}" is`);
+  if (!DECISIONS.includes(input.decision)) throw new Error(`decision must be one of ${DECISIONS.join(', ')}`);
+  if (input.decision === 'skip' && !input.reason?.trim()) throw new Error('skipping a step needs a reason');
+  checkOperator(rules, by);
+}
+
+export function checkTaskCompletion(rules: GateRules | undefined, pending: PendingAction | null, input: CompleteTaskInput): void {
+  const by = requireName(input?.by);
+  if (!rules || !pending || pending.kind !== 'task') throw new Error('no manual task is open right now');
+  if (input.taskId !== pending.id) throw new Error(`task "${input.taskId}" is not open; the open task is "${pending.id}"`);
+  checkOperator(rules, by);
+}

@@ -1,0 +1,149 @@
+/**
+ * drillWorkflow: one drill of one protected target, durable from the first check to the sign-off.
+ * It reads like the runbook it runs: load the plan, compile the runbook, and for each phase wait for
+ * approval where the phase changes anything, then run its steps; end with a sign-off.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Plan } from '../src/plan/schema';
+import type { DrillActivities } from './contract';
+import { Gates } from './gates';
+import { DRILL_MODES, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type RunbookPhase } from './model';
+import { Recorder } from './recorder';
+import { compileRunbook } from './runbook';
+import { runStep } from './steps';
+
+const { loadPlan } = proxyActivities<DrillActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1 second' },
+});
+
+const { notify } = proxyActivities<DrillActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
+
+/** Telling people must never hold a drill up: when Slack is down, the drill keeps going. */
+async function tell(event: DrillEvent): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await notify(event);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    log.warn('notification failed; the drill goes on', { event: event.type, error: (error as Error).message });
+    return undefined;
+  }
+}
+
+interface Ending {
+  status: DrillStatus;
+  outcome: string;
+}
+
+export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
+  const recorder = new Recorder(workflowInfo().workflowId, input);
+  const gates = new Gates(recorder, tell);
+  gates.register();
+  checkInput(input);
+
+  try {
+    const { plan } = await loadPlan({ target: input.target, planYaml: input.planYaml });
+    const runbook = compileRunbook(plan, recorder.record.mode);
+    recorder.planLoaded(plan, runbook);
+    gates.rules = {
+      approvers: plan.approvals.approvers.map((a) => a.id),
+      operators: plan.approvals.operators,
+      fourEyes: plan.approvals.fourEyes,
+      requestedBy: input.requestedBy,
+    };
+    gates.timing = { reminderAfterMs: plan.approvals.reminderAfter, timeoutMs: plan.approvals.timeout };
+    await tell({ type: 'drill-started', record: recorder.record });
+
+    const ending = (await runPhases(runbook.phases, recorder, gates, plan)) ?? (await signOff(recorder, gates));
+    return await finish(recorder, ending);
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => finish(recorder, { status: 'cancelled', outcome: 'The drill was cancelled from outside (Temporal UI or CLI).' }));
+    }
+    throw error;
+  }
+}
+
+function checkInput(input: DrillInput): void {
+  const problems: string[] = [];
+  if (typeof input?.target !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(input.target)) problems.push('target: expected a plan target such as "example-lab"');
+  if (typeof input?.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy: say who starts the drill');
+  if (input?.mode !== undefined && !DRILL_MODES.includes(input.mode)) problems.push(`mode: expected one of ${DRILL_MODES.join(', ')}`);
+  if (problems.length) throw ApplicationFailure.nonRetryable(`invalid drill input: ${problems.join('; ')}`, 'InvalidInput');
+}
+
+/** Runs the phases in order; returns how the drill ended early, or undefined when all ran. */
+async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gates, plan: Plan, preApproved = false): Promise<Ending | undefined> {
+  for (const phase of phases) {
+    if (phase.needsApproval && !preApproved) {
+      recorder.phaseStarted(phase.id, 'awaiting-approval');
+      const prompt = `Approve phase ${phase.id} of the ${recorder.record.mode} of ${recorder.record.target}: ${phase.title}`;
+      const approval = await gates.approval(`approve-${phase.id}`, phase.id, prompt, phase.steps.map(({ id, title }) => ({ id, title })));
+      if (approval.result === 'timed-out') return { status: 'timed-out', outcome: `Nobody approved phase ${phase.id} within the plan's approval timeout; nothing in it ran.` };
+      if (approval.result === 'rejected') {
+        return { status: 'rejected', outcome: `${approval.by} rejected phase ${phase.id}${approval.comment ? `: ${approval.comment}` : ''}; nothing in it ran.` };
+      }
+    }
+    recorder.phaseStarted(phase.id, 'running');
+    await tell({ type: 'phase-started', record: recorder.record, phase: phase.id });
+    for (const step of phase.steps) {
+      const result = await runStep(step, recorder, gates);
+      if (result === 'timed-out') return { status: 'timed-out', outcome: `Nobody answered for step ${step.id} within the plan's timeout; the drill stopped there.` };
+      if (result === 'abort') return abort(step.id, phase, recorder, gates, plan);
+    }
+    recorder.phaseEnded(phase.id);
+  }
+  return undefined;
+}
+
+/**
+ * An abort after the failover changed something leaves service on the secondary; offer the way
+ * back to the primary, which needs its own approval.
+ */
+async function abort(stepId: string, phase: RunbookPhase, recorder: Recorder, gates: Gates, plan: Plan): Promise<Ending> {
+  const decidedBy = recorder.record.decisions.at(-1)?.by ?? 'an operator';
+  const aborted = `${decidedBy} aborted the drill at step ${stepId}`;
+  const switched = recorder.record.steps.some((s) => s.phase === 'failover' && s.destructive && s.status === 'succeeded');
+  const inFailover = phase.id === 'failover' || phase.id === 'failover-check';
+  if (!switched || !inFailover) return { status: 'aborted', outcome: `${aborted}.` };
+
+  const wayBack = compileRunbook(plan, 'failback').phases;
+  recorder.addPhases(wayBack);
+  const prompt = `The failover was aborted after it changed the sites. Approve to fail back to ${plan.sites.primary.name} (the failback and failback-check phases), or reject to leave service where it is.`;
+  const approval = await gates.approval('rollback', phase.id, prompt, wayBack.flatMap((p) => p.steps.map(({ id, title }) => ({ id, title }))));
+  if (approval.result !== 'approved') return { status: 'aborted', outcome: `${aborted}; the way back to the primary was not approved, so service stays on ${plan.sites.secondary.name}.` };
+  const rollback = await runPhases(wayBack, recorder, gates, plan, true);
+  if (rollback) return { status: rollback.status === 'timed-out' ? 'timed-out' : 'aborted', outcome: `${aborted}; the way back stopped too: ${rollback.outcome}` };
+  return { status: 'aborted', outcome: `${aborted}; ${approval.by} approved the way back and service is on ${plan.sites.primary.name} again.` };
+}
+
+async function signOff(recorder: Recorder, gates: Gates): Promise<Ending> {
+  const { record } = recorder;
+  const skipped = record.steps.filter((s) => s.status === 'skipped').length;
+  const passedOver = record.steps.filter((s) => s.status === 'best-effort-failed').length;
+  const done = record.steps.filter((s) => s.status === 'succeeded').length;
+  const summary = `${done} steps succeeded, ${skipped} skipped, ${passedOver} passed over`;
+  const approval = await gates.approval('signoff', undefined, `Sign off the ${record.mode} of ${record.target}: ${summary}.`, []);
+  if (approval.result === 'timed-out') return { status: 'timed-out', outcome: `All phases ran (${summary}) but nobody signed off in time.` };
+  if (approval.result === 'rejected') return { status: 'rejected', outcome: `All phases ran (${summary}) but ${approval.by} refused the sign-off${approval.comment ? `: ${approval.comment}` : ''}.` };
+  return { status: 'succeeded', outcome: `The ${record.mode} of ${record.target} succeeded: ${summary}; signed off by ${record.approvals.filter((a) => a.gate === 'signoff').map((a) => a.by).join(' and ')}.` };
+}
+
+async function finish(recorder: Recorder, ending: Ending): Promise<DrillRecord> {
+  const record = recorder.finish(ending.status, ending.outcome);
+  await tell({ type: 'drill-ended', record });
+  await condition(allHandlersFinished);
+  return record;
+}

@@ -1,0 +1,204 @@
+/**
+ * The places where a drill waits for people: approval gates, operator decisions on failed steps,
+ * and manual tasks. One gate is open at a time; updates and signals close it; a gate that waits too
+ * long sends reminders and finally times out. Nothing proceeds unapproved.
+ */
+import { condition, setHandler } from '@temporalio/workflow';
+import { checkApproval, checkDecision, checkTaskCompletion, type GateRules } from './access';
+import {
+  approveSignal,
+  approveUpdate,
+  completeTaskSignal,
+  completeTaskUpdate,
+  decideSignal,
+  decideUpdate,
+  rejectSignal,
+  rejectUpdate,
+  statusQuery,
+  type ApprovalInput,
+  type CompleteTaskInput,
+  type DecisionInput,
+  type HandlerResult,
+} from './handlers';
+import type { DrillEvent, OperatorDecision, PendingAction, PendingKind, PhaseId, Via } from './model';
+import type { Recorder } from './recorder';
+
+export interface GateTiming {
+  reminderAfterMs: number;
+  timeoutMs: number;
+}
+
+type Resolution =
+  | { kind: 'approval'; result: 'approved' | 'rejected'; by: string; comment?: string }
+  | { kind: 'decision'; decision: OperatorDecision; by: string; reason?: string }
+  | { kind: 'task'; by: string; note?: string };
+
+export type ApprovalOutcome = { result: 'approved' | 'rejected'; by: string; comment?: string } | { result: 'timed-out' };
+export type DecisionOutcome = { result: OperatorDecision; by: string; reason?: string } | { result: 'timed-out' };
+export type TaskOutcome = { result: 'completed'; by: string; note?: string } | { result: 'timed-out' };
+
+const now = (): string => new Date().toISOString();
+
+export class Gates {
+  private resolution: Resolution | null = null;
+  rules?: GateRules;
+  timing: GateTiming = { reminderAfterMs: 15 * 60_000, timeoutMs: 8 * 3_600_000 };
+
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly notify: (event: DrillEvent) => Promise<Record<string, unknown> | undefined>,
+  ) {}
+
+  private get pending(): PendingAction | null {
+    return this.recorder.record.pending;
+  }
+
+  /** Registers every handler; called before the workflow's first await so no message is lost. */
+  register(): void {
+    const record = () => this.recorder.record;
+    setHandler(statusQuery, () => record(), { description: 'The drill record: phases, steps, approvals, decisions, RTO/RPO and what it waits for.' });
+
+    setHandler(approveUpdate, (input) => this.approve(input, 'update'), {
+      validator: (input) => checkApproval(this.rules, this.pending, input, 'approve'),
+      description: 'Approve the open gate. Input: { "by": "alice", "comment": "…", "gate": "approve-failover" (optional) }.',
+    });
+    setHandler(rejectUpdate, (input) => this.reject(input, 'update'), {
+      validator: (input) => checkApproval(this.rules, this.pending, input, 'reject'),
+      description: 'Reject the open gate; the drill ends as rejected. Input: { "by": "alice", "comment": "why" }.',
+    });
+    setHandler(decideUpdate, (input) => this.decide(input, 'update'), {
+      validator: (input) => checkDecision(this.rules, this.pending, input),
+      description: 'Decide on a step that failed after its retries. Input: { "by": "bob", "decision": "retry" | "skip" | "abort", "reason": "…" }.',
+    });
+    setHandler(completeTaskUpdate, (input) => this.completeTask(input, 'update'), {
+      validator: (input) => checkTaskCompletion(this.rules, this.pending, input),
+      description: 'Mark the open manual task done. Input: { "by": "bob", "taskId": "<step id>", "note": "…" }.',
+    });
+
+    setHandler(approveSignal, (input) => this.viaSignal('approve', input, () => checkApproval(this.rules, this.pending, input, 'approve'), () => this.approve(input, 'signal')), {
+      description: 'Same as the approve update, for clients that cannot wait for an answer (a refusal is kept in the record).',
+    });
+    setHandler(rejectSignal, (input) => this.viaSignal('reject', input, () => checkApproval(this.rules, this.pending, input, 'reject'), () => this.reject(input, 'signal')), {
+      description: 'Same as the reject update, fire-and-forget.',
+    });
+    setHandler(decideSignal, (input) => this.viaSignal('decide', input, () => checkDecision(this.rules, this.pending, input), () => this.decide(input, 'signal')), {
+      description: 'Same as the decide update, fire-and-forget.',
+    });
+    setHandler(completeTaskSignal, (input) => this.viaSignal('completeTask', input, () => checkTaskCompletion(this.rules, this.pending, input), () => this.completeTask(input, 'signal')), {
+      description: 'Same as the completeTask update, fire-and-forget.',
+    });
+  }
+
+  async approval(id: string, phase: PhaseId | undefined, prompt: string, steps: { id: string; title: string }[]): Promise<ApprovalOutcome> {
+    const resolution = await this.open('approval', id, phase, prompt, { steps });
+    if (!resolution) return { result: 'timed-out' };
+    if (resolution.kind !== 'approval') throw new Error('gate mix-up');
+    return { result: resolution.result, by: resolution.by, comment: resolution.comment };
+  }
+
+  async decision(stepId: string, phase: PhaseId, prompt: string, error: string): Promise<DecisionOutcome> {
+    const resolution = await this.open('decision', stepId, phase, prompt, { error });
+    if (!resolution) return { result: 'timed-out' };
+    if (resolution.kind !== 'decision') throw new Error('gate mix-up');
+    return { result: resolution.decision, by: resolution.by, reason: resolution.reason };
+  }
+
+  async task(stepId: string, phase: PhaseId, instructions: string): Promise<TaskOutcome> {
+    this.recorder.record.tasks.push({ stepId, instructions, openedAt: now() });
+    const resolution = await this.open('task', stepId, phase, instructions, {});
+    if (!resolution) return { result: 'timed-out' };
+    if (resolution.kind !== 'task') throw new Error('gate mix-up');
+    return { result: 'completed', by: resolution.by, note: resolution.note };
+  }
+
+  private async open(
+    kind: PendingKind,
+    id: string,
+    phase: PhaseId | undefined,
+    prompt: string,
+    extra: { steps?: { id: string; title: string }[]; error?: string },
+  ): Promise<Resolution | null> {
+    const quorum = kind === 'approval' ? (this.recorder.record.plan?.quorum ?? 1) : 1;
+    const pending: PendingAction = { kind, id, phase, prompt, since: now(), approvedBy: [], quorum, error: extra.error };
+    this.resolution = null;
+    this.recorder.record.pending = pending;
+    this.recorder.setStatus(kind === 'approval' ? 'awaiting-approval' : kind === 'decision' ? 'awaiting-decision' : 'awaiting-task');
+    pending.refs = await this.notify({ type: 'gate-opened', record: this.recorder.record, pending, steps: extra.steps ?? [] });
+
+    const resolution = await this.waitWithReminders(pending);
+    this.recorder.record.pending = null;
+    this.recorder.setStatus('running');
+    const result = !resolution ? 'timed-out' : resolution.kind === 'approval' ? resolution.result : resolution.kind === 'task' ? 'completed' : 'decided';
+    await this.notify({ type: 'gate-closed', record: this.recorder.record, pending, result, by: resolution?.by });
+    return resolution;
+  }
+
+  /** Waits for a resolution; reminds every `reminderAfterMs`; gives up after `timeoutMs`. */
+  private async waitWithReminders(pending: PendingAction): Promise<Resolution | null> {
+    const { reminderAfterMs, timeoutMs } = this.timing;
+    const openedAt = Date.now();
+    const deadline = openedAt + timeoutMs;
+    let nextReminder = openedAt + reminderAfterMs;
+    // Bounded: every pass either resolves, sends one reminder, or reaches the deadline.
+    const maxPasses = Math.ceil(timeoutMs / Math.max(reminderAfterMs, 1)) + 2;
+    for (let pass = 0; pass < maxPasses; pass++) {
+      const wakeAt = Math.min(deadline, nextReminder);
+      if (await condition(() => this.resolution !== null, Math.max(wakeAt - Date.now(), 1))) return this.resolution;
+      if (Date.now() >= deadline) return null;
+      if (Date.now() >= nextReminder) {
+        this.recorder.record.reminders.push({ id: pending.id, at: now() });
+        await this.notify({ type: 'gate-reminder', record: this.recorder.record, pending, waitingMs: Date.now() - openedAt });
+        nextReminder += reminderAfterMs;
+      }
+    }
+    return this.resolution;
+  }
+
+  private approve(input: ApprovalInput, via: Via): HandlerResult {
+    const pending = this.pending as PendingAction;
+    const by = input.by.trim();
+    pending.approvedBy.push(by);
+    this.recorder.record.approvals.push({ gate: pending.id, decision: 'approved', by, at: now(), comment: input.comment, via });
+    const missing = pending.quorum - pending.approvedBy.length;
+    if (missing <= 0) this.resolution = { kind: 'approval', result: 'approved', by, comment: input.comment };
+    this.recorder.publish();
+    return { accepted: true, message: missing > 0 ? `${by} approved ${pending.id}; ${missing} more approval(s) needed` : `${by} approved ${pending.id}; the drill goes on` };
+  }
+
+  private reject(input: ApprovalInput, via: Via): HandlerResult {
+    const pending = this.pending as PendingAction;
+    const by = input.by.trim();
+    this.recorder.record.approvals.push({ gate: pending.id, decision: 'rejected', by, at: now(), comment: input.comment, via });
+    this.resolution = { kind: 'approval', result: 'rejected', by, comment: input.comment };
+    return { accepted: true, message: `${by} rejected ${pending.id}; the drill stops` };
+  }
+
+  private decide(input: DecisionInput, via: Via): HandlerResult {
+    const pending = this.pending as PendingAction;
+    const by = input.by.trim();
+    this.recorder.record.decisions.push({ stepId: pending.id, decision: input.decision, by, at: now(), reason: input.reason, via });
+    this.resolution = { kind: 'decision', decision: input.decision, by, reason: input.reason };
+    return { accepted: true, message: `${by} chose to ${input.decision} ${pending.id}` };
+  }
+
+  private completeTask(input: CompleteTaskInput, via: Via): HandlerResult {
+    const pending = this.pending as PendingAction;
+    const by = input.by.trim();
+    const task = this.recorder.record.tasks.find((t) => t.stepId === pending.id && !t.completedAt);
+    if (task) Object.assign(task, { completedBy: by, completedAt: now(), note: input.note, via });
+    this.resolution = { kind: 'task', by, note: input.note };
+    return { accepted: true, message: `${by} completed ${pending.id}` };
+  }
+
+  /** A signal cannot answer its sender, so a refused one is kept in the record for people to see. */
+  private viaSignal(action: string, input: { by?: string }, check: () => void, apply: () => HandlerResult): void {
+    try {
+      check();
+    } catch (error) {
+      this.recorder.record.refusals.push({ at: now(), by: String(input?.by ?? 'unknown'), action, reason: (error as Error).message });
+      this.recorder.publish();
+      return;
+    }
+    apply();
+  }
+}

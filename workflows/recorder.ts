@@ -1,0 +1,225 @@
+/**
+ * Keeps the drill record and mirrors it where people look: the `status` query, the Temporal UI's
+ * current details and the search attributes.
+ */
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Plan } from '../src/plan/schema';
+import type { StepFailureDetails, StepOutcome } from './contract';
+import type { DrillInput, DrillRecord, DrillStatus, Measurement, PhaseId, Runbook, RunbookPhase, Step, StepRecord } from './model';
+import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
+
+const now = (): string => new Date().toISOString();
+
+/** What a step may report so the drill can state its RPO (issue: canary rows, replication lag). */
+export interface RpoEvidence {
+  /** Data that would be lost, in ms of writes; 0 when the canary arrived and nothing lagged. */
+  dataLossMs?: number;
+  canaryFound?: boolean;
+  detail: string;
+}
+
+export class Recorder {
+  readonly record: DrillRecord;
+  private readonly stepMarks = new Map<string, Step['marks']>();
+
+  constructor(drillId: string, input: DrillInput) {
+    this.record = {
+      drillId,
+      target: input.target,
+      mode: input.mode ?? 'drill',
+      requestedBy: input.requestedBy,
+      reason: input.reason,
+      startedAt: now(),
+      status: 'loading',
+      phases: [],
+      steps: [],
+      approvals: [],
+      decisions: [],
+      tasks: [],
+      refusals: [],
+      reminders: [],
+      pending: null,
+    };
+    upsertSearchAttributes([
+      { key: DrillTarget, value: input.target },
+      { key: DrillMode, value: this.record.mode },
+      { key: DrillOutcome, value: 'running' },
+    ]);
+    this.publish();
+  }
+
+  planLoaded(plan: Plan, runbook: Runbook): void {
+    const { approvals, objectives, sites } = plan;
+    this.record.plan = {
+      platform: plan.platform,
+      description: plan.description,
+      sites: { primary: sites.primary.name, secondary: sites.secondary.name },
+      approvers: approvals.approvers.map((a) => a.id),
+      fourEyes: approvals.fourEyes,
+      quorum: approvals.quorum,
+      objectives: { rtoMs: objectives.rto, rpoMs: objectives.rpo },
+    };
+    this.record.phases = runbook.phases.map((p) => ({ id: p.id, title: p.title, status: 'pending' }));
+    this.record.steps = runbook.phases.flatMap((p) => p.steps.map(pendingStep));
+    for (const step of runbook.phases.flatMap((p) => p.steps)) this.stepMarks.set(step.id, step.marks);
+    this.setStatus('running');
+  }
+
+  /** Phases that join a drill late: the way back after an abort. Steps already listed are reused. */
+  addPhases(phases: RunbookPhase[]): void {
+    for (const phase of phases) {
+      if (!this.record.phases.some((p) => p.id === phase.id)) this.record.phases.push({ id: phase.id, title: phase.title, status: 'pending' });
+      for (const step of phase.steps) {
+        if (!this.record.steps.some((s) => s.id === step.id)) this.record.steps.push(pendingStep(step));
+        this.stepMarks.set(step.id, step.marks);
+      }
+    }
+    this.publish();
+  }
+
+  setStatus(status: DrillStatus): void {
+    this.record.status = status;
+    this.publish();
+  }
+
+  phaseStarted(phase: PhaseId, status: 'awaiting-approval' | 'running'): void {
+    const entry = this.phase(phase);
+    entry.status = status;
+    if (status === 'running') entry.startedAt ??= now();
+    this.record.currentPhase = phase;
+    upsertSearchAttributes([{ key: DrillPhase, value: phase }]);
+    this.publish();
+  }
+
+  phaseEnded(phase: PhaseId): void {
+    const entry = this.phase(phase);
+    entry.status = 'done';
+    entry.endedAt = now();
+    this.publish();
+  }
+
+  step(id: string): StepRecord {
+    const found = this.record.steps.find((s) => s.id === id);
+    if (!found) throw new Error(`no step ${id} in the record`);
+    return found;
+  }
+
+  stepStarted(step: Step): StepRecord {
+    const entry = this.step(step.id);
+    entry.status = 'running';
+    entry.runs += 1;
+    entry.startedAt = now();
+    entry.endedAt = undefined;
+    entry.error = undefined;
+    this.publish();
+    return entry;
+  }
+
+  stepSucceeded(step: Step, outcome: StepOutcome): void {
+    const entry = this.step(step.id);
+    Object.assign(entry, {
+      status: 'succeeded',
+      endedAt: now(),
+      attempts: outcome.attempt,
+      summary: outcome.summary,
+      facts: outcome.facts,
+      activityMs: Date.parse(outcome.endedAt) - Date.parse(outcome.startedAt),
+    });
+    const evidence = outcome.facts.rpoEvidence as RpoEvidence | undefined;
+    if (evidence) this.recordRpo(evidence);
+    this.measureRto();
+    this.publish();
+  }
+
+  /** A manual task done by a person: no activity, no attempts. */
+  stepDoneByPerson(step: Step, by: string, note?: string): void {
+    Object.assign(this.step(step.id), { status: 'succeeded', endedAt: now(), attempts: 1, summary: `${by} completed: ${step.title}${note ? ` (${note})` : ''}` });
+    this.publish();
+  }
+
+  stepFailed(step: Step, message: string, details: StepFailureDetails | undefined, bestEffort: boolean): void {
+    const entry = this.step(step.id);
+    Object.assign(entry, {
+      status: bestEffort ? 'best-effort-failed' : 'failed',
+      endedAt: now(),
+      attempts: details?.attempt ?? step.retry.maximumAttempts,
+      error: message,
+      facts: details?.facts as Record<string, unknown> | undefined,
+      summary: bestEffort ? `${step.title} failed and was passed over (the site may be gone): ${message}` : undefined,
+    });
+    this.publish();
+  }
+
+  stepSkipped(step: Step, by: string, reason: string): void {
+    const entry = this.step(step.id);
+    Object.assign(entry, { status: 'skipped', endedAt: now(), summary: `Skipped by ${by}: ${reason}` });
+    this.publish();
+  }
+
+  finish(status: DrillStatus, outcome: string): DrillRecord {
+    this.record.status = status;
+    this.record.outcome = outcome;
+    this.record.endedAt = now();
+    this.record.pending = null;
+    for (const phase of this.record.phases) if (phase.status === 'pending' || phase.status === 'awaiting-approval') phase.status = 'not-run';
+    upsertSearchAttributes([{ key: DrillOutcome, value: status }]);
+    this.publish();
+    return this.record;
+  }
+
+  publish(): void {
+    setCurrentDetails(renderDetails(this.record));
+  }
+
+  private phase(id: PhaseId) {
+    const entry = this.record.phases.find((p) => p.id === id);
+    if (!entry) throw new Error(`no phase ${id} in the record`);
+    return entry;
+  }
+
+  private recordRpo(evidence: RpoEvidence): void {
+    const objectiveMs = this.record.plan?.objectives.rpoMs;
+    const measuredMs = evidence.dataLossMs;
+    const met = evidence.canaryFound === false ? false : measuredMs !== undefined && objectiveMs !== undefined ? measuredMs <= objectiveMs : undefined;
+    this.record.rpo = { measuredMs, objectiveMs, met, evidence: evidence.detail };
+  }
+
+  /** RTO: from the first stop of the old side to the first successful health check on the new one. */
+  private measureRto(): void {
+    const start = this.record.steps.find((s) => this.marks(s.id).includes('rto-start') && s.startedAt);
+    const end = this.record.steps.find((s) => this.marks(s.id).includes('rto-end') && s.status === 'succeeded');
+    if (!start?.startedAt || !end?.endedAt || this.record.rto) return;
+    const measuredMs = Date.parse(end.endedAt) - Date.parse(start.startedAt);
+    const objectiveMs = this.record.plan?.objectives.rtoMs;
+    const rto: Measurement = {
+      measuredMs,
+      objectiveMs,
+      met: objectiveMs === undefined ? undefined : measuredMs <= objectiveMs,
+      from: start.startedAt,
+      to: end.endedAt,
+      evidence: `from the start of "${start.title}" to the end of "${end.title}"`,
+    };
+    this.record.rto = rto;
+  }
+
+  private marks(id: string): Step['marks'] {
+    return this.stepMarks.get(id) ?? [];
+  }
+}
+
+function pendingStep(step: Step): StepRecord {
+  const { id, phase, title, action, component, site, destructive } = step;
+  return { id, phase, title, action, component, site, destructive, status: 'pending', attempts: 0, runs: 0 };
+}
+
+/** The Markdown the Temporal UI shows as the workflow's current details. */
+function renderDetails(record: DrillRecord): string {
+  const done = record.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
+  const lines = [`**${record.mode} of ${record.target}**, started by ${record.requestedBy}: ${record.status}`, ''];
+  if (record.currentPhase) lines.push(`Phase: **${record.currentPhase}**, ${done} of ${record.steps.length} steps done`);
+  if (record.pending) lines.push('', `Waiting for ${record.pending.kind} \`${record.pending.id}\`: ${record.pending.prompt}`);
+  const running = record.steps.find((s) => s.status === 'running');
+  if (running) lines.push('', `Running: ${running.title}`);
+  if (record.outcome) lines.push('', record.outcome);
+  return lines.join('\n');
+}
