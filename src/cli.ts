@@ -1,0 +1,34 @@
+/** `drillbook`: the command line. Exit codes: 0 done, 1 refused or failed, 2 bad input (nothing started). */
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands';
+import { UsageError } from './commands/errors';
+import { DrillRefused } from './drills';
+import { PlanValidationError } from './plan/load';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('drillbook')
+    .description('Durable disaster-recovery drills on Temporal')
+    .exitOverride()
+    .showHelpAfterError();
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof PlanValidationError || error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof DrillRefused) {
+      console.error(`refused: ${error.message}`);
+      return 1;
+    }
+    console.error(`error: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => process.exit(code));
+}

@@ -1,0 +1,145 @@
+/** Starting drills and answering them: start, status, approve, reject, decide, complete, list. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { FINAL_STATUSES, type DrillRecord, type OperatorDecision } from '../../workflows/model';
+import { temporalSettings } from '../config';
+import { approve, completeTask, decide, drillStatus, listDrills, reject, startDrill } from '../drills';
+import { findPlanFile, loadPlanFile } from '../plan/load';
+import { plansDir } from '../config';
+import { renderRecord } from '../render/record';
+import { connectClient } from '../temporal/connect';
+import { UsageError } from './errors';
+import { parseMode } from './plan';
+
+const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
+
+async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient();
+  try {
+    return await work(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Follows a drill until it ends (or `maxMs` passes), redrawing on a terminal, printing changes elsewhere. */
+export async function follow(client: Client, id: string, options: { maxMs?: number; onRecord?: (record: DrillRecord) => void } = {}): Promise<DrillRecord> {
+  const deadline = Date.now() + (options.maxMs ?? 24 * 3_600_000);
+  let record = await drillStatus(client, id);
+  while (!FINAL_STATUSES.includes(record.status) && Date.now() < deadline) {
+    options.onRecord?.(record);
+    await sleep(1000);
+    record = await drillStatus(client, id);
+  }
+  options.onRecord?.(record);
+  return record;
+}
+
+export function registerDrillCommands(program: Command): void {
+  program
+    .command('start')
+    .description('start a drill from a plan file or a target the workers have a plan for; prints the workflow ID')
+    .argument('<planOrTarget>', 'a plan file, or a target name')
+    .option('--mode <mode>', 'drill (all phases), failover (a real outage) or failback', 'drill')
+    .option('--by <user>', 'who starts the drill', me())
+    .option('--reason <text>', 'why: a ticket, "Q3 DR test"')
+    .option('--wait', 'wait until the drill ends; exit 0 only if it succeeded')
+    .action(async (planOrTarget: string, options: { mode: string; by: string; reason?: string; wait?: boolean }) => {
+      const mode = parseMode(options.mode);
+      let target = planOrTarget;
+      let planYaml: string | undefined;
+      if (existsSync(planOrTarget)) {
+        // Validated here so nothing starts on a bad plan; the YAML travels with the drill.
+        target = (await loadPlanFile(planOrTarget)).target;
+        planYaml = await readFile(planOrTarget, 'utf8');
+      } else {
+        const local = await findPlanFile(plansDir(), target);
+        if (local) await loadPlanFile(local);
+        else if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new UsageError(`${planOrTarget} is neither a plan file nor a target name`);
+      }
+      await withClient(async (client) => {
+        const handle = await startDrill(client, temporalSettings().taskQueue, { target, mode, requestedBy: options.by, planYaml, reason: options.reason });
+        console.log(handle.workflowId);
+        if (!options.wait) return;
+        const record = await follow(client, handle.workflowId);
+        console.log(renderRecord(record));
+        if (record.status !== 'succeeded') process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('status')
+    .description('show a drill; follows it live on a terminal until it ends')
+    .argument('<id>', 'workflow ID (drill-<target>) or target')
+    .option('--json', 'print the record as JSON once')
+    .option('--once', 'print once, do not follow')
+    .action(async (id: string, options: { json?: boolean; once?: boolean }) => {
+      await withClient(async (client) => {
+        if (options.json || options.once || !process.stdout.isTTY) {
+          const record = await drillStatus(client, id);
+          console.log(options.json ? JSON.stringify(record, null, 2) : renderRecord(record));
+          return;
+        }
+        await follow(client, id, { onRecord: (record) => process.stdout.write(`\x1b[2J\x1b[H${renderRecord(record)}\n\n(following; Ctrl-C to stop watching, the drill goes on)\n`) });
+      });
+    });
+
+  for (const verdict of ['approve', 'reject'] as const) {
+    program
+      .command(verdict)
+      .description(verdict === 'approve' ? 'approve the open gate (counts towards the quorum)' : 'reject the open gate; the drill ends as rejected')
+      .argument('<id>', 'workflow ID or target')
+      .requiredOption('--as <user>', 'who you are (must be an approver of the plan)')
+      .option('--comment <text>', 'kept in the record')
+      .option('--gate <gate>', 'the gate you mean; refused if another is open')
+      .action(async (id: string, options: { as: string; comment?: string; gate?: string }) => {
+        const input = { by: options.as, comment: options.comment, gate: options.gate };
+        const result = await withClient((client) => (verdict === 'approve' ? approve(client, id, input) : reject(client, id, input)));
+        console.log(result.message);
+      });
+  }
+
+  program
+    .command('decide')
+    .description('decide on a step that failed after its retries: retry, skip (with --reason) or abort')
+    .argument('<id>', 'workflow ID or target')
+    .argument('<decision>', 'retry | skip | abort')
+    .requiredOption('--as <user>', 'who you are')
+    .option('--reason <text>', 'required for skip; kept in the record')
+    .option('--step <stepId>', 'the step you mean; refused if another is waiting')
+    .action(async (id: string, decision: string, options: { as: string; reason?: string; step?: string }) => {
+      if (!['retry', 'skip', 'abort'].includes(decision)) throw new UsageError(`decision must be retry, skip or abort, got "${decision}"`);
+      const result = await withClient((client) => decide(client, id, { by: options.as, decision: decision as OperatorDecision, reason: options.reason, stepId: options.step }));
+      console.log(result.message);
+    });
+
+  program
+    .command('complete')
+    .description('mark a manual task done')
+    .argument('<id>', 'workflow ID or target')
+    .argument('<task>', 'the task (its step id, shown by status)')
+    .requiredOption('--as <user>', 'who you are')
+    .option('--note <text>', 'what was done; kept in the record')
+    .action(async (id: string, task: string, options: { as: string; note?: string }) => {
+      const result = await withClient((client) => completeTask(client, id, { by: options.as, taskId: task, note: options.note }));
+      console.log(result.message);
+    });
+
+  program
+    .command('list')
+    .description('list drills, newest first')
+    .option('--running', 'only running drills')
+    .option('--limit <n>', 'at most this many', '50')
+    .action(async (options: { running?: boolean; limit: string }) => {
+      const drills = await withClient((client) => listDrills(client, { running: options.running, limit: Number(options.limit) }));
+      if (drills.length === 0) console.log('no drills');
+      for (const d of drills) {
+        console.log([d.workflowId.padEnd(28), d.status.padEnd(10), (d.mode ?? '').padEnd(8), (d.phase ?? '').padEnd(15), (d.outcome ?? '').padEnd(10), d.startTime.toISOString()].join(' '));
+      }
+    });
+}

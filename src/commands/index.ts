@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import { registerDrillCommands } from './drill';
+import { registerPlanCommands } from './plan';
+import { registerRuntimeCommands } from './runtime';
+
+/** Every command group; a new group adds one line here. */
+export function registerCommands(program: Command): void {
+  registerRuntimeCommands(program);
+  registerPlanCommands(program);
+  registerDrillCommands(program);
+}

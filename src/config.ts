@@ -1,0 +1,49 @@
+/**
+ * Settings from the environment, so one binary works against the dev server, a Temporal cluster
+ * or Temporal Cloud. Names follow the Temporal CLI's where one exists.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TLSConfig } from '@temporalio/client';
+import { DEFAULT_TASK_QUEUE } from '../workflows/model';
+
+/** The project folder (where plans/, scripts/ and data/ live), whether run from src/ or dist/src/. */
+export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  tls?: TLSConfig;
+  apiKey?: string;
+}
+
+const read = (file: string): Buffer => readFileSync(file);
+
+export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  const caPath = env.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
+  const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE ? read(env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
+  const wantTls = env.TEMPORAL_TLS === 'true' || Boolean(certPath || caPath || apiKey);
+  if (Boolean(certPath) !== Boolean(keyPath)) {
+    throw new Error('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together: set both or neither');
+  }
+  const tls: TLSConfig | undefined = wantTls
+    ? {
+        serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME,
+        serverRootCACertificate: caPath ? read(caPath) : undefined,
+        clientCertPair: certPath && keyPath ? { crt: read(certPath), key: read(keyPath) } : undefined,
+      }
+    : undefined;
+  return {
+    address: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.DRILLBOOK_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    tls,
+    apiKey,
+  };
+}
+
+export const plansDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_PLANS_DIR ?? path.join(PROJECT_ROOT, 'plans'));
+export const dataDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_DATA_DIR ?? path.join(PROJECT_ROOT, 'data'));

@@ -1,0 +1,90 @@
+/**
+ * Starts, stops and reports a site's stand-in app, as a site's service manager would
+ * (`systemctl start tc-app`). Idempotent: start when running and stop when stopped succeed.
+ * Usage: node dist/src/lab/appctl.js start|stop|status <site> [--port N] [--dir D]
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { dataDir } from '../config';
+
+const DEFAULT_PORTS: Record<string, number> = { primary: 18081, secondary: 18082 };
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+function runningPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+const answers = (port: number) => () =>
+  fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+
+async function main(): Promise<number> {
+  const [verb, site] = process.argv.slice(2);
+  if (!['start', 'stop', 'status'].includes(verb) || !site) {
+    console.error('usage: appctl start|stop|status <site> [--port N] [--dir D]');
+    return 2;
+  }
+  const port = Number(argument('port') ?? DEFAULT_PORTS[site] ?? 18080);
+  const dir = argument('dir') ?? path.join(dataDir(), 'lab');
+  mkdirSync(dir, { recursive: true });
+  const pidFile = path.join(dir, `app-${site}.pid`);
+  const pid = runningPid(pidFile);
+
+  if (verb === 'status') {
+    console.log(pid ? `app on ${site} running (pid ${pid}, port ${port})` : `app on ${site} stopped`);
+    return pid ? 0 : 3;
+  }
+  if (verb === 'stop') {
+    if (!pid) {
+      console.log(`app on ${site} already stopped`);
+      return 0;
+    }
+    process.kill(pid, 'SIGTERM');
+    const gone = await waitFor(async () => runningPid(pidFile) === undefined, 10_000);
+    if (!gone) process.kill(pid, 'SIGKILL');
+    rmSync(pidFile, { force: true });
+    console.log(`app on ${site} stopped (was pid ${pid})`);
+    return 0;
+  }
+  if (pid) {
+    console.log(`app on ${site} already running (pid ${pid})`);
+    return 0;
+  }
+  const log = openSync(path.join(dir, `app-${site}.log`), 'a');
+  const child = spawn(process.execPath, [path.join(__dirname, 'standinApp.js'), '--site', site, '--port', String(port)], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  writeFileSync(pidFile, String(child.pid));
+  child.unref();
+  if (!(await waitFor(answers(port), 10_000))) {
+    console.error(`app on ${site} did not answer on port ${port} within 10s; see ${path.join(dir, `app-${site}.log`)}`);
+    return 1;
+  }
+  console.log(`app on ${site} started (pid ${child.pid}, port ${port})`);
+  return 0;
+}
+
+void main().then((code) => process.exit(code));

@@ -1,0 +1,13 @@
+/** Opening connections to Temporal for clients and workers, from the environment's settings. */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { temporalSettings, type TemporalSettings } from '../config';
+
+export async function connectClient(settings: TemporalSettings = temporalSettings()): Promise<Client> {
+  const connection = await Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey, connectTimeout: '10s' });
+  return new Client({ connection, namespace: settings.namespace });
+}
+
+export async function connectWorker(settings: TemporalSettings = temporalSettings()): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey });
+}
