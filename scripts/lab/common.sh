@@ -100,6 +100,7 @@ ensure_secret() { # ensure_secret NAME [OWNER] -> prints the path
 secret() { cat "$LAB_SECRETS/$1.password"; }
 
 # A lock per lab dir so two lab.sh calls never start/stop the same servers at once.
+# Servers are launched with 9>&- so they never inherit (and hold) the lock.
 with_lab_lock() {
   mkdir -p "$LAB_DIR"
   exec 9>"$LAB_DIR/.lock"

@@ -59,7 +59,7 @@ m_start() {
     --log-slave-updates=1 --auto-increment-increment=2 --auto-increment-offset="$id" \
     --read-only=1 --slave-net-timeout=10 \
     --innodb-buffer-pool-size=64M --innodb-log-file-size=48M --performance-schema=OFF \
-    --max-connections=100 </dev/null >>"$d/stdout.log" 2>&1 &
+    --max-connections=100 </dev/null >>"$d/stdout.log" 2>&1 9>&- &
   if ! wait_until "$LAB_TIMEOUT" "mariadb $s to answer ping" m_ping "$s"; then
     fail "mariadb $s did not start; last lines of $d/error.log:"; tail -n 15 "$d/error.log" >&2 || true
     return 1
@@ -147,6 +147,12 @@ m_up() {
   elif [ "$ro1" = 0 ] && [ "$ro2" = 0 ]; then
     warn "mariadb: BOTH nodes are writable (left so by a drill?); fix with: lab.sh fence mariadb <site>"
   fi
+  for s in "${SITES[@]}"; do
+    if ! wait_until 30 "mariadb $s replication threads to run (io=Yes sql=Yes)" m_replica_healthy "$s"; then
+      fail "mariadb $s: $(m_replica_status "$s" | grep -E 'Slave_(IO|SQL)_Running:|Last_(IO|SQL)_Error:' | sed 's/^ *//' | tr '\n' ' ')"
+      return 1
+    fi
+  done
   if [ "$fresh" = 1 ]; then
     local w2; w2="$( [ "$(m_read_only primary)" = 0 ] && echo primary || echo secondary )"
     m_sql "$w2" 'CREATE DATABASE IF NOT EXISTS tip' || { fail "mariadb: CREATE DATABASE tip failed"; return 1; }
@@ -155,6 +161,9 @@ m_up() {
     touch "$LAB_DIR/mariadb/.bootstrapped"
     log "mariadb: database tip created on $w2 and replicated"
   fi
+}
+m_replica_healthy() {
+  m_replica_status "$1" | awk -F': ' '/ Slave_IO_Running:/{io=$2} / Slave_SQL_Running:/{sq=$2} END{exit !(io=="Yes" && sq=="Yes")}'
 }
 m_sql_has_db() { [ "$(m_sql "$1" "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$2'")" = 1 ]; }
 

@@ -87,29 +87,39 @@ os_java_home() {
 # Launch one node without waiting for it.
 os_launch() {
   local s="$1" d port; d="$(os_dir "$s")"; port="$(port_of opensearch "$s")"
-  if os_running "$s"; then return 0; fi
+  if os_running "$s" || pid_alive "$(pid_from "$d/launcher.pid")"; then return 0; fi
   os_prepare "$s" || return 1
   local tp; tp="$(port_of opensearch-transport "$s")"
   if port_in_use "$port" || port_in_use "$tp"; then fail "opensearch $s: port $port or $tp is already in use"; return 1; fi
   rm -f "$(os_pidfile "$s")"
   local run=(); is_root && run=(runuser -u "$OS_USER" --)
-  # -d daemonizes; the launcher returns once the node has bootstrapped (or failed to).
-  if ! (cd "$d" && setsid "${run[@]}" env OPENSEARCH_PATH_CONF="$d/config" OPENSEARCH_JAVA_HOME="$(os_java_home)" \
+  # In the background, not -d (the -d launcher exits 0 before the JVM can fail). -q: no console log.
+  (cd "$d" && exec setsid "${run[@]}" env OPENSEARCH_PATH_CONF="$d/config" OPENSEARCH_JAVA_HOME="$(os_java_home)" \
         OPENSEARCH_TMPDIR="$d/tmp" OPENSEARCH_JAVA_OPTS="" \
-        timeout "$LAB_TIMEOUT" "$OS_HOME/bin/opensearch" -d -p "$(os_pidfile "$s")" -q </dev/null >>"$d/stdout.log" 2>&1); then
-    fail "opensearch $s: launcher failed; last lines of $d/stdout.log and $d/logs/drillbook-lab.log:"
-    tail -n 10 "$d/stdout.log" >&2 || true; tail -n 10 "$d/logs/drillbook-lab.log" >&2 2>/dev/null || true
-    return 1
-  fi
+        "$OS_HOME/bin/opensearch" -p "$(os_pidfile "$s")" -q </dev/null >>"$d/stdout.log" 2>&1 9>&-) &
+  echo $! >"$d/launcher.pid"
 }
 
-os_wait_http() {
-  local s="$1"
-  if ! wait_until "$LAB_TIMEOUT" "opensearch $s HTTP on port $(port_of opensearch "$s")" os_http_up "$s"; then
-    fail "opensearch $s: last lines of $(os_dir "$s")/logs/drillbook-lab.log:"
-    tail -n 15 "$(os_dir "$s")/logs/drillbook-lab.log" >&2 2>/dev/null || true
-    return 1
-  fi
+os_log_tail() {
+  local d; d="$(os_dir "$1")"
+  tail -n 12 "$d/stdout.log" >&2 2>/dev/null || true
+  grep -E 'ERROR|Exception|FATAL' "$d/logs/drillbook-lab.log" 2>/dev/null | tail -n 8 >&2 || true
+}
+
+os_wait_http() { # until HTTP answers; fails fast when the JVM exits
+  local s="$1" deadline=$(( $(date +%s) + LAB_TIMEOUT )) lp
+  lp="$(pid_from "$(os_dir "$s")/launcher.pid")"
+  while :; do
+    if os_http_up "$s"; then return 0; fi
+    if ! os_running "$s" && ! pid_alive "$lp"; then
+      fail "opensearch $s exited during startup; see $(os_dir "$s")/stdout.log and logs/drillbook-lab.log:"
+      os_log_tail "$s"; return 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      fail "opensearch $s: HTTP port $(port_of opensearch "$s") not answering after ${LAB_TIMEOUT}s:"; os_log_tail "$s"; return 1
+    fi
+    sleep 1
+  done
 }
 
 os_node_in_cluster() { # os_node_in_cluster ASK_SITE NODE_SITE
@@ -141,7 +151,7 @@ os_wait_gone() { local p="$1" n=$(( $2 * 5 )); while pid_alive "$p" && [ "$n" -g
 
 os_stop() {
   local s="$1" p o; p="$(os_pid "$s")"; o="$(other_site "$s")"
-  if ! pid_alive "$p"; then log "opensearch $s: already stopped"; return 0; fi
+  if ! pid_alive "$p"; then os_reap_launcher "$s"; log "opensearch $s: already stopped"; return 0; fi
   if os_running "$o" && os_node_in_cluster "$o" "$s"; then
     # move the vote away from the node we stop so the survivor keeps a cluster manager
     local r; r="$(OS_CURL_MAX=40 os_curl "$o" POST "/_cluster/voting_config_exclusions?node_names=$(os_name "$s")&timeout=30s" 2>&1)" \
@@ -153,8 +163,14 @@ os_stop() {
     warn "opensearch $s: pid $p still running 60s after SIGTERM; sending SIGKILL"
     kill -KILL "$p" 2>/dev/null || true; os_wait_gone "$p" 10 || { fail "opensearch $s: pid $p will not die"; return 1; }
   fi
-  rm -f "$(os_pidfile "$s")"
+  os_reap_launcher "$s"
   log "opensearch $s: stopped"
+}
+
+os_reap_launcher() { # the runuser wrapper exits right after the JVM; make sure before a new start
+  local lp; lp="$(pid_from "$(os_dir "$1")/launcher.pid")"
+  if pid_alive "$lp"; then os_wait_gone "$lp" 5 || kill -KILL "$lp" 2>/dev/null || true; fi
+  rm -f "$(os_pidfile "$1")" "$(os_dir "$1")/launcher.pid"
 }
 
 os_kill() {
@@ -162,7 +178,7 @@ os_kill() {
   if ! pid_alive "$p"; then log "opensearch $s: already stopped (nothing to kill)"; return 0; fi
   kill -KILL "$p" 2>/dev/null || true
   os_wait_gone "$p" 10 || { fail "opensearch $s: pid $p survived SIGKILL"; return 1; }
-  rm -f "$(os_pidfile "$s")"
+  os_reap_launcher "$s"
   log "opensearch $s: killed (SIGKILL pid $p)"
 }
 
@@ -210,9 +226,9 @@ os_status() {
   if ! os_running "$s"; then printf 'opensearch %-9s down  %s:%s\n' "$s" "$LAB_HOST" "$port"; return 1; fi
   if ! os_http_up "$s"; then printf 'opensearch %-9s down  %s:%s (pid %s runs, HTTP not answering yet)\n' "$s" "$LAB_HOST" "$port" "$(os_pid "$s")"; return 1; fi
   local h mgr voters
-  h="$(OS_CURL_MAX=5 os_health "$s" '?timeout=2s' | json_get "'%s nodes=%s unassigned=%s' % (d['status'], d['number_of_nodes'], d['unassigned_shards'])")"
-  mgr="$(OS_CURL_MAX=5 os_curl "$s" GET '/_cat/nodes?h=name,cluster_manager' 2>/dev/null | awk '$2=="*"{print $1}')"
-  voters="$(OS_CURL_MAX=5 os_curl "$s" GET '/_cluster/state/metadata,nodes?filter_path=metadata.cluster_coordination.last_committed_config,nodes.*.name' 2>/dev/null \
+  h="$(OS_CURL_MAX=4 os_health "$s" '?timeout=1s&cluster_manager_timeout=1s' | json_get "'%s nodes=%s unassigned=%s' % (d['status'], d['number_of_nodes'], d['unassigned_shards'])")"
+  mgr="$(OS_CURL_MAX=4 os_curl "$s" GET '/_cat/nodes?h=name,cluster_manager&local=true&cluster_manager_timeout=1s' 2>/dev/null | awk '$2=="*"{print $1}')"
+  voters="$(OS_CURL_MAX=4 os_curl "$s" GET '/_cluster/state/metadata,nodes?local=true&filter_path=metadata.cluster_coordination.last_committed_config,nodes.*.name' 2>/dev/null \
     | json_get "','.join(d['nodes'][i]['name'] if i in d.get('nodes',{}) else i for i in d['metadata']['cluster_coordination']['last_committed_config'])")"
   printf 'opensearch %-9s up    %s:%s %s manager=%s voters=%s\n' "$s" "$LAB_HOST" "$port" "${h:-no cluster (no cluster manager elected?)}" "${mgr:-none}" "${voters:-?}"
 }

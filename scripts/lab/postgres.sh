@@ -15,15 +15,18 @@ p_sockdir() { echo "$LAB_DIR/postgres/run"; }
 p_passfile() { echo "$LAB_DIR/postgres/pgpass"; }
 p_opts() { echo "-p $(port_of postgres "$1") -k $(p_sockdir) -c cluster_name=pg-$1"; }
 
-p_ctl() { as_user postgres "$PG_BIN/pg_ctl" "$@"; }
+# libpq settings of the caller (PGPASSWORD, PGUSER, ...) must not leak into the lab's own commands.
+p_as() { as_user postgres env -u PGPASSWORD -u PGUSER -u PGHOST -u PGPORT -u PGDATABASE -u PGSERVICE \
+           -u PGOPTIONS -u PGSSLMODE PGPASSFILE="$(p_passfile)" PGCONNECT_TIMEOUT=10 "$@"; }
+p_ctl() { p_as "$PG_BIN/pg_ctl" "$@"; }
 p_psql() { # p_psql SITE [psql args...] (SQL on stdin or -c): as the postgres OS user over the socket
   local s="$1"; shift
-  as_user postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$(p_sockdir)" -p "$(port_of postgres "$s")" -d postgres -At "$@"
+  p_as "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$(p_sockdir)" -p "$(port_of postgres "$s")" -d postgres -At "$@"
 }
 p_q() { p_psql "$1" -c "$2" 2>/dev/null; }
 p_pid() { [ -f "$(p_data "$1")/postmaster.pid" ] && head -n1 "$(p_data "$1")/postmaster.pid" | tr -dc '0-9' || true; }
 p_running() { local p; p="$(p_pid "$1")"; pid_alive "$p"; }
-p_ready() { as_user postgres "$PG_BIN/pg_isready" -q -h "$(p_sockdir)" -p "$(port_of postgres "$1")"; }
+p_ready() { p_as "$PG_BIN/pg_isready" -q -h "$(p_sockdir)" -p "$(port_of postgres "$1")"; }
 p_in_recovery() { p_q "$1" 'SELECT pg_is_in_recovery()'; } # t | f | (empty when down)
 
 p_prepare_dirs() {
@@ -39,7 +42,7 @@ p_prepare_dirs() {
 
 p_initdb() { # fresh primary at SITE
   local s="$1" d; d="$(p_data "$s")"
-  as_user postgres "$PG_BIN/initdb" -D "$d" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
+  p_as "$PG_BIN/initdb" -D "$d" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
     --data-checksums --encoding=UTF8 --locale=C >"$(p_dir "$s")/initdb.log" 2>&1 \
     || { fail "postgres $s: initdb failed, see $(p_dir "$s")/initdb.log"; return 1; }
   cat >>"$d/postgresql.conf" <<CONF
@@ -73,7 +76,7 @@ p_basebackup() { # p_basebackup SITE: clone SITE from the other site's running p
     fail "postgres $s: no data dir and $o is not a running primary to clone from"; return 1
   fi
   rm -rf "$d"
-  if ! as_user postgres env PGPASSFILE="$(p_passfile)" PGCONNECT_TIMEOUT=10 timeout "$LAB_TIMEOUT" \
+  if ! p_as timeout "$LAB_TIMEOUT" \
       "$PG_BIN/pg_basebackup" -h "$LAB_HOST" -p "$(port_of postgres "$o")" -U repl -D "$d" -R -X stream -c fast \
       >"$(p_dir "$s")/basebackup.log" 2>&1; then
     fail "postgres $s: pg_basebackup from $o failed, see $(p_dir "$s")/basebackup.log"; return 1
@@ -89,7 +92,7 @@ p_start() {
   fi
   if port_in_use "$port"; then fail "postgres $s: port $port is already in use by another process"; return 1; fi
   t0="$(now_s)"
-  if ! p_ctl -D "$(p_data "$s")" -l "$(p_dir "$s")/postgres.log" -o "$(p_opts "$s")" -w -t "$LAB_TIMEOUT" start >/dev/null; then
+  if ! p_ctl -D "$(p_data "$s")" -l "$(p_dir "$s")/postgres.log" -o "$(p_opts "$s")" -w -t "$LAB_TIMEOUT" start </dev/null >/dev/null 9>&-; then
     fail "postgres $s did not start; last lines of $(p_dir "$s")/postgres.log:"; tail -n 15 "$(p_dir "$s")/postgres.log" >&2 || true
     return 1
   fi
@@ -160,6 +163,7 @@ p_up() {
 p_ensure_roles() { # on a primary; idempotent
   local s="$1"
   p_psql "$s" -v rp="$(secret pg-repl)" -v dp="$(secret pg-drill)" -v ap="$(secret pg-app)" >/dev/null <<'SQL' || { fail "postgres $s: creating roles failed"; return 1; }
+SET client_min_messages = warning;
 SELECT 'CREATE ROLE repl' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'repl') \gexec
 SELECT 'CREATE ROLE drill' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'drill') \gexec
 SELECT 'CREATE ROLE app' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app') \gexec
@@ -193,7 +197,7 @@ p_rewind() {
   p_stop "$s" || return 1
   p_q "$o" 'CHECKPOINT' >/dev/null || { fail "postgres rewind $s: CHECKPOINT on $o failed"; return 1; }
   local t0; t0="$(now_s)"
-  if ! out="$(as_user postgres env PGPASSFILE="$(p_passfile)" PGCONNECT_TIMEOUT=10 timeout 600 "$PG_BIN/pg_rewind" \
+  if ! out="$(p_as timeout 600 "$PG_BIN/pg_rewind" \
         --target-pgdata="$(p_data "$s")" \
         --source-server="host=$LAB_HOST port=$src_port user=drill dbname=postgres" -R 2>&1)"; then
     echo "$out" >"$(p_dir "$s")/rewind.log"
@@ -227,7 +231,7 @@ p_status() {
     printf 'postgres   %-9s up    %s:%s primary   timeline=%s lsn=%s standbys: %s\n' "$s" "$LAB_HOST" "$port" "$tl" "$(p_q "$s" 'SELECT pg_current_wal_lsn()')" "$standbys"
   else
     local r
-    r="$(p_q "$s" "SELECT coalesce((SELECT status || ' from :' || sender_port || ' timeline=' || received_tli FROM pg_stat_wal_receiver), 'not receiving') || ' replay=' || coalesce(pg_last_wal_replay_lsn()::text, '?') || ' backlog=' || coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint::text, '?') || 'B'")"
+    r="$(p_q "$s" "SELECT coalesce((SELECT status || ' from :' || sender_port || ' timeline=' || received_tli FROM pg_stat_wal_receiver), 'not receiving') || ' replay=' || coalesce(pg_last_wal_replay_lsn()::text, '?') || ' backlog=' || coalesce(greatest(0, pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()))::bigint::text, '?') || 'B'")"
     printf 'postgres   %-9s up    %s:%s standby   %s\n' "$s" "$LAB_HOST" "$port" "$r"
   fi
 }
