@@ -34,7 +34,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    identity: options.identity,
+    ...(options.identity ? { identity: options.identity } : {}),
     ...workflowSource(),
     activities: createActivities({ ...defaultActivityDeps(), ...options.deps }),
     // Drills are few and long; keep a small footprint so many workers can share a machine.

@@ -1,0 +1,26 @@
+/**
+ * Starts one headless Temporal dev server for the whole test run and prebuilds the workflow
+ * bundle; tests connect to it with TEMPORAL_ADDRESS and DRILLBOOK_WORKFLOW_BUNDLE.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { startDevServer } from '../../src/temporal/server';
+import { freePort } from './ports';
+
+export default async function globalSetup(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-test-'));
+  const port = await freePort();
+  const [server, bundle] = await Promise.all([
+    startDevServer({ port, headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
+  ]);
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.TEMPORAL_ADDRESS = server.address;
+  process.env.DRILLBOOK_WORKFLOW_BUNDLE = bundlePath;
+  process.env.DRILLBOOK_TEST_DIR = dir;
+  writeFileSync(path.join(dir, 'server.pid'), String(server.process.pid));
+  (globalThis as { drillbookServer?: typeof server }).drillbookServer = server;
+}
