@@ -20,7 +20,7 @@ export function describeEvent(event: DrillEvent): string {
     case 'gate-closed':
       return `${drill}: ${event.pending.kind} "${event.pending.id}" ${event.result}${event.by ? ` by ${event.by}` : ''}`;
     case 'drill-ended':
-      return `${drill} ended: ${record.status}. ${record.outcome ?? ''}`.trim();
+      return `${drill} ended: ${event.record.status}. ${event.record.outcome ?? ''}`.trim();
   }
 }
 

@@ -16,7 +16,7 @@ import {
 import type { Plan } from '../src/plan/schema';
 import type { DrillActivities } from './contract';
 import { Gates } from './gates';
-import { DRILL_MODES, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type RunbookPhase } from './model';
+import { DRILL_MODES, headlineOf, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type RunbookPhase } from './model';
 import { Recorder } from './recorder';
 import { compileRunbook } from './runbook';
 import { runStep } from './steps';
@@ -64,7 +64,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
       requestedBy: input.requestedBy,
     };
     gates.timing = { reminderAfterMs: plan.approvals.reminderAfter, timeoutMs: plan.approvals.timeout };
-    await tell({ type: 'drill-started', record: recorder.record });
+    await tell({ type: 'drill-started', record: headlineOf(recorder.record) });
 
     const ending = (await runPhases(runbook.phases, recorder, gates, plan)) ?? (await signOff(recorder, gates));
     return await finish(recorder, ending);
@@ -97,7 +97,7 @@ async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gate
       }
     }
     recorder.phaseStarted(phase.id, 'running');
-    await tell({ type: 'phase-started', record: recorder.record, phase: phase.id });
+    await tell({ type: 'phase-started', record: headlineOf(recorder.record), phase: phase.id });
     for (const step of phase.steps) {
       const result = await runStep(step, recorder, gates);
       if (result === 'timed-out') return { status: 'timed-out', outcome: `Nobody answered for step ${step.id} within the plan's timeout; the drill stopped there.` };

@@ -20,7 +20,7 @@ import {
   type DecisionInput,
   type HandlerResult,
 } from './handlers';
-import type { DrillEvent, OperatorDecision, PendingAction, PendingKind, PhaseId, Via } from './model';
+import { headlineOf, type DrillEvent, type OperatorDecision, type PendingAction, type PendingKind, type PhaseId, type Via } from './model';
 import type { Recorder } from './recorder';
 
 export interface GateTiming {
@@ -123,13 +123,13 @@ export class Gates {
     this.resolution = null;
     this.recorder.record.pending = pending;
     this.recorder.setStatus(kind === 'approval' ? 'awaiting-approval' : kind === 'decision' ? 'awaiting-decision' : 'awaiting-task');
-    pending.refs = await this.notify({ type: 'gate-opened', record: this.recorder.record, pending, steps: extra.steps ?? [] });
+    pending.refs = await this.notify({ type: 'gate-opened', record: headlineOf(this.recorder.record), pending, steps: extra.steps ?? [] });
 
     const resolution = await this.waitWithReminders(pending);
     this.recorder.record.pending = null;
     this.recorder.setStatus('running');
     const result = !resolution ? 'timed-out' : resolution.kind === 'approval' ? resolution.result : resolution.kind === 'task' ? 'completed' : 'decided';
-    await this.notify({ type: 'gate-closed', record: this.recorder.record, pending, result, by: resolution?.by });
+    await this.notify({ type: 'gate-closed', record: headlineOf(this.recorder.record), pending, result, by: resolution?.by });
     return resolution;
   }
 
@@ -147,7 +147,7 @@ export class Gates {
       if (Date.now() >= deadline) return null;
       if (Date.now() >= nextReminder) {
         this.recorder.record.reminders.push({ id: pending.id, at: now() });
-        await this.notify({ type: 'gate-reminder', record: this.recorder.record, pending, waitingMs: Date.now() - openedAt });
+        await this.notify({ type: 'gate-reminder', record: headlineOf(this.recorder.record), pending, waitingMs: Date.now() - openedAt });
         nextReminder += reminderAfterMs;
       }
     }

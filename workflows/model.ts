@@ -245,14 +245,23 @@ export interface DrillRecord {
 export const drillWorkflowId = (target: string): string => `drill-${target}`;
 export const DEFAULT_TASK_QUEUE = 'drillbook';
 
+/** The few facts about a drill that every notification needs; kept small so histories stay small. */
+export type DrillHeadline = Pick<DrillRecord, 'drillId' | 'target' | 'mode' | 'requestedBy' | 'reason' | 'startedAt' | 'status' | 'currentPhase' | 'plan'>;
+
+export const headlineOf = (record: DrillRecord): DrillHeadline => {
+  const { drillId, target, mode, requestedBy, reason, startedAt, status, currentPhase, plan } = record;
+  return { drillId, target, mode, requestedBy, reason, startedAt, status, currentPhase, plan };
+};
+
 /**
  * What the workflow tells the people around a drill (a log line today; Slack and other channels
- * plug in behind the `notify` activity). Notifications never hold a drill up.
+ * plug in behind the `notify` activity). Notifications never hold a drill up. Only the last event
+ * carries the whole record, for the report.
  */
 export type DrillEvent =
-  | { type: 'drill-started'; record: DrillRecord }
-  | { type: 'phase-started'; record: DrillRecord; phase: PhaseId }
-  | { type: 'gate-opened'; record: DrillRecord; pending: PendingAction; steps: { id: string; title: string }[] }
-  | { type: 'gate-reminder'; record: DrillRecord; pending: PendingAction; waitingMs: number }
-  | { type: 'gate-closed'; record: DrillRecord; pending: PendingAction; result: 'approved' | 'rejected' | 'completed' | 'decided' | 'timed-out'; by?: string }
+  | { type: 'drill-started'; record: DrillHeadline }
+  | { type: 'phase-started'; record: DrillHeadline; phase: PhaseId }
+  | { type: 'gate-opened'; record: DrillHeadline; pending: PendingAction; steps: { id: string; title: string }[] }
+  | { type: 'gate-reminder'; record: DrillHeadline; pending: PendingAction; waitingMs: number }
+  | { type: 'gate-closed'; record: DrillHeadline; pending: PendingAction; result: 'approved' | 'rejected' | 'completed' | 'decided' | 'timed-out'; by?: string }
   | { type: 'drill-ended'; record: DrillRecord };

@@ -1,0 +1,103 @@
+/** Approval gates: reject ends the drill with nothing after the gate run; four-eyes and approver lists hold. */
+import type { Client } from '@temporalio/client';
+import { approve, drillStatus, reject, startDrill } from '../src/drills';
+import { approveSignal } from '../workflows/handlers';
+import { driveDrill, waitForPending, waitForRecord } from './support/operators';
+import { createStandinLab, type StandinLab } from './support/standinLab';
+import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+
+describe('approval gates', () => {
+  let client: Client;
+  let worker: RunningWorker;
+  const labs: StandinLab[] = [];
+  const queue = uniqueQueue('approvals');
+
+  beforeAll(async () => {
+    client = await testClient();
+    worker = await startTestWorker(queue);
+  });
+
+  afterAll(async () => {
+    for (const lab of labs) lab.stopAll();
+    await worker?.stop();
+    await client?.connection.close();
+  });
+
+  async function labWithPrimaryUp(target: string): Promise<StandinLab> {
+    const lab = await createStandinLab(target);
+    labs.push(lab);
+    lab.appctl('start', 'primary');
+    return lab;
+  }
+
+  it('a rejection ends the drill as rejected and runs no step of the rejected phase', async () => {
+    const lab = await labWithPrimaryUp('reject-lab');
+    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+
+    const answer = await reject(client, workflowId, { by: 'carol', comment: 'change freeze' });
+    expect(answer.message).toContain('rejected');
+    const record = await waitForRecord(client, workflowId, (r) => r.status === 'rejected');
+
+    expect(record.outcome).toContain('carol rejected phase pre-reboot: change freeze');
+    expect(record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.status === 'pending' && s.runs === 0)).toBe(true);
+    expect(record.phases.find((p) => p.id === 'pre-reboot')?.status).toBe('not-run');
+    expect(record.approvals).toContainEqual(expect.objectContaining({ gate: 'approve-pre-reboot', decision: 'rejected', by: 'carol' }));
+    // The primary was never stopped.
+    expect(await lab.health('primary')).toBe(200);
+  });
+
+  it('refuses the requester under four-eyes, strangers, stale gates and double votes, and keeps the gate open', async () => {
+    const lab = await labWithPrimaryUp('four-eyes-lab');
+    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'alice', planYaml: lab.planYaml });
+    await driveDrill(client, workflowId, { approvers: ['bob', 'carol'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+
+    await expect(approve(client, workflowId, { by: 'alice' })).rejects.toThrow(/four-eyes rule: alice started this drill/);
+    await expect(approve(client, workflowId, { by: 'mallory' })).rejects.toThrow(/mallory is not an approver/);
+    await expect(approve(client, workflowId, { by: 'bob', gate: 'approve-failover' })).rejects.toThrow(/gate "approve-failover" is not open/);
+    await approve(client, workflowId, { by: 'bob' });
+    await expect(approve(client, workflowId, { by: 'bob' })).rejects.toThrow(/already approved/);
+
+    // A signal cannot be answered, so its refusal is kept in the record.
+    await client.workflow.getHandle(workflowId).signal(approveSignal, { by: 'alice' });
+    const record = await waitForRecord(client, workflowId, (r) => r.refusals.length > 0);
+    expect(record.refusals[0]).toMatchObject({ by: 'alice', action: 'approve' });
+    expect(record.refusals[0].reason).toMatch(/four-eyes/);
+    // One valid approval of the two needed: still waiting, nothing ran.
+    expect(record.pending).toMatchObject({ id: 'approve-pre-reboot', approvedBy: ['bob'] });
+    expect(record.steps.find((s) => s.phase === 'pre-reboot')?.status).toBe('pending');
+
+    // The requester may still stop their own drill.
+    await reject(client, workflowId, { by: 'alice', comment: 'wrong window' });
+    await waitForRecord(client, workflowId, (r) => r.status === 'rejected');
+  });
+
+  it('refuses a second drill of a target while one runs', async () => {
+    const lab = await labWithPrimaryUp('one-at-a-time-lab');
+    const first = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    await waitForPending(client, first.workflowId, 'task');
+    await expect(startDrill(client, queue, { target: lab.target, requestedBy: 'dave', planYaml: lab.planYaml })).rejects.toThrow(
+      /a drill of one-at-a-time-lab is already running \(drill-one-at-a-time-lab since/,
+    );
+    // The first drill is untouched.
+    expect((await drillStatus(client, first.workflowId)).requestedBy).toBe('oncall');
+    await first.cancel();
+    await waitForRecord(client, first.workflowId, (r) => r.status === 'cancelled').catch(() => undefined);
+  });
+
+  it('signals approve like updates for clients such as the Temporal UI', async () => {
+    const lab = await labWithPrimaryUp('signal-lab');
+    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    await driveDrill(client, workflowId, { approvers: [], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+    const handle = client.workflow.getHandle(workflowId);
+    await handle.signal(approveSignal, { by: 'alice', comment: 'via UI' });
+    await handle.signal(approveSignal, { by: 'carol' });
+    const record = await waitForRecord(client, workflowId, (r) => r.steps.some((s) => s.phase === 'pre-reboot' && s.status !== 'pending'));
+    expect(record.approvals.filter((a) => a.gate === 'approve-pre-reboot')).toEqual([
+      expect.objectContaining({ by: 'alice', via: 'signal', comment: 'via UI' }),
+      expect.objectContaining({ by: 'carol', via: 'signal' }),
+    ]);
+    await reject(client, workflowId, { by: 'bob' }).catch(() => undefined);
+    await handle.cancel().catch(() => undefined);
+  });
+});
