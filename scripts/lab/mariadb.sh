@@ -9,7 +9,9 @@
 # Accounts (created with sql_log_bin=0 on each node, passwords in $LAB_DIR/secrets/):
 #   repl  REPLICATION SLAVE
 #   drill SLAVE MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, PROCESS,
-#         CONNECTION ADMIN on *.*; ALL on drillbook.* (canary table); SELECT on tip.*
+#         CONNECTION ADMIN on *.*; ALL on drillbook.* (canary table); SELECT on tip.*; SELECT on
+#         mysql.* (so information_schema.USER_PRIVILEGES shows who holds READ_ONLY ADMIN: the
+#         sessions a read_only fence does not stop)
 #   app   ALL on tip.* (no READ_ONLY ADMIN, so read_only fences it)
 # root connects through the socket without a password (lab admin only).
 
@@ -107,6 +109,7 @@ m_ensure_accounts() {
     GRANT SLAVE MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, PROCESS, CONNECTION ADMIN ON *.* TO 'drill'@'$LAB_HOST';
     GRANT ALL ON drillbook.* TO 'drill'@'$LAB_HOST';
     GRANT SELECT ON tip.* TO 'drill'@'$LAB_HOST';
+    GRANT SELECT ON mysql.* TO 'drill'@'$LAB_HOST';
     CREATE USER IF NOT EXISTS 'app'@'$LAB_HOST' IDENTIFIED BY '$ap';
     ALTER USER 'app'@'$LAB_HOST' IDENTIFIED BY '$ap';
     GRANT ALL ON tip.* TO 'app'@'$LAB_HOST';
