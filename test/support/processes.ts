@@ -1,0 +1,41 @@
+/** Real processes for durability tests: a worker we can kill, a dev server we can restart. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './standinLab';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** A real SIGKILL of the worker: no shutdown, no goodbye to the server. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+export function spawnWorker(taskQueue: string, logDir: string, env: NodeJS.ProcessEnv = {}): WorkerProcess {
+  const log = openSync(path.join(logDir, `worker-${Date.now()}.log`), 'a');
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'worker'], {
+    env: { ...process.env, DRILLBOOK_TASK_QUEUE: taskQueue, ...env },
+    stdio: ['ignore', log, log],
+  });
+  return {
+    child,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited(child);
+      clearTimeout(timer);
+    },
+  };
+}
