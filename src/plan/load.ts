@@ -34,18 +34,16 @@ export function formatPath(segments: readonly PropertyKey[]): string {
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `is required (expected ${issue.expected})`;
-  return issue.message.replace(/^Invalid input: /, '');
+  const message = issue.message.replace(/^Invalid input: /, '');
+  const missing = /^expected (.+), received undefined$/.exec(message);
+  return missing ? `is required (expected ${missing[1]})` : message;
 }
 
 /** Validates YAML text; never throws for bad input, returns every error found. */
 export function parsePlan(text: string): PlanResult {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}${e.linePos ? ` (line ${e.linePos[0].line})` : ''}` })),
-    };
+    return { ok: false, errors: doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0].replace(/:$/, '')}` })) };
   }
   const result = planSchema.safeParse(doc.toJS());
   if (result.success) return { ok: true, plan: result.data };

@@ -1,0 +1,103 @@
+/** Bad plans are refused with the field's path and what is wrong; nothing starts on an invalid plan. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { parsePlan } from '../src/plan/load';
+import { ROOT } from './support/standinLab';
+
+const run = promisify(execFile);
+const example = (): Record<string, any> => parse(readFileSync(path.join(ROOT, 'plans', 'example-lab.yaml'), 'utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form YAML edited per case
+
+function errorsOf(edit: (plan: ReturnType<typeof example>) => void): string[] {
+  const plan = example();
+  edit(plan);
+  const result = parsePlan(stringify(plan));
+  if (result.ok) return [];
+  return result.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
+}
+
+describe('plan validation', () => {
+  it('accepts the shipped example plans', () => {
+    for (const file of ['example-lab.yaml', 'threatconnect.example.yaml']) {
+      const result = parsePlan(readFileSync(path.join(ROOT, 'plans', file), 'utf8'));
+      expect(result.ok ? [] : result.errors).toEqual([]);
+    }
+  });
+
+  const cases: [string, (plan: ReturnType<typeof example>) => void, RegExp][] = [
+    ['a port as text', (p) => (p.components.app.secondary.health.http.url = 'not a url'), /^components\.app\.secondary\.health\.http\.url: expected an absolute http\(s\) URL/],
+    ['a missing target', (p) => delete p.target, /^target: is required/],
+    ['a target with capitals', (p) => (p.target = 'Example_Lab'), /^target: expected lower-case letters/],
+    ['an unknown platform', (p) => (p.platform = 'splunk'), /^platform: .*threatconnect/],
+    ['a typo in a field name', (p) => (p.approvals.fourEye = true), /^approvals: unknown field "fourEye"/],
+    ['no approvers', (p) => (p.approvals.approvers = []), /^approvals\.approvers: expected at least one approver/],
+    ['a quorum above the approvers', (p) => (p.approvals.quorum = 5), /^approvals\.quorum: needs 5 approvals but only 3 approvers/],
+    ['a bad duration', (p) => (p.objectives.rto = '5 minutes'), /^objectives\.rto: expected a duration such as "30s"/],
+    ['a reminder after the timeout', (p) => (p.approvals.reminderAfter = '3h'), /^approvals\.reminderAfter: must be shorter than approvals\.timeout/],
+    ['an unknown component kind', (p) => (p.components.db = { kind: 'oracle', primary: {}, secondary: {} }), /^components\.db\.kind: unknown component kind "oracle"/],
+    ['a component without a site', (p) => delete p.components.app.secondary, /^components\.app\.secondary: is required/],
+    ['a driver with two kinds', (p) => (p.components.app.primary.stop.manual = 'also by hand'), /^components\.app\.primary\.stop: expected a step driver with exactly one of command, http, manual, got command and manual/],
+    ['an empty argv', (p) => (p.components.app.primary.stop = { command: [] }), /^components\.app\.primary\.stop\.command\.argv: expected at least the program/],
+    ['a secret written inline', (p) => (p.components.app.primary.stop.command = { argv: ['x'], env: { PW: { value: 'hunter2' } } }), /^components\.app\.primary\.stop\.command\.env\.PW: expected a secret reference with exactly one of env, file/],
+    ['an extra step in an unknown segment', (p) => (p.steps[0].segment = 'lunch'), /^steps\[0\]\.segment: phase pre-reboot has no segment "lunch"/],
+    ['an extra step in an unknown phase', (p) => (p.steps[0].phase = 'coffee'), /^steps\[0\]\.phase: /],
+    ['two steps with one id', (p) => p.steps.push({ ...p.steps[0] }), /^steps\[2\]\.id: step id "reboot-hosts" is used twice/],
+    ['the same site name twice', (p) => (p.sites.secondary.name = p.sites.primary.name), /^sites\.secondary\.name: must differ/],
+    ['an unknown time zone', (p) => (p.timezone = 'Mars/Olympus'), /^timezone: expected an IANA time zone/],
+  ];
+
+  it.each(cases)('refuses %s, naming the path', (_name, edit, expected) => {
+    const errors = errorsOf(edit);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.some((e) => expected.test(e))).toBe(true);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const result = parsePlan('target: x\n  bad: [indent\n');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0].message).toMatch(/YAML syntax: .* at line \d+, column \d+$/);
+  });
+
+  describe('from the command line', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-plans-'));
+    const bad = path.join(dir, 'bad.yaml');
+    beforeAll(() => {
+      const plan = example();
+      plan.target = 'bad-plan-lab';
+      plan.approvals.quorm = 2;
+      plan.components.app.primary.health.http.timeout = 'soon';
+      writeFileSync(bad, stringify(plan));
+    });
+    const cli = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env } });
+
+    it('plan check prints every error with its path and exits 2', async () => {
+      const failure = await cli('plan', 'check', bad).catch((e: { code: number; stderr: string }) => e);
+      expect(failure).toMatchObject({ code: 2 });
+      const { stderr } = failure as { stderr: string };
+      expect(stderr).toContain(`${bad}: invalid plan`);
+      expect(stderr).toContain('approvals: unknown field "quorm"');
+      expect(stderr).toContain('components.app.primary.health.http.timeout: expected a duration such as "30s", "15m" or "4h", got "soon"');
+    });
+
+    it('start refuses the plan with exit 2 and starts nothing', async () => {
+      const failure = await cli('start', bad, '--by', 'oncall').catch((e: { code: number; stderr: string }) => e);
+      expect(failure).toMatchObject({ code: 2 });
+      const { stderr } = failure as { stderr: string };
+      expect(stderr).toContain('approvals: unknown field "quorm"');
+      const listing = await cli('status', 'bad-plan-lab', '--once').catch((e: { code: number; stderr: string }) => e);
+      expect((listing as { stderr: string }).stderr).toContain('no drill drill-bad-plan-lab');
+    });
+
+    it('plan check passes a good plan and plan show prints the gates and steps of a mode', async () => {
+      const { stdout } = await cli('plan', 'check', path.join(ROOT, 'plans', 'example-lab.yaml'));
+      expect(stdout).toMatch(/example-lab\.yaml: ok \(target example-lab; steps: \d+ drill, \d+ failover, \d+ failback\)/);
+      const show = await cli('plan', 'show', path.join(ROOT, 'plans', 'example-lab.yaml'), '--mode', 'failover');
+      expect(show.stdout).toContain('[gate] approval of 2 approver(s) before this phase');
+      expect(show.stdout).toContain('Stop app on lab-dc1  (runCommand, destructive, best-effort');
+      expect(show.stdout).not.toContain('Pre-reboot');
+    });
+  });
+});
