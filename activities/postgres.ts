@@ -322,7 +322,13 @@ export function createPostgresActivities(deps: { workdir: string }): Record<Extr
             await q(c, 'SELECT pg_reload_conf()');
             fencedHere = true;
           }
-          const ended = await q(c, `SELECT pid, usename FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND pg_terminate_backend(pid)`);
+          // OFFSET 0 keeps the filter ahead of pg_terminate_backend (SQL does not promise AND's order).
+          const ended = await q(
+            c,
+            `SELECT pid, usename FROM (SELECT pid, usename FROM pg_stat_activity
+                WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() OFFSET 0) s
+              WHERE pg_terminate_backend(pid)`,
+          );
           const [l] = await q(c, 'SELECT pg_current_wal_lsn()::text AS lsn');
           return { ended: ended.map((r) => `${r.usename}:${r.pid}`), lsn: String(l.lsn) };
         });
