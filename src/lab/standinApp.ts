@@ -33,7 +33,11 @@ if (require.main === module) {
   const site = argument('site') ?? 'primary';
   const port = Number(argument('port') ?? 18081);
   const server = startStandin({ site, port });
-  const stop = () => server.close(() => process.exit(0));
+  // Health checkers keep connections alive; drop them so a stop takes milliseconds, not seconds.
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

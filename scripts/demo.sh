@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job: a full drill of the local lab on an embedded Temporal dev server.
+# Builds what is missing, finds or installs the Temporal CLI, then runs the demo (src/demo/main.ts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+TEMPORAL_CLI=$(bash scripts/install-temporal.sh | tail -n 1)
+export TEMPORAL_CLI
+if [ ! -f dist/src/cli.js ] || [ -n "$(find src workflows activities scripts plans -newer dist/src/cli.js -type f | head -n 1)" ]; then
+  npm run --silent build
+fi
+exec node dist/src/demo/main.js "$@"

@@ -1,0 +1,187 @@
+/**
+ * `npm run demo`: a full drill of a local lab on an embedded Temporal dev server, with two demo
+ * approvers answering every gate. Exits 0 only if the drill succeeded and the secondary answered
+ * its health check while the primary was down.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { FINAL_STATUSES, type DrillRecord, type PendingAction } from '../../workflows/model';
+import { PROJECT_ROOT, dataDir } from '../config';
+import { approve, completeTask, decide, drillStatus, startDrill } from '../drills';
+import { loadPlanFile } from '../plan/load';
+import type { Plan } from '../plan/schema';
+import { renderRecord } from '../render/record';
+import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
+import { createDrillWorker } from '../worker';
+import { printTimings } from './timings';
+
+const REQUESTER = 'oncall';
+const APPROVERS = ['alice', 'bob'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface DemoOptions {
+  planFile: string;
+  port: number;
+  keep: boolean;
+}
+
+function options(): DemoOptions {
+  const args = process.argv.slice(2);
+  const value = (name: string) => {
+    const index = args.indexOf(`--${name}`);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  return {
+    planFile: path.resolve(PROJECT_ROOT, value('plan') ?? process.env.DRILLBOOK_DEMO_PLAN ?? 'plans/example-lab.yaml'),
+    port: Number(value('port') ?? 7233),
+    keep: args.includes('--keep'),
+  };
+}
+
+/** Probes a site's health URL from outside the drill: the demo's own evidence. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(3000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+function healthUrl(plan: Plan, site: 'primary' | 'secondary'): string | undefined {
+  for (const component of Object.values(plan.components)) {
+    if (component.kind === 'service' && component.tier === 'app' && component[site].health?.http) return component[site].health?.http?.url;
+  }
+  return undefined;
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const plan = await loadPlanFile(opts.planFile);
+  const planYaml = await readFile(opts.planFile, 'utf8');
+  const demoDir = path.join(dataDir(), 'demo');
+  mkdirSync(demoDir, { recursive: true });
+
+  let server: DevServer | undefined;
+  const address = `127.0.0.1:${opts.port}`;
+  if (await isPortOpen(opts.port)) {
+    console.log(`using the Temporal server already on ${address}`);
+  } else {
+    server = await startDevServer({ port: opts.port, uiPort: opts.port + 1000, dbFile: path.join(demoDir, 'temporal.db'), logFile: path.join(demoDir, 'temporal.log') });
+    console.log(`started the Temporal dev server on ${address}; Web UI on http://127.0.0.1:${opts.port + 1000} (log: data/demo/temporal.log)`);
+  }
+  const taskQueue = 'drillbook-demo';
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker = await createDrillWorker({ connection: workerConnection, namespace: 'default', taskQueue });
+  const workerRun = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+
+  const appctl = (verb: string, site: string) => execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'lab', 'appctl.js'), verb, site], { encoding: 'utf8' }).trim();
+  const usesStandins = plan.target === 'example-lab';
+  if (usesStandins) {
+    console.log(appctl('start', 'primary'));
+    console.log(appctl('stop', 'secondary'));
+  }
+
+  let exitCode = 1;
+  try {
+    const started = Date.now();
+    if (server) await endLeftoverDrill(client, plan.target);
+    const handle = await startDrill(client, taskQueue, { target: plan.target, requestedBy: REQUESTER, planYaml, reason: 'npm run demo' });
+    console.log(`\nstarted ${handle.workflowId} as ${REQUESTER}; approvers ${APPROVERS.join(' and ')} answer every gate\n`);
+    const evidence = { checked: false, secondaryUp: false, primaryDown: false };
+    const record = await runDrill(client, handle.workflowId, async (pending) => {
+      if (pending.id !== 'approve-failback') return;
+      // Between failover and failback: service must be on the secondary, and only there.
+      const secondary = healthUrl(plan, 'secondary');
+      const primary = healthUrl(plan, 'primary');
+      evidence.checked = Boolean(secondary && primary);
+      evidence.secondaryUp = secondary ? await answers(secondary) : false;
+      evidence.primaryDown = primary ? !(await answers(primary)) : false;
+      console.log(`   demo probe: secondary ${evidence.secondaryUp ? 'answers' : 'DOES NOT answer'}, primary ${evidence.primaryDown ? 'is down' : 'STILL answers'}`);
+    });
+    const wallMs = Date.now() - started;
+    console.log(`\n${renderRecord(record)}\n`);
+    printTimings(record, wallMs);
+    const ok = record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown;
+    console.log(ok ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.' : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}`);
+    exitCode = ok ? 0 : 1;
+  } finally {
+    worker.shutdown();
+    await workerRun;
+    await workerConnection.close();
+    await connection.close();
+    if (usesStandins) {
+      appctl('stop', 'primary');
+      appctl('stop', 'secondary');
+    }
+    if (server && !opts.keep) await server.stop();
+    else if (server) console.log(`the dev server keeps running (--keep): http://127.0.0.1:${opts.port + 1000}`);
+  }
+  return exitCode;
+}
+
+/** The demo's own server may hold a drill from an interrupted demo; it would block the new one. */
+async function endLeftoverDrill(client: Client, target: string): Promise<void> {
+  const handle = client.workflow.getHandle(`drill-${target}`);
+  const running = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);
+  if (!running) return;
+  await handle.terminate('left over from an interrupted demo');
+  console.log(`terminated drill-${target}, left over from an interrupted demo`);
+}
+
+/** Follows the drill, printing each step as it ends, and answers its gates as the demo's people. */
+async function runDrill(client: Client, workflowId: string, beforeAnswer: (pending: PendingAction) => Promise<void>): Promise<DrillRecord> {
+  const printed = new Set<string>();
+  let answered = '';
+  const deadline = Date.now() + 15 * 60_000;
+  let record = await drillStatus(client, workflowId);
+  while (Date.now() < deadline) {
+    for (const step of record.steps) {
+      const key = `${step.id}:${step.runs}:${step.status}`;
+      if (['succeeded', 'failed', 'skipped', 'best-effort-failed'].includes(step.status) && !printed.has(key)) {
+        printed.add(key);
+        const took = step.startedAt && step.endedAt ? `${Date.parse(step.endedAt) - Date.parse(step.startedAt)}ms` : '';
+        console.log(`  ${step.status === 'succeeded' ? '✓' : '✗'} [${step.phase}] ${step.title} (${took}) ${step.summary ?? step.error ?? ''}`);
+      }
+    }
+    if (FINAL_STATUSES.includes(record.status)) return record;
+    const pending = record.pending;
+    if (pending && `${pending.id}@${pending.since}` !== answered) {
+      answered = `${pending.id}@${pending.since}`;
+      await beforeAnswer(pending);
+      await answer(client, workflowId, pending);
+    }
+    await sleep(250);
+    record = await drillStatus(client, workflowId);
+  }
+  throw new Error(`the demo drill did not finish within 15 minutes; see drillbook status ${workflowId}`);
+}
+
+async function answer(client: Client, workflowId: string, pending: PendingAction): Promise<void> {
+  if (pending.kind === 'approval') {
+    for (const by of APPROVERS.slice(0, pending.quorum)) {
+      const result = await approve(client, workflowId, { by, gate: pending.id, comment: 'demo approval' });
+      console.log(`   ${by}: ${result.message}`);
+    }
+  } else if (pending.kind === 'task') {
+    const result = await completeTask(client, workflowId, { by: REQUESTER, taskId: pending.id, note: 'done in the demo lab' });
+    console.log(`   ${REQUESTER}: ${result.message} (${pending.prompt})`);
+  } else {
+    console.log(`   a step failed: ${pending.error}; the demo aborts`);
+    await decide(client, workflowId, { by: REQUESTER, decision: 'abort', reason: 'the demo does not retry failed steps' });
+  }
+}
+
+void main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`demo failed: ${error.message}`);
+    process.exit(1);
+  },
+);
