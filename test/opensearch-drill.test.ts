@@ -1,0 +1,85 @@
+/**
+ * The OpenSearch activities against a real two-node cluster (scripts/lab): health with 408 as an
+ * answer, a recent snapshot found or taken, a node drained before it stops and undrained after,
+ * and a canary document that the surviving site's node returns from its own copy.
+ */
+import { createOpensearchActivities } from '../activities/opensearch';
+import type { Observation } from '../activities/types';
+import type { OpensearchArgs } from '../workflows/datastores';
+import type { SiteRole } from '../workflows/model';
+import { opensearchArgs, startDataLab, stepInput, type DataLab } from './support/dataLab';
+
+jest.setTimeout(300_000);
+
+let lab: DataLab;
+const acts = createOpensearchActivities();
+
+beforeAll(async () => {
+  lab = await startDataLab(30_200, ['opensearch']);
+});
+afterAll(async () => {
+  await lab?.destroy();
+});
+
+const call = (action: keyof typeof acts, drillId: string, args: OpensearchArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
+
+async function expectFailure(promise: Promise<Observation>, type: string) {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { type?: string; message: string };
+    expect(e.type).toBe(type);
+    return e.message;
+  }
+  throw new Error(`expected a ${type} failure`);
+}
+
+const withSnapshots = (take: 'always' | 'if-missing' | 'never', over: Partial<OpensearchArgs> = {}) =>
+  opensearchArgs(lab, { snapshot: { repository: 'drill-snapshots', maxAgeMs: 3_600_000, take }, ...over });
+
+test('health waits for the minimum status and reports the nodes it sees', async () => {
+  const out = await call('opensearchHealth', 'o1', opensearchArgs(lab, { minStatus: 'green' }), 'secondary');
+  expect(out.summary).toMatch(/tip-search via dc2: cluster green, 2 node\(s\) \(.*os-primary.*\)/);
+});
+
+test('a missing recent snapshot fails the check, and if-missing takes one that then counts', async () => {
+  const message = await expectFailure(call('opensearchSnapshot', 'o1', withSnapshots('never')), 'NoRecentSnapshot');
+  expect(message).toMatch(/no successful snapshot in "drill-snapshots" ended within the last 60 min/);
+  const taken = await call('opensearchSnapshot', 'o1', withSnapshots('if-missing'));
+  expect(taken.summary).toMatch(/took snapshot drill-o1-failover in drill-snapshots \(SUCCESS/);
+  const found = await call('opensearchSnapshot', 'o2', withSnapshots('if-missing'));
+  expect(found.summary).toMatch(/found snapshot drill-o1-failover/);
+  await expect(call('opensearchSnapshot', 'o1', withSnapshots('never', { snapshot: { repository: 'nope', maxAgeMs: 1000, take: 'never' } }))).rejects.toMatchObject({
+    type: 'NoSnapshotRepository',
+  });
+});
+
+test('failover of search: canary written, primary node drained and stopped, the secondary returns the canary from its own copy', async () => {
+  const args = opensearchArgs(lab);
+  const guard = await call('opensearchGuard', 'o3', args);
+  expect(guard.summary).toMatch(/canary o3:failover written and held by os-secondary/);
+
+  const drain = await call('opensearchDrain', 'o3', args, 'primary');
+  expect(drain.summary).toMatch(/drained os-primary \(\d+ shard\(s\) moved off/);
+  expect(drain.facts.shardsLeft).toBe(0);
+  expect((await call('opensearchDrain', 'o3', args, 'primary')).summary).toMatch(/exclusion was already set/);
+
+  await lab.lab('stop', 'opensearch', 'primary');
+  try {
+    const health = await call('opensearchHealth', 'o3', args, 'secondary');
+    expect(health.summary).toMatch(/cluster (yellow|green), 1 node\(s\)/);
+    await expectFailure(call('opensearchHealth', 'o3', opensearchArgs(lab, { waitMs: 2000 }), 'primary'), 'SearchUnreachable');
+    const verify = await call('opensearchVerify', 'o3', args, 'secondary');
+    expect(verify.summary).toMatch(/canary found from its local copy/);
+    expect(verify.facts.rpoEvidence).toMatchObject({ canaryFound: true });
+    // With the other node gone there is nowhere to move shards: draining is skipped, not hung.
+    expect((await call('opensearchDrain', 'o3', args, 'secondary')).summary).toMatch(/not draining os-secondary: os-primary is not in the cluster/);
+  } finally {
+    await lab.lab('start', 'opensearch', 'primary');
+  }
+  const undrain = await call('opensearchUndrain', 'o3', args, 'primary');
+  expect(undrain.summary).toMatch(/shards may return to os-primary again/);
+  expect((await call('opensearchUndrain', 'o3', args, 'primary')).summary).toMatch(/os-primary was not drained/);
+  const green = await call('opensearchHealth', 'o3', opensearchArgs(lab, { minStatus: 'green' }), 'primary');
+  expect(green.summary).toMatch(/cluster green, 2 node\(s\)/);
+});
