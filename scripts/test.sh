@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The test command: builds, makes sure a Temporal CLI is at hand, runs jest against a real dev server.
+# The test command: type-check, lint, build, make sure a Temporal CLI is at hand, then jest against
+# real servers (a Temporal dev server for the run; the data-tier tests start their own lab).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEMPORAL_CLI=$(bash scripts/install-temporal.sh | tail -n 1)
 export TEMPORAL_CLI
+npx tsc --noEmit -p tsconfig.json
+npx eslint --max-warnings 0 .
 npm run --silent build
 # --forceExit: the Temporal SDK's native handles keep Node alive after the last test.
 exec npx jest --forceExit "$@"

@@ -88,7 +88,6 @@ async function main(): Promise<number> {
     console.log(appctl('stop', 'secondary'));
   }
 
-  let exitCode = 1;
   try {
     const started = Date.now();
     if (server) await endLeftoverDrill(client, plan.target);
@@ -110,7 +109,7 @@ async function main(): Promise<number> {
     printTimings(record, wallMs);
     const ok = record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown;
     console.log(ok ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.' : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}`);
-    exitCode = ok ? 0 : 1;
+    return ok ? 0 : 1;
   } finally {
     worker.shutdown();
     await workerRun;
@@ -123,7 +122,6 @@ async function main(): Promise<number> {
     if (server && !opts.keep) await server.stop();
     else if (server) console.log(`the dev server keeps running (--keep): http://127.0.0.1:${opts.port + 1000}`);
   }
-  return exitCode;
 }
 
 /** The demo's own server may hold a drill from an interrupted demo; it would block the new one. */
