@@ -10,6 +10,7 @@ import type { DatastoreAction, MysqlArgs } from '../workflows/datastores';
 import type { SiteRole } from '../workflows/model';
 import { otherSite } from '../workflows/model';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
 import type { Observation, StepDriver, StepInput } from './types';
 
@@ -436,7 +437,7 @@ async function makeWritable(conn: Conn, node: NodeState): Promise<void> {
 
 // ---- canary -----------------------------------------------------------------------------------
 
-const canaryId = (input: StepInput, args: MysqlArgs): string => `${input.drillId}:${args.canary}`;
+const canaryId = (input: StepInput, args: MysqlArgs): string => canaryKey(input, args.canary);
 
 async function ensureCanaryTable(conn: Conn, db: string): Promise<void> {
   await query(conn, `CREATE DATABASE IF NOT EXISTS \`${db}\``);

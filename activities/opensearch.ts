@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DatastoreAction, OpensearchArgs } from '../workflows/datastores';
 import type { SiteRole } from '../workflows/model';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
 import type { StepDriver, StepInput } from './types';
 
@@ -113,7 +114,7 @@ export function createOpensearchActivities(): Record<Extract<DatastoreAction, `o
     throw ApplicationFailure.retryable(message, type, facts);
   }
 
-  const canaryId = (input: StepInput, args: OpensearchArgs) => `${input.drillId}:${args.canary}`;
+  const canaryId = (input: StepInput, args: OpensearchArgs): string => canaryKey(input, args.canary);
 
   /** A reachable node to talk to: `prefer`'s, else the other site's. */
   async function anyNode(args: OpensearchArgs, client: (s: SiteRole) => Client, prefer: SiteRole): Promise<{ site: SiteRole; c: Client; h: Health } | undefined> {
@@ -178,7 +179,7 @@ export function createOpensearchActivities(): Record<Extract<DatastoreAction, `o
         let snapshots = await list();
         let recent = snapshots.filter(good).sort((a, b) => Number(b.end_time_in_millis) - Number(a.end_time_in_millis))[0];
         let taken: Body | undefined;
-        const name = `drill-${input.drillId}-${args.canary}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+        const name = `drill-${canaryKey(input, args.canary)}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
         if (snap.take === 'always' || (snap.take === 'if-missing' && !recent)) {
           taken = snapshots.find((s) => s.snapshot === name);
           if (!taken) {

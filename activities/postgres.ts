@@ -10,6 +10,7 @@ import type { SiteRole } from '../workflows/model';
 import { otherSite } from '../workflows/model';
 import { runProcess } from './command';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
 import type { StepDriver, StepInput } from './types';
 
@@ -169,7 +170,7 @@ export function createPostgresActivities(deps: { workdir: string }): Record<Extr
   const streamsFrom = (args: PostgresArgs, standby: PgNode, primary: SiteRole): boolean =>
     Boolean(standby.reachable && standby.inRecovery && standby.receiver?.status === 'streaming' && standby.receiver.senderPort === args.sites[primary].port);
 
-  const canaryId = (input: StepInput, args: PostgresArgs) => `${input.drillId}:${args.canary}`;
+  const canaryId = (input: StepInput, args: PostgresArgs): string => canaryKey(input, args.canary);
 
   async function writeCanary(client: Client, row: { id: string; kind: string; drillId: string; site: string; lagBytes: number | null; note: string }) {
     await q(
