@@ -5,7 +5,7 @@ import type { StepInput } from './types';
 export function canaryKey(input: StepInput, canary: string): string {
   let run = '';
   try {
-    run = (Context.current().info.workflowExecution.runId ?? '').slice(0, 8);
+    run = (Context.current().info.workflowExecution?.runId ?? '').slice(0, 8);
   } catch {
     // Outside a Temporal activity (tests call drivers directly): the drill id alone.
   }
