@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { approve, drillStatus, reject, startDrill } from '../src/drills';
 import { approveSignal } from '../workflows/handlers';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill, waitForPending, waitForRecord } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
@@ -38,6 +39,7 @@ describe('approval gates', () => {
     const answer = await reject(client, workflowId, { by: 'carol', comment: 'change freeze' });
     expect(answer.message).toContain('rejected');
     const record = await waitForRecord(client, workflowId, (r) => r.status === 'rejected');
+    await recordHistoryIfAsked(client, workflowId, 'rejected-at-pre-reboot');
 
     expect(record.outcome).toContain('carol rejected phase pre-reboot: change freeze');
     expect(record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.status === 'pending' && s.runs === 0)).toBe(true);

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { decide, reject, startDrill } from '../src/drills';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill, waitForPending, waitForRecord } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
@@ -101,6 +102,7 @@ describe('operator decisions on a failed step', () => {
     expect(await lab.health('secondary')).toBe(200);
 
     const record = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
+    await recordHistoryIfAsked(client, workflowId, 'aborted-failover-way-back');
     expect(record.status).toBe('aborted');
     expect(record.outcome).toMatch(/approved the way back and service is on lab-dc1 again/);
     expect(record.steps.find((s) => s.id === 'failback.app.start.primary')?.status).toBe('succeeded');

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { startDrill } from '../src/drills';
 import { PHASE_IDS } from '../workflows/model';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
@@ -40,6 +41,7 @@ describe('a full drill of the example lab', () => {
       },
     });
 
+    await recordHistoryIfAsked(client, handle.workflowId, 'full-drill');
     expect(record.status).toBe('succeeded');
     expect(record.phases.map((p) => p.id)).toEqual(PHASE_IDS);
     expect(record.phases.every((p) => p.status === 'done' && p.startedAt && p.endedAt)).toBe(true);
