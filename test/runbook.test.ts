@@ -1,0 +1,75 @@
+/** compileRunbook: the modes run the phases the DR guide names, in order, and the dry run is what runs. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parsePlan } from '../src/plan/load';
+import type { Plan } from '../src/plan/schema';
+import { compileRunbook } from '../workflows/runbook';
+import { ROOT } from './support/standinLab';
+
+function plan(file: string): Plan {
+  const result = parsePlan(readFileSync(path.join(ROOT, 'plans', file), 'utf8'));
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.plan;
+}
+
+describe('compileRunbook', () => {
+  const tc = plan('threatconnect.example.yaml');
+
+  it('a drill runs all eight phases, with gates before pre-reboot, failover and failback', () => {
+    const runbook = compileRunbook(tc, 'drill');
+    expect(runbook.phases.map((p) => p.id)).toEqual(['preparation', 'pre-reboot', 'check', 'failover', 'failover-check', 'failback', 'failback-check', 'wrap-up']);
+    expect(runbook.phases.filter((p) => p.needsApproval).map((p) => p.id)).toEqual(['pre-reboot', 'failover', 'failback']);
+  });
+
+  it('a real outage runs only failover and failover-check, and what touches the primary is best-effort', () => {
+    const runbook = compileRunbook(tc, 'failover');
+    expect(runbook.phases.map((p) => p.id)).toEqual(['failover', 'failover-check']);
+    const steps = runbook.phases.flatMap((p) => p.steps);
+    expect(steps.filter((s) => s.site === 'primary').every((s) => s.bestEffort)).toBe(true);
+    expect(steps.filter((s) => s.site === 'secondary').every((s) => !s.bestEffort)).toBe(true);
+    expect(compileRunbook(tc, 'drill').phases.flatMap((p) => p.steps).some((s) => s.bestEffort)).toBe(false);
+  });
+
+  it('failover stops app, search, database on the primary, switches, then starts database, search, app on the secondary', () => {
+    const failover = compileRunbook(tc, 'drill').phases.find((p) => p.id === 'failover');
+    const titles = failover?.steps.map((s) => s.title);
+    expect(titles).toEqual([
+      'Stop app on ams1',
+      'Stop search on ams1',
+      'Stop db on ams1',
+      'Point the load balancer VIP at fra1',
+      'Start db on fra1',
+      'Start search on fra1',
+      'Start app on fra1',
+    ]);
+    expect(failover?.steps[0].marks).toContain('rto-start');
+    expect(failover?.steps.filter((s) => s.destructive)).toHaveLength(7);
+  });
+
+  it('places a team\'s manual steps in their segment and confirms backups in preparation', () => {
+    const runbook = compileRunbook(tc, 'drill');
+    const preReboot = runbook.phases.find((p) => p.id === 'pre-reboot')?.steps.map((s) => s.id);
+    expect(preReboot?.indexOf('pre-reboot.reboot-esx')).toBeGreaterThan(preReboot?.indexOf('pre-reboot.db.stop.primary') ?? Infinity);
+    expect(preReboot?.indexOf('pre-reboot.reboot-esx')).toBeLessThan(preReboot?.indexOf('pre-reboot.db.start.primary') ?? -1);
+    const prep = runbook.phases.find((p) => p.id === 'preparation')?.steps ?? [];
+    expect(prep.map((s) => s.action)).toContain('manualTask');
+    expect(prep.at(-1)?.id).toBe('preparation.vm-snapshots');
+    const lab = compileRunbook(plan('example-lab.yaml'), 'drill').phases[0].steps;
+    expect(lab.at(-1)?.id).toBe('preparation.confirm-backups');
+  });
+
+  it('gives every step a unique id, the plan\'s retry policy and a timeout', () => {
+    for (const mode of ['drill', 'failover', 'failback'] as const) {
+      const steps = compileRunbook(tc, mode).phases.flatMap((p) => p.steps);
+      expect(new Set(steps.map((s) => s.id)).size).toBe(steps.length);
+      for (const step of steps) {
+        expect(step.retry.maximumAttempts).toBe(5);
+        expect(step.timeoutMs).toBeGreaterThanOrEqual(1000);
+      }
+    }
+  });
+
+  it('is pure: the same plan compiles to the same runbook', () => {
+    expect(compileRunbook(tc, 'drill')).toEqual(compileRunbook(tc, 'drill'));
+  });
+});
