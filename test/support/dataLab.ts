@@ -44,7 +44,7 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
       return stdout;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`lab.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+      throw new Error(`lab.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
     }
   };
   const handle: DataLab = {

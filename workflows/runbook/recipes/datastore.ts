@@ -1,0 +1,29 @@
+/** Pieces the data-tier recipes (mysql, postgres, opensearch) share. Pure. */
+import type { Driver } from '../../../src/plan/fields';
+import type { SwitchArgs } from '../../datastores';
+import type { PhaseId, SiteRole } from '../../model';
+import { driverStep } from '../drivers';
+import type { OperationContext, StepDraft } from '../recipe';
+
+/** Phases that move the writer from one site to the other. */
+export const SWITCH_PHASES: ReadonlySet<PhaseId> = new Set<PhaseId>(['failover', 'failback']);
+
+export const siteName = (context: OperationContext, site: SiteRole): string => context.plan.sites[site].name;
+
+export function switchArgs(context: OperationContext): SwitchArgs {
+  return {
+    siteNames: { primary: siteName(context, 'primary'), secondary: siteName(context, 'secondary') },
+    from: context.from,
+    to: context.to,
+    planned: context.planned,
+    rpoMs: context.plan.objectives.rpo,
+    // Guard (switch phase) and verify (its check phase) share the direction, so they find the same canary.
+    canary: `${context.from}-to-${context.to}`,
+    component: context.name,
+  };
+}
+
+/** A process driver (stop/start/reboot) of one site as a step, if the plan has one. */
+export function processStep(key: string, title: string, driver: Driver | undefined, site: SiteRole, destructive = true): StepDraft[] {
+  return driver ? [{ ...driverStep(key, title, driver, { destructive }), site }] : [];
+}
