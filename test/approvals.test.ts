@@ -103,3 +103,29 @@ describe('approval gates', () => {
     await handle.cancel().catch(() => undefined);
   });
 });
+
+describe('a gate nobody answers', () => {
+  it('sends reminders, then ends the drill as timed out without running the phase', async () => {
+    const client = await testClient();
+    const queue = uniqueQueue('timeout');
+    const worker = await startTestWorker(queue);
+    const lab = await createStandinLab('timeout-lab', (plan) => {
+      plan.approvals.reminderAfter = '1s';
+      plan.approvals.timeout = '3500ms';
+    });
+    lab.appctl('start', 'primary');
+    try {
+      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+      await driveDrill(client, workflowId, { approvers: [], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+      const record = await waitForRecord(client, workflowId, (r) => r.status === 'timed-out', 30_000);
+      expect(record.reminders.filter((r) => r.id === 'approve-pre-reboot').length).toBeGreaterThanOrEqual(2);
+      expect(record.outcome).toMatch(/Nobody approved phase pre-reboot within the plan's approval timeout/);
+      expect(record.steps.filter((s) => s.phase === 'pre-reboot').every((s) => s.runs === 0)).toBe(true);
+      expect(await lab.health('primary')).toBe(200);
+    } finally {
+      lab.stopAll();
+      await worker.stop();
+      await client.connection.close();
+    }
+  });
+});
