@@ -14,7 +14,7 @@ import { driveDrill, waitForPending, waitForRecord } from './support/operators';
 import { freePort } from './support/ports';
 import { spawnWorker, type WorkerProcess } from './support/processes';
 import { createStandinLab, type StandinLab } from './support/standinLab';
-import { testClient, uniqueQueue } from './support/temporal';
+import { quietRuntime, testClient, uniqueQueue } from './support/temporal';
 
 const lines = (file: string): string[] => {
   try {
@@ -25,6 +25,7 @@ const lines = (file: string): string[] => {
 };
 
 describe('a drill survives', () => {
+  beforeAll(() => quietRuntime());
   const labs: StandinLab[] = [];
   afterAll(() => labs.forEach((lab) => lab.stopAll()));
 

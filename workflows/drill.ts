@@ -19,7 +19,7 @@ import { Gates } from './gates';
 import { DRILL_MODES, headlineOf, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type RunbookPhase } from './model';
 import { Recorder } from './recorder';
 import { compileRunbook } from './runbook';
-import { runStep } from './steps';
+import { describeFailure, runStep } from './steps';
 
 const { loadPlan } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '1 minute',
@@ -54,7 +54,11 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   checkInput(input);
 
   try {
-    const { plan } = await loadPlan({ target: input.target, planYaml: input.planYaml });
+    const { plan } = await loadPlan({ target: input.target, planYaml: input.planYaml }).catch((error: unknown) => {
+      // Nothing has run: the drill fails at once, its outcome saying why (the UI shows the message).
+      if (!isCancellation(error)) recorder.planRefused(describeFailure(error).message);
+      throw error;
+    });
     const runbook = compileRunbook(plan, recorder.record.mode);
     recorder.planLoaded(plan, runbook);
     gates.rules = {

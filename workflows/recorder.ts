@@ -77,6 +77,13 @@ export class Recorder {
     this.publish();
   }
 
+  /** The plan could not be loaded or is invalid: nothing ran. */
+  planRefused(reason: string): void {
+    this.record.outcome = `No step ran: ${reason}`;
+    upsertSearchAttributes([{ key: DrillOutcome, value: 'invalid-plan' }]);
+    this.publish();
+  }
+
   setStatus(status: DrillStatus): void {
     this.record.status = status;
     this.publish();

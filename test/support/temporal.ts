@@ -8,7 +8,7 @@ import { createDrillWorker } from '../../src/worker';
 let runtimeInstalled = false;
 
 /** Keeps the SDK's own logs to errors (failed attempts are expected here) so test output stays readable. */
-function quietRuntime(): void {
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
