@@ -89,7 +89,10 @@ export function createOpensearchActivities(): Record<Extract<DatastoreAction, `o
 
   async function shardsOn(client: Client, node: string, index?: string): Promise<{ index: string; shard: string; prirep: string; state: string }[]> {
     const res = await client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node'], index } as never);
-    return (res.body as unknown as { index: string; shard: string; prirep: string; state: string; node: string | null }[]).filter((s) => s.node === node);
+    // A relocating shard's node reads "from -> ip id to": it is still on `from` until it arrives.
+    return (res.body as unknown as { index: string; shard: string; prirep: string; state: string; node: string | null }[]).filter(
+      (s) => s.node === node || (s.node ?? '').startsWith(`${node} `),
+    );
   }
 
   /** Polls until `check` holds, bounded by `timeoutMs`, heartbeating. */

@@ -115,6 +115,13 @@ test('a drill guards, stops app then search then the database, promotes, re-prot
   expect(failback).toEqual(expect.arrayContaining(['failback.db.fence.secondary', 'failback.db.promote.primary', 'failback.pg.reprotect.secondary', 'failback.search.start-target.primary']));
 });
 
+test('every step of every mode has its own id', () => {
+  for (const mode of ['drill', 'failover', 'failback'] as const) {
+    const all = ids(compileRunbook(parse(PLAN), mode).phases.flatMap((p) => p.steps));
+    expect(all.filter((id, i) => all.indexOf(id) !== i)).toEqual([]);
+  }
+});
+
 test('in failover mode (a real outage) the steps that touch the primary site are best-effort and nothing refuses on lag', () => {
   const runbook = compileRunbook(parse(PLAN), 'failover');
   const steps = runbook.phases.flatMap((p) => p.steps);

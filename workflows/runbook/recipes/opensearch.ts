@@ -38,8 +38,8 @@ export const opensearchRecipe: Recipe<OpensearchComponent> = {
     const { name, site, to } = context;
     const a = args(component, context);
     const at = siteName(context, site);
-    const undrain = (s: SiteRole): StepDraft[] =>
-      component[s].stop ? [{ key: 'undrain', title: `Let shards return to ${name}'s node on ${siteName(context, s)}`, action: 'opensearchUndrain', site: s, args: a }] : [];
+    const undrain = (s: SiteRole, key = 'undrain'): StepDraft[] =>
+      component[s].stop ? [{ key, title: `Let shards return to ${name}'s node on ${siteName(context, s)}`, action: 'opensearchUndrain', site: s, args: a }] : [];
     switch (operation) {
       case 'health':
         return [{ key: 'health', title: `Check ${name}'s cluster is ${component.minStatus} or better as seen from ${at}`, action: 'opensearchHealth', args: a }];
@@ -53,7 +53,7 @@ export const opensearchRecipe: Recipe<OpensearchComponent> = {
         return [
           // The new side's node must run and be allowed to hold shards before the switch.
           ...processStep('start-target', `Make sure ${name}'s node on ${siteName(context, to)} runs`, component[to].start, to),
-          ...undrain(to),
+          ...undrain(to, 'undrain-target'),
           { key: 'guard', title: `Write a canary document to ${name} and wait until the node on ${siteName(context, to)} holds it`, action: 'opensearchGuard', args: a },
         ];
       case 'stop':
