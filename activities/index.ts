@@ -2,6 +2,7 @@
  * All activities, built over injected dependencies so tests can hand in real clients pointed at
  * local servers. Step activities are wrapped to report their attempt and the time spent inside.
  */
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DrillActivities, StepActivities } from '../workflows/contract';
@@ -10,6 +11,7 @@ import { createCommandActivities } from './command';
 import { createHttpActivities } from './http';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities } from './plan';
+import { createRoute53Activities } from './route53';
 import type { StepDriver, StepFailureDetails, StepInput, StepOutcome } from './types';
 
 export interface ActivityDeps {
@@ -18,6 +20,8 @@ export interface ActivityDeps {
   /** Working directory of command steps with relative paths. */
   workdir: string;
   notifiers?: Notifier[];
+  /** Route 53 client; by default one from the standard AWS chain, made at first use. */
+  route53?: Route53Client;
 }
 
 
@@ -53,6 +57,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
   const drivers: Record<ActivityStepAction, StepDriver> = {
     ...createCommandActivities(deps),
     ...createHttpActivities(),
+    ...createRoute53Activities(deps),
   };
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver)])) as StepActivities;
   return {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { driver, duration } from './fields';
+import { route53Component, type Route53Component } from './route53';
 
 /** Where a component sits in the stack: stop order is app, search, database; start order the reverse. */
 export const TIERS = ['app', 'search', 'database', 'traffic'] as const;
@@ -38,6 +39,7 @@ export type ServiceComponent = z.output<typeof serviceComponent>;
 
 export const COMPONENT_SCHEMAS = {
   service: serviceComponent,
+  route53: route53Component,
 } as const;
 
 export type ComponentKind = keyof typeof COMPONENT_SCHEMAS;
@@ -66,4 +68,4 @@ export const component = z
   return parsed.data as Component;
 });
 
-export type Component = ServiceComponent;
+export type Component = ServiceComponent | Route53Component;

@@ -1,10 +1,12 @@
 import type { Component, ComponentKind } from '../../../src/plan/components';
 import type { Recipe } from '../recipe';
+import { route53Recipe } from './route53';
 import { serviceRecipe } from './service';
 
 /** One recipe per component kind; the plan schema's COMPONENT_SCHEMAS lists the same kinds. */
 export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: K }>> } = {
   service: serviceRecipe,
+  route53: route53Recipe,
 };
 
 export function recipeFor(component: Component): Recipe {

@@ -1,0 +1,272 @@
+/**
+ * The Route 53 traffic switch against moto's server mode: simple records (UPSERT, INSYNC, read
+ * back, idempotent), failover records (the primary's health check inverted and restored), plan
+ * errors, and a whole drill whose switch segment moves the record and moves it back.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { GetHealthCheckCommand, UpdateHealthCheckCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { stringify } from 'yaml';
+import { createRoute53Activities } from '../activities/route53';
+import { recordSets, valuesOf } from '../activities/route53Records';
+import { startDrill } from '../src/drills';
+import { parsePlan } from '../src/plan/load';
+import type { StepInput } from '../workflows/contract';
+import type { Step } from '../workflows/model';
+import { compileRunbook } from '../workflows/runbook';
+import type { Route53Args } from '../workflows/runbook/recipes/route53';
+import { createHealthCheck, createZone, startMoto, type Moto } from './support/moto';
+import { driveDrill } from './support/operators';
+import { createStandinLab, type StandinLab } from './support/standinLab';
+import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+
+const basePlan = (dns: Record<string, unknown>) => ({
+  target: 'dns-lab',
+  platform: 'generic',
+  sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
+  approvals: { approvers: ['alice', 'bob'] },
+  objectives: { rto: '5m' },
+  components: { dns },
+});
+
+function stepsOf(dns: Record<string, unknown>) {
+  const parsed = parsePlan(stringify(basePlan(dns)));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return compileRunbook(parsed.plan, 'drill').phases.flatMap((p) => p.steps);
+}
+
+const input = (step: Step): StepInput => ({ drillId: 'drill-dns-lab', target: 'dns-lab', step });
+const find = (steps: Step[], id: string): Step => {
+  const found = steps.find((s) => s.id === id);
+  if (!found) throw new Error(`no step ${id} in ${steps.map((s) => s.id).join(', ')}`);
+  return found;
+};
+
+describe('Route 53 on moto', () => {
+  let moto: Moto;
+  let r53: Route53Client;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-route53-'));
+  const activities = () => createRoute53Activities({});
+
+  beforeAll(async () => {
+    moto = await startMoto(dir);
+    r53 = moto.client;
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  describe('a simple record', () => {
+    let zone: string;
+    let steps: Step[];
+    beforeAll(async () => {
+      zone = await createZone(r53, 'simple.example.com', [{ Name: 'cti.simple.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'cti-dc1.example.net' }] }]);
+      steps = stepsOf({
+        kind: 'route53',
+        hostedZoneId: zone,
+        record: { name: 'cti.simple.example.com', type: 'CNAME', ttl: 60 },
+        primary: { values: ['cti-dc1.example.net'] },
+        secondary: { values: ['cti-dc2.example.net'] },
+        pollInterval: '1s',
+        waitTimeout: '30s',
+      });
+    });
+
+    it('compiles to a preflight, read-backs and a destructive switch in failover and failback', () => {
+      expect(find(steps, 'preparation.dns.preflight.primary').action).toBe('route53Preflight');
+      expect(find(steps, 'preparation.dns.points.primary').action).toBe('route53Check');
+      const over = find(steps, 'failover.dns.switch.secondary');
+      expect(over).toMatchObject({ action: 'route53Switch', destructive: true, site: 'secondary' });
+      expect(find(steps, 'failback.dns.switch.primary')).toMatchObject({ action: 'route53Switch', site: 'primary' });
+      expect(find(steps, 'failover-check.dns.points.secondary').action).toBe('route53Check');
+    });
+
+    it('preflights, switches with an UPSERT that is INSYNC and read back, and is idempotent', async () => {
+      const a = activities();
+      const pre = await a.route53Preflight(input(find(steps, 'preparation.dns.preflight.primary')));
+      expect(pre.summary).toContain('cti-dc1.example.net');
+      await a.route53Check(input(find(steps, 'preparation.dns.points.primary')));
+
+      const switched = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      expect(switched.facts).toMatchObject({ changed: true, before: ['cti-dc1.example.net'], after: ['cti-dc2.example.net'] });
+      expect(switched.facts.changeId).toMatch(/^\/change\//);
+      expect(typeof switched.facts.insyncMs).toBe('number');
+      const sets = await recordSets(r53, find(steps, 'failover.dns.switch.secondary').args as unknown as Route53Args);
+      expect(valuesOf(sets[0])).toEqual(['cti-dc2.example.net']);
+
+      const again = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      expect(again.facts.changed).toBe(false);
+      expect(again.summary).toContain('already pointed at dc2');
+
+      await a.route53Check(input(find(steps, 'failover-check.dns.points.secondary')));
+      await expect(a.route53Check(input(find(steps, 'preparation.dns.points.primary')))).rejects.toThrow(/points at dc2 \(secondary\).*expected dc1/);
+
+      await a.route53Switch(input(find(steps, 'failback.dns.switch.primary')));
+      await a.route53Check(input(find(steps, 'failback-check.dns.points.primary')));
+    });
+
+    it('refuses a record missing from the zone as something a person must fix', async () => {
+      const missing = stepsOf({
+        kind: 'route53',
+        hostedZoneId: zone,
+        record: { name: 'nothing.simple.example.com', type: 'A' },
+        primary: { values: ['10.0.0.1'] },
+        secondary: { values: ['10.0.0.2'] },
+      });
+      const failure = await activities().route53Preflight(input(find(missing, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect((failure as ApplicationFailure).nonRetryable).toBe(true);
+      expect((failure as Error).message).toMatch(/does not exist/);
+
+      const elsewhere = stepsOf({ kind: 'route53', hostedZoneId: zone, record: { name: 'cti.other.org', type: 'A' }, primary: { values: ['10.0.0.1'] }, secondary: { values: ['10.0.0.2'] } });
+      await expect(activities().route53Preflight(input(find(elsewhere, 'preparation.dns.preflight.primary')))).rejects.toThrow(/is not in hosted zone/);
+      const noZone = stepsOf({ kind: 'route53', hostedZoneId: 'ZNOSUCHZONE', record: { name: 'a.b.c', type: 'A' }, primary: { values: ['10.0.0.1'] }, secondary: { values: ['10.0.0.2'] } });
+      const zoneFailure = await activities().route53Preflight(input(find(noZone, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
+      expect((zoneFailure as ApplicationFailure).nonRetryable).toBe(true);
+    });
+  });
+
+  describe('failover records', () => {
+    let healthCheckId: string;
+    let steps: Step[];
+    beforeAll(async () => {
+      healthCheckId = await createHealthCheck(r53, 8080);
+      const zone = await createZone(r53, 'failover.example.com', [
+        { Name: 'cti.failover.example.com.', Type: 'A', TTL: 30, SetIdentifier: 'dc1', Failover: 'PRIMARY', HealthCheckId: healthCheckId, ResourceRecords: [{ Value: '10.1.0.10' }] },
+        { Name: 'cti.failover.example.com.', Type: 'A', TTL: 30, SetIdentifier: 'dc2', Failover: 'SECONDARY', ResourceRecords: [{ Value: '10.2.0.10' }] },
+      ]);
+      steps = stepsOf({
+        kind: 'route53',
+        hostedZoneId: zone,
+        record: { name: 'cti.failover.example.com', type: 'A', ttl: 30 },
+        routing: 'failover',
+        primary: { setIdentifier: 'dc1', healthCheckId },
+        secondary: { setIdentifier: 'dc2' },
+        pollInterval: '1s',
+      });
+    });
+
+    const inverted = async () => (await r53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }))).HealthCheck?.HealthCheckConfig?.Inverted;
+
+    it('forces the failover by inverting the primary health check, undoes it at failback, and is idempotent', async () => {
+      const a = activities();
+      const pre = await a.route53Preflight(input(find(steps, 'preparation.dns.preflight.primary')));
+      expect(pre.summary).toContain('PRIMARY dc1 and SECONDARY dc2');
+      await a.route53Check(input(find(steps, 'preparation.dns.points.primary')));
+
+      const over = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      expect(over.facts).toMatchObject({ invertedBefore: false, invertedAfter: true, healthCheck: healthCheckId });
+      // moto has no TestDNSAnswer: the facts say the answer itself was not observable.
+      expect(over.facts.dnsAnswer).toMatchObject({ supported: false });
+      expect(await inverted()).toBe(true);
+      const again = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      expect(again.summary).toContain('was already inverted');
+
+      await a.route53Check(input(find(steps, 'failover-check.dns.points.secondary')));
+      await expect(a.route53Check(input(find(steps, 'preparation.dns.points.primary')))).rejects.toThrow(/is inverted, so traffic does not go to dc1/);
+
+      const back = await a.route53Switch(input(find(steps, 'failback.dns.switch.primary')));
+      expect(back.facts).toMatchObject({ invertedBefore: true, invertedAfter: false });
+      expect(await inverted()).toBe(false);
+      await a.route53Check(input(find(steps, 'failback-check.dns.points.primary')));
+    });
+
+    it('refuses a disabled primary health check, which would never fail over', async () => {
+      await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Disabled: true }));
+      try {
+        await expect(activities().route53Preflight(input(find(steps, 'preparation.dns.preflight.primary')))).rejects.toThrow(/disabled/);
+      } finally {
+        await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Disabled: false }));
+      }
+    });
+
+    it('refuses a plan whose set identifier is not in the zone', async () => {
+      const wrong = stepsOf({
+        kind: 'route53',
+        hostedZoneId: (find(steps, 'failover.dns.switch.secondary').args as unknown as Route53Args).hostedZoneId,
+        record: { name: 'cti.failover.example.com', type: 'A' },
+        routing: 'failover',
+        primary: { setIdentifier: 'dc1', healthCheckId },
+        secondary: { setIdentifier: 'dc9' },
+      });
+      await expect(activities().route53Switch(input(find(wrong, 'failover.dns.switch.secondary')))).rejects.toThrow(/no record set "dc9"/);
+    });
+  });
+
+  it('names the path of every mistake in a route53 component', () => {
+    const errors = (dns: Record<string, unknown>) => {
+      const parsed = parsePlan(stringify(basePlan(dns)));
+      return parsed.ok ? [] : parsed.errors.map((e) => `${e.path}: ${e.message}`);
+    };
+    expect(errors({ kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'A' }, primary: {}, secondary: { values: ['10.0.0.2'] } })).toEqual([
+      expect.stringMatching(/^components\.dns\.primary\.values: simple routing needs/),
+    ]);
+    expect(errors({ kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'A' }, routing: 'failover', primary: { setIdentifier: 'a' }, secondary: { setIdentifier: 'b' } })).toEqual([
+      expect.stringMatching(/^components\.dns\.primary\.healthCheckId: failover routing needs/),
+    ]);
+    expect(errors({ kind: 'route53', hostedZoneId: 'lower-case', record: { name: 'a.example.com', type: 'MX' }, primary: { values: ['x'] }, secondary: { values: ['y'] } })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^components\.dns\.hostedZoneId:/), expect.stringMatching(/^components\.dns\.record\.type:/)]),
+    );
+    expect(errors({ kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'CNAME' }, primary: { values: ['x', 'y'] }, secondary: { values: ['z'] } })).toEqual([
+      expect.stringMatching(/^components\.dns\.primary\.values: a CNAME record holds exactly one value/),
+    ]);
+  });
+
+  describe('in a whole drill', () => {
+    let client: Client;
+    let worker: RunningWorker;
+    let lab: StandinLab;
+    const queue = uniqueQueue('route53');
+    let zoneId: string;
+
+    beforeAll(async () => {
+      client = await testClient();
+      worker = await startTestWorker(queue);
+      const zone = (zoneId = await createZone(r53, 'lab.example.com', [{ Name: 'cti.lab.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '127.0.0.1' }] }]));
+      lab = await createStandinLab('route53-drill-lab', (plan) => {
+        plan.components.dns = {
+          kind: 'route53',
+          hostedZoneId: zone,
+          record: { name: 'cti.lab.example.com', type: 'A', ttl: 60 },
+          primary: { values: ['127.0.0.1'] },
+          secondary: { values: ['127.0.0.2'] },
+          pollInterval: '1s',
+          waitTimeout: '1m',
+        };
+      });
+      lab.appctl('start', 'primary');
+    });
+    afterAll(async () => {
+      lab?.stopAll();
+      await worker?.stop();
+      await client?.connection.close();
+    });
+
+    it('moves the record to the secondary in the switch segment and back at failback', async () => {
+      const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml, reason: 'route53 test' });
+      let duringFailback: string[] | undefined;
+      const record = await driveDrill(client, handle.workflowId, {
+        approvers: ['alice', 'bob'],
+        operator: 'oncall',
+        onGate: async (r) => {
+          if (r.pending?.id !== 'approve-failback') return;
+          // Read from Route 53 itself, not from the drill's own record of what it did.
+          const sets = await recordSets(r53, { hostedZoneId: zoneId, record: { name: 'cti.lab.example.com.', type: 'A', ttl: 60 } } as Route53Args);
+          duringFailback = valuesOf(sets[0]);
+        },
+      });
+      expect(record.status).toBe('succeeded');
+      expect(duringFailback).toEqual(['127.0.0.2']);
+      const failover = record.steps.filter((s) => s.phase === 'failover').map((s) => s.id);
+      // The switch segment sits between stopping the old side and starting the new one.
+      expect(failover.indexOf('failover.dns.switch.secondary')).toBeGreaterThan(failover.indexOf('failover.app.stop.primary'));
+      expect(failover.indexOf('failover.dns.switch.secondary')).toBeLessThan(failover.indexOf('failover.app.start.secondary'));
+      const back = record.steps.find((s) => s.id === 'failback.dns.switch.primary');
+      expect(back).toMatchObject({ status: 'succeeded', facts: { before: ['127.0.0.2'], after: ['127.0.0.1'], changed: true } });
+      expect(record.steps.find((s) => s.id === 'failback-check.dns.points.primary')?.status).toBe('succeeded');
+    });
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * `kind: route53`: the traffic switch. `activate` points the record at the site (the "switch"
+ * segment of failover and failback); `health` reads it back and checks it points where it should;
+ * `preflight` confirms the zone, record and health check exist before anything changes.
+ * A separate `verify` would repeat the health read-back of the same check phase, so there is none.
+ */
+import type { Route53Component } from '../../../src/plan/route53';
+import type { SiteRole } from '../../model';
+import type { OperationContext, Recipe, StepDraft } from '../recipe';
+
+export const ROUTE53_ACTIONS = ['route53Preflight', 'route53Check', 'route53Switch'] as const;
+
+/**
+ * Step arguments of the route53* activities: the plan's record plus the site this step is about.
+ * A type alias rather than an interface, so it is assignable to a step's JSON `args`.
+ */
+export type Route53Args = {
+  component: string;
+  hostedZoneId: string;
+  record: { name: string; type: 'A' | 'AAAA' | 'CNAME'; ttl: number };
+  routing: 'simple' | 'failover';
+  sites: Record<SiteRole, { name: string; values?: string[]; setIdentifier?: string; healthCheckId?: string }>;
+  /** The site the record must point at (check) or be made to point at (switch). */
+  site: SiteRole;
+  waitTimeoutMs: number;
+  pollIntervalMs: number;
+  /** The plan's RTO: a TTL longer than it means resolvers may outlast the objective. */
+  rtoMs?: number;
+};
+
+function args(component: Route53Component, context: OperationContext): Route53Args {
+  const site = (role: SiteRole) => ({ name: context.plan.sites[role].name, ...component[role] });
+  return {
+    component: context.name,
+    hostedZoneId: component.hostedZoneId,
+    record: component.record,
+    routing: component.routing,
+    sites: { primary: site('primary'), secondary: site('secondary') },
+    site: context.site,
+    waitTimeoutMs: component.waitTimeout,
+    pollIntervalMs: component.pollInterval,
+    rtoMs: context.plan.objectives.rto,
+  };
+}
+
+export const route53Recipe: Recipe<Route53Component> = {
+  tier: () => 'traffic',
+
+  steps(operation, component, context): StepDraft[] {
+    const { name } = component.record;
+    const siteName = context.plan.sites[context.site].name;
+    const how = component.routing === 'failover' ? 'failover records' : 'record';
+    switch (operation) {
+      case 'preflight':
+        return [{ key: 'preflight', title: `Confirm the Route 53 ${how} ${name} and what it depends on exist`, action: 'route53Preflight', args: args(component, context) }];
+      case 'health':
+        return [{ key: 'points', title: `Check the Route 53 ${how} ${name} send traffic to ${siteName}`, action: 'route53Check', args: args(component, context) }];
+      case 'activate':
+        return [
+          {
+            key: 'switch',
+            title: component.routing === 'failover' ? `Fail ${name} over to ${siteName} (primary health check ${context.site === 'secondary' ? 'inverted' : 'restored'})` : `Point ${name} at ${siteName}`,
+            action: 'route53Switch',
+            args: args(component, context),
+            destructive: true,
+            // The change itself is quick; the INSYNC wait is bounded by waitTimeout plus a margin.
+            timeoutMs: component.timeout ?? component.waitTimeout + 60_000,
+          },
+        ];
+      default:
+        return [];
+    }
+  },
+};
