@@ -1,0 +1,100 @@
+/**
+ * `drillbook lab up|down|status [server]` and per-site `start|stop|kill|rewind`: the local lab's
+ * real servers (scripts/lab/lab.sh: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster)
+ * and the stand-in app of plans/lab.yaml. DRILLBOOK_LAB_DIR and DRILLBOOK_LAB_PORT_OFFSET apply.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { PROJECT_ROOT } from '../config';
+import { UsageError } from './errors';
+
+const repoRoot = (): string => PROJECT_ROOT;
+const SERVERS = ['all', 'mariadb', 'postgres', 'opensearch'];
+const SITES = ['primary', 'secondary'];
+
+/** Runs lab.sh with the terminal attached; returns its exit status. */
+function labSh(args: string[]): number {
+  const script = path.join(repoRoot(), 'scripts', 'lab', 'lab.sh');
+  const result = spawnSync('bash', [script, ...args], { stdio: 'inherit', cwd: repoRoot() });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+/** The stand-in app (plans/lab.yaml's `app`), when the build is there. */
+function appctl(verb: 'start' | 'stop' | 'status', site: string): number {
+  const script = path.join(repoRoot(), 'dist', 'src', 'lab', 'appctl.js');
+  if (!existsSync(script)) {
+    console.log(`app        ${site.padEnd(9)} (not built: run npm run build for the stand-in app)`);
+    return 0;
+  }
+  const result = spawnSync(process.execPath, [script, verb, site], { stdio: 'inherit', cwd: repoRoot() });
+  return result.status ?? 1;
+}
+
+function checkServer(server: string): void {
+  if (!SERVERS.includes(server)) throw new UsageError(`server must be one of ${SERVERS.join(', ')}, got "${server}"`);
+}
+function checkSite(site: string): void {
+  if (!SITES.includes(site)) throw new UsageError(`site must be primary or secondary, got "${site}"`);
+}
+
+export function registerLabCommands(program: Command): void {
+  const lab = program.command('lab').description('the local lab: real MariaDB, PostgreSQL and OpenSearch servers per site, and the stand-in app');
+
+  lab
+    .command('up')
+    .description('start the lab (creating it on first use) and wait until it serves; says loudly what failed')
+    .argument('[server]', 'all | mariadb | postgres | opensearch', 'all')
+    .action((server: string) => {
+      checkServer(server);
+      let status = labSh(['up', server]);
+      if (server === 'all') status = appctl('start', 'primary') || status;
+      process.exitCode = status;
+    });
+
+  lab
+    .command('down')
+    .description('stop the lab cleanly')
+    .argument('[server]', 'all | mariadb | postgres | opensearch', 'all')
+    .action((server: string) => {
+      checkServer(server);
+      if (server === 'all') for (const site of SITES) appctl('stop', site);
+      process.exitCode = labSh(['down', server]);
+    });
+
+  lab
+    .command('status')
+    .description('one line per server: up/down, role, replication; exits 1 if any is down')
+    .argument('[server]', 'all | mariadb | postgres | opensearch', 'all')
+    .action((server: string) => {
+      checkServer(server);
+      const status = labSh(['status', server]);
+      if (server === 'all') for (const site of SITES) appctl('status', site);
+      process.exitCode = status;
+    });
+
+  for (const verb of ['start', 'stop', 'kill'] as const) {
+    lab
+      .command(verb)
+      .description(verb === 'kill' ? "hard-kill one site's server (SIGKILL), as in a crash" : `${verb} one site's server`)
+      .argument('<server>', 'mariadb | postgres | opensearch')
+      .argument('<site>', 'primary | secondary')
+      .action((server: string, site: string) => {
+        checkServer(server);
+        checkSite(site);
+        if (server === 'all') throw new UsageError('name one server');
+        process.exitCode = labSh([verb, server, site]);
+      });
+  }
+
+  lab
+    .command('rewind')
+    .description("make a site's PostgreSQL node a standby of the other site's primary (pg_rewind)")
+    .argument('<site>', 'primary | secondary')
+    .action((site: string) => {
+      checkSite(site);
+      process.exitCode = labSh(['rewind', 'postgres', site]);
+    });
+}
