@@ -66,7 +66,7 @@ describe('a full drill of the lab data tier', () => {
   const queue = uniqueQueue('data');
 
   beforeAll(async () => {
-    lab = await startDataLab(30_300, ['mariadb', 'postgres', 'opensearch']);
+    lab = await startDataLab(14_000, ['mariadb', 'postgres', 'opensearch']);
     client = await testClient();
     worker = await startTestWorker(queue);
   });

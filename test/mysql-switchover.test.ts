@@ -18,7 +18,7 @@ let lab: DataLab;
 const acts = createMysqlActivities();
 
 beforeAll(async () => {
-  lab = await startDataLab(30_000, ['mariadb']);
+  lab = await startDataLab(11_000, ['mariadb']);
 });
 afterAll(async () => {
   await lab?.destroy();

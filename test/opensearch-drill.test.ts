@@ -15,7 +15,7 @@ let lab: DataLab;
 const acts = createOpensearchActivities();
 
 beforeAll(async () => {
-  lab = await startDataLab(30_200, ['opensearch']);
+  lab = await startDataLab(13_000, ['opensearch']);
 });
 afterAll(async () => {
   await lab?.destroy();

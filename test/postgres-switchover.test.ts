@@ -18,7 +18,7 @@ let lab: DataLab;
 const acts = createPostgresActivities({ workdir: ROOT });
 
 beforeAll(async () => {
-  lab = await startDataLab(30_100, ['postgres']);
+  lab = await startDataLab(12_000, ['postgres']);
 });
 afterAll(async () => {
   await lab?.destroy();

@@ -3,8 +3,10 @@
 #
 # Environment:
 #   DRILLBOOK_LAB_DIR          lab state folder (default <repo>/data/lab)
-#   DRILLBOOK_LAB_PORT_OFFSET  added to every port (default 0; use a multiple of 100 so the
-#                              offset lab's ports never meet the default lab's)
+#   DRILLBOOK_LAB_PORT_OFFSET  added to every port (default 0). Use a multiple of 1000: the base
+#                              ports differ by 100 (9200 HTTP / 9300 transport), so offsets 100
+#                              apart collide. Keep it <= 23000 so every port stays below 32768,
+#                              where Linux starts handing out ephemeral client ports.
 #   DRILLBOOK_LAB_TIMEOUT      seconds to wait for one server to become ready (default 120)
 #   DRILLBOOK_OS_HEAP          OpenSearch heap per node (default 384m)
 #   DRILLBOOK_OS_USER          unprivileged user running OpenSearch (default drillbook-os)
@@ -17,6 +19,10 @@ LAB_SECRETS="$LAB_DIR/secrets"
 LAB_HOST=127.0.0.1
 
 case "$LAB_OFFSET" in ''|*[!0-9]*) echo "lab: DRILLBOOK_LAB_PORT_OFFSET must be a non-negative integer, got '$LAB_OFFSET'" >&2; exit 2;; esac
+
+if [ $((LAB_OFFSET % 1000)) -ne 0 ] || [ "$LAB_OFFSET" -gt 23000 ]; then
+  echo "lab: WARNING: DRILLBOOK_LAB_PORT_OFFSET=$LAB_OFFSET: use a multiple of 1000 up to 23000, or ports may collide" >&2
+fi
 
 SITES=(primary secondary)
 

@@ -13,8 +13,8 @@
 #   lab.sh env                     print the lab's ports and secret files as shell variables
 #   lab.sh destroy                 down, then delete the lab dir (tests)
 # SERVER: mariadb | postgres | opensearch;  SITE: primary | secondary.
-# Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab), DRILLBOOK_LAB_PORT_OFFSET (default 0, use
-# multiples of 100), DRILLBOOK_LAB_TIMEOUT (seconds per server readiness wait, default 120).
+# Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab), DRILLBOOK_LAB_PORT_OFFSET (default 0, a
+# multiple of 1000 up to 23000), DRILLBOOK_LAB_TIMEOUT (seconds per server readiness wait, default 120).
 # Exit status: 0 when everything asked for is up/done; 1 otherwise (status: 1 if any server is down).
 set -uo pipefail
 

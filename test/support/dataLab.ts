@@ -32,7 +32,7 @@ export interface DataLab {
   destroy(): Promise<void>;
 }
 
-/** Starts `servers` in a fresh lab dir with its own port offset (a multiple of 100). */
+/** Starts `servers` in a fresh lab dir with its own port offset (a multiple of 1000, at most 23000). */
 export async function startDataLab(offset: number, servers: LabServer[]): Promise<DataLab> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-datalab-'));
   // mkdtemp makes the folder 700; the mysql, postgres and OpenSearch users must reach inside.
