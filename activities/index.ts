@@ -5,12 +5,14 @@
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { defaultReportsDir } from '../src/report/files';
 import type { DrillActivities, StepActivities } from '../workflows/contract';
 import type { ActivityStepAction } from '../workflows/model';
 import { createCommandActivities } from './command';
 import { createHttpActivities } from './http';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities } from './plan';
+import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
 import type { StepDriver, StepFailureDetails, StepInput, StepOutcome } from './types';
 
@@ -22,6 +24,8 @@ export interface ActivityDeps {
   notifiers?: Notifier[];
   /** Route 53 client; by default one from the standard AWS chain, made at first use. */
   route53?: Route53Client;
+  /** Where reports are saved; DRILLBOOK_REPORTS_DIR or <project>/reports by default. */
+  reportsDir?: string;
 }
 
 
@@ -64,5 +68,6 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...steps,
     ...createPlanActivities(deps),
     ...createNotifyActivities(deps),
+    ...createReportActivities({ reportsDir: deps.reportsDir ?? defaultReportsDir() }),
   };
 }

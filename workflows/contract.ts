@@ -3,7 +3,7 @@
  * this; keeping it here means workflow code never imports from activities/.
  */
 import type { Plan } from '../src/plan/schema';
-import type { ActivityStepAction, DrillEvent, Step } from './model';
+import type { ActivityStepAction, DrillEvent, DrillRecord, Step } from './model';
 
 export interface StepInput {
   drillId: string;
@@ -45,4 +45,6 @@ export interface DrillActivities extends StepActivities {
   loadPlan(input: LoadPlanInput): Promise<LoadedPlan>;
   /** Returns where it posted (e.g. Slack channel and ts), kept on the gate to thread and edit later. */
   notify(event: DrillEvent): Promise<Record<string, unknown> | undefined>;
+  /** Saves the evidence report (md, json, html, svg) of a finished drill; returns the files written. */
+  writeReport(record: DrillRecord): Promise<{ files: string[] }>;
 }

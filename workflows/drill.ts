@@ -18,6 +18,7 @@ import type { DrillActivities } from './contract';
 import { Gates } from './gates';
 import { DRILL_MODES, headlineOf, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type RunbookPhase } from './model';
 import { Recorder } from './recorder';
+import { reportDrill } from './reporting';
 import { compileRunbook } from './runbook';
 import { describeFailure, runStep } from './steps';
 
@@ -147,6 +148,7 @@ async function signOff(recorder: Recorder, gates: Gates): Promise<Ending> {
 
 async function finish(recorder: Recorder, ending: Ending): Promise<DrillRecord> {
   const record = recorder.finish(ending.status, ending.outcome);
+  await reportDrill(record);
   await tell({ type: 'drill-ended', record });
   await condition(allHandlersFinished);
   return record;

@@ -129,6 +129,7 @@ export class Gates {
     this.recorder.record.pending = null;
     this.recorder.setStatus('running');
     const result = !resolution ? 'timed-out' : resolution.kind === 'approval' ? resolution.result : resolution.kind === 'task' ? 'completed' : 'decided';
+    this.recorder.gateClosed(pending, result, resolution?.by);
     await this.notify({ type: 'gate-closed', record: headlineOf(this.recorder.record), pending, result, by: resolution?.by });
     return resolution;
   }

@@ -132,6 +132,16 @@ export interface StepRecord {
   summary?: string;
   facts?: Record<string, unknown>;
   error?: string;
+  /** Earlier runs of a step an operator chose to retry: the report shows the failures too. */
+  previousRuns?: StepRun[];
+}
+
+export interface StepRun {
+  startedAt: string;
+  endedAt?: string;
+  status: StepStatus;
+  attempts: number;
+  error?: string;
 }
 
 export interface PhaseRecord {
@@ -199,6 +209,18 @@ export interface PendingAction {
   refs?: Record<string, unknown>;
 }
 
+/** One closed gate: how long the drill waited for people, for the report's timeline. */
+export interface WaitRecord {
+  kind: PendingKind;
+  /** Gate id for approvals, step id for decisions and tasks. */
+  id: string;
+  phase?: PhaseId;
+  from: string;
+  to: string;
+  result: 'approved' | 'rejected' | 'completed' | 'decided' | 'timed-out';
+  by?: string;
+}
+
 export interface Measurement {
   measuredMs?: number;
   objectiveMs?: number;
@@ -217,6 +239,8 @@ export interface DrillPlanSummary {
   fourEyes: boolean;
   quorum: number;
   objectives: { rtoMs?: number; rpoMs?: number };
+  /** Where the drill talks to people on Slack, and the Slack user id of each approver or operator by name. */
+  slack?: { channel: string; users: Record<string, string> };
 }
 
 export interface DrillRecord {
@@ -237,6 +261,8 @@ export interface DrillRecord {
   tasks: TaskRecord[];
   refusals: RefusalRecord[];
   reminders: { id: string; at: string }[];
+  /** Every span the drill waited for people; absent in records from before it was kept. */
+  waits?: WaitRecord[];
   pending: PendingAction | null;
   rto?: Measurement;
   rpo?: Measurement;

@@ -5,7 +5,7 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Plan } from '../src/plan/schema';
 import type { StepFailureDetails, StepOutcome } from './contract';
-import type { DrillInput, DrillRecord, DrillStatus, Measurement, PhaseId, Runbook, RunbookPhase, Step, StepRecord } from './model';
+import type { DrillInput, DrillPlanSummary, DrillRecord, DrillStatus, Measurement, PendingAction, PhaseId, Runbook, RunbookPhase, Step, StepRecord, WaitRecord } from './model';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
 
 const now = (): string => new Date().toISOString();
@@ -38,6 +38,7 @@ export class Recorder {
       tasks: [],
       refusals: [],
       reminders: [],
+      waits: [],
       pending: null,
     };
     upsertSearchAttributes([
@@ -58,6 +59,7 @@ export class Recorder {
       fourEyes: approvals.fourEyes,
       quorum: approvals.quorum,
       objectives: { rtoMs: objectives.rto, rpoMs: objectives.rpo },
+      slack: slackOf(plan),
     };
     this.record.phases = runbook.phases.map((p) => ({ id: p.id, title: p.title, status: 'pending' }));
     this.record.steps = runbook.phases.flatMap((p) => p.steps.map(pendingStep));
@@ -82,6 +84,11 @@ export class Recorder {
     this.record.outcome = `No step ran: ${reason}`;
     upsertSearchAttributes([{ key: DrillOutcome, value: 'invalid-plan' }]);
     this.publish();
+  }
+
+  /** A gate closed: keep how long people took, so the report can tell their time from the machine's. */
+  gateClosed(pending: PendingAction, result: WaitRecord['result'], by?: string): void {
+    this.record.waits?.push({ kind: pending.kind, id: pending.id, phase: pending.phase, from: pending.since, to: now(), result, by });
   }
 
   setStatus(status: DrillStatus): void {
@@ -113,6 +120,7 @@ export class Recorder {
 
   stepStarted(step: Step): StepRecord {
     const entry = this.step(step.id);
+    if (entry.startedAt) (entry.previousRuns ??= []).push({ startedAt: entry.startedAt, endedAt: entry.endedAt, status: entry.status, attempts: entry.attempts, error: entry.error });
     entry.status = 'running';
     entry.runs += 1;
     entry.startedAt = now();
@@ -212,6 +220,16 @@ export class Recorder {
   private marks(id: string): Step['marks'] {
     return this.stepMarks.get(id) ?? [];
   }
+}
+
+/** Approvers' Slack ids from the plan, plus the other people the plan names for Slack. */
+function slackOf(plan: Plan): DrillPlanSummary['slack'] {
+  // Plans loaded before `notifications` existed (recorded histories) lack the field.
+  const slack = plan.notifications?.slack;
+  if (!slack) return undefined;
+  const users: Record<string, string> = { ...slack.users };
+  for (const approver of plan.approvals.approvers) if (approver.slack) users[approver.id] = approver.slack;
+  return { channel: slack.channel, users };
 }
 
 function pendingStep(step: Step): StepRecord {

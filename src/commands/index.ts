@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerDrillCommands } from './drill';
 import { registerPlanCommands } from './plan';
+import { registerReportCommands } from './report';
 import { registerRuntimeCommands } from './runtime';
 
 /** Every command group; a new group adds one line here. */
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerRuntimeCommands(program);
   registerPlanCommands(program);
   registerDrillCommands(program);
+  registerReportCommands(program);
 }

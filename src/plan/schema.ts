@@ -63,6 +63,20 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
 
 const site = z.strictObject({ name: z.string().min(1), description: z.string().optional() });
 
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD');
+
+/** Where the drill talks to people. Tokens are never here: the worker reads SLACK_BOT_TOKEN(_FILE). */
+const notifications = z.strictObject({
+  slack: z
+    .strictObject({
+      /** Channel id (C…) where the drill posts, asks for approvals and posts its report. */
+      channel: z.string().min(1),
+      /** Slack user ids of people who are not approvers (operators): { oncall: U0123ABCD }. */
+      users: z.record(z.string().min(1), slackUserId).default({}),
+    })
+    .optional(),
+});
+
 export const planSchema = z
   .strictObject({
     target: identifier,
@@ -78,6 +92,7 @@ export const planSchema = z
     defaults: defaults.default(defaults.parse({})),
     components: z.record(identifier, component).refine((value) => Object.keys(value).length > 0, 'expected at least one component'),
     steps: z.array(extraStep).default([]),
+    notifications: notifications.default({}),
   })
   .superRefine((plan, ctx) => {
     const { approvals: gate } = plan;

@@ -1,0 +1,14 @@
+/** The report activity: the drill's evidence report saved under the reports folder at the end of every drill. */
+import { log } from '@temporalio/activity';
+import type { DrillRecord } from '../workflows/model';
+import { saveReport } from '../src/report/files';
+
+export function createReportActivities(deps: { reportsDir: string }) {
+  return {
+    async writeReport(record: DrillRecord): Promise<{ files: string[] }> {
+      const { files } = await saveReport(record, deps.reportsDir);
+      log.info(`report of ${record.drillId} written`, { files });
+      return { files };
+    },
+  };
+}
