@@ -3,6 +3,7 @@
  * local servers. Step activities are wrapped to report their attempt and the time spent inside.
  */
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultReportsDir } from '../src/report/files';
@@ -14,6 +15,7 @@ import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities } from './plan';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
+import { createSlackNotifier } from './slack';
 import type { StepDriver, StepFailureDetails, StepInput, StepOutcome } from './types';
 
 export interface ActivityDeps {
@@ -26,6 +28,8 @@ export interface ActivityDeps {
   route53?: Route53Client;
   /** Where reports are saved; DRILLBOOK_REPORTS_DIR or <project>/reports by default. */
   reportsDir?: string;
+  /** Slack Web API client (bot token); when set, drills whose plan names a Slack channel post there. */
+  slack?: WebClient;
 }
 
 
@@ -67,7 +71,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
   return {
     ...steps,
     ...createPlanActivities(deps),
-    ...createNotifyActivities(deps),
+    ...createNotifyActivities({ notifiers: [...(deps.notifiers ?? []), ...(deps.slack ? [createSlackNotifier(deps.slack)] : [])] }),
     ...createReportActivities({ reportsDir: deps.reportsDir ?? defaultReportsDir() }),
   };
 }

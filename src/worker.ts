@@ -5,6 +5,7 @@ import type { Connection } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { PROJECT_ROOT, plansDir, temporalSettings } from './config';
+import { slackWebClient } from './slack/settings';
 import { connectClient, connectWorker } from './temporal/connect';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 
@@ -26,7 +27,7 @@ export interface DrillWorkerOptions {
 }
 
 export function defaultActivityDeps(): ActivityDeps {
-  return { plansDir: plansDir(), workdir: PROJECT_ROOT };
+  return { plansDir: plansDir(), workdir: PROJECT_ROOT, slack: slackWebClient() };
 }
 
 export async function createDrillWorker(options: DrillWorkerOptions): Promise<Worker> {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDrillCommands } from './drill';
 import { registerPlanCommands } from './plan';
 import { registerReportCommands } from './report';
+import { registerSlackCommands } from './slack';
 import { registerRuntimeCommands } from './runtime';
 
 /** Every command group; a new group adds one line here. */
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerPlanCommands(program);
   registerDrillCommands(program);
   registerReportCommands(program);
+  registerSlackCommands(program);
 }

@@ -1,0 +1,85 @@
+/**
+ * The Slack notifier: posts the drill's start, phases, gates (with buttons), reminders in the gate's
+ * thread, the gate's outcome as an edit of its message, and the end with the evidence report.
+ * Any Slack error fails the notify activity, which the workflow logs and gets on without.
+ */
+import { log } from '@temporalio/activity';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { DrillEvent } from '../workflows/model';
+import { renderReport, reportBaseName } from '../src/report';
+import { closedGateMessage, endedMessage, gateMessage, phaseText, reminderText, startedText } from '../src/slack/blocks';
+import type { Notifier } from './notify';
+
+export interface SlackRef {
+  channel: string;
+  ts: string;
+}
+
+/** Where the gate's message went, as kept on PendingAction.refs by the workflow. */
+export function slackRef(refs: Record<string, unknown> | undefined): SlackRef | undefined {
+  const ref = refs?.slack as Partial<SlackRef> | undefined;
+  return typeof ref?.channel === 'string' && typeof ref.ts === 'string' ? { channel: ref.channel, ts: ref.ts } : undefined;
+}
+
+async function post(web: WebClient, channel: string, text: string, extra: { blocks?: KnownBlock[]; thread_ts?: string } = {}): Promise<SlackRef> {
+  const response = await web.chat.postMessage({ channel, text, ...extra, unfurl_links: false });
+  return { channel: response.channel ?? channel, ts: response.ts as string };
+}
+
+/** The report in the end message's thread; a failed upload says so there instead of failing the notification. */
+async function attachReport(web: WebClient, event: Extract<DrillEvent, { type: 'drill-ended' }>, where: SlackRef): Promise<void> {
+  const rendered = renderReport(event.record);
+  const base = `${event.record.drillId}-${reportBaseName(event.record)}`;
+  try {
+    await web.filesUploadV2({
+      channel_id: where.channel,
+      thread_ts: where.ts,
+      initial_comment: 'Evidence report of this drill (Markdown; HTML with the timeline picture).',
+      file_uploads: [
+        { file: Buffer.from(rendered.md), filename: `${base}.md`, title: `Report ${event.record.drillId} (Markdown)` },
+        { file: Buffer.from(rendered.html), filename: `${base}.html`, title: `Report ${event.record.drillId} (HTML)` },
+      ],
+    });
+  } catch (error) {
+    log.warn('could not upload the report to Slack', { error: (error as Error).message });
+    await post(web, where.channel, `The report could not be attached here (${(error as Error).message}); it is saved on the worker and \`drillbook report ${event.record.drillId}\` renders it.`, { thread_ts: where.ts });
+  }
+}
+
+export function createSlackNotifier(web: WebClient): Notifier {
+  return async (event) => {
+    const channel = event.record.plan?.slack?.channel;
+    if (!channel) return undefined;
+    switch (event.type) {
+      case 'drill-started':
+        await post(web, channel, startedText(event.record));
+        return undefined;
+      case 'phase-started':
+        await post(web, channel, phaseText(event.record, event.phase));
+        return undefined;
+      case 'gate-opened': {
+        const message = gateMessage(event);
+        return { slack: await post(web, channel, message.text, { blocks: message.blocks }) };
+      }
+      case 'gate-reminder': {
+        const ref = slackRef(event.pending.refs);
+        await post(web, ref?.channel ?? channel, reminderText(event), ref ? { thread_ts: ref.ts } : {});
+        return undefined;
+      }
+      case 'gate-closed': {
+        const ref = slackRef(event.pending.refs);
+        if (!ref) return undefined;
+        const message = closedGateMessage(event, new Date().toISOString());
+        await web.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+        return undefined;
+      }
+      case 'drill-ended': {
+        const message = endedMessage(event.record);
+        const where = await post(web, channel, message.text, { blocks: message.blocks });
+        await attachReport(web, event, where);
+        return { slack: where };
+      }
+    }
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * What a click in Slack does, whichever way it arrived (signed HTTP or Socket Mode): find the
+ * person the Slack user is in the plan, answer the drill through the same client functions as the
+ * CLI, show any refusal to that person only, and edit the message to show who answered and when.
+ */
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Client } from '@temporalio/client';
+import { approve, completeTask, decide, drillStatus, DrillRefused, reject } from '../drills';
+import type { DrillRecord } from '../../workflows/model';
+import { actionName, decodeValue, SKIP_MODAL, type ButtonValue, type SkipContext } from './actions';
+import { progressLine, skipModal, withProgress } from './blocks';
+
+/** The parts of Slack's block_actions and view_submission payloads this endpoint reads. */
+export interface SlackInteraction {
+  type: string;
+  user: { id: string; username?: string };
+  trigger_id?: string;
+  actions?: { action_id: string; value?: string }[];
+  container?: { channel_id?: string; message_ts?: string };
+  channel?: { id: string };
+  message?: { ts?: string; text?: string; blocks?: KnownBlock[] };
+  view?: { callback_id?: string; private_metadata?: string; state?: { values?: Record<string, Record<string, { value?: string | null }>> } };
+}
+
+export interface InteractionDeps {
+  temporal: Client;
+  web: WebClient;
+  /** An update waits for a worker; past this the person is told the drill did not answer. */
+  answerTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+class Refusal extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, rejectLate) => {
+    timer = setTimeout(() => rejectLate(new Refusal(`${what} did not answer within ${Math.round(ms / 1000)}s; is a Drillbook worker running? The CLI and the Temporal UI can answer too.`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** The plan's name for this Slack user; approvers carry `slack:` ids, operators are listed under notifications.slack.users. */
+function personOf(record: DrillRecord, slackUserId: string): string {
+  const users = record.plan?.slack?.users ?? {};
+  const name = Object.keys(users).find((n) => users[n] === slackUserId);
+  if (!name) {
+    throw new Refusal(`your Slack account (<@${slackUserId}>) is not linked to an approver or operator of the plan of ${record.target}; the plan lists Slack ids under approvals.approvers[].slack and notifications.slack.users`);
+  }
+  return name;
+}
+
+async function recordOf(deps: InteractionDeps, drill: string): Promise<DrillRecord> {
+  return withTimeout(drillStatus(deps.temporal, drill), deps.answerTimeoutMs ?? 30_000, `drill ${drill}`);
+}
+
+async function tellRefusal(deps: InteractionDeps, channel: string | undefined, user: string, reason: string): Promise<void> {
+  deps.log?.(`refused for ${user}: ${reason}`);
+  if (!channel) return;
+  await deps.web.chat.postEphemeral({ channel, user, text: `⛔ Refused: ${reason}` });
+}
+
+async function answer(deps: InteractionDeps, action: string, value: ButtonValue, by: string, reason?: string): Promise<void> {
+  const { temporal } = deps;
+  const via = 'in Slack';
+  const work = (() => {
+    switch (action) {
+      case 'approve':
+        return approve(temporal, value.drill, { by, gate: value.gate, comment: `approved ${via}` });
+      case 'reject':
+        return reject(temporal, value.drill, { by, gate: value.gate, comment: `rejected ${via}` });
+      case 'retry':
+      case 'abort':
+        return decide(temporal, value.drill, { by, decision: action, stepId: value.gate, reason: `chosen ${via}` });
+      case 'skip':
+        return decide(temporal, value.drill, { by, decision: 'skip', stepId: value.gate, reason });
+      case 'done':
+        return completeTask(temporal, value.drill, { by, taskId: value.gate, note: `marked done ${via}` });
+      default:
+        throw new Refusal(`unknown action ${action}`);
+    }
+  })();
+  await withTimeout(work, deps.answerTimeoutMs ?? 30_000, `drill ${value.drill}`);
+}
+
+async function onButton(payload: SlackInteraction, deps: InteractionDeps): Promise<void> {
+  const clicked = payload.actions?.[0];
+  const action = clicked && actionName(clicked.action_id);
+  const value = decodeValue(clicked?.value);
+  const channel = payload.container?.channel_id ?? payload.channel?.id;
+  const ts = payload.container?.message_ts ?? payload.message?.ts;
+  if (!action || !value) return deps.log?.(`ignored a click on ${clicked?.action_id ?? 'nothing'}`);
+  try {
+    const by = personOf(await recordOf(deps, value.drill), payload.user.id);
+    if (action === 'skip') {
+      if (!payload.trigger_id || !channel || !ts) throw new Refusal('Slack sent no trigger to open the reason dialog; use `drillbook decide … skip --reason`');
+      const context: SkipContext = { ...value, channel, ts };
+      await deps.web.views.open({ trigger_id: payload.trigger_id, view: skipModal(context) });
+      return;
+    }
+    await answer(deps, action, value, by);
+    deps.log?.(`${by} (${payload.user.id}) answered ${value.gate} of ${value.drill}: ${action}`);
+    if (channel && ts && payload.message?.blocks) {
+      const progress = progressLine(await recordOf(deps, value.drill), value.kind, value.gate);
+      await deps.web.chat.update({ channel, ts, text: payload.message.text ?? value.gate, blocks: withProgress(payload.message.blocks, progress.line, progress.closed) });
+    }
+  } catch (error) {
+    if (error instanceof Refusal || error instanceof DrillRefused) return tellRefusal(deps, channel, payload.user.id, error.message);
+    throw error;
+  }
+}
+
+async function onSkipReason(payload: SlackInteraction, deps: InteractionDeps): Promise<void> {
+  let context: SkipContext | undefined;
+  try {
+    const parsed = JSON.parse(payload.view?.private_metadata ?? '') as SkipContext;
+    context = decodeValue(JSON.stringify(parsed)) && typeof parsed.channel === 'string' ? parsed : undefined;
+  } catch {
+    context = undefined;
+  }
+  if (!context) return deps.log?.('ignored a skip dialog without its drill');
+  const reason = payload.view?.state?.values?.reason?.reason?.value?.trim();
+  try {
+    if (!reason) throw new Refusal('skipping a step needs a reason');
+    const by = personOf(await recordOf(deps, context.drill), payload.user.id);
+    await answer(deps, 'skip', context, by, reason);
+    deps.log?.(`${by} (${payload.user.id}) skipped ${context.gate} of ${context.drill}: ${reason}`);
+  } catch (error) {
+    if (error instanceof Refusal || error instanceof DrillRefused) return tellRefusal(deps, context.channel, payload.user.id, error.message);
+    throw error;
+  }
+}
+
+export async function handleInteraction(payload: SlackInteraction, deps: InteractionDeps): Promise<void> {
+  if (payload.type === 'block_actions') return onButton(payload, deps);
+  if (payload.type === 'view_submission' && payload.view?.callback_id === SKIP_MODAL) return onSkipReason(payload, deps);
+  deps.log?.(`ignored a ${payload.type} interaction`);
+}
