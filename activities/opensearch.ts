@@ -95,6 +95,20 @@ export function createOpensearchActivities(): Record<Extract<DatastoreAction, `o
     );
   }
 
+  /**
+   * Shard copies on `node` that have no started copy on another node: the ones a stop would lose.
+   * In a two-node cluster a replicated shard cannot leave (its other copy already sits on the only
+   * other node), but it does not need to: the other copy takes over when this node stops.
+   */
+  async function onlyCopiesOn(client: Client, node: string): Promise<{ index: string; shard: string }[]> {
+    const res = await client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node'] } as never);
+    const all = res.body as unknown as { index: string; shard: string; state: string; node: string | null }[];
+    const onNode = (s: { node: string | null }) => s.node === node || (s.node ?? '').startsWith(`${node} `);
+    return all
+      .filter(onNode)
+      .filter((copy) => !all.some((other) => other.index === copy.index && other.shard === copy.shard && other.state === 'STARTED' && other.node && !onNode(other)));
+  }
+
   /** Polls until `check` holds, bounded by `timeoutMs`, heartbeating. */
   async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<{ reached: boolean; waitedMs: number }> {
     const started = Date.now();
@@ -226,13 +240,13 @@ export function createOpensearchActivities(): Record<Extract<DatastoreAction, `o
         if (!before.includes(nodeName)) await setExcluded(c, [...before, nodeName]);
         const initial = (await shardsOn(c, nodeName)).length;
         let left = initial;
-        const wait = await waitFor(`shards to leave ${nodeName}`, args.waitMs, async () => {
-          left = (await shardsOn(c, nodeName)).length;
+        const wait = await waitFor(`shards on ${nodeName} to have a copy elsewhere`, args.waitMs, async () => {
+          left = (await onlyCopiesOn(c, nodeName)).length;
           return left === 0;
         });
         const facts = { node: nodeName, excludedBefore: before, excluded: await excluded(c), shardsAtStart: initial, shardsLeft: left, waitedMs: wait.waitedMs };
-        if (!wait.reached) fail(`${args.component}: ${left} shard(s) still on ${nodeName} after ${Math.round(args.waitMs / 1000)}s`, 'DrainTimeout', facts);
-        return { summary: `${args.component}: drained ${nodeName} (${initial} shard(s) moved off${before.includes(nodeName) ? ', exclusion was already set' : ''})`, facts };
+        if (!wait.reached) fail(`${args.component}: ${left} shard(s) have their only copy on ${nodeName} after ${Math.round(args.waitMs / 1000)}s`, 'DrainTimeout', facts);
+        return { summary: `${args.component}: drained ${nodeName}: every one of its ${initial} shard copies has a started copy on another node${before.includes(nodeName) ? ' (exclusion was already set)' : ''}`, facts };
       } finally {
         await c.close();
       }

@@ -3,7 +3,6 @@
  * approvers answering every gate. Exits 0 only if the drill succeeded and the secondary answered
  * its health check while the primary was down.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import type { Plan } from '../plan/schema';
 import { renderRecord } from '../render/record';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
 import { createDrillWorker } from '../worker';
+import { prepareDemoLab, setAppTier, stopDemoLab } from './lab';
 import { printTimings } from './timings';
 
 const REQUESTER = 'oncall';
@@ -24,7 +24,8 @@ const APPROVERS = ['alice', 'bob'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface DemoOptions {
-  planFile: string;
+  /** A plan to drill instead of the lab (plans/lab.yaml, or plans/example-lab.yaml when the lab cannot run). */
+  planFile?: string;
   port: number;
   keep: boolean;
 }
@@ -36,7 +37,7 @@ function options(): DemoOptions {
     return index >= 0 ? args[index + 1] : undefined;
   };
   return {
-    planFile: path.resolve(PROJECT_ROOT, value('plan') ?? process.env.DRILLBOOK_DEMO_PLAN ?? 'plans/example-lab.yaml'),
+    planFile: value('plan') ?? process.env.DRILLBOOK_DEMO_PLAN,
     port: Number(value('port') ?? 7233),
     keep: args.includes('--keep'),
   };
@@ -61,8 +62,10 @@ function healthUrl(plan: Plan, site: 'primary' | 'secondary'): string | undefine
 async function main(): Promise<number> {
   const opts = options();
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const plan = await loadPlanFile(opts.planFile);
-  const planYaml = await readFile(opts.planFile, 'utf8');
+  const lab = prepareDemoLab(opts.planFile && path.resolve(opts.planFile));
+  const plan = await loadPlanFile(lab.planFile);
+  const planYaml = await readFile(lab.planFile, 'utf8');
+  console.log(`drilling ${path.relative(PROJECT_ROOT, lab.planFile)} (target ${plan.target})`);
   const demoDir = path.join(dataDir(), 'demo');
   mkdirSync(demoDir, { recursive: true });
 
@@ -81,12 +84,7 @@ async function main(): Promise<number> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
 
-  const appctl = (verb: string, site: string) => execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'lab', 'appctl.js'), verb, site], { encoding: 'utf8' }).trim();
-  const usesStandins = plan.target === 'example-lab';
-  if (usesStandins) {
-    console.log(appctl('start', 'primary'));
-    console.log(appctl('stop', 'secondary'));
-  }
+  setAppTier(plan, { primary: 'start', secondary: 'stop' });
 
   try {
     const started = Date.now();
@@ -115,10 +113,8 @@ async function main(): Promise<number> {
     await workerRun;
     await workerConnection.close();
     await connection.close();
-    if (usesStandins) {
-      appctl('stop', 'primary');
-      appctl('stop', 'secondary');
-    }
+    setAppTier(plan, { primary: 'stop', secondary: 'stop' });
+    stopDemoLab(lab);
     if (server && !opts.keep) await server.stop();
     else if (server) console.log(`the dev server keeps running (--keep): http://127.0.0.1:${opts.port + 1000}`);
   }

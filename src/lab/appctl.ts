@@ -1,7 +1,8 @@
 /**
  * Starts, stops and reports a site's stand-in app, as a site's service manager would
  * (`systemctl start tc-app`). Idempotent: start when running and stop when stopped succeed.
- * Usage: node dist/src/lab/appctl.js start|stop|status <site> [--port N] [--dir D]
+ * Usage: node dist/src/lab/appctl.js start|stop|status <site> [--port N] [--dir D] [app options]
+ * App options (--db, --db-password-file, --monitors) go to the stand-in app (standinApp.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,17 @@ const DEFAULT_PORTS: Record<string, number> = { primary: 18081, secondary: 18082
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+/** Everything after the site except appctl's own --port and --dir: the app's options. */
+function appOptions(): string[] {
+  const rest = process.argv.slice(4);
+  const out: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--port' || rest[i] === '--dir') i++;
+    else out.push(rest[i]);
+  }
+  return out;
 }
 
 function runningPid(pidFile: string): number | undefined {
@@ -73,7 +85,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = openSync(path.join(dir, `app-${site}.log`), 'a');
-  const child = spawn(process.execPath, [path.join(__dirname, 'standinApp.js'), '--site', site, '--port', String(port)], {
+  const child = spawn(process.execPath, [path.join(__dirname, 'standinApp.js'), '--site', site, '--port', String(port), ...appOptions()], {
     detached: true,
     stdio: ['ignore', log, log],
   });

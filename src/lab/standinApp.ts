@@ -1,26 +1,92 @@
 /**
- * A small stand-in for a site's TIP application server: answers /health with its site name, so a
- * drill can stop it, start it and check it like the real thing.
- * Run: node dist/src/lab/standinApp.js --site primary --port 18081
+ * A small stand-in for a site's TIP application server, enough for a drill to check what the DR
+ * guide checks: system health, indicators present, indicators downloadable, and scheduled jobs
+ * running on exactly one server (only where monitorsEnabled is on, as ThreatConnect requires).
+ *
+ *   node dist/src/lab/standinApp.js --site primary --port 18081 \
+ *     [--db 127.0.0.1:3316 --db-password-file data/lab/secrets/mysql-app.password] [--monitors on|off]
+ *
+ * GET /health, GET /api/indicators, GET /api/indicators/download (CSV), POST /api/indicators
+ * ({"value","type"}), GET /api/jobs.
  */
 import http from 'node:http';
+import { memoryStore, mysqlStore, type TipStore } from './tipStore';
 
 export interface StandinOptions {
   site: string;
   port: number;
+  store: TipStore;
+  monitorsEnabled: boolean;
+  jobEveryMs?: number;
 }
 
-export function startStandin(options: StandinOptions): http.Server {
+const SEED = { value: 'evil.example.com', type: 'host' };
+
+function send(response: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  response.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+async function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of request) text += chunk;
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+export async function startStandin(options: StandinOptions): Promise<http.Server> {
+  const { site, store } = options;
   const startedAt = new Date().toISOString();
+  const jobs = { runs: 0, lastRunAt: undefined as string | undefined, lastError: undefined as string | undefined };
+
+  // A fresh lab has no indicators; the writable site seeds one so "indicators present" can be checked.
+  const initial = await store.state();
+  if (initial.writable && (await store.indicators().catch(() => [])).length === 0) await store.addIndicator(SEED.value, SEED.type, site).catch(() => undefined);
+
+  const timer = setInterval(() => {
+    if (!options.monitorsEnabled) return;
+    store.recordJobRun(site).then(
+      () => {
+        jobs.runs += 1;
+        jobs.lastRunAt = new Date().toISOString();
+        jobs.lastError = undefined;
+      },
+      (error: Error) => (jobs.lastError = error.message),
+    );
+  }, options.jobEveryMs ?? 1000);
+
+  const routes: Record<string, (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>> = {
+    'GET /health': async (_request, response) => {
+      const db = await store.state();
+      send(response, db.reachable ? 200 : 503, { status: db.reachable ? 'ok' : 'degraded', site, startedAt, pid: process.pid, db, monitorsEnabled: options.monitorsEnabled });
+    },
+    'GET /api/indicators': async (_request, response) => {
+      const indicators = await store.indicators();
+      send(response, 200, { count: indicators.length, indicators });
+    },
+    'GET /api/indicators/download': async (_request, response) => {
+      const rows = (await store.indicators()).map((i) => `${i.id},${i.type},${i.value},${i.site},${i.createdAt}`);
+      send(response, 200, ['id,type,value,site,created_at', ...rows].join('\n') + '\n', 'text/csv');
+    },
+    'POST /api/indicators': async (request, response) => {
+      const body = await readJson(request);
+      if (typeof body.value !== 'string' || typeof body.type !== 'string') return send(response, 400, { error: 'value and type are required strings' });
+      await store.addIndicator(body.value, body.type, site);
+      send(response, 201, { added: body.value });
+    },
+    'GET /api/jobs': async (_request, response) => {
+      const recent = await store.recentJobServers(3);
+      // Exactly one server runs jobs when the last runs all come from one server.
+      send(response, 200, { server: site, monitorsEnabled: options.monitorsEnabled, ...jobs, recentServers: [...new Set(recent)] });
+    },
+  };
+
   const server = http.createServer((request, response) => {
-    if (request.url === '/health') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: 'ok', site: options.site, startedAt, pid: process.pid }));
-      return;
-    }
-    response.writeHead(404).end();
+    const route = routes[`${request.method} ${request.url?.split('?')[0]}`];
+    if (!route) return send(response, 404, { error: 'not found' });
+    route(request, response).catch((error: Error) => send(response, 503, { error: error.message }));
   });
-  server.listen(options.port, '127.0.0.1');
+  server.on('close', () => clearInterval(timer));
+  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
   return server;
 }
 
@@ -29,15 +95,31 @@ function argument(name: string): string | undefined {
   return index > 0 ? process.argv[index + 1] : undefined;
 }
 
-if (require.main === module) {
+async function main(): Promise<void> {
   const site = argument('site') ?? 'primary';
-  const port = Number(argument('port') ?? 18081);
-  const server = startStandin({ site, port });
+  const db = argument('db');
+  const store = db
+    ? await mysqlStore({
+        host: db.split(':')[0],
+        port: Number(db.split(':')[1] ?? 3306),
+        user: argument('db-user') ?? 'app',
+        passwordFile: argument('db-password-file') ?? 'data/lab/secrets/mysql-app.password',
+        database: argument('db-name') ?? 'tip',
+      })
+    : memoryStore();
+  const server = await startStandin({ site, port: Number(argument('port') ?? 18081), store, monitorsEnabled: argument('monitors') !== 'off' });
   // Health checkers keep connections alive; drop them so a stop takes milliseconds, not seconds.
   const stop = () => {
-    server.close(() => process.exit(0));
+    server.close(() => void store.close().finally(() => process.exit(0)));
     server.closeAllConnections();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    console.error(`stand-in app failed to start: ${error.message}`);
+    process.exit(1);
+  });
 }

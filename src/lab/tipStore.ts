@@ -1,0 +1,100 @@
+/**
+ * Where the stand-in TIP app keeps indicators and job runs: its site's MariaDB in the lab, or
+ * memory when it runs without a database (the example lab).
+ */
+import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+
+export interface Indicator {
+  id: number;
+  value: string;
+  type: string;
+  site: string;
+  createdAt: string;
+}
+
+export interface TipStore {
+  /** Reachable, and whether this site's database takes writes (read_only off). */
+  state(): Promise<{ reachable: boolean; writable: boolean; error?: string }>;
+  indicators(): Promise<Indicator[]>;
+  addIndicator(value: string, type: string, site: string): Promise<void>;
+  recordJobRun(server: string): Promise<void>;
+  /** The servers of the last `count` job runs, newest first. */
+  recentJobServers(count: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function memoryStore(): TipStore {
+  const indicators: Indicator[] = [];
+  const runs: string[] = [];
+  return {
+    state: async () => ({ reachable: true, writable: true }),
+    indicators: async () => indicators,
+    async addIndicator(value, type, site) {
+      indicators.push({ id: indicators.length + 1, value, type, site, createdAt: new Date().toISOString() });
+    },
+    async recordJobRun(server) {
+      runs.unshift(server);
+      runs.length = Math.min(runs.length, 100);
+    },
+    recentJobServers: async (count) => runs.slice(0, count),
+    close: async () => undefined,
+  };
+}
+
+export interface MysqlStoreOptions {
+  host: string;
+  port: number;
+  user: string;
+  passwordFile: string;
+  database: string;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS indicators (id BIGINT AUTO_INCREMENT PRIMARY KEY, value VARCHAR(255) NOT NULL,
+     type VARCHAR(32) NOT NULL, site VARCHAR(32) NOT NULL, created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`,
+  `CREATE TABLE IF NOT EXISTS job_runs (id BIGINT AUTO_INCREMENT PRIMARY KEY, server VARCHAR(32) NOT NULL,
+     ran_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`,
+];
+
+export async function mysqlStore(options: MysqlStoreOptions): Promise<TipStore> {
+  const pool = mysql.createPool({
+    host: options.host,
+    port: options.port,
+    user: options.user,
+    password: readFileSync(options.passwordFile, 'utf8').trim(),
+    database: options.database,
+    connectionLimit: 4,
+    connectTimeout: 3000,
+  });
+  const writable = async (): Promise<boolean> => {
+    const [rows] = await pool.query('SELECT @@global.read_only AS ro');
+    return Number((rows as { ro: number }[])[0].ro) === 0;
+  };
+  // The tables replicate; only the writable side creates them.
+  if (await writable().catch(() => false)) for (const statement of SCHEMA) await pool.query(statement);
+  return {
+    async state() {
+      try {
+        return { reachable: true, writable: await writable() };
+      } catch (error) {
+        return { reachable: false, writable: false, error: (error as Error).message };
+      }
+    },
+    async indicators() {
+      const [rows] = await pool.query('SELECT id, value, type, site, created_at AS createdAt FROM indicators ORDER BY id');
+      return (rows as Indicator[]).map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() }));
+    },
+    async addIndicator(value, type, site) {
+      await pool.query('INSERT INTO indicators (value, type, site) VALUES (?, ?, ?)', [value, type, site]);
+    },
+    async recordJobRun(server) {
+      await pool.query('INSERT INTO job_runs (server) VALUES (?)', [server]);
+    },
+    async recentJobServers(count) {
+      const [rows] = await pool.query('SELECT server FROM job_runs ORDER BY ran_at DESC, id DESC LIMIT ?', [count]);
+      return (rows as { server: string }[]).map((r) => r.server);
+    },
+    close: () => pool.end(),
+  };
+}
