@@ -10,6 +10,7 @@ import { defaultReportsDir } from '../src/report/files';
 import type { DrillActivities, StepActivities } from '../workflows/contract';
 import type { ActivityStepAction } from '../workflows/model';
 import { createCommandActivities } from './command';
+import { createDatastoreActivities } from './datastores';
 import { createHttpActivities } from './http';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities } from './plan';
@@ -65,6 +66,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
   const drivers: Record<ActivityStepAction, StepDriver> = {
     ...createCommandActivities(deps),
     ...createHttpActivities(),
+    ...createDatastoreActivities(deps),
     ...createRoute53Activities(deps),
   };
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver)])) as StepActivities;

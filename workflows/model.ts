@@ -3,6 +3,7 @@
  * Pure types and constants only: this module is bundled into the deterministic workflow sandbox.
  */
 
+import { DATASTORE_ACTIONS } from './datastores';
 import { ROUTE53_ACTIONS } from './runbook/recipes/route53';
 
 export type DrillMode = 'drill' | 'failover' | 'failback';
@@ -36,7 +37,7 @@ export const PHASE_IDS: readonly PhaseId[] = [
  * Every activity a step can name. `manualTask` is the one action the workflow handles itself
  * (it waits for a person); all others are activities of the same name.
  */
-export const STEP_ACTIONS = ['runCommand', 'checkHttp', 'manualTask', ...ROUTE53_ACTIONS] as const;
+export const STEP_ACTIONS = ['runCommand', 'checkHttp', 'manualTask', ...DATASTORE_ACTIONS, ...ROUTE53_ACTIONS] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
 

@@ -21,6 +21,7 @@ export interface RpoEvidence {
 export class Recorder {
   readonly record: DrillRecord;
   private readonly stepMarks = new Map<string, Step['marks']>();
+  private rpoPhase?: PhaseId;
 
   constructor(drillId: string, input: DrillInput) {
     this.record = {
@@ -141,7 +142,7 @@ export class Recorder {
       activityMs: Date.parse(outcome.endedAt) - Date.parse(outcome.startedAt),
     });
     const evidence = outcome.facts.rpoEvidence as RpoEvidence | undefined;
-    if (evidence) this.recordRpo(evidence);
+    if (evidence) this.recordRpo(evidence, step.phase);
     this.measureRto();
     this.publish();
   }
@@ -192,11 +193,20 @@ export class Recorder {
     return entry;
   }
 
-  private recordRpo(evidence: RpoEvidence): void {
+  /**
+   * RPO is that of the first switch (the failover in a drill): later switches' canaries do not
+   * overwrite it, and several data components in that switch combine to the worst of them.
+   */
+  private recordRpo(evidence: RpoEvidence, phase: PhaseId): void {
+    const previous = this.record.rpo;
+    if (previous && this.rpoPhase !== phase) return;
+    this.rpoPhase = phase;
     const objectiveMs = this.record.plan?.objectives.rpoMs;
-    const measuredMs = evidence.dataLossMs;
-    const met = evidence.canaryFound === false ? false : measuredMs !== undefined && objectiveMs !== undefined ? measuredMs <= objectiveMs : undefined;
-    this.record.rpo = { measuredMs, objectiveMs, met, evidence: evidence.detail };
+    const losses = [previous?.measuredMs, evidence.dataLossMs].filter((ms): ms is number => ms !== undefined);
+    const measuredMs = losses.length ? Math.max(...losses) : undefined;
+    const canaryLost = evidence.canaryFound === false || previous?.met === false;
+    const met = canaryLost ? false : measuredMs !== undefined && objectiveMs !== undefined ? measuredMs <= objectiveMs : undefined;
+    this.record.rpo = { measuredMs, objectiveMs, met, evidence: previous ? `${previous.evidence}; ${evidence.detail}` : evidence.detail };
   }
 
   /** RTO: from the first stop of the old side to the first successful health check on the new one. */

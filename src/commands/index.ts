@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDrillCommands } from './drill';
+import { registerLabCommands } from './lab';
 import { registerPlanCommands } from './plan';
 import { registerReportCommands } from './report';
 import { registerSlackCommands } from './slack';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerDrillCommands(program);
   registerReportCommands(program);
   registerSlackCommands(program);
+  registerLabCommands(program);
 }

@@ -3,6 +3,7 @@
  * workflows/runbook/recipes/ that turns it into steps; a new kind adds one of each.
  */
 import { z } from 'zod';
+import { mysqlComponent, opensearchComponent, postgresComponent, type MysqlComponent, type OpensearchComponent, type PostgresComponent } from './datastores';
 import { driver, duration } from './fields';
 import { route53Component, type Route53Component } from './route53';
 
@@ -39,6 +40,9 @@ export type ServiceComponent = z.output<typeof serviceComponent>;
 
 export const COMPONENT_SCHEMAS = {
   service: serviceComponent,
+  mysql: mysqlComponent,
+  postgres: postgresComponent,
+  opensearch: opensearchComponent,
   route53: route53Component,
 } as const;
 
@@ -68,4 +72,4 @@ export const component = z
   return parsed.data as Component;
 });
 
-export type Component = ServiceComponent | Route53Component;
+export type Component = ServiceComponent | MysqlComponent | PostgresComponent | OpensearchComponent | Route53Component;
