@@ -16,8 +16,8 @@ import { newSlackClient } from '../src/slack/settings';
 import { sign } from '../src/slack/verify';
 import { FINAL_STATUSES, type DrillRecord } from '../workflows/model';
 import { waitForRecord } from './support/operators';
-import { clickPayload, posted, send, signedRequest, type PostedMessage } from './support/slackClicks';
-import { startSlackStandin, type SlackCall, type SlackStandin } from './support/slackStandin';
+import { clickPayload, gateMessage as findGateMessage, send, signedRequest, type PostedMessage } from './support/slackClicks';
+import { startSlackStandin, type SlackStandin } from './support/slackStandin';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
@@ -65,17 +65,7 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
     await client?.connection.close();
   });
 
-  /** The latest message the worker posted for this gate (a failed step's gate can open twice). */
-  const gateMessages = (gate: string): SlackCall[] =>
-    slack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.params.blocks ?? []).includes(`\\"gate\\":\\"${gate}\\"`));
-
-  async function gateMessage(gate: string, nth = 1): Promise<PostedMessage> {
-    const deadline = Date.now() + 30_000;
-    while (gateMessages(gate).length < nth && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const calls = gateMessages(gate);
-    if (calls.length < nth) throw new Error(`no message #${nth} for gate ${gate}`);
-    return posted(calls[nth - 1]);
-  }
+  const gateMessage = (gate: string, nth = 1) => findGateMessage(slack, gate, nth);
 
   async function click(user: keyof typeof U, message: PostedMessage, action: Parameters<typeof clickPayload>[2]): Promise<void> {
     const response = await send(url, signedRequest(SECRET, clickPayload(U[user], message, action)));

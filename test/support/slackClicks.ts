@@ -2,7 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import { ACTIONS, type ActionName } from '../../src/slack/actions';
 import { sign } from '../../src/slack/verify';
-import type { SlackCall } from './slackStandin';
+import type { SlackCall, SlackStandin } from './slackStandin';
 
 export interface PostedMessage {
   channel: string;
@@ -56,4 +56,14 @@ export function signedRequest(secret: string, payload: unknown, options: { times
 export async function send(endpoint: string, request: RawRequest, method = 'POST'): Promise<{ status: number; body: string }> {
   const response = await fetch(endpoint, { method, headers: request.headers, body: method === 'GET' ? undefined : request.body, signal: AbortSignal.timeout(10_000) });
   return { status: response.status, body: await response.text() };
+}
+
+/** The nth message the worker posted for this gate (a failed step's gate can open more than once). */
+export async function gateMessage(slack: SlackStandin, gate: string, nth = 1, timeoutMs = 30_000): Promise<PostedMessage> {
+  const matching = () => slack.callsTo('chat.postMessage').filter((c) => c.response && JSON.stringify(c.params.blocks ?? []).includes(`\\"gate\\":\\"${gate}\\"`));
+  const deadline = Date.now() + timeoutMs;
+  while (matching().length < nth && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const calls = matching();
+  if (calls.length < nth) throw new Error(`no message #${nth} for gate ${gate}`);
+  return posted(calls[nth - 1]);
 }
