@@ -11,7 +11,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${DRILLBOOK_TOOLS_DIR:-$REPO_ROOT/tools}"
 OS_VERSION="2.19.6"
 OS_SHA1="8e071b0fee7911b226f68bdead8946002e6b6e36"
-OS_URL="https://repo1.maven.org/maven2/org/opensearch/distribution/integ-test-zip/opensearch/${OS_VERSION}/opensearch-${OS_VERSION}.zip"
+OS_ARTIFACT="org.opensearch.distribution.integ-test-zip:opensearch:${OS_VERSION}:zip"
 OS_USER="${DRILLBOOK_OS_USER:-drillbook-os}"
 MOTO_SPEC="moto[server]==5.2.5"
 
@@ -28,6 +28,7 @@ for p in mariadb-server mariadb-client postgresql-15 unzip curl; do
   pkg_installed "$p" || missing+=("$p")
 done
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -45,13 +46,15 @@ if [ ! -x "$OS_HOME/bin/opensearch" ]; then
   mkdir -p "$TOOLS/cache"
   zip="$TOOLS/cache/opensearch-$OS_VERSION.zip"
   if [ ! -f "$zip" ] || [ "$(sha1sum "$zip" | cut -d' ' -f1)" != "$OS_SHA1" ]; then
-    rm -f "$zip.part"
-    curl -fsSL --retry 3 --retry-delay 2 --connect-timeout 20 --max-time 600 -o "$zip.part" "$OS_URL" \
-      || die "download of $OS_URL failed"
+    rm -f "$zip.part" "$TOOLS/cache/opensearch-$OS_VERSION.zip"
+    # Maven Central through Maven itself, the ordinary client for it.
+    timeout 900 mvn -q -B -Dmaven.repo.local="$TOOLS/m2" dependency:copy -Dartifact="$OS_ARTIFACT" \
+      -DoutputDirectory="$TOOLS/cache" >/dev/null || die "mvn dependency:copy $OS_ARTIFACT failed"
+    mv "$TOOLS/cache/opensearch-$OS_VERSION.zip" "$zip.part"
     got="$(sha1sum "$zip.part" | cut -d' ' -f1)"
     [ "$got" = "$OS_SHA1" ] || die "opensearch zip sha1 mismatch: got $got want $OS_SHA1"
     mv "$zip.part" "$zip"
-    say "downloaded OpenSearch $OS_VERSION integ-test zip from Maven Central ($zip)"
+    say "fetched OpenSearch $OS_VERSION integ-test zip from Maven Central with mvn ($zip)"
   fi
   rm -rf "$TOOLS/.unzip-tmp" && mkdir -p "$TOOLS/.unzip-tmp"
   unzip -q "$zip" -d "$TOOLS/.unzip-tmp" || die "unzip $zip failed"
