@@ -1,2 +1,3 @@
 /** Everything the worker registers as workflows. */
 export { drillWorkflow } from './drill';
+export { scheduledDrillWorkflow } from './scheduled';

@@ -3,6 +3,7 @@ import { registerDrillCommands } from './drill';
 import { registerLabCommands } from './lab';
 import { registerPlanCommands } from './plan';
 import { registerReportCommands } from './report';
+import { registerScheduleCommands } from './schedule';
 import { registerSlackCommands } from './slack';
 import { registerRuntimeCommands } from './runtime';
 
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   registerDrillCommands(program);
   registerReportCommands(program);
   registerSlackCommands(program);
+  registerScheduleCommands(program);
   registerLabCommands(program);
 }

@@ -1,0 +1,147 @@
+/**
+ * Drill schedules: one Temporal Schedule per target, quarterly by default (first Tuesday of
+ * January, April, July and October at 10:00 in the plan's time zone). Each run starts
+ * scheduledDrillWorkflow, which starts the drill under its fixed id; the drill then waits for people.
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type CalendarSpec, type Client, type DayOfWeek, type Month, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
+import { DrillRefused } from './drills';
+import type { DrillMode } from '../workflows/model';
+import type { ScheduledDrillInput } from '../workflows/scheduled';
+
+export const SCHEDULE_PREFIX = 'drill-schedule-';
+export const scheduleIdFor = (target: string): string => `${SCHEDULE_PREFIX}${target}`;
+/** Accepts `drill-schedule-<target>` or just the target. */
+export const toScheduleId = (idOrTarget: string): string => (idOrTarget.startsWith(SCHEDULE_PREFIX) ? idOrTarget : scheduleIdFor(idOrTarget));
+
+const MONTHS: Month[] = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
+const DAYS: DayOfWeek[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+
+export interface Cadence {
+  /** Months the drill runs in; quarterly by default. */
+  months: Month[];
+  weekday: DayOfWeek;
+  /** The nth such weekday of the month (1-4). */
+  week: number;
+  hour: number;
+  minute: number;
+}
+
+export const QUARTERLY: Cadence = { months: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'], weekday: 'TUESDAY', week: 1, hour: 10, minute: 0 };
+
+/** Every field of a calendar must match, so "days 1-7 and a Tuesday" is the first Tuesday. */
+export function calendarOf(cadence: Cadence): CalendarSpec {
+  const first = (cadence.week - 1) * 7 + 1;
+  return {
+    month: cadence.months,
+    dayOfMonth: { start: first, end: first + 6 },
+    dayOfWeek: cadence.weekday,
+    hour: cadence.hour,
+    minute: cadence.minute,
+    comment: `week ${cadence.week}, ${cadence.weekday.toLowerCase()} ${String(cadence.hour).padStart(2, '0')}:${String(cadence.minute).padStart(2, '0')}`,
+  };
+}
+
+/** Reads the CLI's words ("jan,apr,jul,oct", "tue", "10:00") into a cadence; throws a sentence on a mistake. */
+export function parseCadence(options: { months?: string; weekday?: string; week?: string; at?: string }): Cadence {
+  const cadence = { ...QUARTERLY };
+  if (options.months) {
+    cadence.months = options.months.split(',').map((m) => {
+      const found = MONTHS.find((name) => name.startsWith(m.trim().toUpperCase().slice(0, 3)) && m.trim().length >= 3);
+      if (!found) throw new Error(`--months: "${m}" is not a month (use jan,apr,jul,oct)`);
+      return found;
+    });
+  }
+  if (options.weekday) {
+    const found = DAYS.find((d) => d.startsWith(options.weekday?.trim().toUpperCase().slice(0, 3) ?? '?') && (options.weekday?.trim().length ?? 0) >= 3);
+    if (!found) throw new Error(`--weekday: "${options.weekday}" is not a day of the week`);
+    cadence.weekday = found;
+  }
+  if (options.week) {
+    cadence.week = Number(options.week);
+    if (!Number.isInteger(cadence.week) || cadence.week < 1 || cadence.week > 4) throw new Error('--week: expected 1, 2, 3 or 4');
+  }
+  if (options.at) {
+    const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(options.at);
+    if (!match) throw new Error(`--at: expected HH:MM, got "${options.at}"`);
+    cadence.hour = Number(match[1]);
+    cadence.minute = Number(match[2]);
+  }
+  return cadence;
+}
+
+export interface CreateScheduleOptions {
+  target: string;
+  taskQueue: string;
+  timezone: string;
+  createdBy: string;
+  cadence?: Cadence;
+  /** Instead of the cadence, any Temporal cron expression. */
+  cron?: string;
+  mode?: DrillMode;
+  planYaml?: string;
+  reason?: string;
+  paused?: boolean;
+  note?: string;
+}
+
+export async function createDrillSchedule(client: Client, options: CreateScheduleOptions): Promise<ScheduleHandle> {
+  const scheduleId = scheduleIdFor(options.target);
+  const input: ScheduledDrillInput = { target: options.target, scheduleId, mode: options.mode, planYaml: options.planYaml, reason: options.reason ?? `scheduled DR ${options.mode ?? 'drill'} (${scheduleId})` };
+  const note = `created by ${options.createdBy} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`;
+  try {
+    return await client.schedule.create({
+      scheduleId,
+      spec: { ...(options.cron ? { cronExpressions: [options.cron] } : { calendars: [calendarOf(options.cadence ?? QUARTERLY)] }), timezone: options.timezone },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'scheduledDrillWorkflow',
+        workflowId: `${scheduleId}-run`,
+        taskQueue: options.taskQueue,
+        args: [input],
+        staticSummary: `scheduled ${options.mode ?? 'drill'} of ${options.target}`,
+      },
+      // A drill lasts hours; a run of this schedule only starts it, so overlapping runs are skipped, and a
+      // server down at the scheduled time still starts the drill within a day, not weeks later.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day', pauseOnFailure: false },
+      state: { paused: options.paused ?? false, note },
+      memo: { target: options.target, createdBy: options.createdBy, mode: options.mode ?? 'drill' },
+    });
+  } catch (error) {
+    if (error instanceof ScheduleAlreadyRunning) throw new DrillRefused(`${options.target} already has a schedule (${scheduleId}); delete it first or use --replace`);
+    throw error;
+  }
+}
+
+async function existing(client: Client, idOrTarget: string): Promise<{ handle: ScheduleHandle; description: ScheduleDescription }> {
+  const handle = client.schedule.getHandle(toScheduleId(idOrTarget));
+  try {
+    return { handle, description: await handle.describe() };
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) throw new DrillRefused(`no schedule ${handle.scheduleId}`);
+    throw error;
+  }
+}
+
+export const describeSchedule = async (client: Client, id: string): Promise<ScheduleDescription> => (await existing(client, id)).description;
+export const pauseSchedule = async (client: Client, id: string, note: string): Promise<void> => (await existing(client, id)).handle.pause(note);
+export const unpauseSchedule = async (client: Client, id: string, note: string): Promise<void> => (await existing(client, id)).handle.unpause(note);
+export const triggerSchedule = async (client: Client, id: string): Promise<void> => (await existing(client, id)).handle.trigger();
+export const deleteSchedule = async (client: Client, id: string): Promise<void> => (await existing(client, id)).handle.delete();
+
+export interface ScheduleListing {
+  scheduleId: string;
+  target?: string;
+  paused: boolean;
+  note?: string;
+  next?: Date;
+}
+
+export async function listSchedules(client: Client, limit = 100): Promise<ScheduleListing[]> {
+  const listings: ScheduleListing[] = [];
+  for await (const schedule of client.schedule.list({ pageSize: 100 })) {
+    if (!schedule.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
+    listings.push({ scheduleId: schedule.scheduleId, target: schedule.memo?.target as string | undefined, paused: schedule.state.paused, note: schedule.state.note, next: schedule.info.nextActionTimes[0] });
+    if (listings.length >= limit) break;
+  }
+  return listings.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+}

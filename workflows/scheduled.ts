@@ -1,0 +1,54 @@
+/**
+ * What a Temporal Schedule starts: one drill of one target, under the drill's own fixed workflow
+ * id (drill-<target>) so the rule "one drill per target" holds for scheduled and manual drills
+ * alike. Schedule runs get timestamped ids of their own, so the drill is a child with that fixed
+ * id, abandoned when this short workflow ends. A schedule never fails a site over by itself: the
+ * drill waits at its first gate for a person like any other.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { log, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { drillWorkflow } from './drill';
+import { drillWorkflowId, type DrillMode } from './model';
+import { DrillMode as DrillModeKey, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
+
+export interface ScheduledDrillInput {
+  target: string;
+  scheduleId: string;
+  mode?: DrillMode;
+  planYaml?: string;
+  reason?: string;
+}
+
+export interface ScheduledDrillResult {
+  started: boolean;
+  drillWorkflowId: string;
+  runId?: string;
+  note: string;
+}
+
+export async function scheduledDrillWorkflow(input: ScheduledDrillInput): Promise<ScheduledDrillResult> {
+  const workflowId = drillWorkflowId(input.target);
+  const mode = input.mode ?? 'drill';
+  const requestedBy = `schedule:${input.scheduleId}`;
+  try {
+    const child = await startChild(drillWorkflow, {
+      workflowId,
+      args: [{ target: input.target, mode, requestedBy, planYaml: input.planYaml, reason: input.reason ?? `scheduled by ${input.scheduleId}` }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `${mode} of ${input.target}, started by schedule ${input.scheduleId}`,
+      typedSearchAttributes: [
+        { key: DrillTarget, value: input.target },
+        { key: DrillModeKey, value: mode },
+        { key: DrillPhase, value: 'starting' },
+        { key: DrillOutcome, value: 'running' },
+      ],
+    });
+    return { started: true, drillWorkflowId: workflowId, runId: child.firstExecutionRunId, note: `started ${workflowId}; it waits at its first gate for a person` };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    // Not a failure: the target is being drilled already, which is what the schedule wanted.
+    const note = `a drill of ${input.target} (${workflowId}) is already running; this scheduled run did not start another`;
+    log.info(note);
+    return { started: false, drillWorkflowId: workflowId, note };
+  }
+}
