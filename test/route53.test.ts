@@ -23,17 +23,18 @@ import { driveDrill } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
-const basePlan = (dns: Record<string, unknown>) => ({
+const basePlan = (dns: Record<string, unknown>, steps: unknown[] = []) => ({
   target: 'dns-lab',
   platform: 'generic',
   sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
   approvals: { approvers: ['alice', 'bob'] },
   objectives: { rto: '5m' },
   components: { dns },
+  steps,
 });
 
-function stepsOf(dns: Record<string, unknown>) {
-  const parsed = parsePlan(stringify(basePlan(dns)));
+function stepsOf(dns: Record<string, unknown>, extra: unknown[] = []) {
+  const parsed = parsePlan(stringify(basePlan(dns, extra)));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return compileRunbook(parsed.plan, 'drill').phases.flatMap((p) => p.steps);
 }
@@ -82,6 +83,13 @@ describe('Route 53 on moto', () => {
       expect(over).toMatchObject({ action: 'route53Switch', destructive: true, site: 'secondary' });
       expect(find(steps, 'failback.dns.switch.primary')).toMatchObject({ action: 'route53Switch', site: 'primary' });
       expect(find(steps, 'failover-check.dns.points.secondary').action).toBe('route53Check');
+    });
+
+    it('keeps a command step for what is not Route 53 (a load balancer, a firewall) in the same switch segment', () => {
+      const lb = { id: 'lb-switch', phase: 'failover', segment: 'switch', title: 'Move the load balancer pool to dc2', destructive: true, command: ['lbctl', 'activate', 'dc2'] };
+      const withLb = stepsOf({ kind: 'route53', hostedZoneId: zone, record: { name: 'cti.simple.example.com', type: 'CNAME' }, primary: { values: ['a.example.net'] }, secondary: { values: ['b.example.net'] } }, [lb]);
+      const failover = withLb.filter((s) => s.phase === 'failover').map((s) => `${s.id}:${s.action}`);
+      expect(failover).toEqual(['failover.dns.switch.secondary:route53Switch', 'failover.lb-switch:runCommand']);
     });
 
     it('preflights, switches with an UPSERT that is INSYNC and read back, and is idempotent', async () => {

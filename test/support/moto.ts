@@ -18,7 +18,8 @@ export interface Moto {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function motoServerPath(): string {
-  const candidates = [process.env.MOTO_SERVER, path.join(ROOT, 'tools', 'venv', 'bin', 'moto_server')].filter((c): c is string => Boolean(c));
+  const tools = process.env.DRILLBOOK_TOOLS_DIR ?? path.join(ROOT, 'tools');
+  const candidates = [process.env.MOTO_SERVER, path.join(tools, 'venv', 'bin', 'moto_server')].filter((c): c is string => Boolean(c));
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error('moto_server not found: run `bash scripts/install-lab-deps.sh` (installs moto[server] into tools/venv) or set MOTO_SERVER');
   return found;
