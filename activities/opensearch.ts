@@ -237,6 +237,9 @@ export function createOpensearchActivities(): Record<Extract<DatastoreAction, `o
           return { summary: `${args.component}: not draining ${nodeName}: ${args.sites[other].node} is not in the cluster, so its shards have nowhere to go`, facts: { node: nodeName, nodes: names, skipped: true } };
         }
         const before = await excluded(c);
+        if (before.includes(args.sites[other].node)) {
+          fail(`${args.component}: cannot drain ${nodeName}: ${args.sites[other].node} is excluded from allocation too (left by an earlier drill?), so shards have nowhere to go; undrain it first`, 'NowhereToDrain', { node: nodeName, excluded: before });
+        }
         if (!before.includes(nodeName)) await setExcluded(c, [...before, nodeName]);
         const initial = (await shardsOn(c, nodeName)).length;
         let left = initial;

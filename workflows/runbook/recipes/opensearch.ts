@@ -66,8 +66,13 @@ export const opensearchRecipe: Recipe<OpensearchComponent> = {
         return processStep('reboot', `Reboot ${name}'s host on ${at}`, component[site].reboot, site);
       case 'start':
         return [...processStep('start', `Start ${name}'s node on ${at}`, component[site].start, site), ...undrain(site)];
-      case 'verify':
-        return [{ key: 'verify', title: `Verify ${name}'s node on ${at} returns the canary from its own copy`, action: 'opensearchVerify', args: a }];
+      case 'verify': {
+        const verify: StepDraft = { key: 'verify', title: `Verify ${name}'s node on ${at} returns the canary from its own copy`, action: 'opensearchVerify', args: a };
+        if (context.phase !== 'failback-check') return [verify];
+        // Back home: the other site's node rejoins, so the drill leaves the cluster whole and no node excluded.
+        const away: SiteRole = site === 'primary' ? 'secondary' : 'primary';
+        return [verify, ...processStep('rejoin', `Start ${name}'s node on ${siteName(context, away)} again`, component[away].start, away), ...undrain(away, 'rejoin-undrain')];
+      }
       default:
         return [];
     }
