@@ -7,14 +7,13 @@ import { Client } from '@opensearch-project/opensearch';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DatastoreAction, OpensearchArgs } from '../workflows/datastores';
 import type { SiteRole } from '../workflows/model';
-import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { pollUntil } from './heartbeat';
 import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
 import type { StepDriver, StepInput } from './types';
 
 type Body = Record<string, unknown>;
 const EXCLUDE = 'cluster.routing.allocation.exclude._name';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Health {
   reachable: boolean;
@@ -109,23 +108,7 @@ export function createOpensearchActivities(): Record<Extract<DatastoreAction, `o
       .filter((copy) => !all.some((other) => other.index === copy.index && other.shard === copy.shard && other.state === 'STARTED' && other.node && !onNode(other)));
   }
 
-  /** Polls until `check` holds, bounded by `timeoutMs`, heartbeating. */
-  async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<{ reached: boolean; waitedMs: number }> {
-    const started = Date.now();
-    const cancelled = cancellationSignal();
-    const reached = await whileHeartbeating(
-      (async () => {
-        for (let i = 0; i < 100_000; i++) {
-          if (await check()) return true;
-          if (cancelled.aborted || Date.now() - started >= timeoutMs) return false;
-          await sleep(500);
-        }
-        return false;
-      })(),
-      () => ({ waiting: what, waitedMs: Date.now() - started }),
-    );
-    return { reached, waitedMs: Date.now() - started };
-  }
+  const waitFor = (what: string, timeoutMs: number, check: () => Promise<boolean>) => pollUntil(what, timeoutMs, check, 500);
 
   function fail(message: string, type: string, facts: Record<string, unknown>): never {
     throw ApplicationFailure.retryable(message, type, facts);

@@ -9,7 +9,7 @@ import type { DatastoreAction, PostgresArgs } from '../workflows/datastores';
 import type { SiteRole } from '../workflows/model';
 import { otherSite } from '../workflows/model';
 import { runProcess } from './command';
-import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { pollUntil } from './heartbeat';
 import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
 import type { StepDriver, StepInput } from './types';
@@ -200,23 +200,7 @@ export function createPostgresActivities(deps: { workdir: string }): Record<Extr
     return r;
   }
 
-  /** Waits (bounded, heartbeating) until `check` holds; returns whether it did and how long it took. */
-  async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<{ reached: boolean; waitedMs: number }> {
-    const started = Date.now();
-    const cancelled = cancellationSignal();
-    const reached = await whileHeartbeating(
-      (async () => {
-        for (let i = 0; i < 100_000; i++) {
-          if (await check()) return true;
-          if (cancelled.aborted || Date.now() - started >= timeoutMs) return false;
-          await sleep(250);
-        }
-        return false;
-      })(),
-      () => ({ waiting: what, waitedMs: Date.now() - started }),
-    );
-    return { reached, waitedMs: Date.now() - started };
-  }
+  const waitFor = (what: string, timeoutMs: number, check: () => Promise<boolean>) => pollUntil(what, timeoutMs, check, 250);
 
   function fail(message: string, type: string, facts: Record<string, unknown>): never {
     throw ApplicationFailure.retryable(message, type, facts);

@@ -10,20 +10,12 @@ import { approve, completeTask, decide, drillStatus, listDrills, reject, startDr
 import { findPlanFile, loadPlanFile } from '../plan/load';
 import { plansDir } from '../config';
 import { renderRecord } from '../render/record';
-import { connectClient } from '../temporal/connect';
+import { withClient } from '../temporal/connect';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
 
-async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient();
-  try {
-    return await work(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

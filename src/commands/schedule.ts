@@ -7,20 +7,12 @@ import type { Command } from 'commander';
 import { plansDir, temporalSettings } from '../config';
 import { findPlanFile, loadPlanFile } from '../plan/load';
 import { createDrillSchedule, deleteSchedule, describeSchedule, listSchedules, parseCadence, pauseSchedule, scheduleIdFor, triggerSchedule, unpauseSchedule } from '../schedules';
-import { connectClient } from '../temporal/connect';
+import { withClient } from '../temporal/connect';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
 
-async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient();
-  try {
-    return await work(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 const inZone = (date: Date, timeZone: string): string =>
   `${new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(date)} ${timeZone}`;

@@ -11,3 +11,13 @@ export async function connectClient(settings: TemporalSettings = temporalSetting
 export async function connectWorker(settings: TemporalSettings = temporalSettings()): Promise<NativeConnection> {
   return NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey });
 }
+
+/** Runs `work` with a client and closes its connection afterwards, for one-shot CLI commands. */
+export async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient();
+  try {
+    return await work(client);
+  } finally {
+    await client.connection.close();
+  }
+}
