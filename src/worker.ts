@@ -1,12 +1,11 @@
 /** The Drillbook worker: runs drill workflows and their activities against a Temporal cluster. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Connection } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { PROJECT_ROOT, plansDir, temporalSettings } from './config';
 import { slackWebClient } from './slack/settings';
-import { connectClient, connectWorker } from './temporal/connect';
+import { connect, connectWorker } from './temporal/connect';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 
 /** Built by `npm run build`; bundling at start-up instead costs seconds on every worker start. */
@@ -46,13 +45,13 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
 /** `drillbook worker`: runs until SIGINT/SIGTERM. */
 export async function runWorker(): Promise<void> {
   const settings = temporalSettings();
-  const client = await connectClient(settings);
-  const added = await ensureSearchAttributes(client.connection as Connection, settings.namespace).catch((error: Error) => {
+  const operator = await connect(settings);
+  const added = await ensureSearchAttributes(operator, settings.namespace).catch((error: Error) => {
     console.warn(`could not check search attributes (${error.message}); register DrillTarget, DrillPhase, DrillMode, DrillOutcome as Keyword`);
     return [];
   });
   if (added.length) console.log(`registered search attributes ${added.join(', ')}`);
-  await client.connection.close();
+  await operator.close();
   const connection = await connectWorker(settings);
   const worker = await createDrillWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue });
   console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}`);

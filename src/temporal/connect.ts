@@ -3,9 +3,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, type TemporalSettings } from '../config';
 
+export async function connect(settings: TemporalSettings = temporalSettings()): Promise<Connection> {
+  return Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey, connectTimeout: '10s' });
+}
+
 export async function connectClient(settings: TemporalSettings = temporalSettings()): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey, connectTimeout: '10s' });
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection: await connect(settings), namespace: settings.namespace });
 }
 
 export async function connectWorker(settings: TemporalSettings = temporalSettings()): Promise<NativeConnection> {
