@@ -8,5 +8,8 @@ export TEMPORAL_CLI
 npx tsc --noEmit -p tsconfig.json
 npx eslint --max-warnings 0 .
 npm run --silent build
+# JEST_RESULTS_FILE: where CI wants jest's JSON summary (kept out of the output).
+results=()
+[ -n "${JEST_RESULTS_FILE:-}" ] && results=(--json "--outputFile=$JEST_RESULTS_FILE")
 # --forceExit: the Temporal SDK's native handles keep Node alive after the last test.
-exec npx jest --forceExit "$@"
+exec npx jest --forceExit "${results[@]}" "$@"
