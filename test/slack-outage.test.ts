@@ -28,7 +28,7 @@ describe('a drill while Slack is down', () => {
     client = await testClient();
     slack = await startSlackStandin();
     slack.failing = true;
-    worker = await startTestWorker(queue, { slack: newSlackClient('xoxb-test-token', slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-outage-reports-')) });
+    worker = await startTestWorker(queue, { slack: newSlackClient('xoxb-fake', slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-outage-reports-')) });
     lab = await createStandinLab('slack-down-lab', (plan) => {
       plan.approvals.approvers = [{ id: 'alice', slack: 'U0ALICE' }, { id: 'bob', slack: 'U0BOB' }, 'carol'];
       plan.notifications = { slack: { channel: 'C0DRILLS' } };

@@ -27,8 +27,8 @@ describe('Slack approvals over Socket Mode', () => {
   beforeAll(async () => {
     client = await testClient();
     slack = await startSlackStandin();
-    worker = await startTestWorker(queue, { slack: newSlackClient('xoxb-test-token', slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-socket-reports-')) });
-    socket = await startSocketMode({ appToken: 'xapp-test-token', slackApiUrl: slack.url, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient('xoxb-test-token', slack.url) }) });
+    worker = await startTestWorker(queue, { slack: newSlackClient('xoxb-fake', slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-socket-reports-')) });
+    socket = await startSocketMode({ appToken: 'xapp-fake', slackApiUrl: slack.url, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient('xoxb-fake', slack.url) }) });
     lab = await createStandinLab('slack-socket-lab', (plan) => {
       plan.approvals.approvers = [{ id: 'alice', slack: U.alice }, { id: 'bob', slack: U.bob }, { id: 'carol', slack: U.carol }];
       plan.notifications = { slack: { channel: 'C0DRILLS' } };
@@ -46,7 +46,7 @@ describe('Slack approvals over Socket Mode', () => {
 
   it('opens the connection with the app token and answers the gates from envelopes', async () => {
     await slack.socketConnected();
-    expect(slack.callsTo('apps.connections.open')[0].token).toBe('xapp-test-token');
+    expect(slack.callsTo('apps.connections.open')[0].token).toBe('xapp-fake');
     const handle = await startDrill(client, queue, { target: lab.target, mode: 'failover', requestedBy: 'carol', planYaml: lab.planYaml });
     const id = handle.workflowId;
 

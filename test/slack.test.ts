@@ -22,7 +22,7 @@ import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
 const SECRET = 'test-signing-secret-7f3a9c';
-const TOKEN = 'xoxb-test-token';
+const TOKEN = 'xoxb-fake';
 const CHANNEL = 'C0DRILLS';
 const U = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', oncall: 'U0ONCALL', mallory: 'U0MALLORY' } as const;
 
