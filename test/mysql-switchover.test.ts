@@ -10,7 +10,7 @@ import { createMysqlActivities } from '../activities/mysql';
 import type { Observation } from '../activities/types';
 import type { MysqlArgs } from '../workflows/datastores';
 import type { SiteRole } from '../workflows/model';
-import { mysqlArgs, startDataLab, stepInput, type DataLab } from './support/dataLab';
+import { mysqlArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
 
 jest.setTimeout(240_000);
 
@@ -44,16 +44,6 @@ async function sql(site: SiteRole, statement: string, user: 'drill' | 'app' = 'd
 }
 const readOnly = async (site: SiteRole) => Number((await sql(site, 'SELECT @@global.read_only AS r'))[0].r) === 1;
 
-async function expectFailure(promise: Promise<Observation>, type: string): Promise<{ message: string; facts: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { type?: string; message: string; details?: unknown[] };
-    expect(e.type).toBe(type);
-    return { message: e.message, facts: e.details?.[0] as Record<string, unknown> };
-  }
-  throw new Error(`expected a ${type} failure`);
-}
 
 const call = (action: keyof typeof acts, drillId: string, args: MysqlArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
 

@@ -4,10 +4,9 @@
  * and a canary document that the surviving site's node returns from its own copy.
  */
 import { createOpensearchActivities } from '../activities/opensearch';
-import type { Observation } from '../activities/types';
 import type { OpensearchArgs } from '../workflows/datastores';
 import type { SiteRole } from '../workflows/model';
-import { opensearchArgs, startDataLab, stepInput, type DataLab } from './support/dataLab';
+import { opensearchArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
 
 jest.setTimeout(300_000);
 
@@ -23,16 +22,6 @@ afterAll(async () => {
 
 const call = (action: keyof typeof acts, drillId: string, args: OpensearchArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
 
-async function expectFailure(promise: Promise<Observation>, type: string) {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { type?: string; message: string };
-    expect(e.type).toBe(type);
-    return e.message;
-  }
-  throw new Error(`expected a ${type} failure`);
-}
 
 const withSnapshots = (take: 'always' | 'if-missing' | 'never', over: Partial<OpensearchArgs> = {}) =>
   opensearchArgs(lab, { snapshot: { repository: 'drill-snapshots', maxAgeMs: 3_600_000, take }, ...over });
@@ -43,7 +32,7 @@ test('health waits for the minimum status and reports the nodes it sees', async 
 });
 
 test('a missing recent snapshot fails the check, and if-missing takes one that then counts', async () => {
-  const message = await expectFailure(call('opensearchSnapshot', 'o1', withSnapshots('never')), 'NoRecentSnapshot');
+  const { message } = await expectFailure(call('opensearchSnapshot', 'o1', withSnapshots('never')), 'NoRecentSnapshot');
   expect(message).toMatch(/no successful snapshot in "drill-snapshots" ended within the last 60 min/);
   const taken = await call('opensearchSnapshot', 'o1', withSnapshots('if-missing'));
   expect(taken.summary).toMatch(/took snapshot drill-o1-failover in drill-snapshots \(SUCCESS/);

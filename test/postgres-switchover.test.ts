@@ -10,7 +10,7 @@ import { createPostgresActivities } from '../activities/postgres';
 import type { Observation } from '../activities/types';
 import type { PostgresArgs } from '../workflows/datastores';
 import type { SiteRole } from '../workflows/model';
-import { postgresArgs, ROOT, startDataLab, stepInput, type DataLab } from './support/dataLab';
+import { postgresArgs, ROOT, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
 
 jest.setTimeout(240_000);
 
@@ -35,16 +35,6 @@ async function sql(site: SiteRole, statement: string, params: unknown[] = [], da
 }
 const inRecovery = async (site: SiteRole) => (await sql(site, 'SELECT pg_is_in_recovery() AS r'))[0].r as boolean;
 
-async function expectFailure(promise: Promise<Observation>, type: string) {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { type?: string; message: string; details?: unknown[] };
-    expect(e.type).toBe(type);
-    return { message: e.message, facts: e.details?.[0] as Record<string, unknown> };
-  }
-  throw new Error(`expected a ${type} failure`);
-}
 
 /** Args with this lab's rewind command for every site, as a plan would give them. */
 const argsFor = (over: Partial<PostgresArgs>, rewindSite?: SiteRole): PostgresArgs =>

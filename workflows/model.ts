@@ -113,14 +113,8 @@ export const FINAL_STATUSES: readonly DrillStatus[] = ['succeeded', 'rejected', 
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'best-effort-failed';
 
-export interface StepRecord {
-  id: string;
-  phase: PhaseId;
-  title: string;
-  action: StepAction;
-  component?: string;
-  site?: SiteRole;
-  destructive: boolean;
+/** A step as the record keeps it: what the runbook said, and what happened when it ran. */
+export interface StepRecord extends Pick<Step, 'id' | 'phase' | 'title' | 'action' | 'component' | 'site' | 'destructive'> {
   status: StepStatus;
   startedAt?: string;
   endedAt?: string;

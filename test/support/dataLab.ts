@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SecretRef } from '../../src/plan/fields';
-import type { StepInput } from '../../workflows/contract';
+import type { Observation, StepInput } from '../../workflows/contract';
 import type { DatastoreAction, MysqlArgs, OpensearchArgs, PostgresArgs, SwitchArgs } from '../../workflows/datastores';
 import type { SiteRole } from '../../workflows/model';
 
@@ -120,4 +120,16 @@ export function opensearchArgs(lab: DataLab, over: Partial<OpensearchArgs> = {})
 /** A StepInput as the workflow would send it. */
 export function stepInput(drillId: string, action: DatastoreAction, args: object, site?: SiteRole): StepInput {
   return { drillId, target: 'lab', step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args: args as Record<string, unknown>, timeoutMs: 120_000 } };
+}
+
+/** Awaits an activity that must fail with `type`; returns its message and the facts it carried. */
+export async function expectFailure(promise: Promise<Observation>, type: string): Promise<{ message: string; facts: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { type?: string; message: string; details?: unknown[] };
+    expect(e.type).toBe(type);
+    return { message: e.message, facts: e.details?.[0] as Record<string, unknown> };
+  }
+  throw new Error(`expected a ${type} failure`);
 }

@@ -6,15 +6,12 @@
 import type { MysqlComponent } from '../../../src/plan/datastores';
 import type { MysqlArgs } from '../../datastores';
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
-import { processStep, siteName, SWITCH_PHASES, switchArgs } from './datastore';
+import { hostPorts, processStep, siteName, SWITCH_PHASES, switchArgs } from './datastore';
 
 function args(component: MysqlComponent, context: OperationContext): MysqlArgs {
   return {
     ...switchArgs(context),
-    sites: {
-      primary: { host: component.primary.host, port: component.primary.port },
-      secondary: { host: component.secondary.host, port: component.secondary.port },
-    },
+    sites: hostPorts(component),
     user: component.user,
     password: component.password,
     canaryDatabase: component.canaryDatabase,

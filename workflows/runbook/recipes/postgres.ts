@@ -8,15 +8,12 @@ import type { PostgresComponent } from '../../../src/plan/datastores';
 import type { PostgresArgs } from '../../datastores';
 import type { SiteRole } from '../../model';
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
-import { processStep, siteName, SWITCH_PHASES, switchArgs } from './datastore';
+import { hostPorts, processStep, siteName, SWITCH_PHASES, switchArgs } from './datastore';
 
 function args(component: PostgresComponent, context: OperationContext, rewindSite?: SiteRole): Record<string, unknown> {
   const a: PostgresArgs = {
     ...switchArgs(context),
-    sites: {
-      primary: { host: component.primary.host, port: component.primary.port },
-      secondary: { host: component.secondary.host, port: component.secondary.port },
-    },
+    sites: hostPorts(component),
     user: component.user,
     password: component.password,
     database: component.database,
