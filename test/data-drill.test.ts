@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { startDrill } from '../src/drills';
 import { driveDrill } from './support/operators';
 import { startDataLab, type DataLab } from './support/dataLab';
+import { watchWriters } from './support/writerWatch';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
 jest.setTimeout(600_000);
@@ -80,6 +81,7 @@ describe('a full drill of the lab data tier', () => {
   it('switches every data component over and back with canaries, never leaving two writers', async () => {
     const handle = await startDrill(client, queue, { target: 'data-lab', requestedBy: 'oncall', planYaml: labPlan(lab, 'data-lab'), reason: 'data tier test' });
     const statusDuringFailback: string[] = [];
+    const watch = watchWriters(lab);
     const record = await driveDrill(client, handle.workflowId, {
       approvers: ['alice', 'bob'],
       operator: 'oncall',
@@ -88,6 +90,12 @@ describe('a full drill of the lab data tier', () => {
         if (r.pending?.id === 'approve-failback') statusDuringFailback.push((await lab.lab('status', 'mariadb')) + (await lab.lab('status', 'postgres')));
       },
     });
+    const watched = await watch.stop();
+    // Sampled all through both switches: never two writers, and the watch did see each side write.
+    expect(watched.bothWritable).toEqual([]);
+    expect(watched.samples).toBeGreaterThan(50);
+    expect(watched.sawWritable).toEqual({ mariadb: { primary: true, secondary: true }, postgres: { primary: true, secondary: true } });
+
     const failed = record.steps.filter((s) => s.status !== 'succeeded');
     expect(failed.map((s) => `${s.id}: ${s.status} ${s.error ?? ''}`)).toEqual([]);
     expect(record.status).toBe('succeeded');
