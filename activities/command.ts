@@ -2,10 +2,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CommandDriver } from '../src/plan/fields';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
 import { redact, resolveValues } from './secrets';
 import type { Observation, StepInput } from './types';
+import type { CommandDriver } from '../domain';
 
 const OUTPUT_KEEP = 2000;
 const KILL_GRACE_MS = 3000;
@@ -87,8 +87,8 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
 
 export function createCommandActivities(deps: { workdir: string }) {
   return {
-    async runCommand(input: StepInput): Promise<Observation> {
-      const command = input.step.args.command as CommandDriver;
+    async runCommand(input: StepInput<'runCommand'>): Promise<Observation> {
+      const { command } = input.step.args;
       const timeoutMs = command.timeout ?? input.step.timeoutMs;
       const result = await runProcess(command, { cwd: deps.workdir, timeoutMs, where: input.step.id });
       const shown = command.argv.join(' ');

@@ -1,9 +1,9 @@
 /** The `http` driver: is a service answering as expected (or, after a switch, not answering at all)? */
 import { ApplicationFailure } from '@temporalio/common';
-import type { HttpDriver } from '../src/plan/fields';
 import { cancellationSignal } from './heartbeat';
 import { redact, resolveValues } from './secrets';
 import type { Observation, StepInput } from './types';
+import type { HttpDriver } from '../domain';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const BODY_KEEP = 500;
@@ -33,9 +33,9 @@ export async function probe(http: HttpDriver, where: string): Promise<HttpProbe>
 
 export function createHttpActivities() {
   return {
-    async checkHttp(input: StepInput): Promise<Observation> {
-      const http = input.step.args.http as HttpDriver;
-      const expect = (input.step.args.expect as 'up' | 'down' | undefined) ?? 'up';
+    async checkHttp(input: StepInput<'checkHttp'>): Promise<Observation> {
+      const { http } = input.step.args;
+      const expect = input.step.args.expect ?? 'up';
       const seen = await probe(http, input.step.id);
       const facts = { url: http.url, expect, ...seen, body: seen.body?.slice(0, BODY_KEEP) };
       const statusOk = seen.reachable && http.expectStatus.includes(seen.status as number);

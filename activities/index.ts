@@ -7,21 +7,22 @@ import type { WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultReportsDir } from '../src/report/files';
-import type { DrillActivities, StepActivities } from '../workflows/contract';
-import type { ActivityStepAction } from '../workflows/model';
 import { createCommandActivities } from './command';
 import { createDatastoreActivities } from './datastores';
 import { createHttpActivities } from './http';
 import { createNotifyActivities, type Notifier } from './notify';
-import { createPlanActivities } from './plan';
+import { createPlanActivities, type Compiler } from './plan';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
 import { createSlackNotifier } from './slack';
-import type { StepDriver, StepFailureDetails, StepInput, StepOutcome } from './types';
+import type { StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
+import type { ActivityStepAction, DrillActivities, StepActivities } from '../domain';
 
 export interface ActivityDeps {
   /** Where `drillbook` finds plans by target. */
   plansDir: string;
+  /** Compiles a plan into what a drill runs; another build's recipes in the test of the upgrade promise. */
+  compile?: Compiler;
   /** Working directory of command steps with relative paths. */
   workdir: string;
   notifiers?: Notifier[];
@@ -42,7 +43,7 @@ function currentAttempt(): number {
   }
 }
 
-export function asStepActivity(driver: StepDriver): (input: StepInput) => Promise<StepOutcome> {
+export function asStepActivity<A extends ActivityStepAction>(driver: StepDriver<A>): (input: StepInput<A>) => Promise<StepOutcome> {
   return async (input) => {
     const startedAt = new Date().toISOString();
     const attempt = currentAttempt();
@@ -63,13 +64,14 @@ export function asStepActivity(driver: StepDriver): (input: StepInput) => Promis
 }
 
 export function createActivities(deps: ActivityDeps): DrillActivities {
-  const drivers: Record<ActivityStepAction, StepDriver> = {
+  const drivers: StepDrivers<ActivityStepAction> = {
     ...createCommandActivities(deps),
     ...createHttpActivities(),
     ...createDatastoreActivities(deps),
     ...createRoute53Activities(deps),
   };
-  const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver)])) as StepActivities;
+  // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
+  const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;
   return {
     ...steps,
     ...createPlanActivities(deps),

@@ -6,13 +6,11 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import mysql from 'mysql2/promise';
-import type { DatastoreAction, MysqlArgs } from '../workflows/datastores';
-import type { SiteRole } from '../workflows/model';
-import { otherSite } from '../workflows/model';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
 import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
-import type { Observation, StepDriver, StepInput } from './types';
+import type { Observation, StepDrivers, StepInput } from './types';
+import { type MysqlAction, type MysqlArgs, type SiteRole, otherSite } from '../domain';
 
 type Row = Record<string, unknown>;
 
@@ -490,9 +488,9 @@ function retry(message: string, type: string, facts: Record<string, unknown>): n
   throw ApplicationFailure.retryable(message, type, facts);
 }
 
-export function createMysqlActivities(): Record<Extract<DatastoreAction, `mysql${string}`>, StepDriver> {
-  const setup = async (input: StepInput) => {
-    const args = input.step.args as unknown as MysqlArgs;
+export function createMysqlActivities(): StepDrivers<MysqlAction> {
+  const setup = async (input: StepInput<MysqlAction>) => {
+    const args: MysqlArgs = input.step.args;
     const password = await resolveSecret(args.password, `${input.step.id}.password`);
     return { args, password };
   };

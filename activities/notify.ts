@@ -1,6 +1,6 @@
 /** Tells people what a drill is doing. Today a log line per event; channels such as Slack add to it. */
 import { log } from '@temporalio/activity';
-import type { DrillEvent } from '../workflows/model';
+import type { DrillEvent } from '../domain';
 
 /** A channel such as Slack; returns where it posted, so later events can thread or edit. */
 export type Notifier = (event: DrillEvent) => Promise<Record<string, unknown> | undefined>;

@@ -5,12 +5,11 @@
  */
 import { Client } from '@opensearch-project/opensearch';
 import { ApplicationFailure } from '@temporalio/common';
-import type { DatastoreAction, OpensearchArgs } from '../workflows/datastores';
-import type { SiteRole } from '../workflows/model';
 import { pollUntil } from './heartbeat';
 import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
-import type { StepDriver, StepInput } from './types';
+import type { StepDrivers, StepInput } from './types';
+import type { OpensearchAction, OpensearchArgs, SiteRole } from '../domain';
 
 type Body = Record<string, unknown>;
 const EXCLUDE = 'cluster.routing.allocation.exclude._name';
@@ -34,9 +33,9 @@ function describeError(error: unknown): string {
   return e.message ?? String(error);
 }
 
-export function createOpensearchActivities(): Record<Extract<DatastoreAction, `opensearch${string}`>, StepDriver> {
-  const setup = async (input: StepInput) => {
-    const args = input.step.args as unknown as OpensearchArgs;
+export function createOpensearchActivities(): StepDrivers<OpensearchAction> {
+  const setup = async (input: StepInput<OpensearchAction>) => {
+    const args: OpensearchArgs = input.step.args;
     const password = args.password ? await resolveSecret(args.password, `${input.step.id}.password`) : undefined;
     const client = (site: SiteRole) =>
       new Client({

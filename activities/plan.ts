@@ -1,24 +1,34 @@
-/** Loads a target's plan on the worker, so a drill can be started with just a target name. */
+/**
+ * Loads a target's plan on the worker and compiles what the drill will run. The result goes into the
+ * drill's history, so a drill keeps running the runbook it started with whatever the workers' code
+ * becomes while it waits at a gate.
+ */
 import { ApplicationFailure } from '@temporalio/common';
 import { findPlanFile, formatPlanError, loadPlanFile, parsePlan, PlanValidationError } from '../src/plan/load';
-import type { Plan } from '../src/plan/schema';
-import type { LoadedPlan, LoadPlanInput } from '../workflows/contract';
+import { compileDrill } from '../workflows/runbook';
+import type { CompiledDrill, DrillMode, LoadPlanInput, LoadedPlan, Plan } from '../domain';
 
+export type Compiler = (plan: Plan, mode: DrillMode) => CompiledDrill;
 
-export function createPlanActivities(deps: { plansDir: string }) {
+export function createPlanActivities(deps: { plansDir: string; compile?: Compiler }) {
+  const compile = deps.compile ?? compileDrill;
+  const loaded = (plan: Plan, source: string, input: LoadPlanInput): LoadedPlan => {
+    checkTarget(plan, input.target, source);
+    return { plan, source, compiled: compile(plan, input.mode ?? 'drill') };
+  };
   return {
     async loadPlan(input: LoadPlanInput): Promise<LoadedPlan> {
       if (input.planYaml !== undefined) {
         const result = parsePlan(input.planYaml);
         if (!result.ok) throw invalid('the plan given at start', result.errors.map(formatPlanError));
-        return checkTarget(result.plan, input.target, 'the plan given at start');
+        return loaded(result.plan, 'the plan given at start', input);
       }
       const file = await findPlanFile(deps.plansDir, input.target);
       if (!file) {
         throw ApplicationFailure.nonRetryable(`no plan for target "${input.target}" in ${deps.plansDir} (looked for ${input.target}.yaml and any file with target: ${input.target})`, 'PlanNotFound');
       }
       try {
-        return checkTarget(await loadPlanFile(file), input.target, file);
+        return loaded(await loadPlanFile(file), file, input);
       } catch (error) {
         if (error instanceof PlanValidationError) throw invalid(file, error.errors.map(formatPlanError));
         throw error;
@@ -27,11 +37,10 @@ export function createPlanActivities(deps: { plansDir: string }) {
   };
 }
 
-function checkTarget(plan: Plan, target: string, source: string): LoadedPlan {
+function checkTarget(plan: Plan, target: string, source: string): void {
   if (plan.target !== target) {
     throw ApplicationFailure.nonRetryable(`${source} is the plan of "${plan.target}", not of "${target}"`, 'PlanTargetMismatch');
   }
-  return { plan, source };
 }
 
 function invalid(source: string, errors: string[]): ApplicationFailure {

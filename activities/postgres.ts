@@ -5,14 +5,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Client } from 'pg';
-import type { DatastoreAction, PostgresArgs } from '../workflows/datastores';
-import type { SiteRole } from '../workflows/model';
-import { otherSite } from '../workflows/model';
 import { runProcess } from './command';
 import { pollUntil } from './heartbeat';
 import { canaryKey } from './runKey';
 import { resolveSecret } from './secrets';
-import type { StepDriver, StepInput } from './types';
+import type { StepDrivers, StepInput } from './types';
+import { type PostgresAction, type PostgresArgs, type SiteRole, otherSite } from '../domain';
 
 type Row = Record<string, unknown>;
 
@@ -130,9 +128,9 @@ function pgFacts(n: PgNode): Record<string, unknown> {
 
 const roleOf = (n: PgNode): string => (!n.reachable ? `unreachable (${n.error})` : n.inRecovery ? 'a standby' : n.defaultReadOnly ? 'a primary fenced read-only' : 'a primary');
 
-export function createPostgresActivities(deps: { workdir: string }): Record<Extract<DatastoreAction, `postgres${string}`>, StepDriver> {
-  const setup = async (input: StepInput) => {
-    const args = input.step.args as unknown as PostgresArgs;
+export function createPostgresActivities(deps: { workdir: string }): StepDrivers<PostgresAction> {
+  const setup = async (input: StepInput<PostgresAction>) => {
+    const args: PostgresArgs = input.step.args;
     const password = await resolveSecret(args.password, `${input.step.id}.password`);
     return { args, password };
   };

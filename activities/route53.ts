@@ -7,17 +7,16 @@
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, Route53Client, UpdateHealthCheckCommand, waitUntilResourceRecordSetsChanged } from '@aws-sdk/client-route-53';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Route53Args } from '../workflows/runbook/recipes/route53';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
 import { asFailure, dnsAnswer, failoverSets, healthCheck, normaliseName, recordSets, sameValues, simpleSet, valuesOf, type DnsAnswer } from './route53Records';
-import type { Observation, StepDriver, StepInput } from './types';
+import type { Observation, StepDriver, StepDrivers, StepInput } from './types';
+import type { Route53Action, Route53Args } from '../domain';
 
 export function defaultRoute53Client(): Route53Client {
   // Route 53 is global: the region only selects the partition and the signing region.
   return new Route53Client({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1', maxAttempts: 3 });
 }
 
-const argsOf = (input: StepInput): Route53Args => input.step.args as unknown as Route53Args;
 const describeSite = (args: Route53Args, site = args.site) => `${args.sites[site].name} (${site})`;
 
 /** A change id from an earlier attempt of this step, so a retry waits for the change it made. */
@@ -166,13 +165,13 @@ async function preflight(client: Route53Client, args: Route53Args): Promise<Obse
   return { summary: `Zone ${zoneName} holds PRIMARY ${args.sites.primary.setIdentifier} and SECONDARY ${args.sites.secondary.setIdentifier} for ${args.record.name}; health check ${hc.id} ${hc.inverted ? 'is INVERTED already' : 'is in place'}${ttlNote}`, facts };
 }
 
-export function createRoute53Activities(deps: { route53?: Route53Client }): Record<'route53Preflight' | 'route53Check' | 'route53Switch', StepDriver> {
+export function createRoute53Activities(deps: { route53?: Route53Client }): StepDrivers<Route53Action> {
   // Built at first use, so workers whose plans have no Route 53 record never need AWS settings.
   let client = deps.route53;
   const use = (): Route53Client => (client ??= defaultRoute53Client());
-  const guarded = (work: (input: StepInput, args: Route53Args) => Promise<Observation>): StepDriver => async (input) => {
+  const guarded = (work: (input: StepInput<Route53Action>, args: Route53Args) => Promise<Observation>): StepDriver<Route53Action> => async (input) => {
     try {
-      return await work(input, argsOf(input));
+      return await work(input, input.step.args);
     } catch (error) {
       throw asFailure(error, `Route 53 (${input.step.id})`);
     }

@@ -12,7 +12,7 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Route53Args } from '../workflows/runbook/recipes/route53';
+import type { Route53Args } from '../domain';
 
 /** A name or type with more sets than this is not one a drill switches; stops the paging loop. */
 const MAX_PAGES = 5;

@@ -1,7 +1,7 @@
 /** Resolves a plan's secret reference on the worker, at the moment of use; values never leave the activity. */
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SecretRef } from '../src/plan/fields';
+import type { SecretRef } from '../domain';
 
 export function isSecretRef(value: unknown): value is SecretRef {
   return typeof value === 'object' && value !== null && ('env' in value || 'file' in value);

@@ -6,10 +6,10 @@
 import { log } from '@temporalio/activity';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { DrillEvent } from '../workflows/model';
 import { renderReport, reportBaseName } from '../src/report';
 import { closedGateMessage, endedMessage, gateMessage, phaseText, reminderText, startedText } from '../src/slack/blocks';
 import type { Notifier } from './notify';
+import type { DrillEvent } from '../domain';
 
 export interface SlackRef {
   channel: string;

@@ -14,7 +14,7 @@ import { stepTimings } from '../src/demo/timings';
 import { approve, drillStatus, startDrill } from '../src/drills';
 import { startDevServer } from '../src/temporal/server';
 import { createDrillWorker } from '../src/worker';
-import { FINAL_STATUSES, type DrillRecord } from '../workflows/model';
+import { type DrillRecord, FINAL_STATUSES } from '../domain';
 
 const arg = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TLSConfig } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE } from '../workflows/model';
+import { DEFAULT_TASK_QUEUE } from '../domain';
 
 /** The project folder (where plans/, scripts/ and data/ live), whether run from src/ or dist/src/. */
 export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');

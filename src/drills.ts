@@ -16,8 +16,8 @@ import {
   type DecisionInput,
   type HandlerResult,
 } from '../workflows/handlers';
-import { drillWorkflowId, type DrillInput, type DrillRecord } from '../workflows/model';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from '../workflows/searchAttributes';
+import { type DrillInput, type DrillRecord, drillWorkflowId } from '../domain';
 
 /** A refusal a person can act on: not an approver, gate closed, drill already running… */
 export class DrillRefused extends Error {

@@ -5,8 +5,8 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type CalendarSpec, type Client, type DayOfWeek, type Month, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import { DrillRefused } from './drills';
-import type { DrillMode } from '../workflows/model';
 import type { ScheduledDrillInput } from '../workflows/scheduled';
+import type { DrillMode } from '../domain';
 
 export const SCHEDULE_PREFIX = 'drill-schedule-';
 export const scheduleIdFor = (target: string): string => `${SCHEDULE_PREFIX}${target}`;

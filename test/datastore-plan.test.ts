@@ -4,9 +4,8 @@
  * verifies the canary on the new side. Pure: no servers.
  */
 import { parsePlan, formatPlanError } from '../src/plan/load';
-import type { Plan } from '../src/plan/schema';
 import { compileRunbook } from '../workflows/runbook';
-import type { Step } from '../workflows/model';
+import type { Plan, Step } from '../domain';
 
 const PLAN = `
 target: tip-lab

@@ -1,11 +1,11 @@
 /** A full drill of the example lab on a real Temporal server: every phase, step and approval recorded. */
 import type { Client } from '@temporalio/client';
 import { startDrill } from '../src/drills';
-import { PHASE_IDS } from '../workflows/model';
 import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+import { PHASE_IDS } from '../domain';
 
 describe('a full drill of the example lab', () => {
   let client: Client;

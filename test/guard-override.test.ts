@@ -8,10 +8,10 @@ import type { Client } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { decide, startDrill } from '../src/drills';
-import type { SiteRole } from '../workflows/model';
 import { driveDrill, waitForRecord } from './support/operators';
 import { startDataLab, type DataLab } from './support/dataLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+import type { SiteRole } from '../domain';
 
 jest.setTimeout(300_000);
 

@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { createMysqlActivities } from '../activities/mysql';
 import type { Observation } from '../activities/types';
-import type { MysqlArgs } from '../workflows/datastores';
-import type { SiteRole } from '../workflows/model';
 import { mysqlArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
+import type { MysqlArgs, SiteRole, MysqlAction } from '../domain';
 
 jest.setTimeout(240_000);
 
@@ -45,7 +44,7 @@ async function sql(site: SiteRole, statement: string, user: 'drill' | 'app' = 'd
 const readOnly = async (site: SiteRole) => Number((await sql(site, 'SELECT @@global.read_only AS r'))[0].r) === 1;
 
 
-const call = (action: keyof typeof acts, drillId: string, args: MysqlArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
+const call = <A extends MysqlAction>(action: A, drillId: string, args: MysqlArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
 
 test('preflight accepts the lab pair: distinct server ids, non-colliding auto-increment, replication both ways, one writer', async () => {
   const out = await call('mysqlPreflight', 'd0', mysqlArgs(lab));

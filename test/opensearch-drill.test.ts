@@ -4,9 +4,8 @@
  * and a canary document that the surviving site's node returns from its own copy.
  */
 import { createOpensearchActivities } from '../activities/opensearch';
-import type { OpensearchArgs } from '../workflows/datastores';
-import type { SiteRole } from '../workflows/model';
 import { opensearchArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
+import type { OpensearchArgs, SiteRole, OpensearchAction } from '../domain';
 
 jest.setTimeout(300_000);
 
@@ -20,7 +19,7 @@ afterAll(async () => {
   await lab?.destroy();
 });
 
-const call = (action: keyof typeof acts, drillId: string, args: OpensearchArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
+const call = <A extends OpensearchAction>(action: A, drillId: string, args: OpensearchArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
 
 
 const withSnapshots = (take: 'always' | 'if-missing' | 'never', over: Partial<OpensearchArgs> = {}) =>

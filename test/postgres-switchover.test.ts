@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { createPostgresActivities } from '../activities/postgres';
 import type { Observation } from '../activities/types';
-import type { PostgresArgs } from '../workflows/datastores';
-import type { SiteRole } from '../workflows/model';
 import { postgresArgs, ROOT, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
+import type { PostgresArgs, SiteRole, PostgresAction } from '../domain';
 
 jest.setTimeout(240_000);
 
@@ -39,7 +38,7 @@ const inRecovery = async (site: SiteRole) => (await sql(site, 'SELECT pg_is_in_r
 /** Args with this lab's rewind command for every site, as a plan would give them. */
 const argsFor = (over: Partial<PostgresArgs>, rewindSite?: SiteRole): PostgresArgs =>
   postgresArgs(lab, { ...over, rewind: rewindSite ? { argv: lab.argv('rewind', 'postgres', rewindSite), shell: false, expectExit: [0], timeout: 120_000 } : undefined });
-const call = (action: keyof typeof acts, drillId: string, args: PostgresArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
+const call = <A extends PostgresAction>(action: A, drillId: string, args: PostgresArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
 
 test('preflight accepts the lab pair: one primary, a streaming standby, both rewindable', async () => {
   const out = await call('postgresPreflight', 'p0', postgresArgs(lab));

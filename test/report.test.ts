@@ -12,10 +12,10 @@ import type { Client } from '@temporalio/client';
 import { decide, startDrill } from '../src/drills';
 import { renderReport } from '../src/report';
 import { buildTimeline, unionMs } from '../src/report/timeline';
-import type { DrillRecord } from '../workflows/model';
 import { driveDrill, waitForPending } from './support/operators';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+import type { DrillRecord } from '../domain';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

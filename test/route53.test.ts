@@ -14,14 +14,12 @@ import { createRoute53Activities } from '../activities/route53';
 import { recordSets, valuesOf } from '../activities/route53Records';
 import { startDrill } from '../src/drills';
 import { parsePlan } from '../src/plan/load';
-import type { StepInput } from '../workflows/contract';
-import type { Step } from '../workflows/model';
 import { compileRunbook } from '../workflows/runbook';
-import type { Route53Args } from '../workflows/runbook/recipes/route53';
 import { createHealthCheck, createZone, startMoto, type Moto } from './support/moto';
 import { driveDrill } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+import type { Route53Action, Route53Args, Step, StepInput, StepOf } from '../domain';
 
 const basePlan = (dns: Record<string, unknown>, steps: unknown[] = []) => ({
   target: 'dns-lab',
@@ -39,7 +37,11 @@ function stepsOf(dns: Record<string, unknown>, extra: unknown[] = []) {
   return compileRunbook(parsed.plan, 'drill').phases.flatMap((p) => p.steps);
 }
 
-const input = (step: Step): StepInput => ({ drillId: 'drill-dns-lab', target: 'dns-lab', step });
+/** The step as the workflow would send it to the activity of its action (checked, so a wrong id fails loudly). */
+const input = <A extends Route53Action>(action: A, step: Step): StepInput<A> => {
+  if (step.action !== action) throw new Error(`${step.id} runs ${step.action}, not ${action}`);
+  return { drillId: 'drill-dns-lab', target: 'dns-lab', step: step as StepOf<A> };
+};
 const find = (steps: Step[], id: string): Step => {
   const found = steps.find((s) => s.id === id);
   if (!found) throw new Error(`no step ${id} in ${steps.map((s) => s.id).join(', ')}`);
@@ -94,26 +96,26 @@ describe('Route 53 on moto', () => {
 
     it('preflights, switches with an UPSERT that is INSYNC and read back, and is idempotent', async () => {
       const a = activities();
-      const pre = await a.route53Preflight(input(find(steps, 'preparation.dns.preflight.primary')));
+      const pre = await a.route53Preflight(input('route53Preflight', find(steps, 'preparation.dns.preflight.primary')));
       expect(pre.summary).toContain('cti-dc1.example.net');
-      await a.route53Check(input(find(steps, 'preparation.dns.points.primary')));
+      await a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')));
 
-      const switched = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      const switched = await a.route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')));
       expect(switched.facts).toMatchObject({ changed: true, before: ['cti-dc1.example.net'], after: ['cti-dc2.example.net'] });
       expect(switched.facts.changeId).toMatch(/^\/change\//);
       expect(typeof switched.facts.insyncMs).toBe('number');
       const sets = await recordSets(r53, find(steps, 'failover.dns.switch.secondary').args as unknown as Route53Args);
       expect(valuesOf(sets[0])).toEqual(['cti-dc2.example.net']);
 
-      const again = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      const again = await a.route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')));
       expect(again.facts.changed).toBe(false);
       expect(again.summary).toContain('already pointed at dc2');
 
-      await a.route53Check(input(find(steps, 'failover-check.dns.points.secondary')));
-      await expect(a.route53Check(input(find(steps, 'preparation.dns.points.primary')))).rejects.toThrow(/points at dc2 \(secondary\).*expected dc1/);
+      await a.route53Check(input('route53Check', find(steps, 'failover-check.dns.points.secondary')));
+      await expect(a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')))).rejects.toThrow(/points at dc2 \(secondary\).*expected dc1/);
 
-      await a.route53Switch(input(find(steps, 'failback.dns.switch.primary')));
-      await a.route53Check(input(find(steps, 'failback-check.dns.points.primary')));
+      await a.route53Switch(input('route53Switch', find(steps, 'failback.dns.switch.primary')));
+      await a.route53Check(input('route53Check', find(steps, 'failback-check.dns.points.primary')));
     });
 
     it('refuses a record missing from the zone as something a person must fix', async () => {
@@ -124,15 +126,15 @@ describe('Route 53 on moto', () => {
         primary: { values: ['10.0.0.1'] },
         secondary: { values: ['10.0.0.2'] },
       });
-      const failure = await activities().route53Preflight(input(find(missing, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
+      const failure = await activities().route53Preflight(input('route53Preflight', find(missing, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect((failure as ApplicationFailure).nonRetryable).toBe(true);
       expect((failure as Error).message).toMatch(/does not exist/);
 
       const elsewhere = stepsOf({ kind: 'route53', hostedZoneId: zone, record: { name: 'cti.other.org', type: 'A' }, primary: { values: ['10.0.0.1'] }, secondary: { values: ['10.0.0.2'] } });
-      await expect(activities().route53Preflight(input(find(elsewhere, 'preparation.dns.preflight.primary')))).rejects.toThrow(/is not in hosted zone/);
+      await expect(activities().route53Preflight(input('route53Preflight', find(elsewhere, 'preparation.dns.preflight.primary')))).rejects.toThrow(/is not in hosted zone/);
       const noZone = stepsOf({ kind: 'route53', hostedZoneId: 'ZNOSUCHZONE', record: { name: 'a.b.c', type: 'A' }, primary: { values: ['10.0.0.1'] }, secondary: { values: ['10.0.0.2'] } });
-      const zoneFailure = await activities().route53Preflight(input(find(noZone, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
+      const zoneFailure = await activities().route53Preflight(input('route53Preflight', find(noZone, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
       expect((zoneFailure as ApplicationFailure).nonRetryable).toBe(true);
     });
   });
@@ -161,31 +163,31 @@ describe('Route 53 on moto', () => {
 
     it('forces the failover by inverting the primary health check, undoes it at failback, and is idempotent', async () => {
       const a = activities();
-      const pre = await a.route53Preflight(input(find(steps, 'preparation.dns.preflight.primary')));
+      const pre = await a.route53Preflight(input('route53Preflight', find(steps, 'preparation.dns.preflight.primary')));
       expect(pre.summary).toContain('PRIMARY dc1 and SECONDARY dc2');
-      await a.route53Check(input(find(steps, 'preparation.dns.points.primary')));
+      await a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')));
 
-      const over = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      const over = await a.route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')));
       expect(over.facts).toMatchObject({ invertedBefore: false, invertedAfter: true, healthCheck: healthCheckId });
       // moto has no TestDNSAnswer: the facts say the answer itself was not observable.
       expect(over.facts.dnsAnswer).toMatchObject({ supported: false });
       expect(await inverted()).toBe(true);
-      const again = await a.route53Switch(input(find(steps, 'failover.dns.switch.secondary')));
+      const again = await a.route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')));
       expect(again.summary).toContain('was already inverted');
 
-      await a.route53Check(input(find(steps, 'failover-check.dns.points.secondary')));
-      await expect(a.route53Check(input(find(steps, 'preparation.dns.points.primary')))).rejects.toThrow(/is inverted, so traffic does not go to dc1/);
+      await a.route53Check(input('route53Check', find(steps, 'failover-check.dns.points.secondary')));
+      await expect(a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')))).rejects.toThrow(/is inverted, so traffic does not go to dc1/);
 
-      const back = await a.route53Switch(input(find(steps, 'failback.dns.switch.primary')));
+      const back = await a.route53Switch(input('route53Switch', find(steps, 'failback.dns.switch.primary')));
       expect(back.facts).toMatchObject({ invertedBefore: true, invertedAfter: false });
       expect(await inverted()).toBe(false);
-      await a.route53Check(input(find(steps, 'failback-check.dns.points.primary')));
+      await a.route53Check(input('route53Check', find(steps, 'failback-check.dns.points.primary')));
     });
 
     it('refuses a disabled primary health check, which would never fail over', async () => {
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Disabled: true }));
       try {
-        await expect(activities().route53Preflight(input(find(steps, 'preparation.dns.preflight.primary')))).rejects.toThrow(/disabled/);
+        await expect(activities().route53Preflight(input('route53Preflight', find(steps, 'preparation.dns.preflight.primary')))).rejects.toThrow(/disabled/);
       } finally {
         await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Disabled: false }));
       }
@@ -200,7 +202,7 @@ describe('Route 53 on moto', () => {
         primary: { setIdentifier: 'dc1', healthCheckId },
         secondary: { setIdentifier: 'dc9' },
       });
-      await expect(activities().route53Switch(input(find(wrong, 'failover.dns.switch.secondary')))).rejects.toThrow(/no record set "dc9"/);
+      await expect(activities().route53Switch(input('route53Switch', find(wrong, 'failover.dns.switch.secondary')))).rejects.toThrow(/no record set "dc9"/);
     });
   });
 

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parsePlan } from '../src/plan/load';
-import type { Plan } from '../src/plan/schema';
 import { compileRunbook } from '../workflows/runbook';
 import { ROOT } from './support/standinLab';
+import type { Plan } from '../domain';
 
 function plan(file: string): Plan {
   const result = parsePlan(readFileSync(path.join(ROOT, 'plans', file), 'utf8'));

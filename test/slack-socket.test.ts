@@ -7,12 +7,12 @@ import { startDrill } from '../src/drills';
 import { handleInteraction } from '../src/slack/interactions';
 import { newSlackClient } from '../src/slack/settings';
 import { startSocketMode, type SocketMode } from '../src/slack/socket';
-import { FINAL_STATUSES } from '../workflows/model';
 import { waitForRecord } from './support/operators';
 import { clickPayload, gateMessage } from './support/slackClicks';
 import { startSlackStandin, type SlackStandin } from './support/slackStandin';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+import { FINAL_STATUSES } from '../domain';
 
 const U = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL' };
 

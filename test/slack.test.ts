@@ -14,12 +14,12 @@ import { handleInteraction } from '../src/slack/interactions';
 import { createSlackServer, INTERACTIONS_PATH, type SlackServer } from '../src/slack/server';
 import { newSlackClient } from '../src/slack/settings';
 import { sign } from '../src/slack/verify';
-import { FINAL_STATUSES, type DrillRecord } from '../workflows/model';
 import { waitForRecord } from './support/operators';
 import { clickPayload, gateMessage as findGateMessage, send, signedRequest, type PostedMessage } from './support/slackClicks';
 import { startSlackStandin, type SlackStandin } from './support/slackStandin';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+import { type DrillRecord, FINAL_STATUSES } from '../domain';
 
 const SECRET = 'test-signing-secret-7f3a9c';
 const TOKEN = 'xoxb-fake';

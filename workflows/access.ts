@@ -3,7 +3,7 @@
  * and by signal handlers (which record the refusal), so both paths judge alike.
  */
 import type { ApprovalInput, CompleteTaskInput, DecisionInput } from './handlers';
-import type { PendingAction } from './model';
+import type { PendingAction } from '../domain';
 
 export interface GateRules {
   approvers: string[];
@@ -14,7 +14,7 @@ export interface GateRules {
 
 const DECISIONS = ['retry', 'skip', 'abort'];
 
-function requireName(by: unknown): string {
+export function requireName(by: unknown): string {
   if (typeof by !== 'string' || by.trim() === '') throw new Error('say who you are: "by" is required');
   return by.trim();
 }

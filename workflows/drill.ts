@@ -1,7 +1,11 @@
 /**
  * drillWorkflow: one drill of one protected target, durable from the first check to the sign-off.
- * It reads like the runbook it runs: load the plan, compile the runbook, and for each phase wait for
- * approval where the phase changes anything, then run its steps; end with a sign-off.
+ * It reads like the runbook it runs: load the plan and the runbook compiled for it (both fixed in
+ * history by the plan activity), and for each phase wait for approval where the phase changes
+ * anything, then run its steps; end with a sign-off.
+ *
+ * This file, gates, steps and the recorder are the interpreter: a change to what they do goes
+ * behind `patched()` so drills already running replay as they ran (README, "Changing the workflow").
  */
 import {
   allHandlersFinished,
@@ -10,17 +14,16 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Plan } from '../src/plan/schema';
-import type { DrillActivities } from './contract';
 import { Gates } from './gates';
-import { DRILL_MODES, headlineOf, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type RunbookPhase } from './model';
 import { Recorder } from './recorder';
 import { reportDrill } from './reporting';
-import { compileRunbook } from './runbook';
+import { compileDrill } from './runbook';
 import { describeFailure, runStep } from './steps';
+import { DRILL_MODES, drillWorkflowId, headlineOf, TARGET_PATTERN, type DrillActivities, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type Plan, type RunbookPhase } from '../domain';
 
 const { loadPlan } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '1 minute',
@@ -53,14 +56,17 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   const gates = new Gates(recorder, tell);
   gates.register();
   checkInput(input);
+  checkWorkflowId(input.target);
 
   try {
-    const { plan } = await loadPlan({ target: input.target, planYaml: input.planYaml }).catch((error: unknown) => {
+    const loaded = await loadPlan({ target: input.target, planYaml: input.planYaml, mode: recorder.record.mode }).catch((error: unknown) => {
       // Nothing has run: the drill fails at once, its outcome saying why (the UI shows the message).
       if (!isCancellation(error)) recorder.planRefused(describeFailure(error).message);
       throw error;
     });
-    const runbook = compileRunbook(plan, recorder.record.mode);
+    const { plan } = loaded;
+    // Drills that started before the plan activity compiled the runbook compile it here, as they did then.
+    const { runbook, wayBack } = loaded.compiled ?? compileDrill(plan, recorder.record.mode);
     recorder.planLoaded(plan, runbook);
     gates.rules = {
       approvers: plan.approvals.approvers.map((a) => a.id),
@@ -71,7 +77,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
     gates.timing = { reminderAfterMs: plan.approvals.reminderAfter, timeoutMs: plan.approvals.timeout };
     await tell({ type: 'drill-started', record: headlineOf(recorder.record) });
 
-    const ending = (await runPhases(runbook.phases, recorder, gates, plan)) ?? (await signOff(recorder, gates));
+    const ending = (await runPhases(runbook.phases, recorder, gates, plan, wayBack)) ?? (await signOff(recorder, gates));
     return await finish(recorder, ending);
   } catch (error) {
     if (isCancellation(error)) {
@@ -83,14 +89,28 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
 
 function checkInput(input: DrillInput): void {
   const problems: string[] = [];
-  if (typeof input?.target !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(input.target)) problems.push('target: expected a plan target such as "example-lab"');
+  if (typeof input?.target !== 'string' || !TARGET_PATTERN.test(input.target)) problems.push('target: expected a plan target such as "example-lab"');
   if (typeof input?.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy: say who starts the drill');
   if (input?.mode !== undefined && !DRILL_MODES.includes(input.mode)) problems.push(`mode: expected one of ${DRILL_MODES.join(', ')}`);
   if (problems.length) throw ApplicationFailure.nonRetryable(`invalid drill input: ${problems.join('; ')}`, 'InvalidInput');
 }
 
+/**
+ * One drill per target: the workflow ID is what makes a second drill of a target impossible, and what
+ * the CLI and Slack use to find it. A drill started under any other ID (from the Temporal UI, say)
+ * would run beside the real one, stopping the same services, so it ends before it runs anything.
+ */
+function checkWorkflowId(target: string): void {
+  const { workflowId } = workflowInfo();
+  if (!patched('drill-id-is-its-target') || workflowId === drillWorkflowId(target)) return;
+  throw ApplicationFailure.nonRetryable(
+    `a drill of ${target} must run under the workflow ID ${drillWorkflowId(target)}, not ${workflowId}: that ID is what keeps to one drill per target and lets the CLI and Slack find it. Nothing ran; start it again as ${drillWorkflowId(target)}.`,
+    'WrongWorkflowId',
+  );
+}
+
 /** Runs the phases in order; returns how the drill ended early, or undefined when all ran. */
-async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gates, plan: Plan, preApproved = false): Promise<Ending | undefined> {
+async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gates, plan: Plan, wayBack?: RunbookPhase[], preApproved = false): Promise<Ending | undefined> {
   for (const phase of phases) {
     if (phase.needsApproval && !preApproved) {
       recorder.phaseStarted(phase.id, 'awaiting-approval');
@@ -106,7 +126,7 @@ async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gate
     for (const step of phase.steps) {
       const result = await runStep(step, recorder, gates);
       if (result === 'timed-out') return { status: 'timed-out', outcome: `Nobody answered for step ${step.id} within the plan's timeout; the drill stopped there.` };
-      if (result === 'abort') return abort(step.id, phase, recorder, gates, plan);
+      if (result === 'abort') return abort(step.id, phase, recorder, gates, plan, wayBack);
     }
     recorder.phaseEnded(phase.id);
   }
@@ -117,19 +137,18 @@ async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gate
  * An abort after the failover changed something leaves service on the secondary; offer the way
  * back to the primary, which needs its own approval.
  */
-async function abort(stepId: string, phase: RunbookPhase, recorder: Recorder, gates: Gates, plan: Plan): Promise<Ending> {
+async function abort(stepId: string, phase: RunbookPhase, recorder: Recorder, gates: Gates, plan: Plan, wayBack: RunbookPhase[] | undefined): Promise<Ending> {
   const decidedBy = recorder.record.decisions.at(-1)?.by ?? 'an operator';
   const aborted = `${decidedBy} aborted the drill at step ${stepId}`;
   const switched = recorder.record.steps.some((s) => s.phase === 'failover' && s.destructive && s.status === 'succeeded');
   const inFailover = phase.id === 'failover' || phase.id === 'failover-check';
-  if (!switched || !inFailover) return { status: 'aborted', outcome: `${aborted}.` };
+  if (!switched || !inFailover || !wayBack) return { status: 'aborted', outcome: `${aborted}.` };
 
-  const wayBack = compileRunbook(plan, 'failback').phases;
   recorder.addPhases(wayBack);
   const prompt = `The failover was aborted after it changed the sites. Approve to fail back to ${plan.sites.primary.name} (the failback and failback-check phases), or reject to leave service where it is.`;
   const approval = await gates.approval('rollback', phase.id, prompt, wayBack.flatMap((p) => p.steps.map(({ id, title }) => ({ id, title }))));
   if (approval.result !== 'approved') return { status: 'aborted', outcome: `${aborted}; the way back to the primary was not approved, so service stays on ${plan.sites.secondary.name}.` };
-  const rollback = await runPhases(wayBack, recorder, gates, plan, true);
+  const rollback = await runPhases(wayBack, recorder, gates, plan, undefined, true);
   if (rollback) return { status: rollback.status === 'timed-out' ? 'timed-out' : 'aborted', outcome: `${aborted}; the way back stopped too: ${rollback.outcome}` };
   return { status: 'aborted', outcome: `${aborted}; ${approval.by} approved the way back and service is on ${plan.sites.primary.name} again.` };
 }

@@ -3,8 +3,8 @@
  * and manual tasks. One gate is open at a time; updates and signals close it; a gate that waits too
  * long sends reminders and finally times out. Nothing proceeds unapproved.
  */
-import { condition, setHandler } from '@temporalio/workflow';
-import { checkApproval, checkDecision, checkTaskCompletion, type GateRules } from './access';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { checkApproval, checkDecision, checkTaskCompletion, requireName, type GateRules } from './access';
 import {
   approveSignal,
   approveUpdate,
@@ -20,8 +20,8 @@ import {
   type DecisionInput,
   type HandlerResult,
 } from './handlers';
-import { headlineOf, type DrillEvent, type OperatorDecision, type PendingAction, type PendingKind, type PhaseId, type Via } from './model';
 import type { Recorder } from './recorder';
+import { type DrillEvent, type OperatorDecision, type PendingAction, type PendingKind, type PhaseId, type Via, headlineOf } from '../domain';
 
 export interface GateTiming {
   reminderAfterMs: number;
@@ -39,8 +39,16 @@ export type TaskOutcome = { result: 'completed'; by: string; note?: string } | {
 
 const now = (): string => new Date().toISOString();
 
+/**
+ * Refusals kept in one drill's record. Past this a refused request is still refused, with its reason,
+ * but no longer recorded, so a flood of bad clicks cannot grow the history without limit.
+ */
+export const MAX_REFUSALS_RECORDED = 200;
+
 export class Gates {
   private resolution: Resolution | null = null;
+  /** Set for drills that record refused updates: then refused signals are bounded the same way. */
+  private capSignalRefusals = false;
   rules?: GateRules;
   timing: GateTiming = { reminderAfterMs: 15 * 60_000, timeoutMs: 8 * 3_600_000 };
 
@@ -58,22 +66,33 @@ export class Gates {
     const record = () => this.recorder.record;
     setHandler(statusQuery, () => record(), { description: 'The drill record: phases, steps, approvals, decisions, RTO/RPO and what it waits for.' });
 
-    setHandler(approveUpdate, (input) => this.approve(input, 'update'), {
-      validator: (input) => checkApproval(this.rules, this.pending, input, 'approve'),
+    // Drills from before refused updates were recorded keep refusing them in the validator, as they did.
+    const recordRefusals = patched('refused-updates-recorded');
+    const update = <I extends { by?: string }>(action: string, check: (input: I) => void, apply: (input: I) => HandlerResult) => ({
+      handler: (input: I): HandlerResult => (recordRefusals ? this.viaUpdate(action, input, () => check(input), () => apply(input)) : apply(input)),
+      validator: (input: I): void => (recordRefusals ? this.admit(input, () => check(input)) : check(input)),
+    });
+    const approveU = update<ApprovalInput>('approve', (input) => checkApproval(this.rules, this.pending, input, 'approve'), (input) => this.approve(input, 'update'));
+    setHandler(approveUpdate, approveU.handler, {
+      validator: approveU.validator,
       description: 'Approve the open gate. Input: { "by": "alice", "comment": "…", "gate": "approve-failover" (optional) }.',
     });
-    setHandler(rejectUpdate, (input) => this.reject(input, 'update'), {
-      validator: (input) => checkApproval(this.rules, this.pending, input, 'reject'),
+    const rejectU = update<ApprovalInput>('reject', (input) => checkApproval(this.rules, this.pending, input, 'reject'), (input) => this.reject(input, 'update'));
+    setHandler(rejectUpdate, rejectU.handler, {
+      validator: rejectU.validator,
       description: 'Reject the open gate; the drill ends as rejected. Input: { "by": "alice", "comment": "why" }.',
     });
-    setHandler(decideUpdate, (input) => this.decide(input, 'update'), {
-      validator: (input) => checkDecision(this.rules, this.pending, input),
+    const decideU = update<DecisionInput>('decide', (input) => checkDecision(this.rules, this.pending, input), (input) => this.decide(input, 'update'));
+    setHandler(decideUpdate, decideU.handler, {
+      validator: decideU.validator,
       description: 'Decide on a step that failed after its retries. Input: { "by": "bob", "decision": "retry" | "skip" | "abort", "reason": "…" }.',
     });
-    setHandler(completeTaskUpdate, (input) => this.completeTask(input, 'update'), {
-      validator: (input) => checkTaskCompletion(this.rules, this.pending, input),
+    const completeU = update<CompleteTaskInput>('completeTask', (input) => checkTaskCompletion(this.rules, this.pending, input), (input) => this.completeTask(input, 'update'));
+    setHandler(completeTaskUpdate, completeU.handler, {
+      validator: completeU.validator,
       description: 'Mark the open manual task done. Input: { "by": "bob", "taskId": "<step id>", "note": "…" }.',
     });
+    this.capSignalRefusals = recordRefusals;
 
     setHandler(approveSignal, (input) => this.viaSignal('approve', input, () => checkApproval(this.rules, this.pending, input, 'approve'), () => this.approve(input, 'signal')), {
       description: 'Same as the approve update, for clients that cannot wait for an answer (a refusal is kept in the record).',
@@ -196,10 +215,35 @@ export class Gates {
     try {
       check();
     } catch (error) {
-      this.recorder.record.refusals.push({ at: now(), by: String(input?.by ?? 'unknown'), action, reason: (error as Error).message });
+      if (this.capSignalRefusals && this.recorder.record.refusals.length >= MAX_REFUSALS_RECORDED) return;
+      this.recorder.record.refusals.push({ at: now(), by: String(input?.by ?? 'unknown'), action, reason: (error as Error).message, via: 'signal' });
       this.recorder.publish();
       return;
     }
     apply();
+  }
+
+  /**
+   * An update's validator lets a named caller's request into history even when it will be refused,
+   * so the handler can keep the refusal as evidence. It refuses at once (unrecorded) a request that
+   * names nobody, and any refused request once the record holds MAX_REFUSALS_RECORDED of them.
+   */
+  private admit(input: { by?: string }, check: () => void): void {
+    requireName(input?.by);
+    if (this.recorder.record.refusals.length < MAX_REFUSALS_RECORDED) return;
+    check();
+  }
+
+  /** Runs an admitted update: a refusal is recorded (who, what, why, when) and sent back to the caller. */
+  private viaUpdate(action: string, input: { by?: string }, check: () => void, apply: () => HandlerResult): HandlerResult {
+    try {
+      check();
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.recorder.record.refusals.push({ at: now(), by: requireName(input?.by), action, reason, via: 'update' });
+      this.recorder.publish();
+      throw ApplicationFailure.create({ message: reason, type: 'Refused', nonRetryable: true });
+    }
+    return apply();
   }
 }

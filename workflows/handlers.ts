@@ -4,7 +4,7 @@
  * meaning serve fire-and-forget clients such as the Temporal UI.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DrillRecord, OperatorDecision } from './model';
+import type { DrillRecord, OperatorDecision } from '../domain';
 
 export interface ApprovalInput {
   by: string;

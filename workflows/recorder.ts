@@ -3,10 +3,8 @@
  * current details and the search attributes.
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Plan } from '../src/plan/schema';
-import type { StepFailureDetails, StepOutcome } from './contract';
-import type { DrillInput, DrillPlanSummary, DrillRecord, DrillStatus, Measurement, PendingAction, PhaseId, Runbook, RunbookPhase, Step, StepRecord, WaitRecord } from './model';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
+import type { DrillInput, DrillPlanSummary, DrillRecord, DrillStatus, Measurement, PendingAction, PhaseId, Plan, Runbook, RunbookPhase, Step, StepFailureDetails, StepOutcome, StepRecord, WaitRecord } from '../domain';
 
 const now = (): string => new Date().toISOString();
 

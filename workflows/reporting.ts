@@ -1,7 +1,6 @@
 /** Writing the evidence report at the end of a drill. A report that cannot be written never changes the drill's outcome. */
 import { isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
-import type { DrillActivities } from './contract';
-import type { DrillRecord } from './model';
+import type { DrillActivities, DrillRecord } from '../domain';
 
 const { writeReport } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '2 minutes',

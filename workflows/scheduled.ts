@@ -8,8 +8,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { log, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { drillWorkflow } from './drill';
-import { drillWorkflowId, type DrillMode } from './model';
 import { DrillMode as DrillModeKey, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
+import { type DrillMode, drillWorkflowId } from '../domain';
 
 export interface ScheduledDrillInput {
   target: string;

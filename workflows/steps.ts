@@ -3,10 +3,11 @@
  * that still fails after its retries never passes or fails silently: an operator decides.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, scheduleActivity, TimeoutFailure } from '@temporalio/workflow';
-import type { StepFailureDetails, StepInput, StepOutcome } from './contract';
 import type { Gates } from './gates';
-import type { Step } from './model';
 import type { Recorder } from './recorder';
+import type { ActivityStepAction, Step, StepFailureDetails, StepInput, StepOf, StepOutcome } from '../domain';
+
+type ActivityStep = StepOf<ActivityStepAction>;
 
 export type StepResult = 'done' | 'abort' | 'timed-out';
 
@@ -53,8 +54,8 @@ export async function runStep(step: Step, recorder: Recorder, gates: Gates): Pro
   return 'abort';
 }
 
-async function runManualTask(step: Step, recorder: Recorder, gates: Gates): Promise<StepResult> {
-  const done = await gates.task(step.id, step.phase, String(step.args.instructions ?? step.title));
+async function runManualTask(step: StepOf<'manualTask'>, recorder: Recorder, gates: Gates): Promise<StepResult> {
+  const done = await gates.task(step.id, step.phase, step.args.instructions ?? step.title);
   if (done.result === 'timed-out') {
     recorder.stepFailed(step, 'nobody completed the task in time', undefined, false);
     return 'timed-out';
@@ -63,7 +64,8 @@ async function runManualTask(step: Step, recorder: Recorder, gates: Gates): Prom
   return 'done';
 }
 
-function pick(step: Step): StepInput['step'] {
+/** What the activity needs of a step; the rest (retries, timeouts) is the workflow's business. */
+function pick(step: ActivityStep): StepInput['step'] {
   const { id, title, action, component, site, args, timeoutMs } = step;
   return { id, title, action, component, site, args, timeoutMs };
 }

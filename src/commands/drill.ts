@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { FINAL_STATUSES, type DrillRecord, type OperatorDecision } from '../../workflows/model';
 import { temporalSettings } from '../config';
 import { approve, completeTask, decide, drillStatus, listDrills, reject, startDrill } from '../drills';
 import { findPlanFile, loadPlanFile } from '../plan/load';
@@ -13,6 +12,7 @@ import { renderRecord } from '../render/record';
 import { withClient } from '../temporal/connect';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
+import { type DrillRecord, FINAL_STATUSES, type OperatorDecision } from '../../domain';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
 

@@ -1,10 +1,10 @@
 /** `drillbook plan check|show`: validate a plan and print the dry run. */
 import type { Command } from 'commander';
 import { compileRunbook } from '../../workflows/runbook';
-import { DRILL_MODES, type DrillMode } from '../../workflows/model';
 import { loadPlanFile, PlanValidationError } from '../plan/load';
 import { renderRunbook } from '../render/runbook';
 import { UsageError } from './errors';
+import { DRILL_MODES, type DrillMode } from '../../domain';
 
 export function parseMode(mode: string): DrillMode {
   if (!DRILL_MODES.includes(mode as DrillMode)) throw new UsageError(`--mode must be one of ${DRILL_MODES.join(', ')}, got "${mode}"`);

@@ -2,12 +2,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { DrillRecord } from '../../workflows/model';
 import { drillStatus, toWorkflowId } from '../drills';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report';
 import { defaultReportsDir, saveReport } from '../report/files';
 import { connectClient } from '../temporal/connect';
 import { UsageError } from './errors';
+import type { DrillRecord } from '../../domain';
 
 /**
  * A closed drill's result needs no worker; a running one answers the status query. A drill that

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config';
-import type { Plan } from '../plan/schema';
+import type { Plan } from '../../domain';
 
 export interface DemoLab {
   planFile: string;

@@ -8,16 +8,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { FINAL_STATUSES, type DrillRecord, type PendingAction } from '../../workflows/model';
 import { PROJECT_ROOT, dataDir } from '../config';
 import { approve, completeTask, decide, drillStatus, startDrill } from '../drills';
 import { loadPlanFile } from '../plan/load';
-import type { Plan } from '../plan/schema';
 import { renderRecord } from '../render/record';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
 import { createDrillWorker } from '../worker';
 import { prepareDemoLab, setAppTier, stopDemoLab } from './lab';
 import { printTimings } from './timings';
+import { type DrillRecord, FINAL_STATUSES, type PendingAction, type Plan } from '../../domain';
 
 const REQUESTER = 'oncall';
 const APPROVERS = ['alice', 'bob'];

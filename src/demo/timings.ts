@@ -1,5 +1,5 @@
 /** Where a drill's time went: inside activities, waiting for people, or in orchestration. */
-import type { DrillRecord } from '../../workflows/model';
+import type { DrillRecord } from '../../domain';
 
 export interface StepTiming {
   id: string;

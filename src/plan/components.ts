@@ -3,13 +3,11 @@
  * workflows/runbook/recipes/ that turns it into steps; a new kind adds one of each.
  */
 import { z } from 'zod';
-import { mysqlComponent, opensearchComponent, postgresComponent, type MysqlComponent, type OpensearchComponent, type PostgresComponent } from './datastores';
+import { mysqlComponent, opensearchComponent, postgresComponent } from './datastores';
 import { driver, duration } from './fields';
-import { route53Component, type Route53Component } from './route53';
+import { route53Component } from './route53';
+import { TIERS, type Component } from '../../domain';
 
-/** Where a component sits in the stack: stop order is app, search, database; start order the reverse. */
-export const TIERS = ['app', 'search', 'database', 'traffic'] as const;
-export type Tier = (typeof TIERS)[number];
 
 const stepTuning = {
   /** Overrides the plan's defaults for every step of this component. */
@@ -26,7 +24,6 @@ const serviceSite = z.strictObject({
   maintenanceOn: driver.optional(),
   maintenanceOff: driver.optional(),
 });
-export type ServiceSite = z.output<typeof serviceSite>;
 
 export const serviceComponent = z.strictObject({
   kind: z.literal('service'),
@@ -36,7 +33,6 @@ export const serviceComponent = z.strictObject({
   primary: serviceSite,
   secondary: serviceSite,
 });
-export type ServiceComponent = z.output<typeof serviceComponent>;
 
 export const COMPONENT_SCHEMAS = {
   service: serviceComponent,
@@ -46,7 +42,6 @@ export const COMPONENT_SCHEMAS = {
   route53: route53Component,
 } as const;
 
-export type ComponentKind = keyof typeof COMPONENT_SCHEMAS;
 
 /**
  * Picks the schema by `kind` first, so an error inside a component keeps its full path
@@ -72,4 +67,3 @@ export const component = z
   return parsed.data as Component;
 });
 
-export type Component = ServiceComponent | MysqlComponent | PostgresComponent | OpensearchComponent | Route53Component;

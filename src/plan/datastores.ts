@@ -25,7 +25,6 @@ const processDrivers = {
 // ---- mysql ------------------------------------------------------------------------------------
 
 const mysqlSite = z.strictObject({ host, port, ...processDrivers });
-export type MysqlSite = z.output<typeof mysqlSite>;
 
 export const mysqlComponent = z.strictObject({
   kind: z.literal('mysql'),
@@ -45,7 +44,6 @@ export const mysqlComponent = z.strictObject({
   primary: mysqlSite,
   secondary: mysqlSite,
 });
-export type MysqlComponent = z.output<typeof mysqlComponent>;
 
 // ---- postgres ---------------------------------------------------------------------------------
 
@@ -56,7 +54,6 @@ const postgresSite = z.strictObject({
   /** Makes this site's node a standby of the other site's primary (the lab: lab.sh rewind postgres SITE). */
   rewind: driver.optional(),
 });
-export type PostgresSite = z.output<typeof postgresSite>;
 
 export const postgresComponent = z.strictObject({
   kind: z.literal('postgres'),
@@ -71,7 +68,6 @@ export const postgresComponent = z.strictObject({
   primary: postgresSite,
   secondary: postgresSite,
 });
-export type PostgresComponent = z.output<typeof postgresComponent>;
 
 // ---- opensearch -------------------------------------------------------------------------------
 
@@ -81,7 +77,6 @@ const opensearchSite = z.strictObject({
   node: z.string().min(1),
   ...processDrivers,
 });
-export type OpensearchSite = z.output<typeof opensearchSite>;
 
 export const opensearchComponent = z.strictObject({
   kind: z.literal('opensearch'),
@@ -106,4 +101,3 @@ export const opensearchComponent = z.strictObject({
   primary: opensearchSite,
   secondary: opensearchSite,
 });
-export type OpensearchComponent = z.output<typeof opensearchComponent>;

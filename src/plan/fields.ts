@@ -47,7 +47,6 @@ export const secretRef = exactlyOne('a secret reference', {
   env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
   file: z.string().min(1),
 });
-export type SecretRef = z.infer<typeof secretRef>;
 
 const envValue = z.union([z.string(), secretRef], {
   error: 'expected a string or a secret reference ({ env: NAME } or { file: PATH })',
@@ -65,7 +64,6 @@ const commandObject = z.strictObject({
 
 /** `[systemctl, stop, app]` is short for `{ argv: [systemctl, stop, app] }`. */
 export const commandDriver = z.preprocess((value) => (Array.isArray(value) ? { argv: value } : value), commandObject);
-export type CommandDriver = z.output<typeof commandObject>;
 
 export const httpDriver = z.strictObject({
   url: z.url({ error: 'expected an absolute http(s) URL' }),
@@ -78,7 +76,6 @@ export const httpDriver = z.strictObject({
   headers: z.record(z.string(), envValue).optional(),
   timeout: duration.optional(),
 });
-export type HttpDriver = z.output<typeof httpDriver>;
 
 export const manualDriver = z.union([z.string().min(1), z.strictObject({ instructions: z.string().min(1) })]).transform((value) =>
   typeof value === 'string' ? value : value.instructions,
@@ -87,4 +84,3 @@ export const manualDriver = z.union([z.string().min(1), z.strictObject({ instruc
 /** How one operation on one site is carried out: a command, an HTTP check or a person. */
 export const DRIVER_SHAPE = { command: commandDriver, http: httpDriver, manual: manualDriver };
 export const driver = exactlyOne('a step driver', DRIVER_SHAPE);
-export type Driver = z.output<typeof driver>;

@@ -3,7 +3,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { planSchema, type Plan } from './schema';
+import { planSchema } from './schema';
+import type { Plan } from '../../domain';
 
 export interface PlanError {
   /** Dotted path into the file, e.g. `components.db.secondary.port`; empty for the whole file. */

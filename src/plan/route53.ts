@@ -21,7 +21,6 @@ const route53Site = z.strictObject({
   /** Failover routing: the health check Route 53 watches for this site's record (required on the primary). */
   healthCheckId: z.string().min(1).optional(),
 });
-export type Route53Site = z.output<typeof route53Site>;
 
 export const route53Component = z
   .strictObject({
@@ -63,4 +62,3 @@ export const route53Component = z
       ctx.addIssue({ code: 'custom', path: ['primary', 'healthCheckId'], message: 'failover routing needs the primary record\'s health check: the drill fails over by inverting it' });
     }
   });
-export type Route53Component = z.output<typeof route53Component>;

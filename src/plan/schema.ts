@@ -3,9 +3,9 @@
  * what a plan may say; `Plan` (its parsed output) is what the workflow and recipes consume.
  */
 import { z } from 'zod';
-import { PHASE_IDS, type PhaseId } from '../../workflows/model';
 import { component } from './components';
 import { DRIVER_SHAPE, duration, exactlyOne, identifier } from './fields';
+import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../../domain';
 
 const approver = z
   .union([z.string().min(1), z.strictObject({ id: z.string().min(1), slack: z.string().optional(), name: z.string().optional() })], {
@@ -38,21 +38,9 @@ const defaults = z.strictObject({
   heartbeatTimeout: duration.default(30_000),
 });
 
-/** Segments a team can hang extra steps on; see workflows/runbook/phases.ts. */
-export const PHASE_SEGMENTS: Record<PhaseId, readonly string[]> = {
-  preparation: ['health', 'preflight', 'maintenance', 'backups'],
-  'pre-reboot': ['stop', 'reboot', 'start', 'health'],
-  check: ['health'],
-  failover: ['guard', 'stop', 'switch', 'start'],
-  'failover-check': ['health', 'verify'],
-  failback: ['guard', 'stop', 'switch', 'start'],
-  'failback-check': ['health', 'verify'],
-  'wrap-up': ['maintenance', 'end'],
-};
-
 const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
     id: identifier,
-    phase: z.enum(PHASE_IDS as [PhaseId, ...PhaseId[]]),
+    phase: z.enum(PHASE_IDS),
     /** Where in the phase: one of the phase's segments; the phase's last segment when absent. */
     segment: z.string().optional(),
     title: z.string().min(1),
@@ -113,16 +101,16 @@ export const planSchema = z
     plan.steps.forEach((step, index) => {
       if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `step id "${step.id}" is used twice` });
       seen.add(step.id);
-      const segments = PHASE_SEGMENTS[step.phase];
+      const segments: readonly string[] = PHASE_SEGMENTS[step.phase];
       if (step.segment !== undefined && !segments.includes(step.segment)) {
         ctx.addIssue({ code: 'custom', path: ['steps', index, 'segment'], message: `phase ${step.phase} has no segment "${step.segment}"; expected one of ${segments.join(', ')}` });
       }
     });
   });
 
-export type Plan = z.output<typeof planSchema>;
-export type ExtraStep = Plan['steps'][number];
-export type Approver = Plan['approvals']['approvers'][number];
+/** The schema validates into the domain's plan type: a schema change that drifts from it does not compile. */
+const validatesIntoPlan = (parsed: z.output<typeof planSchema>): Plan => parsed;
+void validatesIntoPlan;
 
 function isTimeZone(zone: string): boolean {
   try {

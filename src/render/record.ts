@@ -1,6 +1,6 @@
 /** The drill record as a terminal view: what ran, what waits, who approved. */
 import { formatDuration } from '../plan/duration';
-import type { DrillRecord, StepStatus } from '../../workflows/model';
+import type { DrillRecord, StepStatus } from '../../domain';
 
 const MARK: Record<StepStatus, string> = {
   pending: ' ',

@@ -1,7 +1,6 @@
 /** The dry run: a runbook as text, exactly the steps a drill would run. */
-import type { Plan } from '../plan/schema';
 import { formatDuration } from '../plan/duration';
-import type { Runbook } from '../../workflows/model';
+import type { Plan, Runbook } from '../../domain';
 
 export function renderRunbook(plan: Plan, runbook: Runbook): string {
   const lines: string[] = [];

@@ -3,10 +3,10 @@
  * (who, what, when, whether the objectives held, who approved each change), as blocks that the
  * Markdown and HTML renderers lay out.
  */
-import { FINAL_STATUSES, type DrillRecord, type Measurement, type StepRecord } from '../../workflows/model';
 import { formatDuration } from '../plan/duration';
 import { clock, factsText, spanOf, stamp, took } from './format';
 import { waitsOf, type Timeline } from './timeline';
+import { type DrillRecord, FINAL_STATUSES, type Measurement, type StepRecord } from '../../domain';
 
 export type Block =
   | { type: 'heading'; level: 1 | 2 | 3; text: string }

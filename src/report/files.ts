@@ -1,9 +1,9 @@
 /** Saving a report: every format under <reportsDir>/<drillId>/<startedAt>.{md,json,html,svg}. */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DrillRecord } from '../../workflows/model';
 import { PROJECT_ROOT } from '../config';
 import { renderReport, reportBaseName, type RenderedReport } from './index';
+import type { DrillRecord } from '../../domain';
 
 export interface SavedReport {
   dir: string;

@@ -2,12 +2,12 @@
  * The drill's evidence report, rendered from its record alone (pure), so the worker writes it at the
  * end of a drill and `drillbook report` renders it on demand for a running one, identically.
  */
-import type { DrillRecord } from '../../workflows/model';
 import { buildDocument } from './document';
 import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
 import { renderTimelineSvg } from './svg';
 import { buildTimeline, type Timeline } from './timeline';
+import type { DrillRecord } from '../../domain';
 
 export const REPORT_FORMATS = ['md', 'json', 'html', 'svg'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

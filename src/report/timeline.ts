@@ -3,8 +3,8 @@
  * people, with totals that tell machine time from people's time. Pure: the SVG Gantt and the
  * report's "Time" section are both drawn from it.
  */
-import type { DrillRecord, StepRecord, StepStatus, WaitRecord } from '../../workflows/model';
 import { ms } from './format';
+import type { DrillRecord, StepRecord, StepStatus, WaitRecord } from '../../domain';
 
 export type BarKind = 'phase' | StepStatus | 'people' | 'people-open';
 

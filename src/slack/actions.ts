@@ -2,7 +2,7 @@
  * What a Slack button carries: which drill and which gate it answers, so a stale button (an old
  * message, a gate since closed) is refused by the workflow's validator instead of answering another.
  */
-import type { PendingKind } from '../../workflows/model';
+import type { PendingKind } from '../../domain';
 
 export const ACTIONS = {
   approve: 'drillbook_approve',

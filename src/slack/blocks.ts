@@ -4,9 +4,9 @@
  */
 // @slack/types comes with @slack/web-api; only its types are used, so nothing extra ships.
 import type { ActionsBlock, Button, KnownBlock, ModalView } from '@slack/types';
-import type { DrillEvent, DrillHeadline, DrillRecord, PendingAction } from '../../workflows/model';
 import { formatDuration } from '../plan/duration';
 import { ACTIONS, BLOCKS, encodeValue, SKIP_MODAL, type SkipContext } from './actions';
+import type { DrillEvent, DrillHeadline, DrillRecord, PendingAction } from '../../domain';
 
 export interface SlackMessage {
   text: string;

@@ -7,9 +7,9 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import { approve, completeTask, decide, drillStatus, DrillRefused, reject } from '../drills';
-import type { DrillRecord } from '../../workflows/model';
 import { actionName, decodeValue, SKIP_MODAL, type ButtonValue, type SkipContext } from './actions';
 import { progressLine, skipModal, withProgress } from './blocks';
+import type { DrillRecord } from '../../domain';
 
 /** The parts of Slack's block_actions and view_submission payloads this endpoint reads. */
 export interface SlackInteraction {

@@ -8,10 +8,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { SecretRef } from '../../src/plan/fields';
-import type { Observation, StepInput } from '../../workflows/contract';
-import type { DatastoreAction, MysqlArgs, OpensearchArgs, PostgresArgs, SwitchArgs } from '../../workflows/datastores';
-import type { SiteRole } from '../../workflows/model';
+import type { ActionArgs, MysqlAction, MysqlArgs, OpensearchAction, PostgresAction, Observation, OpensearchArgs, PostgresArgs, SecretRef, SiteRole, StepInput, SwitchArgs } from '../../domain';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
@@ -118,8 +115,8 @@ export function opensearchArgs(lab: DataLab, over: Partial<OpensearchArgs> = {})
 }
 
 /** A StepInput as the workflow would send it. */
-export function stepInput(drillId: string, action: DatastoreAction, args: object, site?: SiteRole): StepInput {
-  return { drillId, target: 'lab', step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args: args as Record<string, unknown>, timeoutMs: 120_000 } };
+export function stepInput<A extends MysqlAction | PostgresAction | OpensearchAction>(drillId: string, action: A, args: ActionArgs[A], site?: SiteRole): StepInput<A> {
+  return { drillId, target: 'lab', step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 } };
 }
 
 /** Awaits an activity that must fail with `type`; returns its message and the facts it carried. */

@@ -1,7 +1,7 @@
 /** Plays the people around a drill: waits for what it asks and answers as the plan's approvers. */
 import type { Client } from '@temporalio/client';
 import { approve, completeTask, drillStatus } from '../../src/drills';
-import { FINAL_STATUSES, type DrillRecord, type PendingKind } from '../../workflows/model';
+import { type DrillRecord, FINAL_STATUSES, type PendingKind } from '../../domain';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

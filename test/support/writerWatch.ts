@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
-import type { SiteRole } from '../../workflows/model';
 import type { DataLab } from './dataLab';
+import type { SiteRole } from '../../domain';
 
 const SITES: SiteRole[] = ['primary', 'secondary'];
 

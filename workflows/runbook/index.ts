@@ -1,2 +1,2 @@
-export { compileRunbook } from './compile';
+export { compileDrill, compileRunbook } from './compile';
 export type { Operation, OperationContext, Recipe, StepDraft } from './recipe';

@@ -2,10 +2,7 @@
  * A recipe says what one component kind does for each runbook operation. Recipes are pure: they
  * only describe steps, the activities named by `action` do the work.
  */
-import type { Component } from '../../src/plan/components';
-import type { Tier } from '../../src/plan/components';
-import type { Plan } from '../../src/plan/schema';
-import type { DrillMode, PhaseId, RetrySpec, SiteRole, StepAction, StepMark } from '../model';
+import type { ActionArgs, Component, DrillMode, PhaseId, Plan, RetrySpec, SiteRole, StepAction, StepMark, Tier } from '../../domain';
 
 export type Operation =
   /** Is it serving on `site`? */
@@ -39,12 +36,10 @@ export interface OperationContext {
   planned: boolean;
 }
 
-export interface StepDraft {
+export interface StepDraftCommon {
   /** Short, unique within the component and operation: `stop`, `health`, `fence`. */
   key: string;
   title: string;
-  action: StepAction;
-  args: Record<string, unknown>;
   /** Defaults to the operation's site. */
   site?: SiteRole;
   destructive?: boolean;
@@ -53,6 +48,9 @@ export interface StepDraft {
   heartbeatTimeoutMs?: number;
   retry?: Partial<RetrySpec>;
 }
+
+/** A step before the compiler gives it an id, retries and timeouts; its arguments typed by its action. */
+export type StepDraft = { [A in StepAction]: StepDraftCommon & { action: A; args: ActionArgs[A] } }[StepAction];
 
 export interface Recipe<C extends Component = Component> {
   tier(component: C): Tier;

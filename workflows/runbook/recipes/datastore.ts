@@ -1,9 +1,7 @@
 /** Pieces the data-tier recipes (mysql, postgres, opensearch) share. Pure. */
-import type { Driver } from '../../../src/plan/fields';
-import type { SwitchArgs } from '../../datastores';
-import type { PhaseId, SiteRole } from '../../model';
 import { driverStep } from '../drivers';
 import type { OperationContext, StepDraft } from '../recipe';
+import type { Driver, PhaseId, SiteRole, SwitchArgs } from '../../../domain';
 
 /** Phases that move the writer from one site to the other. */
 export const SWITCH_PHASES: ReadonlySet<PhaseId> = new Set<PhaseId>(['failover', 'failback']);

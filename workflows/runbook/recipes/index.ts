@@ -1,10 +1,10 @@
-import type { Component, ComponentKind } from '../../../src/plan/components';
 import type { Recipe } from '../recipe';
 import { mysqlRecipe } from './mysql';
 import { opensearchRecipe } from './opensearch';
 import { postgresRecipe } from './postgres';
 import { route53Recipe } from './route53';
 import { serviceRecipe } from './service';
+import type { Component, ComponentKind } from '../../../domain';
 
 /** One recipe per component kind; the plan schema's COMPONENT_SCHEMAS lists the same kinds. */
 export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: K }>> } = {

@@ -3,10 +3,9 @@
  * replication, lag within the RPO, canary), fence the old writer, promote the new one after it
  * caught up, verify the canary and that only one side writes.
  */
-import type { MysqlComponent } from '../../../src/plan/datastores';
-import type { MysqlArgs } from '../../datastores';
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
 import { hostPorts, processStep, siteName, SWITCH_PHASES, switchArgs } from './datastore';
+import type { MysqlArgs, MysqlComponent } from '../../../domain';
 
 function args(component: MysqlComponent, context: OperationContext): MysqlArgs {
   return {
@@ -17,7 +16,7 @@ function args(component: MysqlComponent, context: OperationContext): MysqlArgs {
     canaryDatabase: component.canaryDatabase,
     catchUpTimeoutMs: component.catchUpTimeout,
     killSessionsOf: component.killSessionsOf,
-  } as MysqlArgs;
+  };
 }
 
 export const mysqlRecipe: Recipe<MysqlComponent> = {
@@ -25,7 +24,7 @@ export const mysqlRecipe: Recipe<MysqlComponent> = {
 
   steps(operation, component, context): StepDraft[] {
     const { name, site, from, to, planned } = context;
-    const a = args(component, context) as unknown as Record<string, unknown>;
+    const a = args(component, context);
     const at = siteName(context, site);
     // A promote waits up to catchUpTimeout for the candidate; leave room around that wait.
     const promoteTimeout = component.catchUpTimeout + 60_000;

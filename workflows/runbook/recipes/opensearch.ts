@@ -3,13 +3,11 @@
  * be held by the new side's node; a node is drained (allocation exclude) before the plan stops it
  * and undrained when it starts; preparation checks (or takes) a recent snapshot.
  */
-import type { OpensearchComponent } from '../../../src/plan/datastores';
-import type { OpensearchArgs } from '../../datastores';
-import type { SiteRole } from '../../model';
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
 import { processStep, siteName, switchArgs } from './datastore';
+import type { OpensearchArgs, OpensearchComponent, SiteRole } from '../../../domain';
 
-function args(component: OpensearchComponent, context: OperationContext): Record<string, unknown> {
+function args(component: OpensearchComponent, context: OperationContext): OpensearchArgs {
   const a: OpensearchArgs = {
     ...switchArgs(context),
     sites: {
@@ -28,7 +26,7 @@ function args(component: OpensearchComponent, context: OperationContext): Record
     },
     waitMs: Math.max((component.timeout ?? context.plan.defaults.stepTimeout) - 10_000, 10_000),
   };
-  return JSON.parse(JSON.stringify(a)) as Record<string, unknown>;
+  return a;
 }
 
 export const opensearchRecipe: Recipe<OpensearchComponent> = {

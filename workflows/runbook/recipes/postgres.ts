@@ -4,13 +4,11 @@
  * online), promote with pg_promote once caught up, re-protect the old primary as a standby with
  * pg_rewind through the plan's rewind command, verify the canary and that only one side writes.
  */
-import type { PostgresComponent } from '../../../src/plan/datastores';
-import type { PostgresArgs } from '../../datastores';
-import type { SiteRole } from '../../model';
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
 import { hostPorts, processStep, siteName, SWITCH_PHASES, switchArgs } from './datastore';
+import type { PostgresArgs, PostgresComponent, SiteRole } from '../../../domain';
 
-function args(component: PostgresComponent, context: OperationContext, rewindSite?: SiteRole): Record<string, unknown> {
+function args(component: PostgresComponent, context: OperationContext, rewindSite?: SiteRole): PostgresArgs {
   const a: PostgresArgs = {
     ...switchArgs(context),
     sites: hostPorts(component),
@@ -21,7 +19,7 @@ function args(component: PostgresComponent, context: OperationContext, rewindSit
   };
   const rewind = rewindSite && component[rewindSite].rewind?.command;
   if (rewind) a.rewind = rewind;
-  return a as unknown as Record<string, unknown>;
+  return a;
 }
 
 export const postgresRecipe: Recipe<PostgresComponent> = {

@@ -4,9 +4,8 @@
  * `preflight` confirms the zone, record and health check exist before anything changes.
  * A separate `verify` would repeat the health read-back of the same check phase, so there is none.
  */
-import type { Route53Component } from '../../../src/plan/route53';
-import type { SiteRole } from '../../model';
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
+import type { Route53Component, SiteRole } from '../../../domain';
 
 export const ROUTE53_ACTIONS = ['route53Preflight', 'route53Check', 'route53Switch'] as const;
 

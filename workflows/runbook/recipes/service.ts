@@ -1,8 +1,7 @@
 /** `kind: service`: anything run by commands and checked over HTTP. */
-import type { ServiceComponent, ServiceSite } from '../../../src/plan/components';
-import { otherSite } from '../../model';
 import { driverStep } from '../drivers';
 import type { Operation, OperationContext, Recipe, StepDraft } from '../recipe';
+import { type ServiceComponent, type ServiceSite, otherSite } from '../../../domain';
 
 const VERBS: Partial<Record<Operation, { driver: keyof ServiceSite; verb: string; destructive: boolean }>> = {
   health: { driver: 'health', verb: 'Check', destructive: false },

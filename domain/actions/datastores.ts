@@ -2,33 +2,19 @@
  * Step arguments of the data-tier activities (mysql*, postgres*, opensearch*), written by the
  * recipes and read by the activities. JSON only; secrets only as references.
  */
-import type { SecretRef } from '../src/plan/fields';
-import type { SiteRole } from './model';
+import type { CommandDriver, SecretRef } from '../plan';
+import type { SiteRole } from '../sites';
 
-export const DATASTORE_ACTIONS = [
-  'mysqlHealth',
-  'mysqlPreflight',
-  'mysqlGuard',
-  'mysqlFence',
-  'mysqlPromote',
-  'mysqlVerify',
-  'postgresHealth',
-  'postgresPreflight',
-  'postgresGuard',
-  'postgresPromote',
-  'postgresReprotect',
-  'postgresVerify',
-  'opensearchHealth',
-  'opensearchSnapshot',
-  'opensearchDrain',
-  'opensearchUndrain',
-  'opensearchGuard',
-  'opensearchVerify',
-] as const;
-export type DatastoreAction = (typeof DATASTORE_ACTIONS)[number];
+export const MYSQL_ACTIONS = ['mysqlHealth', 'mysqlPreflight', 'mysqlGuard', 'mysqlFence', 'mysqlPromote', 'mysqlVerify'] as const;
+export const POSTGRES_ACTIONS = ['postgresHealth', 'postgresPreflight', 'postgresGuard', 'postgresPromote', 'postgresReprotect', 'postgresVerify'] as const;
+export const OPENSEARCH_ACTIONS = ['opensearchHealth', 'opensearchSnapshot', 'opensearchDrain', 'opensearchUndrain', 'opensearchGuard', 'opensearchVerify'] as const;
+
+export type MysqlAction = (typeof MYSQL_ACTIONS)[number];
+export type PostgresAction = (typeof POSTGRES_ACTIONS)[number];
+export type OpensearchAction = (typeof OPENSEARCH_ACTIONS)[number];
 
 /** What every data-tier step knows about the switch it belongs to. */
-export interface SwitchArgs {
+export type SwitchArgs = {
   /** Site names for the sentences the report shows ("dc2-db"). */
   siteNames: Record<SiteRole, string>;
   /** The switch this step belongs to: from the side that writes now to the side that will. */
@@ -42,33 +28,30 @@ export interface SwitchArgs {
   canary: string;
   /** The component's name in the plan, for sentences. */
   component: string;
-}
+};
 
-export interface SqlEndpoint {
-  host: string;
-  port: number;
-}
+export type SqlEndpoint = { host: string; port: number };
 
-export interface MysqlArgs extends SwitchArgs {
+export type MysqlArgs = SwitchArgs & {
   sites: Record<SiteRole, SqlEndpoint>;
   user: string;
   password: SecretRef;
   canaryDatabase: string;
   catchUpTimeoutMs: number;
   killSessionsOf: string[];
-}
+};
 
-export interface PostgresArgs extends SwitchArgs {
+export type PostgresArgs = SwitchArgs & {
   sites: Record<SiteRole, SqlEndpoint>;
   user: string;
   password: SecretRef;
   database: string;
   catchUpTimeoutMs: number;
   /** postgresReprotect: the plan's command that rewinds this site's node and starts it as a standby. */
-  rewind?: { argv: string[]; env?: Record<string, string | SecretRef>; cwd?: string; shell: boolean; timeout?: number; expectExit: number[] };
-}
+  rewind?: CommandDriver;
+};
 
-export interface OpensearchArgs extends SwitchArgs {
+export type OpensearchArgs = SwitchArgs & {
   sites: Record<SiteRole, { url: string; node: string }>;
   username?: string;
   password?: SecretRef;
@@ -77,4 +60,4 @@ export interface OpensearchArgs extends SwitchArgs {
   snapshot?: { repository: string; maxAgeMs: number; take: 'always' | 'if-missing' | 'never'; indices?: string };
   /** How long a wait (health, drain, snapshot) may take before the step fails. */
   waitMs: number;
-}
+};

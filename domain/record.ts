@@ -1,92 +1,7 @@
-/**
- * The drill's domain model, shared by the workflow, the activities, the CLI and the reports.
- * Pure types and constants only: this module is bundled into the deterministic workflow sandbox.
- */
+/** The drill record: what happened, who decided what, and the RTO and RPO measured. */
+import type { DrillMode, PhaseId } from './phases';
+import type { Step } from './steps';
 
-import { DATASTORE_ACTIONS } from './datastores';
-import { ROUTE53_ACTIONS } from './runbook/recipes/route53';
-
-export type DrillMode = 'drill' | 'failover' | 'failback';
-export const DRILL_MODES: readonly DrillMode[] = ['drill', 'failover', 'failback'];
-
-export type SiteRole = 'primary' | 'secondary';
-export const otherSite = (site: SiteRole): SiteRole => (site === 'primary' ? 'secondary' : 'primary');
-
-export type PhaseId =
-  | 'preparation'
-  | 'pre-reboot'
-  | 'check'
-  | 'failover'
-  | 'failover-check'
-  | 'failback'
-  | 'failback-check'
-  | 'wrap-up';
-
-export const PHASE_IDS: readonly PhaseId[] = [
-  'preparation',
-  'pre-reboot',
-  'check',
-  'failover',
-  'failover-check',
-  'failback',
-  'failback-check',
-  'wrap-up',
-];
-
-/**
- * Every activity a step can name. `manualTask` is the one action the workflow handles itself
- * (it waits for a person); all others are activities of the same name.
- */
-export const STEP_ACTIONS = ['runCommand', 'checkHttp', 'manualTask', ...DATASTORE_ACTIONS, ...ROUTE53_ACTIONS] as const;
-export type StepAction = (typeof STEP_ACTIONS)[number];
-export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
-
-export interface RetrySpec {
-  maximumAttempts: number;
-  initialIntervalMs: number;
-  backoffCoefficient: number;
-  maximumIntervalMs: number;
-}
-
-/** Markers a step can carry so the workflow can measure RTO without knowing component kinds. */
-export type StepMark = 'rto-start' | 'rto-end';
-
-export interface Step {
-  /** Unique in the runbook, e.g. `failover.app.stop.primary`. */
-  id: string;
-  phase: PhaseId;
-  /** One plain sentence a person reads in the log and the report. */
-  title: string;
-  action: StepAction;
-  component?: string;
-  site?: SiteRole;
-  /** The action's arguments: JSON only, secrets only as references (`{ env }` / `{ file }`). */
-  args: Record<string, unknown>;
-  retry: RetrySpec;
-  timeoutMs: number;
-  heartbeatTimeoutMs: number;
-  /** Changes the world (stop, promote, switch traffic): only after its phase is approved. */
-  destructive: boolean;
-  /** A failure is recorded and the drill goes on: a real outage where the primary may be gone. */
-  bestEffort: boolean;
-  marks: StepMark[];
-}
-
-export interface RunbookPhase {
-  id: PhaseId;
-  title: string;
-  /** Changes something: the drill waits for approval before the phase's first step. */
-  needsApproval: boolean;
-  steps: Step[];
-}
-
-export interface Runbook {
-  target: string;
-  mode: DrillMode;
-  phases: RunbookPhase[];
-}
-
-/** Input of drillWorkflow: small enough to type into the Temporal UI's start form. */
 export interface DrillInput {
   target: string;
   mode?: DrillMode;
@@ -179,11 +94,14 @@ export interface TaskRecord {
   via?: Via;
 }
 
+/** A request the drill refused: who asked, what, why it was refused, when, and by which door. */
 export interface RefusalRecord {
   at: string;
   by: string;
   action: string;
   reason: string;
+  /** Absent in records from before refused updates were kept. */
+  via?: Via;
 }
 
 export type PendingKind = 'approval' | 'decision' | 'task';
@@ -265,8 +183,6 @@ export interface DrillRecord {
   outcome?: string;
 }
 
-export const drillWorkflowId = (target: string): string => `drill-${target}`;
-export const DEFAULT_TASK_QUEUE = 'drillbook';
 
 /** The few facts about a drill that every notification needs; kept small so histories stay small. */
 export type DrillHeadline = Pick<DrillRecord, 'drillId' | 'target' | 'mode' | 'requestedBy' | 'reason' | 'startedAt' | 'status' | 'currentPhase' | 'plan'>;

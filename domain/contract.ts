@@ -2,13 +2,17 @@
  * The activities the workflow calls, as the workflow sees them. activities/index.ts must satisfy
  * this; keeping it here means workflow code never imports from activities/.
  */
-import type { Plan } from '../src/plan/schema';
-import type { ActivityStepAction, DrillEvent, DrillRecord, Step } from './model';
+import type { ActivityStepAction, ActionArgs } from './actions';
+import type { DrillMode } from './phases';
+import type { Plan } from './plan';
+import type { DrillEvent, DrillRecord } from './record';
+import type { CompiledDrill, StepOf } from './steps';
 
-export interface StepInput {
+/** What a step activity receives: the step as compiled (its arguments typed by its action) and whose drill it is. */
+export interface StepInput<A extends ActivityStepAction = ActivityStepAction> {
   drillId: string;
   target: string;
-  step: Pick<Step, 'id' | 'title' | 'action' | 'component' | 'site' | 'args' | 'timeoutMs'>;
+  step: Pick<StepOf<A>, 'id' | 'title' | 'action' | 'component' | 'site' | 'args' | 'timeoutMs'>;
 }
 
 /** What a driver observed, as facts a report can show and one sentence a person reads. */
@@ -32,14 +36,23 @@ export interface StepFailureDetails {
 export interface LoadPlanInput {
   target: string;
   planYaml?: string;
+  /** The drill's mode: the runbook is compiled for it. Absent in histories from before it was sent. */
+  mode?: DrillMode;
 }
 
+/**
+ * The validated plan and what the drill will run, compiled on the worker that loaded it. This result
+ * is in the drill's history, so a drill keeps running what it started with when the code changes.
+ * `compiled` is absent in histories recorded before the runbook was kept there.
+ */
 export interface LoadedPlan {
   plan: Plan;
   source: string;
+  compiled?: CompiledDrill;
 }
 
-export type StepActivities = Record<ActivityStepAction, (input: StepInput) => Promise<StepOutcome>>;
+export type StepActivities = { [A in ActivityStepAction]: (input: StepInput<A>) => Promise<StepOutcome> };
+export type StepArgs<A extends ActivityStepAction> = ActionArgs[A];
 
 export interface DrillActivities extends StepActivities {
   loadPlan(input: LoadPlanInput): Promise<LoadedPlan>;

@@ -1,0 +1,25 @@
+/**
+ * Every action a step can name, with the type of its arguments. `manualTask` is the one action the
+ * workflow handles itself (it waits for a person); all others are activities of the same name.
+ */
+import { MYSQL_ACTIONS, OPENSEARCH_ACTIONS, POSTGRES_ACTIONS, type MysqlArgs, type OpensearchArgs, type PostgresArgs, type MysqlAction, type OpensearchAction, type PostgresAction } from './datastores';
+import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs } from './drivers';
+import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
+
+export * from './datastores';
+export * from './drivers';
+export * from './route53';
+
+export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & Record<MysqlAction, MysqlArgs> &
+  Record<PostgresAction, PostgresArgs> &
+  Record<OpensearchAction, OpensearchArgs> &
+  Record<Route53Action, Route53Args>;
+
+export const STEP_ACTIONS = [...DRIVER_ACTIONS, ...MYSQL_ACTIONS, ...POSTGRES_ACTIONS, ...OPENSEARCH_ACTIONS, ...ROUTE53_ACTIONS] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
+export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
+
+/** Every action has arguments and every argument type an action: the list and the map agree. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const actionsAgree: Same<StepAction, keyof ActionArgs> = true;
+void actionsAgree;

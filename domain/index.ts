@@ -1,0 +1,14 @@
+/**
+ * The domain: phases, segments, sites, steps, the runbook, actions with their argument types, the
+ * plan's type, the drill record and the activity contract. Imported by workflows, activities and
+ * src alike; imports nothing of the project and nothing with side effects (it is bundled into the
+ * deterministic workflow sandbox).
+ */
+export * from './actions';
+export * from './contract';
+export * from './ids';
+export * from './phases';
+export * from './plan';
+export * from './record';
+export * from './sites';
+export * from './steps';

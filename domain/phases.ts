@@ -1,0 +1,55 @@
+/**
+ * Modes, phases and the segments inside each phase: the DR guide's checklist as names. Every other
+ * file takes these from here (the compiler, the plan schema, the reports), never restates them.
+ */
+
+export type DrillMode = 'drill' | 'failover' | 'failback';
+export const DRILL_MODES: readonly DrillMode[] = ['drill', 'failover', 'failback'];
+
+export const PHASE_IDS = ['preparation', 'pre-reboot', 'check', 'failover', 'failover-check', 'failback', 'failback-check', 'wrap-up'] as const;
+export type PhaseId = (typeof PHASE_IDS)[number];
+
+/** The phases each mode runs, in order. A real outage runs only failover and its check. */
+export const PHASES_BY_MODE: Record<DrillMode, readonly PhaseId[]> = {
+  drill: PHASE_IDS,
+  failover: ['failover', 'failover-check'],
+  failback: ['failback', 'failback-check'],
+};
+
+export const PHASE_TITLES: Record<PhaseId, string> = {
+  preparation: 'Preparation: services healthy, maintenance mode on, backups and snapshots confirmed',
+  'pre-reboot': 'Pre-reboot: stop, reboot and restart the primary site',
+  check: 'Check: the primary site serves again',
+  failover: 'Failover: stop the primary, switch traffic, start the secondary',
+  'failover-check': 'Failover check: the secondary serves and holds the data',
+  failback: 'Failback: stop the secondary, switch traffic back, start the primary',
+  'failback-check': 'Failback check: the primary serves and replication flows',
+  'wrap-up': 'Wrap-up: maintenance mode off',
+};
+
+/** Phases that change the world wait for approval before their first step. */
+export const PHASES_NEEDING_APPROVAL: readonly PhaseId[] = ['pre-reboot', 'failover', 'failback'];
+
+/** The segments of each phase, in the order they run; a team's own steps hang on one of them. */
+export const PHASE_SEGMENTS = {
+  preparation: ['health', 'preflight', 'maintenance', 'backups'],
+  'pre-reboot': ['stop', 'reboot', 'start', 'health'],
+  check: ['health'],
+  failover: ['guard', 'stop', 'switch', 'start'],
+  'failover-check': ['health', 'verify'],
+  failback: ['guard', 'stop', 'switch', 'start'],
+  'failback-check': ['health', 'verify'],
+  'wrap-up': ['maintenance', 'end'],
+} as const satisfies Record<PhaseId, readonly string[]>;
+
+export type SegmentOf<P extends PhaseId> = (typeof PHASE_SEGMENTS)[P][number];
+export type SegmentName = SegmentOf<PhaseId>;
+
+/** Phases that move the writer from one site to the other. */
+export const SWITCH_PHASES: readonly PhaseId[] = ['failover', 'failback'];
+
+/** Which way a phase moves service; phases around the primary alone act on the primary. */
+export function directionOf(phase: PhaseId): { from: 'primary' | 'secondary'; to: 'primary' | 'secondary' } {
+  if (phase === 'failback' || phase === 'failback-check') return { from: 'secondary', to: 'primary' };
+  return { from: 'primary', to: 'secondary' };
+}

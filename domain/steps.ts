@@ -1,0 +1,59 @@
+/** Steps and the runbook: what a drill will run, compiled from a plan and kept in the drill's history. */
+import type { ActionArgs, StepAction } from './actions';
+import type { DrillMode, PhaseId } from './phases';
+import type { SiteRole } from './sites';
+
+export interface RetrySpec {
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+}
+
+/** Markers a step can carry so the workflow can measure RTO without knowing component kinds. */
+export type StepMark = 'rto-start' | 'rto-end';
+
+interface StepCommon {
+  /** Unique in the runbook, e.g. `failover.app.stop.primary`. */
+  id: string;
+  phase: PhaseId;
+  /** The segment of the phase it belongs to (`guard`, `stop`, …). Absent in runbooks compiled before it was kept. */
+  segment?: string;
+  /** One plain sentence a person reads in the log and the report. */
+  title: string;
+  component?: string;
+  site?: SiteRole;
+  retry: RetrySpec;
+  timeoutMs: number;
+  heartbeatTimeoutMs: number;
+  /** Changes the world (stop, promote, switch traffic): only after its phase is approved. */
+  destructive: boolean;
+  /** A failure is recorded and the drill goes on: a real outage where the primary may be gone. */
+  bestEffort: boolean;
+  marks: StepMark[];
+}
+
+/** A step of one action, its arguments typed by that action. JSON only, secrets only as references. */
+export type StepOf<A extends StepAction> = StepCommon & { action: A; args: ActionArgs[A] };
+export type Step = { [A in StepAction]: StepOf<A> }[StepAction];
+
+export interface RunbookPhase {
+  id: PhaseId;
+  title: string;
+  /** Changes something: the drill waits for approval before the phase's first step. */
+  needsApproval: boolean;
+  steps: Step[];
+}
+
+export interface Runbook {
+  target: string;
+  mode: DrillMode;
+  phases: RunbookPhase[];
+}
+
+/** Everything a drill will run, fixed at its start: its mode's runbook and the way back after an abort. */
+export interface CompiledDrill {
+  runbook: Runbook;
+  /** The failback phases offered when a failover is aborted after it changed the sites. */
+  wayBack?: RunbookPhase[];
+}
