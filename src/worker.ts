@@ -1,21 +1,34 @@
 /** The Drillbook worker: runs drill workflows and their activities against a Temporal cluster. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { PROJECT_ROOT, plansDir, temporalSettings } from './config';
 import { slackWebClient } from './slack/settings';
 import { connect, connectWorker } from './temporal/connect';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
+import { deploymentOptions, describeDeployment, makeCurrent, versionSettings, type VersionSettings } from './temporal/versioning';
 
 /** Built by `npm run build`; bundling at start-up instead costs seconds on every worker start. */
 export const WORKFLOW_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
+const bundlePath = (): string => process.env.DRILLBOOK_WORKFLOW_BUNDLE ?? WORKFLOW_BUNDLE;
+
 export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = process.env.DRILLBOOK_WORKFLOW_BUNDLE ?? WORKFLOW_BUNDLE;
+  const bundle = bundlePath();
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
   return { workflowsPath: require.resolve('../workflows') };
 }
+
+/** What the build id is computed from: the bundle a worker runs (or, unbundled, the workflow sources' compiled entry). */
+function bundleCode(): string {
+  const bundle = bundlePath();
+  return existsSync(bundle) ? readFileSync(bundle, 'utf8') : readFileSync(require.resolve('../workflows'), 'utf8');
+}
+
+/** This worker's deployment version, from the environment (see src/temporal/versioning.ts). */
+export const workerVersion = (env: NodeJS.ProcessEnv = process.env): VersionSettings => versionSettings(bundleCode, env);
 
 export interface DrillWorkerOptions {
   connection: NativeConnection;
@@ -23,6 +36,10 @@ export interface DrillWorkerOptions {
   taskQueue: string;
   deps?: Partial<ActivityDeps>;
   identity?: string;
+  /** The deployment version this worker serves; the environment's when absent. */
+  version?: VersionSettings;
+  /** Workflow code to run instead of the built bundle (another build's, in the upgrade test). */
+  workflowBundleCode?: string;
 }
 
 export function defaultActivityDeps(): ActivityDeps {
@@ -35,15 +52,34 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
-    ...workflowSource(),
+    ...(options.workflowBundleCode ? { workflowBundle: { code: options.workflowBundleCode } } : workflowSource()),
+    workerDeploymentOptions: deploymentOptions(options.version ?? workerVersion()),
     activities: createActivities({ ...defaultActivityDeps(), ...options.deps }),
     // Drills are few and long; keep a small footprint so many workers can share a machine.
     maxConcurrentActivityTaskExecutions: 20,
+    // A drill whose worker died is taken over by another within seconds, not the default 10 s.
+    stickyQueueScheduleToStartTimeout: '2s',
   });
 }
 
+/**
+ * Makes this worker's version current when the deployment has none yet (the first deploy) or when
+ * asked (`--promote`, a rollout); otherwise it serves the drills pinned to it and says how to promote.
+ */
+async function promoteIfAsked(client: Client, settings: VersionSettings, promote: boolean, identity: string): Promise<string> {
+  if (!settings.versioned) return 'unversioned (DRILLBOOK_WORKER_VERSIONING=off)';
+  const { deploymentName, buildId } = settings.version;
+  const state = await describeDeployment(client, deploymentName);
+  if (state?.current === buildId) return `version ${deploymentName}/${buildId}, current: new drills start here`;
+  if (promote || !state?.current) {
+    await makeCurrent(client, settings.version, { identity });
+    return `version ${deploymentName}/${buildId}, made current${state?.current ? ` (was ${state.current}, which keeps the drills pinned to it)` : ''}: new drills start here`;
+  }
+  return `version ${deploymentName}/${buildId}, not current (${state.current} is): serves only drills pinned to it; \`drillbook worker --promote\` or \`drillbook deployment promote ${buildId}\` makes it take new drills`;
+}
+
 /** `drillbook worker`: runs until SIGINT/SIGTERM. */
-export async function runWorker(): Promise<void> {
+export async function runWorker(options: { promote?: boolean } = {}): Promise<void> {
   const settings = temporalSettings();
   const operator = await connect(settings);
   const added = await ensureSearchAttributes(operator, settings.namespace).catch((error: Error) => {
@@ -51,10 +87,14 @@ export async function runWorker(): Promise<void> {
     return [];
   });
   if (added.length) console.log(`registered search attributes ${added.join(', ')}`);
-  await operator.close();
+  const version = workerVersion();
   const connection = await connectWorker(settings);
-  const worker = await createDrillWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue });
-  console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}`);
-  await worker.run();
+  const worker = await createDrillWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, version });
+  const running = worker.run();
+  const client = new Client({ connection: operator, namespace: settings.namespace });
+  const where = await promoteIfAsked(client, version, options.promote ?? false, worker.options.identity).catch((error: Error) => `version ${version.version.buildId}; could not check or set the current version: ${error.message}`);
+  console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}; ${where}`);
+  await running;
+  await operator.close();
   await connection.close();
 }

@@ -8,9 +8,10 @@ import { runWorker } from '../worker';
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('worker')
-    .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DRILLBOOK_TASK_QUEUE, DRILLBOOK_PLANS_DIR)')
-    .action(async () => {
-      await runWorker();
+    .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DRILLBOOK_TASK_QUEUE, DRILLBOOK_PLANS_DIR, DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID)')
+    .option('--promote', "make this worker's build the current version: new drills start on it (drills pinned to older builds stay there)")
+    .action(async (options: { promote?: boolean }) => {
+      await runWorker({ promote: options.promote });
     });
 
   program

@@ -21,7 +21,8 @@ function exited(child: ChildProcess): Promise<void> {
 export function spawnWorker(taskQueue: string, logDir: string, env: NodeJS.ProcessEnv = {}): WorkerProcess {
   const log = openSync(path.join(logDir, `worker-${Date.now()}.log`), 'a');
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'worker'], {
-    env: { ...process.env, DRILLBOOK_TASK_QUEUE: taskQueue, ...env },
+    // Each test queue is its own Worker Deployment; the first worker process makes its version current.
+    env: { ...process.env, DRILLBOOK_TASK_QUEUE: taskQueue, DRILLBOOK_DEPLOYMENT: taskQueue, ...env },
     stdio: ['ignore', log, log],
   });
   return {

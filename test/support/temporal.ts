@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
-import { createDrillWorker } from '../../src/worker';
+import { createDrillWorker, workerVersion } from '../../src/worker';
+import { makeCurrent, type VersionSettings } from '../../src/temporal/versioning';
 
 let runtimeInstalled = false;
 
@@ -36,11 +37,30 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(taskQueue: string, deps: Partial<ActivityDeps> = {}): Promise<RunningWorker> {
+/**
+ * A versioned worker, as in production: each test file's task queue is its own Worker Deployment
+ * (named after the queue), so tests never change which version another file's drills start on.
+ * The worker's version is made current unless `promote: false` (a build that must not take new drills).
+ */
+export async function startTestWorker(
+  taskQueue: string,
+  deps: Partial<ActivityDeps> = {},
+  options: { buildId?: string; promote?: boolean; identity?: string; versioned?: boolean; workflowBundleCode?: string } = {},
+): Promise<RunningWorker> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address: address() });
-  const worker = await createDrillWorker({ connection, namespace: 'default', taskQueue, deps });
+  const computed = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: taskQueue });
+  const version: VersionSettings = { versioned: options.versioned ?? computed.versioned, version: { deploymentName: taskQueue, buildId: options.buildId ?? computed.version.buildId } };
+  const worker = await createDrillWorker({ connection, namespace: 'default', taskQueue, deps, version, identity: options.identity, workflowBundleCode: options.workflowBundleCode });
   const running = worker.run();
+  if (version.versioned && options.promote !== false) {
+    const client = await testClient();
+    try {
+      await makeCurrent(client, version.version, { identity: 'drillbook-tests' });
+    } finally {
+      await client.connection.close();
+    }
+  }
   return {
     worker,
     async stop() {

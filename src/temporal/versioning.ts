@@ -1,0 +1,99 @@
+/**
+ * Worker Deployment versions: every build of the worker is a version of the deployment
+ * (`drillbook` by default), and a drill is pinned to the version it started on. A new build then
+ * takes new drills while the old one finishes its own, waiting at gates for days if need be.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import type { WorkerDeploymentOptions } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../config';
+
+export const DEFAULT_DEPLOYMENT = 'drillbook';
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string }).version;
+}
+
+/** `<package version>-<first 12 hex of the workflow bundle's sha256>`: a new interpreter is a new build. */
+export function buildIdOf(bundleCode: string, version = packageVersion()): string {
+  return `${version}-${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;
+}
+
+export interface VersionSettings {
+  /** Off for a cluster without Worker Deployments (DRILLBOOK_WORKER_VERSIONING=off). */
+  versioned: boolean;
+  version: WorkerDeploymentVersion;
+}
+
+/** From the environment: DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID (overrides the computed one), DRILLBOOK_WORKER_VERSIONING. */
+export function versionSettings(bundleCode: () => string, env: NodeJS.ProcessEnv = process.env): VersionSettings {
+  const versioned = (env.DRILLBOOK_WORKER_VERSIONING ?? 'on') !== 'off';
+  const deploymentName = env.DRILLBOOK_DEPLOYMENT ?? DEFAULT_DEPLOYMENT;
+  const buildId = env.DRILLBOOK_BUILD_ID ?? buildIdOf(bundleCode());
+  return { versioned, version: { deploymentName, buildId } };
+}
+
+export function deploymentOptions(settings: VersionSettings): WorkerDeploymentOptions {
+  if (!settings.versioned) return { version: settings.version, useWorkerVersioning: false };
+  // Pinned: a drill replays on the code that started it, never on a newer interpreter.
+  return { version: settings.version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' };
+}
+
+export interface DeploymentState {
+  current?: string;
+  ramping?: string;
+  versions: { buildId: string; drainage?: string; createdAt?: Date }[];
+}
+
+/** The deployment's current version and its versions, or undefined when the deployment does not exist yet. */
+export async function describeDeployment(client: Client, deploymentName: string): Promise<DeploymentState | undefined> {
+  try {
+    const { workerDeploymentInfo: info } = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName });
+    const routing = info?.routingConfig;
+    return {
+      current: routing?.currentDeploymentVersion?.buildId ?? undefined,
+      ramping: routing?.rampingDeploymentVersion?.buildId ?? undefined,
+      versions: (info?.versionSummaries ?? []).map((v) => ({
+        buildId: v.deploymentVersion?.buildId ?? '',
+        drainage: drainageName(v.drainageInfo?.status),
+        createdAt: v.createTime?.seconds ? new Date(Number(v.createTime.seconds) * 1000) : undefined,
+      })),
+    };
+  } catch (error) {
+    if ((error as { code?: number }).code === 5) return undefined; // NOT_FOUND: no worker of it has polled yet
+    throw error;
+  }
+}
+
+function drainageName(status: number | null | undefined): string | undefined {
+  return status === 1 ? 'draining' : status === 2 ? 'drained' : undefined;
+}
+
+/**
+ * Makes `buildId` the version new drills start on. The server knows a version only once a worker of
+ * it has polled, so this retries for a while after the worker starts.
+ */
+export async function makeCurrent(client: Client, version: WorkerDeploymentVersion, options: { identity: string; waitMs?: number } = { identity: 'drillbook' }): Promise<void> {
+  const deadline = Date.now() + (options.waitMs ?? 30_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace: client.options.namespace,
+        deploymentName: version.deploymentName,
+        buildId: version.buildId,
+        identity: options.identity,
+        // Promote even when the old version's task queues are not all served by the new one yet.
+        ignoreMissingTaskQueues: true,
+      });
+      return;
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      // NOT_FOUND or FAILED_PRECONDITION: the version has not registered (polled) yet.
+      if ((code !== 5 && code !== 9) || Date.now() >= deadline || attempt > 200) throw error;
+      await sleep(250);
+    }
+  }
+}

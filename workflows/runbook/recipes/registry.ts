@@ -1,0 +1,17 @@
+/** Which recipe serves each component kind. */
+import type { Recipe } from '../recipe';
+import { mysqlRecipe } from './mysql';
+import { opensearchRecipe } from './opensearch';
+import { postgresRecipe } from './postgres';
+import { route53Recipe } from './route53';
+import { serviceRecipe } from './service';
+import type { Component, ComponentKind } from '../../../domain';
+
+/** One recipe per component kind; the plan schema's COMPONENT_SCHEMAS lists the same kinds. */
+export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: K }>> } = {
+  service: serviceRecipe,
+  mysql: mysqlRecipe,
+  postgres: postgresRecipe,
+  opensearch: opensearchRecipe,
+  route53: route53Recipe,
+};
