@@ -45,5 +45,8 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
   };
 }
 
+/** The prebuilt workflow bundle (`npm run build`); DRILLBOOK_WORKFLOW_BUNDLE points elsewhere. */
+export const workflowBundlePath = (env: NodeJS.ProcessEnv = process.env): string => env.DRILLBOOK_WORKFLOW_BUNDLE ?? path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
 export const plansDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_PLANS_DIR ?? path.join(PROJECT_ROOT, 'plans'));
 export const dataDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_DATA_DIR ?? path.join(PROJECT_ROOT, 'data'));

@@ -17,6 +17,7 @@ import {
   type HandlerResult,
 } from '../workflows/handlers';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from '../workflows/searchAttributes';
+import { recordFromHistory } from './staleRecord';
 import { type DrillInput, type DrillRecord, drillWorkflowId } from '../domain';
 
 /** A refusal a person can act on: not an approver, gate closed, drill already running… */
@@ -53,23 +54,65 @@ export async function startDrill(client: Client, taskQueue: string, input: Drill
   }
 }
 
-export async function drillStatus(client: Client, idOrTarget: string): Promise<DrillRecord> {
+/** How long a person waits for a drill to answer before being told it will answer later. */
+const ANSWER_WITHIN_MS = 4000;
+
+export async function drillStatus(client: Client, idOrTarget: string, options: { withinMs?: number } = {}): Promise<DrillRecord> {
   const workflowId = toWorkflowId(idOrTarget);
   try {
-    return await client.workflow.getHandle(workflowId).query(statusQuery);
+    const ask = () => client.workflow.getHandle(workflowId).query(statusQuery);
+    return await (options.withinMs ? client.withDeadline(Date.now() + options.withinMs, ask) : ask());
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no drill ${workflowId}`);
     throw error;
   }
 }
 
-async function update<A>(client: Client, idOrTarget: string, definition: { name: string }, input: A): Promise<HandlerResult> {
+/** A drill as a person sees it: live from its worker, or, when no worker answers, from its history. */
+export interface DrillView {
+  record: DrillRecord;
+  live: boolean;
+  /** For a stale view: the record is as of this moment (the last completed workflow task). */
+  asOf?: Date;
+  /** Why the view is not live. */
+  note?: string;
+}
+
+export async function drillView(client: Client, idOrTarget: string): Promise<DrillView> {
   const workflowId = toWorkflowId(idOrTarget);
   try {
-    return await client.workflow.getHandle(workflowId).executeUpdate(definition.name, { args: [input] });
+    return { record: await drillStatus(client, workflowId, { withinMs: ANSWER_WITHIN_MS }), live: true };
+  } catch (error) {
+    if (error instanceof DrillRefused) throw error;
+    const stale = await recordFromHistory(client, workflowId).catch(() => undefined);
+    if (!stale) throw error;
+    const ageS = Math.round((Date.now() - stale.asOf.getTime()) / 1000);
+    const note = `no worker answered (${(error as Error).message.split('\n')[0]}): this is the drill as of ${stale.asOf.toISOString()} (${ageS} s ago), read from its history; it goes on when a worker is back`;
+    return { record: stale.record, live: false, asOf: stale.asOf, note };
+  }
+}
+
+/** An answer the drill has not taken yet: Temporal holds it until a worker is back. */
+export interface HandedOver {
+  accepted: false;
+  message: string;
+}
+
+const isDeadline = (error: unknown): boolean => /deadline|DEADLINE_EXCEEDED|timed out/i.test(String((error as Error)?.message ?? error)) || (error as { code?: number })?.code === 4;
+
+async function update<A extends { by?: string }>(client: Client, idOrTarget: string, definition: { name: string }, input: A): Promise<HandlerResult | HandedOver> {
+  const workflowId = toWorkflowId(idOrTarget);
+  try {
+    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () => client.workflow.getHandle(workflowId).executeUpdate<HandlerResult, [A]>(definition.name, { args: [input] }));
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new DrillRefused(error.cause?.message ?? error.message);
     if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no running drill ${workflowId}`);
+    if (isDeadline(error)) {
+      return {
+        accepted: false,
+        message: `${workflowId} did not answer within ${ANSWER_WITHIN_MS / 1000} s (its worker may be down): Temporal holds your ${definition.name} and the drill takes it when a worker is back; \`drillbook status ${workflowId}\` shows whether it was taken`,
+      };
+    }
     throw error;
   }
 }

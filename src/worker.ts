@@ -1,19 +1,16 @@
 /** The Drillbook worker: runs drill workflows and their activities against a Temporal cluster. */
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { PROJECT_ROOT, plansDir, temporalSettings } from './config';
+import { PROJECT_ROOT, plansDir, temporalSettings, workflowBundlePath } from './config';
 import { slackWebClient } from './slack/settings';
 import { connect, connectWorker } from './temporal/connect';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { deploymentOptions, describeDeployment, makeCurrent, versionSettings, type VersionSettings } from './temporal/versioning';
 
 /** Built by `npm run build`; bundling at start-up instead costs seconds on every worker start. */
-export const WORKFLOW_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
-
-const bundlePath = (): string => process.env.DRILLBOOK_WORKFLOW_BUNDLE ?? WORKFLOW_BUNDLE;
+const bundlePath = (): string => workflowBundlePath();
 
 export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   const bundle = bundlePath();
@@ -59,6 +56,8 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     maxConcurrentActivityTaskExecutions: 20,
     // A drill whose worker died is taken over by another within seconds, not the default 10 s.
     stickyQueueScheduleToStartTimeout: '2s',
+    // The record is handed out only when `drillbook status` replays a history (src/staleRecord.ts).
+    sinks: { drillbook: { recorded: { fn: () => undefined, callDuringReplay: false } } },
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
+import { shareRecordDuringReplay } from './sinks';
 import type { DrillInput, DrillPlanSummary, DrillRecord, DrillStatus, Measurement, PendingAction, PhaseId, Plan, Runbook, RunbookPhase, Step, StepFailureDetails, StepOutcome, StepRecord, WaitRecord } from '../domain';
 
 const now = (): string => new Date().toISOString();
@@ -183,6 +184,7 @@ export class Recorder {
 
   publish(): void {
     setCurrentDetails(renderDetails(this.record));
+    shareRecordDuringReplay(this.record);
   }
 
   private phase(id: PhaseId) {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { temporalSettings } from '../config';
-import { approve, completeTask, decide, drillStatus, listDrills, reject, startDrill } from '../drills';
+import { approve, completeTask, decide, drillStatus, drillView, listDrills, reject, startDrill } from '../drills';
 import { findPlanFile, loadPlanFile } from '../plan/load';
 import { plansDir } from '../config';
 import { renderRecord } from '../render/record';
@@ -73,8 +73,9 @@ export function registerDrillCommands(program: Command): void {
     .action(async (id: string, options: { json?: boolean; once?: boolean }) => {
       await withClient(async (client) => {
         if (options.json || options.once || !process.stdout.isTTY) {
-          const record = await drillStatus(client, id);
-          console.log(options.json ? JSON.stringify(record, null, 2) : renderRecord(record));
+          const view = await drillView(client, id);
+          if (options.json) console.log(JSON.stringify(view.live ? view.record : { ...view.record, stale: { asOf: view.asOf, note: view.note } }, null, 2));
+          else console.log(view.live ? renderRecord(view.record) : `STALE: ${view.note}\n\n${renderRecord(view.record)}`);
           return;
         }
         await follow(client, id, { onRecord: (record) => process.stdout.write(`\x1b[2J\x1b[H${renderRecord(record)}\n\n(following; Ctrl-C to stop watching, the drill goes on)\n`) });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDeploymentCommands } from './deployment';
 import { registerDrillCommands } from './drill';
 import { registerLabCommands } from './lab';
 import { registerPlanCommands } from './plan';
@@ -10,6 +11,7 @@ import { registerRuntimeCommands } from './runtime';
 /** Every command group; a new group adds one line here. */
 export function registerCommands(program: Command): void {
   registerRuntimeCommands(program);
+  registerDeploymentCommands(program);
   registerPlanCommands(program);
   registerDrillCommands(program);
   registerReportCommands(program);
