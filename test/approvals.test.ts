@@ -39,7 +39,7 @@ describe('approval gates', () => {
     const answer = await reject(client, workflowId, { by: 'carol', comment: 'change freeze' });
     expect(answer.message).toContain('rejected');
     const record = await waitForRecord(client, workflowId, (r) => r.status === 'rejected');
-    await recordHistoryIfAsked(client, workflowId, 'rejected-at-pre-reboot');
+    await recordHistoryIfAsked(client, workflowId, 'rejected');
 
     expect(record.outcome).toContain('carol rejected phase pre-reboot: change freeze');
     expect(record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.status === 'pending' && s.runs === 0)).toBe(true);
@@ -101,6 +101,7 @@ describe('approval gates', () => {
     ]);
     await reject(client, workflowId, { by: 'bob' }).catch(() => undefined);
     await handle.cancel().catch(() => undefined);
+    await recordHistoryIfAsked(client, workflowId, 'approvals-by-signal');
   });
 });
 

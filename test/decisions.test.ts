@@ -61,6 +61,7 @@ describe('operator decisions on a failed step', () => {
     expect(after.decisions).toEqual([expect.objectContaining({ stepId: 'preparation.flaky', decision: 'retry', by: 'oncall' })]);
     await reject(client, workflowId, { by: 'carol' }).catch(() => undefined);
     await client.workflow.getHandle(workflowId).cancel();
+    await recordHistoryIfAsked(client, workflowId, 'retried-step');
   });
 
   it('skip needs a reason, is recorded with it, and the drill goes on', async () => {
@@ -74,6 +75,7 @@ describe('operator decisions on a failed step', () => {
     const after = await waitForPending(client, workflowId, 'task');
     expect(after.steps.find((s) => s.id === 'preparation.flaky')).toMatchObject({ status: 'skipped', summary: 'Skipped by bob: flag file check is known broken, INC-42' });
     await client.workflow.getHandle(workflowId).cancel();
+    await recordHistoryIfAsked(client, workflowId, 'skipped-step');
   });
 
   it('abort ends the drill as aborted and runs nothing after the step', async () => {

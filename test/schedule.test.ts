@@ -12,7 +12,8 @@ import { DrillRefused, startDrill } from '../src/drills';
 import { describeSchedule, parseCadence, scheduleIdFor } from '../src/schedules';
 import type { ScheduledDrillResult } from '../workflows/scheduled';
 import { DrillTarget } from '../workflows/searchAttributes';
-import { waitForRecord } from './support/operators';
+import { recordHistoryIfAsked } from './support/histories';
+import { driveDrill, waitForRecord } from './support/operators';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
@@ -111,8 +112,12 @@ describe('drill schedules', () => {
 
     expect(await cli('schedule', 'delete', 'schedule-lab')).toMatchObject({ stdout: 'delete: done\n' });
     expect(await cli('schedule', 'describe', 'schedule-lab')).toMatchObject({ code: 1, stderr: expect.stringContaining('no schedule drill-schedule-schedule-lab') });
-    // The drill the schedule started outlives the schedule and still waits.
+    // The drill the schedule started outlives the schedule and still waits, then runs to the end with people.
     expect((await waitForRecord(client, 'drill-schedule-lab', () => true)).status).toBe('awaiting-task');
+    const finished = await driveDrill(client, 'drill-schedule-lab', { approvers: ['alice', 'bob'], operator: 'oncall' });
+    expect(finished.status).toBe('succeeded');
+    await recordHistoryIfAsked(client, recent[0].action.workflow.workflowId, 'scheduled-drill-start');
+    await recordHistoryIfAsked(client, 'drill-schedule-lab', 'scheduled-drill');
   });
 
   it('takes a cron expression and another cadence instead of the quarterly default', async () => {

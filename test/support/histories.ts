@@ -1,17 +1,48 @@
 /**
- * Recorded histories guard running drills: a change to workflow code that would not replay them
- * fails the replay test. Record anew with `RECORD_HISTORIES=1 npx jest <test> --forceExit` (and say
- * in the commit why the old ones may go).
+ * The replay corpus: recorded histories of finished drills, one folder per release
+ * (test/histories/<version>/), kept for ever and never overwritten. A change to workflow code that
+ * would not replay any of them fails test/replay.test.ts, so an upgrade never breaks a drill that
+ * is waiting for a person. Record the current release's runs with
+ * `RECORD_HISTORIES=1 npm test -- <test files>`; files already there are left as they are.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
+export const RELEASE = (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The runs each release's corpus must hold (issue: drills that survive upgrades). */
+export const RELEASE_RUNS = [
+  'full-lab-drill-data-tier',
+  'route53-switch',
+  'scheduled-drill',
+  'gate-timed-out',
+  'approvals-by-signal',
+  'rejected',
+  'retried-step',
+  'skipped-step',
+  'aborted-failover-way-back',
+] as const;
+
+/** Every recorded history below test/histories, releases' folders and the legacy top level alike. */
+export function recordedHistories(dir = HISTORIES_DIR): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return recordedHistories(full);
+    return name.endsWith('.json') ? [full] : [];
+  });
+}
 
 export async function recordHistoryIfAsked(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  const file = path.join(HISTORIES_DIR, RELEASE, `${name}.json`);
+  if (existsSync(file)) return; // never overwritten: running drills of that release replay against it
+  const handle = client.workflow.getHandle(workflowId);
+  // Recorded once the workflow has closed, so replay covers its whole life, WorkflowExecutionCompleted included.
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, historyToJSON(history));
 }
