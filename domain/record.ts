@@ -18,6 +18,7 @@ export type DrillStatus =
   | 'awaiting-approval'
   | 'awaiting-decision'
   | 'awaiting-task'
+  | 'paused'
   | 'succeeded'
   | 'rejected'
   | 'aborted'
@@ -104,7 +105,25 @@ export interface RefusalRecord {
   via?: Via;
 }
 
-export type PendingKind = 'approval' | 'decision' | 'task';
+/** What a drill waits for: an approval, an operator's decision on a failed step, a manual task, or a resume after a pause. */
+export type PendingKind = 'approval' | 'decision' | 'task' | 'pause';
+
+/**
+ * A pause: asked by a person (who, why), or by a stop condition that failed (its output). The drill
+ * finishes the step in flight and holds before the next one until someone resumes it.
+ */
+export interface PauseRecord {
+  by: string;
+  at: string;
+  reason: string;
+  cause: 'operator' | 'stop-condition';
+  via?: Via;
+  /** When the drill stopped before its next step (the step in flight had finished). */
+  heldAt?: string;
+  resumedBy?: string;
+  resumedAt?: string;
+  resumeReason?: string;
+}
 
 export interface PendingAction {
   kind: PendingKind;
@@ -130,7 +149,7 @@ export interface WaitRecord {
   phase?: PhaseId;
   from: string;
   to: string;
-  result: 'approved' | 'rejected' | 'completed' | 'decided' | 'timed-out';
+  result: 'approved' | 'rejected' | 'completed' | 'decided' | 'resumed' | 'timed-out';
   by?: string;
 }
 
@@ -174,6 +193,10 @@ export interface DrillRecord {
   tasks: TaskRecord[];
   refusals: RefusalRecord[];
   reminders: { id: string; at: string }[];
+  /** The last result of each stop condition. */
+  stopConditions?: { id: string; title: string; ok: boolean; at: string; output: string }[];
+  /** Pauses asked by people or by stop conditions; absent in records from before pausing existed. */
+  pauses?: PauseRecord[];
   /** Every span the drill waited for people; absent in records from before it was kept. */
   waits?: WaitRecord[];
   pending: PendingAction | null;
@@ -202,5 +225,5 @@ export type DrillEvent =
   | { type: 'phase-started'; record: DrillHeadline; phase: PhaseId }
   | { type: 'gate-opened'; record: DrillHeadline; pending: PendingAction; steps: { id: string; title: string }[] }
   | { type: 'gate-reminder'; record: DrillHeadline; pending: PendingAction; waitingMs: number }
-  | { type: 'gate-closed'; record: DrillHeadline; pending: PendingAction; result: 'approved' | 'rejected' | 'completed' | 'decided' | 'timed-out'; by?: string }
+  | { type: 'gate-closed'; record: DrillHeadline; pending: PendingAction; result: WaitRecord['result']; by?: string }
   | { type: 'drill-ended'; record: DrillRecord };

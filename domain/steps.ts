@@ -31,6 +31,12 @@ interface StepCommon {
   /** A failure is recorded and the drill goes on: a real outage where the primary may be gone. */
   bestEffort: boolean;
   marks: StepMark[];
+  /**
+   * Steps sharing a block number (consecutive in the phase) run at once, one lane after another within
+   * each lane (a component's own steps stay in order). Absent: the step runs alone.
+   */
+  block?: number;
+  lane?: string;
 }
 
 /** A step of one action, its arguments typed by that action. JSON only, secrets only as references. */
@@ -49,7 +55,14 @@ export interface Runbook {
   target: string;
   mode: DrillMode;
   phases: RunbookPhase[];
+  /**
+   * Read-only checks (the plan's stopConditions) run before every destructive step of the phases
+   * that need approval; one failing pauses the drill there and asks an operator.
+   */
+  stopConditions?: StopCondition[];
 }
+
+export type StopCondition = StepOf<'checkHttp'> | StepOf<'runCommand'>;
 
 /** Everything a drill will run, fixed at its start: its mode's runbook and the way back after an abort. */
 export interface CompiledDrill {

@@ -9,12 +9,15 @@ import {
   approveUpdate,
   completeTaskUpdate,
   decideUpdate,
+  pauseUpdate,
   rejectUpdate,
+  resumeUpdate,
   statusQuery,
   type ApprovalInput,
   type CompleteTaskInput,
   type DecisionInput,
   type HandlerResult,
+  type PauseInput,
 } from '../workflows/handlers';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from '../workflows/searchAttributes';
 import { recordFromHistory } from './staleRecord';
@@ -121,6 +124,8 @@ export const approve = (client: Client, id: string, input: ApprovalInput) => upd
 export const reject = (client: Client, id: string, input: ApprovalInput) => update(client, id, rejectUpdate, input);
 export const decide = (client: Client, id: string, input: DecisionInput) => update(client, id, decideUpdate, input);
 export const completeTask = (client: Client, id: string, input: CompleteTaskInput) => update(client, id, completeTaskUpdate, input);
+export const pause = (client: Client, id: string, input: PauseInput) => update(client, id, pauseUpdate, input);
+export const resume = (client: Client, id: string, input: PauseInput) => update(client, id, resumeUpdate, input);
 
 export interface DrillListing {
   workflowId: string;

@@ -2,7 +2,7 @@
  * Who may do what at an open gate. Pure rules, used by update validators (which refuse the caller)
  * and by signal handlers (which record the refusal), so both paths judge alike.
  */
-import type { ApprovalInput, CompleteTaskInput, DecisionInput } from './handlers';
+import type { ApprovalInput, CompleteTaskInput, DecisionInput, PauseInput } from './handlers';
 import type { PendingAction } from '../domain';
 
 export interface GateRules {
@@ -28,6 +28,22 @@ export function checkApproval(rules: GateRules | undefined, pending: PendingActi
   // Stopping a drill is always allowed; letting it go ahead needs someone other than its starter.
   if (rules.fourEyes && by === rules.requestedBy) throw new Error(`four-eyes rule: ${by} started this drill and cannot approve it`);
   if (pending.approvedBy.includes(by)) throw new Error(`${by} has already approved gate "${pending.id}"`);
+}
+
+/** Pausing: an operator or approver, with a reason, while the drill is not paused already. */
+export function checkPause(rules: GateRules | undefined, paused: boolean, input: PauseInput): void {
+  const by = requireName(input?.by);
+  if (!rules) throw new Error('the drill has not loaded its plan yet; pause it once it runs');
+  checkOperator(rules, by);
+  if (!input.reason?.trim()) throw new Error('pausing a drill needs a reason (kept in the record)');
+  if (paused) throw new Error('the drill is paused already');
+}
+
+export function checkResume(rules: GateRules | undefined, paused: boolean, input: PauseInput): void {
+  const by = requireName(input?.by);
+  if (!rules) throw new Error('the drill has not loaded its plan yet');
+  checkOperator(rules, by);
+  if (!paused) throw new Error('the drill is not paused');
 }
 
 function checkOperator(rules: GateRules, by: string): void {

@@ -22,7 +22,8 @@ import { Gates } from './gates';
 import { Recorder } from './recorder';
 import { reportDrill } from './reporting';
 import { compileDrill } from './runbook';
-import { describeFailure, runStep } from './steps';
+import { runPhaseSteps, type Interpreter } from './lanes';
+import { describeFailure } from './steps';
 import { DRILL_MODES, drillWorkflowId, headlineOf, TARGET_PATTERN, type DrillActivities, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type Plan, type RunbookPhase } from '../domain';
 
 const { loadPlan } = proxyActivities<DrillActivities>({
@@ -57,6 +58,9 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   gates.register();
   checkInput(input);
   checkWorkflowId(input.target);
+  // Fixed at start, so a drill replays with the behaviour it started with.
+  const features = { pause: patched('pause-and-stop-conditions'), blocks: patched('parallel-blocks') };
+  gates.concurrentLanes = features.blocks;
 
   try {
     const loaded = await loadPlan({ target: input.target, planYaml: input.planYaml, mode: recorder.record.mode }).catch((error: unknown) => {
@@ -77,7 +81,8 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
     gates.timing = { reminderAfterMs: plan.approvals.reminderAfter, timeoutMs: plan.approvals.timeout };
     await tell({ type: 'drill-started', record: headlineOf(recorder.record) });
 
-    const ending = (await runPhases(runbook.phases, recorder, gates, plan, wayBack)) ?? (await signOff(recorder, gates));
+    const run: Interpreter = { recorder, gates, features, stopConditions: runbook.stopConditions ?? [] };
+    const ending = (await runPhases(runbook.phases, run, plan, wayBack)) ?? (await signOff(recorder, gates));
     return await finish(recorder, ending);
   } catch (error) {
     if (isCancellation(error)) {
@@ -110,7 +115,8 @@ function checkWorkflowId(target: string): void {
 }
 
 /** Runs the phases in order; returns how the drill ended early, or undefined when all ran. */
-async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gates, plan: Plan, wayBack?: RunbookPhase[], preApproved = false): Promise<Ending | undefined> {
+async function runPhases(phases: RunbookPhase[], run: Interpreter, plan: Plan, wayBack?: RunbookPhase[], preApproved = false): Promise<Ending | undefined> {
+  const { recorder, gates } = run;
   for (const phase of phases) {
     if (phase.needsApproval && !preApproved) {
       recorder.phaseStarted(phase.id, 'awaiting-approval');
@@ -123,11 +129,9 @@ async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gate
     }
     recorder.phaseStarted(phase.id, 'running');
     await tell({ type: 'phase-started', record: headlineOf(recorder.record), phase: phase.id });
-    for (const step of phase.steps) {
-      const result = await runStep(step, recorder, gates);
-      if (result === 'timed-out') return { status: 'timed-out', outcome: `Nobody answered for step ${step.id} within the plan's timeout; the drill stopped there.` };
-      if (result === 'abort') return abort(step.id, phase, recorder, gates, plan, wayBack);
-    }
+    const ran = await runPhaseSteps(phase, run);
+    if (ran.result === 'timed-out') return { status: 'timed-out', outcome: `Nobody answered for step ${ran.stepId} within the plan's timeout; the drill stopped there.` };
+    if (ran.result === 'abort') return abort(ran.stepId, phase, run, plan, wayBack);
     recorder.phaseEnded(phase.id);
   }
   return undefined;
@@ -137,7 +141,8 @@ async function runPhases(phases: RunbookPhase[], recorder: Recorder, gates: Gate
  * An abort after the failover changed something leaves service on the secondary; offer the way
  * back to the primary, which needs its own approval.
  */
-async function abort(stepId: string, phase: RunbookPhase, recorder: Recorder, gates: Gates, plan: Plan, wayBack: RunbookPhase[] | undefined): Promise<Ending> {
+async function abort(stepId: string, phase: RunbookPhase, run: Interpreter, plan: Plan, wayBack: RunbookPhase[] | undefined): Promise<Ending> {
+  const { recorder, gates } = run;
   const decidedBy = recorder.record.decisions.at(-1)?.by ?? 'an operator';
   const aborted = `${decidedBy} aborted the drill at step ${stepId}`;
   const switched = recorder.record.steps.some((s) => s.phase === 'failover' && s.destructive && s.status === 'succeeded');
@@ -148,7 +153,7 @@ async function abort(stepId: string, phase: RunbookPhase, recorder: Recorder, ga
   const prompt = `The failover was aborted after it changed the sites. Approve to fail back to ${plan.sites.primary.name} (the failback and failback-check phases), or reject to leave service where it is.`;
   const approval = await gates.approval('rollback', phase.id, prompt, wayBack.flatMap((p) => p.steps.map(({ id, title }) => ({ id, title }))));
   if (approval.result !== 'approved') return { status: 'aborted', outcome: `${aborted}; the way back to the primary was not approved, so service stays on ${plan.sites.secondary.name}.` };
-  const rollback = await runPhases(wayBack, recorder, gates, plan, undefined, true);
+  const rollback = await runPhases(wayBack, run, plan, undefined, true);
   if (rollback) return { status: rollback.status === 'timed-out' ? 'timed-out' : 'aborted', outcome: `${aborted}; the way back stopped too: ${rollback.outcome}` };
   return { status: 'aborted', outcome: `${aborted}; ${approval.by} approved the way back and service is on ${plan.sites.primary.name} again.` };
 }

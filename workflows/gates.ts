@@ -4,7 +4,7 @@
  * long sends reminders and finally times out. Nothing proceeds unapproved.
  */
 import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
-import { checkApproval, checkDecision, checkTaskCompletion, requireName, type GateRules } from './access';
+import { checkApproval, checkDecision, checkPause, checkResume, checkTaskCompletion, requireName, type GateRules } from './access';
 import {
   approveSignal,
   approveUpdate,
@@ -12,16 +12,19 @@ import {
   completeTaskUpdate,
   decideSignal,
   decideUpdate,
+  pauseUpdate,
   rejectSignal,
   rejectUpdate,
+  resumeUpdate,
   statusQuery,
   type ApprovalInput,
   type CompleteTaskInput,
   type DecisionInput,
   type HandlerResult,
+  type PauseInput,
 } from './handlers';
 import type { Recorder } from './recorder';
-import { type DrillEvent, type OperatorDecision, type PendingAction, type PendingKind, type PhaseId, type Via, headlineOf } from '../domain';
+import { type DrillEvent, type OperatorDecision, type PauseRecord, type PendingAction, type PendingKind, type PhaseId, type Via, headlineOf } from '../domain';
 
 export interface GateTiming {
   reminderAfterMs: number;
@@ -31,13 +34,18 @@ export interface GateTiming {
 type Resolution =
   | { kind: 'approval'; result: 'approved' | 'rejected'; by: string; comment?: string }
   | { kind: 'decision'; decision: OperatorDecision; by: string; reason?: string }
-  | { kind: 'task'; by: string; note?: string };
+  | { kind: 'task'; by: string; note?: string }
+  | { kind: 'pause'; by: string; reason?: string };
 
 export type ApprovalOutcome = { result: 'approved' | 'rejected'; by: string; comment?: string } | { result: 'timed-out' };
 export type DecisionOutcome = { result: OperatorDecision; by: string; reason?: string } | { result: 'timed-out' };
 export type TaskOutcome = { result: 'completed'; by: string; note?: string } | { result: 'timed-out' };
+export type HoldOutcome = 'go' | 'timed-out';
 
 const now = (): string => new Date().toISOString();
+
+const STATUS_WHILE_WAITING = { approval: 'awaiting-approval', decision: 'awaiting-decision', task: 'awaiting-task', pause: 'paused' } as const;
+const RESULT_OF = { decision: 'decided', task: 'completed', pause: 'resumed' } as const;
 
 /**
  * Refusals kept in one drill's record. Past this a refused request is still refused, with its reason,
@@ -49,6 +57,8 @@ export class Gates {
   private resolution: Resolution | null = null;
   /** Set for drills that record refused updates: then refused signals are bounded the same way. */
   private capSignalRefusals = false;
+  /** Set for drills that run parallel blocks, whose lanes may each need a person at once. */
+  concurrentLanes = false;
   rules?: GateRules;
   timing: GateTiming = { reminderAfterMs: 15 * 60_000, timeoutMs: 8 * 3_600_000 };
 
@@ -94,6 +104,17 @@ export class Gates {
     });
     this.capSignalRefusals = recordRefusals;
 
+    const pauseU = update<PauseInput>('pause', (input) => checkPause(this.rules, this.openPause() !== undefined, input), (input) => this.pause(input));
+    setHandler(pauseUpdate, pauseU.handler, {
+      validator: pauseU.validator,
+      description: 'Pause the drill: the step in flight finishes, then it holds before the next step until resumed. Input: { "by": "dave", "reason": "why" }.',
+    });
+    const resumeU = update<PauseInput>('resume', (input) => checkResume(this.rules, this.openPause() !== undefined, input), (input) => this.resume(input));
+    setHandler(resumeUpdate, resumeU.handler, {
+      validator: resumeU.validator,
+      description: 'Resume a paused drill (paused by a person or by a failing stop condition). Input: { "by": "dave", "reason": "…" }.',
+    });
+
     setHandler(approveSignal, (input) => this.viaSignal('approve', input, () => checkApproval(this.rules, this.pending, input, 'approve'), () => this.approve(input, 'signal')), {
       description: 'Same as the approve update, for clients that cannot wait for an answer (a refusal is kept in the record).',
     });
@@ -130,6 +151,61 @@ export class Gates {
     return { result: 'completed', by: resolution.by, note: resolution.note };
   }
 
+  /** The pause in force, if any: asked and not yet resumed. */
+  openPause(): PauseRecord | undefined {
+    const pauses = this.recorder.record.pauses ?? [];
+    const last = pauses[pauses.length - 1];
+    return last && !last.resumedAt ? last : undefined;
+  }
+
+  /** A failing stop condition pauses the drill before its next destructive step, with the condition's output. */
+  pauseForStopCondition(conditionId: string, output: string): void {
+    if (this.openPause()) return;
+    (this.recorder.record.pauses ??= []).push({ by: `stop-condition:${conditionId}`, at: now(), reason: output, cause: 'stop-condition' });
+    this.recorder.publish();
+  }
+
+  /**
+   * Before a step: when a pause is in force, hold until someone resumes (reminding as gates do); a
+   * pause nobody answers within the plan's approval timeout ends the drill as timed out.
+   */
+  async holdIfPaused(): Promise<HoldOutcome> {
+    const pause = this.openPause();
+    if (!pause) return 'go';
+    // Another lane of a parallel block may already hold the drill for this pause.
+    if (this.pending?.kind === 'pause') {
+      await condition(() => this.openPause() !== pause);
+      return pause.resumedAt ? 'go' : 'timed-out';
+    }
+    pause.heldAt = now();
+    const prompt =
+      pause.cause === 'stop-condition'
+        ? `Stop condition ${pause.by.replace('stop-condition:', '')} failed, so the drill holds before its next destructive step: ${pause.reason}. Resume to go on, or cancel the drill.`
+        : `${pause.by} paused the drill: ${pause.reason}. It holds before its next step; resume to go on.`;
+    const resolution = await this.open('pause', 'pause', undefined, prompt, {});
+    if (!resolution) {
+      Object.assign(pause, { resumedAt: now(), resumedBy: 'nobody', resumeReason: 'timed out' });
+      return 'timed-out';
+    }
+    return 'go';
+  }
+
+  private pause(input: PauseInput): HandlerResult {
+    const by = input.by.trim();
+    (this.recorder.record.pauses ??= []).push({ by, at: now(), reason: input.reason ?? '', cause: 'operator', via: 'update' });
+    this.recorder.publish();
+    return { accepted: true, message: `${by} paused the drill: the step in flight finishes, then it holds until resumed` };
+  }
+
+  private resume(input: PauseInput): HandlerResult {
+    const pause = this.openPause() as PauseRecord;
+    const by = input.by.trim();
+    Object.assign(pause, { resumedBy: by, resumedAt: now(), resumeReason: input.reason });
+    if (this.pending?.kind === 'pause') this.resolution = { kind: 'pause', by, reason: input.reason };
+    this.recorder.publish();
+    return { accepted: true, message: `${by} resumed the drill` };
+  }
+
   private async open(
     kind: PendingKind,
     id: string,
@@ -137,17 +213,19 @@ export class Gates {
     prompt: string,
     extra: { steps?: { id: string; title: string }[]; error?: string },
   ): Promise<Resolution | null> {
+    // One gate at a time: a second lane of a parallel block that needs a person waits its turn.
+    if (this.concurrentLanes) await condition(() => this.recorder.record.pending === null);
     const quorum = kind === 'approval' ? (this.recorder.record.plan?.quorum ?? 1) : 1;
     const pending: PendingAction = { kind, id, phase, prompt, since: now(), approvedBy: [], quorum, error: extra.error };
     this.resolution = null;
     this.recorder.record.pending = pending;
-    this.recorder.setStatus(kind === 'approval' ? 'awaiting-approval' : kind === 'decision' ? 'awaiting-decision' : 'awaiting-task');
+    this.recorder.setStatus(STATUS_WHILE_WAITING[kind]);
     pending.refs = await this.notify({ type: 'gate-opened', record: headlineOf(this.recorder.record), pending, steps: extra.steps ?? [] });
 
     const resolution = await this.waitWithReminders(pending);
     this.recorder.record.pending = null;
     this.recorder.setStatus('running');
-    const result = !resolution ? 'timed-out' : resolution.kind === 'approval' ? resolution.result : resolution.kind === 'task' ? 'completed' : 'decided';
+    const result = !resolution ? 'timed-out' : resolution.kind === 'approval' ? resolution.result : RESULT_OF[resolution.kind];
     this.recorder.gateClosed(pending, result, resolution?.by);
     await this.notify({ type: 'gate-closed', record: headlineOf(this.recorder.record), pending, result, by: resolution?.by });
     return resolution;

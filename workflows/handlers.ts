@@ -27,6 +27,12 @@ export interface CompleteTaskInput {
   note?: string;
 }
 
+export interface PauseInput {
+  by: string;
+  /** Why: required to pause, optional to resume; kept in the record. */
+  reason?: string;
+}
+
 /** What an update returns: what happened, and what the drill waits for now. */
 export interface HandlerResult {
   accepted: true;
@@ -37,6 +43,8 @@ export const approveUpdate = defineUpdate<HandlerResult, [ApprovalInput]>('appro
 export const rejectUpdate = defineUpdate<HandlerResult, [ApprovalInput]>('reject');
 export const decideUpdate = defineUpdate<HandlerResult, [DecisionInput]>('decide');
 export const completeTaskUpdate = defineUpdate<HandlerResult, [CompleteTaskInput]>('completeTask');
+export const pauseUpdate = defineUpdate<HandlerResult, [PauseInput]>('pause');
+export const resumeUpdate = defineUpdate<HandlerResult, [PauseInput]>('resume');
 
 export const approveSignal = defineSignal<[ApprovalInput]>('approveSignal');
 export const rejectSignal = defineSignal<[ApprovalInput]>('rejectSignal');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { temporalSettings } from '../config';
-import { approve, completeTask, decide, drillStatus, drillView, listDrills, reject, startDrill } from '../drills';
+import { approve, completeTask, decide, drillStatus, drillView, listDrills, pause, reject, resume, startDrill } from '../drills';
 import { findPlanFile, loadPlanFile } from '../plan/load';
 import { plansDir } from '../config';
 import { renderRecord } from '../render/record';
@@ -96,6 +96,28 @@ export function registerDrillCommands(program: Command): void {
         console.log(result.message);
       });
   }
+
+  program
+    .command('pause')
+    .description('pause a drill: the step in flight finishes, then it holds before the next step until resumed')
+    .argument('<id>', 'workflow ID or target')
+    .requiredOption('--as <user>', 'who you are (an operator or approver of the plan)')
+    .requiredOption('--reason <text>', 'why; kept in the record')
+    .action(async (id: string, options: { as: string; reason: string }) => {
+      const result = await withClient((client) => pause(client, id, { by: options.as, reason: options.reason }));
+      console.log(result.message);
+    });
+
+  program
+    .command('resume')
+    .description('resume a paused drill (paused by a person or by a failing stop condition)')
+    .argument('<id>', 'workflow ID or target')
+    .requiredOption('--as <user>', 'who you are (an operator or approver of the plan)')
+    .option('--reason <text>', 'kept in the record')
+    .action(async (id: string, options: { as: string; reason?: string }) => {
+      const result = await withClient((client) => resume(client, id, { by: options.as, reason: options.reason }));
+      console.log(result.message);
+    });
 
   program
     .command('decide')

@@ -40,7 +40,7 @@ export interface Timeline {
   totals: Totals;
 }
 
-const WAIT_WORDS: Record<WaitRecord['kind'], string> = { approval: 'approval', decision: 'operator decision', task: 'manual task' };
+const WAIT_WORDS: Record<WaitRecord['kind'], string> = { approval: 'approval', decision: 'operator decision', task: 'manual task', pause: 'pause' };
 
 /** Every wait, with the one still open (if any) running up to `now`. */
 export function waitsOf(record: DrillRecord, now: number): (WaitRecord & { open?: boolean })[] {

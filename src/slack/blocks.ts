@@ -95,7 +95,7 @@ export function gateMessage(event: Extract<DrillEvent, { type: 'gate-opened' }>)
   return { text, blocks };
 }
 
-const RESULT_WORDS = { approved: '✅ Approved', rejected: '❌ Rejected', completed: '☑️ Done', decided: '➡️ Decided', 'timed-out': '⏱️ Nobody answered in time' } as const;
+const RESULT_WORDS = { approved: '✅ Approved', rejected: '❌ Rejected', completed: '☑️ Done', decided: '➡️ Decided', resumed: '▶️ Resumed', 'timed-out': '⏱️ Nobody answered in time' } as const;
 
 /** The gate's message once it closed: no buttons left, who answered and when. */
 export function closedGateMessage(event: Extract<DrillEvent, { type: 'gate-closed' }>, atIso: string): SlackMessage {

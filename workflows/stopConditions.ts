@@ -1,0 +1,46 @@
+/**
+ * Stop conditions: read-only checks from the plan (the serving site's error rate, say) run before
+ * each destructive step of a phase that needs approval. One failing pauses the drill before that
+ * step and asks an operator, with the condition's output; passing ones change nothing.
+ */
+import { isCancellation, scheduleActivity } from '@temporalio/workflow';
+import type { Gates } from './gates';
+import type { Recorder } from './recorder';
+import { describeFailure } from './steps';
+import type { StepInput, StepOutcome, StopCondition } from '../domain';
+
+const now = (): string => new Date().toISOString();
+
+/** Runs every condition once; the first that fails pauses the drill (recorded with its output). */
+export async function checkStopConditions(conditions: StopCondition[], recorder: Recorder, gates: Gates): Promise<void> {
+  const { drillId, target } = recorder.record;
+  for (const condition of conditions) {
+    const { id, title, action, component, site, args, timeoutMs } = condition;
+    const input = { drillId, target, step: { id, title, action, component, site, args, timeoutMs } } as StepInput;
+    let ok = true;
+    let output: string;
+    try {
+      const outcome = await scheduleActivity<StepOutcome>(action, [input], {
+        startToCloseTimeout: timeoutMs + 5000,
+        // A condition that cannot tell is a failing condition: one attempt, no retries to hide it.
+        retry: { maximumAttempts: 1 },
+        summary: `stop condition: ${title}`,
+      });
+      output = outcome.summary;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      ok = false;
+      output = describeFailure(error).message;
+    }
+    const results = (recorder.record.stopConditions ??= []);
+    const entry = { id, title, ok, at: now(), output };
+    const index = results.findIndex((r) => r.id === id);
+    if (index >= 0) results[index] = entry;
+    else results.push(entry);
+    recorder.publish();
+    if (!ok) {
+      gates.pauseForStopCondition(id, `${title}: ${output}`);
+      return;
+    }
+  }
+}
