@@ -6,6 +6,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { PROJECT_ROOT, plansDir, temporalSettings, workflowBundlePath } from './config';
 import { slackWebClient } from './slack/settings';
 import { connect, connectWorker } from './temporal/connect';
+import { installMetrics, metricsAddress } from './temporal/metrics';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { deploymentOptions, describeDeployment, makeCurrent, versionSettings, type VersionSettings } from './temporal/versioning';
 
@@ -78,8 +79,10 @@ async function promoteIfAsked(client: Client, settings: VersionSettings, promote
 }
 
 /** `drillbook worker`: runs until SIGINT/SIGTERM. */
-export async function runWorker(options: { promote?: boolean } = {}): Promise<void> {
+export async function runWorker(options: { promote?: boolean; metricsPort?: string } = {}): Promise<void> {
   const settings = temporalSettings();
+  const metrics = metricsAddress(options.metricsPort);
+  if (metrics) installMetrics(metrics);
   const operator = await connect(settings);
   const added = await ensureSearchAttributes(operator, settings.namespace).catch((error: Error) => {
     console.warn(`could not check search attributes (${error.message}); register DrillTarget, DrillPhase, DrillMode, DrillOutcome as Keyword`);
@@ -92,7 +95,7 @@ export async function runWorker(options: { promote?: boolean } = {}): Promise<vo
   const running = worker.run();
   const client = new Client({ connection: operator, namespace: settings.namespace });
   const where = await promoteIfAsked(client, version, options.promote ?? false, worker.options.identity).catch((error: Error) => `version ${version.version.buildId}; could not check or set the current version: ${error.message}`);
-  console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}; ${where}`);
+  console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}; ${where}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`);
   await running;
   await operator.close();
   await connection.close();

@@ -4,6 +4,7 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
+import * as metrics from './metrics';
 import { shareRecordDuringReplay } from './sinks';
 import type { DrillInput, DrillPlanSummary, DrillRecord, DrillStatus, Measurement, PendingAction, PhaseId, Plan, Runbook, RunbookPhase, Step, StepFailureDetails, StepOutcome, StepRecord, WaitRecord } from '../domain';
 
@@ -88,7 +89,9 @@ export class Recorder {
 
   /** A gate closed: keep how long people took, so the report can tell their time from the machine's. */
   gateClosed(pending: PendingAction, result: WaitRecord['result'], by?: string): void {
-    this.record.waits?.push({ kind: pending.kind, id: pending.id, phase: pending.phase, from: pending.since, to: now(), result, by });
+    const wait: WaitRecord = { kind: pending.kind, id: pending.id, phase: pending.phase, from: pending.since, to: now(), result, by };
+    this.record.waits?.push(wait);
+    metrics.gateClosed(wait);
   }
 
   setStatus(status: DrillStatus): void {
@@ -140,6 +143,7 @@ export class Recorder {
       facts: outcome.facts,
       activityMs: Date.parse(outcome.endedAt) - Date.parse(outcome.startedAt),
     });
+    metrics.stepEnded(step.action, 'succeeded', entry.startedAt, entry.endedAt);
     const evidence = outcome.facts.rpoEvidence as RpoEvidence | undefined;
     if (evidence) this.recordRpo(evidence, step.phase);
     this.measureRto();
@@ -162,6 +166,7 @@ export class Recorder {
       facts: details?.facts as Record<string, unknown> | undefined,
       summary: bestEffort ? `${step.title} failed and was passed over (the site may be gone): ${message}` : undefined,
     });
+    metrics.stepEnded(step.action, entry.status, entry.startedAt, entry.endedAt);
     this.publish();
   }
 
@@ -178,6 +183,7 @@ export class Recorder {
     this.record.pending = null;
     for (const phase of this.record.phases) if (phase.status === 'pending' || phase.status === 'awaiting-approval') phase.status = 'not-run';
     upsertSearchAttributes([{ key: DrillOutcome, value: status }]);
+    metrics.drillEnded(this.record);
     this.publish();
     return this.record;
   }

@@ -10,8 +10,9 @@ export function registerRuntimeCommands(program: Command): void {
     .command('worker')
     .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DRILLBOOK_TASK_QUEUE, DRILLBOOK_PLANS_DIR, DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID)')
     .option('--promote', "make this worker's build the current version: new drills start on it (drills pinned to older builds stay there)")
-    .action(async (options: { promote?: boolean }) => {
-      await runWorker({ promote: options.promote });
+    .option('--metrics-port <port>', 'serve Prometheus metrics on /metrics (or DRILLBOOK_METRICS_PORT; host DRILLBOOK_METRICS_HOST, default 127.0.0.1)')
+    .action(async (options: { promote?: boolean; metricsPort?: string }) => {
+      await runWorker({ promote: options.promote, metricsPort: options.metricsPort });
     });
 
   program

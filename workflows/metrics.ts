@@ -1,0 +1,36 @@
+/**
+ * Drill metrics, emitted through the worker's Temporal runtime (served as Prometheus text by
+ * `drillbook worker --metrics-port`). The SDK drops them while a history replays, so each drill
+ * counts once. Emitting a metric issues no command: nothing here changes what a history replays.
+ */
+import { metricMeter } from '@temporalio/workflow';
+import type { DrillRecord, Measurement, WaitRecord } from '../domain';
+
+const drills = metricMeter.createCounter('drillbook_drills', 'drills', 'Drills that ended, by target, mode and outcome');
+const stepDuration = metricMeter.createHistogram('drillbook_step_duration_ms', 'int', 'ms', 'Time a step took, start to end, by action and outcome');
+const peopleWait = metricMeter.createHistogram('drillbook_people_wait_ms', 'int', 'ms', 'Time a drill waited for people at a gate, by kind of gate and gate');
+const measured = metricMeter.createGauge('drillbook_objective_measured_ms', 'int', 'ms', 'The last measured RTO or RPO of a target (objective=rto|rpo)');
+const objective = metricMeter.createGauge('drillbook_objective_target_ms', 'int', 'ms', 'The RTO or RPO objective of a target, from its plan');
+const met = metricMeter.createGauge('drillbook_objective_met', 'int', '', '1 when the last drill met the objective, 0 when it missed it');
+
+export function drillEnded(record: DrillRecord): void {
+  drills.add(1, { target: record.target, mode: record.mode, outcome: record.status });
+  for (const [name, measurement] of [['rto', record.rto], ['rpo', record.rpo]] as const) measurementOf(record.target, name, measurement);
+}
+
+function measurementOf(target: string, name: 'rto' | 'rpo', measurement: Measurement | undefined): void {
+  if (!measurement) return;
+  const tags = { target, objective: name };
+  if (measurement.measuredMs !== undefined) measured.set(Math.round(measurement.measuredMs), tags);
+  if (measurement.objectiveMs !== undefined) objective.set(measurement.objectiveMs, tags);
+  if (measurement.met !== undefined) met.set(measurement.met ? 1 : 0, tags);
+}
+
+export function stepEnded(action: string, status: string, startedAt: string | undefined, endedAt: string | undefined): void {
+  if (!startedAt || !endedAt) return;
+  stepDuration.record(Math.max(0, Date.parse(endedAt) - Date.parse(startedAt)), { action, status });
+}
+
+export function gateClosed(wait: WaitRecord): void {
+  peopleWait.record(Math.max(0, Date.parse(wait.to) - Date.parse(wait.from)), { kind: wait.kind, gate: wait.id, result: wait.result });
+}
