@@ -12,6 +12,7 @@ import { createDatastoreActivities } from './datastores';
 import { createHttpActivities } from './http';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
+import { createReadinessActivities } from './readiness';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
 import { createSlackNotifier } from './slack';
@@ -75,6 +76,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
   return {
     ...steps,
     ...createPlanActivities(deps),
+    ...createReadinessActivities(),
     ...createNotifyActivities({ notifiers: [...(deps.notifiers ?? []), ...(deps.slack ? [createSlackNotifier(deps.slack)] : [])] }),
     ...createReportActivities({ reportsDir: deps.reportsDir ?? defaultReportsDir() }),
   };

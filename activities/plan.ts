@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { findPlanFile, formatPlanError, loadPlanFile, parsePlan, PlanValidationError } from '../src/plan/load';
-import { compileDrill } from '../workflows/runbook';
+import { compileDrill, compilePrecheck } from '../workflows/runbook';
 import type { CompiledDrill, DrillMode, LoadPlanInput, LoadedPlan, Plan } from '../domain';
 
 export type Compiler = (plan: Plan, mode: DrillMode) => CompiledDrill;
@@ -14,6 +14,7 @@ export function createPlanActivities(deps: { plansDir: string; compile?: Compile
   const compile = deps.compile ?? compileDrill;
   const loaded = (plan: Plan, source: string, input: LoadPlanInput): LoadedPlan => {
     checkTarget(plan, input.target, source);
+    if (input.purpose === 'precheck') return { plan, source, compiled: { runbook: { target: plan.target, mode: 'drill', phases: [] }, precheck: compilePrecheck(plan) } };
     return { plan, source, compiled: compile(plan, input.mode ?? 'drill') };
   };
   return {

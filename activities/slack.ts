@@ -8,7 +8,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { renderReport, reportBaseName } from '../src/report';
 import { closedGateMessage, endedMessage, gateMessage, phaseText, reminderText, startedText } from '../src/slack/blocks';
-import type { Notifier } from './notify';
+import { readinessSentence, type Notifier } from './notify';
 import type { DrillEvent } from '../domain';
 
 export interface SlackRef {
@@ -49,9 +49,12 @@ async function attachReport(web: WebClient, event: Extract<DrillEvent, { type: '
 
 export function createSlackNotifier(web: WebClient): Notifier {
   return async (event) => {
-    const channel = event.record.plan?.slack?.channel;
+    const channel = event.type === 'readiness-changed' ? event.slackChannel : event.record.plan?.slack?.channel;
     if (!channel) return undefined;
     switch (event.type) {
+      case 'readiness-changed':
+        await post(web, channel, `${event.result.ready ? '✅' : '⚠️'} ${readinessSentence(event)}`);
+        return undefined;
       case 'drill-started':
         await post(web, channel, startedText(event.record));
         return undefined;

@@ -5,6 +5,7 @@
 import type { ActivityStepAction, ActionArgs } from './actions';
 import type { DrillMode } from './phases';
 import type { Plan } from './plan';
+import type { PrecheckResult } from './readiness';
 import type { DrillEvent, DrillRecord } from './record';
 import type { CompiledDrill, StepOf } from './steps';
 
@@ -38,6 +39,8 @@ export interface LoadPlanInput {
   planYaml?: string;
   /** The drill's mode: the runbook is compiled for it. Absent in histories from before it was sent. */
   mode?: DrillMode;
+  /** A readiness precheck: compile its checks instead of a runbook. */
+  purpose?: 'drill' | 'precheck';
 }
 
 /**
@@ -58,6 +61,8 @@ export interface DrillActivities extends StepActivities {
   loadPlan(input: LoadPlanInput): Promise<LoadedPlan>;
   /** Returns where it posted (e.g. Slack channel and ts), kept on the gate to thread and edit later. */
   notify(event: DrillEvent): Promise<Record<string, unknown> | undefined>;
+  /** The last completed readiness precheck of a target, other than the run asking. */
+  previousPrecheck(input: { target: string; exceptRunId: string }): Promise<PrecheckResult | undefined>;
   /** Saves the evidence report (md, json, html, svg) of a finished drill; returns the files written. */
   writeReport(record: DrillRecord): Promise<{ files: string[] }>;
 }

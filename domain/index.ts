@@ -9,6 +9,7 @@ export * from './contract';
 export * from './ids';
 export * from './phases';
 export * from './plan';
+export * from './readiness';
 export * from './record';
 export * from './sites';
 export * from './steps';

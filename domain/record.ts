@@ -1,5 +1,6 @@
 /** The drill record: what happened, who decided what, and the RTO and RPO measured. */
 import type { DrillMode, PhaseId } from './phases';
+import type { PrecheckResult } from './readiness';
 import type { Step } from './steps';
 
 export interface DrillInput {
@@ -226,4 +227,6 @@ export type DrillEvent =
   | { type: 'gate-opened'; record: DrillHeadline; pending: PendingAction; steps: { id: string; title: string }[] }
   | { type: 'gate-reminder'; record: DrillHeadline; pending: PendingAction; waitingMs: number }
   | { type: 'gate-closed'; record: DrillHeadline; pending: PendingAction; result: WaitRecord['result']; by?: string }
-  | { type: 'drill-ended'; record: DrillRecord };
+  | { type: 'drill-ended'; record: DrillRecord }
+  /** A readiness precheck found new drifts, or all cleared; sent once per change, not every run. */
+  | { type: 'readiness-changed'; result: PrecheckResult; previous?: PrecheckResult; slackChannel?: string };

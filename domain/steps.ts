@@ -37,6 +37,8 @@ interface StepCommon {
    */
   block?: number;
   lane?: string;
+  /** Where in the plan file this step comes from (`components.db`), for drift sentences. */
+  planPath?: string;
 }
 
 /** A step of one action, its arguments typed by that action. JSON only, secrets only as references. */
@@ -69,4 +71,6 @@ export interface CompiledDrill {
   runbook: Runbook;
   /** The failback phases offered when a failover is aborted after it changed the sites. */
   wayBack?: RunbookPhase[];
+  /** For a readiness precheck: every check that changes nothing, on both sites. */
+  precheck?: Step[];
 }

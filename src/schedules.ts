@@ -11,7 +11,11 @@ import type { DrillMode } from '../domain';
 export const SCHEDULE_PREFIX = 'drill-schedule-';
 export const scheduleIdFor = (target: string): string => `${SCHEDULE_PREFIX}${target}`;
 /** Accepts `drill-schedule-<target>` or just the target. */
-export const toScheduleId = (idOrTarget: string): string => (idOrTarget.startsWith(SCHEDULE_PREFIX) ? idOrTarget : scheduleIdFor(idOrTarget));
+/** Readiness prechecks of a target on a schedule: precheck-schedule-<target>. */
+export const PRECHECK_SCHEDULE_PREFIX = 'precheck-schedule-';
+export const precheckScheduleIdFor = (target: string): string => `${PRECHECK_SCHEDULE_PREFIX}${target}`;
+export const toScheduleId = (idOrTarget: string): string =>
+  idOrTarget.startsWith(SCHEDULE_PREFIX) || idOrTarget.startsWith(PRECHECK_SCHEDULE_PREFIX) ? idOrTarget : scheduleIdFor(idOrTarget);
 
 const MONTHS: Month[] = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
 const DAYS: DayOfWeek[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
@@ -139,7 +143,7 @@ export interface ScheduleListing {
 export async function listSchedules(client: Client, limit = 100): Promise<ScheduleListing[]> {
   const listings: ScheduleListing[] = [];
   for await (const schedule of client.schedule.list({ pageSize: 100 })) {
-    if (!schedule.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
+    if (!schedule.scheduleId.startsWith(SCHEDULE_PREFIX) && !schedule.scheduleId.startsWith(PRECHECK_SCHEDULE_PREFIX)) continue;
     listings.push({ scheduleId: schedule.scheduleId, target: schedule.memo?.target as string | undefined, paused: schedule.state.paused, note: schedule.state.note, next: schedule.info.nextActionTimes[0] });
     if (listings.length >= limit) break;
   }

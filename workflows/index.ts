@@ -1,3 +1,4 @@
 /** Everything the worker registers as workflows. */
 export { drillWorkflow } from './drill';
 export { scheduledDrillWorkflow } from './scheduled';
+export { precheckWorkflow } from './precheck';

@@ -4,13 +4,15 @@
  * counts once. Emitting a metric issues no command: nothing here changes what a history replays.
  */
 import { metricMeter } from '@temporalio/workflow';
-import type { DrillRecord, Measurement, WaitRecord } from '../domain';
+import type { DrillRecord, Measurement, PrecheckResult, WaitRecord } from '../domain';
 
 const drills = metricMeter.createCounter('drillbook_drills', 'drills', 'Drills that ended, by target, mode and outcome');
 const stepDuration = metricMeter.createHistogram('drillbook_step_duration_ms', 'int', 'ms', 'Time a step took, start to end, by action and outcome');
 const peopleWait = metricMeter.createHistogram('drillbook_people_wait_ms', 'int', 'ms', 'Time a drill waited for people at a gate, by kind of gate and gate');
 const measured = metricMeter.createGauge('drillbook_objective_measured_ms', 'int', 'ms', 'The last measured RTO or RPO of a target (objective=rto|rpo)');
 const objective = metricMeter.createGauge('drillbook_objective_target_ms', 'int', 'ms', 'The RTO or RPO objective of a target, from its plan');
+const readiness = metricMeter.createGauge('drillbook_readiness', 'int', '', '1 when the last readiness precheck of a target found no drift, 0 otherwise');
+const drifts = metricMeter.createGauge('drillbook_readiness_drifts', 'int', '', 'Drifts the last readiness precheck of a target found');
 const met = metricMeter.createGauge('drillbook_objective_met', 'int', '', '1 when the last drill met the objective, 0 when it missed it');
 
 export function drillEnded(record: DrillRecord): void {
@@ -24,6 +26,11 @@ function measurementOf(target: string, name: 'rto' | 'rpo', measurement: Measure
   if (measurement.measuredMs !== undefined) measured.set(Math.round(measurement.measuredMs), tags);
   if (measurement.objectiveMs !== undefined) objective.set(measurement.objectiveMs, tags);
   if (measurement.met !== undefined) met.set(measurement.met ? 1 : 0, tags);
+}
+
+export function readinessChecked(result: PrecheckResult): void {
+  readiness.set(result.ready ? 1 : 0, { target: result.target });
+  drifts.set(result.drifts.length, { target: result.target });
 }
 
 export function stepEnded(action: string, status: string, startedAt: string | undefined, endedAt: string | undefined): void {

@@ -5,6 +5,8 @@ export const DrillTarget = defineSearchAttributeKey('DrillTarget', SearchAttribu
 export const DrillPhase = defineSearchAttributeKey('DrillPhase', SearchAttributeType.KEYWORD);
 export const DrillMode = defineSearchAttributeKey('DrillMode', SearchAttributeType.KEYWORD);
 export const DrillOutcome = defineSearchAttributeKey('DrillOutcome', SearchAttributeType.KEYWORD);
+/** The last readiness precheck of a target: ready or not-ready. */
+export const DrillReadiness = defineSearchAttributeKey('DrillReadiness', SearchAttributeType.KEYWORD);
 
 /** Registered when the dev server starts (`--search-attribute Name=Keyword`). */
-export const SEARCH_ATTRIBUTE_NAMES = ['DrillTarget', 'DrillPhase', 'DrillMode', 'DrillOutcome'] as const;
+export const SEARCH_ATTRIBUTE_NAMES = ['DrillTarget', 'DrillPhase', 'DrillMode', 'DrillOutcome', 'DrillReadiness'] as const;

@@ -3,6 +3,7 @@ import { registerDeploymentCommands } from './deployment';
 import { registerDrillCommands } from './drill';
 import { registerLabCommands } from './lab';
 import { registerPlanCommands } from './plan';
+import { registerPrecheckCommands } from './precheck';
 import { registerReportCommands } from './report';
 import { registerScheduleCommands } from './schedule';
 import { registerSlackCommands } from './slack';
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerDeploymentCommands(program);
   registerPlanCommands(program);
   registerDrillCommands(program);
+  registerPrecheckCommands(program);
   registerReportCommands(program);
   registerSlackCommands(program);
   registerScheduleCommands(program);

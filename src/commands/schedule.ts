@@ -6,7 +6,9 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { plansDir, temporalSettings } from '../config';
 import { findPlanFile, loadPlanFile } from '../plan/load';
-import { createDrillSchedule, deleteSchedule, describeSchedule, listSchedules, parseCadence, pauseSchedule, scheduleIdFor, triggerSchedule, unpauseSchedule } from '../schedules';
+import { createDrillSchedule, deleteSchedule, describeSchedule, listSchedules, parseCadence, pauseSchedule, precheckScheduleIdFor, scheduleIdFor, triggerSchedule, unpauseSchedule } from '../schedules';
+import { createPrecheckSchedule } from '../prechecks';
+import { parseDuration } from '../plan/duration';
 import { withClient } from '../temporal/connect';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
@@ -30,10 +32,23 @@ interface CreateOptions {
   note?: string;
   paused?: boolean;
   replace?: boolean;
+  precheck?: boolean;
+  every: string;
+}
+
+async function createPrecheckScheduleCommand(planOrTarget: string, options: CreateOptions): Promise<void> {
+  const everyMs = parseDuration(options.every);
+  if (everyMs === undefined || everyMs < 60_000) throw new UsageError(`--every must be a duration of at least 1m, such as 30m or 1h; got "${options.every}"`);
+  const plan = await resolvePlan(planOrTarget);
+  await withClient(async (client) => {
+    if (options.replace) await deleteSchedule(client, precheckScheduleIdFor(plan.target)).catch(() => undefined);
+    await createPrecheckSchedule(client, { target: plan.target, taskQueue: temporalSettings().taskQueue, everyMs, createdBy: options.by, planYaml: plan.planYaml, note: options.note });
+    console.log(`${precheckScheduleIdFor(plan.target)}: a readiness precheck of ${plan.target} every ${options.every}; drifts are posted once, and again when they clear`);
+  });
 }
 
 /** A plan file travels with the schedule (as with `start`); a target is loaded by the workers at each run. */
-async function resolvePlan(planOrTarget: string): Promise<{ target: string; timezone?: string; planYaml?: string }> {
+export async function resolvePlan(planOrTarget: string): Promise<{ target: string; timezone?: string; planYaml?: string }> {
   if (existsSync(planOrTarget)) {
     const plan = await loadPlanFile(planOrTarget);
     return { target: plan.target, timezone: plan.timezone, planYaml: await readFile(planOrTarget, 'utf8') };
@@ -63,7 +78,10 @@ export function registerScheduleCommands(program: Command): void {
     .option('--note <text>', 'added to the schedule\'s note')
     .option('--paused', 'create it paused')
     .option('--replace', 'replace an existing schedule of the target')
+    .option('--precheck', 'schedule readiness prechecks instead of drills (with --every)')
+    .option('--every <duration>', 'with --precheck: how often, e.g. 1h or 30m', '1h')
     .action(async (planOrTarget: string, options: CreateOptions) => {
+      if (options.precheck) return createPrecheckScheduleCommand(planOrTarget, options);
       const mode = parseMode(options.mode);
       let cadence;
       try {

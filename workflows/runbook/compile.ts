@@ -147,13 +147,13 @@ function extraDraft(extra: ExtraStep): StepDraft {
   return driverStep(extra.id, extra.title, driver, { destructive: extra.destructive, timeoutMs: extra.timeout });
 }
 
-interface StepOwner {
+export interface StepOwner {
   component?: string;
   site?: SiteRole;
   tuning?: Pick<Component, 'timeout' | 'retries'>;
 }
 
-function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment: string, draft: StepDraft, owner: StepOwner): Step {
+export function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment: string, draft: StepDraft, owner: StepOwner): Step {
   const site = draft.site ?? owner.site;
   const { defaults, approvals } = plan;
   const id = [phase, owner.component, draft.key, owner.component ? site : undefined].filter(Boolean).join('.');

@@ -1,2 +1,3 @@
 export { compileDrill, compileRunbook } from './compile';
+export { compilePrecheck } from './precheck';
 export type { Operation, OperationContext, Recipe, StepDraft } from './recipe';
