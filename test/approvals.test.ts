@@ -123,6 +123,7 @@ describe('a gate nobody answers', () => {
       expect(record.outcome).toMatch(/Nobody approved phase pre-reboot within the plan's approval timeout/);
       expect(record.steps.filter((s) => s.phase === 'pre-reboot').every((s) => s.runs === 0)).toBe(true);
       expect(await lab.health('primary')).toBe(200);
+      await recordHistoryIfAsked(client, workflowId, 'gate-timed-out');
     } finally {
       lab.stopAll();
       await worker.stop();

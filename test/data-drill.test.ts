@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { startDrill } from '../src/drills';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
 import { startDataLab, type DataLab } from './support/dataLab';
 import { watchWriters } from './support/writerWatch';
@@ -99,6 +100,7 @@ describe('a full drill of the lab data tier', () => {
     const failed = record.steps.filter((s) => s.status !== 'succeeded');
     expect(failed.map((s) => `${s.id}: ${s.status} ${s.error ?? ''}`)).toEqual([]);
     expect(record.status).toBe('succeeded');
+    await recordHistoryIfAsked(client, handle.workflowId, 'full-lab-drill-data-tier');
 
     const summary = (id: string) => record.steps.find((s) => s.id === id)?.summary ?? `(no step ${id})`;
     expect(summary('failover.db.promote.secondary')).toMatch(/^promoting dc2 \(db\): dc1 (fenced read-only|was already read-only), lag 0s/);

@@ -16,6 +16,7 @@ import { startDrill } from '../src/drills';
 import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { createHealthCheck, createZone, startMoto, type Moto } from './support/moto';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
@@ -269,6 +270,7 @@ describe('Route 53 on moto', () => {
         },
       });
       expect(record.status).toBe('succeeded');
+      await recordHistoryIfAsked(client, handle.workflowId, 'route53-switch');
       expect(duringFailback).toEqual(['127.0.0.2']);
       const failover = record.steps.filter((s) => s.phase === 'failover').map((s) => s.id);
       // The switch segment sits between stopping the old side and starting the new one.
