@@ -221,6 +221,15 @@ export interface SlackSettings {
   users: Record<string, string>;
 }
 
+/** A stop condition as the plan writes it: an HTTP or command check (exactly one), on a site or none. */
+export interface StopConditionSpec {
+  id: string;
+  title: string;
+  site?: SiteRole;
+  http?: HttpDriver;
+  command?: CommandDriver;
+}
+
 export const PLATFORMS = ['threatconnect', 'opencti', 'misp', 'generic'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
@@ -236,4 +245,6 @@ export interface Plan {
   components: Record<string, Component>;
   steps: ExtraStep[];
   notifications: { slack?: SlackSettings };
+  /** Read-only checks run before each destructive step of the phases that need approval; one failing pauses the drill. */
+  stopConditions: StopConditionSpec[];
 }

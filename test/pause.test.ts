@@ -4,7 +4,7 @@
  * refused and kept as a refusal.
  */
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { pause, resume, startDrill } from '../src/drills';
 import { driveDrill, waitForRecord } from './support/operators';
@@ -75,5 +75,49 @@ describe('pausing a drill', () => {
 
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
+  });
+});
+
+describe('stop conditions', () => {
+  let client: Client;
+  let worker: RunningWorker;
+  let lab: StandinLab;
+  const queue = uniqueQueue('stop-condition');
+
+  beforeAll(async () => {
+    client = await testClient();
+    worker = await startTestWorker(queue);
+    lab = await createStandinLab('stop-condition-lab', (plan) => {
+      const dir = plan.components.app.primary.stop.command.at(-1);
+      plan.stopConditions = [{ id: 'no-alarm', title: 'The serving site raises no alarm', command: ['sh', '-c', `if [ -f ${dir}/alarm ]; then cat ${dir}/alarm; exit 1; fi`] }];
+    });
+    lab.appctl('start', 'primary');
+  });
+
+  afterAll(async () => {
+    lab?.stopAll();
+    await worker?.stop();
+    await client?.connection.close();
+  });
+
+  it('a failing stop condition pauses the failover before its next destructive step, with its output; resumed, it goes on', async () => {
+    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-failover' });
+    writeFileSync(path.join(lab.dir, 'alarm'), 'error rate 37% on lab-dc1');
+    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'pause' });
+
+    const held = await waitForRecord(client, workflowId, (r) => r.status === 'paused');
+    expect(held.pending).toMatchObject({ kind: 'pause', prompt: expect.stringContaining('Stop condition no-alarm failed') });
+    expect(held.pending?.prompt).toContain('error rate 37% on lab-dc1');
+    expect(held.pauses?.at(-1)).toMatchObject({ cause: 'stop-condition', by: 'stop-condition:no-alarm' });
+    expect(held.stopConditions).toEqual([expect.objectContaining({ id: 'no-alarm', ok: false })]);
+    expect(held.steps.filter((s) => s.phase === 'failover' && s.destructive).every((s) => s.status === 'pending')).toBe(true);
+    expect(await lab.health('primary')).toBe(200);
+
+    unlinkSync(path.join(lab.dir, 'alarm'));
+    await resume(client, workflowId, { by: 'oncall', reason: 'alarm cleared by the SOC' });
+    const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
+    expect(done.status).toBe('succeeded');
+    expect(done.stopConditions).toEqual([expect.objectContaining({ ok: true })]);
   });
 });

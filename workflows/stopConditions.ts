@@ -33,13 +33,15 @@ export async function checkStopConditions(conditions: StopCondition[], recorder:
       output = describeFailure(error).message;
     }
     const results = (recorder.record.stopConditions ??= []);
-    const entry = { id, title, ok, at: now(), output };
-    const index = results.findIndex((r) => r.id === id);
+    // The plan's own name for the condition (its step id adds a prefix).
+    const name = id.replace(/^stop-condition\./, '');
+    const entry = { id: name, title, ok, at: now(), output };
+    const index = results.findIndex((r) => r.id === name);
     if (index >= 0) results[index] = entry;
     else results.push(entry);
     recorder.publish();
     if (!ok) {
-      gates.pauseForStopCondition(id, `${title}: ${output}`);
+      gates.pauseForStopCondition(name, `${title}: ${output}`);
       return;
     }
   }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { component } from './components';
-import { DRIVER_SHAPE, duration, exactlyOne, identifier } from './fields';
+import { commandDriver, DRIVER_SHAPE, duration, exactlyOne, httpDriver, identifier } from './fields';
 import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../../domain';
 
 const approver = z
@@ -49,6 +49,13 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
     timeout: duration.optional(),
 });
 
+/** A read-only check that pauses the drill before its next destructive step when it fails. */
+const stopCondition = exactlyOne('a stop condition', { http: httpDriver, command: commandDriver }, {
+  id: identifier,
+  title: z.string().min(1),
+  site: z.enum(['primary', 'secondary']).optional(),
+});
+
 const site = z.strictObject({ name: z.string().min(1), description: z.string().optional() });
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD');
@@ -81,6 +88,8 @@ export const planSchema = z
     components: z.record(identifier, component).refine((value) => Object.keys(value).length > 0, 'expected at least one component'),
     steps: z.array(extraStep).default([]),
     notifications: notifications.default({}),
+    /** Checks of the serving side (an error rate, a queue depth) that pause a destructive phase when they fail. */
+    stopConditions: z.array(stopCondition).default([]),
   })
   .superRefine((plan, ctx) => {
     const { approvals: gate } = plan;

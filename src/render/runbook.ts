@@ -23,6 +23,7 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
         step.destructive && 'destructive',
         step.bestEffort && 'best-effort',
         step.action !== 'manualTask' && `${step.retry.maximumAttempts} attempts, ${formatDuration(step.timeoutMs)} timeout`,
+        step.block !== undefined && `parallel block ${step.block}, lane ${step.lane}`,
       ].filter(Boolean);
       lines.push(`${String(n).padStart(3)}. ${step.title}  (${tags.join(', ')})`, `      id ${step.id}`);
     }

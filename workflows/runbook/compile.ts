@@ -6,7 +6,7 @@ import { driverStep } from './drivers';
 import type { Operation, OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
 import { directionOf, PHASE_SEGMENTS, PHASE_TITLES, PHASES_BY_MODE, PHASES_NEEDING_APPROVAL } from '../../domain';
-import type { CompiledDrill, Component, DrillMode, ExtraStep, PhaseId, Plan, Runbook, RunbookPhase, SegmentOf, SiteRole, Step, StepMark, Tier } from '../../domain';
+import type { CompiledDrill, Component, DrillMode, ExtraStep, PhaseId, Plan, Runbook, RunbookPhase, SegmentOf, SiteRole, Step, StepMark, StopCondition, StopConditionSpec, Tier } from '../../domain';
 
 const STOP_ORDER: Tier[] = ['app', 'search', 'database'];
 const START_ORDER: Tier[] = ['database', 'search', 'app'];
@@ -85,7 +85,15 @@ export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
     needsApproval: PHASES_NEEDING_APPROVAL.includes(phase),
     steps: compilePhase(plan, mode, phase),
   }));
-  return { target: plan.target, mode, phases };
+  const stopConditions = (plan.stopConditions ?? []).map((condition) => stopConditionStep(plan, mode, condition));
+  return stopConditions.length ? { target: plan.target, mode, phases, stopConditions } : { target: plan.target, mode, phases };
+}
+
+function stopConditionStep(plan: Plan, mode: DrillMode, condition: StopConditionSpec): StopCondition {
+  const draft = driverStep(condition.id, condition.title, { http: condition.http, command: condition.command });
+  const step = finishStep(plan, mode, 'failover', 'stop-condition', draft, { site: condition.site });
+  // An http or command driver always compiles to checkHttp or runCommand: what a StopCondition is.
+  return { ...step, id: `stop-condition.${condition.id}`, planPath: 'stopConditions' } as StopCondition;
 }
 
 /** What a drill of this mode will run, and the way back offered when its failover is aborted. */
@@ -97,20 +105,30 @@ export function compileDrill(plan: Plan, mode: DrillMode): CompiledDrill {
 function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
   const steps: Step[] = [];
   const components = Object.entries(plan.components);
+  let blocks = 0;
   for (const segment of segments(phase)) {
     const site = siteOf(phase, segment.site);
     const segmentSteps: Step[] = [];
     for (const tier of segment.tiers) {
+      const lanes: Step[][] = [];
       for (const [name, component] of components) {
         const recipe = recipeFor(component);
         if (recipe.tier(component) !== tier) continue;
+        const lane: Step[] = [];
         for (const operation of segment.operations) {
           const context: OperationContext = { plan, mode, phase, name, site, ...directionOf(phase), planned: mode !== 'failover' };
           for (const draft of recipe.steps(operation, component, context)) {
-            segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { component: name, site, tuning: component }));
+            lane.push(finishStep(plan, mode, phase, segment.name, draft, { component: name, site, tuning: component }));
           }
         }
+        if (lane.length) lanes.push(lane);
       }
+      // Components of one tier do not depend on each other: they run at once, each in its own lane.
+      if (lanes.length > 1) {
+        blocks += 1;
+        for (const lane of lanes) for (const step of lane) Object.assign(step, { block: blocks, lane: step.component });
+      }
+      segmentSteps.push(...lanes.flat());
     }
     markSegment(segmentSteps, segment);
     const extras = extraSteps(plan, mode, phase, segment.name);
