@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
 import { redact, resolveValues } from './secrets';
+import { passWithin } from './within';
 import type { Observation, StepInput } from './types';
 import type { CommandDriver } from '../domain';
 
@@ -88,20 +89,24 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
 export function createCommandActivities(deps: { workdir: string }) {
   return {
     async runCommand(input: StepInput<'runCommand'>): Promise<Observation> {
-      const { command } = input.step.args;
-      const timeoutMs = command.timeout ?? input.step.timeoutMs;
-      const result = await runProcess(command, { cwd: deps.workdir, timeoutMs, where: input.step.id });
-      const shown = command.argv.join(' ');
-      const facts = { argv: command.argv, exitCode: result.exitCode, durationMs: result.durationMs, stdout: result.stdout, stderr: result.stderr };
-      if (result.timedOut) {
-        throw ApplicationFailure.retryable(`\`${shown}\` did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped`, 'CommandTimedOut', facts);
-      }
-      if (result.exitCode === null || !command.expectExit.includes(result.exitCode)) {
-        const why = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
-        const lastLine = (result.stderr || result.stdout).split('\n').pop();
-        throw ApplicationFailure.retryable(`\`${shown}\` ${why}${lastLine ? `: ${lastLine}` : ''}`, 'CommandFailed', facts);
-      }
-      return { summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s`, facts };
+      return passWithin(input.step.args.command.within, `\`${input.step.args.command.argv.join(' ')}\` to pass`, () => runOnce(input, deps.workdir));
     },
   };
+}
+
+async function runOnce(input: StepInput<'runCommand'>, workdir: string): Promise<Observation> {
+  const { command } = input.step.args;
+  const timeoutMs = command.timeout ?? input.step.timeoutMs;
+  const result = await runProcess(command, { cwd: workdir, timeoutMs, where: input.step.id });
+  const shown = command.argv.join(' ');
+  const facts = { argv: command.argv, exitCode: result.exitCode, durationMs: result.durationMs, stdout: result.stdout, stderr: result.stderr };
+  if (result.timedOut) {
+    throw ApplicationFailure.retryable(`\`${shown}\` did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped`, 'CommandTimedOut', facts);
+  }
+  if (result.exitCode === null || !command.expectExit.includes(result.exitCode)) {
+    const why = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
+    const lastLine = (result.stderr || result.stdout).split('\n').pop();
+    throw ApplicationFailure.retryable(`\`${shown}\` ${why}${lastLine ? `: ${lastLine}` : ''}`, 'CommandFailed', facts);
+  }
+  return { summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s`, facts };
 }

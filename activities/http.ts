@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal } from './heartbeat';
 import { redact, resolveValues } from './secrets';
+import { passWithin } from './within';
 import type { Observation, StepInput } from './types';
 import type { HttpDriver } from '../domain';
 
@@ -35,21 +36,26 @@ export function createHttpActivities() {
   return {
     async checkHttp(input: StepInput<'checkHttp'>): Promise<Observation> {
       const { http } = input.step.args;
-      const expect = input.step.args.expect ?? 'up';
-      const seen = await probe(http, input.step.id);
-      const facts = { url: http.url, expect, ...seen, body: seen.body?.slice(0, BODY_KEEP) };
-      const statusOk = seen.reachable && http.expectStatus.includes(seen.status as number);
-      const bodyOk = !http.bodyMatch || new RegExp(http.bodyMatch).test(seen.body ?? '');
-      const answered = seen.reachable ? `answered ${seen.status}` : `did not answer (${seen.error})`;
-      if (expect === 'down') {
-        if (statusOk && bodyOk) throw ApplicationFailure.retryable(`${http.url} still answers ${seen.status}: the old side is serving`, 'StillServing', facts);
-        return { summary: `${http.url} ${answered}, as expected after the switch`, facts };
-      }
-      if (!statusOk) {
-        throw ApplicationFailure.retryable(`${http.url} ${answered}; expected ${http.expectStatus.join(' or ')}`, 'Unhealthy', facts);
-      }
-      if (!bodyOk) throw ApplicationFailure.retryable(`${http.url} answered ${seen.status} but the body does not match /${http.bodyMatch}/`, 'Unhealthy', facts);
-      return { summary: `${http.url} answered ${seen.status} in ${seen.durationMs}ms`, facts };
+      return passWithin(http.within, `${http.url} to answer as expected`, () => checkOnce(input));
     },
   };
+}
+
+async function checkOnce(input: StepInput<'checkHttp'>): Promise<Observation> {
+  const { http } = input.step.args;
+  const expect = input.step.args.expect ?? 'up';
+  const seen = await probe(http, input.step.id);
+  const facts = { url: http.url, expect, ...seen, body: seen.body?.slice(0, BODY_KEEP) };
+  const statusOk = seen.reachable && http.expectStatus.includes(seen.status as number);
+  const bodyOk = !http.bodyMatch || new RegExp(http.bodyMatch).test(seen.body ?? '');
+  const answered = seen.reachable ? `answered ${seen.status}` : `did not answer (${seen.error})`;
+  if (expect === 'down') {
+    if (statusOk && bodyOk) throw ApplicationFailure.retryable(`${http.url} still answers ${seen.status}: the old side is serving`, 'StillServing', facts);
+    return { summary: `${http.url} ${answered}, as expected after the switch`, facts };
+  }
+  if (!statusOk) {
+    throw ApplicationFailure.retryable(`${http.url} ${answered}; expected ${http.expectStatus.join(' or ')}`, 'Unhealthy', facts);
+  }
+  if (!bodyOk) throw ApplicationFailure.retryable(`${http.url} answered ${seen.status} but the body does not match /${http.bodyMatch}/`, 'Unhealthy', facts);
+  return { summary: `${http.url} answered ${seen.status} in ${seen.durationMs}ms`, facts };
 }

@@ -22,6 +22,8 @@ export interface CommandDriver {
   shell: boolean;
   timeout?: number;
   expectExit: number[];
+  /** A check of something that takes time to appear: run it again until it passes, for at most this long. */
+  within?: number;
 }
 
 export interface HttpDriver {
@@ -31,6 +33,8 @@ export interface HttpDriver {
   bodyMatch?: string;
   headers?: Record<string, EnvValue>;
   timeout?: number;
+  /** A check of something that takes time to appear (jobs on the new side): ask again until it passes, for at most this long. */
+  within?: number;
 }
 
 /** How one operation on one site is carried out: exactly one of a command, an HTTP check or a person. */

@@ -60,6 +60,8 @@ const commandObject = z.strictObject({
   shell: z.boolean().default(false),
   timeout: duration.optional(),
   expectExit: z.array(z.number().int()).default([0]),
+  /** A check that waits for what it checks: run again until it passes, for at most this long. */
+  within: duration.optional(),
 });
 
 /** `[systemctl, stop, app]` is short for `{ argv: [systemctl, stop, app] }`. */
@@ -75,6 +77,8 @@ export const httpDriver = z.strictObject({
   bodyMatch: z.string().optional(),
   headers: z.record(z.string(), envValue).optional(),
   timeout: duration.optional(),
+  /** A check that waits for what it checks (jobs appearing on the new side): ask again until it passes, for at most this long. */
+  within: duration.optional(),
 });
 
 export const manualDriver = z.union([z.string().min(1), z.strictObject({ instructions: z.string().min(1) })]).transform((value) =>
