@@ -119,9 +119,15 @@ export async function healthCheck(client: Route53Client, id: string): Promise<He
 
 export type DnsAnswer = { supported: true; values: string[]; code?: string } | { supported: false; reason: string };
 
+/** How an endpoint says it does not offer an operation at all (moto answers TestDNSAnswer with a bare 404). */
+const NOT_OFFERED = new Set(['UnknownOperationException', 'UnknownOperation', 'NotImplemented', 'InvalidAction']);
+
 /**
- * What Route 53 answers now (TestDNSAnswer). Stand-ins such as moto do not implement it; then the
- * drill relies on the record and health-check read-back and says so in its facts.
+ * What Route 53 answers now (TestDNSAnswer). Only an endpoint that does not offer the operation at
+ * all (a stand-in such as moto) yields "not observable": then the drill relies on the record and
+ * health-check read-back and says so in its facts. Anything else that stops the answer being read
+ * (throttling, a 5xx, a network error) fails the check, to be retried and then decided by an
+ * operator: a check that could not tell never passes.
  */
 export async function dnsAnswer(client: Route53Client, args: Route53Args): Promise<DnsAnswer> {
   try {
@@ -130,9 +136,13 @@ export async function dnsAnswer(client: Route53Client, args: Route53Args): Promi
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const name = (error as Error).name;
-    // A real zone error (NoSuchHostedZone…) is a real problem; an unknown operation is a limited endpoint.
+    // A real zone error (NoSuchHostedZone…) is a real problem for a person to fix.
     if (name.startsWith('NoSuch') || name === 'InvalidInput' || name === 'AccessDenied') throw error;
-    return { supported: false, reason: `TestDNSAnswer unavailable on this endpoint (${name}${status ? ` ${status}` : ''})` };
+    if (NOT_OFFERED.has(name) || status === 404) return { supported: false, reason: `TestDNSAnswer is not offered by this endpoint (${name}${status ? ` ${status}` : ''})` };
+    throw ApplicationFailure.retryable(
+      `could not read Route 53's answer for ${args.record.name} (${name}${status ? `, HTTP ${status}` : ''}: ${(error as Error).message}); the switch is not verified`,
+      'Route53AnswerUnverified',
+    );
   }
 }
 

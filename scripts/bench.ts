@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { stepTimings } from '../src/demo/timings';
 import { approve, drillStatus, startDrill } from '../src/drills';
 import { startDevServer } from '../src/temporal/server';
-import { createDrillWorker } from '../src/worker';
+import { createDrillWorker, promoteIfNewer, workerVersion } from '../src/worker';
 import { type DrillRecord, FINAL_STATUSES } from '../domain';
 
 const arg = (name: string, fallback: number): number => {
@@ -61,10 +61,12 @@ async function main(): Promise<void> {
   const port = 17000 + Math.floor(Math.random() * 1000);
   const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
   const workerConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createDrillWorker({ connection: workerConnection, namespace: 'default', taskQueue: 'bench' });
+  const version = workerVersion();
+  const worker = await createDrillWorker({ connection: workerConnection, namespace: 'default', taskQueue: 'bench', version });
   const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
+  await promoteIfNewer(client, version, true, 'bench');
   const rssBefore = process.memoryUsage().rss;
   try {
     // Warm-up: the first workflow task loads the bundle into the isolate.

@@ -63,15 +63,19 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
 }
 
 /**
- * Makes this worker's version current when the deployment has none yet (the first deploy) or when
- * asked (`--promote`, a rollout); otherwise it serves the drills pinned to it and says how to promote.
+ * Makes this worker's version current when the deployment has none yet (the first deploy), when this
+ * build is newer than the current one (first seen after it: a rollout), or when asked (`--promote`,
+ * a rollback). An older build that restarts serves only the drills pinned to it.
  */
-async function promoteIfAsked(client: Client, settings: VersionSettings, promote: boolean, identity: string): Promise<string> {
+export async function promoteIfNewer(client: Client, settings: VersionSettings, promote: boolean, identity: string): Promise<string> {
   if (!settings.versioned) return 'unversioned (DRILLBOOK_WORKER_VERSIONING=off)';
   const { deploymentName, buildId } = settings.version;
   const state = await describeDeployment(client, deploymentName);
   if (state?.current === buildId) return `version ${deploymentName}/${buildId}, current: new drills start here`;
-  if (promote || !state?.current) {
+  const firstSeen = (id: string | undefined) => state?.versions.find((v) => v.buildId === id)?.createdAt?.getTime();
+  const mine = firstSeen(buildId) ?? Date.now();
+  const newer = mine >= (firstSeen(state?.current) ?? 0);
+  if (promote || !state?.current || newer) {
     await makeCurrent(client, settings.version, { identity });
     return `version ${deploymentName}/${buildId}, made current${state?.current ? ` (was ${state.current}, which keeps the drills pinned to it)` : ''}: new drills start here`;
   }
@@ -94,7 +98,7 @@ export async function runWorker(options: { promote?: boolean; metricsPort?: stri
   const worker = await createDrillWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, version });
   const running = worker.run();
   const client = new Client({ connection: operator, namespace: settings.namespace });
-  const where = await promoteIfAsked(client, version, options.promote ?? false, worker.options.identity).catch((error: Error) => `version ${version.version.buildId}; could not check or set the current version: ${error.message}`);
+  const where = await promoteIfNewer(client, version, options.promote ?? false, worker.options.identity).catch((error: Error) => `version ${version.version.buildId}; could not check or set the current version: ${error.message}`);
   console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}; ${where}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`);
   await running;
   await operator.close();

@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GetHealthCheckCommand, UpdateHealthCheckCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { GetHealthCheckCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
@@ -18,6 +18,7 @@ import { compileRunbook } from '../workflows/runbook';
 import { createHealthCheck, createZone, startMoto, type Moto } from './support/moto';
 import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
+import { throttlingProxy } from './support/throttlingProxy';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import type { Route53Action, Route53Args, Step, StepInput, StepOf } from '../domain';
@@ -183,6 +184,21 @@ describe('Route 53 on moto', () => {
       expect(back.facts).toMatchObject({ invertedBefore: true, invertedAfter: false });
       expect(await inverted()).toBe(false);
       await a.route53Check(input('route53Check', find(steps, 'failback-check.dns.points.primary')));
+    });
+
+    it('does not pass an answer check that was throttled: the switch is not verified, and the check fails to be retried', async () => {
+      const proxy = await throttlingProxy(moto.endpoint, (req) => (req.url ?? '').includes('testdnsanswer'));
+      try {
+        const throttled = createRoute53Activities({ route53: new Route53Client({ region: 'us-east-1', endpoint: proxy.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 }) });
+        await expect(throttled.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')))).rejects.toMatchObject({
+          type: 'Route53AnswerUnverified',
+          nonRetryable: false,
+          message: expect.stringMatching(/could not read Route 53's answer .*Throttling.*the switch is not verified/),
+        });
+        expect(proxy.throttled()).toBeGreaterThanOrEqual(1);
+      } finally {
+        await proxy.close();
+      }
     });
 
     it('refuses a disabled primary health check, which would never fail over', async () => {

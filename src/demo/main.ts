@@ -13,7 +13,7 @@ import { approve, completeTask, decide, drillStatus, startDrill } from '../drill
 import { loadPlanFile } from '../plan/load';
 import { renderRecord } from '../render/record';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
-import { createDrillWorker } from '../worker';
+import { createDrillWorker, promoteIfNewer, workerVersion } from '../worker';
 import { prepareDemoLab, setAppTier, stopDemoLab } from './lab';
 import { printTimings } from './timings';
 import { type DrillRecord, FINAL_STATUSES, type PendingAction, type Plan } from '../../domain';
@@ -78,10 +78,13 @@ async function main(): Promise<number> {
   }
   const taskQueue = 'drillbook-demo';
   const workerConnection = await NativeConnection.connect({ address });
-  const worker = await createDrillWorker({ connection: workerConnection, namespace: 'default', taskQueue });
+  const version = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: 'drillbook-demo' });
+  const worker = await createDrillWorker({ connection: workerConnection, namespace: 'default', taskQueue, version });
   const workerRun = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
+  // This build takes the demo's drills, whatever build an earlier demo left current.
+  console.log(`worker ${await promoteIfNewer(client, version, true, 'drillbook-demo')}`);
 
   setAppTier(plan, { primary: 'start', secondary: 'stop' });
 
