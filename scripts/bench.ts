@@ -7,6 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { stringify } from 'yaml';
@@ -48,7 +49,7 @@ async function drive(client: Client, id: string): Promise<DrillRecord> {
       answered = record.pending.id;
       await approve(client, id, { by: 'alice', gate: record.pending.id });
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`${id} did not finish`);
 }

@@ -3,6 +3,7 @@
  * keeps every moment at which both sides of a pair would take writes: a split brain.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
 import type { DataLab } from './dataLab';
@@ -58,7 +59,7 @@ export function watchWriters(lab: DataLab): WriterWatch {
       sawWritable.mariadb.secondary ||= m2;
       sawWritable.postgres.primary ||= p1;
       sawWritable.postgres.secondary ||= p2;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   })();
   return {
