@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT, dataDir } from '../config';
@@ -20,7 +21,6 @@ import { type DrillRecord, FINAL_STATUSES, type PendingAction, type Plan } from 
 
 const REQUESTER = 'oncall';
 const APPROVERS = ['alice', 'bob'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface DemoOptions {
   /** A plan to drill instead of the lab (plans/lab.yaml, or plans/example-lab.yaml when the lab cannot run). */

@@ -1,0 +1,23 @@
+/**
+ * Canary ids: a row or document written on the old writer before a switch and looked for on the new
+ * one after it. Unique to one drill run: the drill id repeats per target, the run id does not.
+ */
+import { Context } from '@temporalio/activity';
+import type { MysqlAction, OpensearchAction, PostgresAction, StepInput } from '../../domain';
+
+/** The steps of a switch of the data tier: their arguments name the switch's canary. */
+export type SwitchStepInput = StepInput<MysqlAction | PostgresAction | OpensearchAction>;
+
+/** The canary of this step's switch in this run, e.g. `drill-lab/1a2b3c4d:primary-to-secondary`. */
+export function canaryId(input: SwitchStepInput): string {
+  let run = '';
+  try {
+    run = (Context.current().info.workflowExecution?.runId ?? '').slice(0, 8);
+  } catch {
+    // Outside a Temporal activity (tests call drivers directly): the drill id alone.
+  }
+  return `${input.drillId}${run ? `/${run}` : ''}:${input.step.args.canary}`;
+}
+
+/** The marker the promoting step writes on the new writer: when it became writable, and with what lag. */
+export const cutoverMarkerId = (input: SwitchStepInput): string => `${canaryId(input)}:cutover`;
