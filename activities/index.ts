@@ -13,6 +13,7 @@ import { createHttpActivities } from './http';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
 import { createReadinessActivities } from './readiness';
+import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
 import { createSlackNotifier } from './slack';
@@ -70,6 +71,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createHttpActivities(),
     ...createDatastoreActivities(deps),
     ...createRoute53Activities(deps),
+    ...createRedisActivities(),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

@@ -4,18 +4,28 @@
  */
 import { MYSQL_ACTIONS, OPENSEARCH_ACTIONS, POSTGRES_ACTIONS, type MysqlArgs, type OpensearchArgs, type PostgresArgs, type MysqlAction, type OpensearchAction, type PostgresAction } from './datastores';
 import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs } from './drivers';
+import { REDIS_ACTIONS, type RedisAction, type RedisArgs } from './redis';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
 
 export * from './datastores';
 export * from './drivers';
+export * from './redis';
 export * from './route53';
 
 export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & Record<MysqlAction, MysqlArgs> &
   Record<PostgresAction, PostgresArgs> &
   Record<OpensearchAction, OpensearchArgs> &
-  Record<Route53Action, Route53Args>;
+  Record<Route53Action, Route53Args> &
+  Record<RedisAction, RedisArgs>;
 
-export const STEP_ACTIONS = [...DRIVER_ACTIONS, ...MYSQL_ACTIONS, ...POSTGRES_ACTIONS, ...OPENSEARCH_ACTIONS, ...ROUTE53_ACTIONS] as const;
+export const STEP_ACTIONS = [
+  ...DRIVER_ACTIONS,
+  ...MYSQL_ACTIONS,
+  ...POSTGRES_ACTIONS,
+  ...OPENSEARCH_ACTIONS,
+  ...ROUTE53_ACTIONS,
+  ...REDIS_ACTIONS,
+] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { mysqlComponent, opensearchComponent, postgresComponent } from './datastores';
 import { driver, duration } from './fields';
+import { redisComponent } from './redis';
 import { route53Component } from './route53';
 import { TIERS, type Component } from '../../domain';
 
@@ -40,6 +41,7 @@ export const COMPONENT_SCHEMAS = {
   postgres: postgresComponent,
   opensearch: opensearchComponent,
   route53: route53Component,
+  redis: redisComponent,
 } as const;
 
 

@@ -3,6 +3,7 @@ import type { Recipe } from '../recipe';
 import { mysqlRecipe } from './mysql';
 import { opensearchRecipe } from './opensearch';
 import { postgresRecipe } from './postgres';
+import { redisRecipe } from './redis';
 import { route53Recipe } from './route53';
 import { serviceRecipe } from './service';
 import type { Component, ComponentKind } from '../../../domain';
@@ -14,4 +15,5 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   postgres: postgresRecipe,
   opensearch: opensearchRecipe,
   route53: route53Recipe,
+  redis: redisRecipe,
 };
