@@ -13,6 +13,7 @@ import { createHttpActivities } from './http';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
 import { createReadinessActivities } from './readiness';
+import { createRabbitmqActivities } from './rabbitmq';
 import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
@@ -72,6 +73,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createDatastoreActivities(deps),
     ...createRoute53Activities(deps),
     ...createRedisActivities(),
+    ...createRabbitmqActivities(),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

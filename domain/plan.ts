@@ -247,7 +247,8 @@ export interface RabbitmqComponent extends ComponentBase {
   queues?: string;
   /** Drained means ready + unacknowledged at or under this, on every platform queue. */
   maxMessages: number;
-  drainTimeout: number;
+  /** Longest wait for the queues to drain, connections to close, or consumers to come back. */
+  waitTimeout: number;
   /** How often the management API refreshes its counts (collect_statistics_interval). */
   statsInterval: number;
   /** Users whose connections the fence closes (the platform, workers, connectors). */
@@ -313,7 +314,8 @@ export type Component =
   | PostgresComponent
   | OpensearchComponent
   | Route53Component
-  | RedisComponent;
+  | RedisComponent
+  | RabbitmqComponent;
 export type ComponentKind = Component['kind'];
 export type ComponentOfKind<K extends ComponentKind> = Extract<Component, { kind: K }>;
 

@@ -5,6 +5,7 @@
 #   opencti.sh down   [all|SERVER]      stop them
 #   opencti.sh status [all|SERVER]      one line per server and site
 #   opencti.sh start|stop|kill SERVER SITE
+#   opencti.sh rabbitmqctl SITE ARGS... rabbitmqctl against one site's node (alarms in tests)
 #   opencti.sh env                      ports, URLs, kubeconfigs and secret files as shell variables
 #   opencti.sh destroy                  down, then delete the lab dir
 # SERVER: kubernetes | redis | rabbitmq | opensearch | s3 | platform;  SITE: primary | secondary.
@@ -21,14 +22,15 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 . "$HERE/opencti-ports.sh"
 . "$HERE/k8s.sh"
 . "$HERE/redis.sh"
+. "$HERE/rabbitmq.sh"
 
-ALL_SERVERS=(kubernetes redis)
+ALL_SERVERS=(kubernetes redis rabbitmq)
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
-    kubernetes) echo k8s;; redis) echo r;;
+    kubernetes) echo k8s;; redis) echo r;; rabbitmq) echo mq;;
     *) echo "opencti-lab: unknown server '$1' (${ALL_SERVERS[*]} or all)" >&2; exit 2;;
   esac
 }
@@ -77,6 +79,10 @@ case "$cmd" in
     with_lab_lock
     "$(prefix_of "$1")_$cmd" "$2"
     ;;
+  rabbitmqctl)
+    [ $# -ge 2 ] && valid_site "$1" || { echo "opencti-lab: rabbitmqctl SITE ARGS..." >&2; exit 2; }
+    s="$1"; shift; mq_ctl "$s" "$@"
+    ;;
   env)
     cat <<ENV
 DRILLBOOK_LAB_DIR=$LAB_DIR
@@ -90,6 +96,12 @@ LAB_K8S_SECONDARY_ADMIN_KUBECONFIG=$(k8s_kubeconfig secondary admin)
 LAB_REDIS_PRIMARY_PORT=$(oc_port redis primary)
 LAB_REDIS_SECONDARY_PORT=$(oc_port redis secondary)
 LAB_REDIS_PASSWORD_FILE=$LAB_SECRETS/redis.password
+LAB_RABBITMQ_PRIMARY_AMQP_PORT=$(oc_port rabbitmq primary)
+LAB_RABBITMQ_SECONDARY_AMQP_PORT=$(oc_port rabbitmq secondary)
+LAB_RABBITMQ_PRIMARY_URL=$(mq_url primary)
+LAB_RABBITMQ_SECONDARY_URL=$(mq_url secondary)
+LAB_RABBITMQ_DRILL_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-drill.password
+LAB_RABBITMQ_OPENCTI_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-opencti.password
 ENV
     ;;
   destroy)

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { mysqlComponent, opensearchComponent, postgresComponent } from './datastores';
 import { driver, duration } from './fields';
+import { rabbitmqComponent } from './rabbitmq';
 import { redisComponent } from './redis';
 import { route53Component } from './route53';
 import { TIERS, type Component } from '../../domain';
@@ -42,6 +43,7 @@ export const COMPONENT_SCHEMAS = {
   opensearch: opensearchComponent,
   route53: route53Component,
   redis: redisComponent,
+  rabbitmq: rabbitmqComponent,
 } as const;
 
 

@@ -3,6 +3,7 @@ import type { Recipe } from '../recipe';
 import { mysqlRecipe } from './mysql';
 import { opensearchRecipe } from './opensearch';
 import { postgresRecipe } from './postgres';
+import { rabbitmqRecipe } from './rabbitmq';
 import { redisRecipe } from './redis';
 import { route53Recipe } from './route53';
 import { serviceRecipe } from './service';
@@ -16,4 +17,5 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   opensearch: opensearchRecipe,
   route53: route53Recipe,
   redis: redisRecipe,
+  rabbitmq: rabbitmqRecipe,
 };
