@@ -10,6 +10,7 @@ import { defaultReportsDir } from '../src/report/files';
 import { createCommandActivities } from './command';
 import { createDatastoreActivities } from './datastores';
 import { createHttpActivities } from './http';
+import { createKubernetesActivities } from './kubernetes';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
 import { createReadinessActivities } from './readiness';
@@ -74,6 +75,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createRoute53Activities(deps),
     ...createRedisActivities(),
     ...createRabbitmqActivities(),
+    ...createKubernetesActivities(),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

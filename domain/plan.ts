@@ -315,7 +315,8 @@ export type Component =
   | OpensearchComponent
   | Route53Component
   | RedisComponent
-  | RabbitmqComponent;
+  | RabbitmqComponent
+  | KubernetesComponent;
 export type ComponentKind = Component['kind'];
 export type ComponentOfKind<K extends ComponentKind> = Extract<Component, { kind: K }>;
 

@@ -4,12 +4,14 @@
  */
 import { MYSQL_ACTIONS, OPENSEARCH_ACTIONS, POSTGRES_ACTIONS, type MysqlArgs, type OpensearchArgs, type PostgresArgs, type MysqlAction, type OpensearchAction, type PostgresAction } from './datastores';
 import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs } from './drivers';
+import { KUBERNETES_ACTIONS, type KubernetesAction, type KubernetesArgs } from './kubernetes';
 import { RABBITMQ_ACTIONS, type RabbitmqAction, type RabbitmqArgs } from './rabbitmq';
 import { REDIS_ACTIONS, type RedisAction, type RedisArgs } from './redis';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
 
 export * from './datastores';
 export * from './drivers';
+export * from './kubernetes';
 export * from './rabbitmq';
 export * from './redis';
 export * from './route53';
@@ -19,7 +21,8 @@ export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualT
   Record<OpensearchAction, OpensearchArgs> &
   Record<Route53Action, Route53Args> &
   Record<RedisAction, RedisArgs> &
-  Record<RabbitmqAction, RabbitmqArgs>;
+  Record<RabbitmqAction, RabbitmqArgs> &
+  Record<KubernetesAction, KubernetesArgs>;
 
 export const STEP_ACTIONS = [
   ...DRIVER_ACTIONS,
@@ -29,6 +32,7 @@ export const STEP_ACTIONS = [
   ...ROUTE53_ACTIONS,
   ...REDIS_ACTIONS,
   ...RABBITMQ_ACTIONS,
+  ...KUBERNETES_ACTIONS,
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;

@@ -5,6 +5,7 @@
 #   opencti.sh down   [all|SERVER]      stop them
 #   opencti.sh status [all|SERVER]      one line per server and site
 #   opencti.sh start|stop|kill SERVER SITE
+#   opencti.sh kubectl SITE ARGS...     kubectl as the lab's admin against one site's cluster
 #   opencti.sh rabbitmqctl SITE ARGS... rabbitmqctl against one site's node (alarms in tests)
 #   opencti.sh env                      ports, URLs, kubeconfigs and secret files as shell variables
 #   opencti.sh destroy                  down, then delete the lab dir
@@ -26,7 +27,7 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 
 ALL_SERVERS=(kubernetes redis rabbitmq)
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
@@ -78,6 +79,10 @@ case "$cmd" in
     need_server_site "$@"
     with_lab_lock
     "$(prefix_of "$1")_$cmd" "$2"
+    ;;
+  kubectl)
+    [ $# -ge 1 ] && valid_site "$1" || { echo "opencti-lab: kubectl SITE ARGS..." >&2; exit 2; }
+    s="$1"; shift; k8s_kubectl "$s" "$@"
     ;;
   rabbitmqctl)
     [ $# -ge 2 ] && valid_site "$1" || { echo "opencti-lab: rabbitmqctl SITE ARGS..." >&2; exit 2; }

@@ -45,6 +45,13 @@ export const rabbitmqComponent = z.strictObject({
   platformUsers: z.array(z.string().min(1)).min(1, 'expected the users the platform, workers and connectors log in as'),
   /** Consumers every platform queue needs on the new site after a switch. */
   minConsumers: z.number().int().min(0).default(1),
+  /** Workloads of a kubernetes component that publish to the queues (connectors): stopped before the drain. */
+  producers: z
+    .strictObject({
+      kubernetes: z.string().min(1),
+      workloads: z.array(z.string().min(1)).min(1, 'expected the producers\' workload names'),
+    })
+    .optional(),
   primary: site,
   secondary: site,
 });

@@ -6,7 +6,27 @@
  */
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
 import { processStep, siteName, SWITCH_PHASES, switchArgs } from './datastore';
+import { kubernetesArgs, kubernetesStepTimeout } from './kubernetes';
 import type { RabbitmqArgs, RabbitmqComponent } from '../../../domain';
+
+/** The plan's producers (connectors), scaled to 0 on the old site so nothing new arrives while the queues drain. */
+function stopProducers(component: RabbitmqComponent, context: OperationContext): StepDraft[] {
+  const ref = component.producers;
+  const owner = ref && context.plan.components[ref.kubernetes];
+  if (!ref || owner?.kind !== 'kubernetes') return [];
+  const workloads = owner.workloads.filter((w) => ref.workloads.includes(w.name));
+  return [
+    {
+      key: 'stop-producers',
+      title: `Stop ${context.name}'s producers on ${siteName(context, context.from)} (${ref.workloads.join(', ')} of ${ref.kubernetes}), remembering their replica counts`,
+      action: 'kubernetesStop',
+      site: context.from,
+      args: kubernetesArgs(owner, { ...context, name: ref.kubernetes }, workloads),
+      destructive: true,
+      timeoutMs: kubernetesStepTimeout(owner, workloads.length),
+    },
+  ];
+}
 
 export function rabbitmqArgs(component: RabbitmqComponent, context: OperationContext): RabbitmqArgs {
   return {
@@ -41,6 +61,7 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
         // In an outage the old site's queues are out of reach: what they held is counted as lost, not waited for.
         if (!planned) return [];
         return [
+          ...stopProducers(component, context),
           {
             key: 'drain',
             title: `Wait until ${name}'s platform queues on ${siteName(context, from)} are drained (at most ${component.maxMessages} message(s) ready or unacknowledged)`,

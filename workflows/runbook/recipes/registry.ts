@@ -1,5 +1,6 @@
 /** Which recipe serves each component kind. */
 import type { Recipe } from '../recipe';
+import { kubernetesRecipe } from './kubernetes';
 import { mysqlRecipe } from './mysql';
 import { opensearchRecipe } from './opensearch';
 import { postgresRecipe } from './postgres';
@@ -18,4 +19,5 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   route53: route53Recipe,
   redis: redisRecipe,
   rabbitmq: rabbitmqRecipe,
+  kubernetes: kubernetesRecipe,
 };
