@@ -18,6 +18,7 @@ import { createRabbitmqActivities } from './rabbitmq';
 import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
+import { createS3Activities } from './s3';
 import { createSlackNotifier } from './slack';
 import type { StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
 import type { ActivityStepAction, DrillActivities, StepActivities } from '../domain';
@@ -76,6 +77,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createRedisActivities(),
     ...createRabbitmqActivities(),
     ...createKubernetesActivities(),
+    ...createS3Activities(),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

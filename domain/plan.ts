@@ -316,7 +316,8 @@ export type Component =
   | Route53Component
   | RedisComponent
   | RabbitmqComponent
-  | KubernetesComponent;
+  | KubernetesComponent
+  | S3Component;
 export type ComponentKind = Component['kind'];
 export type ComponentOfKind<K extends ComponentKind> = Extract<Component, { kind: K }>;
 

@@ -8,6 +8,7 @@ import { KUBERNETES_ACTIONS, type KubernetesAction, type KubernetesArgs } from '
 import { RABBITMQ_ACTIONS, type RabbitmqAction, type RabbitmqArgs } from './rabbitmq';
 import { REDIS_ACTIONS, type RedisAction, type RedisArgs } from './redis';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
+import { S3_ACTIONS, type S3Action, type S3Args } from './s3';
 
 export * from './datastores';
 export * from './drivers';
@@ -15,6 +16,7 @@ export * from './kubernetes';
 export * from './rabbitmq';
 export * from './redis';
 export * from './route53';
+export * from './s3';
 
 export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & Record<MysqlAction, MysqlArgs> &
   Record<PostgresAction, PostgresArgs> &
@@ -22,7 +24,8 @@ export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualT
   Record<Route53Action, Route53Args> &
   Record<RedisAction, RedisArgs> &
   Record<RabbitmqAction, RabbitmqArgs> &
-  Record<KubernetesAction, KubernetesArgs>;
+  Record<KubernetesAction, KubernetesArgs> &
+  Record<S3Action, S3Args>;
 
 export const STEP_ACTIONS = [
   ...DRIVER_ACTIONS,
@@ -33,6 +36,7 @@ export const STEP_ACTIONS = [
   ...REDIS_ACTIONS,
   ...RABBITMQ_ACTIONS,
   ...KUBERNETES_ACTIONS,
+  ...S3_ACTIONS,
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;

@@ -24,14 +24,15 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 . "$HERE/k8s.sh"
 . "$HERE/redis.sh"
 . "$HERE/rabbitmq.sh"
+. "$HERE/s3.sh"
 
-ALL_SERVERS=(kubernetes redis rabbitmq)
+ALL_SERVERS=(kubernetes redis rabbitmq s3)
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
-    kubernetes) echo k8s;; redis) echo r;; rabbitmq) echo mq;;
+    kubernetes) echo k8s;; redis) echo r;; rabbitmq) echo mq;; s3) echo s3;;
     *) echo "opencti-lab: unknown server '$1' (${ALL_SERVERS[*]} or all)" >&2; exit 2;;
   esac
 }
@@ -107,6 +108,9 @@ LAB_RABBITMQ_PRIMARY_URL=$(mq_url primary)
 LAB_RABBITMQ_SECONDARY_URL=$(mq_url secondary)
 LAB_RABBITMQ_DRILL_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-drill.password
 LAB_RABBITMQ_OPENCTI_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-opencti.password
+LAB_S3_ENDPOINT=$(s3_url)
+LAB_S3_PRIMARY_BUCKET=$(s3_bucket primary)
+LAB_S3_SECONDARY_BUCKET=$(s3_bucket secondary)
 ENV
     ;;
   destroy)

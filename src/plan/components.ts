@@ -8,6 +8,7 @@ import { driver, duration } from './fields';
 import { kubernetesComponent } from './kubernetes';
 import { rabbitmqComponent } from './rabbitmq';
 import { redisComponent } from './redis';
+import { s3Component } from './s3';
 import { route53Component } from './route53';
 import { TIERS, type Component } from '../../domain';
 
@@ -46,6 +47,7 @@ export const COMPONENT_SCHEMAS = {
   redis: redisComponent,
   rabbitmq: rabbitmqComponent,
   kubernetes: kubernetesComponent,
+  s3: s3Component,
 } as const;
 
 

@@ -7,6 +7,7 @@ import { postgresRecipe } from './postgres';
 import { rabbitmqRecipe } from './rabbitmq';
 import { redisRecipe } from './redis';
 import { route53Recipe } from './route53';
+import { s3Recipe } from './s3';
 import { serviceRecipe } from './service';
 import type { Component, ComponentKind } from '../../../domain';
 
@@ -20,4 +21,5 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   redis: redisRecipe,
   rabbitmq: rabbitmqRecipe,
   kubernetes: kubernetesRecipe,
+  s3: s3Recipe,
 };
