@@ -11,6 +11,7 @@ import { createCommandActivities } from './command';
 import { createDatastoreActivities } from './datastores';
 import { createHttpActivities } from './http';
 import { createKubernetesActivities } from './kubernetes';
+import { createOpensearchSitesActivities } from './opensearchSites';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
 import { createReadinessActivities } from './readiness';
@@ -78,6 +79,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createRabbitmqActivities(),
     ...createKubernetesActivities(),
     ...createS3Activities(),
+    ...createOpensearchSitesActivities(),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

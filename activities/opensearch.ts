@@ -26,7 +26,7 @@ export interface Health {
   clusterName?: string;
 }
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   const e = error as { meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } }; message?: string; name?: string };
   if (e.meta?.body?.error?.type) return `${e.meta.statusCode} ${e.meta.body.error.type}${e.meta.body.error.reason ? `: ${e.meta.body.error.reason}` : ''}`;
   if (e.meta?.statusCode) return `HTTP ${e.meta.statusCode}`;

@@ -313,6 +313,7 @@ export type Component =
   | MysqlComponent
   | PostgresComponent
   | OpensearchComponent
+  | OpensearchSitesComponent
   | Route53Component
   | RedisComponent
   | RabbitmqComponent

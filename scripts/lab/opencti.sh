@@ -25,14 +25,16 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 . "$HERE/redis.sh"
 . "$HERE/rabbitmq.sh"
 . "$HERE/s3.sh"
+. "$HERE/opensearch.sh"
+. "$HERE/opensearch-sites.sh"
 
-ALL_SERVERS=(kubernetes redis rabbitmq s3)
+ALL_SERVERS=(kubernetes redis rabbitmq opensearch s3)
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
-    kubernetes) echo k8s;; redis) echo r;; rabbitmq) echo mq;; s3) echo s3;;
+    kubernetes) echo k8s;; redis) echo r;; rabbitmq) echo mq;; s3) echo s3;; opensearch) echo oss;;
     *) echo "opencti-lab: unknown server '$1' (${ALL_SERVERS[*]} or all)" >&2; exit 2;;
   esac
 }
@@ -108,6 +110,9 @@ LAB_RABBITMQ_PRIMARY_URL=$(mq_url primary)
 LAB_RABBITMQ_SECONDARY_URL=$(mq_url secondary)
 LAB_RABBITMQ_DRILL_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-drill.password
 LAB_RABBITMQ_OPENCTI_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-opencti.password
+LAB_OPENSEARCH_PRIMARY_URL=$(oss_url primary)
+LAB_OPENSEARCH_SECONDARY_URL=$(oss_url secondary)
+LAB_OPENSEARCH_SNAPSHOT_DIR=$(oss_snapdir)
 LAB_S3_ENDPOINT=$(s3_url)
 LAB_S3_PRIMARY_BUCKET=$(s3_bucket primary)
 LAB_S3_SECONDARY_BUCKET=$(s3_bucket secondary)

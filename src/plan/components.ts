@@ -3,9 +3,10 @@
  * workflows/runbook/recipes/ that turns it into steps; a new kind adds one of each.
  */
 import { z } from 'zod';
-import { mysqlComponent, opensearchComponent, postgresComponent } from './datastores';
+import { mysqlComponent, postgresComponent } from './datastores';
 import { driver, duration } from './fields';
 import { kubernetesComponent } from './kubernetes';
+import { opensearchAnyComponent } from './opensearchSites';
 import { rabbitmqComponent } from './rabbitmq';
 import { redisComponent } from './redis';
 import { s3Component } from './s3';
@@ -42,7 +43,7 @@ export const COMPONENT_SCHEMAS = {
   service: serviceComponent,
   mysql: mysqlComponent,
   postgres: postgresComponent,
-  opensearch: opensearchComponent,
+  opensearch: opensearchAnyComponent,
   route53: route53Component,
   redis: redisComponent,
   rabbitmq: rabbitmqComponent,

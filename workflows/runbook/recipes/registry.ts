@@ -2,7 +2,7 @@
 import type { Recipe } from '../recipe';
 import { kubernetesRecipe } from './kubernetes';
 import { mysqlRecipe } from './mysql';
-import { opensearchRecipe } from './opensearch';
+import { opensearchAnyRecipe } from './opensearchSites';
 import { postgresRecipe } from './postgres';
 import { rabbitmqRecipe } from './rabbitmq';
 import { redisRecipe } from './redis';
@@ -16,7 +16,7 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   service: serviceRecipe,
   mysql: mysqlRecipe,
   postgres: postgresRecipe,
-  opensearch: opensearchRecipe,
+  opensearch: opensearchAnyRecipe,
   route53: route53Recipe,
   redis: redisRecipe,
   rabbitmq: rabbitmqRecipe,
