@@ -95,7 +95,6 @@ mq_up() {
   return "$rc"
 }
 mq_start() { mq_launch "$1" && mq_wait "$1"; }
-mq_down() { mq_stop secondary; mq_stop primary; }
 
 mq_status() {
   local s="$1"

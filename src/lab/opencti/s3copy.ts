@@ -3,7 +3,9 @@
  * that the other lacks (or holds with other bytes) into the other. A real plan names its own copy
  * (`aws s3 sync`) or relies on the store's replication instead.
  * Usage: node dist/src/lab/opencti/s3copy.js --from BUCKET@REGION --to BUCKET@REGION [--endpoint URL]
- * Credentials: the standard AWS chain (AWS_ACCESS_KEY_ID, ...). Prints one line; exit 1 on failure.
+ * As a plan's copy step it is told the direction in DRILLBOOK_S3_FROM / DRILLBOOK_S3_TO (and
+ * DRILLBOOK_S3_FROM_ENDPOINT) instead. Credentials: the standard AWS chain (AWS_ACCESS_KEY_ID, ...).
+ * Prints one line; exit 1 on failure.
  */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
@@ -53,9 +55,9 @@ export async function copyBucket(from: { bucket: string; region: string }, to: {
 
 if (require.main === module) {
   const run = async () => {
-    const from = bucketAt(option('from'), 'from');
-    const to = bucketAt(option('to'), 'to');
-    const { copied, same } = await copyBucket(from, to, option('endpoint'));
+    const from = bucketAt(option('from') ?? process.env.DRILLBOOK_S3_FROM, 'from');
+    const to = bucketAt(option('to') ?? process.env.DRILLBOOK_S3_TO, 'to');
+    const { copied, same } = await copyBucket(from, to, option('endpoint') ?? process.env.DRILLBOOK_S3_FROM_ENDPOINT);
     console.log(`copied ${copied.length} object(s) from ${from.bucket} to ${to.bucket} (${same} already the same)${copied.length ? `: ${copied.slice(0, 5).join(', ')}${copied.length > 5 ? ', …' : ''}` : ''}`);
   };
   run().catch((error: Error) => {
