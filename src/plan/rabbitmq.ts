@@ -7,7 +7,7 @@ import { driver, duration, secretRef } from './fields';
 
 const site = z.strictObject({
   /** The management API, e.g. http://mq-ams1:15672. */
-  url: z.url({ error: 'expected an absolute http(s) URL of the management API, e.g. http://mq-ams1:15672' }),
+  url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL of the management API, e.g. http://mq-ams1:15672' }),
   stop: driver.optional(),
   start: driver.optional(),
   reboot: driver.optional(),
