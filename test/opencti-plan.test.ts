@@ -47,6 +47,11 @@ test('the lab plan validates, and a drill\'s failover runs in the order the stac
   expect(producers).toMatchObject({ action: 'kubernetesStop', destructive: true, args: { component: 'platform', workloads: [{ name: 'opencti-connector-import', replicas: 1 }] } });
 });
 
+test('the commented real layout (plans/opencti.example.yaml) validates', () => {
+  const result = parsePlan(readFileSync(path.join(__dirname, '..', 'plans', 'opencti.example.yaml'), 'utf8'));
+  expect(result.ok ? [] : result.errors).toEqual([]);
+});
+
 test('RTO runs from the first stop to the first answer of what users reach, not a database ping', () => {
   const runbook = compileRunbook(valid(), 'drill');
   const phase = (id: string) => runbook.phases.find((p) => p.id === id)?.steps ?? [];

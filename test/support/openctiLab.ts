@@ -4,7 +4,7 @@
  * in 21000-24999), started by the test and destroyed after it.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,7 +42,15 @@ export interface OpenctiLab {
   destroy(): Promise<void>;
 }
 
+/** The control plane is built once (~10 min, scripts/install-k8s.sh): far longer than a test's setup may take. */
+function requireKubernetesBinaries(): void {
+  const bin = process.env.DRILLBOOK_K8S_BIN ?? path.join(process.env.DRILLBOOK_TOOLS_DIR ?? path.join(ROOT, 'tools'), 'k8s', 'bin');
+  const missing = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'kwok'].filter((b) => !existsSync(path.join(bin, b)));
+  if (missing.length) throw new Error(`${missing.join(', ')} missing in ${bin}: run \`bash scripts/install-k8s.sh\` (about 10 minutes the first time) before these tests`);
+}
+
 export async function startOpenctiLab(offset: number, servers: OpenctiServer[]): Promise<OpenctiLab> {
+  if (servers.includes('kubernetes')) requireKubernetesBinaries();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-octi-'));
   // mkdtemp makes the folder 700; the OpenSearch user must reach inside.
   chmodSync(dir, 0o755);
