@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { KubeConfig, Watch, type V1Deployment } from '@kubernetes/client-node';
 import { createKubernetesActivities } from '../activities/kubernetes';
 import { expectFailure, startOpenctiLab, stepInput, type OpenctiLab } from './support/openctiLab';
 import { REMEMBERED_REPLICAS_ANNOTATION, type KubernetesAction, type KubernetesArgs, type KubernetesWorkload, type SiteRole } from '../domain';
@@ -79,24 +80,29 @@ const args = (over: Partial<KubernetesArgs> = {}): KubernetesArgs => ({
 });
 const call = <A extends KubernetesAction>(action: A, a: KubernetesArgs, site: SiteRole) => acts[action](stepInput('k8s', action, a, site));
 
-/** Watches from outside (as kubectl would) when each workload reached a state, to check the order of a stop or start. */
-function watchOrder(site: SiteRole, reached: (replicas: number, ready: number) => boolean): { stop(): Promise<string[]> } {
+/**
+ * Watches the site's Deployments from outside, as `kubectl get -w` would: the API server delivers
+ * the changes in the order etcd stored them, so the order in which each workload reached a state
+ * is the server's, however busy the machine.
+ */
+async function watchOrder(site: SiteRole, reached: (replicas: number, ready: number) => boolean): Promise<{ stop(): Promise<string[]> }> {
   const order: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    for (let i = 0; running && i < 2000; i++) {
-      const out = await kubectl(site, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.replicas} {.status.readyReplicas}{"\\n"}{end}');
-      for (const line of out.split('\n')) {
-        const [name, replicas, ready] = line.split(' ');
-        if (name && !order.includes(name) && reached(Number(replicas), Number(ready || 0))) order.push(name);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
+  const kc = new KubeConfig();
+  kc.loadFromFile(lab.kubeconfig(site, 'admin'));
+  const watching = await new Watch(kc).watch(
+    `/apis/apps/v1/namespaces/${NS}/deployments`,
+    {},
+    (_type, d: V1Deployment) => {
+      const name = d.metadata?.name ?? '';
+      if (!order.includes(name) && reached(d.spec?.replicas ?? 1, d.status?.readyReplicas ?? 0)) order.push(name);
+    },
+    () => undefined,
+  );
   return {
     async stop() {
-      running = false;
-      await loop;
+      // The last change may still be on its way to the watch: a moment for it to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      watching.abort();
       return order;
     },
   };
@@ -114,7 +120,7 @@ test('health and preflight: the primary serves, the standby site is its own clus
 });
 
 test('stop scales to 0 in reverse start order remembering each count; start restores them in order, each rolled out before the next', async () => {
-  const stopOrder = watchOrder('primary', (replicas) => replicas === 0);
+  const stopOrder = await watchOrder('primary', (replicas) => replicas === 0);
   const stop = await call('kubernetesStop', args(), 'primary');
   expect(await stopOrder.stop()).toEqual(['opencti-connector-import', 'opencti-platform', 'opencti-worker', 'opencti-worker-platform']);
   expect(stop.summary).toMatch(/scaled to 0 in reverse order, counts remembered on the workloads: deployment\/opencti-connector-import 1→0, deployment\/opencti-platform 2→0, deployment\/opencti-worker 3→0, deployment\/opencti-worker-platform 1→0/);
@@ -122,7 +128,7 @@ test('stop scales to 0 in reverse start order remembering each count; start rest
   expect(await kubectl('primary', 'get', 'pods', '-o', 'name')).toBe('');
   expect((await call('kubernetesStop', args(), 'primary')).summary).toMatch(/deployment\/opencti-worker was already at 0 \(remembers 3\)/);
 
-  const startOrder = watchOrder('primary', (replicas, ready) => replicas > 0 && ready === replicas);
+  const startOrder = await watchOrder('primary', (replicas, ready) => replicas > 0 && ready === replicas);
   const start = await call('kubernetesStart', args({ workloads: WORKLOADS.map(({ kind, name }) => ({ kind, name })) }), 'primary');
   expect(await startOrder.stop()).toEqual(['opencti-worker-platform', 'opencti-worker', 'opencti-platform', 'opencti-connector-import']);
   expect(start.summary).toMatch(/started in order, each rollout complete with its pods Ready: deployment\/opencti-worker-platform 0→1 .*deployment\/opencti-worker 0→3 .*deployment\/opencti-platform 0→2 .*deployment\/opencti-connector-import 0→1/);
