@@ -62,6 +62,10 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
     const { repository, register } = args.snapshot;
     const current = await c.snapshot.getRepository({ repository }, { ignore: [404] });
     const existing = (current.body as Record<string, { type: string; settings: Record<string, unknown> }>)[repository];
+    if (args.lookOnly) {
+      if (!existing) retry(`${args.component} on ${args.siteNames[site]}: snapshot repository "${repository}" is not registered yet (a drill's preflight registers it${register ? '' : ' only if the plan says how'})`, 'NoSnapshotRepository');
+      return `${existing.type}${String(existing.settings.readonly ?? 'false') === 'true' ? ', read-only here' : ''}`;
+    }
     if (!register) {
       if (!existing) throw ApplicationFailure.nonRetryable(`${args.component} on ${args.siteNames[site]}: snapshot repository "${repository}" is not registered, and components.${args.component}.snapshot.register does not say how to register it`, 'NoSnapshotRepository');
       return `registered by the operator (${existing.type})`;
@@ -123,13 +127,13 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
         [to]: await on(input, to, (c) => ensureRepository(c, args, false, to)),
       };
       return on(input, from, async (c) => {
-        await c.snapshot.verifyRepository({ repository: args.snapshot.repository }).catch((error) =>
+        if (!args.lookOnly) await c.snapshot.verifyRepository({ repository: args.snapshot.repository }).catch((error) =>
           retry(`${args.component} on ${args.siteNames[from]}: repository ${args.snapshot.repository} fails verification (${describeError(error)})`, 'RepositoryUnusable'),
         );
         const list = await snapshots(c, args);
         let recent: Snapshot | undefined = list.filter((s) => good(s) && Date.now() - s.end_time_in_millis <= args.snapshot.maxAge).sort((a, b) => b.end_time_in_millis - a.end_time_in_millis)[0];
         let took = false;
-        if (!recent) {
+        if (!recent && !args.lookOnly) {
           const name = `${snapshotName(input, args)}-baseline`;
           const indices = [...(await indicesOf(c, args.snapshot.indices)), args.canaryIndex].filter((v, i, all) => all.indexOf(v) === i);
           const existing = list.find((s) => s.snapshot === name);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
+import { compilePrecheck } from '../workflows/runbook/precheck';
 import type { Plan } from '../domain';
 
 const file = path.join(__dirname, '..', 'plans', 'opencti-lab.yaml');
@@ -65,6 +66,14 @@ test('an outage (failover mode) does not wait for the old site\'s queues, and th
   expect(steps.map((s) => s.id)).not.toContain('failover.queue.stop-producers.primary');
   for (const step of steps.filter((s) => s.site === 'primary')) expect(step.bestEffort).toBe(true);
   expect(steps.find((s) => s.id === 'failover.cache.promote.secondary')).toMatchObject({ args: { planned: false } });
+});
+
+test('a readiness precheck of the plan changes nothing: the OpenSearch preflight only looks, no switch step is in it', () => {
+  const steps = compilePrecheck(valid());
+  expect(steps.find((s) => s.action === 'opensearchSitesPreflight')?.args).toMatchObject({ lookOnly: true });
+  const actions = new Set(steps.map((s) => s.action));
+  for (const changing of ['kubernetesStop', 'kubernetesStart', 'redisFence', 'redisPromote', 'rabbitmqFence', 'rabbitmqDrain', 's3Canary', 'opensearchSiteSnapshot', 'opensearchRestore']) expect(actions).not.toContain(changing);
+  expect(steps.filter((s) => s.action === 'redisHealth').map((s) => s.site)).toEqual(['primary', 'secondary']);
 });
 
 test('the S3 copy step is told the direction of each switch', () => {

@@ -54,9 +54,12 @@ const count = async (site: SiteRole, index: string) => {
 
 test('preflight registers the shared repository (read-only on the standby, which cannot write it) and takes a baseline', async () => {
   expect((await call('opensearchClusterHealth', 'o1', args(), 'secondary')).summary).toMatch(/search on dc2: cluster opencti-secondary (green|yellow), 1 node\(s\)/);
+  // A readiness precheck only looks: nothing registered yet is a drift, not something it fixes.
+  await expectFailure(call('opensearchSitesPreflight', 'o1', args({ lookOnly: true })), 'NoSnapshotRepository');
   const first = await call('opensearchSitesPreflight', 'o1', args());
   expect(first.summary).toMatch(/repository shared on dc1 \(fs, writable here \(registered now\)\) and dc2 \(fs, read-only here \(registered now\)\); took a baseline snapshot drill-o1-failover-baseline/);
   expect((await call('opensearchSitesPreflight', 'o1', args())).summary).toMatch(/dc1 \(fs, writable here\) and dc2 \(fs, read-only here\); newest snapshot drill-o1-failover-baseline, ended \d+s ago/);
+  expect((await call('opensearchSitesPreflight', 'o9', args({ lookOnly: true }))).summary).toMatch(/dc1 \(fs\) and dc2 \(fs, read-only here\); newest snapshot drill-o1-failover-baseline/);
   const standby = client('secondary');
   try {
     await expect(standby.snapshot.create({ repository: 'shared', snapshot: 'rogue', wait_for_completion: true, body: { indices: 'opencti_*' } })).rejects.toThrow(/read-only|readonly/);

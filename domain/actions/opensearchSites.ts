@@ -15,4 +15,6 @@ export type OpensearchSitesArgs = SwitchArgs & {
   snapshot: OpensearchSharedRepository;
   /** Longest wait for a snapshot or a restore (and the cluster to reach minStatus after it). */
   waitMs: number;
+  /** A readiness precheck: the preflight neither registers the repository nor takes a baseline. */
+  lookOnly?: boolean;
 };
