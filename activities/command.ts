@@ -1,8 +1,10 @@
 /** The `command` driver: runs an argv (no shell unless the plan asks), checks its exit code, keeps its output. */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { commandKey, forgetRunning, processStartTicks, recordRunning, waitForOrphan } from './orphans';
 import { redact, resolveValues } from './secrets';
 import { passWithin } from './within';
 import type { Observation, StepInput } from './types';
@@ -12,6 +14,8 @@ const OUTPUT_KEEP = 2000;
 const KILL_GRACE_MS = 3000;
 
 export interface CommandResult {
+  /** What happened to an earlier attempt's command that was still running (a worker died). */
+  orphan?: string;
   exitCode: number | null;
   signal: string | null;
   stdout: string;
@@ -35,6 +39,9 @@ class Tail {
 export async function runProcess(command: CommandDriver, options: { cwd: string; timeoutMs: number; where: string }): Promise<CommandResult> {
   const { resolved: env, secrets } = await resolveValues(command.env, `${options.where}.env`);
   const [program, ...args] = command.shell ? ['/bin/sh', '-c', command.argv.join(' ')] : command.argv;
+  // An earlier attempt's command still running (its worker was killed) ends before this one starts.
+  const key = commandKey(options.where);
+  const orphan = key ? await waitForOrphan(key, options.timeoutMs) : undefined;
   const started = Date.now();
   const child = spawn(program, args, {
     cwd: command.cwd ? path.resolve(options.cwd, command.cwd) : options.cwd,
@@ -43,6 +50,10 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
     // Its own process group, so a timeout or cancellation stops the children it started too.
     detached: true,
   });
+  const startTicks = child.pid ? processStartTicks(child.pid) : undefined;
+  if (key && child.pid && startTicks) {
+    recordRunning(key, { pid: child.pid, startTicks, argv: command.argv, host: os.hostname(), worker: `${os.hostname()}:${process.pid}`, startedAt: new Date(started).toISOString() });
+  }
   const stdout = new Tail();
   const stderr = new Tail();
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -73,7 +84,7 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
   });
   try {
     const { code, signal } = await whileHeartbeating(exit, () => ({ runningMs: Date.now() - started }));
-    return { exitCode: code, signal, stdout: stdout.value(secrets), stderr: stderr.value(secrets), durationMs: Date.now() - started, timedOut };
+    return { exitCode: code, signal, stdout: stdout.value(secrets), stderr: stderr.value(secrets), durationMs: Date.now() - started, timedOut, orphan };
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).code;
     if (errno === 'ENOENT' || errno === 'EACCES') {
@@ -83,6 +94,7 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
   } finally {
     clearTimeout(timer);
     cancelled.removeEventListener('abort', stop);
+    if (key) forgetRunning(key);
   }
 }
 
@@ -99,7 +111,7 @@ async function runOnce(input: StepInput<'runCommand'>, workdir: string): Promise
   const timeoutMs = command.timeout ?? input.step.timeoutMs;
   const result = await runProcess(command, { cwd: workdir, timeoutMs, where: input.step.id });
   const shown = command.argv.join(' ');
-  const facts = { argv: command.argv, exitCode: result.exitCode, durationMs: result.durationMs, stdout: result.stdout, stderr: result.stderr };
+  const facts = { argv: command.argv, exitCode: result.exitCode, durationMs: result.durationMs, stdout: result.stdout, stderr: result.stderr, ...(result.orphan ? { orphan: result.orphan } : {}) };
   if (result.timedOut) {
     throw ApplicationFailure.retryable(`\`${shown}\` did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped`, 'CommandTimedOut', facts);
   }
@@ -108,5 +120,5 @@ async function runOnce(input: StepInput<'runCommand'>, workdir: string): Promise
     const lastLine = (result.stderr || result.stdout).split('\n').pop();
     throw ApplicationFailure.retryable(`\`${shown}\` ${why}${lastLine ? `: ${lastLine}` : ''}`, 'CommandFailed', facts);
   }
-  return { summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s`, facts };
+  return { summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s${result.orphan ? `; it ${result.orphan}` : ''}`, facts };
 }

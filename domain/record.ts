@@ -31,7 +31,7 @@ export const FINAL_STATUSES: readonly DrillStatus[] = ['succeeded', 'rejected', 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'best-effort-failed';
 
 /** A step as the record keeps it: what the runbook said, and what happened when it ran. */
-export interface StepRecord extends Pick<Step, 'id' | 'phase' | 'title' | 'action' | 'component' | 'site' | 'destructive'> {
+export interface StepRecord extends Pick<Step, 'id' | 'phase' | 'title' | 'action' | 'component' | 'site' | 'destructive' | 'block' | 'lane'> {
   status: StepStatus;
   startedAt?: string;
   endedAt?: string;

@@ -41,7 +41,7 @@ describe('a drill survives', () => {
           phase: 'preparation',
           segment: 'health',
           title: 'A long step',
-          command: ['sh', '-c', `echo started >> ${dir}/long.log; sleep 6; echo finished >> ${dir}/long.log`],
+          command: ['sh', '-c', `echo "started $(date +%s%N)" >> ${dir}/long.log; sleep 6; echo "finished $(date +%s%N)" >> ${dir}/long.log`],
         },
       );
     });
@@ -52,9 +52,9 @@ describe('a drill survives', () => {
     try {
       const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
       await waitForRecord(client, workflowId, (r) => r.steps.find((s) => s.id === 'preparation.long-step')?.status === 'running');
-      await waitForRecord(client, workflowId, () => lines(path.join(lab.dir, 'long.log')).includes('started'));
+      await waitForRecord(client, workflowId, () => lines(path.join(lab.dir, 'long.log')).some((l) => l.startsWith('started')));
       await worker.kill();
-      expect(lines(path.join(lab.dir, 'long.log'))).toEqual(['started']);
+      expect(lines(path.join(lab.dir, 'long.log')).map((l) => l.split(' ')[0])).toEqual(['started']);
 
       worker = spawnWorker(queue, lab.dir);
       await waitForPending(client, workflowId, 'task', undefined, 60_000);
@@ -62,12 +62,14 @@ describe('a drill survives', () => {
 
       expect(record.status).toBe('succeeded');
       expect(lines(path.join(lab.dir, 'before.log'))).toEqual(['ran']);
-      // The step ran again on the new worker. The killed worker's own child may still finish on its
-      // own (a SIGKILLed Node process cannot take its children along), which is why steps are idempotent.
-      const long = lines(path.join(lab.dir, 'long.log'));
-      expect(long.filter((l) => l === 'started')).toHaveLength(2);
-      expect(long).toContain('finished');
-      expect(record.steps.find((s) => s.id === 'preparation.long-step')).toMatchObject({ status: 'succeeded', attempts: 2 });
+      // The killed worker's own command outlived it (a SIGKILLed Node process cannot take its children
+      // along). The next attempt found it and waited for it to end: the two runs never overlapped.
+      const long = lines(path.join(lab.dir, 'long.log')).map((l) => l.split(' ')) as [string, string][];
+      expect(long.map(([what]) => what)).toEqual(['started', 'finished', 'started', 'finished']);
+      expect(BigInt(long[2][1])).toBeGreaterThanOrEqual(BigInt(long[1][1]));
+      const step = record.steps.find((s) => s.id === 'preparation.long-step');
+      expect(step).toMatchObject({ status: 'succeeded', attempts: 2 });
+      expect(step?.summary).toMatch(/found the previous attempt's process group \d+ .* still running after its worker died; waited \d+\.\d s for it to end/);
       expect(record.steps.find((s) => s.id === 'preparation.count-before')).toMatchObject({ status: 'succeeded', attempts: 1, runs: 1 });
     } finally {
       await worker.stop();

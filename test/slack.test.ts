@@ -142,20 +142,42 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
     // People the validator (or the plan's Slack links) refuse, told privately.
     await expectRefusal('carol', /four-eyes rule: carol started this drill and cannot approve it/, () => click('carol', gate, 'approve'));
     await expectRefusal('mallory', /not linked to an approver or operator/, () => click('mallory', gate, 'approve'));
+    // The stranger's click is evidence too: the drill itself refused it, by the Slack id, and kept it.
+    const strangers = (await waitForRecord(client, id, (r) => r.refusals.some((f) => f.by === `slack:${U.mallory}`))).refusals.filter((f) => f.by === `slack:${U.mallory}`);
+    expect(strangers).toEqual([expect.objectContaining({ action: 'approve', via: 'update', reason: expect.stringMatching(/is not an approver/), at: expect.any(String) })]);
     await expectRefusal('oncall', /oncall is not an approver of this plan/, () => click('oncall', gate, 'approve'));
 
-    // alice approves: the message shows who and when, and still waits for one more.
+    // alice approves: the gate's thread says who and when, and that it waits for one more.
     expect((await send(url, genuine)).status).toBe(200);
-    const progress = await slack.waitFor('chat.update', (c) => c.params.ts === gate.ts && JSON.stringify(c.params.blocks).includes('waiting for 1 more'));
-    expect(JSON.stringify(progress.params.blocks)).toMatch(new RegExp(`<@${U.alice}> approved <!date\\^\\d+`));
-    expect(JSON.stringify(progress.params.blocks)).toContain(BLOCKS.actions);
+    const progress = await slack.waitFor('chat.postMessage', (c) => c.params.thread_ts === gate.ts && String(c.params.text).includes('waiting for 1 more'));
+    expect(String(progress.params.text)).toMatch(new RegExp(`<@${U.alice}> approved <!date\\^\\d+`));
     // The same request again is a replay.
     expect((await send(url, genuine)).status).toBe(401);
     expect(approvalsOf(await record(id), 'approve-pre-reboot')).toEqual(['alice']);
 
-    // bob's approval closes the gate: the buttons go.
+    // bob's approval closes the gate. Only the drill edits the gate message, once, when the gate
+    // closes: it names who answered and the buttons go; no second edit can race it.
     await click('bob', gate, 'approve');
-    await slack.waitFor('chat.update', (c) => c.params.ts === gate.ts && !JSON.stringify(c.params.blocks).includes(BLOCKS.actions) && JSON.stringify(c.params.blocks).includes(U.bob));
+    const closed = await slack.waitFor('chat.update', (c) => c.params.ts === gate.ts);
+    await waitForRecord(client, id, (r) => r.pending?.id !== 'approve-pre-reboot');
+    await new Promise((r) => setTimeout(r, 500)); // any late second edit would have landed by now
+    expect(slack.callsTo('chat.update').filter((c) => c.params.ts === gate.ts)).toEqual([closed]);
+    expect(JSON.stringify(closed.params.blocks)).not.toContain(BLOCKS.actions);
+    expect(JSON.stringify(closed.params.blocks)).toMatch(new RegExp(`Approved by <@${U.alice}>, <@${U.bob}>`));
+
+    // A byte-for-byte replay of alice's click sent to a restarted endpoint (or another replica,
+    // whose replay guard never saw it) gets through the signature check but changes nothing.
+    const replica = createSlackServer({ signingSecret: SECRET, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient(TOKEN, slack.url), log: (m) => endpointLog.push(m) }) });
+    await new Promise<void>((resolve) => replica.server.listen(0, '127.0.0.1', resolve));
+    try {
+      const replicaUrl = `http://127.0.0.1:${(replica.server.address() as AddressInfo).port}${INTERACTIONS_PATH}`;
+      await expectRefusal('alice', /(gate "approve-pre-reboot" is not open|no approval is open|already approved)/, async () => {
+        expect((await send(replicaUrl, genuine)).status).toBe(200);
+      });
+      expect(approvalsOf(await record(id), 'approve-pre-reboot')).toEqual(['alice', 'bob']);
+    } finally {
+      await replica.close();
+    }
     // A click on the closed gate's old button is refused by the workflow's validator.
     await expectRefusal('alice', /(gate "approve-pre-reboot" is not open|no approval is open)/, () => click('alice', gate, 'approve'));
 
@@ -168,8 +190,11 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
 
     // The failing smoke test: Retry, then Skip with a reason typed in a modal.
     const smoke = 'failover-check.smoke-test';
-    await click('bob', await gateMessage(smoke), 'retry');
+    const firstFailure = await gateMessage(smoke);
+    await click('bob', firstFailure, 'retry');
     const second = await gateMessage(smoke, 2);
+    // The first failure's Retry button, clicked (or replayed) again, does not retry the second failure.
+    await expectRefusal('bob', /it is open now since/, () => click('bob', firstFailure, 'retry'));
     await click('bob', second, 'skip');
     const opened = await slack.waitFor('views.open');
     const view = opened.params.view as { callback_id: string; private_metadata: string };

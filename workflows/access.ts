@@ -14,6 +14,16 @@ export interface GateRules {
 
 const DECISIONS = ['retry', 'skip', 'abort'];
 
+/**
+ * A button answers one opening of a gate: replayed or clicked again after the gate closed and opened
+ * anew (a step that failed again), it is refused rather than applied twice.
+ */
+function checkOpening(pending: PendingAction, openedAt: string | undefined): void {
+  if (openedAt !== undefined && openedAt !== pending.since) {
+    throw new Error(`that answer is for "${pending.id}" as it was opened at ${openedAt}; it is open now since ${pending.since}, so nothing was done twice`);
+  }
+}
+
 export function requireName(by: unknown): string {
   if (typeof by !== 'string' || by.trim() === '') throw new Error('say who you are: "by" is required');
   return by.trim();
@@ -23,6 +33,7 @@ export function checkApproval(rules: GateRules | undefined, pending: PendingActi
   const by = requireName(input?.by);
   if (!rules || !pending || pending.kind !== 'approval') throw new Error('no approval is open on this drill right now');
   if (input.gate && input.gate !== pending.id) throw new Error(`gate "${input.gate}" is not open; the open gate is "${pending.id}"`);
+  checkOpening(pending, input.openedAt);
   if (!rules.approvers.includes(by)) throw new Error(`${by} is not an approver of this plan (approvers: ${rules.approvers.join(', ')})`);
   if (verdict === 'reject') return;
   // Stopping a drill is always allowed; letting it go ahead needs someone other than its starter.
@@ -55,6 +66,7 @@ export function checkDecision(rules: GateRules | undefined, pending: PendingActi
   const by = requireName(input?.by);
   if (!rules || !pending || pending.kind !== 'decision') throw new Error('no failed step is waiting for a decision right now');
   if (input.stepId && input.stepId !== pending.id) throw new Error(`step "${input.stepId}" is not waiting; "${pending.id}" is`);
+  checkOpening(pending, input.openedAt);
   if (!DECISIONS.includes(input.decision)) throw new Error(`decision must be one of ${DECISIONS.join(', ')}`);
   if (input.decision === 'skip' && !input.reason?.trim()) throw new Error('skipping a step needs a reason');
   checkOperator(rules, by);
@@ -64,5 +76,6 @@ export function checkTaskCompletion(rules: GateRules | undefined, pending: Pendi
   const by = requireName(input?.by);
   if (!rules || !pending || pending.kind !== 'task') throw new Error('no manual task is open right now');
   if (input.taskId !== pending.id) throw new Error(`task "${input.taskId}" is not open; the open task is "${pending.id}"`);
+  checkOpening(pending, input.openedAt);
   checkOperator(rules, by);
 }

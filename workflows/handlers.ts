@@ -11,6 +11,8 @@ export interface ApprovalInput {
   comment?: string;
   /** The gate meant; refused when another one is open (a stale button). */
   gate?: string;
+  /** When the gate meant was opened (a Slack button carries it): an answer to an earlier opening is refused. */
+  openedAt?: string;
 }
 
 export interface DecisionInput {
@@ -19,12 +21,16 @@ export interface DecisionInput {
   reason?: string;
   /** The step meant; refused when another one is waiting. */
   stepId?: string;
+  /** When the decision was asked (a Slack button carries it): an answer to an earlier failure of the step is refused. */
+  openedAt?: string;
 }
 
 export interface CompleteTaskInput {
   by: string;
   taskId: string;
   note?: string;
+  /** When the task was opened (a Slack button carries it). */
+  openedAt?: string;
 }
 
 export interface PauseInput {

@@ -249,8 +249,9 @@ function slackOf(plan: Plan): DrillPlanSummary['slack'] {
 }
 
 function pendingStep(step: Step): StepRecord {
-  const { id, phase, title, action, component, site, destructive } = step;
-  return { id, phase, title, action, component, site, destructive, status: 'pending', attempts: 0, runs: 0 };
+  const { id, phase, title, action, component, site, destructive, block, lane } = step;
+  // Block and lane only when the step runs beside others, so the report can show what overlapped.
+  return { id, phase, title, action, component, site, destructive, ...(block === undefined ? {} : { block, lane }), status: 'pending', attempts: 0, runs: 0 };
 }
 
 /** The Markdown the Temporal UI shows as the workflow's current details. */

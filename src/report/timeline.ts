@@ -114,7 +114,8 @@ export function buildTimeline(record: DrillRecord, now: number = Date.now()): Ti
       placed.add(wait);
     }
     for (const step of record.steps.filter((s) => s.phase === phase.id)) {
-      rows.push({ label: step.title, level: 1, bars: stepBars(step, end) });
+      // Steps of a parallel block ran at once: their bars overlap, and the label says why.
+      rows.push({ label: step.block === undefined ? step.title : `∥ ${step.title}`, level: 1, bars: stepBars(step, end) });
       // Tasks already show as the step's own bar; decisions follow the step they decide.
       for (const wait of waits.filter((w) => w.id === step.id)) {
         placed.add(wait);

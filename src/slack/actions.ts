@@ -28,6 +28,8 @@ export interface ButtonValue {
   /** Gate id (approvals) or step id (decisions, tasks). */
   gate: string;
   kind: PendingKind;
+  /** When the gate opened: the answer is for that opening only, so a replayed click does nothing twice. */
+  since?: string;
 }
 
 export const encodeValue = (value: ButtonValue): string => JSON.stringify(value);

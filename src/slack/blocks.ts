@@ -61,7 +61,7 @@ function whoMay(r: DrillHeadline, pending: PendingAction): string {
 /** The message that opens a gate, with the buttons that answer it. */
 export function gateMessage(event: Extract<DrillEvent, { type: 'gate-opened' }>): SlackMessage {
   const { record: r, pending, steps } = event;
-  const value = encodeValue({ drill: r.drillId, gate: pending.id, kind: pending.kind });
+  const value = encodeValue({ drill: r.drillId, gate: pending.id, kind: pending.kind, since: pending.since });
   const blocks: KnownBlock[] = [];
   let actions: ActionsBlock['elements'];
   let text: string;
@@ -107,12 +107,6 @@ export function closedGateMessage(event: Extract<DrillEvent, { type: 'gate-close
     text: `${pending.id}: ${result}${by ? ` by ${by}` : ''}`,
     blocks: [section(`*${esc(pending.id)}* (${about(r)}): ${esc(pending.prompt)}`), context(line, BLOCKS.progress)],
   };
-}
-
-/** Replaces the progress line of a message the endpoint edits, and drops the buttons once the gate closed. */
-export function withProgress(blocks: KnownBlock[], line: string, closed: boolean): KnownBlock[] {
-  const kept = blocks.filter((b) => b.block_id !== BLOCKS.progress && !(closed && b.block_id === BLOCKS.actions));
-  return [...kept, context(line, BLOCKS.progress)];
 }
 
 /** What the record says happened at a gate: one line per answer, for the message's progress line. */

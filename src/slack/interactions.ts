@@ -1,14 +1,16 @@
 /**
  * What a click in Slack does, whichever way it arrived (signed HTTP or Socket Mode): find the
  * person the Slack user is in the plan, answer the drill through the same client functions as the
- * CLI, show any refusal to that person only, and edit the message to show who answered and when.
+ * CLI, show any refusal to that person only, and say in the gate message's thread who answered.
+ * Only the drill edits the gate message (when the gate closes, naming who answered), so two edits
+ * can never race. A click answers one opening of one gate: replayed, it changes nothing.
  */
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import { approve, completeTask, decide, drillStatus, DrillRefused, reject } from '../drills';
 import { actionName, decodeValue, SKIP_MODAL, type ButtonValue, type SkipContext } from './actions';
-import { progressLine, skipModal, withProgress } from './blocks';
+import { progressLine, skipModal } from './blocks';
 import type { DrillRecord } from '../../domain';
 
 /** The parts of Slack's block_actions and view_submission payloads this endpoint reads. */
@@ -41,14 +43,24 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** The plan's name for this Slack user; approvers carry `slack:` ids, operators are listed under notifications.slack.users. */
-function personOf(record: DrillRecord, slackUserId: string): string {
+/**
+ * The plan's name for this Slack user (approvers carry `slack:` ids, operators are listed under
+ * notifications.slack.users), or `slack:<id>` for someone the plan does not know: the drill then
+ * refuses that person by that name and keeps the refusal as evidence.
+ */
+function personOf(record: DrillRecord, slackUserId: string): { by: string; linked: boolean } {
   const users = record.plan?.slack?.users ?? {};
   const name = Object.keys(users).find((n) => users[n] === slackUserId);
-  if (!name) {
-    throw new Refusal(`your Slack account (<@${slackUserId}>) is not linked to an approver or operator of the plan of ${record.target}; the plan lists Slack ids under approvals.approvers[].slack and notifications.slack.users`);
-  }
-  return name;
+  return name ? { by: name, linked: true } : { by: `slack:${slackUserId}`, linked: false };
+}
+
+const notLinked = (record: DrillRecord, slackUserId: string): string =>
+  `your Slack account (<@${slackUserId}>) is not linked to an approver or operator of the plan of ${record.target}; the plan lists Slack ids under approvals.approvers[].slack and notifications.slack.users`;
+
+/** A stranger's click still reaches the drill, which refuses it and records the refusal; the person is told why. */
+async function refuseStranger(deps: InteractionDeps, action: string, value: ButtonValue, record: DrillRecord, slackUserId: string, reason?: string): Promise<never> {
+  await answer(deps, action, value, `slack:${slackUserId}`, reason).catch(() => undefined);
+  throw new Refusal(notLinked(record, slackUserId));
 }
 
 async function recordOf(deps: InteractionDeps, drill: string): Promise<DrillRecord> {
@@ -67,16 +79,16 @@ async function answer(deps: InteractionDeps, action: string, value: ButtonValue,
   const work = (() => {
     switch (action) {
       case 'approve':
-        return approve(temporal, value.drill, { by, gate: value.gate, comment: `approved ${via}` });
+        return approve(temporal, value.drill, { by, gate: value.gate, comment: `approved ${via}`, openedAt: value.since });
       case 'reject':
-        return reject(temporal, value.drill, { by, gate: value.gate, comment: `rejected ${via}` });
+        return reject(temporal, value.drill, { by, gate: value.gate, comment: `rejected ${via}`, openedAt: value.since });
       case 'retry':
       case 'abort':
-        return decide(temporal, value.drill, { by, decision: action, stepId: value.gate, reason: `chosen ${via}` });
+        return decide(temporal, value.drill, { by, decision: action, stepId: value.gate, reason: `chosen ${via}`, openedAt: value.since });
       case 'skip':
-        return decide(temporal, value.drill, { by, decision: 'skip', stepId: value.gate, reason });
+        return decide(temporal, value.drill, { by, decision: 'skip', stepId: value.gate, reason, openedAt: value.since });
       case 'done':
-        return completeTask(temporal, value.drill, { by, taskId: value.gate, note: `marked done ${via}` });
+        return completeTask(temporal, value.drill, { by, taskId: value.gate, note: `marked done ${via}`, openedAt: value.since });
       default:
         throw new Refusal(`unknown action ${action}`);
     }
@@ -92,7 +104,9 @@ async function onButton(payload: SlackInteraction, deps: InteractionDeps): Promi
   const ts = payload.container?.message_ts ?? payload.message?.ts;
   if (!action || !value) return deps.log?.(`ignored a click on ${clicked?.action_id ?? 'nothing'}`);
   try {
-    const by = personOf(await recordOf(deps, value.drill), payload.user.id);
+    const record = await recordOf(deps, value.drill);
+    const { by, linked } = personOf(record, payload.user.id);
+    if (!linked) return await refuseStranger(deps, action, value, record, payload.user.id);
     if (action === 'skip') {
       if (!payload.trigger_id || !channel || !ts) throw new Refusal('Slack sent no trigger to open the reason dialog; use `drillbook decide … skip --reason`');
       const context: SkipContext = { ...value, channel, ts };
@@ -101,9 +115,9 @@ async function onButton(payload: SlackInteraction, deps: InteractionDeps): Promi
     }
     await answer(deps, action, value, by);
     deps.log?.(`${by} (${payload.user.id}) answered ${value.gate} of ${value.drill}: ${action}`);
-    if (channel && ts && payload.message?.blocks) {
+    if (channel && ts) {
       const progress = progressLine(await recordOf(deps, value.drill), value.kind, value.gate);
-      await deps.web.chat.update({ channel, ts, text: payload.message.text ?? value.gate, blocks: withProgress(payload.message.blocks, progress.line, progress.closed) });
+      await deps.web.chat.postMessage({ channel, thread_ts: ts, text: progress.line });
     }
   } catch (error) {
     if (error instanceof Refusal || error instanceof DrillRefused) return tellRefusal(deps, channel, payload.user.id, error.message);
@@ -123,7 +137,9 @@ async function onSkipReason(payload: SlackInteraction, deps: InteractionDeps): P
   const reason = payload.view?.state?.values?.reason?.reason?.value?.trim();
   try {
     if (!reason) throw new Refusal('skipping a step needs a reason');
-    const by = personOf(await recordOf(deps, context.drill), payload.user.id);
+    const record = await recordOf(deps, context.drill);
+    const { by, linked } = personOf(record, payload.user.id);
+    if (!linked) return await refuseStranger(deps, 'skip', context, record, payload.user.id, reason);
     await answer(deps, 'skip', context, by, reason);
     deps.log?.(`${by} (${payload.user.id}) skipped ${context.gate} of ${context.drill}: ${reason}`);
   } catch (error) {

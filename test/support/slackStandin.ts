@@ -23,6 +23,11 @@ export interface SlackStandin {
   uploads: { fileId: string; bytes: number }[];
   /** Answer every API call with HTTP 500, as during a Slack outage. */
   failing: boolean;
+  /**
+   * Accept the next call this matches (the message exists) but answer with a gateway error: the
+   * caller never learns the result, as when a worker dies right after posting. Used once.
+   */
+  loseResponseOf?: (call: SlackCall) => boolean;
   callsTo(method: string): SlackCall[];
   waitFor(method: string, predicate?: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   /** Socket Mode: delivers an interactive envelope to the connected client; resolves when it is acknowledged. */
@@ -90,12 +95,23 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   let counter = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++counter).padStart(6, '0')}`;
   const sockets = new Set<Duplex>();
+  const posted: { channel: string; ts: string; text: unknown; metadata?: unknown }[] = [];
   const acks = new Set<string>();
 
   const answer = (method: string, params: Record<string, unknown>): Record<string, unknown> => {
     switch (method) {
-      case 'chat.postMessage':
-        return { ok: true, channel: params.channel, ts: nextTs(), message: { text: params.text } };
+      case 'chat.postMessage': {
+        const ts = nextTs();
+        const metadata = typeof params.metadata === 'string' ? JSON.parse(params.metadata) : params.metadata;
+        posted.push({ channel: String(params.channel), ts, text: params.text, metadata });
+        return { ok: true, channel: params.channel, ts, message: { text: params.text } };
+      }
+      case 'conversations.history': {
+        // Newest first, as Slack returns them; metadata only when asked for.
+        const inChannel = posted.filter((m) => m.channel === params.channel && Number(m.ts) >= Number(params.oldest ?? 0)).reverse();
+        const withMetadata = params.include_all_metadata === true || params.include_all_metadata === 'true';
+        return { ok: true, messages: inChannel.map((m) => ({ ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) })), has_more: false };
+      }
       case 'chat.update':
         return { ok: true, channel: params.channel, ts: params.ts };
       case 'chat.postEphemeral':
@@ -176,6 +192,11 @@ export async function startSlackStandin(): Promise<SlackStandin> {
         return;
       }
       call.response = answer(method, params);
+      if (standin.loseResponseOf?.(call)) {
+        standin.loseResponseOf = undefined;
+        res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway (stand-in: the answer was lost)');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(call.response));
     });
   });
