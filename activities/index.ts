@@ -10,11 +10,16 @@ import { defaultReportsDir } from '../src/report/files';
 import { createCommandActivities } from './command';
 import { createDatastoreActivities } from './datastores';
 import { createHttpActivities } from './http';
+import { createKubernetesActivities } from './kubernetes';
+import { createOpensearchSitesActivities } from './opensearch/sites';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
 import { createReadinessActivities } from './readiness';
+import { createRabbitmqActivities } from './rabbitmq';
+import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
+import { createS3Activities } from './s3';
 import { createSlackNotifier } from './slack';
 import type { StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
 import type { ActivityStepAction, DrillActivities, StepActivities } from '../domain';
@@ -70,6 +75,11 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createHttpActivities(),
     ...createDatastoreActivities(deps),
     ...createRoute53Activities(deps),
+    ...createRedisActivities(),
+    ...createRabbitmqActivities(),
+    ...createKubernetesActivities(),
+    ...createS3Activities(),
+    ...createOpensearchSitesActivities(),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

@@ -8,16 +8,19 @@ import type { MysqlAction, OpensearchAction, PostgresAction, StepInput } from '.
 /** The steps of a switch of the data tier: their arguments name the switch's canary. */
 export type SwitchStepInput = StepInput<MysqlAction | PostgresAction | OpensearchAction>;
 
-/** The canary of this step's switch in this run, e.g. `drill-lab/1a2b3c4d:primary-to-secondary`. */
-export function canaryId(input: SwitchStepInput): string {
+/** A canary named `canary` in this run of the drill, e.g. `drill-lab/1a2b3c4d:primary-to-secondary`. */
+export function canaryKey(input: { drillId: string }, canary: string): string {
   let run = '';
   try {
     run = (Context.current().info.workflowExecution?.runId ?? '').slice(0, 8);
   } catch {
     // Outside a Temporal activity (tests call drivers directly): the drill id alone.
   }
-  return `${input.drillId}${run ? `/${run}` : ''}:${input.step.args.canary}`;
+  return `${input.drillId}${run ? `/${run}` : ''}:${canary}`;
 }
+
+/** The canary of this step's switch in this run. */
+export const canaryId = (input: SwitchStepInput): string => canaryKey(input, input.step.args.canary);
 
 /** The marker the promoting step writes on the new writer: when it became writable, and with what lag. */
 export const cutoverMarkerId = (input: SwitchStepInput): string => `${canaryId(input)}:cutover`;

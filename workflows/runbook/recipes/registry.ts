@@ -1,9 +1,13 @@
 /** Which recipe serves each component kind. */
 import type { Recipe } from '../recipe';
+import { kubernetesRecipe } from './kubernetes';
 import { mysqlRecipe } from './mysql';
-import { opensearchRecipe } from './opensearch';
+import { opensearchAnyRecipe } from './opensearchSites';
 import { postgresRecipe } from './postgres';
+import { rabbitmqRecipe } from './rabbitmq';
+import { redisRecipe } from './redis';
 import { route53Recipe } from './route53';
+import { s3Recipe } from './s3';
 import { serviceRecipe } from './service';
 import type { Component, ComponentKind } from '../../../domain';
 
@@ -12,6 +16,10 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   service: serviceRecipe,
   mysql: mysqlRecipe,
   postgres: postgresRecipe,
-  opensearch: opensearchRecipe,
+  opensearch: opensearchAnyRecipe,
   route53: route53Recipe,
+  redis: redisRecipe,
+  rabbitmq: rabbitmqRecipe,
+  kubernetes: kubernetesRecipe,
+  s3: s3Recipe,
 };
