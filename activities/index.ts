@@ -21,6 +21,7 @@ import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
 import { createS3Activities } from './s3';
 import { createSlackNotifier } from './slack';
+import { createTipActivities } from './tip';
 import type { StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
 import type { ActivityStepAction, DrillActivities, StepActivities } from '../domain';
 
@@ -80,6 +81,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createKubernetesActivities(),
     ...createS3Activities(),
     ...createOpensearchSitesActivities(),
+    ...createTipActivities(deps),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

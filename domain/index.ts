@@ -13,3 +13,4 @@ export * from './readiness';
 export * from './record';
 export * from './sites';
 export * from './steps';
+export * from './tip';

@@ -5,6 +5,7 @@
  */
 import type { PhaseId } from './phases';
 import type { SiteRole } from './sites';
+import type { TipProfile } from './tip';
 
 /** Where the worker finds a secret at the moment of use; exactly one of the two is set. */
 export interface SecretRef {
@@ -390,6 +391,8 @@ export type Platform = (typeof PLATFORMS)[number];
 export interface Plan {
   target: string;
   platform: Platform;
+  /** The platform's API per site, for the profile's TIP checks (threatconnect, opencti, misp). Absent: no TIP checks. */
+  tip?: TipProfile;
   description?: string;
   timezone: string;
   sites: Record<SiteRole, PlanSite>;

@@ -10,6 +10,7 @@ import { RABBITMQ_ACTIONS, type RabbitmqAction, type RabbitmqArgs } from './rabb
 import { REDIS_ACTIONS, type RedisAction, type RedisArgs } from './redis';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
 import { S3_ACTIONS, type S3Action, type S3Args } from './s3';
+import { TIP_ACTIONS, type TipAction, type TipArgs } from './tip';
 
 export * from './datastores';
 export * from './drivers';
@@ -19,6 +20,7 @@ export * from './rabbitmq';
 export * from './redis';
 export * from './route53';
 export * from './s3';
+export * from './tip';
 
 export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & Record<MysqlAction, MysqlArgs> &
   Record<PostgresAction, PostgresArgs> &
@@ -28,7 +30,8 @@ export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualT
   Record<RabbitmqAction, RabbitmqArgs> &
   Record<KubernetesAction, KubernetesArgs> &
   Record<S3Action, S3Args> &
-  Record<OpensearchSitesAction, OpensearchSitesArgs>;
+  Record<OpensearchSitesAction, OpensearchSitesArgs> &
+  Record<TipAction, TipArgs>;
 
 export const STEP_ACTIONS = [
   ...DRIVER_ACTIONS,
@@ -41,6 +44,7 @@ export const STEP_ACTIONS = [
   ...KUBERNETES_ACTIONS,
   ...S3_ACTIONS,
   ...OPENSEARCH_SITES_ACTIONS,
+  ...TIP_ACTIONS,
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;

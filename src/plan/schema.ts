@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { checkComponentReferences, component } from './components';
 import { commandDriver, DRIVER_SHAPE, duration, exactlyOne, httpDriver, identifier } from './fields';
+import { checkTip, tipBlock } from './tip';
 import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../../domain';
 
 const approver = z
@@ -76,6 +77,8 @@ export const planSchema = z
   .strictObject({
     target: identifier,
     platform: z.enum(['threatconnect', 'opencti', 'misp', 'generic']),
+    /** The platform's API per site, for the TIP profile's checks (src/plan/tip.ts). */
+    tip: tipBlock.optional(),
     description: z.string().optional(),
     timezone: z
       .string()
@@ -104,6 +107,7 @@ export const planSchema = z
       ctx.addIssue({ code: 'custom', path: ['approvals', 'reminderAfter'], message: 'must be shorter than approvals.timeout, or no reminder is ever sent' });
     }
     checkComponentReferences(plan.components, ctx);
+    checkTip(plan, ctx);
     if (plan.sites.primary.name === plan.sites.secondary.name) {
       ctx.addIssue({ code: 'custom', path: ['sites', 'secondary', 'name'], message: 'must differ from sites.primary.name' });
     }

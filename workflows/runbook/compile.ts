@@ -5,6 +5,7 @@
 import { driverStep } from './drivers';
 import type { Operation, OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
+import { TIP_SEGMENTS, tipDrafts } from './tip';
 import { directionOf, PHASE_SEGMENTS, PHASE_TITLES, PHASES_BY_MODE, PHASES_NEEDING_APPROVAL } from '../../domain';
 import type { CompiledDrill, Component, DrillMode, ExtraStep, PhaseId, Plan, Runbook, RunbookPhase, SegmentOf, SiteRole, Step, StepMark, StopCondition, StopConditionSpec, Tier } from '../../domain';
 
@@ -133,6 +134,10 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
       if (SERVING_TIERS.includes(tier)) servingSteps.push(...lanes.flat());
     }
     markSegment(segmentSteps, segment, servingSteps);
+    // The platform's own checks, once what it runs on answers again, on the site that serves.
+    if (TIP_SEGMENTS[phase] === segment.name) {
+      for (const draft of tipDrafts(plan, phase, site, mode !== 'failover')) segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
+    }
     const extras = extraSteps(plan, mode, phase, segment.name);
     // The paper checklist's checkpoint: without a team's own backup checks, a person confirms them.
     if (phase === 'preparation' && segment.name === 'backups' && extras.length === 0) {

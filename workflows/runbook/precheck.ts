@@ -2,11 +2,12 @@
  * compilePrecheck(plan): every check of the plan that changes nothing, on both sites: each
  * component's preflight and its health on the primary (and on the secondary where the standby
  * serves too: databases and search), and that every program the plan's commands run is on the
- * worker. Pure; each step names where in the plan it comes from, so a drift says what to fix.
+ * worker, and the TIP profile's checks on the primary (they change nothing). Pure; each step names where in the plan it comes from, so a drift says what to fix.
  */
 import { finishStep } from './compile';
 import type { OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
+import { tipDrafts } from './tip';
 import { directionOf, type CommandDriver, type Driver, type Plan, type SiteRole, type Step } from '../../domain';
 
 /** Standbys that serve while the primary does (a replica, a search node): checked on both sites. */
@@ -27,6 +28,8 @@ export function compilePrecheck(plan: Plan): Step[] {
       steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { component: name, site, tuning: component }), `components.${name}`));
     }
   }
+  // The platform's own checks read only: on the site that serves now.
+  for (const draft of tipDrafts(plan, 'preparation', 'primary', true)) steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { site: 'primary' }), 'tip'));
   for (const [program, path] of programsOf(plan)) steps.push(asPrecheck(programPresent(plan, program), path));
   return uniqueIds(steps);
 }
@@ -67,6 +70,7 @@ function programsOf(plan: Plan): Map<string, string> {
     }
   }
   plan.steps.forEach((step, index) => add(step.command, `steps[${index}]`));
+  for (const site of ['primary', 'secondary'] as const) add(plan.tip?.[site].monitorsEnabled?.command, `tip.${site}.monitorsEnabled`);
   return found;
 }
 

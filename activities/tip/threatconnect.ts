@@ -1,0 +1,104 @@
+/**
+ * ThreatConnect's v3 REST API (FIELD-NOTES 15): signed with HMAC (`Authorization: TC
+ * <accessId>:<base64 HMAC-SHA256(secret, "<path and query as sent>:<METHOD>:<timestamp>")>` and
+ * `Timestamp`) or an API token (`Authorization: TC-Token <token>`). Lists answer
+ * `{ status: "Success", data: [...], count? }`; `count` only with `?count=true`.
+ */
+import { createHmac } from 'node:crypto';
+import type { Observation } from '../types';
+import type { TipCall, PlatformChecks } from './context';
+import { age, count, kib, plural } from './figures';
+import { readMonitors } from './monitors';
+import { field, isArray, isNumber, tipFetch, type TipResponse } from './request';
+import { failRetryable } from '../kit/failures';
+import { resolveSecret } from '../secrets';
+import type { SiteRole } from '../../domain';
+
+/** Executions of the last hour: after a switch the newest must come from the serving app server. */
+const RECENT_EXECUTIONS = `/api/v3/job/executions?tql=${encodeURIComponent('completedTime > "NOW() - 1 HOUR"')}&resultLimit=100`;
+const DOWNLOAD_LIMIT = 1000;
+
+/** The Authorization and Timestamp headers of one request, exactly as FIELD-NOTES 15 signs them. */
+export function tcHeaders(credentials: { token: string } | { accessId: string; secretKey: string }, method: string, pathAndQuery: string, now = Date.now()): Record<string, string> {
+  if ('token' in credentials) return { Authorization: `TC-Token ${credentials.token}`, Accept: 'application/json' };
+  const timestamp = String(Math.floor(now / 1000));
+  const signature = createHmac('sha256', credentials.secretKey).update(`${pathAndQuery}:${method}:${timestamp}`).digest('base64');
+  return { Timestamp: timestamp, Authorization: `TC ${credentials.accessId}:${signature}`, Accept: 'application/json' };
+}
+
+async function get(call: TipCall, role: SiteRole, path: string): Promise<TipResponse & { json: Record<string, unknown> }> {
+  const site = call.args.sites[role];
+  const where = `${call.stepId}.tip.${role}`;
+  const secrets: string[] = [];
+  const endpoint = call.endpoint(role, secrets);
+  let credentials: { token: string } | { accessId: string; secretKey: string };
+  if (site.token) credentials = { token: await resolveSecret(site.token, `${where}.token`) };
+  else {
+    const accessId = typeof site.accessId === 'string' ? site.accessId : await resolveSecret(site.accessId ?? {}, `${where}.accessId`);
+    credentials = { accessId, secretKey: await resolveSecret(site.secretKey ?? {}, `${where}.secretKey`) };
+  }
+  secrets.push('token' in credentials ? credentials.token : credentials.secretKey);
+  // The signature covers the path and query exactly as they go on the wire.
+  const sent = new URL(endpoint.baseUrl + path);
+  const response = await tipFetch(endpoint, { method: 'GET', path, headers: tcHeaders(credentials, 'GET', sent.pathname + sent.search), expect: 'json' });
+  const json = response.json as Record<string, unknown>;
+  if (json?.status !== 'Success') failRetryable(`${endpoint.who}: ${path.split('?')[0]} answered status ${JSON.stringify(json?.status)}${json?.message ? ` (${String(json.message)})` : ''}, not Success`, 'TipUnhealthy');
+  return { ...response, json };
+}
+
+async function health(call: TipCall): Promise<Observation> {
+  const answer = await get(call, call.args.serving, '/api/v3/security/owners');
+  const owners = field(call.who(), answer.json, 'data', isArray, 'owners');
+  return { summary: `${call.who()}: the v3 API answers signed in (${plural(owners.length, 'owner')}, ${answer.durationMs} ms)`, facts: { owners: owners.length, durationMs: answer.durationMs } };
+}
+
+async function indicators(call: TipCall): Promise<Observation> {
+  const answer = await get(call, call.args.serving, '/api/v3/indicators?resultLimit=1&count=true');
+  const total = field(call.who(), answer.json, 'count', isNumber, 'indicator count');
+  const min = call.args.thresholds.minCount ?? 1;
+  if (total < min) failRetryable(`${call.who()}: ${plural(total, 'indicator')}, expected at least ${count(min)}`, 'TipNoIndicators', { indicators: total });
+  return { summary: `${call.who()}: ${plural(total, 'indicator')}`, facts: { indicators: total } };
+}
+
+async function download(call: TipCall): Promise<Observation> {
+  const answer = await get(call, call.args.serving, `/api/v3/indicators?resultStart=0&resultLimit=${DOWNLOAD_LIMIT}`);
+  const rows = field(call.who(), answer.json, 'data', isArray, 'indicators');
+  const readable = rows.filter((row) => typeof (row as { summary?: unknown })?.summary === 'string').length;
+  const min = call.args.thresholds.minRows ?? 1;
+  if (readable < min) failRetryable(`${call.who()}: the indicators download held ${plural(readable, 'readable row')} (of ${rows.length}), expected at least ${count(min)}`, 'TipDownloadEmpty', { rows: rows.length, readable });
+  return { summary: `${call.who()}: downloaded ${plural(readable, 'indicator')} (${kib(answer.text.length)}, first page of at most ${count(DOWNLOAD_LIMIT)})`, facts: { rows: readable, bytes: answer.text.length } };
+}
+
+async function playbooks(call: TipCall): Promise<Observation> {
+  const answer = await get(call, call.args.serving, '/api/v3/playbooks?resultLimit=1000');
+  const listed = field(call.who(), answer.json, 'data', isArray, 'playbooks') as { type?: string; active?: boolean }[];
+  const books = listed.filter((p) => p.type !== 'Component');
+  const active = books.filter((p) => p.active === true).length;
+  const min = call.args.thresholds.minActive ?? 0;
+  if (active < min) failRetryable(`${call.who()}: ${active} of ${plural(books.length, 'playbook')} active, expected at least ${min}`, 'TipPlaybooksInactive', { playbooks: books.length, active });
+  return { summary: `${call.who()}: ${active} of ${plural(books.length, 'playbook')} active`, facts: { playbooks: books.length, active } };
+}
+
+/**
+ * Exactly one app server runs jobs: monitorsEnabled on the serving server and not on the other (read
+ * by the plan's command per site), and the newest job execution of the last hour ran on the serving
+ * server when the plan names it.
+ */
+async function jobs(call: TipCall): Promise<Observation> {
+  const { serving, siteNames } = call.args;
+  const monitors = await readMonitors(call);
+  const answer = await get(call, serving, RECENT_EXECUTIONS);
+  const executions = field(call.who(), answer.json, 'data', isArray, 'job executions') as { serverName?: string; startTime?: string; completedTime?: string; failedTime?: string }[];
+  const when = (e: (typeof executions)[number]) => Date.parse(e.completedTime ?? e.failedTime ?? e.startTime ?? '') || 0;
+  const newest = executions.reduce<(typeof executions)[number] | undefined>((best, e) => (!best || when(e) > when(best) ? e : best), undefined);
+  const expected = call.args.sites[serving].serverName;
+  const facts = { monitors, executions: executions.length, newestServer: newest?.serverName, newestAt: newest ? new Date(when(newest)).toISOString() : undefined };
+  if (expected && newest?.serverName !== expected) {
+    const seen = newest ? `the newest ran on ${newest.serverName ?? 'an unnamed server'} ${age(Date.now() - when(newest))} ago` : 'none ran in the last hour';
+    failRetryable(`${call.who()}: no job execution yet on ${expected}; ${seen}`, 'TipJobsElsewhere', facts);
+  }
+  const ran = newest ? `; newest job execution on ${newest.serverName ?? '?'} ${age(Date.now() - when(newest))} ago (${plural(executions.length, 'execution')} in the last hour)` : '; no job execution in the last hour';
+  return { summary: `${call.who()}: jobs on exactly one app server: monitorsEnabled on ${siteNames[serving]} only${monitors.note}${ran}`, facts };
+}
+
+export const threatconnectChecks: PlatformChecks = { health, indicators, download, playbooks, jobs };

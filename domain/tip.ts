@@ -1,0 +1,94 @@
+/**
+ * The TIP profile of a plan: `platform: threatconnect | opencti | misp` with a `tip:` block adds the
+ * DR guide's TIP checks (app and system health, indicators present, indicators download,
+ * playbooks/automation, jobs on exactly one server) to the check phases, each speaking that
+ * platform's API. Which checks a platform has, their thresholds and defaults live here, so the
+ * schema, the compiler and the activities agree.
+ */
+import type { CommandDriver, EnvValue, Platform, SecretRef } from './plan';
+
+export type TipPlatform = Exclude<Platform, 'generic'>;
+
+/** Every check a profile can have; each platform has some of them (TIP_CHECKS). */
+export const TIP_CHECK_IDS = ['health', 'indicators', 'download', 'playbooks', 'connectors', 'workers', 'jobs'] as const;
+export type TipCheckId = (typeof TIP_CHECK_IDS)[number];
+
+/**
+ * The DR guide's list as each platform answers it: OpenCTI's automation is its connectors, whose
+ * heartbeat on the serving site only is also its "jobs on one server"; MISP's is its background
+ * workers, and its scheduler worker is the job runner that must run on one node.
+ */
+export const TIP_CHECKS: Record<TipPlatform, readonly TipCheckId[]> = {
+  threatconnect: ['health', 'indicators', 'download', 'playbooks', 'jobs'],
+  opencti: ['health', 'indicators', 'download', 'connectors'],
+  misp: ['health', 'indicators', 'download', 'workers', 'jobs'],
+};
+
+/** Thresholds a check may take; which ones each check takes is TIP_THRESHOLDS. Durations in ms. */
+export interface TipThresholds {
+  /** indicators: at least this many. */
+  minCount?: number;
+  /** download: at least this many rows in the download. */
+  minRows?: number;
+  /** playbooks, connectors: at least this many active. */
+  minActive?: number;
+  /** connectors: the newest heartbeat at most this old. */
+  maxHeartbeatAge?: number;
+  /** workers: the queues that must each have a live worker. */
+  queues?: string[];
+  /** jobs (MISP): the queue of the worker that runs scheduled tasks. */
+  schedulerQueue?: string;
+  /** Ask again until the check passes, for at most this long (things that take time to appear after a start). */
+  within?: number;
+}
+
+export const TIP_THRESHOLDS: Record<TipCheckId, readonly (keyof TipThresholds)[]> = {
+  health: ['within'],
+  indicators: ['minCount', 'within'],
+  download: ['minRows', 'within'],
+  playbooks: ['minActive', 'within'],
+  connectors: ['minActive', 'maxHeartbeatAge', 'within'],
+  workers: ['queues', 'within'],
+  jobs: ['schedulerQueue', 'within'],
+};
+
+/** What each check expects unless the plan says otherwise. */
+export const TIP_DEFAULTS: Required<Omit<TipThresholds, 'within'>> = {
+  minCount: 1,
+  minRows: 1,
+  minActive: 0,
+  maxHeartbeatAge: 2 * 60_000,
+  queues: ['default', 'prio', 'email', 'cache', 'update'],
+  schedulerQueue: 'scheduler',
+};
+
+/** A check switched off (`off`), or its thresholds. */
+export type TipCheckSetting = 'off' | TipThresholds;
+
+/** One site of the platform: its base URL and API credentials (secrets as references only). */
+export interface TipSite {
+  /** The platform's base URL (`https://cti.ams1.example.com`); API paths are added to it. */
+  url: string;
+  /** ThreatConnect: `TC-Token` API token; OpenCTI: the bearer token of the API user. */
+  token?: SecretRef;
+  /** ThreatConnect HMAC: the API user's access id (not a secret) and its secret key. */
+  accessId?: EnvValue;
+  secretKey?: SecretRef;
+  /** OpenCTI: APP__HEALTH_ACCESS_KEY for /health. */
+  healthKey?: SecretRef;
+  /** MISP: the API key sent as `Authorization`. */
+  key?: SecretRef;
+  /** ThreatConnect: prints this app server's monitorsEnabled (true/false) as it runs now; it is a file on the host. */
+  monitorsEnabled?: { command: CommandDriver };
+  /** ThreatConnect: this site's app server as job executions name it (serverName). */
+  serverName?: string;
+}
+
+export interface TipProfile {
+  primary: TipSite;
+  secondary: TipSite;
+  /** One API request's timeout. */
+  timeout: number;
+  /** Per check: `off`, or thresholds; absent checks run with the defaults. */
+  checks: Partial<Record<TipCheckId, TipCheckSetting>>;
+}

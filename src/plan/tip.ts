@@ -1,0 +1,126 @@
+/**
+ * The plan's `tip:` block: per site the platform's base URL and API credentials (secret references
+ * only), the request timeout, and per check `off` or its thresholds. The block's shape is checked
+ * here; what each platform needs (ThreatConnect a token or an access id and secret key, OpenCTI a
+ * token, MISP a key) is checked against the plan's `platform` by checkTip.
+ */
+import { z } from 'zod';
+import { commandDriver, duration, secretRef } from './fields';
+import { TIP_CHECK_IDS, TIP_CHECKS, TIP_THRESHOLDS, type Platform, type TipProfile, type TipSite } from '../../domain';
+
+/** A secret written inline is refused with what to write instead; a reference is checked as usual. */
+const secret = (what: string) =>
+  z.unknown().transform((value, ctx) => {
+    if (typeof value === 'string' || typeof value === 'number') {
+      ctx.addIssue({ code: 'custom', message: `an inline ${what} is refused: write { env: VAR } or { file: PATH }, which the worker reads when the check runs` });
+      return z.NEVER;
+    }
+    const parsed = secretRef.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
+const baseUrl = z.url({ protocol: /^https?$/, error: 'expected the platform\'s base URL, http(s)://host[:port][/path]' }).transform((url) => url.replace(/\/+$/, ''));
+
+const site = z.strictObject({
+  url: baseUrl,
+  token: secret('API token').optional(),
+  accessId: z.union([z.string().min(1), secretRef], { error: 'expected the access id, or a secret reference ({ env: VAR } or { file: PATH })' }).optional(),
+  secretKey: secret('secret key').optional(),
+  healthKey: secret('health access key').optional(),
+  key: secret('API key').optional(),
+  monitorsEnabled: z.strictObject({ command: commandDriver }, { error: 'expected { command: [...] } that prints true or false' }).optional(),
+  serverName: z.string().min(1).optional(),
+});
+
+const thresholds = z.strictObject({
+  minCount: z.number().int().min(0).optional(),
+  minRows: z.number().int().min(0).optional(),
+  minActive: z.number().int().min(0).optional(),
+  maxHeartbeatAge: duration.optional(),
+  queues: z.array(z.string().min(1)).min(1).optional(),
+  schedulerQueue: z.string().min(1).optional(),
+  within: duration.optional(),
+});
+
+const setting = z.union([z.literal('off'), z.literal(false).transform(() => 'off' as const), thresholds], {
+  error: 'expected off, or the check\'s thresholds as an object',
+});
+
+export const tipBlock = z.strictObject({
+  primary: site,
+  secondary: site,
+  timeout: duration.default(10_000),
+  checks: z.partialRecord(z.enum(TIP_CHECK_IDS, { error: `expected a check: one of ${TIP_CHECK_IDS.join(', ')}` }), setting).default({}),
+});
+
+interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
+}
+
+/** The credentials each platform signs in with, and the fields only it takes. */
+const PLATFORM_FIELDS: Record<Exclude<Platform, 'generic'>, readonly (keyof TipSite)[]> = {
+  threatconnect: ['url', 'token', 'accessId', 'secretKey', 'monitorsEnabled', 'serverName'],
+  opencti: ['url', 'token', 'healthKey'],
+  misp: ['url', 'key'],
+};
+
+/** What the plan's platform asks of its `tip:` block. */
+export function checkTip(plan: { platform: Platform; tip?: TipProfile }, ctx: IssueSink): void {
+  const { platform, tip } = plan;
+  if (platform === 'generic') {
+    if (tip) ctx.addIssue({ code: 'custom', path: ['tip'], message: 'platform generic has no TIP checks; remove tip, or name the platform (threatconnect, opencti, misp)' });
+    return;
+  }
+  if (!tip) {
+    ctx.addIssue({ code: 'custom', path: ['tip'], message: `platform ${platform} needs a tip block: per site the platform's url and API credentials as { env: VAR } or { file: PATH } (${PLATFORM_FIELDS[platform].join(', ')}); or say platform: generic` });
+    return;
+  }
+  for (const role of ['primary', 'secondary'] as const) checkSite(platform, tip[role], ['tip', role], ctx);
+  const checks = TIP_CHECKS[platform];
+  for (const [id, value] of Object.entries(tip.checks)) {
+    const check = id as (typeof TIP_CHECK_IDS)[number];
+    if (!checks.includes(check)) {
+      ctx.addIssue({ code: 'custom', path: ['tip', 'checks', id], message: `platform ${platform} has no check "${id}"; its checks are ${checks.join(', ')}` });
+      continue;
+    }
+    if (value === 'off' || value === undefined) continue;
+    const allowed: readonly string[] = TIP_THRESHOLDS[check];
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) ctx.addIssue({ code: 'custom', path: ['tip', 'checks', id, key], message: `check ${id} takes ${allowed.join(', ')}; not ${key}` });
+    }
+  }
+  if (platform === 'threatconnect' && tip.checks.jobs !== 'off') {
+    for (const role of ['primary', 'secondary'] as const) {
+      if (!tip[role].monitorsEnabled) {
+        ctx.addIssue({ code: 'custom', path: ['tip', role, 'monitorsEnabled'], message: 'the jobs check reads monitorsEnabled on each app server: give { command: [...] } printing true or false, or switch it off with tip.checks.jobs: off' });
+      }
+    }
+  }
+}
+
+function checkSite(platform: Exclude<Platform, 'generic'>, tipSite: TipSite, path: string[], ctx: IssueSink): void {
+  const fields = PLATFORM_FIELDS[platform];
+  for (const key of Object.keys(tipSite) as (keyof TipSite)[]) {
+    if (tipSite[key] !== undefined && !fields.includes(key)) ctx.addIssue({ code: 'custom', path: [...path, key], message: `platform ${platform} does not take ${key}; a site takes ${fields.join(', ')}` });
+  }
+  const missing = (key: keyof TipSite, message: string) => {
+    if (tipSite[key] === undefined) ctx.addIssue({ code: 'custom', path: [...path, key], message });
+  };
+  if (platform === 'threatconnect') {
+    const hmac = tipSite.accessId !== undefined || tipSite.secretKey !== undefined;
+    if (tipSite.token !== undefined && hmac) ctx.addIssue({ code: 'custom', path: [...path, 'token'], message: 'expected either token or accessId with secretKey, not both' });
+    else if (hmac) {
+      missing('accessId', 'HMAC needs the access id beside secretKey');
+      missing('secretKey', 'HMAC needs the secret key ({ env: VAR } or { file: PATH }) beside accessId');
+    } else missing('token', 'expected the API credentials: token ({ env: VAR } or { file: PATH }), or accessId with secretKey for HMAC');
+  }
+  if (platform === 'opencti') {
+    missing('token', "expected the API user's bearer token as { env: VAR } or { file: PATH }");
+    missing('healthKey', 'expected APP__HEALTH_ACCESS_KEY as { env: VAR } or { file: PATH } (the /health endpoint refuses a request without it)');
+  }
+  if (platform === 'misp') missing('key', 'expected the API key as { env: VAR } or { file: PATH }');
+}
