@@ -1,7 +1,9 @@
 /**
  * Starts, stops and reports a site's stand-in app, as a site's service manager would
  * (`systemctl start tc-app`). Idempotent: start when running and stop when stopped succeed.
- * Usage: node dist/src/lab/appctl.js start|stop|status <site> [--port N] [--dir D] [app options]
+ * Usage: node dist/src/lab/appctl.js start|stop|status|monitors <site> [--port N] [--dir D] [app options]
+ * `monitors` prints whether this app server runs jobs now (ThreatConnect's monitorsEnabled, which
+ * a real drill reads from threatconnect.xml on the host): true, or false when it is stopped or off.
  * App options (--db, --db-password-file, --monitors) go to the stand-in app (standinApp.ts).
  */
 import { spawn } from 'node:child_process';
@@ -55,8 +57,8 @@ const answers = (port: number) => () =>
 
 async function main(): Promise<number> {
   const [verb, site] = process.argv.slice(2);
-  if (!['start', 'stop', 'status'].includes(verb) || !site) {
-    console.error('usage: appctl start|stop|status <site> [--port N] [--dir D]');
+  if (!['start', 'stop', 'status', 'monitors'].includes(verb) || !site) {
+    console.error('usage: appctl start|stop|status|monitors <site> [--port N] [--dir D]');
     return 2;
   }
   const port = Number(argument('port') ?? DEFAULT_PORTS[site] ?? 18080);
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
     console.log(pid ? `app on ${site} running (pid ${pid}, port ${port})` : `app on ${site} stopped`);
     return pid ? 0 : 3;
   }
+  if (verb === 'monitors') return printMonitors(pid, port, site);
   if (verb === 'stop') {
     if (!pid) {
       console.log(`app on ${site} already stopped`);
@@ -98,6 +101,23 @@ async function main(): Promise<number> {
   }
   console.log(`app on ${site} started (pid ${child.pid}, port ${port})`);
   return 0;
+}
+
+/** A stopped server runs no jobs; a running one that does not say is a reading nobody can use (exit 1). */
+async function printMonitors(pid: number | undefined, port: number, site: string): Promise<number> {
+  if (!pid) {
+    console.log('false');
+    return 0;
+  }
+  try {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) })).json()) as { monitorsEnabled?: unknown };
+    if (typeof health.monitorsEnabled !== 'boolean') throw new Error('its /health does not say monitorsEnabled');
+    console.log(String(health.monitorsEnabled));
+    return 0;
+  } catch (error) {
+    console.error(`app on ${site} runs (pid ${pid}) but cannot be read: ${(error as Error).message}`);
+    return 1;
+  }
 }
 
 void main().then((code) => process.exit(code));

@@ -5,11 +5,15 @@
  *
  *   node dist/src/lab/standinApp.js --site primary --port 18081 \
  *     [--db 127.0.0.1:3316 --db-password-file data/lab/secrets/mysql-app.password] [--monitors on|off]
+ *     [--personality threatconnect|opencti|misp --secret-file F [--access-id ID] [--health-key-file F]]
  *
  * GET /health, GET /api/indicators, GET /api/indicators/download (CSV), POST /api/indicators
- * ({"value","type"}), GET /api/jobs.
+ * ({"value","type"}), GET /api/jobs; and with a personality, that TIP's API over the same data with
+ * its authentication enforced (src/lab/tip/): the drill's TIP profile checks run against it.
+ * The secret file is created (random) when missing, as an admin creates the drill's API user.
  */
 import http from 'node:http';
+import { labSecret, LOGIN_PAGE, tipStoreData, PERSONALITIES, PERSONALITY_NAMES, type ApiCredentials, type ApiHandler, type ApiReply, type PersonalityName } from './tip';
 import { memoryStore, mysqlStore, type TipStore } from './tipStore';
 
 export interface StandinOptions {
@@ -18,6 +22,12 @@ export interface StandinOptions {
   store: TipStore;
   monitorsEnabled: boolean;
   jobEveryMs?: number;
+  /** Answer as this TIP's API too, accepting these credentials. */
+  api?: { personality: PersonalityName; credentials: ApiCredentials };
+  /** Seed one indicator on a fresh writable database (default true). */
+  seed?: boolean;
+  /** Answer every API call with a sign-in page, as an SSO proxy in front of the API would. */
+  loginPage?: boolean;
 }
 
 const SEED = { value: 'evil.example.com', type: 'host' };
@@ -40,7 +50,7 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
 
   // A fresh lab has no indicators; the writable site seeds one so "indicators present" can be checked.
   const initial = await store.state();
-  if (initial.writable && (await store.indicators().catch(() => [])).length === 0) await store.addIndicator(SEED.value, SEED.type, site).catch(() => undefined);
+  if (options.seed !== false && initial.writable && (await store.indicators().catch(() => [])).length === 0) await store.addIndicator(SEED.value, SEED.type, site).catch(() => undefined);
 
   const timer = setInterval(() => {
     if (!options.monitorsEnabled) return;
@@ -80,14 +90,45 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
     },
   };
 
+  const api: ApiHandler | undefined = options.api
+    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store), monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials })
+    : undefined;
+
   const server = http.createServer((request, response) => {
     const route = routes[`${request.method} ${request.url?.split('?')[0]}`];
-    if (!route) return send(response, 404, { error: 'not found' });
-    route(request, response).catch((error: Error) => send(response, 503, { error: error.message }));
+    if (route) return void route(request, response).catch((error: Error) => send(response, 503, { error: error.message }));
+    if (!api) return send(response, 404, { error: 'not found' });
+    answerApi(api, request, options.loginPage === true).then(
+      (reply) => (reply ? sendReply(response, reply) : send(response, 404, { error: 'not found' })),
+      (error: Error) => send(response, 503, { error: error.message }),
+    );
   });
   server.on('close', () => clearInterval(timer));
   await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
   return server;
+}
+
+async function answerApi(api: ApiHandler, request: http.IncomingMessage, loginPage: boolean): Promise<ApiReply | undefined> {
+  let body = '';
+  for await (const chunk of request) body += chunk;
+  if (loginPage) return LOGIN_PAGE;
+  const rawPath = request.url ?? '/';
+  return api({ method: request.method ?? 'GET', url: new URL(rawPath, 'http://standin'), rawPath, headers: request.headers, body });
+}
+
+function sendReply(response: http.ServerResponse, reply: ApiReply): void {
+  response.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json', 'cache-control': 'no-store', ...reply.headers });
+  response.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+}
+
+function apiOption(): StandinOptions['api'] {
+  const personality = argument('personality');
+  if (personality === undefined) return undefined;
+  if (!(PERSONALITY_NAMES as readonly string[]).includes(personality)) throw new Error(`--personality must be one of ${PERSONALITY_NAMES.join(', ')}, got "${personality}"`);
+  const secret = argument('secret-file');
+  if (!secret) throw new Error('--personality needs --secret-file (the API secret key, token or key it accepts)');
+  const healthKey = argument('health-key-file');
+  return { personality: personality as PersonalityName, credentials: { accessId: argument('access-id'), secret: labSecret(secret), healthKey: healthKey ? labSecret(healthKey) : undefined } };
 }
 
 function argument(name: string): string | undefined {
@@ -107,7 +148,7 @@ async function main(): Promise<void> {
         database: argument('db-name') ?? 'tip',
       })
     : memoryStore();
-  const server = await startStandin({ site, port: Number(argument('port') ?? 18081), store, monitorsEnabled: argument('monitors') !== 'off' });
+  const server = await startStandin({ site, port: Number(argument('port') ?? 18081), store, monitorsEnabled: argument('monitors') !== 'off', api: apiOption() });
   // Health checkers keep connections alive; drop them so a stop takes milliseconds, not seconds.
   const stop = () => {
     server.close(() => void store.close().finally(() => process.exit(0)));

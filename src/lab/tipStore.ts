@@ -13,6 +13,11 @@ export interface Indicator {
   createdAt: string;
 }
 
+export interface JobRun {
+  server: string;
+  ranAt: string;
+}
+
 export interface TipStore {
   /** Reachable, and whether this site's database takes writes (read_only off). */
   state(): Promise<{ reachable: boolean; writable: boolean; error?: string }>;
@@ -21,12 +26,14 @@ export interface TipStore {
   recordJobRun(server: string): Promise<void>;
   /** The servers of the last `count` job runs, newest first. */
   recentJobServers(count: number): Promise<string[]>;
+  /** The last `count` job runs with their server and time, newest first (job executions of an API personality). */
+  recentJobRuns(count: number): Promise<JobRun[]>;
   close(): Promise<void>;
 }
 
 export function memoryStore(): TipStore {
   const indicators: Indicator[] = [];
-  const runs: string[] = [];
+  const runs: JobRun[] = [];
   return {
     state: async () => ({ reachable: true, writable: true }),
     indicators: async () => indicators,
@@ -34,10 +41,11 @@ export function memoryStore(): TipStore {
       indicators.push({ id: indicators.length + 1, value, type, site, createdAt: new Date().toISOString() });
     },
     async recordJobRun(server) {
-      runs.unshift(server);
+      runs.unshift({ server, ranAt: new Date().toISOString() });
       runs.length = Math.min(runs.length, 100);
     },
-    recentJobServers: async (count) => runs.slice(0, count),
+    recentJobServers: async (count) => runs.slice(0, count).map((r) => r.server),
+    recentJobRuns: async (count) => runs.slice(0, count),
     close: async () => undefined,
   };
 }
@@ -94,6 +102,10 @@ export async function mysqlStore(options: MysqlStoreOptions): Promise<TipStore> 
     async recentJobServers(count) {
       const [rows] = await pool.query('SELECT server FROM job_runs ORDER BY ran_at DESC, id DESC LIMIT ?', [count]);
       return (rows as { server: string }[]).map((r) => r.server);
+    },
+    async recentJobRuns(count) {
+      const [rows] = await pool.query('SELECT server, ran_at AS ranAt FROM job_runs ORDER BY ran_at DESC, id DESC LIMIT ?', [count]);
+      return (rows as { server: string; ranAt: Date }[]).map((r) => ({ server: r.server, ranAt: new Date(r.ranAt).toISOString() }));
     },
     close: () => pool.end(),
   };
