@@ -52,14 +52,15 @@ export const TIP_THRESHOLDS: Record<TipCheckId, readonly (keyof TipThresholds)[]
   jobs: ['schedulerQueue', 'within'],
 };
 
-/** What each check expects unless the plan says otherwise. */
-export const TIP_DEFAULTS: Required<Omit<TipThresholds, 'within'>> = {
-  minCount: 1,
-  minRows: 1,
-  minActive: 0,
-  maxHeartbeatAge: 2 * 60_000,
-  queues: ['default', 'prio', 'email', 'cache', 'update'],
-  schedulerQueue: 'scheduler',
+/** What each check expects unless the plan says otherwise (MISP's scheduler queue is `scheduler`). */
+export const TIP_DEFAULTS: Record<TipCheckId, TipThresholds> = {
+  health: {},
+  indicators: { minCount: 1 },
+  download: { minRows: 1 },
+  playbooks: { minActive: 0 },
+  connectors: { minActive: 1, maxHeartbeatAge: 2 * 60_000 },
+  workers: { queues: ['default', 'prio', 'email', 'cache', 'update'] },
+  jobs: {},
 };
 
 /** A check switched off (`off`), or its thresholds. */

@@ -94,12 +94,17 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
     ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store), monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials })
     : undefined;
 
-  const server = http.createServer((request, response) => {
+  const lab = (request: http.IncomingMessage, response: http.ServerResponse): void => {
     const route = routes[`${request.method} ${request.url?.split('?')[0]}`];
-    if (route) return void route(request, response).catch((error: Error) => send(response, 503, { error: error.message }));
-    if (!api) return send(response, 404, { error: 'not found' });
+    if (!route) return send(response, 404, { error: 'not found' });
+    route(request, response).catch((error: Error) => send(response, 503, { error: error.message }));
+  };
+
+  // The personality answers first; what it does not know (the lab's own /health, /api/jobs) is the lab's.
+  const server = http.createServer((request, response) => {
+    if (!api) return lab(request, response);
     answerApi(api, request, options.loginPage === true).then(
-      (reply) => (reply ? sendReply(response, reply) : send(response, 404, { error: 'not found' })),
+      (reply) => (reply ? sendReply(response, reply) : lab(request, response)),
       (error: Error) => send(response, 503, { error: error.message }),
     );
   });
@@ -108,10 +113,15 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
   return server;
 }
 
+/** The lab's own routes stay reachable past a sign-in page: appctl and people ask them. */
+const LAB_PATHS = new Set(['/health', '/api/indicators', '/api/indicators/download', '/api/jobs']);
+
 async function answerApi(api: ApiHandler, request: http.IncomingMessage, loginPage: boolean): Promise<ApiReply | undefined> {
+  // Adding an indicator is the lab's: its body must stay unread for it.
+  if (request.method === 'POST' && request.url === '/api/indicators') return undefined;
   let body = '';
   for await (const chunk of request) body += chunk;
-  if (loginPage) return LOGIN_PAGE;
+  if (loginPage && !LAB_PATHS.has(request.url ?? '')) return LOGIN_PAGE;
   const rawPath = request.url ?? '/';
   return api({ method: request.method ?? 'GET', url: new URL(rawPath, 'http://standin'), rawPath, headers: request.headers, body });
 }

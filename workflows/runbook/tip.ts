@@ -4,7 +4,7 @@
  * site that serves in a phase, each a tip* activity speaking the plan's platform's API. Pure.
  */
 import type { StepDraft } from './recipe';
-import { TIP_ACTION_OF, TIP_CHECKS, TIP_DEFAULTS, TIP_THRESHOLDS, type PhaseId, type Plan, type SiteRole, type TipCheckId, type TipPlatform, type TipThresholds } from '../../domain';
+import { TIP_ACTION_OF, TIP_CHECKS, TIP_DEFAULTS, type PhaseId, type Plan, type SiteRole, type TipCheckId, type TipPlatform, type TipThresholds } from '../../domain';
 
 /** Where the checks go: the segment of each check phase after which the platform must serve. */
 export const TIP_SEGMENTS: Partial<Record<PhaseId, string>> = {
@@ -35,16 +35,14 @@ function what(platform: TipPlatform, check: TipCheckId, t: TipThresholds, other:
     case 'workers':
       return `background workers are alive (${(t.queues ?? []).join(', ')})`;
     case 'jobs':
-      return platform === 'misp' ? `scheduled tasks run on exactly one node (a ${t.schedulerQueue} worker here, none on ${other})` : `jobs run on exactly one app server (monitorsEnabled here, not on ${other})`;
+      return platform === 'misp' ? `scheduled tasks run on exactly one node (a ${t.schedulerQueue ?? 'scheduler'} worker here, none on ${other})` : `jobs run on exactly one app server (monitorsEnabled here, not on ${other})`;
   }
 }
 
 /** The effective thresholds of one check: the defaults, then what the plan says. */
 function thresholdsOf(check: TipCheckId, set: TipThresholds | undefined, phase: PhaseId): TipThresholds {
-  const keys = TIP_THRESHOLDS[check];
-  const defaults = Object.fromEntries(keys.filter((k) => k !== 'within').map((k) => [k, TIP_DEFAULTS[k as keyof typeof TIP_DEFAULTS]]));
   const within = AFTER_START.includes(phase) ? START_GRACE_MS : undefined;
-  return { ...defaults, ...(within !== undefined ? { within } : {}), ...set };
+  return { ...TIP_DEFAULTS[check], ...(within !== undefined ? { within } : {}), ...set };
 }
 
 /** The profile's checks for one phase on the site that serves in it; none for `generic` or a plan without `tip`. */

@@ -6,14 +6,17 @@
  *   - runs one consumer per ready opencti-worker pod (while opencti-worker-platform is ready) and a
  *     publishing connector while opencti-connector-import is ready (pipeline.ts),
  * keeping its data in its site's OpenSearch and Redis and consuming from its site's RabbitMQ.
- * It is not OpenCTI: the TIP profile's OpenCTI checks (GraphQL) belong to the stand-in TIP app.
+ * It is not OpenCTI. With --api-token-file it also answers the TIP profile's GraphQL checks through
+ * the stand-in's OpenCTI personality (src/lab/tip/opencti.ts) over this site's OpenSearch, its
+ * connector heartbeating while the connector runs.
  *
  *   node dist/src/lab/opencti/site.js --site primary --port 7090 --kubeconfig K --namespace opencti \
  *     --redis 127.0.0.1:7379 --redis-password-file F --amqp 127.0.0.1:7672 --amqp-password-file F \
- *     --opensearch http://127.0.0.1:7250 --health-key lab-health-key
+ *     --opensearch http://127.0.0.1:7250 --health-key lab-health-key [--api-token-file F]
  *
  * GET /health?health_access_key=KEY  200 {status:"ok"} when its Redis takes writes and its OpenSearch
  *                                   answers (OpenCTI's health endpoint); 503 with the reason; 401 bad key
+ * POST /graphql                      about, indicators (globalCount, a page), connectors; bearer token
  * GET /lab/state                     the site's pods, pipeline counters and indicator count (for people)
  */
 import { readFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import type { Socket } from 'node:net';
 import { Client as SearchClient } from '@opensearch-project/opensearch';
 import { createClient } from 'redis';
 import { INDICATOR_INDEX, Pipeline, type RedisLike } from './pipeline';
+import { labSecret, openctiApi, type ApiData, type ApiHandler } from '../tip';
 
 const DEPLOYMENTS = ['opencti-worker-platform', 'opencti-worker', 'opencti-platform', 'opencti-connector-import'] as const;
 type Ready = Record<(typeof DEPLOYMENTS)[number], number>;
@@ -100,6 +104,25 @@ async function main(): Promise<void> {
     }
   }
 
+  // The connector's ping: each tick it runs (OpenCTI's updated_at moves on each connector ping).
+  let connectorPing: Date | undefined;
+  const data: ApiData = {
+    state: async () => {
+      const h = await health();
+      return { reachable: h.ok, error: h.reason };
+    },
+    indicatorCount: async () => (await indicators()) ?? Promise.reject(new Error('OpenSearch does not answer')),
+    indicators: async (start, limit) => {
+      const found = (await search.search({ index: INDICATOR_INDEX, body: { from: start, size: limit, query: { match_all: {} } } }, { ignore: [404] })).body as { hits?: { hits?: { _source: { id: string; value: string; createdAt: string } }[] } };
+      return (found.hits?.hits ?? []).map((hit, index) => ({ id: start + index + 1, value: hit._source.value, type: 'ipv4-addr', site, createdAt: hit._source.createdAt }));
+    },
+    recentJobRuns: async () => [],
+  };
+  const tokenFile = process.argv.includes('--api-token-file') ? option('api-token-file') : undefined;
+  const graphql: ApiHandler | undefined = tokenFile
+    ? openctiApi({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey } })
+    : undefined;
+
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const send = (status: number, body: unknown) => {
@@ -110,6 +133,12 @@ async function main(): Promise<void> {
       if (url.searchParams.get('health_access_key') !== healthKey) return send(401, { status: 'error', reason: 'wrong or missing health_access_key' });
       const h = await health();
       return send(h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'error', site, ...h });
+    }
+    if (request.method === 'POST' && url.pathname === '/graphql' && graphql) {
+      let body = '';
+      for await (const chunk of request) body += chunk;
+      const reply = await graphql({ method: 'POST', url, rawPath: request.url ?? '/', headers: request.headers, body }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
+      return send(reply?.status ?? 404, reply?.body ?? { error: 'not found' });
     }
     if (request.method === 'GET' && url.pathname === '/lab/state') {
       return send(200, { site, pid: process.pid, ready, pipeline: pipeline.counts, indicators: await indicators() });
@@ -149,6 +178,7 @@ async function main(): Promise<void> {
         // The control plane is down: pods keep running as they were, so the last known state stands.
       }
       await serve(ready['opencti-platform'] > 0);
+      if (pipeline.counts.connector) connectorPing = new Date();
       const consumers = ready['opencti-worker-platform'] > 0 ? ready['opencti-worker'] : 0;
       await pipeline.reconcile({ consumers, connector: ready['opencti-connector-import'] > 0 }).catch((error: Error) => log(`pipeline: ${error.message}`));
     } finally {

@@ -13,3 +13,6 @@ export const PERSONALITIES: Record<PersonalityName, (context: ApiContext) => Api
   opencti: openctiApi,
   misp: mispApi,
 };
+export { mispApi } from './misp';
+export { openctiApi } from './opencti';
+export { threatconnectApi } from './threatconnect';

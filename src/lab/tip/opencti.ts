@@ -33,7 +33,8 @@ async function query(context: ApiContext, text: string): Promise<ApiReply> {
 
 export function openctiApi(context: ApiContext): ApiHandler {
   return async (request: ApiRequest) => {
-    if (request.method === 'GET' && request.url.pathname === '/health') {
+    // Without a key the lab's own /health answers (appctl and people read it).
+    if (request.method === 'GET' && request.url.pathname === '/health' && request.url.searchParams.has('health_access_key')) {
       if (!context.credentials.healthKey || request.url.searchParams.get('health_access_key') !== context.credentials.healthKey) return { status: 401, body: { status: 'unauthorized' } };
       const db = await context.data.state();
       return db.reachable ? { status: 200, body: { status: 'success' } } : { status: 503, body: { status: 'error', error: db.error ?? 'database unreachable' } };
