@@ -33,6 +33,9 @@ export interface DevServerOptions {
   /** Where the server's own log goes; inherits the terminal when absent. */
   logFile?: string;
   namespace?: string;
+  /** The HTTP API and metrics ports (random free ones when absent), for runs kept to a port range. */
+  httpPort?: number;
+  metricsPort?: number;
 }
 
 export interface DevServer {
@@ -56,6 +59,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (await isPortOpen(options.port)) throw new Error(`port ${options.port} is already in use; is a Temporal server already running there?`);
   mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile, '--log-level', 'warn'];
+  if (options.httpPort) args.push('--http-port', String(options.httpPort));
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? options.port + 1000));
   const output = options.logFile ? openSync(options.logFile, 'a') : 'inherit';
