@@ -31,6 +31,10 @@ const arg = (name: string, fallback: number): number => {
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 };
 const json = process.argv.includes('--json');
+/** `--only singleDrill,throughput`: run just those parts (all when absent). */
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex > 0 ? new Set(process.argv[onlyIndex + 1].split(',')) : undefined;
+const wanted = (part: string): boolean => !only || only.has(part);
 const say = (line: string): void => {
   if (!json) console.log(line);
 };
@@ -166,7 +170,8 @@ async function resume(client: Client, address: string, dir: string) {
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
-  const port = 17000 + Math.floor(Math.random() * 1000);
+  // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
+  const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
   const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -175,16 +180,26 @@ async function main(): Promise<void> {
     // Warm-up: the first workflow task loads the bundle into the isolate.
     await drive(client, (await startDrill(client, 'bench', { target: 'bench-warmup', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-warmup', 2) })).workflowId);
     const result: Record<string, unknown> = {};
-    result.singleDrill = await singleDrill(client);
-    say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
-    result.throughput = await throughput(client, arg('drills', 5), arg('steps', 40));
-    say(`throughput: ${JSON.stringify(result.throughput)}`);
-    result.parallel = await parallel(client);
-    say(`parallel: ${JSON.stringify(result.parallel)}`);
-    result.prechecks = [await prechecks(client, 100), await prechecks(client, 500)];
-    say(`prechecks: ${JSON.stringify(result.prechecks)}`);
-    result.resume = await resume(client, server.address, dir);
-    say(`resume: ${JSON.stringify(result.resume)}`);
+    if (wanted('singleDrill')) {
+      result.singleDrill = await singleDrill(client);
+      say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
+    }
+    if (wanted('throughput')) {
+      result.throughput = await throughput(client, arg('drills', 5), arg('steps', 40));
+      say(`throughput: ${JSON.stringify(result.throughput)}`);
+    }
+    if (wanted('parallel')) {
+      result.parallel = await parallel(client);
+      say(`parallel: ${JSON.stringify(result.parallel)}`);
+    }
+    if (wanted('prechecks')) {
+      result.prechecks = [await prechecks(client, 100), await prechecks(client, 500)];
+      say(`prechecks: ${JSON.stringify(result.prechecks)}`);
+    }
+    if (wanted('resume')) {
+      result.resume = await resume(client, server.address, dir);
+      say(`resume: ${JSON.stringify(result.resume)}`);
+    }
     console.log(JSON.stringify(result, null, json ? 0 : 2));
   } finally {
     for (const worker of workers) await worker.stop();
