@@ -19,7 +19,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
 import { PROJECT_ROOT } from '../src/config';
 import { runPrecheck } from '../src/prechecks';
-import { startDevServer } from '../src/temporal/server';
+import { DRILL_DYNAMIC_CONFIG, startDevServer } from '../src/temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../src/worker';
 import { compileDrill } from '../workflows/runbook';
 import { overheadFromHistory, percentile } from './bench/history';
@@ -35,6 +35,17 @@ const json = process.argv.includes('--json');
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex > 0 ? new Set(process.argv[onlyIndex + 1].split(',')) : undefined;
 const wanted = (part: string): boolean => !only || only.has(part);
+/**
+ * `--server stock`: the dev server without Drillbook's dynamic config (to measure what it buys);
+ * `--server no-eager`: without eager activity dispatch only. Default: as drills run it.
+ */
+const serverIndex = process.argv.indexOf('--server');
+const serverMode = serverIndex > 0 ? process.argv[serverIndex + 1] : 'drill';
+const serverConfig = (): Record<string, undefined> | undefined => {
+  if (serverMode === 'stock') return Object.fromEntries(Object.keys(DRILL_DYNAMIC_CONFIG).map((key) => [key, undefined]));
+  if (serverMode === 'no-eager') return { 'system.enableActivityEagerExecution': undefined };
+  return undefined;
+};
 const say = (line: string): void => {
   if (!json) console.log(line);
 };
@@ -172,14 +183,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
   // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
   const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
-  const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+  const server = await startDevServer({ port, headless: true, dynamicConfig: serverConfig(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const workers = [await inProcessWorker(server.address, client, 'bench'), await inProcessWorker(server.address, client, 'bench-seq', sequential)];
   try {
     // Warm-up: the first workflow task loads the bundle into the isolate.
     await drive(client, (await startDrill(client, 'bench', { target: 'bench-warmup', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-warmup', 2) })).workflowId);
-    const result: Record<string, unknown> = {};
+    const result: Record<string, unknown> = { server: serverMode };
     if (wanted('singleDrill')) {
       result.singleDrill = await singleDrill(client);
       say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);

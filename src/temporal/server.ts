@@ -25,6 +25,24 @@ export function findTemporalCli(options: { install?: boolean } = {}): string {
   return output.trim().split('\n').pop() as string;
 }
 
+/**
+ * Server settings that take most of the orchestration time out of a drill's steps (measured with
+ * `npm run bench -- --json`, see README "What a step costs"):
+ * - history.transferProcessorMaxPollRPS: the history service hands every new workflow and activity
+ *   task to matching through its transfer queue, whose reader polls at most 20 times a second by
+ *   default; a task waited a median ~30 ms there, twice per step (the dev server has one shard).
+ * - history.timerProcessorMaxPollRPS: the same for timers (retry backoffs, the sticky queue's
+ *   schedule-to-start timeout that hands a dead worker's drill to another, gate reminders).
+ * - system.enableActivityEagerExecution: the worker that completes a workflow task gets the activity
+ *   it scheduled in the answer, instead of through the transfer queue and matching.
+ * A production cluster wants the same three (its dynamic config file).
+ */
+export const DRILL_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  'history.transferProcessorMaxPollRPS': 1000,
+  'history.timerProcessorMaxPollRPS': 1000,
+  'system.enableActivityEagerExecution': true,
+};
+
 export interface DevServerOptions {
   port: number;
   uiPort?: number;
@@ -36,6 +54,8 @@ export interface DevServerOptions {
   /** The HTTP API and metrics ports (random free ones when absent), for runs kept to a port range. */
   httpPort?: number;
   metricsPort?: number;
+  /** Dynamic config values on top of (or, set to undefined, instead of) DRILL_DYNAMIC_CONFIG. */
+  dynamicConfig?: Record<string, string | number | boolean | undefined>;
 }
 
 export interface DevServer {
@@ -59,6 +79,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (await isPortOpen(options.port)) throw new Error(`port ${options.port} is already in use; is a Temporal server already running there?`);
   mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile, '--log-level', 'warn'];
+  for (const [key, value] of Object.entries({ ...DRILL_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
+    if (value !== undefined) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   if (options.httpPort) args.push('--http-port', String(options.httpPort));
   if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.headless) args.push('--headless');
