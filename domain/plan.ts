@@ -362,6 +362,8 @@ export interface ExtraStep extends Driver {
   title: string;
   site?: SiteRole;
   destructive: boolean;
+  /** Changes nothing (a smoke test that only reads): may run as a local activity when short. */
+  readOnly?: boolean;
   timeout?: number;
 }
 

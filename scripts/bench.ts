@@ -2,6 +2,8 @@
  * `npm run bench [-- --json]`: what Drillbook itself costs, measured the way the goals are stated.
  * - singleDrill: orchestration overhead per step of one drill alone, from its history's timestamps
  *   (the next step's activity start minus the previous one's completion), not by polling.
+ * - singleDrillChecks: the same with the steps marked readOnly (short checks that change nothing),
+ *   which drills run as local activities: gaps between the start and end each outcome measured.
  * - throughput: several drills of no-op steps at once: steps per second.
  * - parallel: RTO of the lab's failover shape run with parallel blocks and in sequence, on step
  *   stand-ins that sleep the lab's measured action times.
@@ -98,8 +100,10 @@ function workerProcess(address: string, taskQueue: string, logDir: string): Chil
   });
 }
 
-async function singleDrill(client: Client): Promise<{ steps: number; overheadMsPerStep: { p50: number; p95: number } }> {
-  const handle = await startDrill(client, 'bench', { target: 'bench-single', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-single', 40) });
+/** One drill of 40 no-op steps alone; `readOnly`: marked as checks that change nothing (run as local activities). */
+async function singleDrill(client: Client, readOnly = false): Promise<{ steps: number; overheadMsPerStep: { p50: number; p95: number } }> {
+  const target = readOnly ? 'bench-single-checks' : 'bench-single';
+  const handle = await startDrill(client, 'bench', { target, mode: 'failover', requestedBy: 'bench', planYaml: noopPlan(target, 40, { readOnly }) });
   await drive(client, handle.workflowId);
   const gaps = await overheadFromHistory(client, handle.workflowId);
   return { steps: gaps.length + 1, overheadMsPerStep: { p50: percentile(gaps, 50), p95: percentile(gaps, 95) } };
@@ -194,6 +198,10 @@ async function main(): Promise<void> {
     if (wanted('singleDrill')) {
       result.singleDrill = await singleDrill(client);
       say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
+    }
+    if (wanted('singleDrillChecks')) {
+      result.singleDrillChecks = await singleDrill(client, true);
+      say(`single drill of read-only checks (local activities): overhead per step p50 ${(result.singleDrillChecks as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
     }
     if (wanted('throughput')) {
       result.throughput = await throughput(client, arg('drills', 5), arg('steps', 40));

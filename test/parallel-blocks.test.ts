@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { decide, startDrill } from '../src/drills';
+import { recordHistoryIfAsked } from './support/histories';
 import { waitForPending, waitForRecord } from './support/operators';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import type { DrillRecord, StepRecord } from '../domain';
@@ -127,5 +128,6 @@ describe('parallel blocks', () => {
 
     await client.workflow.getHandle(workflowId).cancel();
     await waitForRecord(client, workflowId, (r) => r.status === 'cancelled');
+    await recordHistoryIfAsked(client, workflowId, 'block-sibling-finishes-during-decision');
   });
 });

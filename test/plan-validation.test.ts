@@ -47,6 +47,7 @@ describe('plan validation', () => {
     ['two steps with one id', (p) => p.steps.push({ ...p.steps[0] }), /^steps\[2\]\.id: step id "reboot-hosts" is used twice/],
     ['the same site name twice', (p) => (p.sites.secondary.name = p.sites.primary.name), /^sites\.secondary\.name: must differ/],
     ['an unknown time zone', (p) => (p.timezone = 'Mars/Olympus'), /^timezone: expected an IANA time zone/],
+    ['a step both readOnly and destructive', (p) => Object.assign(p.steps[1], { readOnly: true, destructive: true }), /^steps\[1\]\.readOnly: a step cannot be both readOnly and destructive/],
   ];
 
   it.each(cases)('refuses %s, naming the path', (_name, edit, expected) => {

@@ -15,7 +15,7 @@ export interface Interpreter {
   recorder: Recorder;
   gates: Gates;
   /** Behaviour a drill's history fixed at its start (see drillWorkflow's patches). */
-  features: { pause: boolean; blocks: boolean };
+  features: { pause: boolean; blocks: boolean; localChecks?: boolean };
   stopConditions: StopCondition[];
 }
 
@@ -62,7 +62,7 @@ async function runLane(lane: Step[], phase: RunbookPhase, run: Interpreter): Pro
       if (step.destructive && phase.needsApproval && run.stopConditions.length) await checkStopConditions(run.stopConditions, run.recorder, run.gates);
       if ((await run.gates.holdIfPaused()) === 'timed-out') return { result: 'timed-out', stepId: step.id };
     }
-    const result = await runStep(step, run.recorder, run.gates);
+    const result = await runStep(step, run.recorder, run.gates, { localChecks: run.features.localChecks });
     if (result !== 'done') return { result, stepId: step.id };
   }
   return { result: 'done' };

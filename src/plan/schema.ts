@@ -46,7 +46,11 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
     title: z.string().min(1),
     site: z.enum(['primary', 'secondary']).optional(),
     destructive: z.boolean().default(false),
+    /** Changes nothing: a short one runs as a local activity (faster; it may run again after a worker dies). */
+    readOnly: z.boolean().optional(),
     timeout: duration.optional(),
+}).superRefine((step, ctx) => {
+  if (step.readOnly && step.destructive) ctx.addIssue({ code: 'custom', path: ['readOnly'], message: 'a step cannot be both readOnly and destructive' });
 });
 
 /** A read-only check that pauses the drill before its next destructive step when it fails. */

@@ -119,7 +119,7 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
         for (const operation of segment.operations) {
           const context: OperationContext = { plan, mode, phase, name, site, ...directionOf(phase), planned: mode !== 'failover' };
           for (const draft of recipe.steps(operation, component, context)) {
-            lane.push(finishStep(plan, mode, phase, segment.name, draft, { component: name, site, tuning: component }));
+            lane.push(finishStep(plan, mode, phase, segment.name, checkMarked(operation, draft), { component: name, site, tuning: component }));
           }
         }
         if (lane.length) lanes.push(lane);
@@ -171,7 +171,16 @@ function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: st
 
 function extraDraft(extra: ExtraStep): StepDraft {
   const driver = { command: extra.command, http: extra.http, manual: extra.manual };
-  return driverStep(extra.id, extra.title, driver, { destructive: extra.destructive, timeoutMs: extra.timeout });
+  const draft = driverStep(extra.id, extra.title, driver, { destructive: extra.destructive, timeoutMs: extra.timeout });
+  return extra.readOnly && !extra.destructive && draft.action !== 'manualTask' ? { ...draft, readOnly: true } : draft;
+}
+
+/** Operations that only look: their plain HTTP and command checks change nothing. */
+const CHECK_OPERATIONS: readonly Operation[] = ['health', 'verify'];
+
+function checkMarked(operation: Operation, draft: StepDraft): StepDraft {
+  const plainCheck = (draft.action === 'checkHttp' && draft.args.http.method !== 'POST') || draft.action === 'runCommand';
+  return CHECK_OPERATIONS.includes(operation) && plainCheck && !draft.destructive ? { ...draft, readOnly: true } : draft;
 }
 
 export interface StepOwner {
@@ -186,7 +195,7 @@ export function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment:
   const id = [phase, owner.component, draft.key, owner.component ? site : undefined].filter(Boolean).join('.');
   const timeoutMs = draft.action === 'manualTask' ? approvals.timeout : (draft.timeoutMs ?? owner.tuning?.timeout ?? defaults.stepTimeout);
   // The action and its arguments travel together from the draft; spreading the draft keeps them paired.
-  const { key: _key, marks, retry, ...call } = draft;
+  const { key: _key, marks, retry, readOnly, ...call } = draft;
   return {
     ...call,
     id,
@@ -208,5 +217,6 @@ export function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment:
     // A real outage: the primary may be gone, so what touches it must not hold up the failover.
     bestEffort: mode === 'failover' && site === 'primary',
     marks: [...(marks ?? [])],
+    ...(readOnly ? { readOnly: true } : {}),
   };
 }

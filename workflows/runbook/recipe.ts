@@ -43,6 +43,8 @@ export interface StepDraftCommon {
   /** Defaults to the operation's site. */
   site?: SiteRole;
   destructive?: boolean;
+  /** Changes nothing (see Step.readOnly). */
+  readOnly?: boolean;
   marks?: StepMark[];
   timeoutMs?: number;
   heartbeatTimeoutMs?: number;
