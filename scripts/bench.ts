@@ -38,8 +38,9 @@ const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex > 0 ? new Set(process.argv[onlyIndex + 1].split(',')) : undefined;
 const wanted = (part: string): boolean => !only || only.has(part);
 /**
- * `--server stock`: the dev server without Drillbook's dynamic config (to measure what it buys);
- * `--server no-eager`: without eager activity dispatch only. Default: as drills run it.
+ * `--server stock`: the dev server without Drillbook's dynamic config and SQLite pragmas (to measure
+ * what they buy); `--server no-eager`: without eager activity dispatch only; `--server no-wal`: without
+ * the pragmas only. Default: as drills run it.
  */
 const serverIndex = process.argv.indexOf('--server');
 const serverMode = serverIndex > 0 ? process.argv[serverIndex + 1] : 'drill';
@@ -187,7 +188,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
   // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
   const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
-  const server = await startDevServer({ port, headless: true, dynamicConfig: serverConfig(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+  const sqlitePragmas = serverMode === 'stock' || serverMode === 'no-wal' ? {} : undefined;
+  const server = await startDevServer({ port, headless: true, dynamicConfig: serverConfig(), sqlitePragmas, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const workers = [await inProcessWorker(server.address, client, 'bench'), await inProcessWorker(server.address, client, 'bench-seq', sequential)];

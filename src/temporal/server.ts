@@ -43,6 +43,14 @@ export const DRILL_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boo
   'system.enableActivityEagerExecution': true,
 };
 
+/**
+ * The SQLite file in write-ahead-log mode, synced at checkpoints rather than at every commit: a
+ * workflow task's completion costs ~2-3 ms instead of ~6. Still durable when the server or the
+ * machine's processes crash (the durability tests kill and restart it); only a power loss may lose
+ * the last transactions, never corrupt the file. A production cluster has its own database.
+ */
+export const DRILL_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mode: 'wal', synchronous: 'normal' };
+
 export interface DevServerOptions {
   port: number;
   uiPort?: number;
@@ -56,6 +64,8 @@ export interface DevServerOptions {
   metricsPort?: number;
   /** Dynamic config values on top of (or, set to undefined, instead of) DRILL_DYNAMIC_CONFIG. */
   dynamicConfig?: Record<string, string | number | boolean | undefined>;
+  /** SQLite pragmas for the file; DRILL_SQLITE_PRAGMAS when absent. */
+  sqlitePragmas?: Record<string, string>;
 }
 
 export interface DevServer {
@@ -82,6 +92,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const [key, value] of Object.entries({ ...DRILL_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
     if (value !== undefined) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
+  for (const [pragma, value] of Object.entries(options.sqlitePragmas ?? DRILL_SQLITE_PRAGMAS)) args.push('--sqlite-pragma', `${pragma}=${value}`);
   if (options.httpPort) args.push('--http-port', String(options.httpPort));
   if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.headless) args.push('--headless');
