@@ -44,13 +44,17 @@ export function labShapedPlan(target: string): string {
   });
 }
 
-/** A target with four read-only checks: a database's health on both sites, an app's health, and its program present. */
+/**
+ * A target with four read-only checks: a database's health on both sites, an app's health, and its
+ * program present. Health checks carry a timeout (5 s) as real ones do (plans/example-lab.yaml: 3 s).
+ */
 export function precheckPlan(target: string): string {
+  const health = { command: { argv: ['true'], timeout: '5s' } };
   return stringify({
     ...base(target),
     components: {
-      db: { kind: 'service', tier: 'database', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } },
-      app: { kind: 'service', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } },
+      db: { kind: 'service', tier: 'database', primary: { health }, secondary: { health } },
+      app: { kind: 'service', primary: { health }, secondary: { health } },
     },
   });
 }
