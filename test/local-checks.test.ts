@@ -4,14 +4,15 @@
  * the drill's history, not an activity task; a step that may change something stays an activity.
  * The record keeps their real start and end, retries and a failure's decision work as for any step.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { decide, startDrill } from '../src/drills';
+import { decide, pause, resume, startDrill } from '../src/drills';
 import { recordHistoryIfAsked } from './support/histories';
-import { waitForPending } from './support/operators';
+import { waitForPending, waitForRecord } from './support/operators';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import type { DrillRecord } from '../domain';
 
@@ -79,5 +80,38 @@ describe('short read-only checks', () => {
 
     await client.workflow.getHandle(workflowId).cancel();
     await recordHistoryIfAsked(client, workflowId, 'local-read-only-checks');
+  });
+
+  it('a pause asked during a run of local checks holds after them, before the next step that changes anything', async () => {
+    const ran = path.join(dir, 'checks.log');
+    const after = path.join(dir, 'after.log');
+    const checks = Array.from({ length: 8 }, (_, i) => ({ id: `check-${i}`, phase: 'preparation', segment: 'health', title: `Read-only check ${i}`, readOnly: true, timeout: '5s', command: ['sh', '-c', `echo ${i} >> ${ran}; sleep 0.2`] }));
+    const planYaml = stringify({
+      target: 'local-checks-pause',
+      platform: 'generic',
+      sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
+      approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1, reminderAfter: '1h', timeout: '2h' },
+      components: { app: { kind: 'service', primary: { health: { command: { argv: ['true'], timeout: '5s' } } }, secondary: { health: { command: ['true'] } } } },
+      steps: [...checks, { id: 'after', phase: 'preparation', segment: 'health', title: 'A step that writes', command: ['sh', '-c', `echo ran >> ${after}`] }],
+    });
+    const { workflowId } = await startDrill(client, queue, { target: 'local-checks-pause', requestedBy: 'oncall', planYaml });
+    // Watched in the file: the status query waits for the workflow task the local checks hold.
+    const count = () => (existsSync(ran) ? readFileSync(ran, 'utf8').trim().split('\n').length : 0);
+    for (let i = 0; i < 300 && count() < 2; i++) await sleep(50);
+    expect(count()).toBeGreaterThanOrEqual(2);
+    expect(count()).toBeLessThan(8);
+
+    // The pause is taken once the run of checks ends (the update waits for it, ~1.5 s here).
+    const answer = await pause(client, workflowId, { by: 'oncall', reason: 'hold on' });
+    expect(answer.accepted).toBe(true);
+    const held = await waitForRecord(client, workflowId, (r) => r.status === 'paused');
+    expect(checks.every((c) => held.steps.find((s) => s.id === `preparation.${c.id}`)?.status === 'succeeded')).toBe(true);
+    expect(held.steps.find((s) => s.id === 'preparation.after')?.status).toBe('pending');
+    expect(existsSync(after)).toBe(false);
+
+    await resume(client, workflowId, { by: 'alice' });
+    await waitForRecord(client, workflowId, (r) => r.steps.find((s) => s.id === 'preparation.after')?.status === 'succeeded');
+    expect(existsSync(after)).toBe(true);
+    await client.workflow.getHandle(workflowId).cancel();
   });
 });
