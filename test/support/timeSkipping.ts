@@ -36,7 +36,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     try {
       env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } });
     } catch (error) {
-      if (attempt >= START_ATTEMPTS) throw new Error(`the time-skipping test server (${launcher}) did not start: ${(error as Error).message}`);
+      if (attempt >= START_ATTEMPTS) throw new Error(`the time-skipping test server (${launcher}) did not start: ${(error as Error).message}`, { cause: error });
     }
   }
   await env.connection.operatorService.addSearchAttributes({
