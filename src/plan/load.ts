@@ -24,6 +24,26 @@ export class PlanValidationError extends Error {
   }
 }
 
+/** A plan file that cannot be read (missing, a folder, no permission): bad input, said in one line. */
+export class PlanUnreadable extends PlanValidationError {
+  constructor(source: string, reason: string) {
+    super(source, [{ path: '', message: `cannot read the plan file: ${reason}` }]);
+    this.message = `${source}: cannot read the plan file: ${reason}`;
+    this.name = 'PlanUnreadable';
+  }
+}
+
+const READ_FAILURES: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder, not a file' };
+
+async function readPlanText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new PlanUnreadable(file, READ_FAILURES[code] ?? (error as Error).message);
+  }
+}
+
 export const formatPlanError = (error: PlanError): string => (error.path ? `${error.path}: ${error.message}` : error.message);
 
 export function formatPath(segments: readonly PropertyKey[]): string {
@@ -52,7 +72,7 @@ export function parsePlan(text: string): PlanResult {
 }
 
 export async function loadPlanFile(file: string): Promise<Plan> {
-  const result = parsePlan(await readFile(file, 'utf8'));
+  const result = parsePlan(await readPlanText(file));
   if (!result.ok) throw new PlanValidationError(file, result.errors);
   return result.plan;
 }
