@@ -69,7 +69,8 @@ const COMMAND_FORMS =
   'expected a command as a list of words such as [systemctl, stop, app], or { argv: [...], env, cwd, timeout, expectExit, expectOutput }; a whole command line in one string is { argv: ["..."], shell: true }';
 
 const commandObject = z.strictObject({
-  argv: z.array(z.string(), { error: COMMAND_FORMS }).min(1, 'expected at least the program to run'),
+  // YAML reads `[sleep, 5]` or `[true]` as a number or a boolean: a word of a command line is its text.
+  argv: z.array(z.union([z.string(), z.number(), z.boolean()], { error: 'expected a word of the command line' }).transform(String), { error: COMMAND_FORMS }).min(1, 'expected at least the program to run'),
   env: secretAwareMap('env', valueOrSecret).optional(),
   cwd: z.string().optional(),
   /** Run through /bin/sh -c: only when the plan asks (pipes, globs), never by default. */
