@@ -7,7 +7,9 @@ import { z } from 'zod';
 export const SECRET_HINT = 'write { env: VAR } or { file: PATH }';
 
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key)$|-token$/i;
-const SECRET_ENV = /PASSWORD|PASSWD|TOKEN|SECRET|KEY/i;
+// Names that hold secrets in the tools drills call (DB_PASSWORD, REDISCLI_AUTH, AWS_SECRET_ACCESS_KEY);
+// PGPASSFILE, a path to one, is not matched.
+const SECRET_ENV = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|KEY|AUTH|CREDENTIAL/i;
 
 export const SECRET_NAMES = {
   header: { test: (name: string) => SECRET_HEADER.test(name), what: 'header' },
