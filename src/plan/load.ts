@@ -62,7 +62,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     return `"${name}" is not a valid name: ${inner}${fixed && fixed !== name ? `, such as "${fixed}"` : ''}`;
   }
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  const message = issue.message.replace(/^Invalid input: /, '');
+  const message = issue.message.replace(/^Invalid (input|option): /, '');
   const missing = /^expected (.+), received undefined$/.exec(message);
   return missing ? `is required (expected ${missing[1]})` : message;
 }
