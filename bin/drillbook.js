@@ -23,5 +23,10 @@ function build() {
 }
 
 const built = existsSync(cli) ? 0 : build();
-if (built === 0) require(cli).run(process.argv);
-else process.exitCode = built;
+if (built !== 0) process.exitCode = built;
+else {
+  const entry = require(cli);
+  // A dist/ built before `run` existed still works: its exit code set, Node exits once output is written.
+  if (typeof entry.run === 'function') entry.run(process.argv);
+  else entry.main(process.argv).then((code) => (process.exitCode = code));
+}
