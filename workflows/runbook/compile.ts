@@ -3,6 +3,7 @@
  * workflow and `drillbook plan show`, so the dry run shows exactly what runs.
  */
 import { driverStep } from './drivers';
+import { orderByAfter } from './order';
 import type { Operation, OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
 import { directionOf, PHASE_SEGMENTS, PHASE_TITLES, PHASES_BY_MODE, PHASES_NEEDING_APPROVAL } from '../../domain';
@@ -110,9 +111,11 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
     const site = siteOf(phase, segment.site);
     const segmentSteps: Step[] = [];
     const servingSteps: Step[] = [];
+    // Within a tier too, what stopped last starts first: components start in the reverse of their stop order.
+    const inOrder = segment.operations.includes('start') ? [...components].reverse() : components;
     for (const tier of segment.tiers) {
       const lanes: Step[][] = [];
-      for (const [name, component] of components) {
+      for (const [name, component] of inOrder) {
         const recipe = recipeFor(component);
         if (recipe.tier(component) !== tier) continue;
         const lane: Step[] = [];
@@ -164,9 +167,9 @@ function markSegment(steps: Step[], segment: Segment, serving: Step[]): void {
 function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string): Step[] {
   const names = segments(phase).map((s) => s.name);
   const lastSegment = names[names.length - 1];
-  return plan.steps
-    .filter((extra) => extra.phase === phase && (extra.segment ?? lastSegment) === segmentName)
-    .map((extra) => finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }));
+  const here = plan.steps.filter((extra) => extra.phase === phase && (extra.segment ?? lastSegment) === segmentName && (extra.modes ?? [mode]).includes(mode));
+  return orderByAfter(here)
+    .ordered.map((extra) => finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }));
 }
 
 function extraDraft(extra: ExtraStep): StepDraft {
