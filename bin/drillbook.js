@@ -5,6 +5,7 @@
 const { existsSync } = require('node:fs');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { isFresh } = require('./sourceStamp');
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'src', 'cli.js');
@@ -15,14 +16,14 @@ function build() {
     console.error('drillbook: dist/ is not built and TypeScript is not installed: run `npm ci` (with dev dependencies), then `npm run build`');
     return 1;
   }
-  console.error('drillbook: dist/ is not built yet; building it once with `npm run build` (about a minute)…');
+  console.error(`drillbook: dist/ is ${existsSync(cli) ? 'older than the sources' : 'not built yet'}; building it with \`npm run build\` (about a minute)…`);
   const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', process.stderr, process.stderr] });
   if (result.status === 0 && existsSync(cli)) return 0;
   console.error(`drillbook: \`npm run build\` failed (${result.error ? result.error.message : `exit ${result.status}`}); fix the error above and run it again`);
   return 1;
 }
 
-const built = existsSync(cli) ? 0 : build();
+const built = isFresh() ? 0 : build();
 if (built !== 0) process.exitCode = built;
 else {
   const entry = require(cli);

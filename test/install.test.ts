@@ -1,9 +1,10 @@
 /**
  * After the README's install (`npm ci`: sources and node_modules, no dist/), `npx drillbook` works:
- * the first run builds dist/ and says so on stderr, and the command's own output is untouched.
+ * the first run builds dist/ and says so on stderr, and the command's own output is untouched; a
+ * dist/ older than its sources (after a pull) is rebuilt the same way.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,11 +32,18 @@ describe('npx drillbook right after npm ci', () => {
   it('plan check plans/lab.yaml builds once, says so, and answers', async () => {
     expect(existsSync(path.join(checkout, 'dist'))).toBe(false);
     const first = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], { cwd: checkout });
-    expect(first.stderr).toContain('drillbook: dist/ is not built yet; building it once with `npm run build`');
+    expect(first.stderr).toContain('drillbook: dist/ is not built yet; building it with `npm run build`');
     expect(first.stdout).toMatch(/^plans\/lab\.yaml: ok \(target lab; steps: \d+ drill/);
 
     const second = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], { cwd: checkout });
     expect(second.stderr).not.toContain('building');
     expect(second.stdout).toBe(first.stdout);
+
+    // After a `git pull` that removed a module, dist/ still holds its old output: rebuilt, saying so.
+    rmSync(path.join(checkout, 'activities', 'within.ts'));
+    writeFileSync(path.join(checkout, 'activities', 'within.ts'), readFileSync(path.join(ROOT, 'activities', 'within.ts')));
+    const afterPull = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], { cwd: checkout });
+    expect(afterPull.stderr).toContain('drillbook: dist/ is older than the sources; building it');
+    expect(afterPull.stdout).toBe(first.stdout);
   });
 });
