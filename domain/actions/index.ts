@@ -4,18 +4,48 @@
  */
 import { MYSQL_ACTIONS, OPENSEARCH_ACTIONS, POSTGRES_ACTIONS, type MysqlArgs, type OpensearchArgs, type PostgresArgs, type MysqlAction, type OpensearchAction, type PostgresAction } from './datastores';
 import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs } from './drivers';
+import { ASG_ACTIONS, type AsgAction, type AsgArgs } from './autoscaling';
+import { EFS_ACTIONS, type EfsAction, type EfsArgs } from './efs';
+import { ELBV2_ACTIONS, type Elbv2Action, type Elbv2Args } from './elbv2';
+import { HAPROXY_ACTIONS, type HaproxyAction, type HaproxyArgs } from './haproxy';
+import { HEALTH_FILE_ACTIONS, type HealthFileAction, type HealthFileArgs } from './lbHealthFile';
+import { RDS_ACTIONS, type RdsAction, type RdsArgs } from './rds';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
+import { STORAGE_ACTIONS, type StorageAction, type StorageArgs } from './sharedStorage';
 
 export * from './datastores';
 export * from './drivers';
 export * from './route53';
+export * from './autoscaling';
+export * from './efs';
+export * from './elbv2';
+export * from './rds';
+export * from './haproxy';
+export * from './lbHealthFile';
+export * from './sharedStorage';
 
 export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & Record<MysqlAction, MysqlArgs> &
   Record<PostgresAction, PostgresArgs> &
   Record<OpensearchAction, OpensearchArgs> &
-  Record<Route53Action, Route53Args>;
+  Record<Route53Action, Route53Args> &
+  Record<HaproxyAction, HaproxyArgs> &
+  Record<HealthFileAction, HealthFileArgs> &
+  Record<StorageAction, StorageArgs> &
+  Record<RdsAction, RdsArgs> &
+  Record<AsgAction, AsgArgs> &
+  Record<Elbv2Action, Elbv2Args> &
+  Record<EfsAction, EfsArgs>;
 
-export const STEP_ACTIONS = [...DRIVER_ACTIONS, ...MYSQL_ACTIONS, ...POSTGRES_ACTIONS, ...OPENSEARCH_ACTIONS, ...ROUTE53_ACTIONS] as const;
+export const STEP_ACTIONS = [
+  ...DRIVER_ACTIONS, ...MYSQL_ACTIONS, ...POSTGRES_ACTIONS, ...OPENSEARCH_ACTIONS, ...ROUTE53_ACTIONS,
+  ...HAPROXY_ACTIONS,
+  ...HEALTH_FILE_ACTIONS,
+  ...STORAGE_ACTIONS,
+  ...RDS_ACTIONS,
+  ...ASG_ACTIONS,
+  ...ELBV2_ACTIONS,
+  ...EFS_ACTIONS,
+] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
 

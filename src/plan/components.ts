@@ -5,7 +5,14 @@
 import { z } from 'zod';
 import { mysqlComponent, opensearchComponent, postgresComponent } from './datastores';
 import { driver, duration } from './fields';
+import { autoscalingComponent } from './autoscaling';
+import { efsComponent } from './efs';
+import { elbv2Component } from './elbv2';
+import { haproxyComponent } from './haproxy';
+import { lbHealthFileComponent } from './lbHealthFile';
+import { rdsComponent } from './rds';
 import { route53Component } from './route53';
+import { sharedStorageComponent } from './sharedStorage';
 import { TIERS, type Component } from '../../domain';
 
 
@@ -40,6 +47,13 @@ export const COMPONENT_SCHEMAS = {
   postgres: postgresComponent,
   opensearch: opensearchComponent,
   route53: route53Component,
+  haproxy: haproxyComponent,
+  lbHealthFile: lbHealthFileComponent,
+  sharedStorage: sharedStorageComponent,
+  rds: rdsComponent,
+  autoscaling: autoscalingComponent,
+  elbv2: elbv2Component,
+  efs: efsComponent,
 } as const;
 
 
