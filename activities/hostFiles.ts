@@ -33,12 +33,12 @@ interface Run {
 
 function run(argv: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
@@ -51,7 +51,11 @@ function run(argv: string[], stdin?: string): Promise<Run> {
       clearTimeout(timer);
       resolve({ code, stdout, stderr: stderr.trim() });
     });
-    child.stdin.end(stdin ?? '');
+    if (stdin !== undefined && child.stdin) {
+      // A command that exits without reading its input (it failed) closes the pipe: its exit code says why.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(stdin);
+    }
   });
 }
 

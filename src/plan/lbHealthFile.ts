@@ -5,7 +5,7 @@
  * ALB target group.
  */
 import { z } from 'zod';
-import { hostPath, region, runtimeApi, serverNames, stepTuning, via, waits } from './stackFields';
+import { absoluteThroughVia, hostPath, region, runtimeApi, serverNames, stepTuning, via, waits } from './stackFields';
 
 const site = z.strictObject({
   path: hostPath,
@@ -34,6 +34,7 @@ export const lbHealthFileComponent = z
     }
     for (const role of ['primary', 'secondary'] as const) {
       const entry = component[role];
+      absoluteThroughVia(entry, ctx, [role]);
       if (component.judgedBy === 'haproxy' && !entry.servers) ctx.addIssue({ code: 'custom', path: [role, 'servers'], message: 'judgedBy: haproxy needs the backend servers whose checks ask for this file' });
       if (component.judgedBy === 'elbv2' && !entry.targetGroupArn) ctx.addIssue({ code: 'custom', path: [role, 'targetGroupArn'], message: 'judgedBy: elbv2 needs the target group whose health check asks for this file' });
     }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { driver, duration } from './fields';
-import { hostPath, stepTuning, via } from './stackFields';
+import { absoluteThroughVia, hostPath, stepTuning, via } from './stackFields';
 
 const site = z.strictObject({
   path: hostPath,
@@ -24,4 +24,6 @@ export const sharedStorageComponent = z.strictObject({
   canaryTimeout: duration.default(60_000),
   primary: site,
   secondary: site,
+}).superRefine((component, ctx) => {
+  for (const role of ['primary', 'secondary'] as const) absoluteThroughVia(component[role], ctx, [role]);
 });
