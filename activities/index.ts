@@ -13,12 +13,17 @@ import { createDatastoreActivities } from './datastores';
 import { createHaproxyActivities } from './haproxy';
 import { createHttpActivities } from './http';
 import { createHealthFileActivities } from './lbHealthFile';
+import { createKubernetesActivities } from './kubernetes';
+import { createOpensearchSitesActivities } from './opensearch/sites';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
 import { createReadinessActivities } from './readiness';
+import { createRabbitmqActivities } from './rabbitmq';
+import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
 import { createStorageActivities } from './sharedStorage';
+import { createS3Activities } from './s3';
 import { createSlackNotifier } from './slack';
 import type { StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
 import type { ActivityStepAction, DrillActivities, StepActivities } from '../domain';
@@ -83,6 +88,11 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createDatastoreActivities(deps),
     ...createRoute53Activities(deps),
     ...stackActivities(deps),
+    ...createRedisActivities(),
+    ...createRabbitmqActivities(),
+    ...createKubernetesActivities(),
+    ...createS3Activities(),
+    ...createOpensearchSitesActivities(),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AwsClients } from './aws/clients';
 import { describeTargets, isHealthy, isOutOfService, targetHealth } from './aws/targetHealth';
 import { backendServers, describe } from './haproxy/runtimeApi';
-import { pollUntil } from './heartbeat';
+import { pollUntil } from './kit/polling';
 import { hostFiles } from './hostFiles';
 import type { Observation, StepDrivers, StepInput } from './types';
 import type { HealthFileAction, HealthFileArgs, SiteRole } from '../domain';

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from './heartbeat';
+import { pollUntil } from './kit/polling';
 import { hostFiles, type HostFiles } from './hostFiles';
-import { canaryKey } from './runKey';
+import { canaryKey } from './kit/canary';
 import type { Observation, StepDrivers, StepInput } from './types';
 import { type SiteRole, type StorageAction, type StorageArgs, otherSite } from '../domain';
 

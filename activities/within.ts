@@ -5,7 +5,7 @@
  * for faults; a misconfiguration (a non-retryable failure) ends the wait at once.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from './heartbeat';
+import { pollUntil } from './kit/polling';
 import type { Observation } from './types';
 
 export async function passWithin(withinMs: number | undefined, what: string, once: () => Promise<Observation>, everyMs = 1000): Promise<Observation> {

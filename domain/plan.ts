@@ -132,9 +132,11 @@ export interface OpensearchSnapshotSettings {
   indices?: string;
 }
 
+/** OpenSearch as one cluster with a node per site (the default topology). */
 export interface OpensearchComponent extends ComponentBase {
   kind: 'opensearch';
   tier: 'search';
+  topology?: 'one-cluster';
   username?: string;
   password?: SecretRef;
   minStatus: 'green' | 'yellow';
@@ -325,7 +327,156 @@ export interface EfsComponent extends ComponentBase {
 
 export type MispStackComponent = HaproxyComponent | LbHealthFileComponent | SharedStorageComponent | RdsComponent | AutoscalingComponent | Elbv2Component | EfsComponent;
 
-export type Component = ServiceComponent | MysqlComponent | PostgresComponent | OpensearchComponent | Route53Component | MispStackComponent;
+/**
+ * OpenSearch with one cluster per site (the seed's managed OpenSearch per region): the switch takes a
+ * snapshot on the old side into a repository both sites read, and restores it on the new side.
+ */
+export interface OpensearchClusterSite extends ProcessDrivers {
+  url: string;
+}
+
+export interface OpensearchSharedRepository {
+  /** The repository's name, the same on both clusters. */
+  repository: string;
+  /** How the drill registers it (writable where it snapshots, read-only where it restores); absent: registered by the operator. */
+  register?: { type: string; settings: Record<string, string | number | boolean> };
+  /** Index pattern the switch snapshots and restores (the canary index is always added). */
+  indices: string;
+  /** A preflight accepts the newest successful snapshot only if it ended within this window. */
+  maxAge: number;
+}
+
+export interface OpensearchSitesComponent extends ComponentBase {
+  kind: 'opensearch';
+  tier: 'search';
+  topology: 'cluster-per-site';
+  username?: string;
+  password?: SecretRef;
+  minStatus: 'green' | 'yellow';
+  snapshot: OpensearchSharedRepository;
+  canaryIndex: string;
+  /** Longest wait for a snapshot or a restore to finish. */
+  restoreTimeout: number;
+  primary: OpensearchClusterSite;
+  secondary: OpensearchClusterSite;
+}
+
+export interface RedisSite extends ProcessDrivers {
+  host: string;
+  port: number;
+}
+
+/** A Redis master and its replica on the other site (Redis 6.2+: FAILOVER, INFO replication). */
+export interface RedisComponent extends ComponentBase {
+  kind: 'redis';
+  tier: 'database';
+  username?: string;
+  password?: SecretRef;
+  /** Longest wait for the new master to hold everything the old one wrote. */
+  catchUpTimeout: number;
+  /** min-replicas-to-write of a serving master; the fence sets it out of reach and a promote sets it back. */
+  minReplicasToWrite: number;
+  /** A planned switch refuses a replica more than this many bytes behind (besides the RPO in time). */
+  maxLagBytes?: number;
+  primary: RedisSite;
+  secondary: RedisSite;
+}
+
+export interface RabbitmqSite extends ProcessDrivers {
+  /** The management HTTP API, e.g. http://mq-ams1:15672. */
+  url: string;
+}
+
+/** Workloads of a `kubernetes` component that publish to the queues (connectors). */
+export interface ProducerRef {
+  kubernetes: string;
+  workloads: string[];
+}
+
+/** One RabbitMQ per site; before a switch the producers stop and the platform's queues drain. */
+export interface RabbitmqComponent extends ComponentBase {
+  kind: 'rabbitmq';
+  tier: 'database';
+  username: string;
+  password: SecretRef;
+  vhost: string;
+  /** The platform's queues: names matching this regular expression (all of the vhost when absent). */
+  queues?: string;
+  /** Drained means ready + unacknowledged at or under this, on every platform queue. */
+  maxMessages: number;
+  /** Longest wait for the queues to drain, connections to close, or consumers to come back. */
+  waitTimeout: number;
+  /** How often the management API refreshes its counts (collect_statistics_interval). */
+  statsInterval: number;
+  /** Users whose connections the fence closes (the platform, workers, connectors). */
+  platformUsers: string[];
+  /** Consumers the platform's queues need on the new side after a switch. */
+  minConsumers: number;
+  producers?: ProducerRef;
+  primary: RabbitmqSite;
+  secondary: RabbitmqSite;
+}
+
+export interface S3Site {
+  bucket: string;
+  region: string;
+  /** An S3-compatible endpoint (MinIO, moto); AWS's own when absent. */
+  endpoint?: string;
+}
+
+/** A bucket per site, replicated; the canary object proves the RPO. */
+export interface S3Component extends ComponentBase {
+  kind: 's3';
+  tier: 'database';
+  /** The store copies objects itself (S3 replication) or the plan's copy step does (`copy`). */
+  replication: 's3' | 'copy';
+  /** The command that copies the old side's bucket to the new side's, where the store does not replicate. */
+  copy?: CommandDriver;
+  replicationTimeout: number;
+  forcePathStyle: boolean;
+  primary: S3Site;
+  secondary: S3Site;
+}
+
+export type KubernetesWorkloadKind = 'Deployment' | 'StatefulSet';
+
+export interface KubernetesWorkload {
+  kind: KubernetesWorkloadKind;
+  name: string;
+  /** Replicas to start with when the workload remembers none (a standby kept at 0). */
+  replicas?: number;
+}
+
+export interface KubernetesSite {
+  /** Path of the kubeconfig file the worker reads at the moment of use (it holds the credentials). */
+  kubeconfig: string;
+  context?: string;
+  namespace: string;
+}
+
+/** Workloads on one cluster per site, started in the listed order and stopped in the reverse. */
+export interface KubernetesComponent extends ComponentBase {
+  kind: 'kubernetes';
+  tier: 'app';
+  workloads: KubernetesWorkload[];
+  /** Longest wait for one workload's rollout to complete (or to scale to 0). */
+  rolloutTimeout: number;
+  primary: KubernetesSite;
+  secondary: KubernetesSite;
+}
+
+export type Component =
+  | ServiceComponent
+  | MysqlComponent
+  | PostgresComponent
+  | OpensearchComponent
+  | OpensearchSitesComponent
+  | Route53Component
+  | RedisComponent
+  | RabbitmqComponent
+  | KubernetesComponent
+  | S3Component
+  | MispStackComponent;
 export type ComponentKind = Component['kind'];
 export type ComponentOfKind<K extends ComponentKind> = Extract<Component, { kind: K }>;
 

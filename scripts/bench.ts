@@ -1,106 +1,193 @@
 /**
- * `npm run bench`: what Drillbook itself costs. Runs drills made of no-op steps on a local dev
- * server and reports per-step orchestration overhead (wall time minus time inside the activity),
- * step throughput with several drills at once, and the worker's memory.
- * Options: --steps N (per drill, default 40), --drills N (concurrent, default 5).
+ * `npm run bench [-- --json]`: what Drillbook itself costs, measured the way the goals are stated.
+ * - singleDrill: orchestration overhead per step of one drill alone, from its history's timestamps
+ *   (the next step's activity start minus the previous one's completion), not by polling.
+ * - throughput: several drills of no-op steps at once: steps per second.
+ * - parallel: RTO of the lab's failover shape run with parallel blocks and in sequence, on step
+ *   stand-ins that sleep the lab's measured action times.
+ * - prechecks: 100 and 500 targets prechecked at once on one worker: steps/s and worker RSS.
+ * - resume: after a worker process is SIGKILLed, how long until a new worker has the drill live
+ *   again, with no activity in flight and with one in flight.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { stringify } from 'yaml';
-import { stepTimings } from '../src/demo/timings';
-import { approve, drillStatus, startDrill } from '../src/drills';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
+import { PROJECT_ROOT } from '../src/config';
+import { runPrecheck } from '../src/prechecks';
 import { startDevServer } from '../src/temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../src/worker';
-import { type DrillRecord, FINAL_STATUSES } from '../domain';
+import { compileDrill } from '../workflows/runbook';
+import { overheadFromHistory, percentile } from './bench/history';
+import { labShapedPlan, noopPlan, precheckPlan } from './bench/plans';
+import { type CompiledDrill, type DrillMode, type DrillRecord, FINAL_STATUSES, type Plan } from '../domain';
 
 const arg = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 };
-
-function benchPlan(target: string, steps: number): string {
-  return stringify({
-    target,
-    platform: 'generic',
-    sites: { primary: { name: 'a' }, secondary: { name: 'b' } },
-    approvals: { approvers: ['alice', 'bob'], quorum: 1, reminderAfter: '1h', timeout: '2h' },
-    components: { noop: { kind: 'service', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } } },
-    steps: Array.from({ length: steps }, (_, i) => ({ id: `noop-${i}`, phase: 'failover-check', segment: 'verify', title: `No-op ${i}`, command: ['true'] })),
-  });
-}
-
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const json = process.argv.includes('--json');
+const say = (line: string): void => {
+  if (!json) console.log(line);
 };
 
-/** Answers gates as alice until the drill ends; bounded by time. */
-async function drive(client: Client, id: string): Promise<DrillRecord> {
-  const deadline = Date.now() + 10 * 60_000;
+/** Answers gates (alice approves, oncall completes tasks) until the drill ends; bounded by time. */
+async function drive(client: Client, id: string, limitMs = 10 * 60_000): Promise<DrillRecord> {
+  const deadline = Date.now() + limitMs;
   let answered = '';
   while (Date.now() < deadline) {
     const record = await drillStatus(client, id);
     if (FINAL_STATUSES.includes(record.status)) return record;
-    if (record.pending?.kind === 'approval' && answered !== record.pending.id) {
-      answered = record.pending.id;
-      await approve(client, id, { by: 'alice', gate: record.pending.id });
+    const pending = record.pending;
+    if (pending && answered !== `${pending.id}@${pending.since}`) {
+      answered = `${pending.id}@${pending.since}`;
+      if (pending.kind === 'approval') await approve(client, id, { by: 'alice', gate: pending.id });
+      if (pending.kind === 'task') await completeTask(client, id, { by: 'oncall', taskId: pending.id });
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(50);
   }
   throw new Error(`${id} did not finish`);
 }
 
+/** The same runbook with its parallel blocks taken out: every step in sequence. */
+function sequential(plan: Plan, mode: DrillMode): CompiledDrill {
+  const compiled = compileDrill(plan, mode);
+  for (const phase of compiled.runbook.phases) for (const step of phase.steps) delete step.block;
+  return compiled;
+}
+
+async function inProcessWorker(address: string, client: Client, taskQueue: string, compile?: typeof sequential): Promise<{ worker: Worker; stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address });
+  const version = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: taskQueue });
+  const worker = await createDrillWorker({ connection, namespace: 'default', taskQueue, version, deps: compile ? { compile } : {} });
+  const running = worker.run();
+  await promoteIfNewer(client, version, true, 'bench');
+  return {
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+function workerProcess(address: string, taskQueue: string, logDir: string): ChildProcess {
+  return spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js'), 'worker'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: address, DRILLBOOK_TASK_QUEUE: taskQueue, DRILLBOOK_DEPLOYMENT: taskQueue, DRILLBOOK_RUN_DIR: path.join(logDir, 'run') },
+    stdio: 'ignore',
+  });
+}
+
+async function singleDrill(client: Client): Promise<{ steps: number; overheadMsPerStep: { p50: number; p95: number } }> {
+  const handle = await startDrill(client, 'bench', { target: 'bench-single', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-single', 40) });
+  await drive(client, handle.workflowId);
+  const gaps = await overheadFromHistory(client, handle.workflowId);
+  return { steps: gaps.length + 1, overheadMsPerStep: { p50: percentile(gaps, 50), p95: percentile(gaps, 95) } };
+}
+
+async function throughput(client: Client, drills: number, steps: number) {
+  const started = Date.now();
+  const handles = await Promise.all(Array.from({ length: drills }, (_, i) => startDrill(client, 'bench', { target: `bench-${i}`, mode: 'failover', requestedBy: 'bench', planYaml: noopPlan(`bench-${i}`, steps) })));
+  const records = await Promise.all(handles.map((h) => drive(client, h.workflowId)));
+  const wallMs = Date.now() - started;
+  const ran = records.reduce((n, r) => n + r.steps.filter((s) => s.status === 'succeeded').length, 0);
+  const gaps = (await Promise.all(handles.map((h) => overheadFromHistory(client, h.workflowId)))).flat();
+  return { drills, stepsPerDrill: steps, stepsPerSecond: +(ran / (wallMs / 1000)).toFixed(1), overheadMsPerStep: { p50: percentile(gaps, 50), p95: percentile(gaps, 95) } };
+}
+
+async function parallel(client: Client) {
+  const rtoOf = async (queue: string, target: string): Promise<number> => {
+    const handle = await startDrill(client, queue, { target, mode: 'failover', requestedBy: 'bench', planYaml: labShapedPlan(target) });
+    const record = await drive(client, handle.workflowId);
+    if (record.rto?.measuredMs === undefined) throw new Error(`${target}: no RTO measured (${record.status}: ${record.outcome})`);
+    return record.rto.measuredMs;
+  };
+  const rtoSequentialMs = await rtoOf('bench-seq', 'bench-lab-seq');
+  const rtoParallelMs = await rtoOf('bench', 'bench-lab-par');
+  return { source: "step stand-ins sleeping the lab's measured action times (plans/lab.yaml's shape)", rtoSequentialMs, rtoParallelMs, ratio: +(rtoParallelMs / rtoSequentialMs).toFixed(2) };
+}
+
+async function prechecks(client: Client, n: number) {
+  const started = Date.now();
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => runPrecheck(client, 'bench', { target: `pre-${n}-${i}`, planYaml: precheckPlan(`pre-${n}-${i}`) })));
+  const wallMs = Date.now() - started;
+  const checks = results.reduce((sum, r) => sum + r.checks, 0);
+  return { n, ready: results.filter((r) => r.ready).length, checks, wallSeconds: +(wallMs / 1000).toFixed(1), stepsPerSecond: +(checks / (wallMs / 1000)).toFixed(1), workerRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+}
+
+async function resume(client: Client, address: string, dir: string) {
+  const queue = 'bench-resume';
+  const live = async (id: string, limitMs: number): Promise<void> => {
+    const deadline = Date.now() + limitMs;
+    while (Date.now() < deadline) if ((await drillView(client, id).catch(() => undefined))?.live) return;
+    throw new Error(`${id} was not live again within ${limitMs} ms`);
+  };
+  let worker = workerProcess(address, queue, dir);
+  // No activity in flight: the drill waits at its failover gate when its worker dies.
+  const idle = await startDrill(client, queue, { target: 'bench-resume-idle', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-resume-idle', 2) });
+  for (let i = 0; i < 600 && (await drillStatus(client, idle.workflowId).catch(() => undefined))?.pending?.kind !== 'approval'; i++) await sleep(100);
+  worker.kill('SIGKILL');
+  let killedAt = Date.now();
+  worker = workerProcess(address, queue, dir);
+  await live(idle.workflowId, 60_000);
+  const withoutActivityMs = Date.now() - killedAt;
+  await drive(client, idle.workflowId);
+
+  // An activity in flight: a 3 s step whose worker dies a second into it (heartbeat timeout 2 s).
+  const plan = noopPlan('bench-resume-busy', 0).replace('steps: []', "steps:\n  - { id: slow, phase: failover-check, segment: verify, title: A 3 s step, command: [sleep, '3'] }\n") + 'defaults: { heartbeatTimeout: 2s }\n';
+  const busy = await startDrill(client, queue, { target: 'bench-resume-busy', mode: 'failover', requestedBy: 'bench', planYaml: plan });
+  const stepRunning = async () => (await drillStatus(client, busy.workflowId).catch(() => undefined))?.steps.find((s) => s.id === 'failover-check.slow')?.status === 'running';
+  for (let i = 0; i < 600 && !(await stepRunning()); i++) {
+    const record = await drillStatus(client, busy.workflowId).catch(() => undefined);
+    if (record?.pending?.kind === 'approval') await approve(client, busy.workflowId, { by: 'alice', gate: record.pending.id }).catch(() => undefined);
+    await sleep(100);
+  }
+  await sleep(1000);
+  worker.kill('SIGKILL');
+  killedAt = Date.now();
+  worker = workerProcess(address, queue, dir);
+  const history = async () => (await client.workflow.getHandle(busy.workflowId).fetchHistory()).events ?? [];
+  let restartedAt: number | undefined;
+  for (let i = 0; i < 600 && restartedAt === undefined; i++) {
+    const again = (await history()).find((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) >= 2);
+    if (again?.eventTime) restartedAt = Number(again.eventTime.seconds) * 1000 + Math.round((again.eventTime.nanos ?? 0) / 1e6);
+    else await sleep(100);
+  }
+  await drive(client, busy.workflowId);
+  worker.kill('SIGTERM');
+  return { withoutActivityMs, withActivityMs: restartedAt === undefined ? null : restartedAt - killedAt, note: 'from the SIGKILL to a live status (no activity) or to the step started again on the new worker process (which itself takes ~1-2 s to start)' };
+}
+
 async function main(): Promise<void> {
-  const stepsPerDrill = arg('steps', 40);
-  const drills = arg('drills', 5);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
   const port = 17000 + Math.floor(Math.random() * 1000);
   const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
-  const workerConnection = await NativeConnection.connect({ address: server.address });
-  const version = workerVersion();
-  const worker = await createDrillWorker({ connection: workerConnection, namespace: 'default', taskQueue: 'bench', version });
-  const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  await promoteIfNewer(client, version, true, 'bench');
-  const rssBefore = process.memoryUsage().rss;
+  const workers = [await inProcessWorker(server.address, client, 'bench'), await inProcessWorker(server.address, client, 'bench-seq', sequential)];
   try {
     // Warm-up: the first workflow task loads the bundle into the isolate.
-    const warm = await startDrill(client, 'bench', { target: 'bench-warmup', mode: 'failover', requestedBy: 'bench', planYaml: benchPlan('bench-warmup', 2) });
-    await drive(client, warm.workflowId);
-
-    const started = Date.now();
-    const records = await Promise.all(
-      Array.from({ length: drills }, async (_, i) => {
-        const target = `bench-${i}`;
-        const handle = await startDrill(client, 'bench', { target, mode: 'failover', requestedBy: 'bench', planYaml: benchPlan(target, stepsPerDrill) });
-        return drive(client, handle.workflowId);
-      }),
-    );
-    const wallMs = Date.now() - started;
-    const timings = records.flatMap((r) => stepTimings(r));
-    const overhead = timings.map((t) => t.overheadMs);
-    const inside = timings.map((t) => t.activityMs);
-    const result = {
-      drills,
-      stepsPerDrill,
-      stepsRun: timings.length,
-      allSucceeded: records.every((r) => r.status === 'succeeded'),
-      wallSeconds: +(wallMs / 1000).toFixed(2),
-      stepsPerSecond: +(timings.length / (wallMs / 1000)).toFixed(1),
-      overheadMsPerStep: { p50: percentile(overhead, 50), p95: percentile(overhead, 95), max: percentile(overhead, 100) },
-      activityMsPerStep: { p50: percentile(inside, 50), p95: percentile(inside, 95) },
-      workerProcessRssMiB: { before: Math.round(rssBefore / 2 ** 20), after: Math.round(process.memoryUsage().rss / 2 ** 20) },
-    };
-    console.log(JSON.stringify(result, null, 2));
+    await drive(client, (await startDrill(client, 'bench', { target: 'bench-warmup', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-warmup', 2) })).workflowId);
+    const result: Record<string, unknown> = {};
+    result.singleDrill = await singleDrill(client);
+    say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
+    result.throughput = await throughput(client, arg('drills', 5), arg('steps', 40));
+    say(`throughput: ${JSON.stringify(result.throughput)}`);
+    result.parallel = await parallel(client);
+    say(`parallel: ${JSON.stringify(result.parallel)}`);
+    result.prechecks = [await prechecks(client, 100), await prechecks(client, 500)];
+    say(`prechecks: ${JSON.stringify(result.prechecks)}`);
+    result.resume = await resume(client, server.address, dir);
+    say(`resume: ${JSON.stringify(result.resume)}`);
+    console.log(JSON.stringify(result, null, json ? 0 : 2));
   } finally {
-    worker.shutdown();
-    await running;
-    await workerConnection.close();
+    for (const worker of workers) await worker.stop();
     await connection.close();
     await server.stop();
   }

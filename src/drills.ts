@@ -2,7 +2,7 @@
  * Talking to drills: start, look, approve, decide. Shared by the CLI, the demo and the Slack
  * endpoint, so every door gives the same answers and the same refusals.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { drillWorkflow } from '../workflows/drill';
 import {
@@ -101,7 +101,8 @@ export interface HandedOver {
   message: string;
 }
 
-const isDeadline = (error: unknown): boolean => /deadline|DEADLINE_EXCEEDED|timed out/i.test(String((error as Error)?.message ?? error)) || (error as { code?: number })?.code === 4;
+// The SDK reports our own deadline either as the gRPC status or, once the update call was started, as its own error class.
+const isDeadline = (error: unknown): boolean => error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline|DEADLINE_EXCEEDED|timed out/i.test(String((error as Error)?.message ?? error)) || (error as { code?: number })?.code === 4;
 
 async function update<A extends { by?: string }>(client: Client, idOrTarget: string, definition: { name: string }, input: A): Promise<HandlerResult | HandedOver> {
   const workflowId = toWorkflowId(idOrTarget);

@@ -2,13 +2,16 @@
  * The MySQL/MariaDB activities against a real MariaDB master-master pair (scripts/lab): a planned
  * switchover never has two writers and carries the canary across, a guard refuses broken
  * replication, a candidate that cannot catch up rolls the fence back, and an unplanned failover
- * with the primary killed records the lag it had.
+ * with the primary killed records the lag it had. Each test first puts the pair in the state it
+ * starts from (which site writes, replication running, the app's table), so each passes alone.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { createMysqlActivities } from '../activities/mysql';
 import type { Observation } from '../activities/types';
 import { mysqlArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
+import { mariadbWriterOn } from './support/labState';
 import type { MysqlArgs, SiteRole, MysqlAction } from '../domain';
 
 jest.setTimeout(240_000);
@@ -43,10 +46,10 @@ async function sql(site: SiteRole, statement: string, user: 'drill' | 'app' = 'd
 }
 const readOnly = async (site: SiteRole) => Number((await sql(site, 'SELECT @@global.read_only AS r'))[0].r) === 1;
 
-
 const call = <A extends MysqlAction>(action: A, drillId: string, args: MysqlArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
 
 test('preflight accepts the lab pair: distinct server ids, non-colliding auto-increment, replication both ways, one writer', async () => {
+  await mariadbWriterOn(lab, 'primary');
   const out = await call('mysqlPreflight', 'd0', mysqlArgs(lab));
   expect(out.summary).toMatch(/dc1 writes, both directions replicate/);
   expect(out.summary).toMatch(/offsets 1\/2 step 2/);
@@ -54,6 +57,7 @@ test('preflight accepts the lab pair: distinct server ids, non-colliding auto-in
 });
 
 test('a planned switchover is refused while replication into the candidate is broken', async () => {
+  await mariadbWriterOn(lab, 'primary');
   await sql('secondary', 'STOP REPLICA SQL_THREAD');
   try {
     const { message, facts } = await expectFailure(call('mysqlGuard', 'd1', mysqlArgs(lab)), 'ReplicationBroken');
@@ -66,9 +70,9 @@ test('a planned switchover is refused while replication into the candidate is br
 });
 
 test('a candidate that cannot catch up is not promoted and the fence is rolled back', async () => {
+  await mariadbWriterOn(lab, 'primary');
   await sql('secondary', 'STOP REPLICA SQL_THREAD');
   try {
-    await sql('primary', 'CREATE TABLE IF NOT EXISTS t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40))', 'app');
     await sql('primary', "INSERT INTO t (v) VALUES ('written while the replica was stopped')", 'app');
     const { message, facts } = await expectFailure(call('mysqlPromote', 'd2', mysqlArgs(lab, { catchUpTimeoutMs: 2000 }), 'secondary'), 'CatchUpTimeout');
     expect(message).toMatch(/dc2 did not apply everything dc1 wrote within 2s \(MASTER_GTID_WAIT/);
@@ -82,6 +86,7 @@ test('a candidate that cannot catch up is not promoted and the fence is rolled b
 });
 
 test('a planned switchover fences the old writer, waits, promotes, and carries the canary: never two writers', async () => {
+  await mariadbWriterOn(lab, 'primary');
   const args = mysqlArgs(lab);
   const appSession = await conn('primary', 'app');
   const guard = await call('mysqlGuard', 'd3', args);
@@ -114,11 +119,13 @@ test('a planned switchover fences the old writer, waits, promotes, and carries t
 
   // Writes on the new writer reach the old one.
   await sql('secondary', "INSERT INTO t (v) VALUES ('on dc2')", 'app');
-  await new Promise((r) => setTimeout(r, 500));
+  // Replication is asynchronous: give the row a moment to arrive on dc1, then look once.
+  await sleep(500);
   expect((await sql('primary', "SELECT COUNT(*) AS n FROM t WHERE v = 'on dc2'", 'app'))[0].n).toBe(1);
 });
 
 test('failback is the same planned switchover the other way', async () => {
+  await mariadbWriterOn(lab, 'secondary');
   const args = mysqlArgs(lab, { from: 'secondary', to: 'primary', canary: 'failback' });
   await call('mysqlGuard', 'd3', args);
   await call('mysqlFence', 'd3', args, 'secondary');
@@ -131,6 +138,7 @@ test('failback is the same planned switchover the other way', async () => {
 });
 
 test('an unplanned failover with the primary killed promotes the replica and records its lag', async () => {
+  await mariadbWriterOn(lab, 'primary');
   const args = mysqlArgs(lab, { planned: false, canary: 'outage' });
   await call('mysqlGuard', 'd4', args); // canary written while the primary still lives
   await lab.lab('kill', 'mariadb', 'primary');
@@ -153,7 +161,7 @@ test('an unplanned failover with the primary killed promotes the replica and rec
   let guard: Observation | undefined;
   while (!guard && Date.now() < deadline) {
     guard = await call('mysqlGuard', 'd4', back).catch(() => undefined);
-    if (!guard) await new Promise((r) => setTimeout(r, 1000));
+    if (!guard) await sleep(1000); // the restarted node is still catching up: ask again
   }
   expect(guard?.summary).toMatch(/may go ahead/);
   await call('mysqlPromote', 'd4', back, 'primary');

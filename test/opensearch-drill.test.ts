@@ -1,10 +1,13 @@
 /**
  * The OpenSearch activities against a real two-node cluster (scripts/lab): health with 408 as an
  * answer, a recent snapshot found or taken, a node drained before it stops and undrained after,
- * and a canary document that the surviving site's node returns from its own copy.
+ * and a canary document that the surviving site's node returns from its own copy. Each test first
+ * puts the cluster in the state it starts from (both nodes in, nothing excluded, green, no
+ * snapshots), so each passes alone.
  */
 import { createOpensearchActivities } from '../activities/opensearch';
 import { opensearchArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
+import { opensearchFresh } from './support/labState';
 import type { OpensearchArgs, SiteRole, OpensearchAction } from '../domain';
 
 jest.setTimeout(300_000);
@@ -21,16 +24,17 @@ afterAll(async () => {
 
 const call = <A extends OpensearchAction>(action: A, drillId: string, args: OpensearchArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
 
-
 const withSnapshots = (take: 'always' | 'if-missing' | 'never', over: Partial<OpensearchArgs> = {}) =>
   opensearchArgs(lab, { snapshot: { repository: 'drill-snapshots', maxAgeMs: 3_600_000, take }, ...over });
 
 test('health waits for the minimum status and reports the nodes it sees', async () => {
+  await opensearchFresh(lab);
   const out = await call('opensearchHealth', 'o1', opensearchArgs(lab, { minStatus: 'green' }), 'secondary');
   expect(out.summary).toMatch(/tip-search via dc2: cluster green, 2 node\(s\) \(.*os-primary.*\)/);
 });
 
 test('a missing recent snapshot fails the check, and if-missing takes one that then counts', async () => {
+  await opensearchFresh(lab);
   const { message } = await expectFailure(call('opensearchSnapshot', 'o1', withSnapshots('never')), 'NoRecentSnapshot');
   expect(message).toMatch(/no successful snapshot in "drill-snapshots" ended within the last 60 min/);
   const taken = await call('opensearchSnapshot', 'o1', withSnapshots('if-missing'));
@@ -43,6 +47,7 @@ test('a missing recent snapshot fails the check, and if-missing takes one that t
 });
 
 test('failover of search: canary written, primary node drained and stopped, the secondary returns the canary from its own copy', async () => {
+  await opensearchFresh(lab);
   const args = opensearchArgs(lab);
   const guard = await call('opensearchGuard', 'o3', args);
   expect(guard.summary).toMatch(/canary o3:failover written and held by os-secondary/);

@@ -5,7 +5,7 @@
  */
 import { CreateOrUpdateTagsCommand, DeleteTagsCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from '../heartbeat';
+import { pollUntil } from '../kit/polling';
 import type { Observation, StepDrivers, StepInput } from '../types';
 import type { AwsClients } from './clients';
 import { aws } from './errors';

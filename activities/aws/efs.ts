@@ -5,7 +5,7 @@
  */
 import { DeleteReplicationConfigurationCommand, DescribeFileSystemsCommand, DescribeReplicationConfigurationsCommand, type FileSystemDescription } from '@aws-sdk/client-efs';
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from '../heartbeat';
+import { pollUntil } from '../kit/polling';
 import type { Observation, StepDrivers, StepInput } from '../types';
 import { type AwsClients, workerRegion } from './clients';
 import { aws, awsFailure } from './errors';

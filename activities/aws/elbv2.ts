@@ -4,7 +4,7 @@
  */
 import { DeregisterTargetsCommand, DescribeTargetGroupsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from '../heartbeat';
+import { pollUntil } from '../kit/polling';
 import type { Observation, StepDrivers, StepInput } from '../types';
 import { type AwsClients, regionOfArn } from './clients';
 import { aws } from './errors';

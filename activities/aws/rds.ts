@@ -6,7 +6,7 @@
 import { AddTagsToResourceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, FailoverDBClusterCommand, PromoteReadReplicaCommand, RebootDBInstanceCommand, SwitchoverGlobalClusterCommand, type DBCluster, type DBInstance, type GlobalCluster } from '@aws-sdk/client-rds';
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from '../heartbeat';
+import { pollUntil } from '../kit/polling';
 import type { Observation, StepDrivers, StepInput } from '../types';
 import { type AwsClients, regionOfArn, workerRegion } from './clients';
 import { aws } from './errors';

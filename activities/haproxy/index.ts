@@ -3,7 +3,7 @@
  * checks watched until they see it. Each looks first and sets only what differs.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from '../heartbeat';
+import { pollUntil } from '../kit/polling';
 import type { Observation, StepDrivers, StepInput } from '../types';
 import { backendServers, describe, isOut, isServing, runtimeCommand, setAdminState, type AdminState, type ServerState } from './runtimeApi';
 import { type HaproxyAction, type HaproxyArgs, type SiteRole, otherSite } from '../../domain';

@@ -9,12 +9,21 @@ import { EFS_ACTIONS, type EfsAction, type EfsArgs } from './efs';
 import { ELBV2_ACTIONS, type Elbv2Action, type Elbv2Args } from './elbv2';
 import { HAPROXY_ACTIONS, type HaproxyAction, type HaproxyArgs } from './haproxy';
 import { HEALTH_FILE_ACTIONS, type HealthFileAction, type HealthFileArgs } from './lbHealthFile';
+import { KUBERNETES_ACTIONS, type KubernetesAction, type KubernetesArgs } from './kubernetes';
+import { OPENSEARCH_SITES_ACTIONS, type OpensearchSitesAction, type OpensearchSitesArgs } from './opensearchSites';
+import { RABBITMQ_ACTIONS, type RabbitmqAction, type RabbitmqArgs } from './rabbitmq';
 import { RDS_ACTIONS, type RdsAction, type RdsArgs } from './rds';
+import { REDIS_ACTIONS, type RedisAction, type RedisArgs } from './redis';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
+import { S3_ACTIONS, type S3Action, type S3Args } from './s3';
 import { STORAGE_ACTIONS, type StorageAction, type StorageArgs } from './sharedStorage';
 
 export * from './datastores';
 export * from './drivers';
+export * from './kubernetes';
+export * from './opensearchSites';
+export * from './rabbitmq';
+export * from './redis';
 export * from './route53';
 export * from './autoscaling';
 export * from './efs';
@@ -23,11 +32,17 @@ export * from './rds';
 export * from './haproxy';
 export * from './lbHealthFile';
 export * from './sharedStorage';
+export * from './s3';
 
 export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & Record<MysqlAction, MysqlArgs> &
   Record<PostgresAction, PostgresArgs> &
   Record<OpensearchAction, OpensearchArgs> &
   Record<Route53Action, Route53Args> &
+  Record<RedisAction, RedisArgs> &
+  Record<RabbitmqAction, RabbitmqArgs> &
+  Record<KubernetesAction, KubernetesArgs> &
+  Record<S3Action, S3Args> &
+  Record<OpensearchSitesAction, OpensearchSitesArgs> &
   Record<HaproxyAction, HaproxyArgs> &
   Record<HealthFileAction, HealthFileArgs> &
   Record<StorageAction, StorageArgs> &
@@ -37,7 +52,16 @@ export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualT
   Record<EfsAction, EfsArgs>;
 
 export const STEP_ACTIONS = [
-  ...DRIVER_ACTIONS, ...MYSQL_ACTIONS, ...POSTGRES_ACTIONS, ...OPENSEARCH_ACTIONS, ...ROUTE53_ACTIONS,
+  ...DRIVER_ACTIONS,
+  ...MYSQL_ACTIONS,
+  ...POSTGRES_ACTIONS,
+  ...OPENSEARCH_ACTIONS,
+  ...ROUTE53_ACTIONS,
+  ...REDIS_ACTIONS,
+  ...RABBITMQ_ACTIONS,
+  ...KUBERNETES_ACTIONS,
+  ...S3_ACTIONS,
+  ...OPENSEARCH_SITES_ACTIONS,
   ...HAPROXY_ACTIONS,
   ...HEALTH_FILE_ACTIONS,
   ...STORAGE_ACTIONS,

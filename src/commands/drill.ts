@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { temporalSettings } from '../config';
@@ -15,9 +16,6 @@ import { parseMode } from './plan';
 import { type DrillRecord, FINAL_STATUSES, type OperatorDecision } from '../../domain';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
-
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Follows a drill until it ends (or `maxMs` passes), redrawing on a terminal, printing changes elsewhere. */
 export async function follow(client: Client, id: string, options: { maxMs?: number; onRecord?: (record: DrillRecord) => void } = {}): Promise<DrillRecord> {

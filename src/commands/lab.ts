@@ -1,7 +1,9 @@
 /**
  * `drillbook lab up|down|status [server]` and per-site `start|stop|kill|rewind`: the local lab's
  * real servers (scripts/lab/lab.sh: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster)
- * and the stand-in app of plans/lab.yaml. DRILLBOOK_LAB_DIR and DRILLBOOK_LAB_PORT_OFFSET apply.
+ * and the stand-in app of plans/lab.yaml; with `--platform opencti` the OpenCTI lab of
+ * plans/opencti-lab.yaml (scripts/lab/opencti.sh: a Kubernetes control plane, Redis, RabbitMQ,
+ * OpenSearch, S3 and the stand-in platform per site). DRILLBOOK_LAB_DIR and DRILLBOOK_LAB_PORT_OFFSET apply.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +14,25 @@ import { UsageError } from './errors';
 
 const repoRoot = (): string => PROJECT_ROOT;
 const SERVERS = ['all', 'mariadb', 'postgres', 'opensearch'];
+const OPENCTI_SERVERS = ['all', 'kubernetes', 'redis', 'rabbitmq', 'opensearch', 's3', 'platform'];
 const SITES = ['primary', 'secondary'];
+const PLATFORMS = ['threatconnect', 'opencti'];
+
+/** The OpenCTI lab's script, with the terminal attached; returns its exit status. */
+function openctiSh(args: string[]): number {
+  const script = path.join(repoRoot(), 'scripts', 'lab', 'opencti.sh');
+  const result = spawnSync('bash', [script, ...args], { stdio: 'inherit', cwd: repoRoot() });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function checkPlatform(platform: string, server: string): boolean {
+  if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}, got "${platform}"`);
+  if (platform !== 'opencti') return false;
+  if (!OPENCTI_SERVERS.includes(server)) throw new UsageError(`server of the OpenCTI lab must be one of ${OPENCTI_SERVERS.join(', ')}, got "${server}"`);
+  return true;
+}
+const platformOption = ['-p, --platform <platform>', 'whose lab: threatconnect (MariaDB, PostgreSQL, OpenSearch) or opencti', 'threatconnect'] as const;
 
 /** Runs lab.sh with the terminal attached; returns its exit status. */
 function labSh(args: string[]): number {
@@ -46,8 +66,13 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('up')
     .description('start the lab (creating it on first use) and wait until it serves; says loudly what failed')
-    .argument('[server]', 'all | mariadb | postgres | opensearch', 'all')
-    .action((server: string) => {
+    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)', 'all')
+    .option(...platformOption)
+    .action((server: string, options: { platform: string }) => {
+      if (checkPlatform(options.platform, server)) {
+        process.exitCode = openctiSh(['up', server]);
+        return;
+      }
       checkServer(server);
       let status = labSh(['up', server]);
       if (server === 'all') status = appctl('start', 'primary') || status;
@@ -57,8 +82,13 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('down')
     .description('stop the lab cleanly')
-    .argument('[server]', 'all | mariadb | postgres | opensearch', 'all')
-    .action((server: string) => {
+    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)', 'all')
+    .option(...platformOption)
+    .action((server: string, options: { platform: string }) => {
+      if (checkPlatform(options.platform, server)) {
+        process.exitCode = openctiSh(['down', server]);
+        return;
+      }
       checkServer(server);
       if (server === 'all') for (const site of SITES) appctl('stop', site);
       process.exitCode = labSh(['down', server]);
@@ -67,8 +97,13 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('status')
     .description('one line per server: up/down, role, replication; exits 1 if any is down')
-    .argument('[server]', 'all | mariadb | postgres | opensearch', 'all')
-    .action((server: string) => {
+    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)', 'all')
+    .option(...platformOption)
+    .action((server: string, options: { platform: string }) => {
+      if (checkPlatform(options.platform, server)) {
+        process.exitCode = openctiSh(['status', server]);
+        return;
+      }
       checkServer(server);
       const status = labSh(['status', server]);
       if (server === 'all') for (const site of SITES) appctl('status', site);
@@ -79,11 +114,17 @@ export function registerLabCommands(program: Command): void {
     lab
       .command(verb)
       .description(verb === 'kill' ? "hard-kill one site's server (SIGKILL), as in a crash" : `${verb} one site's server`)
-      .argument('<server>', 'mariadb | postgres | opensearch')
+      .argument('<server>', 'mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)')
       .argument('<site>', 'primary | secondary')
-      .action((server: string, site: string) => {
-        checkServer(server);
+      .option(...platformOption)
+      .action((server: string, site: string, options: { platform: string }) => {
         checkSite(site);
+        if (checkPlatform(options.platform, server)) {
+          if (server === 'all') throw new UsageError('name one server');
+          process.exitCode = openctiSh([verb, server, site]);
+          return;
+        }
+        checkServer(server);
         if (server === 'all') throw new UsageError('name one server');
         process.exitCode = labSh([verb, server, site]);
       });

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT, dataDir } from '../config';
@@ -14,17 +15,19 @@ import { loadPlanFile } from '../plan/load';
 import { renderRecord } from '../render/record';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../worker';
-import { prepareDemoLab, setAppTier, stopDemoLab } from './lab';
+import { prepareDemoLab, setAppTier, stopDemoLab, type DemoLab } from './lab';
+import { LabUnavailable, prepareOpenctiLab, stopOpenctiLab } from './openctiLab';
 import { printTimings } from './timings';
 import { type DrillRecord, FINAL_STATUSES, type PendingAction, type Plan } from '../../domain';
 
 const REQUESTER = 'oncall';
 const APPROVERS = ['alice', 'bob'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface DemoOptions {
   /** A plan to drill instead of the lab (plans/lab.yaml, or plans/example-lab.yaml when the lab cannot run). */
   planFile?: string;
+  /** Whose lab: threatconnect (plans/lab.yaml) or opencti (plans/opencti-lab.yaml). */
+  platform: 'threatconnect' | 'opencti';
   port: number;
   keep: boolean;
 }
@@ -37,6 +40,7 @@ function options(): DemoOptions {
   };
   return {
     planFile: value('plan') ?? process.env.DRILLBOOK_DEMO_PLAN,
+    platform: platformOf(value('platform') ?? 'threatconnect'),
     port: Number(value('port') ?? 7233),
     keep: args.includes('--keep'),
   };
@@ -58,10 +62,21 @@ function healthUrl(plan: Plan, site: 'primary' | 'secondary'): string | undefine
   return undefined;
 }
 
+function platformOf(text: string): DemoOptions['platform'] {
+  if (text === 'threatconnect' || text === 'opencti') return text;
+  console.error(`--platform must be threatconnect or opencti, got "${text}"`);
+  process.exit(2);
+}
+
+async function prepareLab(opts: DemoOptions): Promise<DemoLab & { startMs?: number }> {
+  if (opts.platform === 'opencti' && !opts.planFile) return prepareOpenctiLab();
+  return prepareDemoLab(opts.planFile && path.resolve(opts.planFile));
+}
+
 async function main(): Promise<number> {
   const opts = options();
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const lab = prepareDemoLab(opts.planFile && path.resolve(opts.planFile));
+  const lab = await prepareLab(opts);
   const plan = await loadPlanFile(lab.planFile);
   const planYaml = await readFile(lab.planFile, 'utf8');
   console.log(`drilling ${path.relative(PROJECT_ROOT, lab.planFile)} (target ${plan.target})`);
@@ -107,6 +122,7 @@ async function main(): Promise<number> {
     const wallMs = Date.now() - started;
     console.log(`\n${renderRecord(record)}\n`);
     printTimings(record, wallMs);
+    if (lab.startMs !== undefined) console.log(`lab start ${(lab.startMs / 1000).toFixed(1)}s; drill wall time ${(wallMs / 1000).toFixed(1)}s`);
     const ok = record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown;
     console.log(ok ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.' : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}`);
     return ok ? 0 : 1;
@@ -116,7 +132,8 @@ async function main(): Promise<number> {
     await workerConnection.close();
     await connection.close();
     setAppTier(plan, { primary: 'stop', secondary: 'stop' });
-    stopDemoLab(lab);
+    if (opts.platform === 'opencti') stopOpenctiLab(lab);
+    else stopDemoLab(lab);
     if (server && !opts.keep) await server.stop();
     else if (server) console.log(`the dev server keeps running (--keep): http://127.0.0.1:${opts.port + 1000}`);
   }
@@ -177,7 +194,8 @@ async function answer(client: Client, workflowId: string, pending: PendingAction
 void main().then(
   (code) => process.exit(code),
   (error: Error) => {
-    console.error(`demo failed: ${error.message}`);
+    if (error instanceof LabUnavailable) console.error(`\nDEMO FAILED: ${error.message}`);
+    else console.error(`demo failed: ${error.message}`);
     process.exit(1);
   },
 );

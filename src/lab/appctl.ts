@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDir } from '../config';
 
 const DEFAULT_PORTS: Record<string, number> = { primary: 18081, secondary: 18082 };
@@ -41,7 +42,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return false;
 }

@@ -3,7 +3,7 @@
  * workflows/runbook/recipes/ that turns it into steps; a new kind adds one of each.
  */
 import { z } from 'zod';
-import { mysqlComponent, opensearchComponent, postgresComponent } from './datastores';
+import { mysqlComponent, postgresComponent } from './datastores';
 import { driver, duration } from './fields';
 import { autoscalingComponent } from './autoscaling';
 import { efsComponent } from './efs';
@@ -11,6 +11,11 @@ import { elbv2Component } from './elbv2';
 import { haproxyComponent } from './haproxy';
 import { lbHealthFileComponent } from './lbHealthFile';
 import { rdsComponent } from './rds';
+import { kubernetesComponent } from './kubernetes';
+import { opensearchAnyComponent } from './opensearchSites';
+import { rabbitmqComponent } from './rabbitmq';
+import { redisComponent } from './redis';
+import { s3Component } from './s3';
 import { route53Component } from './route53';
 import { sharedStorageComponent } from './sharedStorage';
 import { TIERS, type Component } from '../../domain';
@@ -45,7 +50,7 @@ export const COMPONENT_SCHEMAS = {
   service: serviceComponent,
   mysql: mysqlComponent,
   postgres: postgresComponent,
-  opensearch: opensearchComponent,
+  opensearch: opensearchAnyComponent,
   route53: route53Component,
   haproxy: haproxyComponent,
   lbHealthFile: lbHealthFileComponent,
@@ -54,6 +59,10 @@ export const COMPONENT_SCHEMAS = {
   autoscaling: autoscalingComponent,
   elbv2: elbv2Component,
   efs: efsComponent,
+  redis: redisComponent,
+  rabbitmq: rabbitmqComponent,
+  kubernetes: kubernetesComponent,
+  s3: s3Component,
 } as const;
 
 
@@ -81,3 +90,25 @@ export const component = z
   return parsed.data as Component;
 });
 
+interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
+}
+
+/** What one component says about another: a rabbitmq component's producers are workloads of a kubernetes component. */
+export function checkComponentReferences(components: Record<string, Component>, ctx: IssueSink): void {
+  for (const [name, c] of Object.entries(components)) {
+    if (c.kind !== 'rabbitmq' || !c.producers) continue;
+    const path = ['components', name, 'producers'];
+    const target = components[c.producers.kubernetes];
+    if (target?.kind !== 'kubernetes') {
+      const options = Object.entries(components).filter(([, other]) => other.kind === 'kubernetes').map(([n]) => n);
+      ctx.addIssue({ code: 'custom', path: [...path, 'kubernetes'], message: `expected the name of a kubernetes component${options.length ? ` (${options.join(', ')})` : ' (the plan has none)'}, got "${c.producers.kubernetes}"` });
+      continue;
+    }
+    c.producers.workloads.forEach((workload, index) => {
+      if (!target.workloads.some((w) => w.name === workload)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'workloads', index], message: `"${workload}" is not one of components.${c.producers?.kubernetes}.workloads (${target.workloads.map((w) => w.name).join(', ')})` });
+      }
+    });
+  }
+}

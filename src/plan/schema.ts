@@ -3,7 +3,7 @@
  * what a plan may say; `Plan` (its parsed output) is what the workflow and recipes consume.
  */
 import { z } from 'zod';
-import { component } from './components';
+import { checkComponentReferences, component } from './components';
 import { commandDriver, DRIVER_SHAPE, duration, exactlyOne, httpDriver, identifier } from './fields';
 import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../../domain';
 
@@ -103,6 +103,7 @@ export const planSchema = z
     if (gate.reminderAfter >= gate.timeout) {
       ctx.addIssue({ code: 'custom', path: ['approvals', 'reminderAfter'], message: 'must be shorter than approvals.timeout, or no reminder is ever sent' });
     }
+    checkComponentReferences(plan.components, ctx);
     if (plan.sites.primary.name === plan.sites.secondary.name) {
       ctx.addIssue({ code: 'custom', path: ['sites', 'secondary', 'name'], message: 'must differ from sites.primary.name' });
     }

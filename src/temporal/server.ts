@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { PROJECT_ROOT } from '../config';
 import { ensureSearchAttributes } from './searchAttributes';
@@ -98,7 +99,7 @@ export async function waitForServer(address: string, child: ChildProcess | undef
       }
     } catch (error) {
       lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
   }
   throw new Error(`the Temporal server at ${address} did not answer within ${timeoutMs / 1000}s: ${(lastError as Error)?.message}`);

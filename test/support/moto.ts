@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { freePort } from './ports';
 import { ROOT } from './standinLab';
@@ -14,8 +15,6 @@ export interface Moto {
   client: Route53Client;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function motoServerPath(): string {
   const tools = process.env.DRILLBOOK_TOOLS_DIR ?? path.join(ROOT, 'tools');

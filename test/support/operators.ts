@@ -1,9 +1,8 @@
 /** Plays the people around a drill: waits for what it asks and answers as the plan's approvers. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { approve, completeTask, drillStatus } from '../../src/drills';
 import { type DrillRecord, FINAL_STATUSES, type PendingKind } from '../../domain';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the drill's status until `predicate` holds; bounded by time. */
 export async function waitForRecord(client: Client, id: string, predicate: (r: DrillRecord) => boolean, timeoutMs = 60_000): Promise<DrillRecord> {

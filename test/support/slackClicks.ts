@@ -1,4 +1,5 @@
 /** Plays Slack's side of an interaction: a click on a posted message, signed (or forged) and POSTed to the endpoint. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownBlock } from '@slack/types';
 import { ACTIONS, type ActionName } from '../../src/slack/actions';
 import { sign } from '../../src/slack/verify';
@@ -62,7 +63,7 @@ export async function send(endpoint: string, request: RawRequest, method = 'POST
 export async function gateMessage(slack: SlackStandin, gate: string, nth = 1, timeoutMs = 30_000): Promise<PostedMessage> {
   const matching = () => slack.callsTo('chat.postMessage').filter((c) => c.response && JSON.stringify(c.params.blocks ?? []).includes(`\\"gate\\":\\"${gate}\\"`));
   const deadline = Date.now() + timeoutMs;
-  while (matching().length < nth && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (matching().length < nth && Date.now() < deadline) await sleep(100);
   const calls = matching();
   if (calls.length < nth) throw new Error(`no message #${nth} for gate ${gate}`);
   return posted(calls[nth - 1]);

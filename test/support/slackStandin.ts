@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports';
 
 export interface SlackCall {
@@ -36,7 +37,6 @@ export interface SlackStandin {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Fields the Web API sends as JSON strings inside a form. */
 const JSON_FIELDS = new Set(['blocks', 'view', 'files', 'attachments']);
 

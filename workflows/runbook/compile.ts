@@ -120,6 +120,7 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
   for (const segment of segments(phase)) {
     const site = siteOf(phase, segment.site);
     const segmentSteps: Step[] = [];
+    const servingSteps: Step[] = [];
     const passes = [segment.first, segment, segment.last].filter((pass): pass is Pass => pass !== undefined);
     for (const { tiers, operations } of passes) {
       for (const tier of tiers) {
@@ -142,9 +143,10 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
           for (const lane of lanes) for (const step of lane) Object.assign(step, { block: blocks, lane: step.component });
         }
         segmentSteps.push(...lanes.flat());
+        if (SERVING_TIERS.includes(tier)) servingSteps.push(...lanes.flat());
       }
     }
-    markSegment(segmentSteps, segment);
+    markSegment(segmentSteps, segment, servingSteps);
     const extras = extraSteps(plan, mode, phase, segment.name);
     // The paper checklist's checkpoint: without a team's own backup checks, a person confirms them.
     if (phase === 'preparation' && segment.name === 'backups' && extras.length === 0) {
@@ -155,15 +157,22 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
   return steps;
 }
 
+/** The tiers users reach: the new side is back when these answer, not when a database pings. */
+const SERVING_TIERS: Tier[] = ['app', 'traffic'];
+
 /**
- * RTO runs from the first stop of the old side to the first successful health check on the new
- * side; the segment marks its first step (start) or all its health steps (end: the workflow takes
- * the first that succeeds).
+ * RTO runs from the first stop of the old side to the first successful health check of what users
+ * reach on the new side; the segment marks its first step (start) or its health steps (end: the
+ * workflow takes the first that succeeds): the app and traffic tiers' HTTP checks if there are any,
+ * else those tiers' checks, else every health step.
  */
-function markSegment(steps: Step[], segment: Segment): void {
+function markSegment(steps: Step[], segment: Segment, serving: Step[]): void {
   if (!segment.marks || steps.length === 0) return;
   if (segment.marks.includes('rto-start')) steps[0].marks.push('rto-start');
-  if (segment.marks.includes('rto-end')) for (const step of steps) step.marks.push('rto-end');
+  if (!segment.marks.includes('rto-end')) return;
+  const http = serving.filter((step) => step.action === 'checkHttp');
+  const ends = http.length ? http : serving.length ? serving : steps;
+  for (const step of ends) step.marks.push('rto-end');
 }
 
 function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string): Step[] {

@@ -31,8 +31,9 @@ export function compilePrecheck(plan: Plan): Step[] {
   return uniqueIds(steps);
 }
 
-/** A preflight that would take a snapshot only looks for a recent one here. */
+/** A preflight that would take a snapshot (or register a repository) only looks here. */
 function readOnly(draft: StepDraft): StepDraft {
+  if (draft.action === 'opensearchSitesPreflight') return { ...draft, args: { ...draft.args, lookOnly: true } };
   if (draft.action !== 'opensearchSnapshot' || !draft.args.snapshot) return draft;
   return { ...draft, args: { ...draft.args, snapshot: { ...draft.args.snapshot, take: 'never' } } };
 }

@@ -5,11 +5,15 @@ import { efsRecipe } from './efs';
 import { elbv2Recipe } from './elbv2';
 import { haproxyRecipe } from './haproxy';
 import { lbHealthFileRecipe } from './lbHealthFile';
+import { kubernetesRecipe } from './kubernetes';
 import { mysqlRecipe } from './mysql';
-import { opensearchRecipe } from './opensearch';
+import { opensearchAnyRecipe } from './opensearchSites';
 import { postgresRecipe } from './postgres';
 import { rdsRecipe } from './rds';
+import { rabbitmqRecipe } from './rabbitmq';
+import { redisRecipe } from './redis';
 import { route53Recipe } from './route53';
+import { s3Recipe } from './s3';
 import { serviceRecipe } from './service';
 import { sharedStorageRecipe } from './sharedStorage';
 import type { Component, ComponentKind } from '../../../domain';
@@ -19,7 +23,7 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   service: serviceRecipe,
   mysql: mysqlRecipe,
   postgres: postgresRecipe,
-  opensearch: opensearchRecipe,
+  opensearch: opensearchAnyRecipe,
   route53: route53Recipe,
   haproxy: haproxyRecipe,
   lbHealthFile: lbHealthFileRecipe,
@@ -28,4 +32,8 @@ export const RECIPES: { [K in ComponentKind]: Recipe<Extract<Component, { kind: 
   autoscaling: autoscalingRecipe,
   elbv2: elbv2Recipe,
   efs: efsRecipe,
+  redis: redisRecipe,
+  rabbitmq: rabbitmqRecipe,
+  kubernetes: kubernetesRecipe,
+  s3: s3Recipe,
 };

@@ -1,0 +1,79 @@
+/**
+ * Talking to the cluster through one site's node: a client per site, cluster health as that node
+ * sees it (an unanswered node is a fact, not an exception), the nodes it knows, and errors in words.
+ * Responses of @opensearch-project/opensearch live under `.body`.
+ */
+import { Client } from '@opensearch-project/opensearch';
+import { type OpensearchArgs, type SiteRole, otherSite } from '../../domain';
+
+export type Body = Record<string, unknown>;
+
+export interface Health {
+  reachable: boolean;
+  error?: string;
+  status?: 'green' | 'yellow' | 'red';
+  timedOut?: boolean;
+  nodes?: number;
+  unassignedShards?: number;
+  relocatingShards?: number;
+  initializingShards?: number;
+  clusterName?: string;
+}
+
+/** A client per site, with the plan's credentials; no retries of its own (the step's policy retries). */
+export const clientsFor =
+  (args: OpensearchArgs, password: string | undefined) =>
+  (site: SiteRole): Client =>
+    new Client({
+      node: args.sites[site].url,
+      auth: args.username && password ? { username: args.username, password } : undefined,
+      maxRetries: 0,
+      requestTimeout: 30_000,
+    });
+
+export function describeError(error: unknown): string {
+  const e = error as { meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } }; message?: string; name?: string };
+  if (e.meta?.body?.error?.type) return `${e.meta.statusCode} ${e.meta.body.error.type}${e.meta.body.error.reason ? `: ${e.meta.body.error.reason}` : ''}`;
+  if (e.meta?.statusCode) return `HTTP ${e.meta.statusCode}`;
+  return e.message ?? String(error);
+}
+
+/** Cluster health, waiting server-side up to `timeoutS` for `waitFor`; a 408 (not there yet) is an answer. */
+export async function health(client: Client, waitFor?: 'green' | 'yellow', timeoutS = 1): Promise<Health> {
+  try {
+    const res = await client.cluster.health(
+      { wait_for_status: waitFor, timeout: `${timeoutS}s`, cluster_manager_timeout: `${Math.max(1, timeoutS)}s` },
+      { ignore: [408], requestTimeout: (timeoutS + 10) * 1000 },
+    );
+    const b = res.body as Body;
+    return {
+      reachable: true,
+      status: b.status as Health['status'],
+      timedOut: Boolean(b.timed_out),
+      nodes: Number(b.number_of_nodes),
+      unassignedShards: Number(b.unassigned_shards),
+      relocatingShards: Number(b.relocating_shards),
+      initializingShards: Number(b.initializing_shards),
+      clusterName: String(b.cluster_name),
+    };
+  } catch (error) {
+    return { reachable: false, error: describeError(error) };
+  }
+}
+
+/** The names of the nodes in the cluster, as this node knows them. */
+export async function nodeNames(client: Client): Promise<string[]> {
+  const res = await client.cat.nodes({ format: 'json', h: ['name'], local: true });
+  return res.body.map((n) => n.name ?? '');
+}
+
+/** A reachable node to talk to: `prefer`'s, else the other site's. */
+export async function anyNode(clientFor: (s: SiteRole) => Client, prefer: SiteRole): Promise<{ site: SiteRole; c: Client; h: Health } | undefined> {
+  for (const site of [prefer, otherSite(prefer)]) {
+    const c = clientFor(site);
+    const h = await health(c);
+    if (h.reachable) return { site, c, h };
+    await c.close();
+  }
+  return undefined;
+}

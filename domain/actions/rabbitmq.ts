@@ -1,0 +1,21 @@
+/** Step arguments of the rabbitmq* activities: one RabbitMQ per site, driven through its management API. */
+import type { SecretRef } from '../plan';
+import type { SiteRole } from '../sites';
+import type { SwitchArgs } from './datastores';
+
+export const RABBITMQ_ACTIONS = ['rabbitmqHealth', 'rabbitmqDrain', 'rabbitmqFence', 'rabbitmqConsumers'] as const;
+export type RabbitmqAction = (typeof RABBITMQ_ACTIONS)[number];
+
+export type RabbitmqArgs = SwitchArgs & {
+  sites: Record<SiteRole, { url: string }>;
+  username: string;
+  password: SecretRef;
+  vhost: string;
+  /** A regular expression for the platform's queue names; every queue of the vhost when absent. */
+  queues?: string;
+  maxMessages: number;
+  waitTimeoutMs: number;
+  statsIntervalMs: number;
+  platformUsers: string[];
+  minConsumers: number;
+};

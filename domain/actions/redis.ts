@@ -1,0 +1,17 @@
+/** Step arguments of the redis* activities: a master and its replica on the other site. */
+import type { SecretRef } from '../plan';
+import type { SiteRole } from '../sites';
+import type { SqlEndpoint, SwitchArgs } from './datastores';
+
+export const REDIS_ACTIONS = ['redisHealth', 'redisPreflight', 'redisGuard', 'redisFence', 'redisPromote', 'redisReprotect', 'redisVerify'] as const;
+export type RedisAction = (typeof REDIS_ACTIONS)[number];
+
+export type RedisArgs = SwitchArgs & {
+  sites: Record<SiteRole, SqlEndpoint>;
+  username?: string;
+  password?: SecretRef;
+  catchUpTimeoutMs: number;
+  /** min-replicas-to-write of a serving master: the fence raises it out of reach, a promote sets this back. */
+  minReplicasToWrite: number;
+  maxLagBytes?: number;
+};

@@ -1,0 +1,54 @@
+/** Plans the bench drills: no-op steps, the lab's failover with its measured step durations, and precheck targets. */
+import { stringify } from 'yaml';
+
+const base = (target: string) => ({
+  target,
+  platform: 'generic',
+  sites: { primary: { name: 'a' }, secondary: { name: 'b' } },
+  approvals: { approvers: ['alice', 'bob'], quorum: 1, reminderAfter: '1h', timeout: '2h' },
+});
+
+export function noopPlan(target: string, steps: number): string {
+  return stringify({
+    ...base(target),
+    components: { noop: { kind: 'service', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } } },
+    steps: Array.from({ length: steps }, (_, i) => ({ id: `noop-${i}`, phase: 'failover-check', segment: 'verify', title: `No-op ${i}`, command: ['true'] })),
+  });
+}
+
+/**
+ * The lab's failover shape (plans/lab.yaml: an app, an OpenSearch node, a MariaDB pair and a
+ * PostgreSQL pair) with each action a sleep of the time it took on the lab (closing note of the
+ * data-tier issue): app stop 1.7 s and start 0.56 s, OpenSearch drain 0.37 s + stop 1.45 s, MariaDB
+ * fence 0.017 s and promote 0.047 s, PostgreSQL stop 0.157 s, promote 0.199 s and rewind 0.52 s.
+ */
+export function labShapedPlan(target: string): string {
+  const sleep = (s: number) => ({ command: ['sleep', String(s)] });
+  const service = (tier: string, stop: number, start: number) => ({
+    kind: 'service',
+    tier,
+    primary: { health: { command: ['true'] }, stop: sleep(stop), start: sleep(start) },
+    secondary: { health: { command: ['true'] }, stop: sleep(stop), start: sleep(start) },
+  });
+  return stringify({
+    ...base(target),
+    objectives: { rto: '10m' },
+    components: {
+      app: service('app', 1.7, 0.561),
+      search: service('search', 0.37 + 1.45, 0.4),
+      db: service('database', 0.017, 0.047),
+      pg: service('database', 0.157, 0.199 + 0.52),
+    },
+  });
+}
+
+/** A target with four read-only checks: a database's health on both sites, an app's health, and its program present. */
+export function precheckPlan(target: string): string {
+  return stringify({
+    ...base(target),
+    components: {
+      db: { kind: 'service', tier: 'database', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } },
+      app: { kind: 'service', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } },
+    },
+  });
+}

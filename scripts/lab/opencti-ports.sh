@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Ports of the OpenCTI lab's servers (sourced after common.sh, which reads DRILLBOOK_LAB_PORT_OFFSET).
+# All bases sit in 7000-7999 so one offset (a multiple of 1000, 14000-17000 in the tests) moves them
+# into one band, and their last three digits differ from each other and from the ThreatConnect
+# lab's (3316/3326, 5433/5434, 9200/9201, 9300/9301): two labs with different offsets never collide.
+
+# Kubernetes control plane, one per site: etcd client and peer, kube-apiserver (HTTPS).
+K8S_ETCD_primary=$((7479 + LAB_OFFSET));  K8S_ETCD_secondary=$((7480 + LAB_OFFSET))
+K8S_PEER_primary=$((7481 + LAB_OFFSET));  K8S_PEER_secondary=$((7482 + LAB_OFFSET))
+K8S_API_primary=$((7443 + LAB_OFFSET));   K8S_API_secondary=$((7444 + LAB_OFFSET))
+# Redis master (primary) and replica (secondary).
+REDIS_PORT_primary=$((7379 + LAB_OFFSET)); REDIS_PORT_secondary=$((7380 + LAB_OFFSET))
+# RabbitMQ, one independent node per site: AMQP, management HTTP API, Erlang distribution.
+RMQ_AMQP_primary=$((7672 + LAB_OFFSET));  RMQ_AMQP_secondary=$((7673 + LAB_OFFSET))
+RMQ_MGMT_primary=$((7772 + LAB_OFFSET));  RMQ_MGMT_secondary=$((7773 + LAB_OFFSET))
+RMQ_DIST_primary=$((7872 + LAB_OFFSET));  RMQ_DIST_secondary=$((7873 + LAB_OFFSET))
+# OpenSearch, one single-node cluster per site (HTTP, transport), sharing an fs snapshot folder.
+OSS_HTTP_primary=$((7250 + LAB_OFFSET));  OSS_HTTP_secondary=$((7251 + LAB_OFFSET))
+OSS_TRANSPORT_primary=$((7350 + LAB_OFFSET)); OSS_TRANSPORT_secondary=$((7351 + LAB_OFFSET))
+# S3: one moto server holding both sites' buckets (moto does not replicate; see s3.sh).
+S3_PORT=$((7566 + LAB_OFFSET))
+# The stand-in OpenCTI platform of each site (src/lab/opencti/).
+OPENCTI_PORT_primary=$((7090 + LAB_OFFSET)); OPENCTI_PORT_secondary=$((7091 + LAB_OFFSET))
+
+oc_port() { # oc_port NAME SITE
+  local v
+  case "$1" in
+    k8s-etcd) v="K8S_ETCD_$2";; k8s-peer) v="K8S_PEER_$2";; k8s-api) v="K8S_API_$2";;
+    redis) v="REDIS_PORT_$2";;
+    rabbitmq) v="RMQ_AMQP_$2";; rabbitmq-mgmt) v="RMQ_MGMT_$2";; rabbitmq-dist) v="RMQ_DIST_$2";;
+    opensearch) v="OSS_HTTP_$2";; opensearch-transport) v="OSS_TRANSPORT_$2";;
+    opencti) v="OPENCTI_PORT_$2";;
+    s3) echo "$S3_PORT"; return 0;;
+    *) return 1;;
+  esac
+  echo "${!v}"
+}

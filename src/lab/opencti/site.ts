@@ -1,0 +1,177 @@
+/**
+ * The stand-in OpenCTI platform of one lab site: what the site's pods would do if KWOK ran real
+ * containers. It reads its site's Deployments every half second and
+ *   - serves HTTP only while opencti-platform has ready replicas (no ready pod, no listener: the
+ *     site stops answering, as a Service without endpoints does),
+ *   - runs one consumer per ready opencti-worker pod (while opencti-worker-platform is ready) and a
+ *     publishing connector while opencti-connector-import is ready (pipeline.ts),
+ * keeping its data in its site's OpenSearch and Redis and consuming from its site's RabbitMQ.
+ * It is not OpenCTI: the TIP profile's OpenCTI checks (GraphQL) belong to the stand-in TIP app.
+ *
+ *   node dist/src/lab/opencti/site.js --site primary --port 7090 --kubeconfig K --namespace opencti \
+ *     --redis 127.0.0.1:7379 --redis-password-file F --amqp 127.0.0.1:7672 --amqp-password-file F \
+ *     --opensearch http://127.0.0.1:7250 --health-key lab-health-key
+ *
+ * GET /health?health_access_key=KEY  200 {status:"ok"} when its Redis takes writes and its OpenSearch
+ *                                   answers (OpenCTI's health endpoint); 503 with the reason; 401 bad key
+ * GET /lab/state                     the site's pods, pipeline counters and indicator count (for people)
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { Client as SearchClient } from '@opensearch-project/opensearch';
+import { createClient } from 'redis';
+import { INDICATOR_INDEX, Pipeline, type RedisLike } from './pipeline';
+
+const DEPLOYMENTS = ['opencti-worker-platform', 'opencti-worker', 'opencti-platform', 'opencti-connector-import'] as const;
+type Ready = Record<(typeof DEPLOYMENTS)[number], number>;
+
+function option(name: string, fallback?: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at > 0 ? process.argv[at + 1] : fallback;
+  if (value === undefined) throw new Error(`--${name} is required`);
+  return value;
+}
+const secretFile = (file: string) => readFileSync(file, 'utf8').trim();
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+
+async function main(): Promise<void> {
+  const site = option('site');
+  const port = Number(option('port'));
+  const namespace = option('namespace', 'opencti');
+  const healthKey = option('health-key');
+  const [redisHost, redisPort] = option('redis').split(':');
+  const redisPassword = secretFile(option('redis-password-file'));
+  const amqpUrl = `amqp://opencti:${encodeURIComponent(secretFile(option('amqp-password-file')))}@${option('amqp')}`;
+  const search = new SearchClient({ node: option('opensearch'), maxRetries: 0, requestTimeout: 5000 });
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(option('kubeconfig'));
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+
+  let redis: (RedisLike & { destroy(): void }) | undefined;
+  const redisClient = async (): Promise<RedisLike | undefined> => {
+    if (redis) return redis;
+    const client = createClient({ socket: { host: redisHost, port: Number(redisPort), connectTimeout: 2000, reconnectStrategy: false }, password: redisPassword, disableOfflineQueue: true });
+    client.on('error', () => undefined);
+    client.on('end', () => (redis = undefined));
+    try {
+      await client.connect();
+      redis = client;
+      return client;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const pipeline = new Pipeline({ site, amqpUrl, search, redis: redisClient, log });
+  const ready: Ready = { 'opencti-worker-platform': 0, 'opencti-worker': 0, 'opencti-platform': 0, 'opencti-connector-import': 0 };
+  const sockets = new Set<Socket>();
+  const server = http.createServer((request, response) => void handle(request, response));
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  let listening = false;
+
+  async function health(): Promise<{ ok: boolean; reason?: string; redis?: string; search?: string }> {
+    const r = await redisClient();
+    if (!r) return { ok: false, reason: 'Redis does not answer' };
+    try {
+      await r.sendCommand(['SET', 'opencti:platform:health', new Date().toISOString(), 'PX', '10000']);
+    } catch (error) {
+      // A replica (READONLY) or a fenced master (NOREPLICAS): the platform cannot work on this site.
+      return { ok: false, reason: `Redis refuses writes: ${(error as Error).message}` };
+    }
+    try {
+      const h = (await search.cluster.health({ timeout: '2s' })).body as { status: string };
+      if (h.status === 'red') return { ok: false, reason: 'OpenSearch cluster is red' };
+      return { ok: true, redis: 'writable', search: h.status };
+    } catch (error) {
+      return { ok: false, reason: `OpenSearch does not answer: ${(error as Error).message}` };
+    }
+  }
+
+  async function indicators(): Promise<number | null> {
+    try {
+      return Number(((await search.count({ index: INDICATOR_INDEX }, { ignore: [404] })).body as { count?: number }).count ?? 0);
+    } catch {
+      return null;
+    }
+  }
+
+  async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const send = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify(body));
+    };
+    if (request.method === 'GET' && url.pathname === '/health') {
+      if (url.searchParams.get('health_access_key') !== healthKey) return send(401, { status: 'error', reason: 'wrong or missing health_access_key' });
+      const h = await health();
+      return send(h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'error', site, ...h });
+    }
+    if (request.method === 'GET' && url.pathname === '/lab/state') {
+      return send(200, { site, pid: process.pid, ready, pipeline: pipeline.counts, indicators: await indicators() });
+    }
+    send(404, { error: 'not found' });
+  }
+
+  async function serve(on: boolean): Promise<void> {
+    if (on && !listening) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      listening = true;
+      log(`platform ${site}: serving on 127.0.0.1:${port} (${ready['opencti-platform']} ready platform pod(s))`);
+    } else if (!on && listening) {
+      listening = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      log(`platform ${site}: stopped answering (no ready opencti-platform pod)`);
+    }
+  }
+
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      try {
+        const list = await apps.listNamespacedDeployment({ namespace });
+        for (const name of DEPLOYMENTS) ready[name] = list.items.find((d) => d.metadata?.name === name)?.status?.readyReplicas ?? 0;
+      } catch {
+        // The control plane is down: pods keep running as they were, so the last known state stands.
+      }
+      await serve(ready['opencti-platform'] > 0);
+      const consumers = ready['opencti-worker-platform'] > 0 ? ready['opencti-worker'] : 0;
+      await pipeline.reconcile({ consumers, connector: ready['opencti-connector-import'] > 0 }).catch((error: Error) => log(`pipeline: ${error.message}`));
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 500);
+  await tick();
+  log(`site ${site}: watching namespace ${namespace}; pods ${JSON.stringify(ready)}`);
+
+  const shutdown = async () => {
+    clearInterval(timer);
+    await serve(false).catch(() => undefined);
+    await pipeline.stop().catch(() => undefined);
+    redis?.destroy();
+    await search.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+main().catch((error: Error) => {
+  console.error(`opencti site: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+/**
+ * The OpenCTI lab's real servers for one test file (scripts/lab/opencti.sh): its own lab dir and
+ * port offset (the OpenCTI lab's bases sit in 7000-7999, so offsets 14000-17000 put a file's ports
+ * in 21000-24999), started by the test and destroyed after it.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Observation, SecretRef, SiteRole, StepInput, SwitchArgs, ActivityStepAction, ActionArgs } from '../../domain';
+
+const run = promisify(execFile);
+export const ROOT = path.resolve(__dirname, '../..');
+export const OPENCTI_SH = path.join(ROOT, 'scripts', 'lab', 'opencti.sh');
+
+export type OpenctiServer = 'kubernetes' | 'redis' | 'rabbitmq' | 'opensearch' | 's3' | 'platform';
+
+/** The bases of scripts/lab/opencti-ports.sh; a file's ports are these plus its offset. */
+const BASES = {
+  redis: { primary: 7379, secondary: 7380 },
+  rabbitmq: { primary: 7672, secondary: 7673 },
+  rabbitmqMgmt: { primary: 7772, secondary: 7773 },
+  opensearch: { primary: 7250, secondary: 7251 },
+  k8sApi: { primary: 7443, secondary: 7444 },
+  platform: { primary: 7090, secondary: 7091 },
+};
+
+export interface OpenctiLab {
+  dir: string;
+  offset: number;
+  env: NodeJS.ProcessEnv;
+  port(server: keyof typeof BASES, site: SiteRole): number;
+  s3Port: number;
+  secret(name: string): SecretRef;
+  secretValue(name: string): string;
+  kubeconfig(site: SiteRole, who?: 'drill' | 'admin'): string;
+  /** Runs opencti.sh with this lab's dir and offset; returns stdout (throws with stderr on failure). */
+  lab(...args: string[]): Promise<string>;
+  /** The argv a plan names to run opencti.sh for this lab. */
+  argv(...args: string[]): string[];
+  destroy(): Promise<void>;
+}
+
+/** The control plane is built once (~10 min, scripts/install-k8s.sh): far longer than a test's setup may take. */
+function requireKubernetesBinaries(): void {
+  const bin = process.env.DRILLBOOK_K8S_BIN ?? path.join(process.env.DRILLBOOK_TOOLS_DIR ?? path.join(ROOT, 'tools'), 'k8s', 'bin');
+  const missing = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'kwok'].filter((b) => !existsSync(path.join(bin, b)));
+  if (missing.length) throw new Error(`${missing.join(', ')} missing in ${bin}: run \`bash scripts/install-k8s.sh\` (about 10 minutes the first time) before these tests`);
+}
+
+export async function startOpenctiLab(offset: number, servers: OpenctiServer[]): Promise<OpenctiLab> {
+  if (servers.includes('kubernetes')) requireKubernetesBinaries();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-octi-'));
+  // mkdtemp makes the folder 700; the OpenSearch user must reach inside.
+  chmodSync(dir, 0o755);
+  const env = { ...process.env, DRILLBOOK_LAB_DIR: dir, DRILLBOOK_LAB_PORT_OFFSET: String(offset), DRILLBOOK_LAB_TIMEOUT: '120' };
+  const lab = async (...args: string[]) => {
+    try {
+      const { stdout } = await run('bash', [OPENCTI_SH, ...args], { env, timeout: 900_000, maxBuffer: 4 << 20 });
+      return stdout;
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`opencti.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
+    }
+  };
+  const handle: OpenctiLab = {
+    dir,
+    offset,
+    env,
+    port: (server, site) => BASES[server][site] + offset,
+    s3Port: 7566 + offset,
+    secret: (name) => ({ file: path.join(dir, 'secrets', `${name}.password`) }),
+    secretValue: (name) => readFileSync(path.join(dir, 'secrets', `${name}.password`), 'utf8').trim(),
+    kubeconfig: (site, who = 'drill') => path.join(dir, 'k8s', site, `${who}.kubeconfig`),
+    lab,
+    argv: (...args) => ['env', `DRILLBOOK_LAB_DIR=${dir}`, `DRILLBOOK_LAB_PORT_OFFSET=${offset}`, 'bash', OPENCTI_SH, ...args],
+    destroy: async () => {
+      await lab('destroy').catch(() => undefined);
+    },
+  };
+  try {
+    for (const server of servers) await lab('up', server);
+  } catch (error) {
+    await handle.destroy();
+    throw error;
+  }
+  return handle;
+}
+
+const SITE_NAMES = { primary: 'dc1', secondary: 'dc2' };
+
+export function switchArgs(component: string, over: Partial<SwitchArgs> = {}): SwitchArgs {
+  return { siteNames: SITE_NAMES, from: 'primary', to: 'secondary', planned: true, rpoMs: 60_000, canary: 'failover', component, ...over };
+}
+
+/** A StepInput as the workflow would send it. */
+export function stepInput<A extends ActivityStepAction>(drillId: string, action: A, args: ActionArgs[A], site?: SiteRole): StepInput<A> {
+  return { drillId, target: 'opencti-lab', step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 } };
+}
+
+/** Awaits an activity that must fail with `type`; returns its message and the facts it carried. */
+export async function expectFailure(promise: Promise<Observation>, type: string): Promise<{ message: string; facts: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { type?: string; message: string; details?: unknown[] };
+    if (e.type !== type) throw new Error(`expected a ${type} failure, got ${e.type}: ${e.message}`, { cause: error });
+    return { message: e.message, facts: e.details?.[0] as Record<string, unknown> };
+  }
+  throw new Error(`expected a ${type} failure`);
+}
