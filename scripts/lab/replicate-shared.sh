@@ -2,7 +2,9 @@
 # The lab's stand-in for storage replication between two sites' shared folders (EFS replication,
 # an NFS mirror): every INTERVAL seconds, rsync the source site's folder onto the other's, with
 # deletions, as one-way replication does. Which site is the source is read from SOURCE_FILE each
-# round ("primary" or "secondary"), so `lab.sh shared source SITE` reverses it while it runs.
+# round ("primary" or "secondary"), so `misp.sh shared source SITE` reverses it while it runs. After
+# each round it writes the direction it used to SOURCE_FILE.done: once that names the new source, no
+# round in the old direction (which would delete what the new source wrote) is under way.
 #
 #   replicate-shared.sh PRIMARY_DIR SECONDARY_DIR SOURCE_FILE [INTERVAL_S]
 #
@@ -18,7 +20,8 @@ while :; do
     secondary) from="$secondary"; to="$primary";;
     *) echo "replicate-shared: $source_file says '$src', expected primary or secondary" >&2; sleep "$interval"; continue;;
   esac
-  rsync -a --delete "$from/" "$to/" || echo "replicate-shared: $(date -u +%FT%TZ) rsync $from -> $to failed" >&2
+  if rsync -a --delete "$from/" "$to/"; then echo "$src" >"$source_file.done.tmp" && mv "$source_file.done.tmp" "$source_file.done"
+  else echo "replicate-shared: $(date -u +%FT%TZ) rsync $from -> $to failed" >&2; fi
   sleep "$interval" &
   wait $!
 done
