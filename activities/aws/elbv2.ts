@@ -14,8 +14,8 @@ import type { Elbv2Action, Elbv2Args, SiteRole } from '../../domain';
 const label = (args: Elbv2Args, site: SiteRole) => `${args.siteNames[site]} (${site})`;
 const groupName = (arn: string) => arn.split(':').pop() ?? arn;
 const expected = (args: Elbv2Args, site: SiteRole) => args.sites[site].minHealthy ?? args.sites[site].targets?.length ?? 1;
-/** Registered: anything but "unused" because it is not in the group. */
-const registered = (t: TargetState) => !(t.state === 'unused' && t.reason === 'Target.NotRegistered');
+/** Registered: anything the load balancer does not call Target.NotRegistered (AWS says `unused` with it, moto `unavailable`). */
+const registered = (t: TargetState) => t.reason !== 'Target.NotRegistered';
 
 async function read(clients: AwsClients, args: Elbv2Args, site: SiteRole, onlyListed = false): Promise<TargetState[]> {
   const s = args.sites[site];
@@ -57,8 +57,8 @@ export function createElbv2Activities(deps: { aws: () => AwsClients }): StepDriv
       const want = expected(args, site);
       const { reached, waitedMs, last } = await watch(deps.aws(), args, site, `${want} healthy targets`, (t) => t.filter(isHealthy).length >= want);
       const facts = { targetGroup: args.sites[site].targetGroupArn, targets: last, healthy: last.filter(isHealthy).length, expected: want, waitedMs };
-      if (!reached) throw ApplicationFailure.retryable(`${groupName(args.sites[site].targetGroupArn)} (${label(args, site)}) has ${facts.healthy} healthy target(s), needs ${want}: ${describeTargets(last)}`, 'TargetsUnhealthy', facts);
-      return { summary: `${groupName(args.sites[site].targetGroupArn)} (${label(args, site)}): ${facts.healthy} healthy target(s), ${want} needed: ${describeTargets(last)}`, facts };
+      if (!reached) throw ApplicationFailure.retryable(`${groupName(args.sites[site].targetGroupArn)} of ${label(args, site)} has ${facts.healthy} healthy target(s), needs ${want}: ${describeTargets(last)}`, 'TargetsUnhealthy', facts);
+      return { summary: `${groupName(args.sites[site].targetGroupArn)} of ${label(args, site)}: ${facts.healthy} healthy target(s), ${want} needed: ${describeTargets(last)}`, facts };
     },
 
     /** Drains a site: its listed targets deregistered, then waited for until the group no longer holds them. */
@@ -88,7 +88,7 @@ export function createElbv2Activities(deps: { aws: () => AwsClients }): StepDriv
       const want = expected(args, site);
       const { reached, waitedMs, last } = await watch(clients, args, site, `${want} healthy targets`, (t) => t.filter(isHealthy).length >= want);
       const facts = { targetGroup: arn, registered: missing.map((t) => t.id), targets: last, expected: want, waitedMs };
-      if (!reached) throw ApplicationFailure.retryable(`${groupName(arn)} (${label(args, site)}) has ${last.filter(isHealthy).length} healthy target(s) after ${Math.round(waitedMs / 1000)}s, needs ${want}: ${describeTargets(last)}`, 'TargetsUnhealthy', facts);
+      if (!reached) throw ApplicationFailure.retryable(`${groupName(arn)} of ${label(args, site)} has ${last.filter(isHealthy).length} healthy target(s) after ${Math.round(waitedMs / 1000)}s, needs ${want}: ${describeTargets(last)}`, 'TargetsUnhealthy', facts);
       return { summary: `${label(args, site)} in ${groupName(arn)}: ${missing.length ? `registered ${missing.map((t) => t.id).join(', ')}, ` : ''}${last.filter(isHealthy).length} healthy after ${(waitedMs / 1000).toFixed(1)}s: ${describeTargets(last)}`, facts };
     },
   };
