@@ -26,7 +26,7 @@ export const lbHealthFileRecipe: Recipe<LbHealthFileComponent> = {
     const a = args(component, context);
     const at = siteName(context, context.site);
     const file = component[context.site].path;
-    const lb = component.judgedBy === 'haproxy' ? `HAProxy's checks` : 'the ALB target group';
+    const lb = component.judgedBy === 'haproxy' ? `HAProxy's checks` : "the ALB's health checks";
     const wait = waitingTimeout(component.waitTimeout);
     switch (operation) {
       case 'preflight':
