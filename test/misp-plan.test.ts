@@ -57,7 +57,7 @@ test('the lab plan validates, and a failover takes the old site out before it st
 test('RTO runs from the site leaving rotation to the first answer of what users reach (node or frontend), not a database ping', () => {
   const runbook = compileRunbook(valid(), 'drill');
   const phase = (id: string) => runbook.phases.find((p) => p.id === id)?.steps ?? [];
-  expect(phase('failover').filter((s) => s.marks.includes('rto-start')).map((s) => s.id)).toEqual(['failover.lb.drain.primary']);
+  expect(phase('failover').filter((s) => s.marks.includes('rto-start')).map((s) => s.id)).toEqual(['failover.health-file.out.primary']);
   expect(phase('failover-check').filter((s) => s.marks.includes('rto-end')).map((s) => s.id)).toEqual(['failover-check.misp.health.secondary', 'failover-check.frontend.health.secondary']);
 });
 
