@@ -3,7 +3,7 @@
  * read these. src/plan/schema.ts validates a YAML file into exactly this shape (a compile-time check
  * there keeps the two in step); durations are milliseconds here.
  */
-import type { PhaseId } from './phases';
+import type { DrillMode, PhaseId } from './phases';
 import type { SiteRole } from './sites';
 
 /** Where the worker finds a secret at the moment of use; exactly one of the two is set. */
@@ -22,15 +22,35 @@ export interface CommandDriver {
   shell: boolean;
   timeout?: number;
   expectExit: number[];
+  /** A regular expression stdout must match, beside the exit code (a count, a role, a version). */
+  expectOutput?: string;
   /** A check of something that takes time to appear: run it again until it passes, for at most this long. */
   within?: number;
 }
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** One assertion on a JSON answer: the value at `path` (`data.items[0].count`) equals, is within, or exists. */
+export interface JsonExpectation {
+  path: string;
+  equals?: JsonValue;
+  min?: number;
+  max?: number;
+  exists?: boolean;
+}
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
 export interface HttpDriver {
   url: string;
-  method: 'GET' | 'HEAD' | 'POST';
+  method: HttpMethod;
+  /** The request's body: a string is sent as text, anything else as JSON (a GraphQL query, a restSearch filter). */
+  body?: JsonValue;
   expectStatus: number[];
   bodyMatch?: string;
+  /** Assertions on the answer read as JSON; an answer that is not JSON fails them. */
+  expectJson?: JsonExpectation[];
   headers?: Record<string, EnvValue>;
   timeout?: number;
   /** A check of something that takes time to appear (jobs on the new side): ask again until it passes, for at most this long. */
@@ -521,6 +541,10 @@ export interface ExtraStep extends Driver {
   site?: SiteRole;
   destructive: boolean;
   timeout?: number;
+  /** The modes whose runbooks include it; every mode when absent. */
+  modes?: DrillMode[];
+  /** Plan steps of the same phase and segment that must run before it. */
+  after?: string[];
 }
 
 export interface PlanSite {

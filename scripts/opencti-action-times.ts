@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { createActivities } from '../activities';
 import { PROJECT_ROOT } from '../src/config';
+import { exitWhenFlushed } from '../src/exit';
 import { loadPlanFile } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import type { ActivityStepAction, StepActivities, StepInput } from '../domain';
@@ -39,9 +40,9 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => exitWhenFlushed(0),
   (error: Error) => {
     console.error(`opencti-action-times: ${error.message}`);
-    process.exit(1);
+    return exitWhenFlushed(1);
   },
 );

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TEMPORAL_CLI=$(bash scripts/install-temporal.sh | tail -n 1)
 export TEMPORAL_CLI
+# The time-skipping test server (Java, from Maven Central) for gate reminders and timeouts at plan scale.
+TEMPORAL_TEST_SERVER=$(bash scripts/install-test-server.sh | tail -n 1)
+export TEMPORAL_TEST_SERVER
 npx tsc --noEmit -p tsconfig.json
 npx eslint --max-warnings 0 .
 npm run --silent build

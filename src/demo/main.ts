@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT, dataDir } from '../config';
 import { approve, completeTask, decide, drillStatus, startDrill } from '../drills';
+import { exitWhenFlushed } from '../exit';
 import { loadPlanFile } from '../plan/load';
 import { renderRecord } from '../render/record';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
@@ -203,10 +204,10 @@ async function answer(client: Client, workflowId: string, pending: PendingAction
 }
 
 void main().then(
-  (code) => process.exit(code),
+  exitWhenFlushed,
   (error: Error) => {
     if (error instanceof LabUnavailable) console.error(`\nDEMO FAILED: ${error.message}`);
     else console.error(`demo failed: ${error.message}`);
-    process.exit(1);
+    return exitWhenFlushed(1);
   },
 );

@@ -3,6 +3,7 @@
  * workflow and `drillbook plan show`, so the dry run shows exactly what runs.
  */
 import { driverStep } from './drivers';
+import { orderByAfter } from './order';
 import type { Operation, OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
 import { directionOf, PHASE_SEGMENTS, PHASE_TITLES, PHASES_BY_MODE, PHASES_NEEDING_APPROVAL } from '../../domain';
@@ -123,9 +124,13 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
     const servingSteps: Step[] = [];
     const passes = [segment.first, segment, segment.last].filter((pass): pass is Pass => pass !== undefined);
     for (const { tiers, operations } of passes) {
+      // Within a tier too, what stopped last starts first: components start in the reverse of their
+      // stop order. The load balancers' drain and rejoin keep the plan's order (a health file listed
+      // before the HAProxy that judges by it is back before HAProxy waits for its servers UP).
+      const inOrder = operations.includes('start') ? [...components].reverse() : components;
       for (const tier of tiers) {
         const lanes: Step[][] = [];
-        for (const [name, component] of components) {
+        for (const [name, component] of inOrder) {
           const recipe = recipeFor(component);
           if (recipe.tier(component) !== tier) continue;
           const lane: Step[] = [];
@@ -178,9 +183,9 @@ function markSegment(steps: Step[], segment: Segment, serving: Step[]): void {
 function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string): Step[] {
   const names = segments(phase).map((s) => s.name);
   const lastSegment = names[names.length - 1];
-  return plan.steps
-    .filter((extra) => extra.phase === phase && (extra.segment ?? lastSegment) === segmentName)
-    .map((extra) => finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }));
+  const here = plan.steps.filter((extra) => extra.phase === phase && (extra.segment ?? lastSegment) === segmentName && (extra.modes ?? [mode]).includes(mode));
+  return orderByAfter(here)
+    .ordered.map((extra) => finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }));
 }
 
 function extraDraft(extra: ExtraStep): StepDraft {
