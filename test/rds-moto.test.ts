@@ -3,14 +3,15 @@
  * says which: a Multi-AZ reboot with failover is accepted and changes nothing (no AZ swap, no
  * standby zone reported), so the drill must refuse to call it done; a read-replica promotion is
  * real enough to drive (moto keeps naming the old source afterwards: the drill's own tag decides);
- * moto publishes no CloudWatch metrics, so the test puts the ReplicaLag datapoints RDS would. Every
+ * moto publishes no CloudWatch metrics, so the test puts the ReplicaLag datapoints RDS would; an
+ * Aurora cluster failover flips the writer at once (AWS takes about a minute, restarting it). Every
  * misconfigured plan (unknown instance, an instance that is not Multi-AZ) is refused, not retried.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
+import { CreateDBClusterCommand, CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
 import { createRdsActivities, PROMOTED_TAG } from '../activities/aws/rds';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
@@ -37,6 +38,11 @@ describe('rds on moto', () => {
     await create('misp-db-single', false);
     const main = await create('misp-db-main', false);
     await moto.clients.rds().send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'misp-db-dr', SourceDBInstanceIdentifier: main.DBInstance?.DBInstanceArn, DBInstanceClass: 'db.t3.micro' }));
+    await moto.clients.rds().send(new CreateDBClusterCommand({ DBClusterIdentifier: 'misp-aurora', Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: 'not-a-secret-1' }));
+    // The first member created is the writer.
+    for (const id of ['misp-aurora-a', 'misp-aurora-b']) {
+      await moto.clients.rds().send(new CreateDBInstanceCommand({ DBInstanceIdentifier: id, DBClusterIdentifier: 'misp-aurora', Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
+    }
   });
   afterAll(() => moto?.stop());
 
@@ -105,6 +111,29 @@ describe('rds on moto', () => {
       const failure = await failureOf(rds.rdsPreflight(inputOf('rdsPreflight', replica('misp-db-drr'), 'preparation.db.preflight.primary')));
       expect(failure).toMatchObject({ nonRetryable: true });
       expect(failure?.message).toMatch(/RDS instance misp-db-drr in us-east-1: DBInstanceNotFound.*check the plan's secondary.instance and its region/);
+    });
+  });
+
+  describe('Aurora cluster failover', () => {
+    const aurora = (secondary = 'misp-aurora-b') =>
+      drillSteps(stackPlan({ db: { kind: 'rds', mode: 'aurora-cluster', cluster: 'misp-aurora', waitTimeout: '5s', pollInterval: '200ms', primary: { instance: 'misp-aurora-a' }, secondary: { instance: secondary } } }));
+
+    it('moves the writer to the secondary\'s member and finds it there when run again', async () => {
+      const steps = aurora();
+      const before = await rds.rdsPreflight(inputOf('rdsPreflight', steps, 'preparation.db.preflight.primary'));
+      expect(before.summary).toMatch(/cluster misp-aurora available, writer misp-aurora-a/);
+      const moved = await rds.rdsActivate(inputOf('rdsActivate', steps, 'failover.db.activate.secondary'));
+      expect(moved.summary).toMatch(/RDS writes on dc2 \(secondary\) after .*s \(failed misp-aurora over to misp-aurora-b\)/);
+      const cluster = (await moto.clients.rds().send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'misp-aurora' }))).DBClusters?.[0];
+      expect(cluster?.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier).toBe('misp-aurora-b');
+      const again = await rds.rdsActivate(inputOf('rdsActivate', steps, 'failover.db.activate.secondary'));
+      expect(again.facts).toMatchObject({ changed: false });
+    });
+
+    it('refuses a plan naming an instance that is not a member of the cluster, listing the members', async () => {
+      const failure = await failureOf(rds.rdsPreflight(inputOf('rdsPreflight', aurora('misp-aurora-c'), 'preparation.db.preflight.primary')));
+      expect(failure).toMatchObject({ type: 'RdsMisconfigured', nonRetryable: true });
+      expect(failure?.message).toMatch(/Aurora cluster misp-aurora has no member misp-aurora-c \(the plan's secondary.instance\); members: misp-aurora-a, misp-aurora-b/);
     });
   });
 });
