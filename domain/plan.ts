@@ -190,6 +190,163 @@ export interface Route53Component extends ComponentBase {
   pollInterval: number;
 }
 
+// ---- the MISP stack: load balancers, shared storage, AWS managed services ---------------------
+
+/** An HAProxy backend whose servers are the sites' nodes, driven through the runtime API (stats socket). */
+export interface HaproxySite {
+  /** Server names in the backend that belong to this site. */
+  servers: string[];
+}
+
+export interface HaproxyComponent extends ComponentBase {
+  kind: 'haproxy';
+  tier: 'traffic';
+  /** The runtime API: a UNIX socket path, or host:port of a TCP `stats socket` (level admin). */
+  socket: string;
+  backend: string;
+  /** What a site taken out of rotation is left as: `maint` (checks stop) or `drain` (checks go on). */
+  takeOut: 'maint' | 'drain';
+  /** Longest wait for a drained site's sessions to end before it is taken out anyway. */
+  drainTimeout: number;
+  /** Longest wait for the backend's checks to see a site's servers UP. */
+  waitTimeout: number;
+  pollInterval: number;
+  primary: HaproxySite;
+  secondary: HaproxySite;
+}
+
+/** One site's health-check file and what judges it: HAProxy servers or an ALB target group. */
+export interface HealthFileSite {
+  /** The file the load balancer's health check asks for, as the worker (or `via`) sees it. */
+  path: string;
+  /** Runs the file operations on the site's host: an argv prefix such as [ssh, misp-dc1]. */
+  via?: string[];
+  /** HAProxy: the backend's servers whose checks ask for this file. */
+  servers?: string[];
+  /** ALB: this site's target group, and its region when not the worker's. */
+  targetGroupArn?: string;
+  region?: string;
+  /** ALB: the targets (instance ids or IPs) that serve the file; every target of the group when absent. */
+  targets?: string[];
+}
+
+export interface LbHealthFileComponent extends ComponentBase {
+  kind: 'lbHealthFile';
+  tier: 'traffic';
+  judgedBy: 'haproxy' | 'elbv2';
+  haproxy?: { socket: string; backend: string };
+  /** Longest wait for the load balancer to see a site unhealthy (file gone) or healthy (file back). */
+  waitTimeout: number;
+  pollInterval: number;
+  primary: HealthFileSite;
+  secondary: HealthFileSite;
+}
+
+export interface SharedStorageSite {
+  /** The shared folder (a mount) as the site's hosts see it. */
+  path: string;
+  /** Runs the checks on the site's host: an argv prefix such as [ssh, misp-dc1]; the worker itself when absent. */
+  via?: string[];
+  /** The path must be a mount point (mountpoint -q), not a folder left behind by a failed mount. */
+  mountpoint: boolean;
+  /** Makes this site's copy the writable one (reverses the replication), when something must. */
+  activate?: Driver;
+}
+
+export interface SharedStorageComponent extends ComponentBase {
+  kind: 'sharedStorage';
+  tier: 'database';
+  /** Longest wait for a canary file written on one site to be read on the other. */
+  canaryTimeout: number;
+  primary: SharedStorageSite;
+  secondary: SharedStorageSite;
+}
+
+export const RDS_MODES = ['multi-az', 'read-replica', 'aurora-cluster', 'aurora-global'] as const;
+export type RdsMode = (typeof RDS_MODES)[number];
+
+export interface RdsSite {
+  region?: string;
+  /** multi-az: the Availability Zone the writer runs in while this site serves. */
+  availabilityZone?: string;
+  /** read-replica: this site's DB instance; aurora-cluster: the member that writes while this site serves. */
+  instance?: string;
+  /** aurora-global: this site's regional cluster (identifier or ARN). */
+  cluster?: string;
+}
+
+export interface RdsComponent extends ComponentBase {
+  kind: 'rds';
+  tier: 'database';
+  mode: RdsMode;
+  /** multi-az: the DB instance. */
+  instance?: string;
+  /** aurora-cluster: the DB cluster. */
+  cluster?: string;
+  /** aurora-global: the global cluster. */
+  globalCluster?: string;
+  /** Region of a single-region mode (multi-az, aurora-cluster) when not the worker's. */
+  region?: string;
+  waitTimeout: number;
+  pollInterval: number;
+  primary: RdsSite;
+  secondary: RdsSite;
+}
+
+export interface AutoscalingSite {
+  group: string;
+  region?: string;
+  /** What the group is scaled to while the other site serves (0, or a pilot light). */
+  standbyCapacity: number;
+}
+
+export interface AutoscalingComponent extends ComponentBase {
+  kind: 'autoscaling';
+  tier: Tier;
+  /** Instances the serving site runs; by default what the other site's group ran before the drill scaled it down. */
+  capacity?: number;
+  waitTimeout: number;
+  pollInterval: number;
+  primary: AutoscalingSite;
+  secondary: AutoscalingSite;
+}
+
+export interface Elbv2Site {
+  targetGroupArn: string;
+  region?: string;
+  /** Targets the drill registers and deregisters (instance ids, IPs, Lambda ARNs); none: only watched. */
+  targets?: { id: string; port?: number }[];
+  /** Healthy targets this site needs to count as serving; by default its listed targets, or 1. */
+  minHealthy?: number;
+}
+
+export interface Elbv2Component extends ComponentBase {
+  kind: 'elbv2';
+  tier: 'traffic';
+  waitTimeout: number;
+  pollInterval: number;
+  primary: Elbv2Site;
+  secondary: Elbv2Site;
+}
+
+export interface EfsSite {
+  fileSystemId: string;
+  region?: string;
+}
+
+export interface EfsComponent extends ComponentBase {
+  kind: 'efs';
+  tier: 'database';
+  /** The last sync must be at most this old; the plan's RPO when absent. */
+  maxSyncAge?: number;
+  waitTimeout: number;
+  pollInterval: number;
+  primary: EfsSite;
+  secondary: EfsSite;
+}
+
+export type MispStackComponent = HaproxyComponent | LbHealthFileComponent | SharedStorageComponent | RdsComponent | AutoscalingComponent | Elbv2Component | EfsComponent;
+
 /**
  * OpenSearch with one cluster per site (the seed's managed OpenSearch per region): the switch takes a
  * snapshot on the old side into a repository both sites read, and restores it on the new side.
@@ -338,7 +495,8 @@ export type Component =
   | RedisComponent
   | RabbitmqComponent
   | KubernetesComponent
-  | S3Component;
+  | S3Component
+  | MispStackComponent;
 export type ComponentKind = Component['kind'];
 export type ComponentOfKind<K extends ComponentKind> = Extract<Component, { kind: K }>;
 

@@ -1,0 +1,45 @@
+/**
+ * How long each component action of the MISP lab takes alone: runs the steps of a failover and
+ * a failback of plans/misp-lab.yaml one after another (no parallel lanes, no Temporal, no
+ * people) against the running lab, and prints each step's time and the sum per action.
+ *   npm run build && bash scripts/lab/misp.sh up && node dist/scripts/misp-action-times.js
+ * It moves the lab to the secondary and back, as a drill does; it stops at the first failure. The
+ * secondary's node must be stopped and the primary's serving, as `misp.sh up` leaves them.
+ */
+import path from 'node:path';
+import { createActivities } from '../activities';
+import { PROJECT_ROOT } from '../src/config';
+import { loadPlanFile } from '../src/plan/load';
+import { compileRunbook } from '../workflows/runbook';
+import type { ActivityStepAction, StepActivities, StepInput } from '../domain';
+
+async function main(): Promise<void> {
+  const plan = await loadPlanFile(path.join(PROJECT_ROOT, 'plans', 'misp-lab.yaml'));
+  const activities = createActivities({ plansDir: path.join(PROJECT_ROOT, 'plans'), workdir: PROJECT_ROOT }) as unknown as StepActivities;
+  const runbook = compileRunbook(plan, 'drill');
+  const drillId = `times-${Date.now()}`;
+  const perAction = new Map<string, number[]>();
+  for (const phase of runbook.phases.filter((p) => ['preparation', 'failover', 'failover-check', 'failback', 'failback-check'].includes(p.id))) {
+    console.log(`== ${phase.id}`);
+    for (const step of phase.steps) {
+      if (step.action === 'manualTask') continue;
+      const started = Date.now();
+      const input = { drillId, target: plan.target, step } as unknown as StepInput<ActivityStepAction>;
+      const outcome = await (activities[step.action as ActivityStepAction] as (i: typeof input) => Promise<{ summary: string }>)(input);
+      const ms = Date.now() - started;
+      const key = `${step.action}${step.component ? ` (${step.component})` : ''}`;
+      perAction.set(key, [...(perAction.get(key) ?? []), ms]);
+      console.log(`${String(ms).padStart(6)} ms  ${step.id}: ${outcome.summary.slice(0, 140)}`);
+    }
+  }
+  console.log('\n== each action alone (ms per run)');
+  for (const [action, runs] of [...perAction.entries()].sort((a, b) => Math.max(...b[1]) - Math.max(...a[1]))) console.log(`${action.padEnd(48)} ${runs.join(', ')}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(`misp-action-times: ${error.message}`);
+    process.exit(1);
+  },
+);
