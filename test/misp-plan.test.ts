@@ -5,33 +5,11 @@
  * rotation after it runs), RTO ends at what users reach through HAProxy, and plans/misp.example.yaml
  * (the AWS layout) validates. Wrong references and shapes are refused with the path to fix.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse, stringify } from 'yaml';
-import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { compilePrecheck } from '../workflows/runbook/precheck';
-import type { Plan } from '../domain';
+import { planEdits } from './support/planEdits';
 
-const PLANS = path.join(__dirname, '..', 'plans');
-const text = readFileSync(path.join(PLANS, 'misp-lab.yaml'), 'utf8');
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form YAML edited per case
-
-function load(change?: (doc: Doc) => void): ReturnType<typeof parsePlan> {
-  const doc = parse(text) as Doc;
-  change?.(doc);
-  return parsePlan(stringify(doc));
-}
-function valid(): Plan {
-  const result = load();
-  if (!result.ok) throw new Error(result.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
-  return result.plan;
-}
-const errorsOf = (change: (doc: Doc) => void) => {
-  const result = load(change);
-  if (result.ok) throw new Error('expected the plan to be refused');
-  return result.errors.map((e) => `${e.path}: ${e.message}`);
-};
+const { valid, errorsOf } = planEdits('misp-lab.yaml');
 
 test('the lab plan validates, and a failover takes the old site out before it stops and brings the new one in after it starts', () => {
   const steps = compileRunbook(valid(), 'drill').phases.find((p) => p.id === 'failover')?.steps ?? [];
@@ -69,7 +47,7 @@ test('a readiness precheck only looks: no drain, switch, health file move or can
 });
 
 test('the commented AWS layout (plans/misp.example.yaml) validates and orders the AWS kinds', () => {
-  const result = parsePlan(readFileSync(path.join(PLANS, 'misp.example.yaml'), 'utf8'));
+  const result = planEdits('misp.example.yaml').load();
   expect(result.ok ? [] : result.errors).toEqual([]);
   if (!result.ok) return;
   const ids = compileRunbook(result.plan, 'drill').phases.find((p) => p.id === 'failover')?.steps.map((s) => s.id) ?? [];
