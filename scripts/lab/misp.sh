@@ -26,6 +26,7 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 . "$HERE/shared-storage.sh"
 . "$HERE/haproxy.sh"
 
+STACK=misp-lab
 ALL_SERVERS=(mariadb shared haproxy node)
 APPCTL="$LAB_REPO_ROOT/dist/src/lab/appctl.js"
 
@@ -37,7 +38,6 @@ prefix_of() {
     *) echo "misp-lab: unknown server '$1' (${ALL_SERVERS[*]} or all)" >&2; exit 2;;
   esac
 }
-servers_of() { if [ "${1:-all}" = all ]; then echo "${ALL_SERVERS[@]}"; else prefix_of "$1" >/dev/null; echo "$1"; fi; }
 
 # --- the stand-in MISP node of a site -------------------------------------------------------------
 node_ctl() { # node_ctl start|stop|status SITE
@@ -69,11 +69,6 @@ hx_start() { hx_up; }
 hx_stop() { hx_down; }
 hx_kill() { local p; p="$(hx_pid)"; pid_alive "$p" && kill -KILL "$p"; rm -f "$(hx_pidfile)"; log "haproxy: killed"; }
 
-need_server_site() {
-  [ $# -ge 2 ] || usage
-  prefix_of "$1" >/dev/null
-  valid_site "$2" || { echo "misp-lab: unknown site '$2' (primary|secondary)" >&2; exit 2; }
-}
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
@@ -92,19 +87,15 @@ case "$cmd" in
     ;;
   down)
     with_lab_lock
-    rc=0; servers=($(servers_of "${1:-all}"))
-    for ((i = ${#servers[@]} - 1; i >= 0; i--)); do "$(prefix_of "${servers[$i]}")_down" || rc=1; done
-    exit "$rc"
+    stack_down "$@"
     ;;
   status)
-    rc=0
-    for srv in $(servers_of "${1:-all}"); do for s in "${SITES[@]}"; do "$(prefix_of "$srv")_status" "$s" || rc=1; done; done
-    exit "$rc"
+    stack_status "$@"
     ;;
   start|stop|kill)
     need_server_site "$@"
     with_lab_lock
-    "$(prefix_of "$1")_$cmd" "$2"
+    stack_control "$cmd" "$@"
     ;;
   shared)
     [ "${1:-}" = source ] && [ $# -ge 2 ] || { echo "misp-lab: shared source primary|secondary" >&2; exit 2; }
