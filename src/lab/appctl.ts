@@ -9,6 +9,7 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDir } from '../config';
+import { exitWhenFlushed } from '../exit';
 
 const DEFAULT_PORTS: Record<string, number> = { primary: 18081, secondary: 18082 };
 
@@ -100,4 +101,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-void main().then((code) => process.exit(code));
+void main().then(exitWhenFlushed);

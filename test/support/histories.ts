@@ -24,6 +24,10 @@ export const RELEASE_RUNS = [
   'retried-step',
   'skipped-step',
   'aborted-failover-way-back',
+  // Since 0.3.0: the interpreter's pause and stop conditions, and the readiness precheck workflow.
+  'paused-and-resumed',
+  'stop-condition-paused',
+  'precheck-drifts',
 ] as const;
 
 /** Every recorded history below test/histories, releases' folders and the legacy top level alike. */
