@@ -11,6 +11,8 @@ import type { Observation, StepInput } from './types';
 import type { CommandDriver } from '../domain';
 
 const OUTPUT_KEEP = 2000;
+/** How much of stdout `expectOutput` is matched against: its end, where a tool prints its verdict. */
+const MATCH_KEEP = 1 << 20;
 const KILL_GRACE_MS = 3000;
 
 export interface CommandResult {
@@ -20,6 +22,8 @@ export interface CommandResult {
   signal: string | null;
   stdout: string;
   stderr: string;
+  /** Up to the last MiB of stdout, redacted, when the plan matches on it (expectOutput). */
+  output?: string;
   durationMs: number;
   timedOut: boolean;
 }
@@ -27,8 +31,12 @@ export interface CommandResult {
 /** Keeps the tail of a stream: the end of a log says why it failed. */
 class Tail {
   private text = '';
+  constructor(private readonly keep = OUTPUT_KEEP * 2) {}
   push(chunk: Buffer): void {
-    this.text = (this.text + chunk.toString('utf8')).slice(-OUTPUT_KEEP * 2);
+    this.text = (this.text + chunk.toString('utf8')).slice(-this.keep);
+  }
+  whole(secrets: readonly string[]): string {
+    return redact(this.text, secrets);
   }
   value(secrets: readonly string[]): string {
     const trimmed = redact(this.text, secrets).trim();
@@ -56,7 +64,11 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
   }
   const stdout = new Tail();
   const stderr = new Tail();
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  const matched = command.expectOutput === undefined ? undefined : new Tail(MATCH_KEEP);
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    matched?.push(chunk);
+  });
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 
   let timedOut = false;
@@ -84,7 +96,8 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
   });
   try {
     const { code, signal } = await whileHeartbeating(exit, () => ({ runningMs: Date.now() - started }));
-    return { exitCode: code, signal, stdout: stdout.value(secrets), stderr: stderr.value(secrets), durationMs: Date.now() - started, timedOut, orphan };
+    const output = matched?.whole(secrets);
+    return { exitCode: code, signal, stdout: stdout.value(secrets), stderr: stderr.value(secrets), ...(output === undefined ? {} : { output }), durationMs: Date.now() - started, timedOut, orphan };
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).code;
     if (errno === 'ENOENT' || errno === 'EACCES') {
@@ -119,6 +132,11 @@ async function runOnce(input: StepInput<'runCommand'>, workdir: string): Promise
     const why = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
     const lastLine = (result.stderr || result.stdout).split('\n').pop();
     throw ApplicationFailure.retryable(`\`${shown}\` ${why}${lastLine ? `: ${lastLine}` : ''}`, 'CommandFailed', facts);
+  }
+  // Multiline: ^ and $ match at every line, as a person reading the output expects.
+  if (command.expectOutput !== undefined && !new RegExp(command.expectOutput, 'm').test(result.output ?? '')) {
+    const lastLine = result.stdout.split('\n').pop();
+    throw ApplicationFailure.retryable(`\`${shown}\` exited ${result.exitCode} but its output does not match /${command.expectOutput}/${lastLine ? `; it ended "${lastLine}"` : '; it printed nothing'}`, 'CommandFailed', facts);
   }
   return { summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s${result.orphan ? `; it ${result.orphan}` : ''}`, facts };
 }

@@ -11,7 +11,8 @@ const inActivity = (): boolean => {
 };
 
 export async function whileHeartbeating<T>(work: Promise<T>, details?: () => unknown, everyMs = 2000): Promise<T> {
-  if (!inActivity()) return work;
+  // A local activity (a short read-only check) cannot heartbeat: its workflow task's timeout watches it.
+  if (!inActivity() || Context.current().info.isLocal) return work;
   const context = Context.current();
   const beat = (): void => context.heartbeat(details?.());
   beat();

@@ -1,6 +1,7 @@
 /** The `http` driver: is a service answering as expected (or, after a switch, not answering at all)? */
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal } from './heartbeat';
+import { checkJson } from './jsonExpect';
 import { redact, resolveValues } from './secrets';
 import { passWithin } from './within';
 import type { Observation, StepInput } from './types';
@@ -13,8 +14,20 @@ export interface HttpProbe {
   reachable: boolean;
   status?: number;
   body?: string;
+  contentType?: string;
   error?: string;
   durationMs: number;
+}
+
+/** The request's body and the headers it implies, unless the plan set them: a string as text, anything else as JSON. */
+function requestOf(http: HttpDriver, headers: Record<string, string>): { body?: string; headers: Record<string, string> } {
+  const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
+  const implied: Record<string, string> = {};
+  if (http.expectJson && !has('accept')) implied.Accept = 'application/json';
+  if (http.body === undefined) return { headers: { ...implied, ...headers } };
+  const text = typeof http.body === 'string';
+  if (!has('content-type')) implied['Content-Type'] = text ? 'text/plain; charset=utf-8' : 'application/json';
+  return { body: text ? (http.body as string) : JSON.stringify(http.body), headers: { ...implied, ...headers } };
 }
 
 export async function probe(http: HttpDriver, where: string): Promise<HttpProbe> {
@@ -22,9 +35,11 @@ export async function probe(http: HttpDriver, where: string): Promise<HttpProbe>
   const started = Date.now();
   const signal = AbortSignal.any([AbortSignal.timeout(http.timeout ?? DEFAULT_TIMEOUT_MS), cancellationSignal()]);
   try {
-    const response = await fetch(http.url, { method: http.method, headers, signal, redirect: 'manual' });
+    const request = requestOf(http, headers);
+    const response = await fetch(http.url, { method: http.method, headers: request.headers, body: request.body, signal, redirect: 'manual' });
     const body = http.method === 'HEAD' ? '' : await response.text();
-    return { reachable: true, status: response.status, body: redact(body, secrets), durationMs: Date.now() - started };
+    const contentType = response.headers.get('content-type') ?? undefined;
+    return { reachable: true, status: response.status, body: redact(body, secrets), contentType, durationMs: Date.now() - started };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     const name = (error as Error).name;
@@ -48,14 +63,16 @@ async function checkOnce(input: StepInput<'checkHttp'>): Promise<Observation> {
   const facts = { url: http.url, expect, ...seen, body: seen.body?.slice(0, BODY_KEEP) };
   const statusOk = seen.reachable && http.expectStatus.includes(seen.status as number);
   const bodyOk = !http.bodyMatch || new RegExp(http.bodyMatch).test(seen.body ?? '');
+  const json = http.expectJson && statusOk ? checkJson(seen.body ?? '', seen.contentType, http.expectJson) : undefined;
   const answered = seen.reachable ? `answered ${seen.status}` : `did not answer (${seen.error})`;
   if (expect === 'down') {
-    if (statusOk && bodyOk) throw ApplicationFailure.retryable(`${http.url} still answers ${seen.status}: the old side is serving`, 'StillServing', facts);
+    if (statusOk && bodyOk && json?.ok !== false) throw ApplicationFailure.retryable(`${http.url} still answers ${seen.status}: the old side is serving`, 'StillServing', facts);
     return { summary: `${http.url} ${answered}, as expected after the switch`, facts };
   }
   if (!statusOk) {
     throw ApplicationFailure.retryable(`${http.url} ${answered}; expected ${http.expectStatus.join(' or ')}`, 'Unhealthy', facts);
   }
   if (!bodyOk) throw ApplicationFailure.retryable(`${http.url} answered ${seen.status} but the body does not match /${http.bodyMatch}/`, 'Unhealthy', facts);
-  return { summary: `${http.url} answered ${seen.status} in ${seen.durationMs}ms`, facts };
+  if (json && !json.ok) throw ApplicationFailure.retryable(`${http.url} answered ${seen.status} but ${json.why}`, 'Unhealthy', facts);
+  return { summary: `${http.url} answered ${seen.status} in ${seen.durationMs}ms${json?.ok ? `: ${json.seen}` : ''}`, facts };
 }

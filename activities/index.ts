@@ -7,9 +7,12 @@ import type { WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultReportsDir } from '../src/report/files';
+import { createAwsActivities, lazyAwsClients, type AwsClients } from './aws';
 import { createCommandActivities } from './command';
 import { createDatastoreActivities } from './datastores';
+import { createHaproxyActivities } from './haproxy';
 import { createHttpActivities } from './http';
+import { createHealthFileActivities } from './lbHealthFile';
 import { createKubernetesActivities } from './kubernetes';
 import { createOpensearchSitesActivities } from './opensearch/sites';
 import { createNotifyActivities, type Notifier } from './notify';
@@ -19,6 +22,7 @@ import { createRabbitmqActivities } from './rabbitmq';
 import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
 import { createRoute53Activities } from './route53';
+import { createStorageActivities } from './sharedStorage';
 import { createS3Activities } from './s3';
 import { createSlackNotifier } from './slack';
 import { createTipActivities } from './tip';
@@ -35,6 +39,8 @@ export interface ActivityDeps {
   notifiers?: Notifier[];
   /** Route 53 client; by default one from the standard AWS chain, made at first use. */
   route53?: Route53Client;
+  /** RDS, Auto Scaling, ELBv2, EFS and CloudWatch clients per region; by default from the standard AWS chain, made at first use. */
+  aws?: AwsClients;
   /** Where reports are saved; DRILLBOOK_REPORTS_DIR or <project>/reports by default. */
   reportsDir?: string;
   /** Slack Web API client (bot token); when set, drills whose plan names a Slack channel post there. */
@@ -70,12 +76,19 @@ export function asStepActivity<A extends ActivityStepAction>(driver: StepDriver<
   };
 }
 
+/** The MISP stack's kinds: load balancers, shared storage and AWS managed services. */
+function stackActivities(deps: ActivityDeps) {
+  const aws = lazyAwsClients(deps.aws);
+  return { ...createHaproxyActivities(), ...createHealthFileActivities({ aws }), ...createStorageActivities(), ...createAwsActivities({ aws }) };
+}
+
 export function createActivities(deps: ActivityDeps): DrillActivities {
   const drivers: StepDrivers<ActivityStepAction> = {
     ...createCommandActivities(deps),
     ...createHttpActivities(),
     ...createDatastoreActivities(deps),
     ...createRoute53Activities(deps),
+    ...stackActivities(deps),
     ...createRedisActivities(),
     ...createRabbitmqActivities(),
     ...createKubernetesActivities(),

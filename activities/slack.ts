@@ -7,7 +7,7 @@ import { Context, log } from '@temporalio/activity';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { renderReport, reportBaseName } from '../src/report';
-import { closedGateMessage, endedMessage, gateMessage, phaseText, reminderText, startedText } from '../src/slack/blocks';
+import { closedGateMessage, endedMessage, gateMessage, phaseMessage, reminderText, startedText } from '../src/slack/blocks';
 import { readinessSentence, type Notifier } from './notify';
 import type { DrillEvent } from '../domain';
 
@@ -96,9 +96,11 @@ export function createSlackNotifier(web: WebClient): Notifier {
       case 'drill-started':
         await post(web, channel, startedText(event.record));
         return undefined;
-      case 'phase-started':
-        await post(web, channel, phaseText(event.record, event.phase));
+      case 'phase-started': {
+        const message = phaseMessage(event.record, event.phase);
+        await post(web, channel, message.text, { blocks: message.blocks });
         return undefined;
+      }
       case 'gate-opened': {
         const message = gateMessage(event);
         const key = `${event.record.drillId}/${event.pending.id}/${event.pending.since}`;

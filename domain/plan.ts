@@ -3,7 +3,7 @@
  * read these. src/plan/schema.ts validates a YAML file into exactly this shape (a compile-time check
  * there keeps the two in step); durations are milliseconds here.
  */
-import type { PhaseId } from './phases';
+import type { DrillMode, PhaseId } from './phases';
 import type { SiteRole } from './sites';
 import type { TipProfile } from './tip';
 
@@ -23,15 +23,35 @@ export interface CommandDriver {
   shell: boolean;
   timeout?: number;
   expectExit: number[];
+  /** A regular expression stdout must match, beside the exit code (a count, a role, a version). */
+  expectOutput?: string;
   /** A check of something that takes time to appear: run it again until it passes, for at most this long. */
   within?: number;
 }
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** One assertion on a JSON answer: the value at `path` (`data.items[0].count`) equals, is within, or exists. */
+export interface JsonExpectation {
+  path: string;
+  equals?: JsonValue;
+  min?: number;
+  max?: number;
+  exists?: boolean;
+}
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
 export interface HttpDriver {
   url: string;
-  method: 'GET' | 'HEAD' | 'POST';
+  method: HttpMethod;
+  /** The request's body: a string is sent as text, anything else as JSON (a GraphQL query, a restSearch filter). */
+  body?: JsonValue;
   expectStatus: number[];
   bodyMatch?: string;
+  /** Assertions on the answer read as JSON; an answer that is not JSON fails them. */
+  expectJson?: JsonExpectation[];
   headers?: Record<string, EnvValue>;
   timeout?: number;
   /** A check of something that takes time to appear (jobs on the new side): ask again until it passes, for at most this long. */
@@ -170,6 +190,163 @@ export interface Route53Component extends ComponentBase {
   waitTimeout: number;
   pollInterval: number;
 }
+
+// ---- the MISP stack: load balancers, shared storage, AWS managed services ---------------------
+
+/** An HAProxy backend whose servers are the sites' nodes, driven through the runtime API (stats socket). */
+export interface HaproxySite {
+  /** Server names in the backend that belong to this site. */
+  servers: string[];
+}
+
+export interface HaproxyComponent extends ComponentBase {
+  kind: 'haproxy';
+  tier: 'traffic';
+  /** The runtime API: a UNIX socket path, or host:port of a TCP `stats socket` (level admin). */
+  socket: string;
+  backend: string;
+  /** What a site taken out of rotation is left as: `maint` (checks stop) or `drain` (checks go on). */
+  takeOut: 'maint' | 'drain';
+  /** Longest wait for a drained site's sessions to end before it is taken out anyway. */
+  drainTimeout: number;
+  /** Longest wait for the backend's checks to see a site's servers UP. */
+  waitTimeout: number;
+  pollInterval: number;
+  primary: HaproxySite;
+  secondary: HaproxySite;
+}
+
+/** One site's health-check file and what judges it: HAProxy servers or an ALB target group. */
+export interface HealthFileSite {
+  /** The file the load balancer's health check asks for, as the worker (or `via`) sees it. */
+  path: string;
+  /** Runs the file operations on the site's host: an argv prefix such as [ssh, misp-dc1]. */
+  via?: string[];
+  /** HAProxy: the backend's servers whose checks ask for this file. */
+  servers?: string[];
+  /** ALB: this site's target group, and its region when not the worker's. */
+  targetGroupArn?: string;
+  region?: string;
+  /** ALB: the targets (instance ids or IPs) that serve the file; every target of the group when absent. */
+  targets?: string[];
+}
+
+export interface LbHealthFileComponent extends ComponentBase {
+  kind: 'lbHealthFile';
+  tier: 'traffic';
+  judgedBy: 'haproxy' | 'elbv2';
+  haproxy?: { socket: string; backend: string };
+  /** Longest wait for the load balancer to see a site unhealthy (file gone) or healthy (file back). */
+  waitTimeout: number;
+  pollInterval: number;
+  primary: HealthFileSite;
+  secondary: HealthFileSite;
+}
+
+export interface SharedStorageSite {
+  /** The shared folder (a mount) as the site's hosts see it. */
+  path: string;
+  /** Runs the checks on the site's host: an argv prefix such as [ssh, misp-dc1]; the worker itself when absent. */
+  via?: string[];
+  /** The path must be a mount point (mountpoint -q), not a folder left behind by a failed mount. */
+  mountpoint: boolean;
+  /** Makes this site's copy the writable one (reverses the replication), when something must. */
+  activate?: Driver;
+}
+
+export interface SharedStorageComponent extends ComponentBase {
+  kind: 'sharedStorage';
+  tier: 'database';
+  /** Longest wait for a canary file written on one site to be read on the other. */
+  canaryTimeout: number;
+  primary: SharedStorageSite;
+  secondary: SharedStorageSite;
+}
+
+export const RDS_MODES = ['multi-az', 'read-replica', 'aurora-cluster', 'aurora-global'] as const;
+export type RdsMode = (typeof RDS_MODES)[number];
+
+export interface RdsSite {
+  region?: string;
+  /** multi-az: the Availability Zone the writer runs in while this site serves. */
+  availabilityZone?: string;
+  /** read-replica: this site's DB instance; aurora-cluster: the member that writes while this site serves. */
+  instance?: string;
+  /** aurora-global: this site's regional cluster (identifier or ARN). */
+  cluster?: string;
+}
+
+export interface RdsComponent extends ComponentBase {
+  kind: 'rds';
+  tier: 'database';
+  mode: RdsMode;
+  /** multi-az: the DB instance. */
+  instance?: string;
+  /** aurora-cluster: the DB cluster. */
+  cluster?: string;
+  /** aurora-global: the global cluster. */
+  globalCluster?: string;
+  /** Region of a single-region mode (multi-az, aurora-cluster) when not the worker's. */
+  region?: string;
+  waitTimeout: number;
+  pollInterval: number;
+  primary: RdsSite;
+  secondary: RdsSite;
+}
+
+export interface AutoscalingSite {
+  group: string;
+  region?: string;
+  /** What the group is scaled to while the other site serves (0, or a pilot light). */
+  standbyCapacity: number;
+}
+
+export interface AutoscalingComponent extends ComponentBase {
+  kind: 'autoscaling';
+  tier: Tier;
+  /** Instances the serving site runs; by default what the other site's group ran before the drill scaled it down. */
+  capacity?: number;
+  waitTimeout: number;
+  pollInterval: number;
+  primary: AutoscalingSite;
+  secondary: AutoscalingSite;
+}
+
+export interface Elbv2Site {
+  targetGroupArn: string;
+  region?: string;
+  /** Targets the drill registers and deregisters (instance ids, IPs, Lambda ARNs); none: only watched. */
+  targets?: { id: string; port?: number }[];
+  /** Healthy targets this site needs to count as serving; by default its listed targets, or 1. */
+  minHealthy?: number;
+}
+
+export interface Elbv2Component extends ComponentBase {
+  kind: 'elbv2';
+  tier: 'traffic';
+  waitTimeout: number;
+  pollInterval: number;
+  primary: Elbv2Site;
+  secondary: Elbv2Site;
+}
+
+export interface EfsSite {
+  fileSystemId: string;
+  region?: string;
+}
+
+export interface EfsComponent extends ComponentBase {
+  kind: 'efs';
+  tier: 'database';
+  /** The last sync must be at most this old; the plan's RPO when absent. */
+  maxSyncAge?: number;
+  waitTimeout: number;
+  pollInterval: number;
+  primary: EfsSite;
+  secondary: EfsSite;
+}
+
+export type MispStackComponent = HaproxyComponent | LbHealthFileComponent | SharedStorageComponent | RdsComponent | AutoscalingComponent | Elbv2Component | EfsComponent;
 
 /**
  * OpenSearch with one cluster per site (the seed's managed OpenSearch per region): the switch takes a
@@ -319,7 +496,8 @@ export type Component =
   | RedisComponent
   | RabbitmqComponent
   | KubernetesComponent
-  | S3Component;
+  | S3Component
+  | MispStackComponent;
 export type ComponentKind = Component['kind'];
 export type ComponentOfKind<K extends ComponentKind> = Extract<Component, { kind: K }>;
 
@@ -363,7 +541,13 @@ export interface ExtraStep extends Driver {
   title: string;
   site?: SiteRole;
   destructive: boolean;
+  /** Changes nothing (a smoke test that only reads): may run as a local activity when short. */
+  readOnly?: boolean;
   timeout?: number;
+  /** The modes whose runbooks include it; every mode when absent. */
+  modes?: DrillMode[];
+  /** Plan steps of the same phase and segment that must run before it. */
+  after?: string[];
 }
 
 export interface PlanSite {

@@ -39,6 +39,12 @@ interface StepCommon {
   lane?: string;
   /** Where in the plan file this step comes from (`components.db`), for drift sentences. */
   planPath?: string;
+  /**
+   * A check that changes nothing (a component's HTTP or command health check, the check that the old
+   * side no longer answers, a plan step marked `readOnly`). Short ones run as local activities (see
+   * workflows/steps.ts, `runsLocally`). Absent in runbooks compiled before it was kept.
+   */
+  readOnly?: boolean;
 }
 
 /** A step of one action, its arguments typed by that action. JSON only, secrets only as references. */

@@ -2,6 +2,8 @@
  * `npm run bench [-- --json]`: what Drillbook itself costs, measured the way the goals are stated.
  * - singleDrill: orchestration overhead per step of one drill alone, from its history's timestamps
  *   (the next step's activity start minus the previous one's completion), not by polling.
+ * - singleDrillChecks: the same with the steps marked readOnly (short checks that change nothing),
+ *   which drills run as local activities: gaps between the start and end each outcome measured.
  * - throughput: several drills of no-op steps at once: steps per second.
  * - parallel: RTO of the lab's failover shape run with parallel blocks and in sequence, on step
  *   stand-ins that sleep the lab's measured action times.
@@ -19,7 +21,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
 import { PROJECT_ROOT } from '../src/config';
 import { runPrecheck } from '../src/prechecks';
-import { startDevServer } from '../src/temporal/server';
+import { DRILL_DYNAMIC_CONFIG, startDevServer } from '../src/temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../src/worker';
 import { compileDrill } from '../workflows/runbook';
 import { overheadFromHistory, percentile } from './bench/history';
@@ -31,6 +33,22 @@ const arg = (name: string, fallback: number): number => {
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 };
 const json = process.argv.includes('--json');
+/** `--only singleDrill,throughput`: run just those parts (all when absent). */
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex > 0 ? new Set(process.argv[onlyIndex + 1].split(',')) : undefined;
+const wanted = (part: string): boolean => !only || only.has(part);
+/**
+ * `--server stock`: the dev server without Drillbook's dynamic config and SQLite pragmas (to measure
+ * what they buy); `--server no-eager`: without eager activity dispatch only; `--server no-wal`: without
+ * the pragmas only. Default: as drills run it.
+ */
+const serverIndex = process.argv.indexOf('--server');
+const serverMode = serverIndex > 0 ? process.argv[serverIndex + 1] : 'drill';
+const serverConfig = (): Record<string, undefined> | undefined => {
+  if (serverMode === 'stock') return Object.fromEntries(Object.keys(DRILL_DYNAMIC_CONFIG).map((key) => [key, undefined]));
+  if (serverMode === 'no-eager') return { 'system.enableActivityEagerExecution': undefined };
+  return undefined;
+};
 const say = (line: string): void => {
   if (!json) console.log(line);
 };
@@ -83,8 +101,10 @@ function workerProcess(address: string, taskQueue: string, logDir: string): Chil
   });
 }
 
-async function singleDrill(client: Client): Promise<{ steps: number; overheadMsPerStep: { p50: number; p95: number } }> {
-  const handle = await startDrill(client, 'bench', { target: 'bench-single', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-single', 40) });
+/** One drill of 40 no-op steps alone; `readOnly`: marked as checks that change nothing (run as local activities). */
+async function singleDrill(client: Client, readOnly = false): Promise<{ steps: number; overheadMsPerStep: { p50: number; p95: number } }> {
+  const target = readOnly ? 'bench-single-checks' : 'bench-single';
+  const handle = await startDrill(client, 'bench', { target, mode: 'failover', requestedBy: 'bench', planYaml: noopPlan(target, 40, { readOnly }) });
   await drive(client, handle.workflowId);
   const gaps = await overheadFromHistory(client, handle.workflowId);
   return { steps: gaps.length + 1, overheadMsPerStep: { p50: percentile(gaps, 50), p95: percentile(gaps, 95) } };
@@ -166,25 +186,41 @@ async function resume(client: Client, address: string, dir: string) {
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
-  const port = 17000 + Math.floor(Math.random() * 1000);
-  const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+  // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
+  const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
+  const sqlitePragmas = serverMode === 'stock' || serverMode === 'no-wal' ? {} : undefined;
+  const server = await startDevServer({ port, headless: true, dynamicConfig: serverConfig(), sqlitePragmas, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const workers = [await inProcessWorker(server.address, client, 'bench'), await inProcessWorker(server.address, client, 'bench-seq', sequential)];
   try {
     // Warm-up: the first workflow task loads the bundle into the isolate.
     await drive(client, (await startDrill(client, 'bench', { target: 'bench-warmup', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-warmup', 2) })).workflowId);
-    const result: Record<string, unknown> = {};
-    result.singleDrill = await singleDrill(client);
-    say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
-    result.throughput = await throughput(client, arg('drills', 5), arg('steps', 40));
-    say(`throughput: ${JSON.stringify(result.throughput)}`);
-    result.parallel = await parallel(client);
-    say(`parallel: ${JSON.stringify(result.parallel)}`);
-    result.prechecks = [await prechecks(client, 100), await prechecks(client, 500)];
-    say(`prechecks: ${JSON.stringify(result.prechecks)}`);
-    result.resume = await resume(client, server.address, dir);
-    say(`resume: ${JSON.stringify(result.resume)}`);
+    const result: Record<string, unknown> = { server: serverMode };
+    if (wanted('singleDrill')) {
+      result.singleDrill = await singleDrill(client);
+      say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
+    }
+    if (wanted('singleDrillChecks')) {
+      result.singleDrillChecks = await singleDrill(client, true);
+      say(`single drill of read-only checks (local activities): overhead per step p50 ${(result.singleDrillChecks as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
+    }
+    if (wanted('throughput')) {
+      result.throughput = await throughput(client, arg('drills', 5), arg('steps', 40));
+      say(`throughput: ${JSON.stringify(result.throughput)}`);
+    }
+    if (wanted('parallel')) {
+      result.parallel = await parallel(client);
+      say(`parallel: ${JSON.stringify(result.parallel)}`);
+    }
+    if (wanted('prechecks')) {
+      result.prechecks = [await prechecks(client, 100), await prechecks(client, 500)];
+      say(`prechecks: ${JSON.stringify(result.prechecks)}`);
+    }
+    if (wanted('resume')) {
+      result.resume = await resume(client, server.address, dir);
+      say(`resume: ${JSON.stringify(result.resume)}`);
+    }
     console.log(JSON.stringify(result, null, json ? 0 : 2));
   } finally {
     for (const worker of workers) await worker.stop();

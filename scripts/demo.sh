@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 TEMPORAL_CLI=$(bash scripts/install-temporal.sh | tail -n 1)
 export TEMPORAL_CLI
-if [ ! -f dist/src/cli.js ] || [ -n "$(find src workflows activities scripts plans -newer dist/src/cli.js -type f | head -n 1)" ]; then
+# Rebuilt when any source file was added, removed or changed since the last build (bin/sourceStamp.js).
+if [ "$(node bin/sourceStamp.js)" != fresh ]; then
   npm run --silent build
 fi
 exec node dist/src/demo/main.js "$@"

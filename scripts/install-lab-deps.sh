@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local lab (scripts/lab/lab.sh) needs, skipping whatever is already there:
-#   MariaDB 10.11 server+client, PostgreSQL 15, Redis 7 and RabbitMQ 3.10 (the OpenCTI lab), unzip, curl,
+#   MariaDB 10.11 server+client, PostgreSQL 15, Redis 7 and RabbitMQ 3.10 (the OpenCTI lab), HAProxy
+#   and rsync (the MISP lab: load balancer, shared-storage replication), unzip, curl,
 #   openssl, Java 17 (only when `java` is missing),
 #   the OpenSearch 2.x integ-test zip (Maven Central) unpacked into tools/opensearch-<v>/,
 #   an unprivileged system user to run OpenSearch (it refuses root), and moto[server] in tools/venv.
@@ -25,7 +26,7 @@ die() { echo "install-lab-deps: ERROR: $*" >&2; exit 1; }
 # --- Debian packages ---------------------------------------------------------------------------
 missing=()
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in mariadb-server mariadb-client postgresql-15 unzip curl redis-server rabbitmq-server openssl; do
+for p in mariadb-server mariadb-client postgresql-15 unzip curl redis-server rabbitmq-server haproxy rsync openssl; do
   pkg_installed "$p" || missing+=("$p")
 done
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)

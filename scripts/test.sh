@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# The test command: type-check, lint, build, make sure a Temporal CLI is at hand, then jest against
-# real servers (a Temporal dev server for the run; the data-tier tests start their own lab).
+# The test command: make sure what the tests run against is installed (each install is idempotent
+# and takes well under a second once done), type-check, lint, build, then jest against real servers
+# (a Temporal dev server for the run; the data-tier and stack tests start their own labs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+# The lab's servers (MariaDB, PostgreSQL, OpenSearch, moto, Redis, RabbitMQ, HAProxy, Java and Maven),
+# then the Kubernetes control plane of the OpenCTI tests (built once, ~10 min, into tools/).
+bash scripts/install-lab-deps.sh
+bash scripts/install-k8s.sh
 TEMPORAL_CLI=$(bash scripts/install-temporal.sh | tail -n 1)
 export TEMPORAL_CLI
+# The time-skipping test server (Java, from Maven Central) for gate reminders and timeouts at plan scale.
+TEMPORAL_TEST_SERVER=$(bash scripts/install-test-server.sh | tail -n 1)
+export TEMPORAL_TEST_SERVER
 npx tsc --noEmit -p tsconfig.json
 npx eslint --max-warnings 0 .
 npm run --silent build

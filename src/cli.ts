@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands';
 import { UsageError } from './commands/errors';
 import { DrillRefused } from './drills';
+import { exitWhenFlushed } from './exit';
 import { PlanValidationError } from './plan/load';
 
 export async function main(argv: string[]): Promise<number> {
@@ -29,6 +30,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  void main(process.argv).then((code) => process.exit(code));
+/** Runs the CLI and ends the process once its output is written out (bin/drillbook.js calls this). */
+export async function run(argv: string[]): Promise<never> {
+  return exitWhenFlushed(await main(argv));
 }
+
+if (require.main === module) void run(process.argv);

@@ -106,6 +106,9 @@ describe('approval gates', () => {
 });
 
 describe('a gate nobody answers', () => {
+  // On the real dev server with a 3.5 s timeout, because this run is recorded as the replay corpus's
+  // gate-timed-out history (a drill as the real server writes it); the plan-scale durations (15 min
+  // reminders, an 8 h timeout) are tested on the time-skipping server in test/gate-timing.test.ts.
   it('sends reminders, then ends the drill as timed out without running the phase', async () => {
     const client = await testClient();
     const queue = uniqueQueue('timeout');

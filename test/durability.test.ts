@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startDrill } from '../src/drills';
@@ -71,6 +72,44 @@ describe('a drill survives', () => {
       expect(step).toMatchObject({ status: 'succeeded', attempts: 2 });
       expect(step?.summary).toMatch(/found the previous attempt's process group \d+ .* still running after its worker died; waited \d+\.\d s for it to end/);
       expect(record.steps.find((s) => s.id === 'preparation.count-before')).toMatchObject({ status: 'succeeded', attempts: 1, runs: 1 });
+    } finally {
+      await worker.stop();
+      await client.connection.close();
+    }
+  });
+
+  it('its worker being killed during a read-only check run as a local activity: a new worker checks again and the drill goes on', async () => {
+    const queue = uniqueQueue('killed-local');
+    const lab = await createStandinLab('killed-local-lab', (plan) => {
+      const dir = plan.components.app.primary.stop.command.at(-1);
+      plan.steps.push({
+        id: 'slow-check',
+        phase: 'preparation',
+        segment: 'health',
+        title: 'A slow read-only check',
+        readOnly: true,
+        timeout: '8s',
+        command: ['sh', '-c', `echo started >> ${dir}/check.log; sleep 4; echo finished >> ${dir}/check.log`],
+      });
+    });
+    labs.push(lab);
+    lab.appctl('start', 'primary');
+    const client = await testClient();
+    let worker: WorkerProcess = spawnWorker(queue, lab.dir);
+    try {
+      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+      // Watched in the file, not through the status query: a query waits for the workflow task, which a local activity holds.
+      for (let i = 0; i < 300 && !lines(path.join(lab.dir, 'check.log')).includes('started'); i++) await sleep(100);
+      expect(lines(path.join(lab.dir, 'check.log'))).toEqual(['started']);
+      await worker.kill();
+      const killedAt = Date.now();
+
+      worker = spawnWorker(queue, lab.dir);
+      // A local activity has no heartbeat: the dead worker's workflow task times out (10 s), then the new worker checks again.
+      const record = await waitForPending(client, workflowId, 'task', 'preparation.confirm-backups', 60_000);
+      expect(Date.now() - killedAt).toBeLessThan(40_000);
+      expect(record.steps.find((s) => s.id === 'preparation.slow-check')).toMatchObject({ status: 'succeeded', runs: 1 });
+      expect(lines(path.join(lab.dir, 'check.log')).filter((l) => l === 'started')).toHaveLength(2);
     } finally {
       await worker.stop();
       await client.connection.close();

@@ -4,33 +4,11 @@
  * final search snapshot, the new side's workloads started last), RTO ends at what users reach, an
  * outage skips the drain, and wrong references or shapes are refused with the path to fix.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse, stringify } from 'yaml';
-import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { compilePrecheck } from '../workflows/runbook/precheck';
-import type { Plan } from '../domain';
+import { planEdits, type Doc } from './support/planEdits';
 
-const file = path.join(__dirname, '..', 'plans', 'opencti-lab.yaml');
-const text = readFileSync(file, 'utf8');
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form YAML edited per case
-
-function load(change?: (doc: Doc) => void): ReturnType<typeof parsePlan> {
-  const doc = parse(text) as Doc;
-  change?.(doc);
-  return parsePlan(stringify(doc));
-}
-function valid(): Plan {
-  const result = load();
-  if (!result.ok) throw new Error(result.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
-  return result.plan;
-}
-const errorsOf = (change: (doc: Doc) => void) => {
-  const result = load(change);
-  if (result.ok) throw new Error('expected the plan to be refused');
-  return result.errors.map((e) => `${e.path}: ${e.message}`);
-};
+const { valid, errorsOf } = planEdits('opencti-lab.yaml');
 
 test('the lab plan validates, and a drill\'s failover runs in the order the stack needs', () => {
   const runbook = compileRunbook(valid(), 'drill');
@@ -49,7 +27,7 @@ test('the lab plan validates, and a drill\'s failover runs in the order the stac
 });
 
 test('the commented real layout (plans/opencti.example.yaml) validates', () => {
-  const result = parsePlan(readFileSync(path.join(__dirname, '..', 'plans', 'opencti.example.yaml'), 'utf8'));
+  const result = planEdits('opencti.example.yaml').load();
   expect(result.ok ? [] : result.errors).toEqual([]);
 });
 

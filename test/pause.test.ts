@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { pause, resume, startDrill } from '../src/drills';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill, waitForRecord } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
@@ -75,6 +76,7 @@ describe('pausing a drill', () => {
 
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
+    await recordHistoryIfAsked(client, workflowId, 'paused-and-resumed');
   });
 });
 
@@ -119,5 +121,6 @@ describe('stop conditions', () => {
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
     expect(done.stopConditions).toEqual([expect.objectContaining({ ok: true })]);
+    await recordHistoryIfAsked(client, workflowId, 'stop-condition-paused');
   });
 });

@@ -47,7 +47,38 @@ describe('plan validation', () => {
     ['two steps with one id', (p) => p.steps.push({ ...p.steps[0] }), /^steps\[2\]\.id: step id "reboot-hosts" is used twice/],
     ['the same site name twice', (p) => (p.sites.secondary.name = p.sites.primary.name), /^sites\.secondary\.name: must differ/],
     ['an unknown time zone', (p) => (p.timezone = 'Mars/Olympus'), /^timezone: expected an IANA time zone/],
+    ['a step both readOnly and destructive', (p) => Object.assign(p.steps[1], { readOnly: true, destructive: true }), /^steps\[1\]\.readOnly: a step cannot be both readOnly and destructive/],
+    // What is accepted, said where "Invalid input", "Invalid key in record" or "expected object" was.
+    ['a status code in quotes', (p) => (p.components.app.primary.health.http.expectStatus = '200'), /^components\.app\.primary\.health\.http\.expectStatus: expected an HTTP status code or a list of them, such as 200 or \[200, 401\]/],
+    ['a component name with an underscore', (p) => (p.components.misp_web = p.components.app), /^components\.misp_web: "misp_web" is not a valid name: expected lower-case letters, digits and dashes .*, such as "misp-web"$/],
+    ['a password written inline', (p) => (p.components.db = { kind: 'mysql', user: 'drill', password: 'hunter2', primary: { host: 'a', port: 1 }, secondary: { host: 'b', port: 2 } }), /^components\.db\.password: expected a secret reference, never the secret itself: write \{ env: VAR \} or \{ file: PATH \}$/],
+    ['a command written as one string', (p) => (p.components.app.primary.stop = { command: 'systemctl stop app' }), /^components\.app\.primary\.stop\.command: expected a command as a list of words such as \[systemctl, stop, app\], or \{ argv: .*\{ argv: \["\.\.\."\], shell: true \}$/],
+    // A secret under a secret's name, written inline, would travel into the drill's history.
+    ...['Authorization', 'cookie', 'X-Api-Key', 'X-OpenCTI-Token'].map((header): [string, (p: ReturnType<typeof example>) => void, RegExp] => [
+      `an inline ${header} header`,
+      (p) => (p.components.app.primary.health.http.headers = { [header]: 'Bearer abc' }),
+      new RegExp(`^components\\.app\\.primary\\.health\\.http\\.headers\\.${header}: the header ${header} holds a secret, .*: write \\{ env: VAR \\} or \\{ file: PATH \\}$`),
+    ]),
+    ...['DB_PASSWORD', 'GITHUB_TOKEN', 'CLIENT_SECRET', 'API_KEY'].map((name): [string, (p: ReturnType<typeof example>) => void, RegExp] => [
+      `an inline ${name} in a command's env`,
+      (p) => (p.components.app.primary.stop.command = { argv: ['x'], env: { [name]: 'hunter2' } }),
+      new RegExp(`^components\\.app\\.primary\\.stop\\.command\\.env\\.${name}: the environment variable ${name} holds a secret, .*write \\{ env: VAR \\} or \\{ file: PATH \\}$`),
+    ]),
+    ...['localhost:9200/x', 'ftp://files.example.org/x', 'file:///etc/passwd', 'https://admin:pw@tip.example.org/'].map((url): [string, (p: ReturnType<typeof example>) => void, RegExp] => [
+      `the URL ${url}`,
+      (p) => (p.components.app.secondary.health.http.url = url),
+      /^components\.app\.secondary\.health\.http\.url: (expected an absolute http\(s\) URL with a host, such as https:\/\/tip\.example\.org\/api\/health; got ".+"|credentials in a URL are secrets)/,
+    ]),
   ];
+
+  it('accepts secrets written as references and plain values under other names', () => {
+    expect(
+      errorsOf((p) => {
+        p.components.app.primary.health.http.headers = { Authorization: { env: 'TIP_AUTH' }, 'X-Request-Source': 'drillbook' };
+        p.components.app.primary.stop.command = { argv: ['x'], env: { API_KEY: { file: '/run/secrets/key' }, LANG: 'C' } };
+      }),
+    ).toEqual([]);
+  });
 
   it.each(cases)('refuses %s, naming the path', (_name, edit, expected) => {
     const errors = errorsOf(edit);
@@ -89,6 +120,27 @@ describe('plan validation', () => {
       expect(stderr).toContain('approvals: unknown field "quorm"');
       const listing = await cli('status', 'bad-plan-lab', '--once').catch((e: { code: number; stderr: string }) => e);
       expect((listing as { stderr: string }).stderr).toContain('no drill drill-bad-plan-lab');
+    });
+
+    it('plan check says what is accepted where a new user went wrong', async () => {
+      const plan = example();
+      plan.components.app.primary.health.http.expectStatus = '200';
+      plan.components.misp_web = { ...plan.components.app };
+      plan.components.db = { kind: 'mysql', user: 'drill', password: 'hunter2', primary: { host: 'a', port: 1 }, secondary: { host: 'b', port: 2 } };
+      plan.components.app.secondary.stop = { command: 'systemctl stop app' };
+      const file = path.join(dir, 'new-user.yaml');
+      writeFileSync(file, stringify(plan));
+      const failure = await cli('plan', 'check', file).catch((e: { code: number; stderr: string }) => e);
+      expect(failure).toMatchObject({ code: 2 });
+      const lines = (failure as { stderr: string }).stderr.split('\n');
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          '  components.app.primary.health.http.expectStatus: expected an HTTP status code or a list of them, such as 200 or [200, 401] (numbers, not quoted)',
+          '  components.misp_web: "misp_web" is not a valid name: expected lower-case letters, digits and dashes (at most 63), starting with a letter or digit, such as "misp-web"',
+          '  components.db.password: expected a secret reference, never the secret itself: write { env: VAR } or { file: PATH }',
+          expect.stringMatching(/^ {2}components\.app\.secondary\.stop\.command: expected a command as a list of words such as \[systemctl, stop, app\]/),
+        ]),
+      );
     });
 
     it('plan check passes a good plan and plan show prints the gates and steps of a mode', async () => {

@@ -13,10 +13,11 @@ import { startDrill } from '../src/drills';
 import { createPrecheckSchedule, runPrecheck } from '../src/prechecks';
 import { deleteSchedule, precheckScheduleIdFor } from '../src/schedules';
 import { DrillReadiness } from '../workflows/searchAttributes';
+import { recordHistoryIfAsked } from './support/histories';
 import { waitForPending } from './support/operators';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
 import { address, startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
-import type { PrecheckResult } from '../domain';
+import { precheckWorkflowId, type PrecheckResult } from '../domain';
 
 const run = promisify(execFile);
 
@@ -62,6 +63,7 @@ describe('readiness prechecks', () => {
       expect(paths.some((p) => /^components\.app\.(primary|secondary)\.(start|stop)$/.test(p))).toBe(true);
       expect(result.drifts.find((d) => d.path === 'components.app')?.sentence).toMatch(/^components\.app \(primary\): Check app is healthy on lab-dc1: .*did not answer/);
       expect(result.drifts.find((d) => d.path !== 'components.app')?.sentence).toMatch(/no-such-program-drillbook/);
+      await recordHistoryIfAsked(client, precheckWorkflowId(lab.target), 'precheck-drifts');
     } finally {
       lab.appctl('start', 'primary');
     }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
+import { runsLocally } from '../workflows/steps';
 import { ROOT } from './support/standinLab';
 import type { Plan } from '../domain';
 
@@ -67,6 +68,25 @@ describe('compileRunbook', () => {
         expect(step.timeoutMs).toBeGreaterThanOrEqual(1000);
       }
     }
+  });
+
+  it('marks the checks that change nothing, and only short ones run as local activities', () => {
+    const lab = plan('example-lab.yaml');
+    lab.steps.push(
+      { id: 'smoke', phase: 'failover-check', title: 'Smoke test', destructive: false, readOnly: true, command: { argv: ['true'], shell: false, expectExit: [0], timeout: 5000 } },
+      { id: 'announce', phase: 'failover-check', title: 'Post a message', destructive: false, command: { argv: ['true'], shell: false, expectExit: [0], timeout: 5000 } },
+    );
+    const steps = compileRunbook(lab, 'drill').phases.flatMap((p) => p.steps);
+    const readOnly = steps.filter((s) => s.readOnly).map((s) => s.id);
+    expect(readOnly).toEqual(expect.arrayContaining(['preparation.app.health.primary', 'failover-check.app.health.secondary', 'failover-check.app.old-side-down.primary', 'failover-check.smoke']));
+    expect(steps.filter((s) => s.destructive || s.action === 'manualTask' || s.id.endsWith('announce')).some((s) => s.readOnly)).toBe(false);
+    const byId = (id: string) => steps.find((s) => s.id === id) as (typeof steps)[number];
+    // A 3 s HTTP check runs locally; the same check waiting up to 30 s for a started service does not.
+    expect(runsLocally(byId('preparation.app.health.primary'))).toBe(true);
+    expect(runsLocally(byId('failover-check.app.health.secondary'))).toBe(false);
+    expect(runsLocally(byId('failover-check.smoke'))).toBe(true);
+    expect(runsLocally(byId('failover-check.announce'))).toBe(false);
+    expect(runsLocally({ ...byId('failover-check.smoke'), timeoutMs: 60_000 })).toBe(false);
   });
 
   it('is pure: the same plan compiles to the same runbook', () => {

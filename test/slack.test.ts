@@ -49,6 +49,8 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
         { id: 'bob', slack: U.bob },
         { id: 'carol', slack: U.carol },
       ];
+      // A real server and a short reminder: what is tested is the reminder reaching the Slack
+      // stand-in through the real endpoint; reminder timing at plan scale is test/gate-timing.test.ts.
       plan.approvals.reminderAfter = '4s';
       plan.approvals.timeout = '10m';
       plan.notifications = { slack: { channel: CHANNEL, users: { oncall: U.oncall } } };

@@ -59,7 +59,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   checkInput(input);
   checkWorkflowId(input.target);
   // Fixed at start, so a drill replays with the behaviour it started with.
-  const features = { pause: patched('pause-and-stop-conditions'), blocks: patched('parallel-blocks') };
+  const features = { pause: patched('pause-and-stop-conditions'), blocks: patched('parallel-blocks'), localChecks: patched('local-read-only-checks') };
   gates.concurrentLanes = features.blocks;
 
   try {

@@ -5,9 +5,10 @@
  * checked. A lane whose step waits for an operator's decision does not stop its siblings: they
  * finish and are recorded, and the phase then ends as that decision says.
  */
+import { sleep } from '@temporalio/workflow';
 import type { Gates } from './gates';
 import type { Recorder } from './recorder';
-import { runStep } from './steps';
+import { runStep, runsLocally } from './steps';
 import { checkStopConditions } from './stopConditions';
 import type { RunbookPhase, Step, StopCondition } from '../domain';
 
@@ -15,8 +16,10 @@ export interface Interpreter {
   recorder: Recorder;
   gates: Gates;
   /** Behaviour a drill's history fixed at its start (see drillWorkflow's patches). */
-  features: { pause: boolean; blocks: boolean };
+  features: { pause: boolean; blocks: boolean; localChecks?: boolean };
   stopConditions: StopCondition[];
+  /** The last step that ended ran as a local activity (its workflow task may hold a pause back). */
+  afterLocal?: boolean;
 }
 
 export type PhaseResult = { result: 'done' } | { result: 'abort' | 'timed-out'; stepId: string };
@@ -58,11 +61,19 @@ export async function runPhaseSteps(phase: RunbookPhase, run: Interpreter): Prom
 
 async function runLane(lane: Step[], phase: RunbookPhase, run: Interpreter): Promise<PhaseResult> {
   for (const step of lane) {
+    const local = run.features.localChecks === true && runsLocally(step);
+    // A run of local checks keeps one workflow task open, and a pause asked meanwhile waits for it to
+    // end: before a step that is not such a check, end the task (a 1 ms timer) so the pause is in.
+    if (run.afterLocal && !local) {
+      run.afterLocal = false;
+      await sleep(1);
+    }
     if (run.features.pause) {
       if (step.destructive && phase.needsApproval && run.stopConditions.length) await checkStopConditions(run.stopConditions, run.recorder, run.gates);
       if ((await run.gates.holdIfPaused()) === 'timed-out') return { result: 'timed-out', stepId: step.id };
     }
-    const result = await runStep(step, run.recorder, run.gates);
+    const result = await runStep(step, run.recorder, run.gates, { localChecks: run.features.localChecks });
+    run.afterLocal = local;
     if (result !== 'done') return { result, stepId: step.id };
   }
   return { result: 'done' };

@@ -5,10 +5,10 @@
  * On a schedule, it tells people only when the drifts change (new ones, or all cleared), using the
  * previous run's result that the schedule hands it.
  */
-import { ApplicationFailure, isCancellation, log, proxyActivities, scheduleActivity, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log, patched, proxyActivities, scheduleActivity, scheduleLocalActivity, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { readinessChecked } from './metrics';
 import { DrillReadiness, DrillTarget } from './searchAttributes';
-import { describeFailure } from './steps';
+import { describeFailure, runsLocally } from './steps';
 import { precheckWorkflowId, TARGET_PATTERN, type DrillActivities, type Drift, type PrecheckInput, type PrecheckResult, type Step, type StepInput, type StepOutcome } from '../domain';
 
 const { loadPlan } = proxyActivities<DrillActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
@@ -19,10 +19,12 @@ export async function precheckWorkflow(input: PrecheckInput): Promise<PrecheckRe
   if (typeof input?.target !== 'string' || !TARGET_PATTERN.test(input.target)) {
     throw ApplicationFailure.nonRetryable('invalid precheck input: target: expected a plan target such as "example-lab"', 'InvalidInput');
   }
+  // Fixed at start: prechecks started before it run every check as an activity, as they did then.
+  const localChecks = patched('local-precheck-checks');
   upsertSearchAttributes([{ key: DrillTarget, value: input.target }]);
   const loaded = await loadPlan({ target: input.target, planYaml: input.planYaml, purpose: 'precheck' });
   const steps = loaded.compiled?.precheck ?? [];
-  const drifts = (await Promise.all(steps.map((step) => check(input.target, step)))).filter((d): d is Drift => d !== undefined);
+  const drifts = (await Promise.all(steps.map((step) => check(input.target, step, localChecks)))).filter((d): d is Drift => d !== undefined);
   const result: PrecheckResult = { target: input.target, ready: drifts.length === 0, checkedAt: new Date().toISOString(), checks: steps.length, drifts };
 
   // A schedule may hand over its previous run's result; otherwise visibility has it.
@@ -43,18 +45,19 @@ export async function precheckWorkflow(input: PrecheckInput): Promise<PrecheckRe
 
 const sentences = (result: PrecheckResult): string => result.drifts.map((d) => `${d.path}|${d.sentence}`).sort().join('\n');
 
-/** One read-only check; its failure after its (few) attempts is a drift, never an operator gate. */
-async function check(target: string, step: Step): Promise<Drift | undefined> {
+/**
+ * One read-only check; its failure after its (few) attempts is a drift, never an operator gate. Every
+ * precheck changes nothing, so a short HTTP or command check runs as a local activity (`localChecks`).
+ */
+async function check(target: string, step: Step, localChecks: boolean): Promise<Drift | undefined> {
   if (step.action === 'manualTask') return undefined;
   const { id, title, action, component, site, args, timeoutMs } = step;
   const input = { drillId: precheckWorkflowId(target), target, step: { id, title, action, component, site, args, timeoutMs } } as StepInput;
+  const startToCloseTimeout = timeoutMs + 5000;
+  const retry = { maximumAttempts: step.retry.maximumAttempts, initialInterval: step.retry.initialIntervalMs, backoffCoefficient: step.retry.backoffCoefficient, maximumInterval: step.retry.maximumIntervalMs };
   try {
-    await scheduleActivity<StepOutcome>(action, [input], {
-      startToCloseTimeout: timeoutMs + 5000,
-      heartbeatTimeout: step.heartbeatTimeoutMs,
-      retry: { maximumAttempts: step.retry.maximumAttempts, initialInterval: step.retry.initialIntervalMs, backoffCoefficient: step.retry.backoffCoefficient, maximumInterval: step.retry.maximumIntervalMs },
-      summary: title,
-    });
+    if (localChecks && runsLocally({ ...step, readOnly: true })) await scheduleLocalActivity<StepOutcome>(action, [input], { startToCloseTimeout, retry, summary: title });
+    else await scheduleActivity<StepOutcome>(action, [input], { startToCloseTimeout, heartbeatTimeout: step.heartbeatTimeoutMs, retry, summary: title });
     return undefined;
   } catch (error) {
     if (isCancellation(error)) throw error;

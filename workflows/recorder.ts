@@ -2,7 +2,7 @@
  * Keeps the drill record and mirrors it where people look: the `status` query, the Temporal UI's
  * current details and the search attributes.
  */
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
 import * as metrics from './metrics';
 import { shareRecordDuringReplay } from './sinks';
@@ -17,6 +17,9 @@ export interface RpoEvidence {
   canaryFound?: boolean;
   detail: string;
 }
+
+/** A switch and the check phase after it give one RPO. */
+const SWITCH_OF: Partial<Record<PhaseId, string>> = { failover: 'failover', 'failover-check': 'failover', failback: 'failback', 'failback-check': 'failback' };
 
 export class Recorder {
   readonly record: DrillRecord;
@@ -201,12 +204,14 @@ export class Recorder {
 
   /**
    * RPO is that of the first switch (the failover in a drill): later switches' canaries do not
-   * overwrite it, and several data components in that switch combine to the worst of them.
+   * overwrite it, and several data components in that switch combine to the worst of them. The
+   * switch's evidence comes from its own phase (a promote's catch-up) and from the check phase after
+   * it (canaries found on the new side: a database row, a shared-storage file).
    */
   private recordRpo(evidence: RpoEvidence, phase: PhaseId): void {
     const previous = this.record.rpo;
-    if (previous && this.rpoPhase !== phase) return;
-    this.rpoPhase = phase;
+    if (previous && this.rpoPhase !== phase && !(SWITCH_OF[phase] !== undefined && SWITCH_OF[phase] === SWITCH_OF[this.rpoPhase as PhaseId] && patched('rpo-switch-with-its-check'))) return;
+    this.rpoPhase ??= phase;
     const objectiveMs = this.record.plan?.objectives.rpoMs;
     const losses = [previous?.measuredMs, evidence.dataLossMs].filter((ms): ms is number => ms !== undefined);
     const measuredMs = losses.length ? Math.max(...losses) : undefined;

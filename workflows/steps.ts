@@ -2,7 +2,7 @@
  * Runs one step: its activity with the plan's retry policy, or a manual task for a person. A step
  * that still fails after its retries never passes or fails silently: an operator decides.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, scheduleActivity, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, scheduleActivity, scheduleLocalActivity, TimeoutFailure } from '@temporalio/workflow';
 import type { Gates } from './gates';
 import type { Recorder } from './recorder';
 import type { ActivityStepAction, Step, StepFailureDetails, StepInput, StepOf, StepOutcome } from '../domain';
@@ -14,25 +14,42 @@ export type StepResult = 'done' | 'abort' | 'timed-out';
 /** Each operator retry needs a person's decision; this only bounds the loop. */
 const MAX_RUNS = 50;
 
-export async function runStep(step: Step, recorder: Recorder, gates: Gates): Promise<StepResult> {
+/** The longest a check may take (its own timeout) to run as a local activity: within one workflow task's 10 s. */
+export const LOCAL_CHECK_MAX_MS = 10_000;
+
+/**
+ * A short check that changes nothing runs as a local activity, in the worker that runs the drill's
+ * workflow task: no round trip through the server's task queues, a few ms instead of tens. It is safe
+ * to run again (a worker that dies mid-check leaves no result, so the next worker checks again), and
+ * short enough (LOCAL_CHECK_MAX_MS, no waiting `within`) that the status query and pause updates,
+ * which wait for the workflow task, are held at most that long. Everything else is a normal activity.
+ */
+export function runsLocally(step: Step): boolean {
+  if (!step.readOnly || step.destructive || step.timeoutMs > LOCAL_CHECK_MAX_MS) return false;
+  if (step.action === 'checkHttp') return step.args.http.within === undefined && step.args.http.method !== 'POST';
+  if (step.action === 'runCommand') return step.args.command.within === undefined;
+  return false;
+}
+
+export async function runStep(step: Step, recorder: Recorder, gates: Gates, options: { localChecks?: boolean } = {}): Promise<StepResult> {
   const { drillId, target } = recorder.record;
   for (let run = 1; run <= MAX_RUNS; run++) {
     recorder.stepStarted(step);
     if (step.action === 'manualTask') return runManualTask(step, recorder, gates);
     try {
       const input: StepInput = { drillId, target, step: pick(step) };
-      const outcome = await scheduleActivity<StepOutcome>(step.action, [input], {
-        // A little beyond the driver's own timeout, so the driver's clearer message wins.
-        startToCloseTimeout: step.timeoutMs + 5000,
-        heartbeatTimeout: step.heartbeatTimeoutMs,
-        retry: {
-          maximumAttempts: step.retry.maximumAttempts,
-          initialInterval: step.retry.initialIntervalMs,
-          backoffCoefficient: step.retry.backoffCoefficient,
-          maximumInterval: step.retry.maximumIntervalMs,
-        },
-        summary: step.title,
-      });
+      const retry = {
+        maximumAttempts: step.retry.maximumAttempts,
+        initialInterval: step.retry.initialIntervalMs,
+        backoffCoefficient: step.retry.backoffCoefficient,
+        maximumInterval: step.retry.maximumIntervalMs,
+      };
+      // A little beyond the driver's own timeout, so the driver's clearer message wins.
+      const startToCloseTimeout = step.timeoutMs + 5000;
+      const outcome =
+        options.localChecks && runsLocally(step)
+          ? await scheduleLocalActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, retry, summary: step.title })
+          : await scheduleActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, heartbeatTimeout: step.heartbeatTimeoutMs, retry, summary: step.title });
       recorder.stepSucceeded(step, outcome);
       return 'done';
     } catch (error) {

@@ -4,13 +4,20 @@
  */
 import { MYSQL_ACTIONS, OPENSEARCH_ACTIONS, POSTGRES_ACTIONS, type MysqlArgs, type OpensearchArgs, type PostgresArgs, type MysqlAction, type OpensearchAction, type PostgresAction } from './datastores';
 import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs } from './drivers';
+import { ASG_ACTIONS, type AsgAction, type AsgArgs } from './autoscaling';
+import { EFS_ACTIONS, type EfsAction, type EfsArgs } from './efs';
+import { ELBV2_ACTIONS, type Elbv2Action, type Elbv2Args } from './elbv2';
+import { HAPROXY_ACTIONS, type HaproxyAction, type HaproxyArgs } from './haproxy';
+import { HEALTH_FILE_ACTIONS, type HealthFileAction, type HealthFileArgs } from './lbHealthFile';
 import { KUBERNETES_ACTIONS, type KubernetesAction, type KubernetesArgs } from './kubernetes';
 import { OPENSEARCH_SITES_ACTIONS, type OpensearchSitesAction, type OpensearchSitesArgs } from './opensearchSites';
 import { RABBITMQ_ACTIONS, type RabbitmqAction, type RabbitmqArgs } from './rabbitmq';
+import { RDS_ACTIONS, type RdsAction, type RdsArgs } from './rds';
 import { REDIS_ACTIONS, type RedisAction, type RedisArgs } from './redis';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
 import { S3_ACTIONS, type S3Action, type S3Args } from './s3';
 import { TIP_ACTIONS, type TipAction, type TipArgs } from './tip';
+import { STORAGE_ACTIONS, type StorageAction, type StorageArgs } from './sharedStorage';
 
 export * from './datastores';
 export * from './drivers';
@@ -19,6 +26,13 @@ export * from './opensearchSites';
 export * from './rabbitmq';
 export * from './redis';
 export * from './route53';
+export * from './autoscaling';
+export * from './efs';
+export * from './elbv2';
+export * from './rds';
+export * from './haproxy';
+export * from './lbHealthFile';
+export * from './sharedStorage';
 export * from './s3';
 export * from './tip';
 
@@ -31,6 +45,13 @@ export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualT
   Record<KubernetesAction, KubernetesArgs> &
   Record<S3Action, S3Args> &
   Record<OpensearchSitesAction, OpensearchSitesArgs> &
+  Record<HaproxyAction, HaproxyArgs> &
+  Record<HealthFileAction, HealthFileArgs> &
+  Record<StorageAction, StorageArgs> &
+  Record<RdsAction, RdsArgs> &
+  Record<AsgAction, AsgArgs> &
+  Record<Elbv2Action, Elbv2Args> &
+  Record<EfsAction, EfsArgs> &
   Record<TipAction, TipArgs>;
 
 export const STEP_ACTIONS = [
@@ -45,6 +66,13 @@ export const STEP_ACTIONS = [
   ...S3_ACTIONS,
   ...OPENSEARCH_SITES_ACTIONS,
   ...TIP_ACTIONS,
+  ...HAPROXY_ACTIONS,
+  ...HEALTH_FILE_ACTIONS,
+  ...STORAGE_ACTIONS,
+  ...RDS_ACTIONS,
+  ...ASG_ACTIONS,
+  ...ELBV2_ACTIONS,
+  ...EFS_ACTIONS,
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;

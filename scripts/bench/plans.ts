@@ -8,11 +8,13 @@ const base = (target: string) => ({
   approvals: { approvers: ['alice', 'bob'], quorum: 1, reminderAfter: '1h', timeout: '2h' },
 });
 
-export function noopPlan(target: string, steps: number): string {
+/** `readOnly`: the steps are marked as checks that change nothing (short, so they run as local activities). */
+export function noopPlan(target: string, steps: number, options: { readOnly?: boolean } = {}): string {
+  const marked = options.readOnly ? { readOnly: true, timeout: '5s' } : {};
   return stringify({
     ...base(target),
     components: { noop: { kind: 'service', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } } },
-    steps: Array.from({ length: steps }, (_, i) => ({ id: `noop-${i}`, phase: 'failover-check', segment: 'verify', title: `No-op ${i}`, command: ['true'] })),
+    steps: Array.from({ length: steps }, (_, i) => ({ id: `noop-${i}`, phase: 'failover-check', segment: 'verify', title: `No-op ${i}`, command: ['true'], ...marked })),
   });
 }
 
@@ -42,13 +44,17 @@ export function labShapedPlan(target: string): string {
   });
 }
 
-/** A target with four read-only checks: a database's health on both sites, an app's health, and its program present. */
+/**
+ * A target with four read-only checks: a database's health on both sites, an app's health, and its
+ * program present. Health checks carry a timeout (5 s) as real ones do (plans/example-lab.yaml: 3 s).
+ */
 export function precheckPlan(target: string): string {
+  const health = { command: { argv: ['true'], timeout: '5s' } };
   return stringify({
     ...base(target),
     components: {
-      db: { kind: 'service', tier: 'database', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } },
-      app: { kind: 'service', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } },
+      db: { kind: 'service', tier: 'database', primary: { health }, secondary: { health } },
+      app: { kind: 'service', primary: { health }, secondary: { health } },
     },
   });
 }

@@ -112,3 +112,34 @@ with_lab_lock() {
   exec 9>"$LAB_DIR/.lock"
   flock -w 300 9 || die "another lab.sh holds $LAB_DIR/.lock for more than 300s"
 }
+
+# --- the verbs every stack's lab script shares ---------------------------------------------------
+# A stack script (opencti.sh, misp.sh) sets STACK (its name in messages) and ALL_SERVERS (in start
+# order), defines usage and prefix_of SERVER (the prefix of its SERVER_up/_down/_status/_start/...
+# functions), and hands these verbs here.
+servers_of() { if [ "${1:-all}" = all ]; then echo "${ALL_SERVERS[@]}"; else prefix_of "$1" >/dev/null; echo "$1"; fi; }
+
+need_server_site() {
+  [ $# -ge 2 ] || usage
+  prefix_of "$1" >/dev/null
+  valid_site "$2" || { echo "$STACK: unknown site '$2' (primary|secondary)" >&2; exit 2; }
+}
+
+stack_down() { # stack_down [SERVER|all]: in the reverse of the start order
+  local rc=0 servers i
+  servers=($(servers_of "${1:-all}"))
+  for ((i = ${#servers[@]} - 1; i >= 0; i--)); do "$(prefix_of "${servers[$i]}")_down" || rc=1; done
+  return "$rc"
+}
+
+stack_status() { # stack_status [SERVER|all]: each server on each site
+  local rc=0 srv s
+  for srv in $(servers_of "${1:-all}"); do for s in "${SITES[@]}"; do "$(prefix_of "$srv")_status" "$s" || rc=1; done; done
+  return "$rc"
+}
+
+stack_control() { # stack_control start|stop|kill SERVER SITE
+  local verb="$1"; shift
+  need_server_site "$@"
+  "$(prefix_of "$1")_$verb" "$2"
+}

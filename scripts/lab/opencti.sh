@@ -29,6 +29,7 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 . "$HERE/opensearch-sites.sh"
 . "$HERE/opencti-platform.sh"
 
+STACK=opencti-lab
 ALL_SERVERS=(kubernetes redis rabbitmq opensearch s3 platform)
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -39,7 +40,6 @@ prefix_of() {
     *) echo "opencti-lab: unknown server '$1' (${ALL_SERVERS[*]} or all)" >&2; exit 2;;
   esac
 }
-servers_of() { if [ "${1:-all}" = all ]; then echo "${ALL_SERVERS[@]}"; else prefix_of "$1" >/dev/null; echo "$1"; fi; }
 
 # Servers whose functions take no `_up`: start each site (kubernetes: both at once, they are independent).
 k8s_up() {
@@ -69,11 +69,6 @@ mq_down() { # both nodes at once: each takes ~6 s to shut down cleanly
 }
 k8s_kill() { k8s_stop "$1"; }
 
-need_server_site() {
-  [ $# -ge 2 ] || usage
-  prefix_of "$1" >/dev/null
-  valid_site "$2" || { echo "opencti-lab: unknown site '$2' (primary|secondary)" >&2; exit 2; }
-}
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
@@ -87,19 +82,15 @@ case "$cmd" in
     ;;
   down)
     with_lab_lock
-    rc=0; servers=($(servers_of "${1:-all}"))
-    for ((i = ${#servers[@]} - 1; i >= 0; i--)); do "$(prefix_of "${servers[$i]}")_down" || rc=1; done
-    exit "$rc"
+    stack_down "$@"
     ;;
   status)
-    rc=0
-    for srv in $(servers_of "${1:-all}"); do for s in "${SITES[@]}"; do "$(prefix_of "$srv")_status" "$s" || rc=1; done; done
-    exit "$rc"
+    stack_status "$@"
     ;;
   start|stop|kill)
     need_server_site "$@"
     with_lab_lock
-    "$(prefix_of "$1")_$cmd" "$2"
+    stack_control "$cmd" "$@"
     ;;
   kubectl)
     [ $# -ge 1 ] && valid_site "$1" || { echo "opencti-lab: kubectl SITE ARGS..." >&2; exit 2; }

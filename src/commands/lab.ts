@@ -3,7 +3,9 @@
  * real servers (scripts/lab/lab.sh: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster)
  * and the stand-in app of plans/lab.yaml; with `--platform opencti` the OpenCTI lab of
  * plans/opencti-lab.yaml (scripts/lab/opencti.sh: a Kubernetes control plane, Redis, RabbitMQ,
- * OpenSearch, S3 and the stand-in platform per site). DRILLBOOK_LAB_DIR and DRILLBOOK_LAB_PORT_OFFSET apply.
+ * OpenSearch, S3 and the stand-in platform per site); with `--platform misp` the MISP lab of
+ * plans/misp-lab.yaml (scripts/lab/misp.sh: HAProxy, a stand-in MISP node, MariaDB and shared storage
+ * per site). DRILLBOOK_LAB_DIR and DRILLBOOK_LAB_PORT_OFFSET apply.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,11 +18,17 @@ const repoRoot = (): string => PROJECT_ROOT;
 const SERVERS = ['all', 'mariadb', 'postgres', 'opensearch'];
 const OPENCTI_SERVERS = ['all', 'kubernetes', 'redis', 'rabbitmq', 'opensearch', 's3', 'platform'];
 const SITES = ['primary', 'secondary'];
-const PLATFORMS = ['threatconnect', 'opencti'];
+const MISP_SERVERS = ['all', 'mariadb', 'shared', 'haproxy', 'node'];
+const PLATFORMS = ['threatconnect', 'opencti', 'misp'];
+/** The labs with their own script, and the servers each script knows. */
+const PLATFORM_LABS: Record<string, { script: string; servers: string[] }> = {
+  opencti: { script: 'opencti.sh', servers: OPENCTI_SERVERS },
+  misp: { script: 'misp.sh', servers: MISP_SERVERS },
+};
 
-/** The OpenCTI lab's script, with the terminal attached; returns its exit status. */
-function openctiSh(args: string[]): number {
-  const script = path.join(repoRoot(), 'scripts', 'lab', 'opencti.sh');
+/** A platform lab's script (opencti.sh, misp.sh), with the terminal attached; returns its exit status. */
+function platformSh(platform: string, args: string[]): number {
+  const script = path.join(repoRoot(), 'scripts', 'lab', PLATFORM_LABS[platform].script);
   const result = spawnSync('bash', [script, ...args], { stdio: 'inherit', cwd: repoRoot() });
   if (result.error) throw result.error;
   return result.status ?? 1;
@@ -28,11 +36,12 @@ function openctiSh(args: string[]): number {
 
 function checkPlatform(platform: string, server: string): boolean {
   if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}, got "${platform}"`);
-  if (platform !== 'opencti') return false;
-  if (!OPENCTI_SERVERS.includes(server)) throw new UsageError(`server of the OpenCTI lab must be one of ${OPENCTI_SERVERS.join(', ')}, got "${server}"`);
+  const lab = PLATFORM_LABS[platform];
+  if (!lab) return false;
+  if (!lab.servers.includes(server)) throw new UsageError(`server of the ${platform} lab must be one of ${lab.servers.join(', ')}, got "${server}"`);
   return true;
 }
-const platformOption = ['-p, --platform <platform>', 'whose lab: threatconnect (MariaDB, PostgreSQL, OpenSearch) or opencti', 'threatconnect'] as const;
+const platformOption = ['-p, --platform <platform>', 'whose lab: threatconnect (MariaDB, PostgreSQL, OpenSearch), opencti or misp', 'threatconnect'] as const;
 
 /** Runs lab.sh with the terminal attached; returns its exit status. */
 function labSh(args: string[]): number {
@@ -66,11 +75,11 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('up')
     .description('start the lab (creating it on first use) and wait until it serves; says loudly what failed')
-    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)', 'all')
+    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
-        process.exitCode = openctiSh(['up', server]);
+        process.exitCode = platformSh(options.platform, ['up', server]);
         return;
       }
       checkServer(server);
@@ -82,11 +91,11 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('down')
     .description('stop the lab cleanly')
-    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)', 'all')
+    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
-        process.exitCode = openctiSh(['down', server]);
+        process.exitCode = platformSh(options.platform, ['down', server]);
         return;
       }
       checkServer(server);
@@ -97,11 +106,11 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('status')
     .description('one line per server: up/down, role, replication; exits 1 if any is down')
-    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)', 'all')
+    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
-        process.exitCode = openctiSh(['status', server]);
+        process.exitCode = platformSh(options.platform, ['status', server]);
         return;
       }
       checkServer(server);
@@ -114,14 +123,14 @@ export function registerLabCommands(program: Command): void {
     lab
       .command(verb)
       .description(verb === 'kill' ? "hard-kill one site's server (SIGKILL), as in a crash" : `${verb} one site's server`)
-      .argument('<server>', 'mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform)')
+      .argument('<server>', 'mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)')
       .argument('<site>', 'primary | secondary')
       .option(...platformOption)
       .action((server: string, site: string, options: { platform: string }) => {
         checkSite(site);
         if (checkPlatform(options.platform, server)) {
           if (server === 'all') throw new UsageError('name one server');
-          process.exitCode = openctiSh([verb, server, site]);
+          process.exitCode = platformSh(options.platform, [verb, server, site]);
           return;
         }
         checkServer(server);

@@ -11,6 +11,8 @@ export interface DemoLab {
   planFile: string;
   /** Whether the demo brought the lab's servers up (and so takes them down after). */
   startedServers: boolean;
+  /** The lab's own evidence between failover and failback; by default the app tier's health URLs. */
+  probe?: () => Promise<{ secondaryUp: boolean; primaryDown: boolean }>;
 }
 
 const run = (program: string, args: string[]) => spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;

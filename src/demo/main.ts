@@ -11,11 +11,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT, dataDir } from '../config';
 import { approve, completeTask, decide, drillStatus, startDrill } from '../drills';
+import { exitWhenFlushed } from '../exit';
 import { loadPlanFile } from '../plan/load';
 import { renderRecord } from '../render/record';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../worker';
 import { prepareDemoLab, setAppTier, stopDemoLab, type DemoLab } from './lab';
+import { prepareMispLab, stopMispLab } from './mispLab';
 import { LabUnavailable, prepareOpenctiLab, stopOpenctiLab } from './openctiLab';
 import { printTimings } from './timings';
 import { type DrillRecord, FINAL_STATUSES, type PendingAction, type Plan } from '../../domain';
@@ -26,9 +28,11 @@ const APPROVERS = ['alice', 'bob'];
 interface DemoOptions {
   /** A plan to drill instead of the lab (plans/lab.yaml, or plans/example-lab.yaml when the lab cannot run). */
   planFile?: string;
-  /** Whose lab: threatconnect (plans/lab.yaml) or opencti (plans/opencti-lab.yaml). */
-  platform: 'threatconnect' | 'opencti';
+  /** Whose lab: threatconnect (plans/lab.yaml), opencti (plans/opencti-lab.yaml) or misp (plans/misp-lab.yaml). */
+  platform: 'threatconnect' | 'opencti' | 'misp';
   port: number;
+  /** The Web UI's port; the Temporal port + 1000 by default. */
+  uiPort?: number;
   keep: boolean;
 }
 
@@ -42,6 +46,7 @@ function options(): DemoOptions {
     planFile: value('plan') ?? process.env.DRILLBOOK_DEMO_PLAN,
     platform: platformOf(value('platform') ?? 'threatconnect'),
     port: Number(value('port') ?? 7233),
+    uiPort: value('ui-port') === undefined ? undefined : Number(value('ui-port')),
     keep: args.includes('--keep'),
   };
 }
@@ -63,13 +68,14 @@ function healthUrl(plan: Plan, site: 'primary' | 'secondary'): string | undefine
 }
 
 function platformOf(text: string): DemoOptions['platform'] {
-  if (text === 'threatconnect' || text === 'opencti') return text;
-  console.error(`--platform must be threatconnect or opencti, got "${text}"`);
+  if (text === 'threatconnect' || text === 'opencti' || text === 'misp') return text;
+  console.error(`--platform must be threatconnect, opencti or misp, got "${text}"`);
   process.exit(2);
 }
 
 async function prepareLab(opts: DemoOptions): Promise<DemoLab & { startMs?: number }> {
   if (opts.platform === 'opencti' && !opts.planFile) return prepareOpenctiLab();
+  if (opts.platform === 'misp' && !opts.planFile) return prepareMispLab();
   return prepareDemoLab(opts.planFile && path.resolve(opts.planFile));
 }
 
@@ -84,12 +90,13 @@ async function main(): Promise<number> {
   mkdirSync(demoDir, { recursive: true });
 
   let server: DevServer | undefined;
+  const uiPort = opts.uiPort ?? opts.port + 1000;
   const address = `127.0.0.1:${opts.port}`;
   if (await isPortOpen(opts.port)) {
     console.log(`using the Temporal server already on ${address}`);
   } else {
-    server = await startDevServer({ port: opts.port, uiPort: opts.port + 1000, dbFile: path.join(demoDir, 'temporal.db'), logFile: path.join(demoDir, 'temporal.log') });
-    console.log(`started the Temporal dev server on ${address}; Web UI on http://127.0.0.1:${opts.port + 1000} (log: data/demo/temporal.log)`);
+    server = await startDevServer({ port: opts.port, uiPort, dbFile: path.join(demoDir, 'temporal.db'), logFile: path.join(demoDir, 'temporal.log') });
+    console.log(`started the Temporal dev server on ${address}; Web UI on http://127.0.0.1:${uiPort} (log: data/demo/temporal.log)`);
   }
   const taskQueue = 'drillbook-demo';
   const workerConnection = await NativeConnection.connect({ address });
@@ -112,11 +119,15 @@ async function main(): Promise<number> {
     const record = await runDrill(client, handle.workflowId, async (pending) => {
       if (pending.id !== 'approve-failback') return;
       // Between failover and failback: service must be on the secondary, and only there.
-      const secondary = healthUrl(plan, 'secondary');
-      const primary = healthUrl(plan, 'primary');
-      evidence.checked = Boolean(secondary && primary);
-      evidence.secondaryUp = secondary ? await answers(secondary) : false;
-      evidence.primaryDown = primary ? !(await answers(primary)) : false;
+      if (lab.probe) {
+        Object.assign(evidence, { checked: true }, await lab.probe());
+      } else {
+        const secondary = healthUrl(plan, 'secondary');
+        const primary = healthUrl(plan, 'primary');
+        evidence.checked = Boolean(secondary && primary);
+        evidence.secondaryUp = secondary ? await answers(secondary) : false;
+        evidence.primaryDown = primary ? !(await answers(primary)) : false;
+      }
       console.log(`   demo probe: secondary ${evidence.secondaryUp ? 'answers' : 'DOES NOT answer'}, primary ${evidence.primaryDown ? 'is down' : 'STILL answers'}`);
     });
     const wallMs = Date.now() - started;
@@ -133,9 +144,10 @@ async function main(): Promise<number> {
     await connection.close();
     setAppTier(plan, { primary: 'stop', secondary: 'stop' });
     if (opts.platform === 'opencti') stopOpenctiLab(lab);
+    else if (opts.platform === 'misp') stopMispLab(lab);
     else stopDemoLab(lab);
     if (server && !opts.keep) await server.stop();
-    else if (server) console.log(`the dev server keeps running (--keep): http://127.0.0.1:${opts.port + 1000}`);
+    else if (server) console.log(`the dev server keeps running (--keep): http://127.0.0.1:${uiPort}`);
   }
 }
 
@@ -192,10 +204,10 @@ async function answer(client: Client, workflowId: string, pending: PendingAction
 }
 
 void main().then(
-  (code) => process.exit(code),
+  exitWhenFlushed,
   (error: Error) => {
     if (error instanceof LabUnavailable) console.error(`\nDEMO FAILED: ${error.message}`);
     else console.error(`demo failed: ${error.message}`);
-    process.exit(1);
+    return exitWhenFlushed(1);
   },
 );

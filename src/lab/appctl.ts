@@ -11,6 +11,7 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDir } from '../config';
+import { exitWhenFlushed } from '../exit';
 
 const DEFAULT_PORTS: Record<string, number> = { primary: 18081, secondary: 18082 };
 
@@ -120,4 +121,4 @@ async function printMonitors(pid: number | undefined, port: number, site: string
   }
 }
 
-void main().then((code) => process.exit(code));
+void main().then(exitWhenFlushed);

@@ -5,15 +5,19 @@
  *
  *   node dist/src/lab/standinApp.js --site primary --port 18081 \
  *     [--db 127.0.0.1:3316 --db-password-file data/lab/secrets/mysql-app.password] [--monitors on|off]
- *     [--personality threatconnect|opencti|misp --secret-file F [--access-id ID] [--health-key-file F]]
+ *     [--webroot DIR] [--personality threatconnect|opencti|misp --secret-file F [--access-id ID] [--health-key-file F]]
  *
  * GET /health, GET /api/indicators, GET /api/indicators/download (CSV), POST /api/indicators
  * ({"value","type"}), GET /api/jobs; and with a personality, that TIP's API over the same data with
  * its authentication enforced (src/lab/tip/): the drill's TIP profile checks run against it.
  * The secret file is created (random) when missing, as an admin creates the drill's API user.
+ * With --webroot, any other GET is a file under DIR (404 when absent): a MISP node's web root on
+ * shared storage, where a load balancer's health file lives.
  */
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { labSecret, LOGIN_PAGE, tipStoreData, PERSONALITIES, PERSONALITY_NAMES, type ApiCredentials, type ApiHandler, type ApiReply, type PersonalityName } from './tip';
+import path from 'node:path';
 import { memoryStore, mysqlStore, type TipStore } from './tipStore';
 
 export interface StandinOptions {
@@ -28,6 +32,8 @@ export interface StandinOptions {
   seed?: boolean;
   /** Answer every API call with a sign-in page, as an SSO proxy in front of the API would. */
   loginPage?: boolean;
+  /** Serves other GETs as static files from here, as a web server's document root does. */
+  webroot?: string;
 }
 
 const SEED = { value: 'evil.example.com', type: 'host' };
@@ -41,6 +47,22 @@ async function readJson(request: http.IncomingMessage): Promise<Record<string, u
   let text = '';
   for await (const chunk of request) text += chunk;
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** A file under the web root; never outside it (`..` is resolved first). Read at each request: a file moved aside is gone at once. */
+function serveFile(webroot: string, url: string, response: http.ServerResponse): void {
+  const root = path.resolve(webroot);
+  let file = '';
+  try {
+    file = path.resolve(root, `.${path.posix.normalize(decodeURIComponent(url))}`);
+  } catch {
+    // A malformed escape names no file.
+  }
+  if (!file.startsWith(`${root}${path.sep}`)) return send(response, 404, { error: 'not found' });
+  readFile(file).then(
+    (body) => send(response, 200, body.toString('utf8'), 'text/html'),
+    () => send(response, 404, { error: 'not found' }),
+  );
 }
 
 export async function startStandin(options: StandinOptions): Promise<http.Server> {
@@ -95,7 +117,9 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
     : undefined;
 
   const lab = (request: http.IncomingMessage, response: http.ServerResponse): void => {
-    const route = routes[`${request.method} ${request.url?.split('?')[0]}`];
+    const url = request.url?.split('?')[0] ?? '/';
+    const route = routes[`${request.method} ${url}`];
+    if (!route && request.method === 'GET' && options.webroot) return serveFile(options.webroot, url, response);
     if (!route) return send(response, 404, { error: 'not found' });
     route(request, response).catch((error: Error) => send(response, 503, { error: error.message }));
   };
@@ -158,7 +182,7 @@ async function main(): Promise<void> {
         database: argument('db-name') ?? 'tip',
       })
     : memoryStore();
-  const server = await startStandin({ site, port: Number(argument('port') ?? 18081), store, monitorsEnabled: argument('monitors') !== 'off', api: apiOption() });
+  const server = await startStandin({ site, port: Number(argument('port') ?? 18081), store, monitorsEnabled: argument('monitors') !== 'off', webroot: argument('webroot'), api: apiOption() });
   // Health checkers keep connections alive; drop them so a stop takes milliseconds, not seconds.
   const stop = () => {
     server.close(() => void store.close().finally(() => process.exit(0)));

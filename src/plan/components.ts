@@ -5,12 +5,19 @@
 import { z } from 'zod';
 import { mysqlComponent, postgresComponent } from './datastores';
 import { driver, duration } from './fields';
+import { autoscalingComponent } from './autoscaling';
+import { efsComponent } from './efs';
+import { elbv2Component } from './elbv2';
+import { haproxyComponent } from './haproxy';
+import { lbHealthFileComponent } from './lbHealthFile';
+import { rdsComponent } from './rds';
 import { kubernetesComponent } from './kubernetes';
 import { opensearchAnyComponent } from './opensearchSites';
 import { rabbitmqComponent } from './rabbitmq';
 import { redisComponent } from './redis';
 import { s3Component } from './s3';
 import { route53Component } from './route53';
+import { sharedStorageComponent } from './sharedStorage';
 import { TIERS, type Component } from '../../domain';
 
 
@@ -45,6 +52,13 @@ export const COMPONENT_SCHEMAS = {
   postgres: postgresComponent,
   opensearch: opensearchAnyComponent,
   route53: route53Component,
+  haproxy: haproxyComponent,
+  lbHealthFile: lbHealthFileComponent,
+  sharedStorage: sharedStorageComponent,
+  rds: rdsComponent,
+  autoscaling: autoscalingComponent,
+  elbv2: elbv2Component,
+  efs: efsComponent,
   redis: redisComponent,
   rabbitmq: rabbitmqComponent,
   kubernetes: kubernetesComponent,

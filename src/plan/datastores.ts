@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { driver, duration, secretRef } from './fields';
+import { httpUrl } from './url';
 
 const stepTuning = {
   timeout: duration.optional(),
@@ -72,7 +73,7 @@ export const postgresComponent = z.strictObject({
 // ---- opensearch -------------------------------------------------------------------------------
 
 const opensearchSite = z.strictObject({
-  url: z.url({ error: 'expected an absolute http(s) URL' }),
+  url: httpUrl('http://search-ams1:9200'),
   /** The node's name (node.name), used to drain it before a stop. */
   node: z.string().min(1),
   ...processDrivers,

@@ -1,6 +1,10 @@
 /** Reusable schema pieces for plan files: durations, secret references, step drivers. */
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { jsonExpectation, jsonValue, pattern } from './expectations';
+import { SECRET_HINT, secretAwareMap } from './secrets';
+import { httpUrl } from './url';
+import { HTTP_METHODS } from '../../domain';
 
 /**
  * An object with exactly one of the given keys. Unlike a union, errors inside the chosen key keep
@@ -10,12 +14,15 @@ export function exactlyOne<Shape extends Record<string, z.ZodType>, Base extends
   what: string,
   shape: Shape,
   base?: Base,
+  /** What to say when the value is not an object at all (a string where a reference belongs). */
+  notAnObject = `expected ${what}: an object with exactly one of ${Object.keys(shape).join(', ')}`,
 ) {
   const keys = Object.keys(shape);
   const optionalShape = Object.fromEntries(keys.map((key) => [key, shape[key].optional()])) as {
     [K in keyof Shape]: z.ZodOptional<Shape[K]>;
   };
-  return z.strictObject({ ...(base as Base), ...optionalShape }).superRefine((value, ctx) => {
+  const notObject = (issue: { code?: string }) => (issue.code === 'invalid_type' ? notAnObject : undefined);
+  return z.strictObject({ ...(base as Base), ...optionalShape }, { error: notObject }).superRefine((value, ctx) => {
     const present = keys.filter((key) => (value as Record<string, unknown>)[key] !== undefined);
     if (present.length !== 1) {
       ctx.addIssue({
@@ -43,43 +50,70 @@ export const identifier = z
  * A secret is never written into a plan: the plan names where the worker finds it.
  * Activities resolve it at the moment of use (activities/secrets.ts).
  */
-export const secretRef = exactlyOne('a secret reference', {
-  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
-  file: z.string().min(1),
+export const secretRef = exactlyOne(
+  'a secret reference',
+  {
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+    file: z.string().min(1),
+  },
+  {},
+  `expected a secret reference, never the secret itself: ${SECRET_HINT}`,
+);
+
+/** A plain value, or a reference where the value is a secret (secrets.ts says which names must be references). */
+const valueOrSecret = z.union([z.string(), secretRef], {
+  error: `expected a string, or for a secret a reference: ${SECRET_HINT}`,
 });
 
-const envValue = z.union([z.string(), secretRef], {
-  error: 'expected a string or a secret reference ({ env: NAME } or { file: PATH })',
-});
+const COMMAND_FORMS =
+  'expected a command as a list of words such as [systemctl, stop, app], or { argv: [...], env, cwd, timeout, expectExit, expectOutput }; a whole command line in one string is { argv: ["..."], shell: true }';
 
 const commandObject = z.strictObject({
-  argv: z.array(z.string()).min(1, 'expected at least the program to run'),
-  env: z.record(z.string(), envValue).optional(),
+  // YAML reads `[sleep, 5]` or `[true]` as a number or a boolean: a word of a command line is its text.
+  argv: z.array(z.union([z.string(), z.number(), z.boolean()], { error: 'expected a word of the command line' }).transform(String), { error: COMMAND_FORMS }).min(1, 'expected at least the program to run'),
+  env: secretAwareMap('env', valueOrSecret).optional(),
   cwd: z.string().optional(),
   /** Run through /bin/sh -c: only when the plan asks (pipes, globs), never by default. */
   shell: z.boolean().default(false),
   timeout: duration.optional(),
   expectExit: z.array(z.number().int()).default([0]),
+  /** A regular expression stdout must match as well (a count, a role, a version). */
+  expectOutput: pattern.optional(),
   /** A check that waits for what it checks: run again until it passes, for at most this long. */
   within: duration.optional(),
-});
+}, { error: (issue) => (issue.code === 'invalid_type' ? COMMAND_FORMS : undefined) });
 
 /** `[systemctl, stop, app]` is short for `{ argv: [systemctl, stop, app] }`. */
 export const commandDriver = z.preprocess((value) => (Array.isArray(value) ? { argv: value } : value), commandObject);
 
-export const httpDriver = z.strictObject({
-  url: z.url({ error: 'expected an absolute http(s) URL' }),
-  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-  expectStatus: z
-    .union([z.number().int(), z.array(z.number().int())])
-    .default(200)
-    .transform((value) => (Array.isArray(value) ? value : [value])),
-  bodyMatch: z.string().optional(),
-  headers: z.record(z.string(), envValue).optional(),
-  timeout: duration.optional(),
-  /** A check that waits for what it checks (jobs appearing on the new side): ask again until it passes, for at most this long. */
-  within: duration.optional(),
-});
+const statusCode = z.number().int().min(100).max(599);
+
+export const httpDriver = z
+  .strictObject({
+    url: httpUrl(),
+    method: z.enum(HTTP_METHODS, { error: `expected one of ${HTTP_METHODS.join(', ')}` }).default('GET'),
+    /** Sent as text when a string, as JSON otherwise (a GraphQL query, a restSearch filter). */
+    body: jsonValue.optional(),
+    expectStatus: z
+      .union([statusCode, z.array(statusCode)], { error: 'expected an HTTP status code or a list of them, such as 200 or [200, 401] (numbers, not quoted)' })
+      .default(200)
+      .transform((value) => (Array.isArray(value) ? value : [value])),
+    bodyMatch: pattern.optional(),
+    /** Values read from the answer as JSON; an answer that is not JSON (a login page) fails them. */
+    expectJson: z.array(jsonExpectation).min(1).optional(),
+    headers: secretAwareMap('header', valueOrSecret).optional(),
+    timeout: duration.optional(),
+    /** A check that waits for what it checks (jobs appearing on the new side): ask again until it passes, for at most this long. */
+    within: duration.optional(),
+  })
+  .superRefine((http, ctx) => {
+    if (http.body !== undefined && (http.method === 'GET' || http.method === 'HEAD')) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${http.method} request sends no body; write method: POST (or PUT, PATCH, DELETE)` });
+    }
+    if (http.method === 'HEAD' && (http.bodyMatch !== undefined || http.expectJson !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['method'], message: 'a HEAD answer has no body to match; write method: GET' });
+    }
+  });
 
 export const manualDriver = z.union([z.string().min(1), z.strictObject({ instructions: z.string().min(1) })]).transform((value) =>
   typeof value === 'string' ? value : value.instructions,

@@ -24,6 +24,26 @@ export class PlanValidationError extends Error {
   }
 }
 
+/** A plan file that cannot be read (missing, a folder, no permission): bad input, said in one line. */
+export class PlanUnreadable extends PlanValidationError {
+  constructor(source: string, reason: string) {
+    super(source, [{ path: '', message: `cannot read the plan file: ${reason}` }]);
+    this.message = `${source}: cannot read the plan file: ${reason}`;
+    this.name = 'PlanUnreadable';
+  }
+}
+
+const READ_FAILURES: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder, not a file' };
+
+async function readPlanText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new PlanUnreadable(file, READ_FAILURES[code] ?? (error as Error).message);
+  }
+}
+
 export const formatPlanError = (error: PlanError): string => (error.path ? `${error.path}: ${error.message}` : error.message);
 
 export function formatPath(segments: readonly PropertyKey[]): string {
@@ -34,25 +54,42 @@ export function formatPath(segments: readonly PropertyKey[]): string {
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key') {
+    // A name the plan gives (a component's): say what names look like, and the nearest that would do.
+    const name = String(issue.path[issue.path.length - 1]);
+    const inner = issue.issues[0]?.message ?? 'not a valid name';
+    const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '');
+    return `"${name}" is not a valid name: ${inner}${fixed && fixed !== name ? `, such as "${fixed}"` : ''}`;
+  }
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  const message = issue.message.replace(/^Invalid input: /, '');
+  const message = issue.message.replace(/^Invalid (input|option): /, '');
   const missing = /^expected (.+), received undefined$/.exec(message);
   return missing ? `is required (expected ${missing[1]})` : message;
 }
 
+/**
+ * Top-level keys starting with `x-` (as in Compose files) hold anchors a plan reuses (`x-checks:
+ * { health: &health … }`) and are not part of the plan: they are dropped before validation.
+ */
+function withoutTemplates(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
+}
+
 /** Validates YAML text; never throws for bad input, returns every error found. */
 export function parsePlan(text: string): PlanResult {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // merge: `<<: *check` merge keys, so a check is written once and reused with its differences.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     return { ok: false, errors: doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0].replace(/:$/, '')}` })) };
   }
-  const result = planSchema.safeParse(doc.toJS());
+  const result = planSchema.safeParse(withoutTemplates(doc.toJS()));
   if (result.success) return { ok: true, plan: result.data };
   return { ok: false, errors: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })) };
 }
 
 export async function loadPlanFile(file: string): Promise<Plan> {
-  const result = parsePlan(await readFile(file, 'utf8'));
+  const result = parsePlan(await readPlanText(file));
   if (!result.ok) throw new PlanValidationError(file, result.errors);
   return result.plan;
 }

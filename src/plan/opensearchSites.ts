@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { opensearchComponent } from './datastores';
 import { driver, duration, secretRef } from './fields';
+import { httpUrl } from './url';
 
 const site = z.strictObject({
-  url: z.url({ error: 'expected an absolute http(s) URL' }),
+  url: httpUrl('https://search-euc1.example.org:9200'),
   stop: driver.optional(),
   start: driver.optional(),
   reboot: driver.optional(),

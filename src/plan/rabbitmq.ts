@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { driver, duration, secretRef } from './fields';
+import { httpUrl } from './url';
 
 const site = z.strictObject({
   /** The management API, e.g. http://mq-ams1:15672. */
-  url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL of the management API, e.g. http://mq-ams1:15672' }),
+  url: httpUrl('http://mq-ams1:15672', 'of the management API'),
   stop: driver.optional(),
   start: driver.optional(),
   reboot: driver.optional(),

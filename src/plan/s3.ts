@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 import { commandDriver, duration } from './fields';
+import { httpUrl } from './url';
 
 const site = z.strictObject({
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 lower-case letters, digits, . and -)'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
   /** An S3-compatible endpoint (MinIO, moto); AWS's own when absent. */
-  endpoint: z.url({ error: 'expected an absolute http(s) URL' }).optional(),
+  endpoint: httpUrl('http://127.0.0.1:9000').optional(),
 });
 
 export const s3Component = z

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { checkComponentReferences, component } from './components';
 import { commandDriver, DRIVER_SHAPE, duration, exactlyOne, httpDriver, identifier } from './fields';
 import { checkTip, tipBlock } from './tip';
-import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../../domain';
+import { checkStepOrder } from './stepOrder';
+import { DRILL_MODES, PHASE_IDS, PHASE_SEGMENTS, type DrillMode, type Plan } from '../../domain';
 
 const approver = z
   .union([z.string().min(1), z.strictObject({ id: z.string().min(1), slack: z.string().optional(), name: z.string().optional() })], {
@@ -47,7 +48,15 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
     title: z.string().min(1),
     site: z.enum(['primary', 'secondary']).optional(),
     destructive: z.boolean().default(false),
+    /** Changes nothing: a short one runs as a local activity (faster; it may run again after a worker dies). */
+    readOnly: z.boolean().optional(),
     timeout: duration.optional(),
+    /** Only in these modes' runbooks (a check that needs the primary: drill and failback, not an outage). */
+    modes: z.array(z.enum(DRILL_MODES as readonly [DrillMode, ...DrillMode[]], { error: `expected modes among ${DRILL_MODES.join(', ')}` })).min(1, `expected at least one of ${DRILL_MODES.join(', ')}`).optional(),
+    /** Plan steps of the same phase and segment this one runs after. */
+    after: z.array(identifier).min(1).optional(),
+}).superRefine((step, ctx) => {
+  if (step.readOnly && step.destructive) ctx.addIssue({ code: 'custom', path: ['readOnly'], message: 'a step cannot be both readOnly and destructive' });
 });
 
 /** A read-only check that pauses the drill before its next destructive step when it fails. */
@@ -120,6 +129,7 @@ export const planSchema = z
         ctx.addIssue({ code: 'custom', path: ['steps', index, 'segment'], message: `phase ${step.phase} has no segment "${step.segment}"; expected one of ${segments.join(', ')}` });
       }
     });
+    checkStepOrder(plan.steps, ctx);
   });
 
 /** The schema validates into the domain's plan type: a schema change that drifts from it does not compile. */

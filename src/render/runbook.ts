@@ -1,5 +1,6 @@
 /** The dry run: a runbook as text, exactly the steps a drill would run. */
 import { formatDuration } from '../plan/duration';
+import { runsLocally } from '../../workflows/steps';
 import type { Plan, Runbook } from '../../domain';
 
 export function renderRunbook(plan: Plan, runbook: Runbook): string {
@@ -22,6 +23,7 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
         step.action === 'manualTask' ? 'manual' : step.action,
         step.destructive && 'destructive',
         step.bestEffort && 'best-effort',
+        runsLocally(step) ? 'read-only check, run locally' : step.readOnly && 'read-only',
         step.action !== 'manualTask' && `${step.retry.maximumAttempts} attempts, ${formatDuration(step.timeoutMs)} timeout`,
         step.block !== undefined && `parallel block ${step.block}, lane ${step.lane}`,
       ].filter(Boolean);

@@ -11,6 +11,8 @@ export const ACTIONS = {
   skip: 'drillbook_skip',
   abort: 'drillbook_abort',
   done: 'drillbook_done',
+  pause: 'drillbook_pause',
+  resume: 'drillbook_resume',
 } as const;
 export type ActionName = keyof typeof ACTIONS;
 
@@ -18,14 +20,15 @@ export const actionName = (actionId: string): ActionName | undefined =>
   (Object.keys(ACTIONS) as ActionName[]).find((name) => ACTIONS[name] === actionId);
 
 /** Block ids the endpoint looks for when it edits a message. */
-export const BLOCKS = { actions: 'drillbook_actions', progress: 'drillbook_progress' } as const;
+export const BLOCKS = { actions: 'drillbook_actions', progress: 'drillbook_progress', pause: 'drillbook_pause' } as const;
 
 export const SKIP_MODAL = 'drillbook_skip_reason';
+export const PAUSE_MODAL = 'drillbook_pause_reason';
 
 export interface ButtonValue {
   /** Workflow id of the drill. */
   drill: string;
-  /** Gate id (approvals) or step id (decisions, tasks). */
+  /** Gate id (approvals), step id (decisions, tasks), the phase a Pause button was posted for, or `pause`. */
   gate: string;
   kind: PendingKind;
   /** When the gate opened: the answer is for that opening only, so a replayed click does nothing twice. */
@@ -37,14 +40,14 @@ export const encodeValue = (value: ButtonValue): string => JSON.stringify(value)
 export function decodeValue(text: unknown): ButtonValue | undefined {
   try {
     const value = JSON.parse(String(text)) as Partial<ButtonValue>;
-    const ok = typeof value.drill === 'string' && typeof value.gate === 'string' && ['approval', 'decision', 'task'].includes(String(value.kind));
+    const ok = typeof value.drill === 'string' && typeof value.gate === 'string' && ['approval', 'decision', 'task', 'pause'].includes(String(value.kind));
     return ok ? (value as ButtonValue) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** What the skip modal keeps between the click and the submission. */
+/** What the skip and pause modals keep between the click and the submission. */
 export interface SkipContext extends ButtonValue {
   channel: string;
   ts: string;

@@ -5,7 +5,7 @@
 // @slack/types comes with @slack/web-api; only its types are used, so nothing extra ships.
 import type { ActionsBlock, Button, KnownBlock, ModalView } from '@slack/types';
 import { formatDuration } from '../plan/duration';
-import { ACTIONS, BLOCKS, encodeValue, SKIP_MODAL, type SkipContext } from './actions';
+import { ACTIONS, BLOCKS, encodeValue, PAUSE_MODAL, SKIP_MODAL, type SkipContext } from './actions';
 import type { DrillEvent, DrillHeadline, DrillRecord, PendingAction } from '../../domain';
 
 export interface SlackMessage {
@@ -52,6 +52,7 @@ const drillLine = (r: DrillHeadline): string => `Drill \`${r.drillId}\`, request
 function whoMay(r: DrillHeadline, pending: PendingAction): string {
   const plan = r.plan;
   if (!plan) return '';
+  if (pending.kind === 'pause') return 'Operators and approvers of the plan may resume it; the CLI (`drillbook resume`) and the Temporal UI (update `resume`) can too.';
   if (pending.kind !== 'approval') return 'Approvers and operators of the plan may answer.';
   const missing = pending.quorum - pending.approvedBy.length;
   const fourEyes = plan.fourEyes ? ` Four-eyes: ${mention(r.requestedBy, r)} started this drill and cannot approve it.` : '';
@@ -86,6 +87,10 @@ export function gateMessage(event: Extract<DrillEvent, { type: 'gate-opened' }>)
       button('skip', 'Skip…', value),
       button('abort', 'Abort', value, 'danger', { title: 'Abort the drill?', text: 'The drill stops here. After a switch, the way back is offered for approval.', yes: 'Abort' }),
     ];
+  } else if (pending.kind === 'pause') {
+    text = `The ${r.mode} of ${r.target} is paused: ${pending.prompt}`;
+    blocks.push(header('Drill paused'), section(`${esc(pending.prompt)}\n${drillLine(r)}`));
+    actions = [button('resume', 'Resume', value, 'primary', { title: 'Resume the drill?', text: `The ${r.mode} of ${esc(r.target)} goes on with its next step.`, yes: 'Resume' })];
   } else {
     text = `Manual task in the ${r.mode} of ${r.target}: ${pending.prompt}`;
     blocks.push(header('Manual task'), section(`${esc(pending.prompt)}\n${drillLine(r)}`));
@@ -117,7 +122,9 @@ export function progressLine(record: DrillRecord, kind: PendingAction['kind'], g
       ? record.approvals.filter((a) => a.gate === gate).map((a) => `${a.decision === 'approved' ? '✅' : '❌'} ${mention(a.by, record)} ${a.decision} ${slackTime(a.at)}`)
       : kind === 'decision'
         ? record.decisions.filter((d) => d.stepId === gate).map((d) => `➡️ ${mention(d.by, record)} chose ${d.decision}${d.reason ? ` (${esc(d.reason)})` : ''} ${slackTime(d.at)}`)
-        : record.tasks.filter((t) => t.stepId === gate && t.completedBy).map((t) => `☑️ ${mention(t.completedBy as string, record)} marked it done ${slackTime(t.completedAt as string)}`);
+        : kind === 'pause'
+          ? (record.pauses ?? []).filter((p) => p.resumedBy && p.resumedAt).map((p) => `▶️ ${mention(p.resumedBy as string, record)} resumed ${slackTime(p.resumedAt as string)}`).slice(-1)
+          : record.tasks.filter((t) => t.stepId === gate && t.completedBy).map((t) => `☑️ ${mention(t.completedBy as string, record)} marked it done ${slackTime(t.completedAt as string)}`);
   const waiting = open && record.pending ? ` · waiting for ${record.pending.quorum - record.pending.approvedBy.length} more approval(s)` : '';
   return { line: `${answers.join(' · ') || 'No answer yet'}${open && kind === 'approval' ? waiting : open ? '' : ' · gate closed'}`, closed: !open };
 }
@@ -133,6 +140,19 @@ export function startedText(r: DrillHeadline): string {
 }
 
 export const phaseText = (r: DrillHeadline, phase: string): string => `▶️ ${about(r)}: phase *${esc(phase)}* started.`;
+
+/**
+ * The running drill's progress message, one per phase: what started, and a Pause button (the step in
+ * flight finishes, then the drill holds before its next step until someone resumes it).
+ */
+export function phaseMessage(r: DrillHeadline, phase: string): SlackMessage {
+  const value = encodeValue({ drill: r.drillId, gate: phase, kind: 'pause' });
+  const pause = button('pause', 'Pause', value, undefined);
+  return {
+    text: phaseText(r, phase),
+    blocks: [section(phaseText(r, phase)), { type: 'actions', block_id: BLOCKS.pause, elements: [pause] }],
+  };
+}
 
 export function endedMessage(record: DrillRecord): SlackMessage {
   const icon = record.status === 'succeeded' ? '🏁' : record.status === 'aborted' || record.status === 'rejected' ? '🛑' : '⚠️';
@@ -160,6 +180,22 @@ export function skipModal(context: SkipContext): ModalView {
     blocks: [
       section(`The drill goes on without step \`${esc(context.gate)}\`. The reason is kept in the drill's record and report.`),
       { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why skip it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3 } },
+    ],
+  };
+}
+
+/** Pausing needs a reason (kept in the record): a modal asks for it, keeping the drill and message in private_metadata. */
+export function pauseModal(context: SkipContext): ModalView {
+  return {
+    type: 'modal',
+    callback_id: PAUSE_MODAL,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: 'Pause the drill' },
+    submit: { type: 'plain_text', text: 'Pause' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`The step in flight of drill \`${esc(context.drill)}\` finishes, then the drill holds before its next step until someone resumes it. The reason is kept in the drill's record and report.`),
+      { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why pause it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3 } },
     ],
   };
 }

@@ -8,9 +8,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
-import { approve, completeTask, decide, drillStatus, DrillRefused, reject } from '../drills';
-import { actionName, decodeValue, SKIP_MODAL, type ButtonValue, type SkipContext } from './actions';
-import { progressLine, skipModal } from './blocks';
+import { approve, completeTask, decide, drillStatus, DrillRefused, pause, reject, resume } from '../drills';
+import { actionName, decodeValue, PAUSE_MODAL, SKIP_MODAL, type ButtonValue, type SkipContext } from './actions';
+import { mention, pauseModal, progressLine, skipModal } from './blocks';
 import type { DrillRecord } from '../../domain';
 
 /** The parts of Slack's block_actions and view_submission payloads this endpoint reads. */
@@ -89,6 +89,10 @@ async function answer(deps: InteractionDeps, action: string, value: ButtonValue,
         return decide(temporal, value.drill, { by, decision: 'skip', stepId: value.gate, reason, openedAt: value.since });
       case 'done':
         return completeTask(temporal, value.drill, { by, taskId: value.gate, note: `marked done ${via}`, openedAt: value.since });
+      case 'pause':
+        return pause(temporal, value.drill, { by, reason });
+      case 'resume':
+        return resume(temporal, value.drill, { by, reason: `resumed ${via}` });
       default:
         throw new Refusal(`unknown action ${action}`);
     }
@@ -107,11 +111,16 @@ async function onButton(payload: SlackInteraction, deps: InteractionDeps): Promi
     const record = await recordOf(deps, value.drill);
     const { by, linked } = personOf(record, payload.user.id);
     if (!linked) return await refuseStranger(deps, action, value, record, payload.user.id);
-    if (action === 'skip') {
-      if (!payload.trigger_id || !channel || !ts) throw new Refusal('Slack sent no trigger to open the reason dialog; use `drillbook decide … skip --reason`');
+    if (action === 'skip' || action === 'pause') {
+      const cli = action === 'skip' ? '`drillbook decide … skip --reason`' : '`drillbook pause … --reason`';
+      if (!payload.trigger_id || !channel || !ts) throw new Refusal(`Slack sent no trigger to open the reason dialog; use ${cli}`);
       const context: SkipContext = { ...value, channel, ts };
-      await deps.web.views.open({ trigger_id: payload.trigger_id, view: skipModal(context) });
+      await deps.web.views.open({ trigger_id: payload.trigger_id, view: action === 'skip' ? skipModal(context) : pauseModal(context) });
       return;
+    }
+    // A Resume button answers the pause it was posted for: a later pause needs its own message's button.
+    if (action === 'resume' && (record.pending?.kind !== 'pause' || (value.since !== undefined && record.pending.since !== value.since))) {
+      throw new Refusal('that Resume button is for a pause that is over; the drill is not held by it any more');
     }
     await answer(deps, action, value, by);
     deps.log?.(`${by} (${payload.user.id}) answered ${value.gate} of ${value.drill}: ${action}`);
@@ -125,7 +134,8 @@ async function onButton(payload: SlackInteraction, deps: InteractionDeps): Promi
   }
 }
 
-async function onSkipReason(payload: SlackInteraction, deps: InteractionDeps): Promise<void> {
+/** The reason typed in a skip or pause dialog, with the click's context; undefined when the dialog carries no drill. */
+function dialogOf(payload: SlackInteraction): { context: SkipContext; reason?: string } | undefined {
   let context: SkipContext | undefined;
   try {
     const parsed = JSON.parse(payload.view?.private_metadata ?? '') as SkipContext;
@@ -133,8 +143,33 @@ async function onSkipReason(payload: SlackInteraction, deps: InteractionDeps): P
   } catch {
     context = undefined;
   }
-  if (!context) return deps.log?.('ignored a skip dialog without its drill');
-  const reason = payload.view?.state?.values?.reason?.reason?.value?.trim();
+  return context && { context, reason: payload.view?.state?.values?.reason?.reason?.value?.trim() };
+}
+
+/** The pause dialog submitted: pause the drill with the reason, and say so in the progress message's thread. */
+async function onPauseReason(payload: SlackInteraction, deps: InteractionDeps): Promise<void> {
+  const dialog = dialogOf(payload);
+  if (!dialog) return deps.log?.('ignored a pause dialog without its drill');
+  const { context, reason } = dialog;
+  try {
+    if (!reason) throw new Refusal('pausing a drill needs a reason');
+    const record = await recordOf(deps, context.drill);
+    const { by, linked } = personOf(record, payload.user.id);
+    if (!linked) return await refuseStranger(deps, 'pause', context, record, payload.user.id, reason);
+    await answer(deps, 'pause', context, by, reason);
+    deps.log?.(`${by} (${payload.user.id}) paused ${context.drill}: ${reason}`);
+    const line = `⏸️ ${mention(by, record)} paused the drill: ${reason}. The step in flight finishes, then it holds before its next step until someone resumes it.`;
+    await deps.web.chat.postMessage({ channel: context.channel, thread_ts: context.ts, text: line });
+  } catch (error) {
+    if (error instanceof Refusal || error instanceof DrillRefused) return tellRefusal(deps, context.channel, payload.user.id, error.message);
+    throw error;
+  }
+}
+
+async function onSkipReason(payload: SlackInteraction, deps: InteractionDeps): Promise<void> {
+  const dialog = dialogOf(payload);
+  if (!dialog) return deps.log?.('ignored a skip dialog without its drill');
+  const { context, reason } = dialog;
   try {
     if (!reason) throw new Refusal('skipping a step needs a reason');
     const record = await recordOf(deps, context.drill);
@@ -151,5 +186,6 @@ async function onSkipReason(payload: SlackInteraction, deps: InteractionDeps): P
 export async function handleInteraction(payload: SlackInteraction, deps: InteractionDeps): Promise<void> {
   if (payload.type === 'block_actions') return onButton(payload, deps);
   if (payload.type === 'view_submission' && payload.view?.callback_id === SKIP_MODAL) return onSkipReason(payload, deps);
+  if (payload.type === 'view_submission' && payload.view?.callback_id === PAUSE_MODAL) return onPauseReason(payload, deps);
   deps.log?.(`ignored a ${payload.type} interaction`);
 }

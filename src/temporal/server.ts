@@ -25,6 +25,32 @@ export function findTemporalCli(options: { install?: boolean } = {}): string {
   return output.trim().split('\n').pop() as string;
 }
 
+/**
+ * Server settings that take most of the orchestration time out of a drill's steps (measured with
+ * `npm run bench -- --json`, see README "What a step costs"):
+ * - history.transferProcessorMaxPollRPS: the history service hands every new workflow and activity
+ *   task to matching through its transfer queue, whose reader polls at most 20 times a second by
+ *   default; a task waited a median ~30 ms there, twice per step (the dev server has one shard).
+ * - history.timerProcessorMaxPollRPS: the same for timers (retry backoffs, the sticky queue's
+ *   schedule-to-start timeout that hands a dead worker's drill to another, gate reminders).
+ * - system.enableActivityEagerExecution: the worker that completes a workflow task gets the activity
+ *   it scheduled in the answer, instead of through the transfer queue and matching.
+ * A production cluster wants the same three (its dynamic config file).
+ */
+export const DRILL_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  'history.transferProcessorMaxPollRPS': 1000,
+  'history.timerProcessorMaxPollRPS': 1000,
+  'system.enableActivityEagerExecution': true,
+};
+
+/**
+ * The SQLite file in write-ahead-log mode, synced at checkpoints rather than at every commit: a
+ * workflow task's completion costs ~2-3 ms instead of ~6. Still durable when the server or the
+ * machine's processes crash (the durability tests kill and restart it); only a power loss may lose
+ * the last transactions, never corrupt the file. A production cluster has its own database.
+ */
+export const DRILL_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mode: 'wal', synchronous: 'normal' };
+
 export interface DevServerOptions {
   port: number;
   uiPort?: number;
@@ -33,6 +59,13 @@ export interface DevServerOptions {
   /** Where the server's own log goes; inherits the terminal when absent. */
   logFile?: string;
   namespace?: string;
+  /** The HTTP API and metrics ports (random free ones when absent), for runs kept to a port range. */
+  httpPort?: number;
+  metricsPort?: number;
+  /** Dynamic config values on top of (or, set to undefined, instead of) DRILL_DYNAMIC_CONFIG. */
+  dynamicConfig?: Record<string, string | number | boolean | undefined>;
+  /** SQLite pragmas for the file; DRILL_SQLITE_PRAGMAS when absent. */
+  sqlitePragmas?: Record<string, string>;
 }
 
 export interface DevServer {
@@ -56,6 +89,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (await isPortOpen(options.port)) throw new Error(`port ${options.port} is already in use; is a Temporal server already running there?`);
   mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile, '--log-level', 'warn'];
+  for (const [key, value] of Object.entries({ ...DRILL_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
+    if (value !== undefined) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
+  for (const [pragma, value] of Object.entries(options.sqlitePragmas ?? DRILL_SQLITE_PRAGMAS)) args.push('--sqlite-pragma', `${pragma}=${value}`);
+  if (options.httpPort) args.push('--http-port', String(options.httpPort));
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? options.port + 1000));
   const output = options.logFile ? openSync(options.logFile, 'a') : 'inherit';

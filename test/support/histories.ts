@@ -24,6 +24,13 @@ export const RELEASE_RUNS = [
   'retried-step',
   'skipped-step',
   'aborted-failover-way-back',
+  // Since 0.3.0: pause and stop conditions, a failed step's siblings in a parallel block, read-only
+  // checks as local activities, and the readiness precheck workflow.
+  'paused-and-resumed',
+  'stop-condition-paused',
+  'block-sibling-finishes-during-decision',
+  'local-read-only-checks',
+  'precheck-drifts',
 ] as const;
 
 /** Every recorded history below test/histories, releases' folders and the legacy top level alike. */

@@ -24,37 +24,25 @@ export function motoServerPath(): string {
   return found;
 }
 
-export async function startMoto(logDir: string): Promise<Moto> {
-  const port = await freePort();
+/** A moto_server on 127.0.0.1:`port`, answering; stop() ends it (SIGTERM, then SIGKILL after 5 s). */
+export async function spawnMoto(port: number, logDir: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const endpoint = `http://127.0.0.1:${port}`;
   const log = openSync(path.join(logDir, `moto-${port}.log`), 'a');
   const child: ChildProcess = spawn(motoServerPath(), ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', log, log] });
-  // The standard AWS chain: what a worker in production reads from its environment or profile.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_ROUTE_53: endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}; see ${logDir}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) break;
-    } catch {
-      // Not listening yet.
-    }
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode} (port ${port} taken?); see ${logDir}`);
+    const up = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    if (up) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`moto_server did not answer on ${endpoint} within 30s`);
     }
+    // Not listening yet: moto's start takes a few seconds of Python imports.
     await sleep(200);
   }
   return {
     endpoint,
-    client: new Route53Client({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -64,6 +52,19 @@ export async function startMoto(logDir: string): Promise<Moto> {
       clearTimeout(timer);
     },
   };
+}
+
+export async function startMoto(logDir: string): Promise<Moto> {
+  const moto = await spawnMoto(await freePort(), logDir);
+  // The standard AWS chain: what a worker in production reads from its environment or profile.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_ROUTE_53: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  return { ...moto, client: new Route53Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }) };
 }
 
 /** A hosted zone with the given record sets, as an operator would have set it up before a drill. */

@@ -3,6 +3,7 @@
  * workflow and `drillbook plan show`, so the dry run shows exactly what runs.
  */
 import { driverStep } from './drivers';
+import { orderByAfter } from './order';
 import type { Operation, OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
 import { TIP_SEGMENTS, tipDrafts } from './tip';
@@ -13,20 +14,31 @@ const STOP_ORDER: Tier[] = ['app', 'search', 'database'];
 const START_ORDER: Tier[] = ['database', 'search', 'app'];
 const ALL_TIERS: Tier[] = ['database', 'search', 'app', 'traffic'];
 
-/** What a segment does: one operation applied to the components of some tiers, in that order, on one site. */
-interface SegmentWork {
+/** Operations applied to the components of some tiers, in that order. */
+interface Pass {
   operations: Operation[];
   tiers: Tier[];
+}
+
+/** What a segment does: one pass over the tiers on one site, with the traffic tier's own pass before or after it. */
+interface SegmentWork extends Pass {
   site: 'from' | 'to';
   marks?: StepMark[];
+  /** Before the services of a site stop, the load balancers take it out of rotation. */
+  first?: Pass;
+  /** After they started, the load balancers put it back and wait until their checks see it serve. */
+  last?: Pass;
 }
+
+const DRAIN: Pass = { operations: ['drain'], tiers: ['traffic'] };
+const REJOIN: Pass = { operations: ['rejoin'], tiers: ['traffic'] };
 
 const NOTHING: SegmentWork = { operations: [], tiers: [], site: 'from' };
 const SWITCH: { [S in SegmentOf<'failover'>]: SegmentWork } = {
   guard: { operations: ['guard'], tiers: ALL_TIERS, site: 'to' },
-  stop: { operations: ['stop'], tiers: STOP_ORDER, site: 'from', marks: ['rto-start'] },
+  stop: { operations: ['stop'], tiers: STOP_ORDER, site: 'from', marks: ['rto-start'], first: DRAIN },
   switch: { operations: ['activate'], tiers: ['traffic'], site: 'to' },
-  start: { operations: ['start', 'activate'], tiers: START_ORDER, site: 'to' },
+  start: { operations: ['start', 'activate'], tiers: START_ORDER, site: 'to', last: REJOIN },
 };
 const SWITCH_CHECK: { [S in SegmentOf<'failover-check'>]: SegmentWork } = {
   health: { operations: ['health'], tiers: ALL_TIERS, site: 'to', marks: ['rto-end'] },
@@ -42,9 +54,9 @@ const SEGMENT_WORK: { [P in PhaseId]: { [S in SegmentOf<P>]: SegmentWork } } = {
     backups: NOTHING,
   },
   'pre-reboot': {
-    stop: { operations: ['stop'], tiers: STOP_ORDER, site: 'from' },
+    stop: { operations: ['stop'], tiers: STOP_ORDER, site: 'from', first: DRAIN },
     reboot: { operations: ['reboot'], tiers: STOP_ORDER, site: 'from' },
-    start: { operations: ['start'], tiers: START_ORDER, site: 'from' },
+    start: { operations: ['start'], tiers: START_ORDER, site: 'from', last: REJOIN },
     health: { operations: ['health'], tiers: ALL_TIERS, site: 'from' },
   },
   check: { health: { operations: ['health'], tiers: ALL_TIERS, site: 'from' } },
@@ -111,27 +123,34 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
     const site = siteOf(phase, segment.site);
     const segmentSteps: Step[] = [];
     const servingSteps: Step[] = [];
-    for (const tier of segment.tiers) {
-      const lanes: Step[][] = [];
-      for (const [name, component] of components) {
-        const recipe = recipeFor(component);
-        if (recipe.tier(component) !== tier) continue;
-        const lane: Step[] = [];
-        for (const operation of segment.operations) {
-          const context: OperationContext = { plan, mode, phase, name, site, ...directionOf(phase), planned: mode !== 'failover' };
-          for (const draft of recipe.steps(operation, component, context)) {
-            lane.push(finishStep(plan, mode, phase, segment.name, draft, { component: name, site, tuning: component }));
+    const passes = [segment.first, segment, segment.last].filter((pass): pass is Pass => pass !== undefined);
+    for (const { tiers, operations } of passes) {
+      // Within a tier too, what stopped last starts first: components start in the reverse of their
+      // stop order. The load balancers' drain and rejoin keep the plan's order (a health file listed
+      // before the HAProxy that judges by it is back before HAProxy waits for its servers UP).
+      const inOrder = operations.includes('start') ? [...components].reverse() : components;
+      for (const tier of tiers) {
+        const lanes: Step[][] = [];
+        for (const [name, component] of inOrder) {
+          const recipe = recipeFor(component);
+          if (recipe.tier(component) !== tier) continue;
+          const lane: Step[] = [];
+          for (const operation of operations) {
+            const context: OperationContext = { plan, mode, phase, name, site, ...directionOf(phase), planned: mode !== 'failover' };
+            for (const draft of recipe.steps(operation, component, context)) {
+              lane.push(finishStep(plan, mode, phase, segment.name, checkMarked(operation, draft), { component: name, site, tuning: component }));
+            }
           }
+          if (lane.length) lanes.push(lane);
         }
-        if (lane.length) lanes.push(lane);
+        // Components of one tier do not depend on each other: they run at once, each in its own lane.
+        if (lanes.length > 1) {
+          blocks += 1;
+          for (const lane of lanes) for (const step of lane) Object.assign(step, { block: blocks, lane: step.component });
+        }
+        segmentSteps.push(...lanes.flat());
+        if (SERVING_TIERS.includes(tier)) servingSteps.push(...lanes.flat());
       }
-      // Components of one tier do not depend on each other: they run at once, each in its own lane.
-      if (lanes.length > 1) {
-        blocks += 1;
-        for (const lane of lanes) for (const step of lane) Object.assign(step, { block: blocks, lane: step.component });
-      }
-      segmentSteps.push(...lanes.flat());
-      if (SERVING_TIERS.includes(tier)) servingSteps.push(...lanes.flat());
     }
     markSegment(segmentSteps, segment, servingSteps);
     // The platform's own checks, once what it runs on answers again, on the site that serves.
@@ -169,14 +188,23 @@ function markSegment(steps: Step[], segment: Segment, serving: Step[]): void {
 function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string): Step[] {
   const names = segments(phase).map((s) => s.name);
   const lastSegment = names[names.length - 1];
-  return plan.steps
-    .filter((extra) => extra.phase === phase && (extra.segment ?? lastSegment) === segmentName)
-    .map((extra) => finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }));
+  const here = plan.steps.filter((extra) => extra.phase === phase && (extra.segment ?? lastSegment) === segmentName && (extra.modes ?? [mode]).includes(mode));
+  return orderByAfter(here)
+    .ordered.map((extra) => finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }));
 }
 
 function extraDraft(extra: ExtraStep): StepDraft {
   const driver = { command: extra.command, http: extra.http, manual: extra.manual };
-  return driverStep(extra.id, extra.title, driver, { destructive: extra.destructive, timeoutMs: extra.timeout });
+  const draft = driverStep(extra.id, extra.title, driver, { destructive: extra.destructive, timeoutMs: extra.timeout });
+  return extra.readOnly && !extra.destructive && draft.action !== 'manualTask' ? { ...draft, readOnly: true } : draft;
+}
+
+/** Operations that only look: their plain HTTP and command checks change nothing. */
+const CHECK_OPERATIONS: readonly Operation[] = ['health', 'verify'];
+
+function checkMarked(operation: Operation, draft: StepDraft): StepDraft {
+  const plainCheck = (draft.action === 'checkHttp' && draft.args.http.method !== 'POST') || draft.action === 'runCommand';
+  return CHECK_OPERATIONS.includes(operation) && plainCheck && !draft.destructive ? { ...draft, readOnly: true } : draft;
 }
 
 export interface StepOwner {
@@ -191,7 +219,7 @@ export function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment:
   const id = [phase, owner.component, draft.key, owner.component ? site : undefined].filter(Boolean).join('.');
   const timeoutMs = draft.action === 'manualTask' ? approvals.timeout : (draft.timeoutMs ?? owner.tuning?.timeout ?? defaults.stepTimeout);
   // The action and its arguments travel together from the draft; spreading the draft keeps them paired.
-  const { key: _key, marks, retry, ...call } = draft;
+  const { key: _key, marks, retry, readOnly, ...call } = draft;
   return {
     ...call,
     id,
@@ -213,5 +241,6 @@ export function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment:
     // A real outage: the primary may be gone, so what touches it must not hold up the failover.
     bestEffort: mode === 'failover' && site === 'primary',
     marks: [...(marks ?? [])],
+    ...(readOnly ? { readOnly: true } : {}),
   };
 }

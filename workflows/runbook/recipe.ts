@@ -19,7 +19,11 @@ export type Operation =
   /** Make `site` the active one: promote a database, point traffic at it. */
   | 'activate'
   /** After a switch: canaries arrived, the old side is really down. */
-  | 'verify';
+  | 'verify'
+  /** Load balancers: take `site` out of rotation before its services stop. */
+  | 'drain'
+  /** Load balancers: put `site` back in rotation once its services started, and wait until it is seen serving. */
+  | 'rejoin';
 
 export interface OperationContext {
   plan: Plan;
@@ -43,6 +47,8 @@ export interface StepDraftCommon {
   /** Defaults to the operation's site. */
   site?: SiteRole;
   destructive?: boolean;
+  /** Changes nothing (see Step.readOnly). */
+  readOnly?: boolean;
   marks?: StepMark[];
   timeoutMs?: number;
   heartbeatTimeoutMs?: number;

@@ -33,3 +33,11 @@ export function hostPorts(component: Record<SiteRole, { host: string; port: numb
 export function processStep(key: string, title: string, driver: Driver | undefined, site: SiteRole, destructive = true): StepDraft[] {
   return driver ? [{ ...driverStep(key, title, driver, { destructive }), site }] : [];
 }
+
+/** The site that serves in this phase: the new side in a switch's check phase, else the side the phase starts from. */
+export function servingSite(context: OperationContext): SiteRole {
+  return context.phase === 'failover-check' || context.phase === 'failback-check' ? context.to : context.from;
+}
+
+/** A step that waits `waitMs` needs room for the wait and the calls around it. */
+export const waitingTimeout = (waitMs: number): number => waitMs + 60_000;

@@ -1,22 +1,27 @@
 /**
- * How long each component action of the OpenCTI lab takes alone: runs the steps of a failover and
- * a failback of plans/opencti-lab.yaml one after another (no parallel lanes, no Temporal, no
- * people) against the running lab, and prints each step's time and the sum per action.
- *   bash scripts/lab/opencti.sh up && npm run build && node dist/scripts/opencti-action-times.js
- * It moves the lab to the secondary and back, as a drill does; it stops at the first failure.
+ * How long each component action of a lab takes alone: runs the steps of a failover and a failback
+ * of the lab's plan one after another (no parallel lanes, no Temporal, no people) against the
+ * running lab, and prints each step's time and the sum per action.
+ *   npm run build && bash scripts/lab/opencti.sh up && node dist/scripts/action-times.js plans/opencti-lab.yaml
+ *   npm run build && bash scripts/lab/misp.sh up && node dist/scripts/action-times.js plans/misp-lab.yaml
+ * It moves the lab to the secondary and back, as a drill does, so the lab must be as `up` leaves it
+ * (the primary serving); it stops at the first failure.
  */
 import path from 'node:path';
 import { createActivities } from '../activities';
 import { PROJECT_ROOT } from '../src/config';
+import { exitWhenFlushed } from '../src/exit';
 import { loadPlanFile } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import type { ActivityStepAction, StepActivities, StepInput } from '../domain';
 
-async function main(): Promise<void> {
+async function main(planFile: string | undefined): Promise<void> {
+  if (!planFile) throw new Error('usage: node dist/scripts/action-times.js PLAN (plans/opencti-lab.yaml or plans/misp-lab.yaml)');
+  // The lab's AWS stand-in (moto) takes any keys; real keys stay out of a timing run.
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const plan = await loadPlanFile(path.join(PROJECT_ROOT, 'plans', 'opencti-lab.yaml'));
+  const plan = await loadPlanFile(path.resolve(planFile));
   const activities = createActivities({ plansDir: path.join(PROJECT_ROOT, 'plans'), workdir: PROJECT_ROOT }) as unknown as StepActivities;
   const runbook = compileRunbook(plan, 'drill');
   const drillId = `times-${Date.now()}`;
@@ -38,10 +43,10 @@ async function main(): Promise<void> {
   for (const [action, runs] of [...perAction.entries()].sort((a, b) => Math.max(...b[1]) - Math.max(...a[1]))) console.log(`${action.padEnd(48)} ${runs.join(', ')}`);
 }
 
-main().then(
-  () => process.exit(0),
+main(process.argv[2]).then(
+  () => exitWhenFlushed(0),
   (error: Error) => {
-    console.error(`opencti-action-times: ${error.message}`);
-    process.exit(1);
+    console.error(`action-times: ${error.message}`);
+    return exitWhenFlushed(1);
   },
 );

@@ -1,0 +1,39 @@
+/**
+ * AWS clients per service and region, made at first use from the standard chain (environment,
+ * profile, instance role; AWS_ENDPOINT_URL_<SERVICE> for a stand-in such as moto). Nothing about
+ * credentials is ever in a plan.
+ */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RDSClient } from '@aws-sdk/client-rds';
+
+export interface AwsClients {
+  rds(region?: string): RDSClient;
+  autoscaling(region?: string): AutoScalingClient;
+  elbv2(region?: string): ElasticLoadBalancingV2Client;
+  efs(region?: string): EFSClient;
+  cloudwatch(region?: string): CloudWatchClient;
+}
+
+export const workerRegion = (): string => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+
+/** The region of an ARN (arn:aws:service:REGION:…), when it has one. */
+export const regionOfArn = (arn: string | undefined): string | undefined => (arn?.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined);
+
+export function defaultAwsClients(): AwsClients {
+  const cache = new Map<string, unknown>();
+  const make = <T>(service: string, region: string | undefined, build: (config: { region: string; maxAttempts: number }) => T): T => {
+    const key = `${service}@${region ?? workerRegion()}`;
+    if (!cache.has(key)) cache.set(key, build({ region: region ?? workerRegion(), maxAttempts: 3 }));
+    return cache.get(key) as T;
+  };
+  return {
+    rds: (region) => make('rds', region, (c) => new RDSClient(c)),
+    autoscaling: (region) => make('autoscaling', region, (c) => new AutoScalingClient(c)),
+    elbv2: (region) => make('elbv2', region, (c) => new ElasticLoadBalancingV2Client(c)),
+    efs: (region) => make('efs', region, (c) => new EFSClient(c)),
+    cloudwatch: (region) => make('cloudwatch', region, (c) => new CloudWatchClient(c)),
+  };
+}

@@ -1,0 +1,13 @@
+/** Step arguments of the storage* activities: the shared folder of each site and the canary's bound. */
+import type { SwitchArgs } from './datastores';
+import type { SiteRole } from '../sites';
+
+export const STORAGE_ACTIONS = ['storagePreflight', 'storageHealth', 'storageGuard', 'storageVerify'] as const;
+export type StorageAction = (typeof STORAGE_ACTIONS)[number];
+
+export type StorageArgs = SwitchArgs & {
+  sites: Record<SiteRole, { path: string; via?: string[]; mountpoint: boolean }>;
+  canaryTimeoutMs: number;
+  /** storageHealth: the site serves (its copy must take writes) or stands by (readable is enough). */
+  serving?: boolean;
+};
