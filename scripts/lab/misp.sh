@@ -44,7 +44,7 @@ node_ctl() { # node_ctl start|stop|status SITE
   [ -f "$APPCTL" ] || { fail "the stand-in MISP node is not built: run npm run build"; return 1; }
   local extra=()
   [ "$1" = start ] && extra=(--db "$LAB_HOST:$(misp_port mariadb "$2")" --db-password-file "$LAB_SECRETS/mysql-app.password"
-    --monitors on --webroot "$(fs_site "$2")/webroot")
+    --monitors on --webroot "$(fs_site "$2")/webroot" --personality misp --secret-file "$LAB_SECRETS/misp-api.password")
   node "$APPCTL" "$1" "$2" --port "$(misp_port node "$2")" --dir "$LAB_DIR/node" "${extra[@]}" 9>&-
 }
 node_start() { node_ctl start "$1"; }
