@@ -93,7 +93,9 @@ async function platformQueues(client: Api, args: RabbitmqArgs, planPath: string)
     .map((q) => ({ name: String(q.name), ready: Number(q.messages_ready ?? NaN), unacked: Number(q.messages_unacknowledged ?? NaN), consumers: Number(q.consumers ?? NaN), state: q.state as string | undefined }));
 }
 
-const describeQueues = (queues: QueueCounts[]) => queues.map((q) => `${q.name} ${q.ready} ready/${q.unacked} unacked/${q.consumers} consumer(s)`).join('; ');
+// A count the management API has not reported yet (a queue younger than its statistics interval) is unknown, never 0.
+const count = (n: number): string => (Number.isFinite(n) ? String(n) : '?');
+const describeQueues = (queues: QueueCounts[]) => queues.map((q) => `${q.name} ${count(q.ready)} ready/${count(q.unacked)} unacked/${count(q.consumers)} consumer(s)`).join('; ');
 const known = (n: number) => Number.isFinite(n);
 
 export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {

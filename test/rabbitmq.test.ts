@@ -115,7 +115,8 @@ test('after the switch the new site\'s platform queues need their consumers back
   const channel = await producer.createChannel();
   await channel.assertQueue(QUEUE, { durable: true });
   const missing = await expectFailure(call('rabbitmqConsumers', 'q4', args({ waitTimeoutMs: 3000 }), 'secondary'), 'ConsumersMissing');
-  expect(missing.message).toMatch(/queue on dc2: 1 platform queue\(s\) have fewer than 1 consumer\(s\) after 3s \(opencti\.push\.import 0 ready\/0 unacked\/0 consumer\(s\)\)/);
+  expect(missing.message).toMatch(/queue on dc2: 1 platform queue\(s\) have fewer than 1 consumer\(s\) after 3s \(opencti\.push\.import ([0?]) ready\/\1 unacked\/\1 consumer\(s\)\)/);
+  // Counts are '?' while the queue is younger than the statistics interval: unknown, and still a failure.
 
   const worker = await connect('secondary');
   const consuming = await worker.createChannel();

@@ -162,10 +162,10 @@ describe('OpenCTI (health key, GraphQL with a bearer token)', () => {
   });
 
   it('a stale connector fails', async () => {
+    // No jobs run on either site, so the connector's last ping predates the platform (5 min before its start).
     const oc = await pair('opencti', { primary: { monitorsEnabled: false } });
-    await sleep(1500);
     const strict: Edit = (tip) => (tip.checks = { connectors: { maxHeartbeatAge: '1s', minActive: 0 } });
-    expect((await failure(check('opencti', oc, 'connectors', { edit: strict }))).message).toMatch(/^OpenCTI on dc1: connectors are stale: the newest is [12] s old, expected within 1 s$/);
+    expect((await failure(check('opencti', oc, 'connectors', { edit: strict }))).message).toBe('OpenCTI on dc1: connectors are stale: the newest is 5 min old, expected within 1 s');
   });
 
   it('connectors heartbeating on both sites fail', async () => {

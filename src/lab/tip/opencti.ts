@@ -22,9 +22,11 @@ async function query(context: ApiContext, text: string): Promise<ApiReply> {
     };
   }
   if (/\bconnectors\b/.test(text)) {
-    const ping = context.lastJobRunAt() ?? context.startedAt;
+    // Where jobs do not run, the connector has not pinged this platform: its last ping is older than
+    // the platform (as in a site restored from the other's data), so it is neither active nor recent.
+    const ping = context.lastJobRunAt() ?? (context.monitorsEnabled ? context.startedAt : undefined);
     data.connectors = [
-      { id: 'connector-import-file-stix', name: 'ImportFileStix', connector_type: 'INTERNAL_IMPORT_FILE', active: Date.now() - ping.getTime() < ACTIVE_MS, auto: true, updated_at: ping.toISOString(), connector_state: null, built_in: false },
+      { id: 'connector-import-file-stix', name: 'ImportFileStix', connector_type: 'INTERNAL_IMPORT_FILE', active: ping !== undefined && Date.now() - ping.getTime() < ACTIVE_MS, auto: true, updated_at: (ping ?? new Date(context.startedAt.getTime() - ACTIVE_MS)).toISOString(), connector_state: null, built_in: false },
     ];
   }
   if (Object.keys(data).length === 0) return graphqlError('Cannot query the fields asked for on the stand-in', 'GRAPHQL_VALIDATION_FAILED');
