@@ -19,7 +19,7 @@ function labPlan(lab: DataLab, target: string): string {
   const cmd = (...args: string[]) => ({ command: lab.argv(...args) });
   return stringify({
     target,
-    platform: 'threatconnect',
+    platform: 'generic',
     description: 'the lab data tier: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster',
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
     approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1 },

@@ -55,7 +55,7 @@ describe('the RPO guard of a planned failover', () => {
 
     const plan = stringify({
       target: 'guard-lab',
-      platform: 'misp',
+      platform: 'generic',
       sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
       approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1 },
       objectives: { rpo: '1s' },

@@ -7,7 +7,7 @@ import type { ActivityStepAction, Step, StepInput, StepOf } from '../../domain';
 export function stackPlan(components: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     target: 'misp-test',
-    platform: 'misp',
+    platform: 'generic',
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
     approvals: { approvers: ['alice', 'bob'] },
     objectives: { rto: '10m', rpo: '1m' },
