@@ -17,7 +17,7 @@ import type { Plan, Step } from '../domain';
 
 const PLAN = `
 target: tip-lab
-platform: threatconnect
+platform: generic
 sites:
   primary: { name: dc1 }
   secondary: { name: dc2 }
