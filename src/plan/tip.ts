@@ -46,8 +46,17 @@ const thresholds = z.strictObject({
   within: duration.optional(),
 });
 
-const setting = z.union([z.literal('off'), z.literal(false).transform(() => 'off' as const), thresholds], {
-  error: 'expected off, or the check\'s thresholds as an object',
+/** `off`, or thresholds whose errors keep their own path (a union would say only that neither matched). */
+const setting = z.unknown().transform((value, ctx): 'off' | z.output<typeof thresholds> => {
+  if (value === 'off' || value === false) return 'off';
+  if (typeof value !== 'object' || value === null) {
+    ctx.addIssue({ code: 'custom', message: "expected off, or the check's thresholds as an object" });
+    return z.NEVER;
+  }
+  const parsed = thresholds.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message });
+  return z.NEVER;
 });
 
 export const tipBlock = z.strictObject({
