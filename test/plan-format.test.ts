@@ -28,7 +28,7 @@ function planFile(name: string, text: string): string {
 
 const HEADER = `
 target: format
-platform: opencti
+platform: generic
 sites: { primary: { name: euc1 }, secondary: { name: euw1 } }
 approvals: { approvers: [alice] }
 `;

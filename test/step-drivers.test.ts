@@ -44,7 +44,7 @@ async function listen(server: http.Server): Promise<number> {
 
 const planText = (base: string) => `
 target: drivers
-platform: opencti
+platform: generic
 sites: { primary: { name: euc1 }, secondary: { name: euw1 } }
 approvals: { approvers: [alice] }
 components:
