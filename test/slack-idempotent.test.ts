@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { approve, startDrill } from '../src/drills';
 import { newSlackClient } from '../src/slack/settings';
 import { waitForPending, waitForRecord } from './support/operators';
-import { startSlackStandin, type SlackStandin } from './support/slackStandin';
+import { startSlackStandin, type SlackStandin, STANDIN_BOT_TOKEN } from './support/slackStandin';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
@@ -28,7 +28,7 @@ describe('one Slack message per gate', () => {
   beforeAll(async () => {
     client = await testClient();
     slack = await startSlackStandin();
-    worker = await startTestWorker(queue, { slack: newSlackClient('xoxb-fake', slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-once-reports-')) });
+    worker = await startTestWorker(queue, { slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-once-reports-')) });
     lab = await createStandinLab('slack-once-lab', (plan) => {
       plan.approvals.approvers = [{ id: 'alice', slack: 'U0ALICE' }, { id: 'bob', slack: 'U0BOB' }];
       plan.approvals.quorum = 1;

@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { startDrill } from '../src/drills';
 import { newSlackClient } from '../src/slack/settings';
 import { driveDrill, waitForPending } from './support/operators';
-import { startSlackStandin, type SlackStandin } from './support/slackStandin';
+import { startSlackStandin, type SlackStandin, STANDIN_BOT_TOKEN } from './support/slackStandin';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
@@ -28,7 +28,7 @@ describe('a drill while Slack is down', () => {
     client = await testClient();
     slack = await startSlackStandin();
     slack.failing = true;
-    worker = await startTestWorker(queue, { slack: newSlackClient('xoxb-fake', slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-outage-reports-')) });
+    worker = await startTestWorker(queue, { slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-outage-reports-')) });
     lab = await createStandinLab('slack-down-lab', (plan) => {
       plan.approvals.approvers = [{ id: 'alice', slack: 'U0ALICE' }, { id: 'bob', slack: 'U0BOB' }, 'carol'];
       plan.notifications = { slack: { channel: 'C0DRILLS' } };

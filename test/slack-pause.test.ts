@@ -17,12 +17,12 @@ import { newSlackClient } from '../src/slack/settings';
 import { waitForRecord } from './support/operators';
 import { freePort } from './support/ports';
 import { clickPayload, gateMessage, posted, send, signedRequest, type PostedMessage } from './support/slackClicks';
-import { startSlackStandin, type SlackStandin } from './support/slackStandin';
+import { startSlackStandin, type SlackStandin, STANDIN_BOT_TOKEN } from './support/slackStandin';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import type { DrillRecord } from '../domain';
 
 const SECRET = 'test-signing-secret-pause';
-const TOKEN = 'xoxb-fake-pause';
+const TOKEN = STANDIN_BOT_TOKEN;
 const CHANNEL = 'C0PAUSE';
 const U = { alice: 'U0ALICE', bob: 'U0BOB', oncall: 'U0ONCALL', mallory: 'U0MALLORY' } as const;
 const TARGET = 'slack-pause';

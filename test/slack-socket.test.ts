@@ -9,7 +9,7 @@ import { newSlackClient } from '../src/slack/settings';
 import { startSocketMode, type SocketMode } from '../src/slack/socket';
 import { waitForRecord } from './support/operators';
 import { clickPayload, gateMessage } from './support/slackClicks';
-import { startSlackStandin, type SlackStandin } from './support/slackStandin';
+import { startSlackStandin, type SlackStandin, STANDIN_BOT_TOKEN } from './support/slackStandin';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import { FINAL_STATUSES } from '../domain';
@@ -27,8 +27,8 @@ describe('Slack approvals over Socket Mode', () => {
   beforeAll(async () => {
     client = await testClient();
     slack = await startSlackStandin();
-    worker = await startTestWorker(queue, { slack: newSlackClient('xoxb-fake', slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-socket-reports-')) });
-    socket = await startSocketMode({ appToken: 'xapp-fake', slackApiUrl: slack.url, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient('xoxb-fake', slack.url) }) });
+    worker = await startTestWorker(queue, { slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-socket-reports-')) });
+    socket = await startSocketMode({ appToken: 'standin-app-token', slackApiUrl: slack.url, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient(STANDIN_BOT_TOKEN, slack.url) }) });
     lab = await createStandinLab('slack-socket-lab', (plan) => {
       plan.approvals.approvers = [{ id: 'alice', slack: U.alice }, { id: 'bob', slack: U.bob }, { id: 'carol', slack: U.carol }];
       plan.notifications = { slack: { channel: 'C0DRILLS' } };

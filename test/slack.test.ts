@@ -16,13 +16,13 @@ import { newSlackClient } from '../src/slack/settings';
 import { sign } from '../src/slack/verify';
 import { waitForRecord } from './support/operators';
 import { clickPayload, gateMessage as findGateMessage, send, signedRequest, type PostedMessage } from './support/slackClicks';
-import { startSlackStandin, type SlackStandin } from './support/slackStandin';
+import { startSlackStandin, type SlackStandin, STANDIN_BOT_TOKEN } from './support/slackStandin';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import { type DrillRecord, FINAL_STATUSES } from '../domain';
 
 const SECRET = 'test-signing-secret-7f3a9c';
-const TOKEN = 'xoxb-fake';
+const TOKEN = STANDIN_BOT_TOKEN;
 const CHANNEL = 'C0DRILLS';
 const U = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', oncall: 'U0ONCALL', mallory: 'U0MALLORY' } as const;
 
