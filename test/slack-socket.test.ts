@@ -46,7 +46,7 @@ describe('Slack approvals over Socket Mode', () => {
 
   it('opens the connection with the app token and answers the gates from envelopes', async () => {
     await slack.socketConnected();
-    expect(slack.callsTo('apps.connections.open')[0].token).toBe('xapp-fake');
+    expect(slack.callsTo('apps.connections.open')[0].token).toBe('standin-app-token');
     const handle = await startDrill(client, queue, { target: lab.target, mode: 'failover', requestedBy: 'carol', planYaml: lab.planYaml });
     const id = handle.workflowId;
 
