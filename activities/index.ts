@@ -26,8 +26,9 @@ import { createStorageActivities } from './sharedStorage';
 import { createS3Activities } from './s3';
 import { createSlackNotifier } from './slack';
 import { createTipActivities } from './tip';
-import type { StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
-import type { ActivityStepAction, DrillActivities, StepActivities } from '../domain';
+import type { Observation, StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
+import { passWithin } from './within';
+import type { ActivityStepAction, DrillActivities, StepActivities, WaitingCheck } from '../domain';
 
 export interface ActivityDeps {
   /** Where `drillbook` finds plans by target. */
@@ -56,12 +57,18 @@ function currentAttempt(): number {
   }
 }
 
+/** A component check given `within` (WaitingCheck) is asked again until it passes, for at most that long. */
+function waited<A extends ActivityStepAction>(driver: StepDriver<A>, input: StepInput<A>): Promise<Observation> {
+  const { within } = input.step.args as WaitingCheck;
+  return passWithin(typeof within === 'number' ? within : undefined, input.step.title, () => driver(input));
+}
+
 export function asStepActivity<A extends ActivityStepAction>(driver: StepDriver<A>): (input: StepInput<A>) => Promise<StepOutcome> {
   return async (input) => {
     const startedAt = new Date().toISOString();
     const attempt = currentAttempt();
     try {
-      const observed = await driver(input);
+      const observed = await waited(driver, input);
       return { ...observed, attempt, startedAt, endedAt: new Date().toISOString() };
     } catch (error) {
       const failure = error instanceof ApplicationFailure ? error : undefined;

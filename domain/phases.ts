@@ -45,6 +45,17 @@ export const PHASE_SEGMENTS = {
 export type SegmentOf<P extends PhaseId> = (typeof PHASE_SEGMENTS)[P][number];
 export type SegmentName = SegmentOf<PhaseId>;
 
+/**
+ * Phases whose health checks are the first look at what was started moments before: pre-reboot's
+ * health segment follows its start segment, and the switch checks follow the switches. What a check
+ * there looks at may take a while to answer, so it asks again for a while (START_GRACE_MS) rather
+ * than failing and being retried: retries are for faults, not for waiting.
+ */
+export const HEALTH_AFTER_A_START: readonly PhaseId[] = ['pre-reboot', 'failover-check', 'failback-check'];
+
+/** How long a check right after a start waits for what it checks, unless the plan says. */
+export const START_GRACE_MS = 30_000;
+
 /** Phases that move the writer from one site to the other. */
 export const SWITCH_PHASES: readonly PhaseId[] = ['failover', 'failback'];
 

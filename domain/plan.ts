@@ -73,6 +73,8 @@ export type Tier = (typeof TIERS)[number];
 export interface StepTuning {
   timeout?: number;
   retries?: number;
+  /** How long its health checks right after a start ask again until they pass (START_GRACE_MS unless set). */
+  within?: number;
 }
 
 export interface ServiceSite {

@@ -5,6 +5,7 @@
  * platform's API. Which checks a platform has, their thresholds and defaults live here, so the
  * schema, the compiler and the activities agree.
  */
+import type { PhaseId } from './phases';
 import type { CommandDriver, EnvValue, Platform, SecretRef } from './plan';
 
 export type TipPlatform = Exclude<Platform, 'generic'>;
@@ -62,6 +63,12 @@ export const TIP_DEFAULTS: Record<TipCheckId, TipThresholds> = {
   workers: { queues: ['default', 'prio', 'email', 'cache', 'update'] },
   jobs: {},
 };
+
+/**
+ * Phases whose TIP checks are the first after a start: pre-reboot has none, so the check phase is the
+ * first look at the restarted primary; jobs, connectors and workers take a moment to appear.
+ */
+export const TIP_CHECKS_AFTER_A_START: readonly PhaseId[] = ['check', 'failover-check', 'failback-check'];
 
 /** A check switched off (`off`), or its thresholds. */
 export type TipCheckSetting = 'off' | TipThresholds;

@@ -1,19 +1,25 @@
 /**
  * Checks that wait for what they check (`within`): a jobs check passes on its first attempt when the
  * first job appears 2 s after the check starts, says how long it waited, and fails saying it waited
- * 30 s when no job ever appears. Retries stay for faults. Also: what the compiler gives such checks.
+ * 30 s when no job ever appears. Retries stay for faults. A component's health check right after a
+ * start (here a real redis-server that starts 2 s late) waits the same way. Also: what the compiler
+ * gives such checks, and what a plan can set.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { createHttpActivities } from '../activities/http';
+import { asStepActivity } from '../activities/index';
+import { createRedisActivities } from '../activities/redis';
 import { startDrill } from '../src/drills';
 import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { driveDrill } from './support/operators';
+import { freePort } from './support/ports';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
-import type { StepInput } from '../domain';
+import { START_GRACE_MS, type StepInput } from '../domain';
 
 /** A /api/jobs of the test's own: no job until `jobsAfterMs` after the first request, or never. */
 async function jobsServer(jobsAfterMs: number | undefined): Promise<{ url: string; close(): Promise<void> }> {
@@ -67,6 +73,98 @@ steps:
     expect(args('pre-reboot.app.health.primary').http.within).toBe(30_000);
     expect(args('failover-check.app.health.secondary').http.within).toBe(120_000);
     expect(steps.find((s) => s.id === 'failover.restore')?.timeoutMs).toBe(45 * 60_000);
+  });
+});
+
+/** A redis-server of the test's own on `port`, started `afterMs` from now (a node still coming up after its start). */
+function redisStartingIn(port: number, afterMs: number): { stop(): void } {
+  let server: ChildProcess | undefined;
+  const timer = setTimeout(() => {
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  }, afterMs);
+  return {
+    stop() {
+      clearTimeout(timer);
+      server?.kill('SIGKILL');
+    },
+  };
+}
+
+const redisHealth = (port: number, within: number): StepInput<'redisHealth'> => ({
+  drillId: 'drill-within',
+  target: 'within',
+  step: {
+    id: 'pre-reboot.cache.health.primary',
+    title: 'Check cache answers on dc1 (role and replication)',
+    action: 'redisHealth',
+    site: 'primary',
+    args: {
+      siteNames: { primary: 'dc1', secondary: 'dc2' },
+      from: 'primary',
+      to: 'secondary',
+      planned: true,
+      canary: 'failover',
+      component: 'cache',
+      sites: { primary: { host: '127.0.0.1', port }, secondary: { host: '127.0.0.1', port: 1 } },
+      catchUpTimeoutMs: 5000,
+      minReplicasToWrite: 0,
+      within,
+    },
+    timeoutMs: within + 20_000,
+  },
+});
+
+describe('a component health check right after a start', () => {
+  const check = asStepActivity(createRedisActivities().redisHealth);
+
+  it('passes on its first attempt when the node starts answering 2 s after the check began, and says how long it waited', async () => {
+    const port = await freePort();
+    const node = redisStartingIn(port, 2000);
+    try {
+      const outcome = await check(redisHealth(port, 30_000));
+      expect(outcome.attempt).toBe(1);
+      expect(outcome.summary).toMatch(/^cache on dc1: master.*\(after waiting [2-9]\.\d s\)$/);
+      expect(outcome.facts?.waitedMs).toBeGreaterThanOrEqual(2000);
+    } finally {
+      node.stop();
+    }
+  });
+
+  it('fails saying what it last saw and how long it waited when the node never answers', async () => {
+    const port = await freePort();
+    await expect(check(redisHealth(port, 3000))).rejects.toThrow(/cache on dc1 \(127\.0\.0\.1:\d+\) does not answer: .*; waited 3 s for it/);
+  });
+
+  it('is compiled with the start grace after a start, the component\'s own within when it sets one, and none in preparation', () => {
+    const parsed = parsePlan(`
+target: t
+platform: generic
+sites: { primary: { name: a }, secondary: { name: b } }
+approvals: { approvers: [alice] }
+components:
+  cache:
+    kind: redis
+    primary: { host: 127.0.0.1, port: 1 }
+    secondary: { host: 127.0.0.1, port: 2 }
+  db:
+    kind: postgres
+    within: 2m
+    user: drill
+    password: { env: PGPASSWORD }
+    database: app
+    primary: { host: 127.0.0.1, port: 3, start: { command: [/bin/true] }, stop: { command: [/bin/true] } }
+    secondary: { host: 127.0.0.1, port: 4, start: { command: [/bin/true] }, stop: { command: [/bin/true] } }
+`);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const steps = compileRunbook(parsed.plan, 'drill').phases.flatMap((p) => p.steps);
+    const step = (id: string) => steps.find((s) => s.id === id);
+    const within = (id: string) => (step(id)?.args as { within?: number } | undefined)?.within;
+    expect(within('preparation.cache.health.primary')).toBeUndefined();
+    expect(within('check.cache.health.primary')).toBeUndefined();
+    expect(within('failover-check.cache.health.secondary')).toBe(START_GRACE_MS);
+    expect(within('failover-check.db.health.secondary')).toBe(120_000);
+    // Room for the wait and one more try, beyond the step's own timeout.
+    expect(step('failover-check.db.health.secondary')?.timeoutMs).toBeGreaterThan(120_000 + (step('preparation.db.health.primary')?.timeoutMs ?? 0));
   });
 });
 

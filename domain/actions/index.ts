@@ -36,7 +36,18 @@ export * from './sharedStorage';
 export * from './s3';
 export * from './tip';
 
-export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & Record<MysqlAction, MysqlArgs> &
+/**
+ * A component's check may wait for what it checks: asked again (every second, heartbeating) until it
+ * passes, for at most `within` ms (activities/within.ts). The compiler sets it on health checks right
+ * after a start; a command or HTTP check carries its own `within` in its driver, a TIP check in its
+ * thresholds.
+ */
+export interface WaitingCheck {
+  within?: number;
+}
+
+/** The arguments of the component kinds' actions, each of which may wait (WaitingCheck). */
+type ComponentActionArgs = Record<MysqlAction, MysqlArgs> &
   Record<PostgresAction, PostgresArgs> &
   Record<OpensearchAction, OpensearchArgs> &
   Record<Route53Action, Route53Args> &
@@ -53,6 +64,16 @@ export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualT
   Record<Elbv2Action, Elbv2Args> &
   Record<EfsAction, EfsArgs> &
   Record<TipAction, TipArgs>;
+
+export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & { [A in keyof ComponentActionArgs]: ComponentActionArgs[A] & WaitingCheck };
+
+/**
+ * Health checks that already wait for what they check, for a bound the plan sets (HAProxy's and the
+ * ELB's waitTimeout, the health file's wait, OpenSearch's status wait within the component's
+ * timeout, the restore timeout of per-site clusters): no start grace on top, which would only
+ * lengthen a failing wait.
+ */
+export const HEALTH_CHECKS_THAT_WAIT: readonly StepAction[] = ['haproxyHealth', 'elbv2Health', 'healthFileCheck', 'opensearchHealth', 'opensearchClusterHealth'];
 
 export const STEP_ACTIONS = [
   ...DRIVER_ACTIONS,

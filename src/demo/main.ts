@@ -14,6 +14,7 @@ import { approve, completeTask, decide, drillStatus, startDrill } from '../drill
 import { exitWhenFlushed } from '../exit';
 import { loadPlanFile } from '../plan/load';
 import { renderRecord } from '../render/record';
+import { attemptsLine } from './attempts';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../worker';
 import { prepareDemoLab, setAppTier, stopDemoLab, type DemoLab } from './lab';
@@ -133,6 +134,7 @@ async function main(): Promise<number> {
     const wallMs = Date.now() - started;
     console.log(`\n${renderRecord(record)}\n`);
     printTimings(record, wallMs);
+    console.log(attemptsLine(record));
     if (lab.startMs !== undefined) console.log(`lab start ${(lab.startMs / 1000).toFixed(1)}s; drill wall time ${(wallMs / 1000).toFixed(1)}s`);
     const ok = record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown;
     console.log(ok ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.' : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}`);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { mysqlComponent, postgresComponent } from './datastores';
-import { driver, duration } from './fields';
+import { driver, stepTuning } from './fields';
 import { autoscalingComponent } from './autoscaling';
 import { efsComponent } from './efs';
 import { elbv2Component } from './elbv2';
@@ -21,11 +21,6 @@ import { sharedStorageComponent } from './sharedStorage';
 import { TIERS, type Component } from '../../domain';
 
 
-const stepTuning = {
-  /** Overrides the plan's defaults for every step of this component. */
-  timeout: duration.optional(),
-  retries: z.number().int().min(1).max(100).optional(),
-};
 
 /** A service run by commands and checked over HTTP: app servers, search or database nodes, load balancers. */
 const serviceSite = z.strictObject({

@@ -5,13 +5,9 @@
  * optional process drivers (commands a real site runs with systemctl/ssh, the lab with lab.sh).
  */
 import { z } from 'zod';
-import { driver, duration, secretRef } from './fields';
+import { driver, duration, secretRef, stepTuning } from './fields';
 import { httpUrl } from './url';
 
-const stepTuning = {
-  timeout: duration.optional(),
-  retries: z.number().int().min(1).max(100).optional(),
-};
 
 const host = z.string().min(1).default('127.0.0.1');
 const port = z.number({ error: 'expected a number' }).int().min(1).max(65535);

@@ -122,3 +122,14 @@ export const manualDriver = z.union([z.string().min(1), z.strictObject({ instruc
 /** How one operation on one site is carried out: a command, an HTTP check or a person. */
 export const DRIVER_SHAPE = { command: commandDriver, http: httpDriver, manual: manualDriver };
 export const driver = exactlyOne('a step driver', DRIVER_SHAPE);
+
+/**
+ * Overrides of the plan's defaults for every step of one component, and how long its checks right
+ * after a start wait for it to answer (START_GRACE_MS unless set).
+ */
+export const stepTuning = {
+  timeout: duration.optional(),
+  retries: z.number().int().min(1).max(100).optional(),
+  /** A health check right after a start asks again until it passes, for at most this long. */
+  within: duration.optional(),
+};

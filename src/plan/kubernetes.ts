@@ -3,7 +3,7 @@
  * worker-platform, workers, the user-facing platform, connectors last); a stop walks them in reverse.
  */
 import { z } from 'zod';
-import { duration } from './fields';
+import { duration, stepTuning } from './fields';
 
 const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'expected a Kubernetes object name (lower-case letters, digits, - and .)');
 
@@ -27,8 +27,7 @@ export const kubernetesComponent = z
     kind: z.literal('kubernetes'),
     tier: z.literal('app').default('app'),
     description: z.string().optional(),
-    timeout: duration.optional(),
-    retries: z.number().int().min(1).max(100).optional(),
+    ...stepTuning,
     workloads: z.array(workload).min(1, 'expected at least one workload, in start order'),
     /** Longest wait for one workload's rollout to complete, or its pods to go after a scale to 0. */
     rolloutTimeout: duration.default(5 * 60_000),

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { opensearchComponent } from './datastores';
-import { driver, duration, secretRef } from './fields';
+import { driver, duration, secretRef, stepTuning } from './fields';
 import { httpUrl } from './url';
 
 const site = z.strictObject({
@@ -20,8 +20,7 @@ export const opensearchSitesComponent = z.strictObject({
   tier: z.literal('search').default('search'),
   topology: z.literal('cluster-per-site'),
   description: z.string().optional(),
-  timeout: duration.optional(),
-  retries: z.number().int().min(1).max(100).optional(),
+  ...stepTuning,
   username: z.string().min(1).optional(),
   password: secretRef.optional(),
   minStatus: z.enum(['green', 'yellow']).default('yellow'),

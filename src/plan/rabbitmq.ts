@@ -3,7 +3,7 @@
  * account (administrator or monitoring tag) reads queues and closes the platform users' connections.
  */
 import { z } from 'zod';
-import { driver, duration, secretRef } from './fields';
+import { driver, duration, secretRef, stepTuning } from './fields';
 import { httpUrl } from './url';
 
 const site = z.strictObject({
@@ -18,8 +18,7 @@ export const rabbitmqComponent = z.strictObject({
   kind: z.literal('rabbitmq'),
   tier: z.literal('database').default('database'),
   description: z.string().optional(),
-  timeout: duration.optional(),
-  retries: z.number().int().min(1).max(100).optional(),
+  ...stepTuning,
   username: z.string().min(1),
   password: secretRef,
   vhost: z.string().min(1).default('/'),

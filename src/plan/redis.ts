@@ -3,7 +3,7 @@
  * account's password is a secret reference; process drivers (stop/start/reboot) are optional.
  */
 import { z } from 'zod';
-import { driver, duration, secretRef } from './fields';
+import { driver, duration, secretRef, stepTuning } from './fields';
 
 const site = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -17,8 +17,7 @@ export const redisComponent = z.strictObject({
   kind: z.literal('redis'),
   tier: z.literal('database').default('database'),
   description: z.string().optional(),
-  timeout: duration.optional(),
-  retries: z.number().int().min(1).max(100).optional(),
+  ...stepTuning,
   /** An ACL user (Redis 6+); the default user when absent. */
   username: z.string().min(1).optional(),
   password: secretRef.optional(),

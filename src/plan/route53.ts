@@ -5,7 +5,7 @@
  * Credentials never appear here: the worker uses the standard AWS chain.
  */
 import { z } from 'zod';
-import { duration } from './fields';
+import { duration, stepTuning } from './fields';
 
 /** Route 53 answers with fully qualified names; normalising here makes read-back comparisons exact. */
 const recordName = z
@@ -27,8 +27,7 @@ export const route53Component = z
     kind: z.literal('route53'),
     tier: z.literal('traffic').default('traffic'),
     description: z.string().optional(),
-    timeout: duration.optional(),
-    retries: z.number().int().min(1).max(100).optional(),
+    ...stepTuning,
     hostedZoneId: z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ'),
     record: z.strictObject({
       name: recordName,

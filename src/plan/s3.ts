@@ -4,7 +4,7 @@
  * side's bucket to the new side's, for stores that do not replicate. Credentials: the AWS chain.
  */
 import { z } from 'zod';
-import { commandDriver, duration } from './fields';
+import { commandDriver, duration, stepTuning } from './fields';
 import { httpUrl } from './url';
 
 const site = z.strictObject({
@@ -19,8 +19,7 @@ export const s3Component = z
     kind: z.literal('s3'),
     tier: z.literal('database').default('database'),
     description: z.string().optional(),
-    timeout: duration.optional(),
-    retries: z.number().int().min(1).max(100).optional(),
+    ...stepTuning,
     replication: z.enum(['s3', 'copy']).default('s3'),
     /** With replication: copy, the command run on the worker after the old side stopped writing. */
     copy: commandDriver.optional(),

@@ -2,10 +2,7 @@
 import { z } from 'zod';
 import { duration } from './fields';
 
-export const stepTuning = {
-  timeout: duration.optional(),
-  retries: z.number().int().min(1).max(100).optional(),
-};
+export { stepTuning } from './fields';
 
 /** How long a step may wait for what it changed to be seen, and how often it looks. */
 export const waits = (waitTimeoutMs: number, pollIntervalMs: number) => ({

@@ -6,6 +6,7 @@ import { driverStep } from './drivers';
 import { orderByAfter } from './order';
 import type { Operation, OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
+import { withStartGrace } from './startGrace';
 import { TIP_SEGMENTS, tipDrafts } from './tip';
 import { directionOf, PHASE_SEGMENTS, PHASE_TITLES, PHASES_BY_MODE, PHASES_NEEDING_APPROVAL } from '../../domain';
 import type { CompiledDrill, Component, DrillMode, ExtraStep, PhaseId, Plan, Runbook, RunbookPhase, SegmentOf, SiteRole, Step, StepMark, StopCondition, StopConditionSpec, Tier } from '../../domain';
@@ -137,7 +138,8 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
           const lane: Step[] = [];
           for (const operation of operations) {
             const context: OperationContext = { plan, mode, phase, name, site, ...directionOf(phase), planned: mode !== 'failover' };
-            for (const draft of recipe.steps(operation, component, context)) {
+            for (const made of recipe.steps(operation, component, context)) {
+              const draft = operation === 'health' ? withStartGrace(made, phase, component, component.timeout ?? plan.defaults.stepTimeout) : made;
               lane.push(finishStep(plan, mode, phase, segment.name, checkMarked(operation, draft), { component: name, site, tuning: component }));
             }
           }

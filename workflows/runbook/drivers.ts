@@ -3,7 +3,7 @@ import type { StepDraft, StepDraftCommon } from './recipe';
 import type { Driver } from '../../domain';
 
 /** A check that waits (`within`) needs room for the wait plus one last try. */
-const withWait = (timeoutMs: number | undefined, withinMs: number | undefined, oneTryMs: number): number | undefined =>
+export const withWait = (timeoutMs: number | undefined, withinMs: number | undefined, oneTryMs: number): number | undefined =>
   withinMs === undefined ? timeoutMs : (timeoutMs ?? oneTryMs) + withinMs + 10_000;
 
 /** `extra` overrides only what it sets: an undefined there never erases the driver's own timeout. */

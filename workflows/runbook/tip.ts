@@ -4,7 +4,7 @@
  * site that serves in a phase, each a tip* activity speaking the plan's platform's API. Pure.
  */
 import type { StepDraft } from './recipe';
-import { TIP_ACTION_OF, TIP_CHECKS, TIP_DEFAULTS, type PhaseId, type Plan, type SiteRole, type TipCheckId, type TipPlatform, type TipThresholds } from '../../domain';
+import { START_GRACE_MS, TIP_ACTION_OF, TIP_CHECKS, TIP_CHECKS_AFTER_A_START, TIP_DEFAULTS, type PhaseId, type Plan, type SiteRole, type TipCheckId, type TipPlatform, type TipThresholds } from '../../domain';
 
 /** Where the checks go: the segment of each check phase after which the platform must serve. */
 export const TIP_SEGMENTS: Partial<Record<PhaseId, string>> = {
@@ -13,10 +13,6 @@ export const TIP_SEGMENTS: Partial<Record<PhaseId, string>> = {
   'failover-check': 'verify',
   'failback-check': 'verify',
 };
-
-/** Phases right after a start: jobs, connectors and workers take a moment to appear, so a check asks again for this long. */
-const AFTER_START: readonly PhaseId[] = ['check', 'failover-check', 'failback-check'];
-const START_GRACE_MS = 30_000;
 
 const NAMES: Record<TipPlatform, string> = { threatconnect: 'ThreatConnect', opencti: 'OpenCTI', misp: 'MISP' };
 
@@ -41,7 +37,7 @@ function what(platform: TipPlatform, check: TipCheckId, t: TipThresholds, other:
 
 /** The effective thresholds of one check: the defaults, then what the plan says. */
 function thresholdsOf(check: TipCheckId, set: TipThresholds | undefined, phase: PhaseId): TipThresholds {
-  const within = AFTER_START.includes(phase) ? START_GRACE_MS : undefined;
+  const within = TIP_CHECKS_AFTER_A_START.includes(phase) ? START_GRACE_MS : undefined;
   return { ...TIP_DEFAULTS[check], ...(within !== undefined ? { within } : {}), ...set };
 }
 

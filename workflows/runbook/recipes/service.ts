@@ -1,7 +1,7 @@
 /** `kind: service`: anything run by commands and checked over HTTP. */
 import { driverStep } from '../drivers';
 import type { Operation, OperationContext, Recipe, StepDraft } from '../recipe';
-import { type Driver, type PhaseId, type ServiceComponent, type ServiceSite, otherSite } from '../../../domain';
+import { type ServiceComponent, type ServiceSite, otherSite } from '../../../domain';
 
 const VERBS: Partial<Record<Operation, { driver: keyof ServiceSite; verb: string; destructive: boolean }>> = {
   health: { driver: 'health', verb: 'Check', destructive: false },
@@ -12,17 +12,6 @@ const VERBS: Partial<Record<Operation, { driver: keyof ServiceSite; verb: string
   'maintenance-off': { driver: 'maintenanceOff', verb: 'Turn maintenance mode off for', destructive: false },
 };
 
-/** Phases whose health checks come right after a start: the service may need a moment to answer. */
-const STARTED_JUST_BEFORE: readonly PhaseId[] = ['pre-reboot', 'failover-check', 'failback-check'];
-const START_GRACE_MS = 30_000;
-
-/** A health check right after a start waits (at most 30 s, unless the plan says) for the service to answer. */
-function waitingForStart(driver: Driver): Driver {
-  if (driver.http) return { ...driver, http: { ...driver.http, within: driver.http.within ?? START_GRACE_MS } };
-  if (driver.command) return { ...driver, command: { ...driver.command, within: driver.command.within ?? START_GRACE_MS } };
-  return driver;
-}
-
 export const serviceRecipe: Recipe<ServiceComponent> = {
   tier: (component) => component.tier,
 
@@ -31,10 +20,9 @@ export const serviceRecipe: Recipe<ServiceComponent> = {
     const verb = VERBS[operation];
     const planned = verb && component[context.site][verb.driver];
     if (!verb || !planned) return [];
-    const driver = operation === 'health' && STARTED_JUST_BEFORE.includes(context.phase) ? waitingForStart(planned) : planned;
     const siteName = context.plan.sites[context.site].name;
     const title = operation === 'health' ? `Check ${context.name} is healthy on ${siteName}` : `${verb.verb} ${context.name} on ${siteName}`;
-    return [driverStep(operation, title, driver, { destructive: verb.destructive })];
+    return [driverStep(operation, title, planned, { destructive: verb.destructive })];
   },
 };
 
