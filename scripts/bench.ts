@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
 import { PROJECT_ROOT } from '../src/config';
@@ -156,6 +157,12 @@ async function resume(client: Client, address: string, dir: string) {
   worker = workerProcess(address, queue, dir);
   await live(idle.workflowId, 60_000);
   const withoutActivityMs = Date.now() - killedAt;
+  // Which of the server's timeouts handed the drill over: the sticky queue's schedule-to-start (2 s),
+  // or a workflow task the dead worker had started (its start-to-close timeout).
+  const handedOverBy = ((await client.workflow.getHandle(idle.workflowId).fetchHistory()).events ?? []).flatMap((e) => {
+    const type = e.workflowTaskTimedOutEventAttributes?.timeoutType;
+    return type === undefined || type === null ? [] : [String(temporal.api.enums.v1.TimeoutType[type] ?? type)];
+  });
   await drive(client, idle.workflowId);
 
   // An activity in flight: a 3 s step whose worker dies a second into it (heartbeat timeout 2 s).
@@ -180,7 +187,7 @@ async function resume(client: Client, address: string, dir: string) {
   }
   await drive(client, busy.workflowId);
   worker.kill('SIGTERM');
-  return { withoutActivityMs, withActivityMs: restartedAt === undefined ? null : restartedAt - killedAt, note: 'from the SIGKILL to a live status (no activity) or to the step started again on the new worker process (which itself takes ~1-2 s to start)' };
+  return { withoutActivityMs, handedOverBy, withActivityMs: restartedAt === undefined ? null : restartedAt - killedAt, note: 'from the SIGKILL to a live status (no activity) or to the step started again on the new worker process (which itself takes ~1-2 s to start)' };
 }
 
 async function main(): Promise<void> {

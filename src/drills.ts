@@ -21,7 +21,7 @@ import {
 } from '../workflows/handlers';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from '../workflows/searchAttributes';
 import { recordFromHistory } from './staleRecord';
-import { type DrillInput, type DrillRecord, drillWorkflowId } from '../domain';
+import { DRILL_WORKFLOW_TASK_TIMEOUT, type DrillInput, type DrillRecord, drillWorkflowId } from '../domain';
 
 /** A refusal a person can act on: not an approver, gate closed, drill already running… */
 export class DrillRefused extends Error {
@@ -38,6 +38,7 @@ export async function startDrill(client: Client, taskQueue: string, input: Drill
       taskQueue,
       workflowId,
       args: [input],
+      workflowTaskTimeout: DRILL_WORKFLOW_TASK_TIMEOUT,
       staticSummary: `${input.mode ?? 'drill'} of ${input.target}, requested by ${input.requestedBy}`,
       staticDetails: input.reason,
       typedSearchAttributes: [

@@ -6,10 +6,10 @@
  * drill waits at its first gate for a person like any other.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { log, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import { drillWorkflow } from './drill';
 import { DrillMode as DrillModeKey, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
-import { type DrillMode, drillWorkflowId } from '../domain';
+import { DRILL_WORKFLOW_TASK_TIMEOUT, type DrillMode, drillWorkflowId } from '../domain';
 
 export interface ScheduledDrillInput {
   target: string;
@@ -35,6 +35,7 @@ export async function scheduledDrillWorkflow(input: ScheduledDrillInput): Promis
       workflowId,
       args: [{ target: input.target, mode, requestedBy, planYaml: input.planYaml, reason: input.reason ?? `scheduled by ${input.scheduleId}` }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      ...(patched('drill-task-timeout') ? { workflowTaskTimeout: DRILL_WORKFLOW_TASK_TIMEOUT } : {}),
       staticSummary: `${mode} of ${input.target}, started by schedule ${input.scheduleId}`,
       typedSearchAttributes: [
         { key: DrillTarget, value: input.target },
