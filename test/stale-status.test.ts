@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { approve, drillView, startDrill } from '../src/drills';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill, waitForRecord } from './support/operators';
 import { spawnWorker, type WorkerProcess } from './support/processes';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
@@ -66,6 +67,7 @@ describe('status and approvals while the only worker is down', () => {
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
     await waitForRecord(client, workflowId, (r) => r.status === 'succeeded');
+    await recordHistoryIfAsked(client, workflowId, 'approval-while-worker-down');
   });
 });
 

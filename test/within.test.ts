@@ -15,6 +15,7 @@ import { createRedisActivities } from '../activities/redis';
 import { startDrill } from '../src/drills';
 import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
+import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
 import { freePort } from './support/ports';
 import { createStandinLab, type StandinLab } from './support/standinLab';
@@ -199,5 +200,6 @@ describe('a jobs check in a drill', () => {
     const step = record.steps.find((s) => s.id === 'failover-check.fo-jobs');
     expect(step).toMatchObject({ status: 'succeeded', attempts: 1, runs: 1 });
     expect(step?.summary).toMatch(/after waiting [2-9]\.\d s/);
+    await recordHistoryIfAsked(client, handle.workflowId, 'check-waited-within');
   });
 });

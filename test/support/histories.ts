@@ -31,6 +31,10 @@ export const RELEASE_RUNS = [
   'block-sibling-finishes-during-decision',
   'local-read-only-checks',
   'precheck-drifts',
+  // Since 0.4.0: an approval handed over while the drill's only worker was dead, taken by the next
+  // worker; a check that waited for what it checks.
+  'approval-while-worker-down',
+  'check-waited-within',
 ] as const;
 
 /** Every recorded history below test/histories, releases' folders and the legacy top level alike. */
