@@ -9,7 +9,8 @@
  *   stand-ins that sleep the lab's measured action times.
  * - prechecks: 100 and 500 targets prechecked at once on one worker: steps/s and worker RSS.
  * - resume: after a worker process is SIGKILLed, how long until a new worker has the drill live
- *   again, with no activity in flight and with one in flight.
+ *   again, with no activity in flight and with one in flight, and which server timeout handed the
+ *   drill over (none: the sticky queue's 2 s; START_TO_CLOSE: a workflow task the dead worker held).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
