@@ -12,7 +12,7 @@ const record = (steps: StepRecord[]) => ({ steps }) as unknown as DrillRecord;
 describe('the demo attempts line', () => {
   it('says every automated step passed on its first attempt, and which waited longest', () => {
     const line = attemptsLine(record([step('a'), step('b', { facts: { waitedMs: 2100 } }), step('gate', { action: 'manualTask' })]));
-    expect(line).toBe('attempts: all 2 automated steps passed on their first attempt; 1 waited for the system they watch (longest 2.1 s: b)');
+    expect(line).toBe('attempts: all 2 automated steps passed on their first attempt; 1 waited on another system (longest 2.1 s: b)');
   });
 
   it('names the steps that needed more, counting an operator retry run', () => {

@@ -20,7 +20,7 @@ export function attemptsLine(record: DrillRecord): string {
   const again = steps.filter((s) => attemptsOf(s) > 1);
   const waited = steps.filter((s) => (waitedMs(s) ?? 0) >= 1000).sort((a, b) => (waitedMs(b) ?? 0) - (waitedMs(a) ?? 0));
   const waits = waited.length
-    ? `; ${waited.length} waited for the system they watch (longest ${((waitedMs(waited[0]) ?? 0) / 1000).toFixed(1)} s: ${waited[0].id})`
+    ? `; ${waited.length} waited on another system (longest ${((waitedMs(waited[0]) ?? 0) / 1000).toFixed(1)} s: ${waited[0].id})`
     : '';
   if (!again.length) return `attempts: all ${steps.length} automated steps passed on their first attempt${waits}`;
   const listed = again.map((s) => `${s.id} (${attemptsOf(s)} attempts${s.runs > 1 ? `, ${s.runs} runs` : ''})`).join(', ');
