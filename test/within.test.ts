@@ -20,7 +20,7 @@ import { driveDrill } from './support/operators';
 import { freePort } from './support/ports';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
-import { START_GRACE_MS, type StepInput } from '../domain';
+import { START_GRACE_MS, type Step, type StepInput } from '../domain';
 
 /** A /api/jobs of the test's own: no job until `jobsAfterMs` after the first request, or never. */
 async function jobsServer(jobsAfterMs: number | undefined): Promise<{ url: string; close(): Promise<void> }> {
@@ -41,6 +41,17 @@ const jobsCheck = (url: string, withinMs: number): StepInput<'checkHttp'> => ({
   step: { id: 'failover-check.jobs', title: 'Jobs run on the secondary', action: 'checkHttp', args: { http: { url, method: 'GET', expectStatus: [200], bodyMatch: '"recentServers":\\["secondary"\\]', within: withinMs }, expect: 'up' }, timeoutMs: withinMs + 20_000 },
 });
 
+/** The steps a drill of a small plan runs: `body` is its components (and steps), below a fixed header. */
+function compiledSteps(body: string): Step[] {
+  const parsed = parsePlan(`target: t
+platform: generic
+sites: { primary: { name: a }, secondary: { name: b } }
+approvals: { approvers: [alice] }
+${body}`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return compileRunbook(parsed.plan, 'drill').phases.flatMap((p) => p.steps);
+}
+
 describe('checks that wait for what they check', () => {
   it('fails saying it waited 30 s when no job ever appears', async () => {
     const never = await jobsServer(undefined);
@@ -54,12 +65,7 @@ describe('checks that wait for what they check', () => {
   });
 
   it('compiles health checks right after a start with a 30 s wait, and keeps a plan step command timeout', () => {
-    const parsed = parsePlan(`
-target: t
-platform: generic
-sites: { primary: { name: a }, secondary: { name: b } }
-approvals: { approvers: [alice] }
-components:
+    const steps = compiledSteps(`components:
   app:
     kind: service
     primary: { health: { http: { url: "http://127.0.0.1:1/health" } }, start: { command: [/bin/true] } }
@@ -67,8 +73,6 @@ components:
 steps:
   - { id: restore, phase: failover, segment: start, title: Restore the snapshot, command: { argv: [sleep, "1"], timeout: 45m } }
 `);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const steps = compileRunbook(parsed.plan, 'drill').phases.flatMap((p) => p.steps);
     const args = (id: string) => steps.find((s) => s.id === id)?.args as { http: { within?: number } };
     expect(args('preparation.app.health.primary').http.within).toBeUndefined();
     expect(args('pre-reboot.app.health.primary').http.within).toBe(30_000);
@@ -137,12 +141,7 @@ describe('a component health check right after a start', () => {
   });
 
   it('is compiled with the start grace after a start, the component\'s own within when it sets one, and none in preparation', () => {
-    const parsed = parsePlan(`
-target: t
-platform: generic
-sites: { primary: { name: a }, secondary: { name: b } }
-approvals: { approvers: [alice] }
-components:
+    const steps = compiledSteps(`components:
   cache:
     kind: redis
     primary: { host: 127.0.0.1, port: 1 }
@@ -156,8 +155,6 @@ components:
     primary: { host: 127.0.0.1, port: 3, start: { command: [/bin/true] }, stop: { command: [/bin/true] } }
     secondary: { host: 127.0.0.1, port: 4, start: { command: [/bin/true] }, stop: { command: [/bin/true] } }
 `);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const steps = compileRunbook(parsed.plan, 'drill').phases.flatMap((p) => p.steps);
     const step = (id: string) => steps.find((s) => s.id === id);
     const within = (id: string) => (step(id)?.args as { within?: number } | undefined)?.within;
     expect(within('preparation.cache.health.primary')).toBeUndefined();

@@ -139,7 +139,7 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
           for (const operation of operations) {
             const context: OperationContext = { plan, mode, phase, name, site, ...directionOf(phase), planned: mode !== 'failover' };
             for (const made of recipe.steps(operation, component, context)) {
-              const draft = operation === 'health' ? withStartGrace(made, phase, component, component.timeout ?? plan.defaults.stepTimeout) : made;
+              const draft = operation === 'health' ? withStartGrace(made, phase, component, oneTryMs(plan, component)) : made;
               lane.push(finishStep(plan, mode, phase, segment.name, checkMarked(operation, draft), { component: name, site, tuning: component }));
             }
           }
@@ -215,11 +215,14 @@ export interface StepOwner {
   tuning?: Pick<Component, 'timeout' | 'retries'>;
 }
 
+/** A step's own timeout when its draft sets none: the component's, else the plan's default. */
+const oneTryMs = (plan: Plan, tuning: StepOwner['tuning']): number => tuning?.timeout ?? plan.defaults.stepTimeout;
+
 export function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment: string, draft: StepDraft, owner: StepOwner): Step {
   const site = draft.site ?? owner.site;
   const { defaults, approvals } = plan;
   const id = [phase, owner.component, draft.key, owner.component ? site : undefined].filter(Boolean).join('.');
-  const timeoutMs = draft.action === 'manualTask' ? approvals.timeout : (draft.timeoutMs ?? owner.tuning?.timeout ?? defaults.stepTimeout);
+  const timeoutMs = draft.action === 'manualTask' ? approvals.timeout : (draft.timeoutMs ?? oneTryMs(plan, owner.tuning));
   // The action and its arguments travel together from the draft; spreading the draft keeps them paired.
   const { key: _key, marks, retry, readOnly, ...call } = draft;
   return {
