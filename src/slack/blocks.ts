@@ -168,34 +168,38 @@ export function endedMessage(record: DrillRecord): SlackMessage {
   };
 }
 
-/** Skipping needs a reason: a modal asks for it, keeping the drill, gate and message in private_metadata. */
-export function skipModal(context: SkipContext): ModalView {
+/** A modal that asks why (the reason is kept in the record), keeping the drill and message in private_metadata. */
+function reasonModal(callbackId: string, context: SkipContext, text: { title: string; submit: string; explain: string; question: string }): ModalView {
   return {
     type: 'modal',
-    callback_id: SKIP_MODAL,
+    callback_id: callbackId,
     private_metadata: JSON.stringify(context),
-    title: { type: 'plain_text', text: 'Skip the failed step' },
-    submit: { type: 'plain_text', text: 'Skip step' },
+    title: { type: 'plain_text', text: text.title },
+    submit: { type: 'plain_text', text: text.submit },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      section(`The drill goes on without step \`${esc(context.gate)}\`. The reason is kept in the drill's record and report.`),
-      { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why skip it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3 } },
+      section(text.explain),
+      { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: text.question }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3 } },
     ],
   };
 }
 
-/** Pausing needs a reason (kept in the record): a modal asks for it, keeping the drill and message in private_metadata. */
+/** Skipping needs a reason. */
+export function skipModal(context: SkipContext): ModalView {
+  return reasonModal(SKIP_MODAL, context, {
+    title: 'Skip the failed step',
+    submit: 'Skip step',
+    explain: `The drill goes on without step \`${esc(context.gate)}\`. The reason is kept in the drill's record and report.`,
+    question: 'Why skip it?',
+  });
+}
+
+/** Pausing needs a reason. */
 export function pauseModal(context: SkipContext): ModalView {
-  return {
-    type: 'modal',
-    callback_id: PAUSE_MODAL,
-    private_metadata: JSON.stringify(context),
-    title: { type: 'plain_text', text: 'Pause the drill' },
-    submit: { type: 'plain_text', text: 'Pause' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      section(`The step in flight of drill \`${esc(context.drill)}\` finishes, then the drill holds before its next step until someone resumes it. The reason is kept in the drill's record and report.`),
-      { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why pause it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3 } },
-    ],
-  };
+  return reasonModal(PAUSE_MODAL, context, {
+    title: 'Pause the drill',
+    submit: 'Pause',
+    explain: `The step in flight of drill \`${esc(context.drill)}\` finishes, then the drill holds before its next step until someone resumes it. The reason is kept in the drill's record and report.`,
+    question: 'Why pause it?',
+  });
 }
