@@ -55,15 +55,17 @@ async function indicators(call: TipCall): Promise<Observation> {
   if (seen.count < min) failRetryable(`${call.who()}: ${shown}, expected at least ${count(min)}`, 'TipNoIndicators', facts);
   let total = '';
   if (call.args.thresholds.total === 'statistics') {
-    facts.totalByStatistics = await statisticsTotal(call, role);
-    total = `; ${plural(facts.totalByStatistics as number, 'attribute')} in total by attributeStatistics (soft-deleted ones included)`;
+    const sum = await statisticsTotal(call, role);
+    facts.totalByStatistics = sum;
+    total = `; ${plural(sum, 'attribute')} in total by attributeStatistics (soft-deleted ones included)`;
   } else if (seen.reading === 'more than') total = ` (a full restSearch page of ${count(limit)}: X-Result-Count is no total on MISP ${release}; total: statistics gives one)`;
   return { summary: `${call.who()}: ${shown}${seen.reading === 'total' ? ' (X-Result-Count, a total on this release)' : ''}${total}`, facts };
 }
 
+/** A MISP release as [major, minor, hotfix]. */
 type Release = [number, number, number];
 
-/** The release from getVersion (any user with perm_auth may ask), as [major, minor, hotfix]. */
+/** The release getVersion names (ACL perm_auth: any user with API access may ask). */
 async function mispVersion(call: TipCall, role: SiteRole): Promise<string> {
   const answer = await mispRequest(call, role, { method: 'GET', path: '/servers/getVersion', expect: 'json' });
   return field(call.who(role), answer.json, 'version', isString, 'MISP version');
@@ -76,7 +78,7 @@ const releaseOf = (version: string): Release | undefined => {
 const atLeast = (r: Release, [a, b, c]: Release): boolean => r[0] !== a ? r[0] > a : r[1] !== b ? r[1] > b : r[2] >= c;
 
 /** The count one restSearch page tells, read as the release means X-Result-Count; an answer that does not fit fails. */
-export function readResultCount(call: Pick<TipCall, 'who'>, version: string, header: number | undefined, rows: number, limit: number): { count: number; reading: 'exact' | 'more than' | 'total' } {
+function readResultCount(call: Pick<TipCall, 'who'>, version: string, header: number | undefined, rows: number, limit: number): { count: number; reading: 'exact' | 'more than' | 'total' } {
   const release = releaseOf(version);
   const full = rows >= limit;
   // From the page alone: a full page means at least `limit`, i.e. more than limit - 1.

@@ -16,13 +16,17 @@ import type { SiteRole } from '../../domain';
 
 /**
  * Completed executions of the last hour, newest first: after a switch the newest must come from the
- * serving app server. Sorted, so the newest is on this page whatever the volume (FIELD-NOTES 16). A
- * failed execution carries failedTime instead of completedTime, so this query never returns one:
- * the sentence says failures are not counted.
+ * serving app server. Sorted, so the newest is on this page whatever the volume. A failed execution
+ * carries failedTime instead of completedTime (developer docs docs/rest_api/v3/job_executions/
+ * schemas; FIELD-NOTES 16), so this query never returns one: the sentence says failures are not counted.
  */
 const RECENT_EXECUTIONS = `/api/v3/job/executions?tql=${encodeURIComponent('completedTime > "NOW() - 1 HOUR"')}&sorting=completedTime%20desc&resultLimit=100`;
 
-/** /api/v3/playbooks and /api/v3/job/executions exist from ThreatConnect 7.6; 7.5 and earlier answer 404 (FIELD-NOTES 16). */
+/**
+ * /api/v3/playbooks and /api/v3/job/executions exist from ThreatConnect 7.6; 7.5 and earlier answer
+ * 404 (ThreatConnect-Inc/threatconnect-developer-docs docs/rest_api/v3/job_executions/,
+ * playbooks/; tcex; FIELD-NOTES 16): a release question, not an unhealthy platform.
+ */
 const FROM_7_6 = (status: number) => (status === 404 ? { message: 'endpoint absent: ThreatConnect < 7.6 (the v3 playbooks and job executions endpoints came in 7.6; switch this check off)', type: 'TipEndpointAbsent' } : undefined);
 const DOWNLOAD_LIMIT = 1000;
 

@@ -41,7 +41,10 @@ export interface OpenctiRelease {
 
 export interface ThreatconnectRelease {
   version: string;
-  /** /api/v3/playbooks and /api/v3/job/executions exist from 7.6; before, 404 (FIELD-NOTES 16). */
+  /**
+   * /api/v3/playbooks and /api/v3/job/executions exist from 7.6; before, 404
+   * (ThreatConnect-Inc/threatconnect-developer-docs docs/rest_api/v3/job_executions/, playbooks/; FIELD-NOTES 16).
+   */
   playbooksAndJobExecutions: boolean;
 }
 
