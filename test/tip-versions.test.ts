@@ -21,7 +21,7 @@ import { compileRunbook } from '../workflows/runbook';
 import { ROOT } from './support/standinLab';
 import { startTipPair, tipPlanYaml, type SiteOptions, type TipPair } from './support/tipStandin';
 import { TIP_CHECKS, type PhaseId, type Plan, type StepInput, type TipAction, type TipCheckId } from '../domain';
-import type { PersonalityName } from '../src/lab/tip';
+import { releaseOf, type PersonalityName } from '../src/lab/tip';
 
 type Edit = (tip: Record<string, unknown>) => void;
 
@@ -64,6 +64,19 @@ const RELEASES: Record<PersonalityName, string[]> = {
   opencti: ['6.4.0', 'redis-heartbeat'],
   threatconnect: ['7.7'],
 };
+
+describe('--version: the releases the stand-in knows', () => {
+  it('reads a release and its options, and refuses what it cannot answer as', () => {
+    expect(releaseOf('misp', '2.4.160')).toEqual({ version: '2.4.160', resultCount: 'total', backgroundJobs: 'simple', schedulerWorker: false, procAccessible: true });
+    expect(releaseOf('misp', '2.4.150')).toMatchObject({ resultCount: 'rows', backgroundJobs: 'cakeresque' });
+    expect(releaseOf('misp')).toMatchObject({ version: '2.5.1', resultCount: 'capped', backgroundJobs: 'simple', schedulerWorker: true });
+    expect(releaseOf('threatconnect', '7.5')).toEqual({ version: '7.5', playbooksAndJobExecutions: false });
+    expect(releaseOf('opencti', 'redis-heartbeat')).toMatchObject({ heartbeat: 'redis', aboutWithoutAuth: false });
+    expect(() => releaseOf('misp', '2.4.150+simple')).toThrow('--version for misp: SimpleBackgroundJobs came in 2.4.151, not in 2.4.150');
+    expect(() => releaseOf('misp', '2.5.1+redis')).toThrow('--version for misp: unknown option redis; options are cakeresque, simple, scheduler_worker, jobs_off, no_proc');
+    expect(() => releaseOf('threatconnect', '6.2')).toThrow('--version for threatconnect: expected a 7.x release such as 7.5 or 7.7, got "6.2"');
+  });
+});
 
 describe('a healthy platform: every check passes on every release', () => {
   const cases = Object.entries(RELEASES).flatMap(([platform, versions]) => versions.map((version) => [platform as PersonalityName, version] as const));

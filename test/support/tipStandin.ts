@@ -1,7 +1,7 @@
 /**
  * Stand-in TIP apps for the profile tests: a primary and a secondary answering as ThreatConnect,
  * OpenCTI or MISP (src/lab/tip/) over one shared in-memory store (as the lab's replicated
- * database), on ports 27000-27999, and plans whose tip block points at them with the secrets in
+ * database), on DRILLBOOK_TEST_PORTS or 27000-27999, and plans whose tip block points at them with the secrets in
  * files. Each site answers as a named release (src/lab/tip/versions.ts). The stand-in is not the
  * platform: these tests prove the clients speak the documented API, read it as each release's
  * source means it, and fail closed; not that a real ThreatConnect, OpenCTI or MISP answers the same.
@@ -15,9 +15,11 @@ import { stringify } from 'yaml';
 import { startStandin } from '../../src/lab/standinApp';
 import type { ApiCredentials, PersonalityName } from '../../src/lab/tip';
 import { memoryStore, type JobRun, type TipStore } from '../../src/lab/tipStore';
+import { freePort, testPortRange } from './ports';
 
-/** A free port in 27000-27999, the range these tests may use. */
+/** A free port in DRILLBOOK_TEST_PORTS when set (a shared machine's own range), else in 27000-27999. */
 export async function tipPort(): Promise<number> {
+  if (testPortRange()) return freePort();
   for (let tries = 0; tries < 50; tries++) {
     const port = 27000 + Math.floor(Math.random() * 1000);
     const free = await new Promise<boolean>((resolve) => {
