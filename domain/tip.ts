@@ -29,11 +29,22 @@ export const TIP_CHECKS: Record<TipPlatform, readonly TipCheckId[]> = {
 export interface TipThresholds {
   /** indicators: at least this many. */
   minCount?: number;
+  /**
+   * indicators (MISP only, TIP_THRESHOLD_PLATFORMS): where the figure comes from. `page` (the
+   * default) reads a restSearch page, which since MISP 2.4.166 tells "more than N" or an exact count
+   * below the page, never a total; `statistics` also sums GET /attributes/attributeStatistics/type,
+   * a real total that counts soft-deleted attributes too.
+   */
+  total?: TipTotal;
   /** download: at least this many rows in the download. */
   minRows?: number;
   /** playbooks, connectors: at least this many active. */
   minActive?: number;
-  /** connectors: the newest heartbeat at most this old. */
+  /**
+   * Retired in 0.5.0, refused by the plan (RETIRED_THRESHOLDS): the newest OpenCTI no longer moves
+   * updated_at on a heartbeat, so no heartbeat age can be read; the platform's own `active` decides.
+   * Kept in the type because compiled runbooks of earlier drills carry it.
+   */
   maxHeartbeatAge?: number;
   /** workers: the queues that must each have a live worker. */
   queues?: string[];
@@ -43,14 +54,29 @@ export interface TipThresholds {
   within?: number;
 }
 
+/** MISP indicators: how the count is read (TipThresholds.total). */
+export const TIP_TOTALS = ['page', 'statistics'] as const;
+export type TipTotal = (typeof TIP_TOTALS)[number];
+
 export const TIP_THRESHOLDS: Record<TipCheckId, readonly (keyof TipThresholds)[]> = {
   health: ['within'],
-  indicators: ['minCount', 'within'],
+  indicators: ['minCount', 'total', 'within'],
   download: ['minRows', 'within'],
   playbooks: ['minActive', 'within'],
-  connectors: ['minActive', 'maxHeartbeatAge', 'within'],
+  connectors: ['minActive', 'within'],
   workers: ['queues', 'within'],
   jobs: ['schedulerQueue', 'within'],
+};
+
+/** Thresholds only some platforms' checks take; the others refuse them naming these platforms. */
+export const TIP_THRESHOLD_PLATFORMS: Partial<Record<keyof TipThresholds, readonly TipPlatform[]>> = {
+  total: ['misp'],
+};
+
+/** Thresholds earlier releases took, with what a plan that still names one is told. */
+export const RETIRED_THRESHOLDS: Partial<Record<keyof TipThresholds, string>> = {
+  maxHeartbeatAge:
+    "retired: OpenCTI's own active field (a heartbeat within 5 minutes) decides whether a connector is alive; the newest OpenCTI keeps heartbeats in Redis and no longer moves updated_at, so no heartbeat age can be read. Remove it",
 };
 
 /** What each check expects unless the plan says otherwise (MISP's scheduler queue is `scheduler`). */
@@ -59,7 +85,7 @@ export const TIP_DEFAULTS: Record<TipCheckId, TipThresholds> = {
   indicators: { minCount: 1 },
   download: { minRows: 1 },
   playbooks: { minActive: 0 },
-  connectors: { minActive: 1, maxHeartbeatAge: 2 * 60_000 },
+  connectors: { minActive: 1 },
   workers: { queues: ['default', 'prio', 'email', 'cache', 'update'] },
   jobs: {},
 };

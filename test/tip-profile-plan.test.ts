@@ -59,16 +59,23 @@ describe('TIP profile in the runbook', () => {
   });
 
   it('a check switched off is gone; thresholds override the defaults; after a start checks wait 30 s unless told', () => {
-    const plan = parse(tipPlanYaml('opencti', PAIR, (tip) => (tip.checks = { download: 'off', connectors: { maxHeartbeatAge: '5m', minActive: 2 }, health: { within: '1m' } })));
+    const plan = parse(tipPlanYaml('opencti', PAIR, (tip) => (tip.checks = { download: 'off', connectors: { minActive: 2 }, health: { within: '1m' } })));
     const runbook = compileRunbook(plan, 'drill');
     const check = runbook.phases.find((p) => p.id === 'check')?.steps.filter((s) => s.action.startsWith('tip')) ?? [];
     expect(check.map((s) => s.action)).toEqual(['tipHealth', 'tipIndicators', 'tipConnectors']);
     const args = (s: Step | undefined) => s?.args as TipArgs;
-    expect(args(check[2]).thresholds).toEqual({ minActive: 2, maxHeartbeatAge: 300_000, within: 30_000 });
+    expect(args(check[2]).thresholds).toEqual({ minActive: 2, within: 30_000 });
     expect(args(check[0]).thresholds).toEqual({ within: 60_000 });
     const prep = runbook.phases[0].steps.filter((s) => s.action === 'tipIndicators');
     expect(args(prep[0]).thresholds).toEqual({ minCount: 1 });
-    expect(check[2].title).toBe('OpenCTI on dc1: connectors are active (at least 2), the newest heartbeat within 300 s, and none heartbeats on dc2');
+    expect(check[2].title).toBe("OpenCTI on dc1: connectors are active (at least 2, by the platform's own active: a heartbeat within 5 min), and none active on dc2");
+  });
+
+  it('MISP indicators take total: statistics, named in the step title and carried to the check', () => {
+    const plan = parse(tipPlanYaml('misp', PAIR, (tip) => (tip.checks = { indicators: { total: 'statistics', minCount: 10 } })));
+    const step = compileRunbook(plan, 'drill').phases[0].steps.find((s) => s.action === 'tipIndicators');
+    expect((step?.args as TipArgs).thresholds).toEqual({ minCount: 10, total: 'statistics' });
+    expect(step?.title).toBe('MISP on dc1: indicators are present (at least 10; the total from attributeStatistics)');
   });
 
   it('secrets stay references in the steps (no value ever enters a workflow input)', () => {
@@ -91,9 +98,12 @@ describe('the tip block is validated, naming the path', () => {
     ['a tip block on generic', tipPlanYaml('generic', PAIR).replace('platform: generic', 'platform: generic\ntip: { primary: { url: "http://a" }, secondary: { url: "http://b" } }'), /^tip: platform generic has no TIP checks/],
     ['a platform without a tip block', tipPlanYaml('opencti', undefined), /^tip: platform opencti needs a tip block/],
     ['a check the platform lacks', tipPlanYaml('misp', PAIR, (t) => (t.checks = { playbooks: 'off' })), /^tip\.checks\.playbooks: platform misp has no check "playbooks"; its checks are health, indicators, download, workers, jobs/],
-    ['a threshold the check does not take', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { indicators: { maxHeartbeatAge: '1m' } })), /^tip\.checks\.indicators\.maxHeartbeatAge: check indicators takes minCount, within; not maxHeartbeatAge/],
+    ['a threshold the check does not take', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { indicators: { schedulerQueue: 'x' } })), /^tip\.checks\.indicators\.schedulerQueue: check indicators takes minCount, within; not schedulerQueue/],
+    ['a MISP-only threshold on another platform', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { indicators: { total: 'statistics' } })), /^tip\.checks\.indicators\.total: total is for platform misp only; check indicators of opencti takes minCount, within$/],
+    ['a total MISP cannot give', tipPlanYaml('misp', PAIR, (t) => (t.checks = { indicators: { total: 'exact' } })), /^tip\.checks\.indicators\.total: expected page \(a restSearch page: "more than N", or exact below the page; X-Result-Count is no total since MISP 2\.4\.166\) or statistics/],
+    ['the retired heartbeat age', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { connectors: { maxHeartbeatAge: '2m' } })), /^tip\.checks\.connectors\.maxHeartbeatAge: maxHeartbeatAge is retired: OpenCTI's own active field \(a heartbeat within 5 minutes\) decides .* Remove it$/],
     ['an unknown check', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { queues: 'off' })), /^tip\.checks\.queues: platform opencti has no check "queues"; its checks are health, indicators/],
-    ['a bad duration', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { connectors: { maxHeartbeatAge: 'soon' } })), /^tip\.checks\.connectors\.maxHeartbeatAge: expected a duration/],
+    ['a bad duration', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { connectors: { within: 'soon' } })), /^tip\.checks\.connectors\.within: expected a duration/],
     ['a field of another platform', tipPlanYaml('misp', PAIR, (t) => ((t.primary as Record<string, unknown>).token = { env: 'X' })), /^tip\.primary\.token: platform misp does not take token; a site takes url, key/],
     ['HMAC without its secret key', tipPlanYaml('threatconnect', PAIR, (t) => delete (t.secondary as Record<string, unknown>).secretKey), /^tip\.secondary\.secretKey: HMAC needs the secret key/],
     ['TC jobs without monitorsEnabled', tipPlanYaml('threatconnect', PAIR, (t) => delete (t.primary as Record<string, unknown>).monitorsEnabled), /^tip\.primary\.monitorsEnabled: the jobs check reads monitorsEnabled/],

@@ -1,7 +1,10 @@
 /**
- * ThreatConnect's monitorsEnabled lives in a file on each app server (threatconnect.xml), not in
- * the API, so the plan gives a command per site that prints it as the server runs now: `true` or
- * `false` (also on/off, yes/no, 1/0). Anything else is a reading the check cannot use: it fails.
+ * ThreatConnect's monitorsEnabled is an install-specific setting the operator must confirm: no
+ * public ThreatConnect material names it or says where it lives (FIELD-NOTES 15, 16; the examples
+ * read threatconnect.xml on each app server), and the API does not expose it. So the plan gives a
+ * command per site that prints it as the server runs now: `true` or `false` (also on/off, yes/no,
+ * 1/0). Anything else is a reading the check cannot use: it fails. The job executions' serverName
+ * (threatconnect.ts) is the documented evidence of where jobs actually ran.
  */
 import { runProcess } from '../command';
 import { failRetryable } from '../kit/failures';

@@ -25,6 +25,12 @@ export interface TipRequest {
   body?: string;
   /** What a good answer is: JSON, or text such as CSV (an HTML page is neither). */
   expect: 'json' | 'text';
+  /**
+   * What a status means on this endpoint when the platform says more than the generic reading (a
+   * 403 on a site-admin-only path, a 404 on a path a release lacks): a misconfiguration retries
+   * cannot mend, so it fails non-retryable with this message. Undefined keeps the generic reading.
+   */
+  explain?: (status: number, body: string) => { message: string; type: string } | undefined;
 }
 
 export interface TipResponse {
@@ -53,6 +59,8 @@ export async function tipFetch(endpoint: TipEndpoint, request: TipRequest): Prom
   const durationMs = Date.now() - started;
   const facts = { request: shown, status: response.status, body: redact(text.slice(0, 300), endpoint.secrets) };
   const type = response.headers.get('content-type') ?? '';
+  const explained = response.status >= 300 ? request.explain?.(response.status, text) : undefined;
+  if (explained) failNonRetryable(`${endpoint.who}: ${redact(explained.message, endpoint.secrets)}`, explained.type, facts);
   if (response.status === 401 || response.status === 403) {
     failNonRetryable(`${endpoint.who} refused the API credentials: ${shown} answered ${response.status} (wrong key or token, or the API user lacks the permission)`, 'TipAuthRefused', facts);
   }

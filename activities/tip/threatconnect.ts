@@ -9,13 +9,25 @@ import type { Observation } from '../types';
 import type { TipCall, PlatformChecks } from './context';
 import { age, count, kib, plural } from './figures';
 import { readMonitors } from './monitors';
-import { field, isArray, isNumber, tipFetch, type TipResponse } from './request';
+import { field, isArray, isNumber, tipFetch, type TipRequest, type TipResponse } from './request';
 import { failRetryable } from '../kit/failures';
 import { resolveSecret } from '../secrets';
 import type { SiteRole } from '../../domain';
 
-/** Executions of the last hour: after a switch the newest must come from the serving app server. */
-const RECENT_EXECUTIONS = `/api/v3/job/executions?tql=${encodeURIComponent('completedTime > "NOW() - 1 HOUR"')}&resultLimit=100`;
+/**
+ * Completed executions of the last hour, newest first: after a switch the newest must come from the
+ * serving app server. Sorted, so the newest is on this page whatever the volume. A failed execution
+ * carries failedTime instead of completedTime (developer docs docs/rest_api/v3/job_executions/
+ * schemas; FIELD-NOTES 16), so this query never returns one: the sentence says failures are not counted.
+ */
+const RECENT_EXECUTIONS = `/api/v3/job/executions?tql=${encodeURIComponent('completedTime > "NOW() - 1 HOUR"')}&sorting=completedTime%20desc&resultLimit=100`;
+
+/**
+ * /api/v3/playbooks and /api/v3/job/executions exist from ThreatConnect 7.6; 7.5 and earlier answer
+ * 404 (ThreatConnect-Inc/threatconnect-developer-docs docs/rest_api/v3/job_executions/,
+ * playbooks/; tcex; FIELD-NOTES 16): a release question, not an unhealthy platform.
+ */
+const FROM_7_6 = (status: number) => (status === 404 ? { message: 'endpoint absent: ThreatConnect < 7.6 (the v3 playbooks and job executions endpoints came in 7.6; switch this check off)', type: 'TipEndpointAbsent' } : undefined);
 const DOWNLOAD_LIMIT = 1000;
 
 /** The Authorization and Timestamp headers of one request, exactly as FIELD-NOTES 15 signs them. */
@@ -26,7 +38,7 @@ export function tcHeaders(credentials: { token: string } | { accessId: string; s
   return { Timestamp: timestamp, Authorization: `TC ${credentials.accessId}:${signature}`, Accept: 'application/json' };
 }
 
-async function get(call: TipCall, role: SiteRole, path: string): Promise<TipResponse & { json: Record<string, unknown> }> {
+async function get(call: TipCall, role: SiteRole, path: string, explain?: TipRequest['explain']): Promise<TipResponse & { json: Record<string, unknown> }> {
   const site = call.args.sites[role];
   const where = `${call.stepId}.tip.${role}`;
   const secrets: string[] = [];
@@ -40,7 +52,7 @@ async function get(call: TipCall, role: SiteRole, path: string): Promise<TipResp
   secrets.push('token' in credentials ? credentials.token : credentials.secretKey);
   // The signature covers the path and query exactly as they go on the wire.
   const sent = new URL(endpoint.baseUrl + path);
-  const response = await tipFetch(endpoint, { method: 'GET', path, headers: tcHeaders(credentials, 'GET', sent.pathname + sent.search), expect: 'json' });
+  const response = await tipFetch(endpoint, { method: 'GET', path, headers: tcHeaders(credentials, 'GET', sent.pathname + sent.search), expect: 'json', explain });
   const json = response.json as Record<string, unknown>;
   if (json?.status !== 'Success') failRetryable(`${endpoint.who}: ${path.split('?')[0]} answered status ${JSON.stringify(json?.status)}${json?.message ? ` (${String(json.message)})` : ''}, not Success`, 'TipUnhealthy');
   return { ...response, json };
@@ -70,7 +82,7 @@ async function download(call: TipCall): Promise<Observation> {
 }
 
 async function playbooks(call: TipCall): Promise<Observation> {
-  const answer = await get(call, call.args.serving, '/api/v3/playbooks?resultLimit=1000');
+  const answer = await get(call, call.args.serving, '/api/v3/playbooks?resultLimit=1000', FROM_7_6);
   const listed = field(call.who(), answer.json, 'data', isArray, 'playbooks') as { type?: string; active?: boolean }[];
   const books = listed.filter((p) => p.type !== 'Component');
   const active = books.filter((p) => p.active === true).length;
@@ -81,24 +93,31 @@ async function playbooks(call: TipCall): Promise<Observation> {
 
 /**
  * Exactly one app server runs jobs: monitorsEnabled on the serving server and not on the other (read
- * by the plan's command per site), and the newest job execution of the last hour ran on the serving
- * server when the plan names it.
+ * by the plan's command per site; the setting is install-specific: no public ThreatConnect material
+ * names it), and the newest completed job execution of the last hour ran on the serving server when
+ * the plan names it: the executions' serverName is the documented evidence of where jobs run.
  */
 async function jobs(call: TipCall): Promise<Observation> {
   const { serving, siteNames } = call.args;
   const monitors = await readMonitors(call);
-  const answer = await get(call, serving, RECENT_EXECUTIONS);
-  const executions = field(call.who(), answer.json, 'data', isArray, 'job executions') as { serverName?: string; startTime?: string; completedTime?: string; failedTime?: string }[];
-  const when = (e: (typeof executions)[number]) => Date.parse(e.completedTime ?? e.failedTime ?? e.startTime ?? '') || 0;
-  const newest = executions.reduce<(typeof executions)[number] | undefined>((best, e) => (!best || when(e) > when(best) ? e : best), undefined);
+  const answer = await get(call, serving, RECENT_EXECUTIONS, FROM_7_6);
+  const executions = field(call.who(), answer.json, 'data', isArray, 'job executions') as { serverName?: string; completedTime?: string; failedTime?: string }[];
+  const completed = executions.filter((e) => !Number.isNaN(Date.parse(e.completedTime ?? '')));
+  const when = (e: (typeof completed)[number]) => Date.parse(e.completedTime ?? '');
+  // Sorted newest first; the reduce keeps the check right should a server ignore the sorting.
+  const newest = completed.reduce<(typeof completed)[number] | undefined>((best, e) => (!best || when(e) > when(best) ? e : best), undefined);
   const expected = call.args.sites[serving].serverName;
-  const facts = { monitors, executions: executions.length, newestServer: newest?.serverName, newestAt: newest ? new Date(when(newest)).toISOString() : undefined };
+  const failures = 'failed executions carry failedTime, not completedTime, and are not counted';
+  const facts = { monitors, executions: completed.length, newestServer: newest?.serverName, newestAt: newest ? new Date(when(newest)).toISOString() : undefined, failuresCounted: false };
   if (expected && newest?.serverName !== expected) {
-    const seen = newest ? `the newest ran on ${newest.serverName ?? 'an unnamed server'} ${age(Date.now() - when(newest))} ago` : 'none ran in the last hour';
-    failRetryable(`${call.who()}: no job execution yet on ${expected}; ${seen}`, 'TipJobsElsewhere', facts);
+    const seen = newest ? `the newest completed one ran on ${newest.serverName ?? 'an unnamed server'} ${age(Date.now() - when(newest))} ago` : 'none completed in the last hour';
+    failRetryable(`${call.who()}: no completed job execution yet on ${expected}; ${seen} (${failures})`, 'TipJobsElsewhere', facts);
   }
-  const ran = newest ? `; newest job execution on ${newest.serverName ?? '?'} ${age(Date.now() - when(newest))} ago (${plural(executions.length, 'execution')} in the last hour)` : '; no job execution in the last hour';
-  return { summary: `${call.who()}: jobs on exactly one app server: monitorsEnabled on ${siteNames[serving]} only${monitors.note}${ran}`, facts };
+  const unchecked = expected ? '' : `; tip.${serving}.serverName is not set, so where the executions ran is not compared`;
+  const ran = newest
+    ? `; newest completed job execution on ${newest.serverName ?? '?'} ${age(Date.now() - when(newest))} ago (${plural(completed.length, 'completed execution')} in the last hour; ${failures})`
+    : `; no completed job execution in the last hour (${failures})`;
+  return { summary: `${call.who()}: jobs on exactly one app server: monitorsEnabled on ${siteNames[serving]} only${monitors.note}${ran}${unchecked}`, facts };
 }
 
 export const threatconnectChecks: PlatformChecks = { health, indicators, download, playbooks, jobs };

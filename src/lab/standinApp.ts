@@ -5,18 +5,21 @@
  *
  *   node dist/src/lab/standinApp.js --site primary --port 18081 \
  *     [--db 127.0.0.1:3316 --db-password-file data/lab/secrets/mysql-app.password] [--monitors on|off]
- *     [--webroot DIR] [--personality threatconnect|opencti|misp --secret-file F [--access-id ID] [--health-key-file F]]
+ *     [--webroot DIR] [--personality threatconnect|opencti|misp --secret-file F [--access-id ID] [--health-key-file F]
+ *      [--version RELEASE] [--key-role site-admin|user]]
  *
  * GET /health, GET /api/indicators, GET /api/indicators/download (CSV), POST /api/indicators
  * ({"value","type"}), GET /api/jobs; and with a personality, that TIP's API over the same data with
  * its authentication enforced (src/lab/tip/): the drill's TIP profile checks run against it.
+ * --version answers as that release does (src/lab/tip/versions.ts; its default is what the lab
+ * plans need); --key-role user makes the MISP key a user's, not a site admin's.
  * The secret file is created (random) when missing, as an admin creates the drill's API user.
  * With --webroot, any other GET is a file under DIR (404 when absent): a MISP node's web root on
  * shared storage, where a load balancer's health file lives.
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import { labSecret, LOGIN_PAGE, tipStoreData, PERSONALITIES, PERSONALITY_NAMES, type ApiCredentials, type ApiHandler, type ApiReply, type PersonalityName } from './tip';
+import { labSecret, LOGIN_PAGE, releaseOf, tipStoreData, PERSONALITIES, PERSONALITY_NAMES, type ApiCredentials, type ApiHandler, type ApiReply, type PersonalityName } from './tip';
 import path from 'node:path';
 import { memoryStore, mysqlStore, type TipStore } from './tipStore';
 
@@ -27,7 +30,7 @@ export interface StandinOptions {
   monitorsEnabled: boolean;
   jobEveryMs?: number;
   /** Answer as this TIP's API too, accepting these credentials. */
-  api?: { personality: PersonalityName; credentials: ApiCredentials };
+  api?: { personality: PersonalityName; credentials: ApiCredentials; version?: string };
   /** Seed one indicator on a fresh writable database (default true). */
   seed?: boolean;
   /** Answer every API call with a sign-in page, as an SSO proxy in front of the API would. */
@@ -113,7 +116,7 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
   };
 
   const api: ApiHandler | undefined = options.api
-    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store), monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials })
+    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store), monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials, version: options.api.version })
     : undefined;
 
   const lab = (request: http.IncomingMessage, response: http.ServerResponse): void => {
@@ -162,7 +165,16 @@ function apiOption(): StandinOptions['api'] {
   const secret = argument('secret-file');
   if (!secret) throw new Error('--personality needs --secret-file (the API secret key, token or key it accepts)');
   const healthKey = argument('health-key-file');
-  return { personality: personality as PersonalityName, credentials: { accessId: argument('access-id'), secret: labSecret(secret), healthKey: healthKey ? labSecret(healthKey) : undefined } };
+  const version = argument('version');
+  // Parsed now, so a release the stand-in does not know stops the start with its reason.
+  if (version !== undefined) releaseOf(personality as PersonalityName, version);
+  const role = argument('key-role') ?? 'site-admin';
+  if (!['site-admin', 'user'].includes(role)) throw new Error(`--key-role must be site-admin or user, got "${role}"`);
+  return {
+    personality: personality as PersonalityName,
+    version,
+    credentials: { accessId: argument('access-id'), secret: labSecret(secret), healthKey: healthKey ? labSecret(healthKey) : undefined, siteAdmin: role === 'site-admin' },
+  };
 }
 
 function argument(name: string): string | undefined {

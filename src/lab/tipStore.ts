@@ -16,6 +16,8 @@ export interface Indicator {
 export interface JobRun {
   server: string;
   ranAt: string;
+  /** The run failed (ThreatConnect's job executions then carry failedTime, not completedTime). */
+  failed?: boolean;
 }
 
 export interface TipStore {

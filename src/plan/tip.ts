@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { commandDriver, duration, secretRef } from './fields';
-import { TIP_CHECK_IDS, TIP_CHECKS, TIP_THRESHOLDS, type Platform, type TipProfile, type TipSite } from '../../domain';
+import { RETIRED_THRESHOLDS, TIP_CHECK_IDS, TIP_CHECKS, TIP_THRESHOLD_PLATFORMS, TIP_THRESHOLDS, TIP_TOTALS, type Platform, type TipPlatform, type TipProfile, type TipSite, type TipThresholds } from '../../domain';
 
 /** A secret written inline is refused with what to write instead; a reference is checked as usual. */
 const secret = (what: string) =>
@@ -38,6 +38,11 @@ const site = z.strictObject({
 
 const thresholds = z.strictObject({
   minCount: z.number().int().min(0).optional(),
+  total: z
+    .enum(TIP_TOTALS, {
+      error: 'expected page (a restSearch page: "more than N", or exact below the page; X-Result-Count is no total since MISP 2.4.166) or statistics (the sum of /attributes/attributeStatistics/type: a real total, soft-deleted attributes included)',
+    })
+    .optional(),
   minRows: z.number().int().min(0).optional(),
   minActive: z.number().int().min(0).optional(),
   maxHeartbeatAge: duration.optional(),
@@ -98,9 +103,15 @@ export function checkTip(plan: { platform: Platform; tip?: TipProfile }, ctx: Is
       continue;
     }
     if (value === 'off' || value === undefined) continue;
-    const allowed: readonly string[] = TIP_THRESHOLDS[check];
-    for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) ctx.addIssue({ code: 'custom', path: ['tip', 'checks', id, key], message: `check ${id} takes ${allowed.join(', ')}; not ${key}` });
+    const allowed = TIP_THRESHOLDS[check].filter((key) => takes(platform, key));
+    for (const key of Object.keys(value) as (keyof TipThresholds)[]) {
+      if (allowed.includes(key)) continue;
+      const only = TIP_THRESHOLD_PLATFORMS[key];
+      const retired = RETIRED_THRESHOLDS[key];
+      const message = retired
+        ? `${key} is ${retired}`
+        : only && TIP_THRESHOLDS[check].includes(key) ? `${key} is for platform ${only.join(', ')} only; check ${id} of ${platform} takes ${allowed.join(', ')}` : `check ${id} takes ${allowed.join(', ')}; not ${key}`;
+      ctx.addIssue({ code: 'custom', path: ['tip', 'checks', id, key], message });
     }
   }
   if (platform === 'threatconnect' && tip.checks.jobs !== 'off') {
@@ -111,6 +122,9 @@ export function checkTip(plan: { platform: Platform; tip?: TipProfile }, ctx: Is
     }
   }
 }
+
+/** A threshold some platforms only take (TIP_THRESHOLD_PLATFORMS). */
+const takes = (platform: TipPlatform, key: keyof TipThresholds): boolean => TIP_THRESHOLD_PLATFORMS[key]?.includes(platform) ?? true;
 
 function checkSite(platform: Exclude<Platform, 'generic'>, tipSite: TipSite, path: string[], ctx: IssueSink): void {
   const fields = PLATFORM_FIELDS[platform];

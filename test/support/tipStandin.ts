@@ -1,9 +1,10 @@
 /**
  * Stand-in TIP apps for the profile tests: a primary and a secondary answering as ThreatConnect,
  * OpenCTI or MISP (src/lab/tip/) over one shared in-memory store (as the lab's replicated
- * database), on ports 27000-27999, and plans whose tip block points at them with the secrets in
- * files. The stand-in is not the platform: these tests prove the clients speak the documented API
- * and fail closed, not that a real ThreatConnect, OpenCTI or MISP answers the same.
+ * database), on DRILLBOOK_TEST_PORTS or 27000-27999, and plans whose tip block points at them with the secrets in
+ * files. Each site answers as a named release (src/lab/tip/versions.ts). The stand-in is not the
+ * platform: these tests prove the clients speak the documented API, read it as each release's
+ * source means it, and fail closed; not that a real ThreatConnect, OpenCTI or MISP answers the same.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
@@ -12,11 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { startStandin } from '../../src/lab/standinApp';
-import type { PersonalityName } from '../../src/lab/tip';
-import { memoryStore, type TipStore } from '../../src/lab/tipStore';
+import type { ApiCredentials, PersonalityName } from '../../src/lab/tip';
+import { memoryStore, type JobRun, type TipStore } from '../../src/lab/tipStore';
+import { freePort, testPortRange } from './ports';
 
-/** A free port in 27000-27999, the range these tests may use. */
+/** A free port in DRILLBOOK_TEST_PORTS when set (a shared machine's own range), else in 27000-27999. */
 export async function tipPort(): Promise<number> {
+  if (testPortRange()) return freePort();
   for (let tries = 0; tries < 50; tries++) {
     const port = 27000 + Math.floor(Math.random() * 1000);
     const free = await new Promise<boolean>((resolve) => {
@@ -36,6 +39,10 @@ export interface SiteOptions {
   loginPage?: boolean;
   /** Refuse these credentials instead (the server's secret differs from the plan's). */
   secret?: string;
+  /** The release to answer as (`--version`); the personality's default when absent. */
+  version?: string;
+  /** MISP: the plan's key is not a site admin's. OpenCTI: the account's refusal code, the user's capabilities. */
+  credentials?: Pick<ApiCredentials, 'siteAdmin' | 'refusal' | 'capabilities'>;
 }
 
 export interface TipPair {
@@ -44,7 +51,17 @@ export interface TipPair {
   urls: { primary: string; secondary: string };
   /** Secret files holding what the plan's references point at. */
   files: { secret: string; healthKey: string; wrong: string };
+  /** Records a failed job run on `server` now (job executions carry it with failedTime). */
+  failJob(server: string): void;
   close(): Promise<void>;
+}
+
+/** The store with failed runs among its job runs, newest first: memoryStore records only runs that completed. */
+function withFailedRuns(store: TipStore, failed: JobRun[]): TipStore {
+  return {
+    ...store,
+    recentJobRuns: async (count) => [...(await store.recentJobRuns(count)), ...failed].sort((a, b) => Date.parse(b.ranAt) - Date.parse(a.ranAt)).slice(0, count),
+  };
 }
 
 /** Two stand-ins of one personality over one store; `seed` puts an indicator in it first. */
@@ -54,7 +71,8 @@ export async function startTipPair(personality: PersonalityName, sites: { primar
   writeFileSync(files.secret, `${CREDENTIALS.secret}\n`);
   writeFileSync(files.healthKey, CREDENTIALS.healthKey);
   writeFileSync(files.wrong, 'not-the-key');
-  const store = memoryStore();
+  const failed: JobRun[] = [];
+  const store = withFailedRuns(memoryStore(), failed);
   if (seed) {
     await store.addIndicator('evil.example.com', 'host', 'primary');
     await store.addIndicator('bad.example.net', 'host', 'primary');
@@ -73,7 +91,7 @@ export async function startTipPair(personality: PersonalityName, sites: { primar
         jobEveryMs: 200,
         monitorsEnabled: options.monitorsEnabled ?? false,
         loginPage: options.loginPage,
-        api: { personality, credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret } },
+        api: { personality, version: options.version, credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret, ...options.credentials } },
       }),
     );
     urls[site] = `http://127.0.0.1:${port}`;
@@ -83,6 +101,7 @@ export async function startTipPair(personality: PersonalityName, sites: { primar
     store,
     urls,
     files,
+    failJob: (server) => void failed.push({ server, ranAt: new Date().toISOString(), failed: true }),
     close: async () => {
       for (const server of servers) {
         server.closeAllConnections();

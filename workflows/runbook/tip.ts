@@ -21,13 +21,13 @@ function what(platform: TipPlatform, check: TipCheckId, t: TipThresholds, other:
     case 'health':
       return platform === 'opencti' ? 'health endpoint and the GraphQL API answer (platform version)' : platform === 'misp' ? 'the API answers signed in (/servers/getVersion)' : 'the v3 API answers signed in (security/owners)';
     case 'indicators':
-      return `indicators are present (at least ${t.minCount})`;
+      return `indicators are present (at least ${t.minCount}${t.total === 'statistics' ? '; the total from attributeStatistics' : ''})`;
     case 'download':
       return platform === 'misp' ? `attributes download as CSV (restSearch, at least ${t.minRows} row${t.minRows === 1 ? '' : 's'})` : `indicators download (at least ${t.minRows} row${t.minRows === 1 ? '' : 's'})`;
     case 'playbooks':
       return `playbooks are listed and the active ones counted (at least ${t.minActive})`;
     case 'connectors':
-      return `connectors are active (at least ${t.minActive}), the newest heartbeat within ${Math.round((t.maxHeartbeatAge ?? 0) / 1000)} s, and none heartbeats on ${other}`;
+      return `connectors are active (at least ${t.minActive}, by the platform's own active: a heartbeat within 5 min), and none active on ${other}`;
     case 'workers':
       return `background workers are alive (${(t.queues ?? []).join(', ')})`;
     case 'jobs':

@@ -12,7 +12,7 @@
  *
  *   node dist/src/lab/opencti/site.js --site primary --port 7090 --kubeconfig K --namespace opencti \
  *     --redis 127.0.0.1:7379 --redis-password-file F --amqp 127.0.0.1:7672 --amqp-password-file F \
- *     --opensearch http://127.0.0.1:7250 --health-key lab-health-key [--api-token-file F]
+ *     --opensearch http://127.0.0.1:7250 --health-key lab-health-key [--api-token-file F [--version RELEASE]]
  *
  * GET /health?health_access_key=KEY  200 {status:"ok"} when its Redis takes writes and its OpenSearch
  *                                   answers (OpenCTI's health endpoint); 503 with the reason; 401 bad key
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   };
   const tokenFile = process.argv.includes('--api-token-file') ? option('api-token-file') : undefined;
   const graphql: ApiHandler | undefined = tokenFile
-    ? openctiApi({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey } })
+    ? openctiApi({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey }, version: process.argv.includes('--version') ? option('version') : undefined })
     : undefined;
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

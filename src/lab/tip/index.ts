@@ -7,6 +7,7 @@ import { threatconnectApi } from './threatconnect';
 export * from './data';
 export * from './personality';
 export * from './secretFile';
+export * from './versions';
 
 export const PERSONALITIES: Record<PersonalityName, (context: ApiContext) => ApiHandler> = {
   threatconnect: threatconnectApi,

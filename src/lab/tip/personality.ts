@@ -19,6 +19,12 @@ export interface ApiCredentials {
   secret: string;
   /** OpenCTI: the health access key. */
   healthKey?: string;
+  /** MISP: the key is a site admin's (default true: the lab's drill user is one); false gets 403 on site-admin-only paths. */
+  siteAdmin?: boolean;
+  /** OpenCTI: the account's state refuses every call with this code although the token is right (OTP_REQUIRED, PASSWORD_CHANGE_REQUIRED…). */
+  refusal?: string;
+  /** OpenCTI: the capabilities of the token's user (default all); a query needing another gets FORBIDDEN_ACCESS. */
+  capabilities?: string[];
 }
 
 export interface ApiContext {
@@ -30,6 +36,8 @@ export interface ApiContext {
   startedAt: Date;
   lastJobRunAt(): Date | undefined;
   credentials: ApiCredentials;
+  /** The release to answer as (`--version`, versions.ts); its default when absent. */
+  version?: string;
 }
 
 export interface ApiRequest {

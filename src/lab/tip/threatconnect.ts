@@ -2,9 +2,13 @@
  * The ThreatConnect personality: v3 REST under /api/v3 with HMAC (`Authorization: TC
  * <accessId>:<signature>` + `Timestamp`, within 5 minutes of this clock) or `TC-Token <token>`.
  * Indicators and job executions come from the site's database; the playbooks are a fixed set.
+ * What its release lacks (playbooks and job executions before 7.6) answers 404, as a path TC does
+ * not know (versions.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { header, type ApiContext, type ApiHandler, type ApiReply, type ApiRequest } from './personality';
+import { releaseOf } from './versions';
+import type { JobRun } from '../tipStore';
 
 const PLAYBOOKS = [
   { id: 1, name: 'Enrich new indicators', type: 'Playbook', active: true, status: 'Active', triggerType: 'Indicator' },
@@ -34,6 +38,34 @@ function authFailure(context: ApiContext, request: ApiRequest): string | undefin
   return hmac[1] === accessId && sameText(hmac[2], expected) ? undefined : 'Invalid signature';
 }
 
+/**
+ * GET /api/v3/job/executions: a failed execution carries failedTime instead of completedTime, so a
+ * TQL on completedTime never returns it (FIELD-NOTES 16). The stand-in reads the TQL
+ * `completedTime > "NOW() - 1 HOUR"` (nothing else), `sorting=completedTime desc|asc` (unsorted: in
+ * the order of the ids, oldest first) and resultLimit.
+ */
+async function jobExecutions(recent: Promise<JobRun[]>, request: ApiRequest): Promise<ApiReply> {
+  const params = request.url.searchParams;
+  type Execution = { id: number; jobId: number; startTime: string; completedTime?: string; failedTime?: string; status: string; exitMessage?: string; serverName: string };
+  const all = (await recent).map((r, index, runs): Execution => ({
+    id: runs.length - index,
+    jobId: 1,
+    startTime: r.ranAt,
+    ...(r.failed ? { failedTime: r.ranAt, status: 'Failed', exitMessage: 'stand-in job failed' } : { completedTime: r.ranAt, status: 'Completed' }),
+    serverName: r.server,
+  }));
+  const tql = params.get('tql') ?? '';
+  const hours = /completedTime\s*>\s*"NOW\(\)\s*-\s*(\d+)\s*HOURS?"/i.exec(tql);
+  if (tql && !hours) return { status: 400, body: { status: 'Failure', message: `The stand-in reads only completedTime > "NOW() - N HOUR", not ${tql}` } };
+  const since = hours ? Date.now() - Number(hours[1]) * 3_600_000 : -Infinity;
+  let data = all.filter((e) => (hours ? e.completedTime !== undefined && Date.parse(e.completedTime) > since : true));
+  const sorting = /^completedTime (asc|desc)$/i.exec(params.get('sorting') ?? '');
+  const at = (e: (typeof data)[number]) => Date.parse(e.completedTime ?? e.failedTime ?? '');
+  data = sorting ? data.sort((a, b) => (sorting[1].toLowerCase() === 'desc' ? at(b) - at(a) : at(a) - at(b))) : data.sort((a, b) => a.id - b.id);
+  data = data.slice(0, Math.min(Number(params.get('resultLimit') ?? 100), 10_000));
+  return { status: 200, body: { status: 'Success', data, countSuccess: data.filter((e) => e.status === 'Completed').length, countFailure: data.filter((e) => e.status === 'Failed').length } };
+}
+
 export function threatconnectApi(context: ApiContext): ApiHandler {
   const { data: store } = context;
   const routes: Record<string, (request: ApiRequest) => Promise<ApiReply>> = {
@@ -45,16 +77,12 @@ export function threatconnectApi(context: ApiContext): ApiHandler {
       return { status: 200, body: { status: 'Success', data, ...(request.url.searchParams.get('count') === 'true' ? { count: await store.indicatorCount() } : {}) } };
     },
     '/api/v3/playbooks': async () => ({ status: 200, body: { status: 'Success', data: PLAYBOOKS } }),
-    '/api/v3/job/executions': async () => {
-      // The stand-in reads "completedTime > NOW() - 1 HOUR" as the last hour's runs.
-      const hourAgo = Date.now() - 3_600_000;
-      const runs = (await store.recentJobRuns(100)).filter((r) => Date.parse(r.ranAt) > hourAgo);
-      const data = runs.map((r, index) => ({ id: index + 1, jobId: 1, startTime: r.ranAt, completedTime: r.ranAt, status: 'Completed', serverName: r.server }));
-      return { status: 200, body: { status: 'Success', data, countSuccess: data.length, countFailure: 0 } };
-    },
+    '/api/v3/job/executions': (request) => jobExecutions(store.recentJobRuns(100), request),
   };
+  const release = releaseOf('threatconnect', context.version);
   return async (request) => {
-    const route = request.method === 'GET' ? routes[request.url.pathname] : undefined;
+    const absent = !release.playbooksAndJobExecutions && ['/api/v3/playbooks', '/api/v3/job/executions'].includes(request.url.pathname);
+    const route = request.method === 'GET' && !absent ? routes[request.url.pathname] : undefined;
     if (!route) return request.url.pathname.startsWith('/api/') ? { status: 404, body: { status: 'Failure', message: 'Not found' } } : undefined;
     const failure = authFailure(context, request);
     return failure ? refused(failure) : route(request);
