@@ -4,7 +4,7 @@
  * readable from the new side after a switch. How the cluster is read, drained, snapshotted and
  * canaried lives beside this file, one concern each.
  */
-import { canaryId } from '../kit/canary';
+import { canaryId, snapshotName } from '../kit/canary';
 import { failNonRetryable, failRetryable } from '../kit/failures';
 import { pollFor, pollUntil } from '../kit/polling';
 import { resolveSecret } from '../secrets';
@@ -61,7 +61,7 @@ export function createOpensearchActivities(): StepDrivers<OpensearchAction> {
         let snapshots = await listSnapshots(c, args.component, snap.repository);
         let recent = newestGood(snapshots, snap.maxAgeMs);
         let taken: Body | undefined;
-        const name = `drill-${canaryId(input)}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+        const name = snapshotName(input, args.canary);
         if (snap.take === 'always' || (snap.take === 'if-missing' && !recent)) {
           taken = snapshots.find((s) => s.snapshot === name);
           if (!taken) {
