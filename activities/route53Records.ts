@@ -119,7 +119,7 @@ export async function healthCheck(client: Route53Client, id: string): Promise<He
 
 export type DnsAnswer = { supported: true; values: string[]; code?: string } | { supported: false; reason: string };
 
-/** How an endpoint says it does not offer an operation at all (moto answers TestDNSAnswer with a bare 404). */
+/** How an endpoint says it does not offer an operation at all (moto answers TestDNSAnswer with an HTML 404 page). */
 const NOT_OFFERED = new Set(['UnknownOperationException', 'UnknownOperation', 'NotImplemented', 'InvalidAction']);
 
 /** The sentence a check gives when the plan said Route 53's answer cannot be tested where the drill runs. */
@@ -145,7 +145,7 @@ export async function dnsAnswer(client: Route53Client, args: Route53Args): Promi
     if (name.startsWith('NoSuch') || name === 'InvalidInput' || name === 'AccessDenied') throw error;
     if (NOT_OFFERED.has(name) || status === 404) {
       throw ApplicationFailure.nonRetryable(
-        `Route 53's answer for ${args.record.name} could not be tested: this endpoint answers TestDNSAnswer with ${name}${status ? ` (HTTP ${status})` : ''}, so the switch is not verified. ` +
+        `Route 53's answer for ${args.record.name} could not be tested: this endpoint answers TestDNSAnswer with ${[status && `HTTP ${status}`, !['Error', 'UnknownError'].includes(name) && name].filter(Boolean).join(' ')}, so the switch is not verified. ` +
           `If the answer cannot be tested where the drill runs, say so with components.${args.component}.answerTest: unavailable (the record and health-check read-back are then the only evidence)`,
         'Route53AnswerUntestable',
       );

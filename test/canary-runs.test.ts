@@ -67,7 +67,7 @@ describe('two drills of one target within a minute', () => {
     const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml, reason: 'per-run canary test' });
     const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(record.status).toBe('succeeded');
-    return { runId: handle.firstExecutionRunId, record };
+    return { runId: (await handle.describe()).runId, record };
   }
   const step = (record: DrillRecord, id: string): StepRecord => {
     const found = record.steps.find((s) => s.id === id);

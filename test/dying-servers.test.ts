@@ -222,7 +222,7 @@ describe('Redis and RabbitMQ', () => {
     const url = `http://127.0.0.1:${lab.port('rabbitmqMgmt', 'primary')}`;
     const auth = `Basic ${Buffer.from(`drill:${lab.secretValue('rabbitmq-drill')}`).toString('base64')}`;
     const api = (method: string, urlPath: string, body?: unknown) =>
-      fetch(`${url}${urlPath}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body && JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      fetch(`${url}${urlPath}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
     // A queue holding a message: the drain waits for it (up to a minute), reading the API the whole time.
     expect((await api('PUT', '/api/queues/%2F/held', { durable: true })).status).toBeLessThan(300);
     expect(await (await api('POST', '/api/exchanges/%2F/amq.default/publish', { properties: { delivery_mode: 2 }, routing_key: 'held', payload: 'in flight', payload_encoding: 'string' })).json()).toEqual({ routed: true });

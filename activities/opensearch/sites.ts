@@ -8,7 +8,7 @@
  */
 import { Client } from '@opensearch-project/opensearch';
 import { ApplicationFailure } from '@temporalio/common';
-import { guardClient, serverLost } from '../kit/clients';
+import { serverLost } from '../kit/clients';
 import { pollUntil } from '../kit/polling';
 import { describeError } from './cluster';
 import { canaryKey, snapshotName } from '../kit/canary';
@@ -49,13 +49,13 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
   async function on<T>(input: StepInput<OpensearchSitesAction>, site: SiteRole, work: (c: Client) => Promise<T>): Promise<T> {
     const args = input.step.args;
     const c = await connect(input, site);
-    // The client answers every request's socket error itself and emits no 'error'; the guard names the cluster.
-    const guard = guardClient(c, { kind: 'OpenSearch', endpoint: args.sites[site].url, label: `${args.component} on ${args.siteNames[site]}` });
+    // The client answers every request's socket error itself and emits no 'error' event: nothing to guard, only the failure to name.
+    const server = { kind: 'OpenSearch', endpoint: args.sites[site].url, label: `${args.component} on ${args.siteNames[site]}` };
     try {
       return await work(c);
     } catch (error) {
       if ((error as { name?: string }).name === 'ApplicationFailure') throw error;
-      if (CONNECTION_ERRORS.has((error as Error).name)) throw serverLost(guard, error, 'the step used it');
+      if (CONNECTION_ERRORS.has((error as Error).name)) throw serverLost(server, error, 'the step used it');
       return retry(`${args.component} on ${args.siteNames[site]} (${args.sites[site].url}): ${describeError(error)}`, 'SearchUnavailable');
     } finally {
       await c.close();
