@@ -34,10 +34,15 @@ class ClientWorker {
   private next = 0;
   stderr = '';
   readonly ready: Promise<void>;
+  /** Settles when the process dies: a process that dies answers nothing, so every call races this. */
+  private readonly died: Promise<Answer>;
 
   constructor() {
     this.child = spawn(process.execPath, [path.join(__dirname, 'support', 'clientWorker.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    // Writing a call to a process that died breaks the pipe: its death is the answer, not this process's.
+    this.child.stdin.on('error', () => undefined);
+    this.died = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ ok: false, error: { message: `the worker process died (${code ?? signal}): ${this.stderr.slice(-600)}` } })));
     let ready: () => void = () => undefined;
     this.ready = new Promise((resolve) => (ready = resolve));
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
@@ -59,11 +64,9 @@ class ClientWorker {
     let answer: (a: Answer) => void = () => undefined;
     const held = new Promise<void>((resolve) => (holding = resolve));
     const answered = new Promise<Answer>((resolve) => (answer = resolve));
-    // A process that dies answers nothing: say so instead of waiting for the test's timeout.
-    const died = new Promise<Answer>((resolve) => this.child.once('exit', (code, signal) => resolve({ ok: false, error: { message: `the worker process died (${code ?? signal}): ${this.stderr.slice(-600)}` } })));
     this.waiting.set(id, { holding, answer });
     this.child.stdin.write(`${JSON.stringify({ id, kind, ...body })}\n`);
-    return { holding: Promise.race([held, died.then(() => undefined)]), answer: Promise.race([answered, died]) };
+    return { holding: Promise.race([held, this.died.then(() => undefined)]), answer: Promise.race([answered, this.died]) };
   }
 
   stop(): void {
