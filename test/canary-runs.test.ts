@@ -67,6 +67,8 @@ describe('two drills of one target within a minute', () => {
     const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml, reason: 'per-run canary test' });
     const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(record.status).toBe('succeeded');
+    // The record says succeeded before the workflow has written its report and closed; the next start needs it closed.
+    await handle.result();
     return { runId: (await handle.describe()).runId, record };
   }
   const step = (record: DrillRecord, id: string): StepRecord => {
@@ -87,11 +89,12 @@ describe('two drills of one target within a minute', () => {
     expect(startMsOf(second.runId) - startMsOf(first.runId)).toBeLessThan(60_000);
 
     const guards = [first, second].map((d) => canaryOf(step(d.record, 'failover.files.guard.secondary')));
-    expect(guards[0].key).toBe(`drill-canary-runs/${first.runId}:primary-to-secondary`);
-    expect(guards[1].key).toBe(`drill-canary-runs/${second.runId}:primary-to-secondary`);
     // The second drill wrote its own canary, after it started, rather than finding the first's.
+    expect(guards[1].key).not.toBe(guards[0].key);
     expect(Date.parse(guards[1].writtenAt)).toBeGreaterThanOrEqual(Date.parse(second.record.startedAt));
     expect(Date.parse(guards[1].writtenAt)).toBeGreaterThan(Date.parse(guards[0].writtenAt));
+    expect(guards[0].key).toBe(`drill-canary-runs/${first.runId}:primary-to-secondary`);
+    expect(guards[1].key).toBe(`drill-canary-runs/${second.runId}:primary-to-secondary`);
 
     // After the switch, the RPO evidence of the second drill is its own canary, named in its observation.
     const verify = step(second.record, 'failover-check.files.verify.secondary');
