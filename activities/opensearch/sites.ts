@@ -8,17 +8,15 @@
  */
 import { Client } from '@opensearch-project/opensearch';
 import { ApplicationFailure } from '@temporalio/common';
-import { serverLost } from '../kit/clients';
 import { pollUntil } from '../kit/polling';
-import { describeError } from './cluster';
+import { clusterLost, describeError } from './cluster';
 import { canaryKey, snapshotName } from '../kit/canary';
 import { resolveSecret } from '../secrets';
 import type { StepDrivers, StepInput } from '../types';
 import { otherSite, type OpensearchSitesAction, type OpensearchSitesArgs, type SiteRole } from '../../domain';
 
 type Body = Record<string, unknown>;
-/** The client's errors for a cluster that stopped answering (refused, reset, timed out), as opposed to an answer. */
-const CONNECTION_ERRORS = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
+
 /** Where a restore notes what it restored; never part of a snapshot. */
 export const RESTORE_MARKERS = 'drillbook-restores';
 
@@ -49,13 +47,13 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
   async function on<T>(input: StepInput<OpensearchSitesAction>, site: SiteRole, work: (c: Client) => Promise<T>): Promise<T> {
     const args = input.step.args;
     const c = await connect(input, site);
-    // The client answers every request's socket error itself and emits no 'error' event: nothing to guard, only the failure to name.
     const server = { kind: 'OpenSearch', endpoint: args.sites[site].url, label: `${args.component} on ${args.siteNames[site]}` };
     try {
       return await work(c);
     } catch (error) {
       if ((error as { name?: string }).name === 'ApplicationFailure') throw error;
-      if (CONNECTION_ERRORS.has((error as Error).name)) throw serverLost(server, error, 'the step used it');
+      const lost = clusterLost(error, server);
+      if (lost) throw lost;
       return retry(`${args.component} on ${args.siteNames[site]} (${args.sites[site].url}): ${describeError(error)}`, 'SearchUnavailable');
     } finally {
       await c.close();
