@@ -6,7 +6,8 @@
  * enough: Temporal's run ids are UUIDv7, whose leading digits are the start time, so two runs of a
  * target started within about a minute shared every name that took the first 8 digits, and a later
  * drill found, and trusted, an earlier drill's canary and snapshot.) Every per-run name is built
- * here, so a new one cannot forget the run.
+ * here, so a new one cannot forget the run. The 8-digit names of 0.4.0 are not looked for: one
+ * could belong to another run, so a switch begun on 0.4.0 and verified on 0.5.0 fails closed.
  */
 import { Context } from '@temporalio/activity';
 import type { MysqlAction, OpensearchAction, PostgresAction, StepInput } from '../../domain';
