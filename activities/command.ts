@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
+import { guardClient } from './kit/clients';
 import { commandKey, forgetRunning, processStartTicks, recordRunning, waitForOrphan } from './orphans';
 import { redact, resolveValues } from './secrets';
 import { passWithin } from './within';
@@ -58,6 +59,8 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
     // Its own process group, so a timeout or cancellation stops the children it started too.
     detached: true,
   });
+  // A child emits 'error' when it cannot start or be signalled, its pipes when they break: heard for its whole life.
+  guardClient(child, { kind: 'command', endpoint: program, label: options.where }, child.stdout, child.stderr);
   const startTicks = child.pid ? processStartTicks(child.pid) : undefined;
   if (key && child.pid && startTicks) {
     recordRunning(key, { pid: child.pid, startTicks, argv: command.argv, host: os.hostname(), worker: `${os.hostname()}:${process.pid}`, startedAt: new Date(started).toISOString() });

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { guardClient } from './kit/clients';
 
 const COMMAND_TIMEOUT_MS = 20_000;
 
@@ -34,6 +35,8 @@ interface Run {
 function run(argv: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    // A late 'error' (a kill that could not be delivered, a broken pipe) after the answer below is heard too.
+    guardClient(child, { kind: 'command', endpoint: argv[0] }, child.stdin, child.stdout, child.stderr);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
@@ -53,7 +56,6 @@ function run(argv: string[], stdin?: string): Promise<Run> {
     });
     if (stdin !== undefined && child.stdin) {
       // A command that exits without reading its input (it failed) closes the pipe: its exit code says why.
-      child.stdin.on('error', () => undefined);
       child.stdin.end(stdin);
     }
   });

@@ -6,6 +6,7 @@
  * consumers back on the new site's queues after the switch.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { isSocketError, serverLost } from './kit/clients';
 import { pollUntil } from './kit/polling';
 import { resolveSecret } from './secrets';
 import type { StepDrivers, StepInput } from './types';
@@ -36,12 +37,16 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
   const base = args.sites[site].url.replace(/\/+$/, '');
   const auth = `Basic ${Buffer.from(`${args.username}:${password}`).toString('base64')}`;
   const where = `${args.component} on ${args.siteNames[site]} (${base})`;
+  const server = { kind: 'RabbitMQ', endpoint: new URL(base).host, label: `${args.component} on ${args.siteNames[site]}` };
   const call = async (method: string, path: string, headers: Record<string, string> = {}) => {
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, { method, headers: { authorization: auth, ...headers }, signal: AbortSignal.timeout(10_000) });
     } catch (error) {
-      retry(`${where} does not answer: ${(error as Error).cause ? String((error as { cause: Error }).cause.message) : (error as Error).message}`, 'RabbitmqUnreachable');
+      // fetch rejects (refused, reset, timed out) and emits nothing: the step fails naming the node.
+      const cause = (error as Error).cause ?? error;
+      if (isSocketError(cause) || (error as Error).name === 'TimeoutError') throw serverLost(server, cause, `${method} ${path}`);
+      retry(`${where} does not answer: ${(cause as Error).message ?? String(cause)}`, 'RabbitmqUnreachable');
     }
     if (response.status === 401) {
       throw ApplicationFailure.nonRetryable(`${where} refused the drill account "${args.username}" (401): check the plan's username and password reference; the account needs the administrator or monitoring tag`, 'RabbitmqAuth');

@@ -8,7 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { pollUntil } from './kit/polling';
 import { describeNode, describeRedisError, follows, inspect, inspectNode, linkOf, withRedis, type RedisConnection, type RedisNodeState } from './redisNode';
-import { canaryKey } from './kit/canary';
+import { redisCanaryKey } from './kit/canary';
 import type { StepDrivers, StepInput } from './types';
 import { otherSite, type RedisAction, type RedisArgs, type SiteRole } from '../domain';
 
@@ -30,7 +30,7 @@ function failOnAuth(args: RedisArgs, site: SiteRole, node: RedisNodeState): void
   );
 }
 
-const keyOf = (input: StepInput, args: RedisArgs): string => `drillbook:canary:${canaryKey(input, args.canary)}`;
+const keyOf = (input: StepInput, args: RedisArgs): string => redisCanaryKey(input, args.canary);
 
 async function writeProbe(client: RedisConnection): Promise<{ ok: boolean; error?: string }> {
   try {

@@ -2,7 +2,9 @@
  * Talking to one Redis node: a short-lived client that fails fast when the node is gone, and what
  * INFO replication and CONFIG say about it (FIELD-NOTES 8.2: role strings are still master/slave).
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { createClient } from 'redis';
+import { guardClient, isSocketError, SERVER_LOST, serverLost } from './kit/clients';
 import { resolveSecret } from './secrets';
 import type { RedisArgs, SiteRole } from '../domain';
 
@@ -96,7 +98,14 @@ export function describeRedisError(error: unknown): string {
   return e.code ? `${e.code}${e.message ? ` (${e.message})` : ''}` : (e.message ?? String(error));
 }
 
-/** Connects to one site's node, runs `work`, always closes; a node that does not answer fails within ~3 s. */
+/** node-redis' errors for a socket that closed under it or a client that can no longer send. */
+const LOST_ERRORS = new Set(['SocketClosedUnexpectedlyError', 'ClientClosedError', 'SocketTimeoutError']);
+
+/**
+ * Connects to one site's node, runs `work`, always closes; a node that does not answer fails within
+ * ~3 s (an error, for the caller to word). A node lost while `work` used it (it stopped, the link
+ * broke) fails the step retryably, naming the node.
+ */
 export async function withRedis<T>(args: RedisArgs, site: SiteRole, where: string, work: (client: RedisConnection) => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const password = args.password ? await resolveSecret(args.password, `${where}.password`) : undefined;
   const { host, port } = args.sites[site];
@@ -106,18 +115,41 @@ export async function withRedis<T>(args: RedisArgs, site: SiteRole, where: strin
     password,
     disableOfflineQueue: true,
   });
-  // Errors surface through the awaited calls; without a listener node-redis would throw them globally.
-  client.on('error', () => undefined);
+  // node-redis emits 'error' when the socket closes, with or without a command waiting.
+  const guard = guardClient(client, { kind: 'Redis', endpoint: `${host}:${port}`, label: `${args.component} on ${args.siteNames[site]}` });
   // A node that accepts the connection but never answers (a stopped process) must not hang the step.
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer from ${host}:${port} within ${timeoutMs / 1000}s`), { code: 'TIMEOUT' })), timeoutMs);
   });
+  let connected = false;
   try {
-    return await Promise.race([client.connect().then(() => work(client)), deadline]);
+    return await Promise.race([
+      client.connect().then(() => {
+        connected = true;
+        return work(client);
+      }),
+      deadline,
+    ]);
+  } catch (error) {
+    if (error instanceof ApplicationFailure || !connected) throw error;
+    if (guard.lost || isSocketError(error) || LOST_ERRORS.has((error as Error).name) || /socket closed|client is closed/i.test((error as Error).message ?? '')) throw serverLost(guard, error, 'the step used it');
+    throw error;
   } finally {
     clearTimeout(timer);
     client.destroy();
+  }
+}
+
+/** The node's state, or why it could not be asked; never throws but for a refusal a person must fix. */
+export async function inspect(args: RedisArgs, site: SiteRole, where: string): Promise<RedisNodeState> {
+  try {
+    return await withRedis(args, site, where, inspectNode);
+  } catch (error) {
+    // Lost while being read is as unreachable as never answering: a fact for the check to weigh.
+    if (error instanceof ApplicationFailure && error.type === SERVER_LOST) return { reachable: false, error: error.message };
+    if ((error as { name?: string }).name === 'ApplicationFailure') throw error;
+    return { reachable: false, error: describeRedisError(error) };
   }
 }
 
@@ -127,16 +159,6 @@ export async function inspectNode(client: RedisConnection): Promise<RedisNodeSta
   const config = (await client.sendCommand(['CONFIG', 'GET', 'min-replicas-to-write'])) as string[];
   state.minReplicasToWrite = Number(config[1] ?? 0);
   return state;
-}
-
-/** The node's state, or why it could not be asked; never throws. */
-export async function inspect(args: RedisArgs, site: SiteRole, where: string): Promise<RedisNodeState> {
-  try {
-    return await withRedis(args, site, where, inspectNode);
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ApplicationFailure') throw error;
-    return { reachable: false, error: describeRedisError(error) };
-  }
 }
 
 /** One sentence about a node: "master, 1 replica online (lag 0 B, 0 s)" / "replica of 127.0.0.1:6379, link up". */

@@ -8,7 +8,7 @@ import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, Route53Client, U
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal, whileHeartbeating } from './heartbeat';
-import { asFailure, dnsAnswer, failoverSets, healthCheck, normaliseName, recordSets, sameValues, simpleSet, valuesOf, type DnsAnswer } from './route53Records';
+import { asFailure, dnsAnswer, failoverSets, healthCheck, normaliseName, READ_BACK_ONLY, recordSets, sameValues, simpleSet, valuesOf, type DnsAnswer } from './route53Records';
 import type { Observation, StepDriver, StepDrivers, StepInput } from './types';
 import type { Route53Action, Route53Args } from '../domain';
 
@@ -91,7 +91,7 @@ async function ensureFailover(client: Route53Client, args: Route53Args): Promise
   const facts = { record: `${args.record.name} ${args.record.type}`, healthCheck: id, invertedBefore: before.inverted, invertedAfter: after.inverted, observations: after.observations, dnsAnswer: answer };
   const verb = before.inverted === wantInverted ? 'was already' : 'is now';
   const how = wantInverted ? 'inverted, so Route 53 answers with the SECONDARY record' : 'restored, so Route 53 answers with the PRIMARY record while it is healthy';
-  return { summary: `Primary health check ${id} ${verb} ${how} (${describeSite(args)})${answer.supported ? `; Route 53 answers ${answer.values.join(', ')}` : ''}`, facts };
+  return { summary: `Primary health check ${id} ${verb} ${how} (${describeSite(args)}); ${answer.supported ? `Route 53 answers ${answer.values.join(', ')}` : READ_BACK_ONLY}`, facts };
 }
 
 /** Route 53's checkers need a few intervals to act on an inversion: poll its answer, bounded by waitTimeout. */
@@ -139,7 +139,7 @@ async function check(client: Route53Client, args: Route53Args): Promise<Observat
   if (answer.supported && !sameValues(answer.values, want)) {
     throw ApplicationFailure.retryable(`Route 53 answers ${answer.values.join(', ')} for ${record}; expected ${want.join(', ')}`, 'Route53Elsewhere', facts);
   }
-  const answered = answer.supported ? `Route 53 answers ${answer.values.join(', ')}` : 'the DNS answer itself was not observable here';
+  const answered = answer.supported ? `Route 53 answers ${answer.values.join(', ')}` : READ_BACK_ONLY;
   return { summary: `${record} sends traffic to ${describeSite(args)}: primary health check ${hc.inverted ? 'inverted' : 'not inverted'}; ${answered}`, facts };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Reading Route 53 the way a drill needs it: the record sets of one name and type, compared by
- * value, what the primary's health check says, and (where the endpoint offers it) what Route 53
- * would answer right now.
+ * value, what the primary's health check says, and (unless the plan says it cannot be tested there)
+ * what Route 53 would answer right now.
  */
 import {
   GetHealthCheckCommand,
@@ -119,17 +119,22 @@ export async function healthCheck(client: Route53Client, id: string): Promise<He
 
 export type DnsAnswer = { supported: true; values: string[]; code?: string } | { supported: false; reason: string };
 
-/** How an endpoint says it does not offer an operation at all (moto answers TestDNSAnswer with a bare 404). */
+/** How an endpoint says it does not offer an operation at all (moto answers TestDNSAnswer with an HTML 404 page). */
 const NOT_OFFERED = new Set(['UnknownOperationException', 'UnknownOperation', 'NotImplemented', 'InvalidAction']);
 
+/** The sentence a check gives when the plan said Route 53's answer cannot be tested where the drill runs. */
+export const READ_BACK_ONLY = 'the record and health-check read-back is the only evidence (the plan says Route 53\'s answer cannot be tested here: answerTest: unavailable)';
+
 /**
- * What Route 53 answers now (TestDNSAnswer). Only an endpoint that does not offer the operation at
- * all (a stand-in such as moto) yields "not observable": then the drill relies on the record and
- * health-check read-back and says so in its facts. Anything else that stops the answer being read
- * (throttling, a 5xx, a network error) fails the check, to be retried and then decided by an
- * operator: a check that could not tell never passes.
+ * What Route 53 answers now (TestDNSAnswer). Only the plan can say the answer cannot be tested
+ * there (`answerTest: unavailable`): then the test is not asked and the drill relies on the record
+ * and health-check read-back, saying so. Otherwise everything that stops the answer being read
+ * fails the check: an endpoint that does not offer the operation (HTTP 404) is a plan to fix, a
+ * throttle, a 5xx or a network error is retried and then decided by an operator. A check that could
+ * not tell never passes.
  */
 export async function dnsAnswer(client: Route53Client, args: Route53Args): Promise<DnsAnswer> {
+  if (args.answerTest === 'unavailable') return { supported: false, reason: 'answerTest: unavailable in the plan' };
   try {
     const answer = await client.send(new TestDNSAnswerCommand({ HostedZoneId: args.hostedZoneId, RecordName: args.record.name, RecordType: args.record.type }));
     return { supported: true, values: answer.RecordData ?? [], code: answer.ResponseCode };
@@ -138,7 +143,13 @@ export async function dnsAnswer(client: Route53Client, args: Route53Args): Promi
     const name = (error as Error).name;
     // A real zone error (NoSuchHostedZone…) is a real problem for a person to fix.
     if (name.startsWith('NoSuch') || name === 'InvalidInput' || name === 'AccessDenied') throw error;
-    if (NOT_OFFERED.has(name) || status === 404) return { supported: false, reason: `TestDNSAnswer is not offered by this endpoint (${name}${status ? ` ${status}` : ''})` };
+    if (NOT_OFFERED.has(name) || status === 404) {
+      throw ApplicationFailure.nonRetryable(
+        `Route 53's answer for ${args.record.name} could not be tested: this endpoint answers TestDNSAnswer with ${[status && `HTTP ${status}`, !['Error', 'UnknownError'].includes(name) && name].filter(Boolean).join(' ')}, so the switch is not verified. ` +
+          `If the answer cannot be tested where the drill runs, say so with components.${args.component}.answerTest: unavailable (the record and health-check read-back are then the only evidence)`,
+        'Route53AnswerUntestable',
+      );
+    }
     throw ApplicationFailure.retryable(
       `could not read Route 53's answer for ${args.record.name} (${name}${status ? `, HTTP ${status}` : ''}: ${(error as Error).message}); the switch is not verified`,
       'Route53AnswerUnverified',

@@ -9,7 +9,7 @@
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { pollUntil } from './kit/polling';
-import { canaryKey } from './kit/canary';
+import { canaryObjectKey } from './kit/canary';
 import type { StepDrivers, StepInput } from './types';
 import { otherSite, type S3Action, type S3Args, type SiteRole } from '../domain';
 
@@ -41,7 +41,7 @@ function explain(error: unknown, args: S3Args, site: SiteRole, what: string): ne
   retry(`${where}: ${what} failed: ${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`, 'S3Unavailable');
 }
 
-const canaryObject = (input: StepInput, args: S3Args) => `drillbook-canary/${canaryKey(input, args.canary).replace(/[^A-Za-z0-9._/-]/g, '_')}.json`;
+const canaryObject = (input: StepInput, args: S3Args) => canaryObjectKey(input, args.canary);
 
 export function createS3Activities(): StepDrivers<S3Action> {
   async function versioning(args: S3Args, site: SiteRole): Promise<string> {

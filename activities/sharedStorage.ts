@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { pollUntil } from './kit/polling';
 import { hostFiles, type HostFiles } from './hostFiles';
-import { canaryKey } from './kit/canary';
+import { canaryFileStem, canaryKey } from './kit/canary';
 import type { Observation, StepDrivers, StepInput } from './types';
 import { type SiteRole, type StorageAction, type StorageArgs, otherSite } from '../domain';
 
@@ -33,7 +33,7 @@ const filesOf = (args: StorageArgs, site: SiteRole): HostFiles => hostFiles(args
 
 function canaryPaths(input: StepInput, args: StorageArgs, site: SiteRole): { dir: string; canary: string; arrival: string; key: string } {
   const key = canaryKey(input, args.canary);
-  const name = key.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  const name = canaryFileStem(input, args.canary);
   const dir = path.posix.join(args.sites[site].path, CANARY_DIR);
   return { dir, canary: path.posix.join(dir, `canary-${name}.json`), arrival: path.posix.join(dir, `canary-${name}.arrived.json`), key };
 }

@@ -191,6 +191,13 @@ export interface Route53Component extends ComponentBase {
   secondary: Route53Site;
   waitTimeout: number;
   pollInterval: number;
+  /**
+   * Failover routing: whether Route 53's own answer (TestDNSAnswer) can be read where the drill runs.
+   * `unavailable` is the plan's word that it cannot (an endpoint without the operation); the drill
+   * then relies on the record and health-check read-back alone and says so. Otherwise an endpoint
+   * that does not answer the test fails the check.
+   */
+  answerTest: 'required' | 'unavailable';
 }
 
 // ---- the MISP stack: load balancers, shared storage, AWS managed services ---------------------

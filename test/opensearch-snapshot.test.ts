@@ -94,7 +94,9 @@ test('outage: with the old cluster gone the newest snapshot is restored and the 
   const outage = args({ planned: false, canary: 'outage' });
   await expectFailure(call('opensearchRestore', 'o3', args({ canary: 'never-taken' }), 'secondary'), 'SnapshotMissing');
   await lab.lab('kill', 'opensearch', 'primary');
-  await expectFailure(call('opensearchSiteSnapshot', 'o3', outage, 'primary'), 'SearchUnavailable');
+  // A cluster that does not answer fails the step retryably, naming the kind, the site and the node's URL.
+  const gone = await expectFailure(call('opensearchSiteSnapshot', 'o3', outage, 'primary'), 'ServerLost');
+  expect(gone.message).toMatch(new RegExp(`^OpenSearch search on dc1 \\(http://127\\.0\\.0\\.1:${lab.port('opensearch', 'primary')}\\) stopped answering`));
   const restore = await call('opensearchRestore', 'o3', outage, 'secondary');
   expect(restore.summary).toMatch(/search on dc2: restored drill-o2-failback \(3 indices, \d+ documents, counts as snapshotted\): the newest snapshot, ended \d+s ago \(writes after it are lost\)/);
   const verify = await call('opensearchRestoreVerify', 'o3', outage, 'secondary');

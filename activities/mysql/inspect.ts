@@ -3,6 +3,8 @@
  * and binlog position, replica status. An unreachable node is a fact, not an exception; a node
  * that refuses the drill account is a misconfiguration.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { closeWithin, guardClient, isSocketError, serverLost, type Guard } from '../kit/clients';
 import { failNonRetryable } from '../kit/failures';
 import { type ReplicaStatus, replicaStatus } from './replicaStatus';
 import { type Conn, connect, errnoOf, num, query, str } from './sql';
@@ -77,20 +79,31 @@ export async function refreshPosition(conn: Conn, state: NodeState): Promise<voi
 /** Access denied, no such database, missing privilege: the plan's account, not the network. */
 const CONFIG_ERRNOS = new Set([1044, 1045, 1049, 1227, 1142, 1698]);
 
+/** mysql2 marks a broken connection `fatal`; 1053 server shutdown, 1927 connection killed; a closed connection refuses new commands. */
+const lostConnection = (error: unknown): boolean => {
+  const e = error as { fatal?: boolean; errno?: number; message?: string };
+  return Boolean(e.fatal) || e.errno === 1053 || e.errno === 1927 || isSocketError(error) || /closed state|connection lost/i.test(e.message ?? '');
+};
+
 /**
  * Connects to one site, reads its state, then lets `use` work on the same connection. Unreachable:
- * the state says so and `result` is absent. Refused by the server: a non-retryable failure.
+ * the state says so and `result` is absent. Refused by the server: a non-retryable failure. Lost
+ * while `use` worked (the server stopped, the link broke): a retryable failure naming the server.
  */
 export async function withNode<T>(args: MysqlArgs, site: SiteRole, password: string, use: (conn: Conn, state: NodeState) => Promise<T>): Promise<{ state: NodeState; result?: T }> {
   const endpoint = `${args.sites[site].host}:${args.sites[site].port}`;
   const state: NodeState = { site, name: args.siteNames[site], endpoint, reachable: false };
   let conn: Conn | undefined;
+  let guard: Guard | undefined;
   try {
     conn = await connect(args, site, password);
+    // mysql2 emits 'error' when the server goes away between commands (a shutdown, a killed session).
+    guard = guardClient(conn, { kind: 'MySQL/MariaDB', endpoint, label: `${args.component} on ${state.name}` });
     state.reachable = true;
     await inspectConn(conn, state);
     return { state, result: await use(conn, state) };
   } catch (error) {
+    if (error instanceof ApplicationFailure) throw error;
     const errno = errnoOf(error);
     if (errno !== undefined && CONFIG_ERRNOS.has(errno)) {
       failNonRetryable(
@@ -99,13 +112,17 @@ export async function withNode<T>(args: MysqlArgs, site: SiteRole, password: str
       );
     }
     // Lost after it answered: the work in `use` failed, which is not "unreachable".
-    if (state.reachable && state.version) throw error;
+    if (state.reachable && state.version) {
+      if (guard && (guard.lost || lostConnection(error))) throw serverLost(guard, error, 'the step used it');
+      throw error;
+    }
     state.reachable = false;
     state.error = (error as { code?: string }).code ?? (error as Error).message;
     state.errno = errno;
     return { state };
   } finally {
-    await conn?.end().catch(() => undefined);
+    const open = conn;
+    if (open) await closeWithin(() => open.end(), () => open.destroy());
   }
 }
 

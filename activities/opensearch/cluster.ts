@@ -4,6 +4,8 @@
  * Responses of @opensearch-project/opensearch live under `.body`.
  */
 import { Client } from '@opensearch-project/opensearch';
+import { ApplicationFailure } from '@temporalio/common';
+import { type ServerRef, serverLost } from '../kit/clients';
 import { type OpensearchArgs, type SiteRole, otherSite } from '../../domain';
 
 export type Body = Record<string, unknown>;
@@ -30,6 +32,20 @@ export const clientsFor =
       maxRetries: 0,
       requestTimeout: 30_000,
     });
+
+/** The client's errors for a cluster that stopped answering (refused, reset, timed out), as opposed to an answer. */
+const CONNECTION_ERRORS = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
+
+/**
+ * A request that found no cluster answering fails the step retryably, naming it (the client answers
+ * every socket error itself and emits no 'error' event, so there is nothing to guard, only this to
+ * say); the node it asked, when the client says which, else `server`'s endpoint. Anything else: undefined.
+ */
+export function clusterLost(error: unknown, server: ServerRef): ApplicationFailure | undefined {
+  if (error instanceof ApplicationFailure || !CONNECTION_ERRORS.has((error as Error).name)) return undefined;
+  const asked = (error as { meta?: { meta?: { connection?: { url?: URL } } } }).meta?.meta?.connection?.url;
+  return serverLost(asked ? { ...server, endpoint: asked.origin } : server, error, 'the step used it');
+}
 
 export function describeError(error: unknown): string {
   const e = error as { meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } }; message?: string; name?: string };

@@ -4,14 +4,14 @@
  * readable from the new side after a switch. How the cluster is read, drained, snapshotted and
  * canaried lives beside this file, one concern each.
  */
-import { canaryId } from '../kit/canary';
+import { canaryId, snapshotName } from '../kit/canary';
 import { failNonRetryable, failRetryable } from '../kit/failures';
 import { pollFor, pollUntil } from '../kit/polling';
 import { resolveSecret } from '../secrets';
 import type { StepDrivers, StepInput } from '../types';
 import { excluded, onlyCopiesOn, setExcluded, shardsOn } from './allocation';
 import { ensureCanaryIndex, readCanaryDoc, writeCanaryDoc } from './canary';
-import { type Body, type Health, anyNode, clientsFor, health, nodeNames } from './cluster';
+import { type Body, type Health, anyNode, clientsFor, clusterLost, health, nodeNames } from './cluster';
 import { getSnapshot, isGoodSnapshot, listSnapshots, newestGood, snapshotFacts } from './snapshots';
 import { type OpensearchAction, otherSite } from '../../domain';
 
@@ -22,7 +22,7 @@ async function setup<A extends OpensearchAction>(input: StepInput<A>) {
 }
 
 export function createOpensearchActivities(): StepDrivers<OpensearchAction> {
-  return {
+  const drivers: StepDrivers<OpensearchAction> = {
     /** Waits (bounded) for the cluster, seen from this site's node, to be at least the plan's minimum status. */
     async opensearchHealth(input) {
       const { args, client } = await setup(input);
@@ -61,7 +61,7 @@ export function createOpensearchActivities(): StepDrivers<OpensearchAction> {
         let snapshots = await listSnapshots(c, args.component, snap.repository);
         let recent = newestGood(snapshots, snap.maxAgeMs);
         let taken: Body | undefined;
-        const name = `drill-${canaryId(input)}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+        const name = snapshotName(input, args.canary);
         if (snap.take === 'always' || (snap.take === 'if-missing' && !recent)) {
           taken = snapshots.find((s) => s.snapshot === name);
           if (!taken) {
@@ -189,4 +189,17 @@ export function createOpensearchActivities(): StepDrivers<OpensearchAction> {
       }
     },
   };
+  // A node that stops answering mid-step fails it retryably, naming the cluster (the node asked, when the client says).
+  const named = Object.entries(drivers).map(([action, driver]) => [
+    action,
+    async (input: StepInput<OpensearchAction>) => {
+      try {
+        return await (driver as (i: StepInput<OpensearchAction>) => ReturnType<typeof driver>)(input);
+      } catch (error) {
+        const args = input.step.args;
+        throw clusterLost(error, { kind: 'OpenSearch', endpoint: `${args.sites.primary.url}, ${args.sites.secondary.url}`, label: args.component }) ?? error;
+      }
+    },
+  ]);
+  return Object.fromEntries(named) as StepDrivers<OpensearchAction>;
 }

@@ -9,13 +9,14 @@
 import { Client } from '@opensearch-project/opensearch';
 import { ApplicationFailure } from '@temporalio/common';
 import { pollUntil } from '../kit/polling';
-import { describeError } from './cluster';
-import { canaryKey } from '../kit/canary';
+import { clusterLost, describeError } from './cluster';
+import { canaryKey, snapshotName } from '../kit/canary';
 import { resolveSecret } from '../secrets';
 import type { StepDrivers, StepInput } from '../types';
 import { otherSite, type OpensearchSitesAction, type OpensearchSitesArgs, type SiteRole } from '../../domain';
 
 type Body = Record<string, unknown>;
+
 /** Where a restore notes what it restored; never part of a snapshot. */
 export const RESTORE_MARKERS = 'drillbook-restores';
 
@@ -33,7 +34,6 @@ function retry(message: string, type: string, facts: Record<string, unknown> = {
   throw ApplicationFailure.retryable(message, type, facts);
 }
 
-const snapshotName = (input: StepInput, args: OpensearchSitesArgs) => `drill-${canaryKey(input, args.canary)}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
 const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);
 
 export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAction> {
@@ -47,10 +47,13 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
   async function on<T>(input: StepInput<OpensearchSitesAction>, site: SiteRole, work: (c: Client) => Promise<T>): Promise<T> {
     const args = input.step.args;
     const c = await connect(input, site);
+    const server = { kind: 'OpenSearch', endpoint: args.sites[site].url, label: `${args.component} on ${args.siteNames[site]}` };
     try {
       return await work(c);
     } catch (error) {
       if ((error as { name?: string }).name === 'ApplicationFailure') throw error;
+      const lost = clusterLost(error, server);
+      if (lost) throw lost;
       return retry(`${args.component} on ${args.siteNames[site]} (${args.sites[site].url}): ${describeError(error)}`, 'SearchUnavailable');
     } finally {
       await c.close();
@@ -134,7 +137,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
         let recent: Snapshot | undefined = list.filter((s) => good(s) && Date.now() - s.end_time_in_millis <= args.snapshot.maxAge).sort((a, b) => b.end_time_in_millis - a.end_time_in_millis)[0];
         let took = false;
         if (!recent && !args.lookOnly) {
-          const name = `${snapshotName(input, args)}-baseline`;
+          const name = `${snapshotName(input, args.canary)}-baseline`;
           const indices = [...(await indicesOf(c, args.snapshot.indices)), args.canaryIndex].filter((v, i, all) => all.indexOf(v) === i);
           const existing = list.find((s) => s.snapshot === name);
           if (!existing) await c.snapshot.create({ repository: args.snapshot.repository, snapshot: name, wait_for_completion: true, body: { indices: indices.join(','), include_global_state: false, ignore_unavailable: true, metadata: { takenFrom: args.siteNames[from], baseline: true } } });
@@ -158,7 +161,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
     async opensearchSiteSnapshot(input) {
       const args = input.step.args;
       const from = input.step.site ?? args.from;
-      const name = snapshotName(input, args);
+      const name = snapshotName(input, args.canary);
       return on(input, from, async (c) => {
         const registered = await ensureRepository(c, args, true, from);
         let snap = (await snapshots(c, args)).find((s) => s.snapshot === name);
@@ -197,7 +200,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
       const args = input.step.args;
       const to = input.step.site ?? args.to;
       const at = args.siteNames[to];
-      const name = snapshotName(input, args);
+      const name = snapshotName(input, args.canary);
       return on(input, to, async (c) => {
         const registered = await ensureRepository(c, args, false, to);
         const list = await snapshots(c, args);
@@ -240,7 +243,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
       const args = input.step.args;
       const to = input.step.site ?? args.to;
       const at = args.siteNames[to];
-      const name = snapshotName(input, args);
+      const name = snapshotName(input, args.canary);
       const canaryId = canaryKey(input, args.canary);
       return on(input, to, async (c) => {
         const marker = (await c.get({ index: RESTORE_MARKERS, id: name }, { ignore: [404] })).body as { found?: boolean; _source?: { snapshot: string; snapshotEndMs: number; restoredAt: string; own: boolean } };

@@ -3,7 +3,9 @@
  * in pg_stat_replication (primary), and whether pg_rewind could run on it. An unreachable node is a
  * fact, not an exception; a node that refuses the drill role is a misconfiguration.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { Client } from 'pg';
+import { closeWithin, guardClient, isSocketError, serverLost } from '../kit/clients';
 import { failNonRetryable } from '../kit/failures';
 import { q } from './sql';
 import type { PostgresArgs, SiteRole } from '../../domain';
@@ -94,14 +96,23 @@ async function inspectClient(client: Client, node: PgNode): Promise<void> {
 /** Wrong password, no such role or database, missing privilege: the plan's role, not the network. */
 const CONFIG_CODES = new Set(['28P01', '28000', '3D000', '42501']);
 
+/** The server ended the session (57P01 admin shutdown, 57P02 crash, 57P03 starting or stopping) or the link broke (class 08). */
+const lostConnection = (error: unknown): boolean => {
+  const code = String((error as { code?: unknown }).code ?? '');
+  return /^57P0[123]$/.test(code) || code.startsWith('08') || isSocketError(error) || /Connection terminated|not queryable|Client was closed/i.test((error as Error).message ?? '');
+};
+
 /**
  * Connects to one site, reads its state, then lets `use` work on the same connection. Unreachable:
- * the node says so and `result` is absent. Refused by the server: a non-retryable failure.
+ * the node says so and `result` is absent. Refused by the server: a non-retryable failure. Lost
+ * while `use` worked (the server stopped, the link broke): a retryable failure naming the server.
  */
 export async function withPg<T>(args: PostgresArgs, password: string, site: SiteRole, use?: (client: Client, node: PgNode) => Promise<T>): Promise<{ node: PgNode; result?: T }> {
   const { host, port } = args.sites[site];
   const node: PgNode = { site, name: args.siteNames[site], endpoint: `${host}:${port}`, reachable: false };
   const client = new Client({ host, port, user: args.user, password, database: args.database, connectionTimeoutMillis: 5000, application_name: 'drillbook' });
+  // pg emits 'error' when the server ends the session, also after failing the query that saw it.
+  const guard = guardClient(client, { kind: 'PostgreSQL', endpoint: node.endpoint, label: `${args.component} on ${node.name}` });
   let connected = false;
   try {
     await client.connect();
@@ -110,6 +121,7 @@ export async function withPg<T>(args: PostgresArgs, password: string, site: Site
     await inspectClient(client, node);
     return { node, result: use ? await use(client, node) : undefined };
   } catch (error) {
+    if (error instanceof ApplicationFailure) throw error;
     const code = (error as { code?: string }).code;
     if (code && CONFIG_CODES.has(code)) {
       failNonRetryable(
@@ -118,12 +130,15 @@ export async function withPg<T>(args: PostgresArgs, password: string, site: Site
       );
     }
     // Lost after it answered: the work in `use` failed, which is not "unreachable".
-    if (connected && node.version) throw error;
+    if (connected && node.version) {
+      if (guard.lost || lostConnection(error)) throw serverLost(guard, error, use ? 'the step used it' : 'reading its state');
+      throw error;
+    }
     node.reachable = false;
     node.error = code ?? (error as Error).message;
     return { node };
   } finally {
-    if (connected) await client.end().catch(() => undefined);
+    if (connected) await closeWithin(() => client.end());
   }
 }
 

@@ -15,6 +15,8 @@ export type Route53Args = {
   site: SiteRole;
   waitTimeoutMs: number;
   pollIntervalMs: number;
+  /** Absent in drills compiled before 0.5.0: read as `required` (a 404 from the answer test fails). */
+  answerTest?: 'required' | 'unavailable';
   /** The plan's RTO: a TTL longer than it means resolvers may outlast the objective. */
   rtoMs?: number;
 };

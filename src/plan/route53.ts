@@ -42,6 +42,12 @@ export const route53Component = z
     waitTimeout: duration.default(10 * 60_000),
     /** First delay between change-status polls; AWS's own default of 30s is slow for a drill. */
     pollInterval: duration.default(5000),
+    /**
+     * Failover routing: `unavailable` says Route 53's answer test (TestDNSAnswer) cannot be asked
+     * where the drill runs, so the record and health-check read-back are the only evidence. By
+     * default an endpoint that does not answer the test fails the check: it could not tell.
+     */
+    answerTest: z.enum(['required', 'unavailable'], { message: 'expected required (the default) or unavailable' }).default('required'),
   })
   .superRefine((component, ctx) => {
     for (const site of ['primary', 'secondary'] as const) {
@@ -56,6 +62,9 @@ export const route53Component = z
         if (!entry.setIdentifier) ctx.addIssue({ code: 'custom', path: [site, 'setIdentifier'], message: 'failover routing needs the set identifier of this site\'s record' });
         if (entry.values) ctx.addIssue({ code: 'custom', path: [site, 'values'], message: 'with routing: failover the drill does not rewrite values; it inverts the primary\'s health check' });
       }
+    }
+    if (component.routing === 'simple' && component.answerTest === 'unavailable') {
+      ctx.addIssue({ code: 'custom', path: ['answerTest'], message: 'answerTest belongs to routing: failover; a simple record is read back, its answer is never tested' });
     }
     if (component.routing === 'failover' && !component.primary.healthCheckId) {
       ctx.addIssue({ code: 'custom', path: ['primary', 'healthCheckId'], message: 'failover routing needs the primary record\'s health check: the drill fails over by inverting it' });

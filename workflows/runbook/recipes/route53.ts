@@ -5,27 +5,7 @@
  * A separate `verify` would repeat the health read-back of the same check phase, so there is none.
  */
 import type { OperationContext, Recipe, StepDraft } from '../recipe';
-import type { Route53Component, SiteRole } from '../../../domain';
-
-export const ROUTE53_ACTIONS = ['route53Preflight', 'route53Check', 'route53Switch'] as const;
-
-/**
- * Step arguments of the route53* activities: the plan's record plus the site this step is about.
- * A type alias rather than an interface, so it is assignable to a step's JSON `args`.
- */
-export type Route53Args = {
-  component: string;
-  hostedZoneId: string;
-  record: { name: string; type: 'A' | 'AAAA' | 'CNAME'; ttl: number };
-  routing: 'simple' | 'failover';
-  sites: Record<SiteRole, { name: string; values?: string[]; setIdentifier?: string; healthCheckId?: string }>;
-  /** The site the record must point at (check) or be made to point at (switch). */
-  site: SiteRole;
-  waitTimeoutMs: number;
-  pollIntervalMs: number;
-  /** The plan's RTO: a TTL longer than it means resolvers may outlast the objective. */
-  rtoMs?: number;
-};
+import type { Route53Args, Route53Component, SiteRole } from '../../../domain';
 
 function args(component: Route53Component, context: OperationContext): Route53Args {
   const site = (role: SiteRole) => ({ name: context.plan.sites[role].name, ...component[role] });
@@ -38,6 +18,7 @@ function args(component: Route53Component, context: OperationContext): Route53Ar
     site: context.site,
     waitTimeoutMs: component.waitTimeout,
     pollIntervalMs: component.pollInterval,
+    answerTest: component.answerTest,
     rtoMs: context.plan.objectives.rto,
   };
 }
