@@ -43,7 +43,7 @@ describe('pausing and resuming a drill from Slack', () => {
     slack = await startSlackStandin();
     worker = await startTestWorker(queue, { slack: newSlackClient(TOKEN, slack.url), reportsDir: path.join(dir, 'reports') });
     const web = newSlackClient(TOKEN, slack.url);
-    endpoint = createSlackServer({ signingSecret: SECRET, handle: (p) => handleInteraction(p, { temporal: client, web }) });
+    endpoint = createSlackServer({ signingSecret: SECRET, replayDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-pause-replay-')), handle: (p, meta) => handleInteraction(p, { temporal: client, web }, meta) });
     const port = await freePort();
     await new Promise<void>((resolve) => endpoint.server.listen(port, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${port}${INTERACTIONS_PATH}`;
