@@ -90,16 +90,24 @@ export async function resolveWorkflowId(client: Client, idOrTarget: string): Pro
 
 export async function drillStatus(client: Client, idOrTarget: string, options: { withinMs?: number } = {}): Promise<DrillRecord> {
   const workflowId = toWorkflowId(idOrTarget);
+  const ask = async (id: string) => {
+    const query = () => client.workflow.getHandle(id).query(statusQuery);
+    return settleRecord(client, id, await (options.withinMs ? client.withDeadline(Date.now() + options.withinMs, query) : query()));
+  };
   try {
-    const ask = () => client.workflow.getHandle(workflowId).query(statusQuery);
-    return await settleRecord(client, workflowId, await (options.withinMs ? client.withDeadline(Date.now() + options.withinMs, ask) : ask()));
+    return await ask(workflowId);
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      if (workflowId !== idOrTarget && (await resolveWorkflowId(client, idOrTarget)) === idOrTarget) return drillStatus(client, idOrTarget, options);
-      throw new DrillRefused(`no drill ${workflowId}`);
-    }
-    throw error;
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
+  // Not drill-<target>: perhaps a drill started under the ID as given (which it refused).
+  if (workflowId !== idOrTarget) {
+    try {
+      return await ask(idOrTarget);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  throw new DrillRefused(`no drill ${workflowId}`);
 }
 
 /** A drill as a person sees it: live from its worker, or, when no worker answers, from its history. */
