@@ -166,7 +166,7 @@ async function answer<A extends Sent & { by?: string }>(client: Client, idOrTarg
   const requestId = input.requestId as string;
   const handle = client.workflow.getHandle(workflowId);
   try {
-    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () => handle.executeUpdate(door.update, { args: [input], updateId: requestId }));
+    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () => handle.executeUpdate(door.update, { args: [input] }));
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new DrillRefused(error.cause?.message ?? error.message);
     if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no running drill ${workflowId}`);
