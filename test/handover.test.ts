@@ -6,6 +6,9 @@
  * approver's name).
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -13,10 +16,15 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { approve, startDrill } from '../src/drills';
 import { approveUpdate } from '../workflows/handlers';
+import { handleInteraction } from '../src/slack/interactions';
+import { createSlackServer, INTERACTIONS_PATH } from '../src/slack/server';
+import { newSlackClient } from '../src/slack/settings';
 import { startDevServer, type DevServer } from '../src/temporal/server';
 import { defaultActivityDeps, workflowSource } from '../src/worker';
 import { driveDrill, waitForRecord } from './support/operators';
 import { freePort } from './support/ports';
+import { clickPayload, gateMessage, send, signedRequest } from './support/slackClicks';
+import { startSlackStandin, STANDIN_BOT_TOKEN } from './support/slackStandin';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
 import { quietRuntime, startTestWorker, testClient, uniqueQueue } from './support/temporal';
 
@@ -119,6 +127,51 @@ describe('an answer handed over while no worker runs', () => {
       await client.workflow.getHandle(workflowId).terminate('test done');
     } finally {
       await worker.stop();
+      await client.connection.close();
+    }
+  });
+
+  it('from Slack: the click is recorded, the person told so, and the drill takes it when a worker is back', async () => {
+    const SECRET = 'handover-signing-secret';
+    const slack = await startSlackStandin();
+    const web = newSlackClient(STANDIN_BOT_TOKEN, slack.url);
+    const lab = await createStandinLab('handover-slack-lab', (plan) => {
+      plan.approvals.approvers = [{ id: 'alice', slack: 'U0ALICE' }, { id: 'bob', slack: 'U0BOB' }, 'carol'];
+      plan.notifications = { slack: { channel: 'C0HANDOVER', users: { oncall: 'U0ONCALL' } } };
+    });
+    labs.push(lab);
+    lab.appctl('start', 'primary');
+    const queue = uniqueQueue('handover-slack');
+    const client = await testClient();
+    const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-handover-reports-'));
+    let worker = await startTestWorker(queue, { slack: web, reportsDir });
+    const endpoint = createSlackServer({
+      signingSecret: SECRET,
+      replayDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-handover-replay-')),
+      handle: (p, meta) => handleInteraction(p, { temporal: client, web }, meta),
+    });
+    await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(endpoint.server.address() as AddressInfo).port}${INTERACTIONS_PATH}`;
+    try {
+      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+      await driveDrill(client, workflowId, { approvers: [], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+      const gate = await gateMessage(slack, 'approve-pre-reboot');
+      await worker.stop();
+
+      // The endpoint reads the drill from its history (no worker answers its query) and records the click.
+      expect((await send(url, signedRequest(SECRET, clickPayload('U0ALICE', gate, 'approve')))).status).toBe(200);
+      const told = await slack.waitFor('chat.postEphemeral', (c) => c.params.user === 'U0ALICE', 60_000);
+      expect(String(told.params.text)).toMatch(/Recorded: .*kept in the drill's history and will be acted on when a worker is back/);
+
+      worker = await startTestWorker(queue, { slack: web, reportsDir });
+      const record = await waitForRecord(client, workflowId, (r) => r.approvals.some((a) => a.by === 'alice'), 60_000);
+      expect(record.approvals).toEqual([expect.objectContaining({ gate: 'approve-pre-reboot', by: 'alice', via: 'slack', comment: 'approved in Slack' })]);
+      expect(record.refusals).toEqual([]);
+      await client.workflow.getHandle(workflowId).terminate('test done');
+    } finally {
+      await endpoint.close();
+      await worker.stop();
+      await slack.close();
       await client.connection.close();
     }
   });
