@@ -90,8 +90,12 @@ export async function verifySlackRequest(secret: string, request: SignedRequest,
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return bad('signature mismatch');
   // Only a genuine signature is remembered, so forgeries cannot fill the guard. A guard that cannot tell refuses.
-  const first = await guard.remember(timestamp, signature, nowS).catch((error: Error) => error);
-  if (first instanceof Error) return { ok: false, reason: `the replay guard could not keep the request (${first.message}), so it was refused`, kind: 'slack-replay' };
+  let first: boolean;
+  try {
+    first = await guard.remember(timestamp, signature, nowS);
+  } catch (error) {
+    return { ok: false, reason: `the replay guard could not keep the request (${(error as Error).message}), so it was refused`, kind: 'slack-replay' };
+  }
   if (!first) return { ok: false, reason: 'replayed request (this signature was accepted once already)', kind: 'slack-replay' };
   return { ok: true, requestId: `slack:${requestKey(timestamp, signature)}` };
 }
