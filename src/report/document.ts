@@ -147,8 +147,8 @@ export function buildDocument(record: DrillRecord, timeline: Timeline, generated
     blocks.push({ type: 'heading', level: 2, text: 'Manual tasks' });
     blocks.push({
       type: 'table',
-      head: ['Task', 'Opened', 'Completed by', 'At', 'Note'],
-      rows: record.tasks.map((t) => [t.stepId, at(t.openedAt), t.completedBy ?? 'not completed', at(t.completedAt), t.note ?? '']),
+      head: ['Task', 'Opened', 'Completed by', 'At', 'Via', 'Note'],
+      rows: record.tasks.map((t) => [t.stepId, at(t.openedAt), t.completedBy ?? 'not completed', at(t.completedAt), t.via ?? '', t.note ?? '']),
     });
   }
   blocks.push(...refusedBlocks(record, audit, at));
