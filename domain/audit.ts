@@ -15,7 +15,8 @@ export interface AuditEntry {
   kind: AuditKind;
   /** Who asked, as far as it is known: a plan name, `slack:<user id>`, or absent for a forged request. */
   by?: string;
-  via: Channel;
+  /** The channel the request came through; `schedule` for a scheduled run that found its target being drilled. */
+  via: Channel | 'schedule';
   reason: string;
   /** The workflow the request named or started. */
   workflowId?: string;
