@@ -21,6 +21,8 @@ import { createReadinessActivities } from './readiness';
 import { createRabbitmqActivities } from './rabbitmq';
 import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
+import { createAuditActivities } from './audit';
+import { defaultAuditDir } from '../src/audit/trail';
 import { createRoute53Activities } from './route53';
 import { createStorageActivities } from './sharedStorage';
 import { createS3Activities } from './s3';
@@ -44,6 +46,8 @@ export interface ActivityDeps {
   aws?: AwsClients;
   /** Where reports are saved; DRILLBOOK_REPORTS_DIR or <project>/reports by default. */
   reportsDir?: string;
+  /** Where refusals are kept per target (DRILLBOOK_AUDIT_DIR or <data dir>/audit); the report shows a drill's. */
+  auditDir?: string;
   /** Slack Web API client (bot token); when set, drills whose plan names a Slack channel post there. */
   slack?: WebClient;
 }
@@ -110,6 +114,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createPlanActivities(deps),
     ...createReadinessActivities(),
     ...createNotifyActivities({ notifiers: [...(deps.notifiers ?? []), ...(deps.slack ? [createSlackNotifier(deps.slack)] : [])] }),
-    ...createReportActivities({ reportsDir: deps.reportsDir ?? defaultReportsDir() }),
+    ...createReportActivities({ reportsDir: deps.reportsDir ?? defaultReportsDir(), auditDir: deps.auditDir ?? defaultAuditDir() }),
+    ...createAuditActivities({ auditDir: deps.auditDir ?? defaultAuditDir() }),
   };
 }

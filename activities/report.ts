@@ -1,12 +1,13 @@
 /** The report activity: the drill's evidence report saved under the reports folder at the end of every drill. */
 import { log } from '@temporalio/activity';
+import { auditOfDrill } from '../src/audit/forReport';
 import { saveReport } from '../src/report/files';
 import type { DrillRecord } from '../domain';
 
-export function createReportActivities(deps: { reportsDir: string }) {
+export function createReportActivities(deps: { reportsDir: string; auditDir: string }) {
   return {
     async writeReport(record: DrillRecord): Promise<{ files: string[] }> {
-      const { files } = await saveReport(record, deps.reportsDir);
+      const { files } = await saveReport(record, deps.reportsDir, undefined, await auditOfDrill(deps.auditDir, record));
       log.info(`report of ${record.drillId} written`, { files });
       return { files };
     },

@@ -3,6 +3,7 @@
  * this; keeping it here means workflow code never imports from activities/.
  */
 import type { ActivityStepAction, ActionArgs } from './actions';
+import type { AuditEntry } from './audit';
 import type { DrillMode } from './phases';
 import type { Plan } from './plan';
 import type { PrecheckResult } from './readiness';
@@ -65,4 +66,6 @@ export interface DrillActivities extends StepActivities {
   previousPrecheck(input: { target: string; exceptRunId: string }): Promise<PrecheckResult | undefined>;
   /** Saves the evidence report (md, json, html, svg) of a finished drill; returns the files written. */
   writeReport(record: DrillRecord): Promise<{ files: string[] }>;
+  /** Appends a refusal the workflow decided itself (a start under a wrong workflow ID) to its target's audit trail. */
+  auditRefusal(entry: AuditEntry): Promise<void>;
 }

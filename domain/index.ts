@@ -5,6 +5,7 @@
  * deterministic workflow sandbox).
  */
 export * from './actions';
+export * from './audit';
 export * from './contract';
 export * from './ids';
 export * from './phases';

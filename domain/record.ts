@@ -24,9 +24,11 @@ export type DrillStatus =
   | 'rejected'
   | 'aborted'
   | 'timed-out'
-  | 'cancelled';
+  | 'cancelled'
+  /** Refused at its start (wrong workflow ID, bad input, invalid plan): nothing ran. */
+  | 'refused';
 
-export const FINAL_STATUSES: readonly DrillStatus[] = ['succeeded', 'rejected', 'aborted', 'timed-out', 'cancelled'];
+export const FINAL_STATUSES: readonly DrillStatus[] = ['succeeded', 'rejected', 'aborted', 'timed-out', 'cancelled', 'refused'];
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'best-effort-failed';
 
@@ -64,7 +66,15 @@ export interface PhaseRecord {
   endedAt?: string;
 }
 
-export type Via = 'update' | 'signal';
+/** The door a person's answer came through: Drillbook's CLI, its Slack endpoint, or the Temporal UI (any client that names none). */
+export type Channel = 'cli' | 'slack' | 'ui';
+export const CHANNELS: readonly Channel[] = ['cli', 'slack', 'ui'];
+
+/**
+ * How an answer reached the drill: its channel; in records from before answers carried one, the
+ * Temporal message kind (an update or a signal), which cannot tell Slack from the CLI or the UI.
+ */
+export type Via = 'update' | 'signal' | Channel;
 
 export interface ApprovalRecord {
   gate: string;

@@ -2,15 +2,22 @@
  * Talking to drills: start, look, approve, decide. Shared by the CLI, the demo and the Slack
  * endpoint, so every door gives the same answers and the same refusals.
  */
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import type { drillWorkflow } from '../workflows/drill';
 import {
+  approveSignal,
   approveUpdate,
+  completeTaskSignal,
   completeTaskUpdate,
+  decideSignal,
   decideUpdate,
+  pauseSignal,
   pauseUpdate,
+  rejectSignal,
   rejectUpdate,
+  resumeSignal,
   resumeUpdate,
   statusQuery,
   type ApprovalInput,
@@ -18,8 +25,11 @@ import {
   type DecisionInput,
   type HandlerResult,
   type PauseInput,
+  type Sent,
 } from '../workflows/handlers';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from '../workflows/searchAttributes';
+import { appendAudit, defaultAuditDir } from './audit/trail';
+import { closingFailure, settleRecord } from './closedDrill';
 import { recordFromHistory } from './staleRecord';
 import { DRILL_WORKFLOW_TASK_TIMEOUT, type DrillInput, type DrillRecord, drillWorkflowId } from '../domain';
 
@@ -52,7 +62,13 @@ export async function startDrill(client: Client, taskQueue: string, input: Drill
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       const running = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
       const since = running ? ` since ${running.startTime.toISOString()}` : '';
-      throw new DrillRefused(`a drill of ${input.target} is already running (${workflowId}${since}); finish or cancel it before starting another`);
+      const reason = `a drill of ${input.target} is already running (${workflowId}${since}); finish or cancel it before starting another`;
+      // Refused all the same when the trail cannot be written; the refusal then says so.
+      const kept = await appendAudit(defaultAuditDir(), { at: new Date().toISOString(), target: input.target, kind: 'duplicate-start', by: input.requestedBy, via: 'cli', reason, workflowId }).then(
+        (result) => (result === 'kept' ? '' : ' (the audit trail is full: this refusal is not in it)'),
+        (failure: Error) => ` (not kept in the audit trail: ${failure.message})`,
+      );
+      throw new DrillRefused(`${reason}${kept}`);
     }
     throw error;
   }
@@ -61,15 +77,37 @@ export async function startDrill(client: Client, taskQueue: string, input: Drill
 /** How long a person waits for a drill to answer before being told it will answer later. */
 const ANSWER_WITHIN_MS = 4000;
 
+/**
+ * The workflow ID a person means: drill-<target>, or the ID as given when no drill-<target> exists
+ * (a drill started from the Temporal UI under another ID, which it refused).
+ */
+export async function resolveWorkflowId(client: Client, idOrTarget: string): Promise<string> {
+  const workflowId = toWorkflowId(idOrTarget);
+  if (workflowId === idOrTarget) return workflowId;
+  const exists = async (id: string) => client.workflow.getHandle(id).describe().then(() => true, (error: unknown) => (error instanceof WorkflowNotFoundError ? false : Promise.reject(error)));
+  return (await exists(workflowId)) || !(await exists(idOrTarget)) ? workflowId : idOrTarget;
+}
+
 export async function drillStatus(client: Client, idOrTarget: string, options: { withinMs?: number } = {}): Promise<DrillRecord> {
   const workflowId = toWorkflowId(idOrTarget);
+  const ask = async (id: string) => {
+    const query = () => client.workflow.getHandle(id).query(statusQuery);
+    return settleRecord(client, id, await (options.withinMs ? client.withDeadline(Date.now() + options.withinMs, query) : query()));
+  };
   try {
-    const ask = () => client.workflow.getHandle(workflowId).query(statusQuery);
-    return await (options.withinMs ? client.withDeadline(Date.now() + options.withinMs, ask) : ask());
+    return await ask(workflowId);
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no drill ${workflowId}`);
-    throw error;
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
+  // Not drill-<target>: perhaps a drill started under the ID as given (which it refused).
+  if (workflowId !== idOrTarget) {
+    try {
+      return await ask(idOrTarget);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  throw new DrillRefused(`no drill ${workflowId}`);
 }
 
 /** A drill as a person sees it: live from its worker, or, when no worker answers, from its history. */
@@ -83,7 +121,7 @@ export interface DrillView {
 }
 
 export async function drillView(client: Client, idOrTarget: string): Promise<DrillView> {
-  const workflowId = toWorkflowId(idOrTarget);
+  const workflowId = await resolveWorkflowId(client, idOrTarget);
   try {
     return { record: await drillStatus(client, workflowId, { withinMs: ANSWER_WITHIN_MS }), live: true };
   } catch (error) {
@@ -92,42 +130,82 @@ export async function drillView(client: Client, idOrTarget: string): Promise<Dri
     if (!stale) throw error;
     const ageS = Math.round((Date.now() - stale.asOf.getTime()) / 1000);
     const note = `no worker answered (${(error as Error).message.split('\n')[0]}): this is the drill as of ${stale.asOf.toISOString()} (${ageS} s ago), read from its history; it goes on when a worker is back`;
-    return { record: stale.record, live: false, asOf: stale.asOf, note };
+    return { record: await settleRecord(client, workflowId, stale.record), live: false, asOf: stale.asOf, note: `${note}${await handedOverNote(client, workflowId)}` };
   }
 }
 
-/** An answer the drill has not taken yet: Temporal holds it until a worker is back. */
+/** An answer no worker took in time, recorded in the drill's history as a signal: the drill acts on it when a worker is back. */
 export interface HandedOver {
   accepted: false;
   message: string;
+  requestId: string;
 }
 
 // The SDK reports our own deadline either as the gRPC status or, once the update call was started, as its own error class.
 const isDeadline = (error: unknown): boolean => error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline|DEADLINE_EXCEEDED|timed out/i.test(String((error as Error)?.message ?? error)) || (error as { code?: number })?.code === 4;
 
-async function update<A extends { by?: string }>(client: Client, idOrTarget: string, definition: { name: string }, input: A): Promise<HandlerResult | HandedOver> {
+/** How long recording a hand-over may take before the person is told it was not recorded. */
+const RECORD_WITHIN_MS = 10_000;
+
+interface Door<A> {
+  update: UpdateDefinition<HandlerResult, [A]>;
+  signal: SignalDefinition<[A]>;
+}
+
+/**
+ * Answers a drill: an update, so the person hears at once whether it was taken or refused. When no
+ * worker takes it within a few seconds (the drill's worker is down), the same answer, under the same
+ * request id, is recorded in the drill's history as a signal, which survives a server restart; the
+ * drill acts on it when a worker is back, judging it as it judges an update (a refusal is kept in
+ * its record). Should the update still be delivered later, the drill sees the id again and does
+ * nothing twice.
+ */
+async function answer<A extends Sent & { by?: string }>(client: Client, idOrTarget: string, door: Door<A>, given: A): Promise<HandlerResult | HandedOver> {
   const workflowId = toWorkflowId(idOrTarget);
+  const input: A = { ...given, channel: given.channel ?? 'cli', requestId: given.requestId ?? randomUUID() };
+  const requestId = input.requestId as string;
+  const handle = client.workflow.getHandle(workflowId);
   try {
-    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () => client.workflow.getHandle(workflowId).executeUpdate<HandlerResult, [A]>(definition.name, { args: [input] }));
+    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () => handle.executeUpdate(door.update, { args: [input] }));
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new DrillRefused(error.cause?.message ?? error.message);
     if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no running drill ${workflowId}`);
-    if (isDeadline(error)) {
-      return {
-        accepted: false,
-        message: `${workflowId} did not answer within ${ANSWER_WITHIN_MS / 1000} s (its worker may be down): Temporal holds your ${definition.name} and the drill takes it when a worker is back; \`drillbook status ${workflowId}\` shows whether it was taken`,
-      };
-    }
-    throw error;
+    if (!isDeadline(error)) throw error;
   }
+  try {
+    await client.withDeadline(Date.now() + RECORD_WITHIN_MS, () => handle.signal(door.signal, input));
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no running drill ${workflowId}`);
+    throw new Error(`${workflowId} did not answer within ${ANSWER_WITHIN_MS / 1000} s and your ${door.update.name} could not be recorded either (${(error as Error).message.split('\n')[0]}): nothing was recorded; send it again`, { cause: error });
+  }
+  return {
+    accepted: false,
+    requestId,
+    message: `${workflowId} did not answer within ${ANSWER_WITHIN_MS / 1000} s (its worker may be down), so your ${door.update.name} is recorded in the drill's history and will be acted on when a worker is back, with the same checks as ever (a refusal would be kept in its record); \`drillbook status ${workflowId}\` shows when it was taken`,
+  };
 }
 
-export const approve = (client: Client, id: string, input: ApprovalInput) => update(client, id, approveUpdate, input);
-export const reject = (client: Client, id: string, input: ApprovalInput) => update(client, id, rejectUpdate, input);
-export const decide = (client: Client, id: string, input: DecisionInput) => update(client, id, decideUpdate, input);
-export const completeTask = (client: Client, id: string, input: CompleteTaskInput) => update(client, id, completeTaskUpdate, input);
-export const pause = (client: Client, id: string, input: PauseInput) => update(client, id, pauseUpdate, input);
-export const resume = (client: Client, id: string, input: PauseInput) => update(client, id, resumeUpdate, input);
+export const approve = (client: Client, id: string, input: ApprovalInput) => answer(client, id, { update: approveUpdate, signal: approveSignal }, input);
+export const reject = (client: Client, id: string, input: ApprovalInput) => answer(client, id, { update: rejectUpdate, signal: rejectSignal }, input);
+export const decide = (client: Client, id: string, input: DecisionInput) => answer(client, id, { update: decideUpdate, signal: decideSignal }, input);
+export const completeTask = (client: Client, id: string, input: CompleteTaskInput) => answer(client, id, { update: completeTaskUpdate, signal: completeTaskSignal }, input);
+export const pause = (client: Client, id: string, input: PauseInput) => answer(client, id, { update: pauseUpdate, signal: pauseSignal }, input);
+export const resume = (client: Client, id: string, input: PauseInput) => answer(client, id, { update: resumeUpdate, signal: resumeSignal }, input);
+
+/** The SDK's signal names of the answers, for telling a person which of theirs wait in history. */
+const ANSWER_SIGNALS = new Set([approveSignal, rejectSignal, decideSignal, completeTaskSignal, pauseSignal, resumeSignal].map((s) => s.name));
+
+/** Answers recorded in history after the last workflow task a worker completed: handed over, not taken yet. */
+async function handedOverNote(client: Client, workflowId: string): Promise<string> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
+  const events = history?.events ?? [];
+  const lastDone = events.map((e) => Boolean(e.workflowTaskCompletedEventAttributes)).lastIndexOf(true);
+  const waiting = events.slice(lastDone + 1).flatMap((e) => {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    return signal?.signalName && ANSWER_SIGNALS.has(signal.signalName) ? [`${signal.signalName.replace(/Signal$/, '')} at ${new Date(Number(e.eventTime?.seconds ?? 0) * 1000).toISOString()}`] : [];
+  });
+  return waiting.length ? `. Recorded and waiting for a worker: ${waiting.join(', ')}` : '';
+}
 
 export interface DrillListing {
   workflowId: string;
@@ -135,6 +213,8 @@ export interface DrillListing {
   mode?: string;
   phase?: string;
   outcome?: string;
+  /** Why a drill was refused at its start (a wrong workflow ID), from the failure its history closes with. */
+  reason?: string;
   status: string;
   startTime: Date;
   closeTime?: Date;
@@ -145,7 +225,7 @@ export async function listDrills(client: Client, options: { running?: boolean; l
   const listings: DrillListing[] = [];
   for await (const execution of client.workflow.list({ query, pageSize: 100 })) {
     const attributes = execution.typedSearchAttributes;
-    listings.push({
+    const listing: DrillListing = {
       workflowId: execution.workflowId,
       target: attributes.get(DrillTarget),
       mode: attributes.get(DrillMode),
@@ -154,7 +234,14 @@ export async function listDrills(client: Client, options: { running?: boolean; l
       status: execution.status.name,
       startTime: execution.startTime,
       closeTime: execution.closeTime,
-    });
+    };
+    // A drill refused at its start says so; one from before it did still says "running" although it has ended.
+    if (listing.outcome === 'refused' || (listing.status === 'FAILED' && listing.outcome === 'running')) {
+      const failure = await closingFailure(client, execution.workflowId, execution.runId).catch(() => undefined);
+      if (failure?.type === 'WrongWorkflowId' || failure?.type === 'InvalidInput') Object.assign(listing, { outcome: 'refused', reason: failure.message });
+      else if (failure) Object.assign(listing, { outcome: 'failed', reason: failure.message });
+    }
+    listings.push(listing);
     if (listings.length >= (options.limit ?? 50)) break;
   }
   return listings;

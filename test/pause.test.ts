@@ -69,8 +69,8 @@ describe('pausing a drill', () => {
       expect.objectContaining({ by: 'bob', reason: 'again', cause: 'operator', resumedBy: 'alice', resumeReason: 'database team is done', heldAt: expect.any(String) }),
     ]);
     expect(after.refusals).toEqual([
-      expect.objectContaining({ by: 'oncall', action: 'pause', reason: expect.stringMatching(/needs a reason/), via: 'update' }),
-      expect.objectContaining({ by: 'mallory', action: 'pause', via: 'update' }),
+      expect.objectContaining({ by: 'oncall', action: 'pause', reason: expect.stringMatching(/needs a reason/), via: 'cli' }),
+      expect.objectContaining({ by: 'mallory', action: 'pause', via: 'cli' }),
     ]);
     expect(after.waits?.some((w) => w.kind === 'pause' && w.result === 'resumed' && w.by === 'alice')).toBe(true);
 

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { readAudit } from '../src/audit/trail';
 import { DrillRefused, startDrill } from '../src/drills';
 import { describeSchedule, parseCadence, scheduleIdFor } from '../src/schedules';
 import type { ScheduledDrillResult } from '../workflows/scheduled';
@@ -106,6 +107,11 @@ describe('drill schedules', () => {
     expect(first).toMatchObject({ started: true, drillWorkflowId: 'drill-schedule-lab' });
     expect(second).toMatchObject({ started: false, note: expect.stringContaining('is already running') });
     await expect(startDrill(client, queue, { target: 'schedule-lab', requestedBy: 'erin', planYaml: lab.planYaml })).rejects.toThrow(DrillRefused);
+    // Both second starts are in the target's audit trail: the schedule's and the person's.
+    expect((await readAudit(process.env.DRILLBOOK_AUDIT_DIR as string, 'schedule-lab')).entries).toEqual([
+      expect.objectContaining({ kind: 'duplicate-start', by: `schedule:${scheduleIdFor('schedule-lab')}`, via: 'schedule', workflowId: 'drill-schedule-lab' }),
+      expect.objectContaining({ kind: 'duplicate-start', by: 'erin', via: 'cli', workflowId: 'drill-schedule-lab' }),
+    ]);
     const described = await cli('schedule', 'describe', 'schedule-lab');
     expect(described.stdout).toContain('created by: dana, overlap SKIP');
     expect(described.stdout).toMatch(/ran: .* drill-schedule-schedule-lab-run/);

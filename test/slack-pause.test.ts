@@ -43,7 +43,7 @@ describe('pausing and resuming a drill from Slack', () => {
     slack = await startSlackStandin();
     worker = await startTestWorker(queue, { slack: newSlackClient(TOKEN, slack.url), reportsDir: path.join(dir, 'reports') });
     const web = newSlackClient(TOKEN, slack.url);
-    endpoint = createSlackServer({ signingSecret: SECRET, handle: (p) => handleInteraction(p, { temporal: client, web }) });
+    endpoint = createSlackServer({ signingSecret: SECRET, replayDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-pause-replay-')), handle: (p, meta) => handleInteraction(p, { temporal: client, web }, meta) });
     const port = await freePort();
     await new Promise<void>((resolve) => endpoint.server.listen(port, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${port}${INTERACTIONS_PATH}`;
@@ -99,14 +99,14 @@ describe('pausing and resuming a drill from Slack', () => {
     await click('mallory', progress, 'pause');
     await ephemeralTo('mallory', /not linked to an approver or operator/);
     const refused = await waitForRecord(client, workflowId, (r) => r.refusals.some((f) => f.by === `slack:${U.mallory}`));
-    expect(refused.refusals).toEqual([expect.objectContaining({ action: 'pause', via: 'update' })]);
+    expect(refused.refusals).toEqual([expect.objectContaining({ action: 'pause', via: 'slack' })]);
     expect(refused.pauses ?? []).toEqual([]);
 
     // oncall clicks Pause, gives a reason in the dialog: the pause is recorded at once, the step in flight runs on.
     await click('oncall', progress, 'pause');
     await submitPause('oncall', 1, 'the database team asked us to wait');
     const asked = await waitForRecord(client, workflowId, (r) => (r.pauses ?? []).length === 1);
-    expect(asked.pauses).toEqual([expect.objectContaining({ by: 'oncall', reason: 'the database team asked us to wait', cause: 'operator', via: 'update' })]);
+    expect(asked.pauses).toEqual([expect.objectContaining({ by: 'oncall', reason: 'the database team asked us to wait', cause: 'operator', via: 'slack' })]);
     expect(step(asked, 'preparation.app.health.primary')?.status).toBe('running');
     const said = await slack.waitFor('chat.postMessage', (c) => c.params.thread_ts === progress.ts);
     expect(String(said.params.text)).toMatch(new RegExp(`⏸️ <@${U.oncall}> paused the drill: the database team asked us to wait`));

@@ -1,18 +1,21 @@
 /**
  * Slack approvals end to end: a whole drill answered only by signed clicks on the messages the
  * worker posted to a local Slack API stand-in; refusals shown to the person who clicked; forged,
- * stale and replayed requests refused before anything reads them.
+ * stale and replayed requests refused before anything reads them, also by a restarted endpoint,
+ * and kept in the target's audit trail.
  */
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { startDrill } from '../src/drills';
+import { approve, startDrill } from '../src/drills';
 import { BLOCKS } from '../src/slack/actions';
 import { handleInteraction } from '../src/slack/interactions';
 import { createSlackServer, INTERACTIONS_PATH, type SlackServer } from '../src/slack/server';
 import { newSlackClient } from '../src/slack/settings';
+import { readAudit } from '../src/audit/trail';
+import { slackAuditor } from '../src/slack/audit';
 import { sign } from '../src/slack/verify';
 import { waitForRecord } from './support/operators';
 import { clickPayload, gateMessage as findGateMessage, send, signedRequest, type PostedMessage } from './support/slackClicks';
@@ -35,14 +38,28 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
   let url: string;
   const endpointLog: string[] = [];
   const queue = uniqueQueue('slack');
+  // The endpoint's replay guard keeps what it saw here; a restarted endpoint is given the same folder.
+  const replayDir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-slack-replay-'));
+  const auditDir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-slack-audit-'));
+  const startEndpoint = async (dir: string): Promise<SlackServer> => {
+    const server = createSlackServer({
+      signingSecret: SECRET,
+      replayDir: dir,
+      audit: slackAuditor(auditDir, client),
+      handle: (p, meta) => handleInteraction(p, { temporal: client, web: newSlackClient(TOKEN, slack.url), auditDir, log: (m) => endpointLog.push(m) }, meta),
+      log: (m) => endpointLog.push(m),
+    });
+    await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+    return server;
+  };
+  const urlOf = (server: SlackServer) => `http://127.0.0.1:${(server.server.address() as AddressInfo).port}${INTERACTIONS_PATH}`;
 
   beforeAll(async () => {
     client = await testClient();
     slack = await startSlackStandin();
     worker = await startTestWorker(queue, { slack: newSlackClient(TOKEN, slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-slack-reports-')) });
-    endpoint = createSlackServer({ signingSecret: SECRET, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient(TOKEN, slack.url), log: (m) => endpointLog.push(m) }), log: (m) => endpointLog.push(m) });
-    await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(endpoint.server.address() as AddressInfo).port}${INTERACTIONS_PATH}`;
+    endpoint = await startEndpoint(replayDir);
+    url = urlOf(endpoint);
     lab = await createStandinLab('slack-lab', (plan) => {
       plan.approvals.approvers = [
         { id: 'alice', slack: U.alice },
@@ -146,7 +163,11 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
     await expectRefusal('mallory', /not linked to an approver or operator/, () => click('mallory', gate, 'approve'));
     // The stranger's click is evidence too: the drill itself refused it, by the Slack id, and kept it.
     const strangers = (await waitForRecord(client, id, (r) => r.refusals.some((f) => f.by === `slack:${U.mallory}`))).refusals.filter((f) => f.by === `slack:${U.mallory}`);
-    expect(strangers).toEqual([expect.objectContaining({ action: 'approve', via: 'update', reason: expect.stringMatching(/is not an approver/), at: expect.any(String) })]);
+    expect(strangers).toEqual([expect.objectContaining({ action: 'approve', via: 'slack', reason: expect.stringMatching(/is not an approver/), at: expect.any(String) })]);
+    // A CLI refusal says so: the record tells the two doors apart.
+    await expect(approve(client, id, { by: 'mallory' })).rejects.toThrow(/mallory is not an approver/);
+    const byDoor = (await waitForRecord(client, id, (r) => r.refusals.some((f) => f.by === 'mallory'))).refusals.filter((f) => f.by === 'mallory');
+    expect(byDoor).toEqual([expect.objectContaining({ action: 'approve', via: 'cli' })]);
     await expectRefusal('oncall', /oncall is not an approver of this plan/, () => click('oncall', gate, 'approve'));
 
     // alice approves: the gate's thread says who and when, and that it waits for one more.
@@ -167,19 +188,24 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
     expect(JSON.stringify(closed.params.blocks)).not.toContain(BLOCKS.actions);
     expect(JSON.stringify(closed.params.blocks)).toMatch(new RegExp(`Approved by <@${U.alice}>, <@${U.bob}>`));
 
-    // A byte-for-byte replay of alice's click sent to a restarted endpoint (or another replica,
-    // whose replay guard never saw it) gets through the signature check but changes nothing.
-    const replica = createSlackServer({ signingSecret: SECRET, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient(TOKEN, slack.url), log: (m) => endpointLog.push(m) }) });
-    await new Promise<void>((resolve) => replica.server.listen(0, '127.0.0.1', resolve));
+    // The endpoint restarts (same data folder): a byte-for-byte replay of alice's click is refused
+    // before it reaches the drill, and leaves no refusal in alice's name, who never clicked again.
+    await endpoint.close();
+    endpoint = await startEndpoint(replayDir);
+    url = urlOf(endpoint);
+    expect((await send(url, genuine)).status).toBe(401);
+    // Another replica with a folder of its own lets the signature through; the drill then knows the request by its id and does nothing with it.
+    const replica = await startEndpoint(mkdtempSync(path.join(os.tmpdir(), 'drillbook-slack-replica-')));
     try {
-      const replicaUrl = `http://127.0.0.1:${(replica.server.address() as AddressInfo).port}${INTERACTIONS_PATH}`;
-      await expectRefusal('alice', /(gate "approve-pre-reboot" is not open|no approval is open|already approved)/, async () => {
-        expect((await send(replicaUrl, genuine)).status).toBe(200);
+      await expectRefusal('alice', /recorded already; nothing was done twice/, async () => {
+        expect((await send(urlOf(replica), genuine)).status).toBe(200);
       });
-      expect(approvalsOf(await record(id), 'approve-pre-reboot')).toEqual(['alice', 'bob']);
     } finally {
       await replica.close();
     }
+    const afterReplays = await record(id);
+    expect(approvalsOf(afterReplays, 'approve-pre-reboot')).toEqual(['alice', 'bob']);
+    expect(afterReplays.refusals.filter((f) => f.by === 'alice')).toEqual([]);
     // A click on the closed gate's old button is refused by the workflow's validator.
     await expectRefusal('alice', /(gate "approve-pre-reboot" is not open|no approval is open)/, () => click('alice', gate, 'approve'));
 
@@ -218,7 +244,7 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
     expect(final.status).toBe('succeeded');
     expect(final.steps.find((s) => s.id === smoke)?.summary).toBe('Skipped by bob: smoke suite is known-broken on dc2, ticket OPS-7');
     expect(final.decisions.map((d) => `${d.by}:${d.decision}`)).toEqual(['bob:retry', 'bob:skip']);
-    expect(final.approvals.every((a) => a.comment === 'approved in Slack' && a.via === 'update')).toBe(true);
+    expect(final.approvals.every((a) => a.comment === 'approved in Slack' && a.via === 'slack')).toBe(true);
     expect(final.tasks.every((t) => t.completedBy === 'oncall')).toBe(true);
 
     // Start, eight phases and the end were posted; the report went into the end message's thread.
@@ -232,5 +258,14 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
     expect(slack.calls.every((c) => c.token === TOKEN)).toBe(true);
     expect(slack.callsTo('chat.postMessage').every((c) => c.params.channel === CHANNEL)).toBe(true);
     expect(endpointLog.filter((l) => l.startsWith('refused a request')).length).toBeGreaterThanOrEqual(forged.length + 1);
+
+    // The target's audit trail keeps each transport refusal and the stranger's click.
+    const trail = (await readAudit(auditDir, lab.target)).entries;
+    const kinds = trail.map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'slack-bad-signature').length).toBeGreaterThanOrEqual(6);
+    expect(kinds.filter((k) => k === 'slack-stale')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'slack-replay')).toHaveLength(2);
+    expect(trail.find((e) => e.kind === 'slack-bad-signature')).toMatchObject({ via: 'slack', workflowId: id, reason: expect.stringMatching(/claimed to come from Slack user U0ALICE/) });
+    expect(trail.filter((e) => e.kind === 'slack-unknown-user')).toEqual([expect.objectContaining({ by: `slack:${U.mallory}`, via: 'slack', workflowId: id })]);
   });
 });

@@ -57,13 +57,17 @@ describe('status and approvals while the only worker is down', () => {
 
     const answer = await approve(client, workflowId, { by: 'alice', comment: 'approved while the worker was down' });
     expect(answer.accepted).toBe(false);
-    expect(answer.message).toMatch(/takes it when a worker is back/);
+    expect(answer.message).toMatch(/recorded in the drill's history and will be acted on when a worker is back/);
+
+    // While no worker runs, status says the approval is recorded and waits for one.
+    const waiting = await drillView(client, workflowId);
+    expect(waiting.note).toMatch(/Recorded and waiting for a worker: approve at /);
 
     const spawnedAt = Date.now();
     workers.push(spawnWorker(queue, lab.dir));
     const live = await waitForLive(client, workflowId, 30_000);
     console.log(`status live again ${Date.now() - spawnedAt} ms after the new worker process was spawned`);
-    expect(live.record.approvals.some((a) => a.gate === 'approve-pre-reboot' && a.by === 'alice')).toBe(true);
+    expect(live.record.approvals.filter((a) => a.gate === 'approve-pre-reboot' && a.by === 'alice')).toEqual([expect.objectContaining({ via: 'cli' })]);
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
     await waitForRecord(client, workflowId, (r) => r.status === 'succeeded');

@@ -3,7 +3,7 @@
  * and by signal handlers (which record the refusal), so both paths judge alike.
  */
 import type { ApprovalInput, CompleteTaskInput, DecisionInput, PauseInput } from './handlers';
-import type { PendingAction } from '../domain';
+import { CHANNELS, type Channel, type PendingAction } from '../domain';
 
 export interface GateRules {
   approvers: string[];
@@ -78,4 +78,9 @@ export function checkTaskCompletion(rules: GateRules | undefined, pending: Pendi
   if (input.taskId !== pending.id) throw new Error(`task "${input.taskId}" is not open; the open task is "${pending.id}"`);
   checkOpening(pending, input.openedAt);
   checkOperator(rules, by);
+}
+
+/** An answer names the door it came through, one Drillbook knows, or none (the Temporal UI). */
+export function checkChannel(channel: unknown): void {
+  if (channel !== undefined && !CHANNELS.includes(channel as Channel)) throw new Error(`channel must be one of ${CHANNELS.join(', ')} (or absent, for the Temporal UI), got ${JSON.stringify(channel)}`);
 }

@@ -31,6 +31,11 @@ const { loadPlan } = proxyActivities<DrillActivities>({
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
 
+const { auditRefusal } = proxyActivities<DrillActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
+
 const { notify } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3, initialInterval: '1 second' },
@@ -56,8 +61,10 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   const recorder = new Recorder(workflowInfo().workflowId, input);
   const gates = new Gates(recorder, tell);
   gates.register();
-  checkInput(input);
-  checkWorkflowId(input.target);
+  // Refusals at the start are on the record (status "refused", the reason) and a wrong ID in the target's audit trail.
+  const refusalsOnRecord = patched('refusals-on-record');
+  checkInput(input, refusalsOnRecord ? recorder : undefined);
+  await checkWorkflowId(input, refusalsOnRecord ? recorder : undefined);
   // Fixed at start, so a drill replays with the behaviour it started with.
   const features = { pause: patched('pause-and-stop-conditions'), blocks: patched('parallel-blocks'), localChecks: patched('local-read-only-checks') };
   gates.concurrentLanes = features.blocks;
@@ -65,7 +72,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   try {
     const loaded = await loadPlan({ target: input.target, planYaml: input.planYaml, mode: recorder.record.mode }).catch((error: unknown) => {
       // Nothing has run: the drill fails at once, its outcome saying why (the UI shows the message).
-      if (!isCancellation(error)) recorder.planRefused(describeFailure(error).message);
+      if (!isCancellation(error)) recorder.planRefused(describeFailure(error).message, refusalsOnRecord);
       throw error;
     });
     const { plan } = loaded;
@@ -92,12 +99,15 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   }
 }
 
-function checkInput(input: DrillInput): void {
+function checkInput(input: DrillInput, recorder?: Recorder): void {
   const problems: string[] = [];
   if (typeof input?.target !== 'string' || !TARGET_PATTERN.test(input.target)) problems.push('target: expected a plan target such as "example-lab"');
   if (typeof input?.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy: say who starts the drill');
   if (input?.mode !== undefined && !DRILL_MODES.includes(input.mode)) problems.push(`mode: expected one of ${DRILL_MODES.join(', ')}`);
-  if (problems.length) throw ApplicationFailure.nonRetryable(`invalid drill input: ${problems.join('; ')}`, 'InvalidInput');
+  if (!problems.length) return;
+  const message = `invalid drill input: ${problems.join('; ')}`;
+  recorder?.startRefused(message);
+  throw ApplicationFailure.nonRetryable(message, 'InvalidInput');
 }
 
 /**
@@ -105,13 +115,19 @@ function checkInput(input: DrillInput): void {
  * the CLI and Slack use to find it. A drill started under any other ID (from the Temporal UI, say)
  * would run beside the real one, stopping the same services, so it ends before it runs anything.
  */
-function checkWorkflowId(target: string): void {
+async function checkWorkflowId(input: DrillInput, recorder?: Recorder): Promise<void> {
+  const { target } = input;
   const { workflowId } = workflowInfo();
   if (!patched('drill-id-is-its-target') || workflowId === drillWorkflowId(target)) return;
-  throw ApplicationFailure.nonRetryable(
-    `a drill of ${target} must run under the workflow ID ${drillWorkflowId(target)}, not ${workflowId}: that ID is what keeps to one drill per target and lets the CLI and Slack find it. Nothing ran; start it again as ${drillWorkflowId(target)}.`,
-    'WrongWorkflowId',
-  );
+  const message = `a drill of ${target} must run under the workflow ID ${drillWorkflowId(target)}, not ${workflowId}: that ID is what keeps to one drill per target and lets the CLI and Slack find it. Nothing ran; start it again as ${drillWorkflowId(target)}.`;
+  if (recorder) {
+    recorder.startRefused(message);
+    // Drillbook's own clients always start drill-<target>: a wrong ID came from the Temporal UI or another client.
+    const entry = { at: new Date().toISOString(), target, kind: 'wrong-id-start', by: input.requestedBy, via: 'ui', reason: message, workflowId } as const;
+    // The refusal stands even when the trail cannot be written; the workflow's failure still says why.
+    await auditRefusal(entry).catch((error: unknown) => log.warn('the audit trail could not keep the refusal', { error: (error as Error).message }));
+  }
+  throw ApplicationFailure.nonRetryable(message, 'WrongWorkflowId');
 }
 
 /** Runs the phases in order; returns how the drill ended early, or undefined when all ran. */

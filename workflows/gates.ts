@@ -4,7 +4,7 @@
  * long sends reminders and finally times out. Nothing proceeds unapproved.
  */
 import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
-import { checkApproval, checkDecision, checkPause, checkResume, checkTaskCompletion, requireName, type GateRules } from './access';
+import { checkApproval, checkChannel, checkDecision, checkPause, checkResume, checkTaskCompletion, requireName, type GateRules } from './access';
 import {
   approveSignal,
   approveUpdate,
@@ -12,9 +12,11 @@ import {
   completeTaskUpdate,
   decideSignal,
   decideUpdate,
+  pauseSignal,
   pauseUpdate,
   rejectSignal,
   rejectUpdate,
+  resumeSignal,
   resumeUpdate,
   statusQuery,
   type ApprovalInput,
@@ -22,9 +24,10 @@ import {
   type DecisionInput,
   type HandlerResult,
   type PauseInput,
+  type Sent,
 } from './handlers';
 import type { Recorder } from './recorder';
-import { type DrillEvent, type OperatorDecision, type PauseRecord, type PendingAction, type PendingKind, type PhaseId, type Via, headlineOf } from '../domain';
+import { CHANNELS, type Channel, type DrillEvent, type OperatorDecision, type PauseRecord, type PendingAction, type PendingKind, type PhaseId, type Via, headlineOf } from '../domain';
 
 export interface GateTiming {
   reminderAfterMs: number;
@@ -52,11 +55,19 @@ const RESULT_OF = { decision: 'decided', task: 'completed', pause: 'resumed' } a
  * but no longer recorded, so a flood of bad clicks cannot grow the history without limit.
  */
 export const MAX_REFUSALS_RECORDED = 200;
+/** Request ids remembered per drill; a drill sees a few dozen answers, so the oldest going first never matters. */
+const MAX_REQUEST_IDS = 5_000;
+
+type Answer = Sent & { by?: string };
 
 export class Gates {
   private resolution: Resolution | null = null;
   /** Set for drills that record refused updates: then refused signals are bounded the same way. */
   private capSignalRefusals = false;
+  /** Set for drills whose answers carry their channel (cli, slack, ui), kept in the record as `via`. */
+  private channels = false;
+  /** Request ids of answers acted on or refused: the same answer arriving twice (a hand-over, a replay) counts once. */
+  private readonly answered = new Set<string>();
   /** Set for drills that run parallel blocks, whose lanes may each need a person at once. */
   concurrentLanes = false;
   rules?: GateRules;
@@ -78,33 +89,35 @@ export class Gates {
 
     // Drills from before refused updates were recorded keep refusing them in the validator, as they did.
     const recordRefusals = patched('refused-updates-recorded');
-    const update = <I extends { by?: string }>(action: string, check: (input: I) => void, apply: (input: I) => HandlerResult) => ({
-      handler: (input: I): HandlerResult => (recordRefusals ? this.viaUpdate(action, input, () => check(input), () => apply(input)) : apply(input)),
+    // Drills from before answers named their channel keep recording the message kind (update, signal) as `via`.
+    this.channels = patched('answers-carry-channel');
+    const update = <I extends Answer>(action: string, check: (input: I) => void, apply: (input: I, via: Via) => HandlerResult) => ({
+      handler: (input: I): HandlerResult => (recordRefusals ? this.viaUpdate(action, input, () => check(input), (via) => apply(input, via)) : apply(input, 'update')),
       validator: (input: I): void => (recordRefusals ? this.admit(input, () => check(input)) : check(input)),
     });
-    const approveU = update<ApprovalInput>('approve', (input) => checkApproval(this.rules, this.pending, input, 'approve'), (input) => this.approve(input, 'update'));
+    const approveU = update<ApprovalInput>('approve', (input) => checkApproval(this.rules, this.pending, input, 'approve'), (input, via) => this.approve(input, via));
     setHandler(approveUpdate, approveU.handler, {
       validator: approveU.validator,
       description: 'Approve the open gate. Input: { "by": "alice", "comment": "…", "gate": "approve-failover" (optional) }.',
     });
-    const rejectU = update<ApprovalInput>('reject', (input) => checkApproval(this.rules, this.pending, input, 'reject'), (input) => this.reject(input, 'update'));
+    const rejectU = update<ApprovalInput>('reject', (input) => checkApproval(this.rules, this.pending, input, 'reject'), (input, via) => this.reject(input, via));
     setHandler(rejectUpdate, rejectU.handler, {
       validator: rejectU.validator,
       description: 'Reject the open gate; the drill ends as rejected. Input: { "by": "alice", "comment": "why" }.',
     });
-    const decideU = update<DecisionInput>('decide', (input) => checkDecision(this.rules, this.pending, input), (input) => this.decide(input, 'update'));
+    const decideU = update<DecisionInput>('decide', (input) => checkDecision(this.rules, this.pending, input), (input, via) => this.decide(input, via));
     setHandler(decideUpdate, decideU.handler, {
       validator: decideU.validator,
       description: 'Decide on a step that failed after its retries. Input: { "by": "bob", "decision": "retry" | "skip" | "abort", "reason": "…" }.',
     });
-    const completeU = update<CompleteTaskInput>('completeTask', (input) => checkTaskCompletion(this.rules, this.pending, input), (input) => this.completeTask(input, 'update'));
+    const completeU = update<CompleteTaskInput>('completeTask', (input) => checkTaskCompletion(this.rules, this.pending, input), (input, via) => this.completeTask(input, via));
     setHandler(completeTaskUpdate, completeU.handler, {
       validator: completeU.validator,
       description: 'Mark the open manual task done. Input: { "by": "bob", "taskId": "<step id>", "note": "…" }.',
     });
     this.capSignalRefusals = recordRefusals;
 
-    const pauseU = update<PauseInput>('pause', (input) => checkPause(this.rules, this.openPause() !== undefined, input), (input) => this.pause(input));
+    const pauseU = update<PauseInput>('pause', (input) => checkPause(this.rules, this.openPause() !== undefined, input), (input, via) => this.pause(input, via));
     setHandler(pauseUpdate, pauseU.handler, {
       validator: pauseU.validator,
       description: 'Pause the drill: the step in flight finishes, then it holds before the next step until resumed. Input: { "by": "dave", "reason": "why" }.',
@@ -115,17 +128,24 @@ export class Gates {
       description: 'Resume a paused drill (paused by a person or by a failing stop condition). Input: { "by": "dave", "reason": "…" }.',
     });
 
-    setHandler(approveSignal, (input) => this.viaSignal('approve', input, () => checkApproval(this.rules, this.pending, input, 'approve'), () => this.approve(input, 'signal')), {
+    setHandler(approveSignal, (input) => this.viaSignal('approve', input, () => checkApproval(this.rules, this.pending, input, 'approve'), (via) => this.approve(input, via)), {
       description: 'Same as the approve update, for clients that cannot wait for an answer (a refusal is kept in the record).',
     });
-    setHandler(rejectSignal, (input) => this.viaSignal('reject', input, () => checkApproval(this.rules, this.pending, input, 'reject'), () => this.reject(input, 'signal')), {
+    setHandler(rejectSignal, (input) => this.viaSignal('reject', input, () => checkApproval(this.rules, this.pending, input, 'reject'), (via) => this.reject(input, via)), {
       description: 'Same as the reject update, fire-and-forget.',
     });
-    setHandler(decideSignal, (input) => this.viaSignal('decide', input, () => checkDecision(this.rules, this.pending, input), () => this.decide(input, 'signal')), {
+    setHandler(decideSignal, (input) => this.viaSignal('decide', input, () => checkDecision(this.rules, this.pending, input), (via) => this.decide(input, via)), {
       description: 'Same as the decide update, fire-and-forget.',
     });
-    setHandler(completeTaskSignal, (input) => this.viaSignal('completeTask', input, () => checkTaskCompletion(this.rules, this.pending, input), () => this.completeTask(input, 'signal')), {
+    setHandler(completeTaskSignal, (input) => this.viaSignal('completeTask', input, () => checkTaskCompletion(this.rules, this.pending, input), (via) => this.completeTask(input, via)), {
       description: 'Same as the completeTask update, fire-and-forget.',
+    });
+    // A pause or resume handed over while no worker answered (the CLI sends it as a signal then).
+    setHandler(pauseSignal, (input) => this.viaSignal('pause', input, () => checkPause(this.rules, this.openPause() !== undefined, input), (via) => this.pause(input, via)), {
+      description: 'Same as the pause update, fire-and-forget (a refusal is kept in the record).',
+    });
+    setHandler(resumeSignal, (input) => this.viaSignal('resume', input, () => checkResume(this.rules, this.openPause() !== undefined, input), () => this.resume(input)), {
+      description: 'Same as the resume update, fire-and-forget.',
     });
   }
 
@@ -190,9 +210,9 @@ export class Gates {
     return 'go';
   }
 
-  private pause(input: PauseInput): HandlerResult {
+  private pause(input: PauseInput, via: Via): HandlerResult {
     const by = input.by.trim();
-    (this.recorder.record.pauses ??= []).push({ by, at: now(), reason: input.reason ?? '', cause: 'operator', via: 'update' });
+    (this.recorder.record.pauses ??= []).push({ by, at: now(), reason: input.reason ?? '', cause: 'operator', via });
     this.recorder.publish();
     return { accepted: true, message: `${by} paused the drill: the step in flight finishes, then it holds until resumed` };
   }
@@ -288,17 +308,50 @@ export class Gates {
     return { accepted: true, message: `${by} completed ${pending.id}` };
   }
 
-  /** A signal cannot answer its sender, so a refused one is kept in the record for people to see. */
-  private viaSignal(action: string, input: { by?: string }, check: () => void, apply: () => HandlerResult): void {
+  /** The door an answer came through: its channel (none named: the Temporal UI), or for older drills the message kind. */
+  private viaOf(input: Answer | undefined, kind: 'update' | 'signal'): Via {
+    if (!this.channels) return kind;
+    const channel = input?.channel;
+    return CHANNELS.includes(channel as Channel) ? (channel as Channel) : 'ui';
+  }
+
+  /** Whether this answer was acted on or refused already (same request id). Only answers that carry an id are ever matched. */
+  private alreadyAnswered(input: Answer | undefined): boolean {
+    const id = input?.requestId;
+    return typeof id === 'string' && this.answered.has(id);
+  }
+
+  private markAnswered(input: Answer | undefined): void {
+    const id = input?.requestId;
+    if (typeof id !== 'string') return;
+    if (this.answered.size >= MAX_REQUEST_IDS) this.answered.delete(this.answered.values().next().value as string);
+    this.answered.add(id);
+  }
+
+  /** The rules of the gate, and for drills whose answers carry a channel, that the channel is one Drillbook knows. */
+  private judge(input: Answer | undefined, check: () => void): void {
+    if (this.channels) checkChannel(input?.channel);
+    check();
+  }
+
+  /**
+   * A signal cannot answer its sender, so a refused one is kept in the record for people to see. An
+   * answer already taken by its id (its update got through after all, or a replay) changes nothing.
+   */
+  private viaSignal(action: string, input: Answer, check: () => void, apply: (via: Via) => HandlerResult): void {
+    if (this.alreadyAnswered(input)) return;
+    const via = this.viaOf(input, 'signal');
     try {
-      check();
+      this.judge(input, check);
     } catch (error) {
+      this.markAnswered(input);
       if (this.capSignalRefusals && this.recorder.record.refusals.length >= MAX_REFUSALS_RECORDED) return;
-      this.recorder.record.refusals.push({ at: now(), by: String(input?.by ?? 'unknown'), action, reason: (error as Error).message, via: 'signal' });
+      this.recorder.record.refusals.push({ at: now(), by: String(input?.by ?? 'unknown'), action, reason: (error as Error).message, via });
       this.recorder.publish();
       return;
     }
-    apply();
+    this.markAnswered(input);
+    apply(via);
   }
 
   /**
@@ -306,22 +359,28 @@ export class Gates {
    * so the handler can keep the refusal as evidence. It refuses at once (unrecorded) a request that
    * names nobody, and any refused request once the record holds MAX_REFUSALS_RECORDED of them.
    */
-  private admit(input: { by?: string }, check: () => void): void {
+  private admit(input: Answer, check: () => void): void {
     requireName(input?.by);
+    // The same answer again (handed over as a signal and taken first, or a replay): refused unrecorded, so nothing counts twice.
+    if (this.alreadyAnswered(input)) throw new Error(`this answer (request ${input.requestId}) was recorded already; nothing was done twice`);
     if (this.recorder.record.refusals.length < MAX_REFUSALS_RECORDED) return;
-    check();
+    this.judge(input, check);
   }
 
   /** Runs an admitted update: a refusal is recorded (who, what, why, when) and sent back to the caller. */
-  private viaUpdate(action: string, input: { by?: string }, check: () => void, apply: () => HandlerResult): HandlerResult {
+  private viaUpdate(action: string, input: Answer, check: () => void, apply: (via: Via) => HandlerResult): HandlerResult {
+    if (this.alreadyAnswered(input)) return { accepted: true, message: `this answer (request ${input.requestId}) was recorded already; nothing was done twice` };
+    const via = this.viaOf(input, 'update');
     try {
-      check();
+      this.judge(input, check);
     } catch (error) {
+      this.markAnswered(input);
       const reason = (error as Error).message;
-      this.recorder.record.refusals.push({ at: now(), by: requireName(input?.by), action, reason, via: 'update' });
+      this.recorder.record.refusals.push({ at: now(), by: requireName(input?.by), action, reason, via });
       this.recorder.publish();
       throw ApplicationFailure.create({ message: reason, type: 'Refused', nonRetryable: true });
     }
-    return apply();
+    this.markAnswered(input);
+    return apply(via);
   }
 }

@@ -4,9 +4,20 @@
  * meaning serve fire-and-forget clients such as the Temporal UI.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DrillRecord, OperatorDecision } from '../domain';
+import type { Channel, DrillRecord, OperatorDecision } from '../domain';
 
-export interface ApprovalInput {
+/** What every answer a person sends may carry besides what it says. */
+export interface Sent {
+  /** The door it came through, kept in the record; absent, the Temporal UI (or a client that named none). */
+  channel?: Channel;
+  /**
+   * One answer, one id: an answer handed over as a signal while its update was still in flight is
+   * acted on once, whichever of the two the drill sees first; a replayed Slack click is dropped.
+   */
+  requestId?: string;
+}
+
+export interface ApprovalInput extends Sent {
   by: string;
   comment?: string;
   /** The gate meant; refused when another one is open (a stale button). */
@@ -15,7 +26,7 @@ export interface ApprovalInput {
   openedAt?: string;
 }
 
-export interface DecisionInput {
+export interface DecisionInput extends Sent {
   by: string;
   decision: OperatorDecision;
   reason?: string;
@@ -25,7 +36,7 @@ export interface DecisionInput {
   openedAt?: string;
 }
 
-export interface CompleteTaskInput {
+export interface CompleteTaskInput extends Sent {
   by: string;
   taskId: string;
   note?: string;
@@ -33,7 +44,7 @@ export interface CompleteTaskInput {
   openedAt?: string;
 }
 
-export interface PauseInput {
+export interface PauseInput extends Sent {
   by: string;
   /** Why: required to pause, optional to resume; kept in the record. */
   reason?: string;
@@ -56,5 +67,7 @@ export const approveSignal = defineSignal<[ApprovalInput]>('approveSignal');
 export const rejectSignal = defineSignal<[ApprovalInput]>('rejectSignal');
 export const decideSignal = defineSignal<[DecisionInput]>('decideSignal');
 export const completeTaskSignal = defineSignal<[CompleteTaskInput]>('completeTaskSignal');
+export const pauseSignal = defineSignal<[PauseInput]>('pauseSignal');
+export const resumeSignal = defineSignal<[PauseInput]>('resumeSignal');
 
 export const statusQuery = defineQuery<DrillRecord>('status');

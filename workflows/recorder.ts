@@ -84,9 +84,17 @@ export class Recorder {
   }
 
   /** The plan could not be loaded or is invalid: nothing ran. */
-  planRefused(reason: string): void {
+  planRefused(reason: string, onRecord = false): void {
     this.record.outcome = `No step ran: ${reason}`;
     upsertSearchAttributes([{ key: DrillOutcome, value: 'invalid-plan' }]);
+    if (onRecord) Object.assign(this.record, { status: 'refused', endedAt: now() });
+    this.publish();
+  }
+
+  /** The drill refused to start (a wrong workflow ID, bad input): nothing ran, and status and lists say so with the reason. */
+  startRefused(reason: string): void {
+    Object.assign(this.record, { status: 'refused', outcome: `Refused, nothing ran: ${reason}`, endedAt: now() });
+    upsertSearchAttributes([{ key: DrillOutcome, value: 'refused' }]);
     this.publish();
   }
 

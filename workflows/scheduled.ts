@@ -6,10 +6,15 @@
  * drill waits at its first gate for a person like any other.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { log, ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
 import { drillWorkflow } from './drill';
 import { DrillMode as DrillModeKey, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
-import { DRILL_WORKFLOW_TASK_TIMEOUT, type DrillMode, drillWorkflowId } from '../domain';
+import { DRILL_WORKFLOW_TASK_TIMEOUT, type DrillActivities, type DrillMode, drillWorkflowId } from '../domain';
+
+const { auditRefusal } = proxyActivities<DrillActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
 
 export interface ScheduledDrillInput {
   target: string;
@@ -50,6 +55,11 @@ export async function scheduledDrillWorkflow(input: ScheduledDrillInput): Promis
     // Not a failure: the target is being drilled already, which is what the schedule wanted.
     const note = `a drill of ${input.target} (${workflowId}) is already running; this scheduled run did not start another`;
     log.info(note);
+    // A second start all the same: kept in the target's audit trail beside the CLI's, whatever becomes of the trail.
+    if (patched('scheduled-duplicate-audited')) {
+      const entry = { at: new Date().toISOString(), target: input.target, kind: 'duplicate-start', by: requestedBy, via: 'schedule', reason: note, workflowId } as const;
+      await auditRefusal(entry).catch((error: unknown) => log.warn('the audit trail could not keep the skipped start', { error: (error as Error).message }));
+    }
     return { started: false, drillWorkflowId: workflowId, note };
   }
 }

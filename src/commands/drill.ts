@@ -152,7 +152,7 @@ export function registerDrillCommands(program: Command): void {
       const drills = await withClient((client) => listDrills(client, { running: options.running, limit: Number(options.limit) }));
       if (drills.length === 0) console.log('no drills');
       for (const d of drills) {
-        console.log([d.workflowId.padEnd(28), d.status.padEnd(10), (d.mode ?? '').padEnd(8), (d.phase ?? '').padEnd(15), (d.outcome ?? '').padEnd(10), d.startTime.toISOString()].join(' '));
+        console.log([d.workflowId.padEnd(28), d.status.padEnd(10), (d.mode ?? '').padEnd(8), (d.phase ?? '').padEnd(15), (d.outcome ?? '').padEnd(10), d.startTime.toISOString(), ...(d.reason ? [d.reason] : [])].join(' '));
       }
     });
 }

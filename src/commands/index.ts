@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAuditCommands } from './audit';
 import { registerDeploymentCommands } from './deployment';
 import { registerDrillCommands } from './drill';
 import { registerLabCommands } from './lab';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerDrillCommands(program);
   registerPrecheckCommands(program);
   registerReportCommands(program);
+  registerAuditCommands(program);
   registerSlackCommands(program);
   registerScheduleCommands(program);
   registerLabCommands(program);

@@ -2,7 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { drillStatus, toWorkflowId } from '../drills';
+import { auditOfDrill } from '../audit/forReport';
+import { defaultAuditDir } from '../audit/trail';
+import { drillStatus, resolveWorkflowId } from '../drills';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report';
 import { defaultReportsDir, saveReport } from '../report/files';
 import { connectClient } from '../temporal/connect';
@@ -14,10 +16,11 @@ import type { DrillRecord } from '../../domain';
  * failed or was terminated has no result, so it is asked by query too (a worker must be up).
  */
 export async function fetchRecord(client: Client, id: string): Promise<DrillRecord> {
-  const handle = client.workflow.getHandle(toWorkflowId(id));
+  const workflowId = await resolveWorkflowId(client, id);
+  const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe().catch(() => undefined);
   if (description && description.status.name === 'COMPLETED') return (await handle.result()) as DrillRecord;
-  return drillStatus(client, id);
+  return drillStatus(client, workflowId);
 }
 
 export function registerReportCommands(program: Command): void {
@@ -33,12 +36,13 @@ export function registerReportCommands(program: Command): void {
       const client = await connectClient();
       try {
         const record = await fetchRecord(client, id);
+        const audit = await auditOfDrill(defaultAuditDir(), record);
         if (options.save) {
-          const saved = await saveReport(record, defaultReportsDir());
+          const saved = await saveReport(record, defaultReportsDir(), undefined, audit);
           console.log(saved.files.join('\n'));
           return;
         }
-        const text = renderReport(record)[options.format as ReportFormat];
+        const text = renderReport(record, { audit })[options.format as ReportFormat];
         if (options.out) await writeFile(options.out, text);
         else process.stdout.write(text);
       } finally {

@@ -1,5 +1,9 @@
 /** `drillbook slack serve` (HTTP Request URL) and `drillbook slack socket` (Socket Mode): Slack approvals. */
+import path from 'node:path';
 import type { Command } from 'commander';
+import { defaultAuditDir } from '../audit/trail';
+import { dataDir } from '../config';
+import { slackAuditor } from '../slack/audit';
 import { handleInteraction, type InteractionDeps } from '../slack/interactions';
 import { createSlackServer, INTERACTIONS_PATH } from '../slack/server';
 import { secretFromEnv, slackWebClient } from '../slack/settings';
@@ -12,7 +16,7 @@ const log = (message: string): void => console.log(`${new Date().toISOString()} 
 async function interactionDeps(): Promise<InteractionDeps> {
   const web = slackWebClient();
   if (!web) throw new UsageError('set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE (the bot token that posts and edits messages)');
-  return { temporal: await connectClient(), web, log };
+  return { temporal: await connectClient(), web, log, auditDir: defaultAuditDir() };
 }
 
 /** Runs until SIGINT or SIGTERM, then stops taking requests and finishes the ones in flight. */
@@ -36,7 +40,13 @@ export function registerSlackCommands(program: Command): void {
       const signingSecret = secretFromEnv('SLACK_SIGNING_SECRET');
       if (!signingSecret) throw new UsageError('set SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE (Basic Information > Signing Secret)');
       const deps = await interactionDeps();
-      const endpoint = createSlackServer({ signingSecret, handle: (payload) => handleInteraction(payload, deps), log });
+      const endpoint = createSlackServer({
+        signingSecret,
+        handle: (payload, meta) => handleInteraction(payload, deps, meta),
+        replayDir: path.join(dataDir(), 'slack-replay'),
+        audit: slackAuditor(defaultAuditDir(), deps.temporal, log),
+        log,
+      });
       await new Promise<void>((resolve) => endpoint.server.listen(Number(options.port), options.host, resolve));
       log(`Slack interactions on http://${options.host}:${options.port}${INTERACTIONS_PATH}`);
       await untilStopped(async () => {
@@ -52,7 +62,7 @@ export function registerSlackCommands(program: Command): void {
       const appToken = secretFromEnv('SLACK_APP_TOKEN');
       if (!appToken) throw new UsageError('set SLACK_APP_TOKEN or SLACK_APP_TOKEN_FILE (an xapp- token with connections:write)');
       const deps = await interactionDeps();
-      const socket = await startSocketMode({ appToken, slackApiUrl: process.env.SLACK_API_URL, handle: (payload) => handleInteraction(payload, deps), log });
+      const socket = await startSocketMode({ appToken, slackApiUrl: process.env.SLACK_API_URL, handle: (payload, meta) => handleInteraction(payload, deps, meta), log });
       log('Slack Socket Mode connected');
       await untilStopped(async () => {
         await socket.stop();

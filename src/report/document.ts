@@ -6,7 +6,7 @@
 import { formatDuration } from '../plan/duration';
 import { clock, factsText, spanOf, stamp, took } from './format';
 import { waitsOf, type Timeline } from './timeline';
-import { type DrillRecord, FINAL_STATUSES, type Measurement, type StepRecord } from '../../domain';
+import { type AuditEntry, type DrillRecord, FINAL_STATUSES, type Measurement, type StepRecord } from '../../domain';
 
 export type Block =
   | { type: 'heading'; level: 1 | 2 | 3; text: string }
@@ -45,7 +45,36 @@ function stepOutcome(step: StepRecord, at: (iso?: string) => string): string {
   return `${detail ? `${words}: ${detail}` : words}${earlier.join('')}`;
 }
 
-export function buildDocument(record: DrillRecord, timeline: Timeline, generatedAt: string): Block[] {
+const AUDIT_WORDS: Record<AuditEntry['kind'], string> = {
+  'wrong-id-start': 'start under a wrong workflow ID',
+  'duplicate-start': 'second start while a drill ran',
+  'slack-bad-signature': 'Slack request with a bad signature',
+  'slack-stale': 'Slack request outside the five-minute window',
+  'slack-replay': 'Slack request replayed',
+  'slack-unknown-user': 'Slack click by a user the plan does not know',
+};
+
+/**
+ * Every refusal: the requests the drill itself refused (its record), and those refused before they
+ * reached it, from the target's audit trail over the drill's span (starts, forged or replayed Slack requests).
+ */
+function refusedBlocks(record: DrillRecord, audit: AuditEntry[], at: (iso?: string) => string): Block[] {
+  const blocks: Block[] = [{ type: 'heading', level: 2, text: 'Refused' }];
+  blocks.push(
+    record.refusals.length
+      ? { type: 'table', head: ['At', 'By', 'Tried to', 'Via', 'Refused because'], rows: record.refusals.map((r) => [at(r.at), r.by, r.action, r.via ?? '', r.reason]) }
+      : { type: 'paragraph', text: 'The drill refused no request.' },
+  );
+  blocks.push({ type: 'paragraph', text: `Refused before reaching the drill (the audit trail of ${record.target} while it ran):` });
+  blocks.push(
+    audit.length
+      ? { type: 'table', head: ['At', 'What', 'By', 'Via', 'Refused because'], rows: audit.map((e) => [at(e.at), AUDIT_WORDS[e.kind] ?? e.kind, e.by ?? (e.from ? `unknown, from ${e.from}` : 'unknown'), e.via, e.reason]) }
+      : { type: 'paragraph', text: 'None in the audit trail.' },
+  );
+  return blocks;
+}
+
+export function buildDocument(record: DrillRecord, timeline: Timeline, generatedAt: string, audit: AuditEntry[] = []): Block[] {
   const final = FINAL_STATUSES.includes(record.status);
   const multiDay = record.startedAt.slice(0, 10) !== (record.endedAt ?? generatedAt).slice(0, 10);
   const at = (iso?: string) => clock(iso, multiDay);
@@ -118,16 +147,11 @@ export function buildDocument(record: DrillRecord, timeline: Timeline, generated
     blocks.push({ type: 'heading', level: 2, text: 'Manual tasks' });
     blocks.push({
       type: 'table',
-      head: ['Task', 'Opened', 'Completed by', 'At', 'Note'],
-      rows: record.tasks.map((t) => [t.stepId, at(t.openedAt), t.completedBy ?? 'not completed', at(t.completedAt), t.note ?? '']),
+      head: ['Task', 'Opened', 'Completed by', 'At', 'Via', 'Note'],
+      rows: record.tasks.map((t) => [t.stepId, at(t.openedAt), t.completedBy ?? 'not completed', at(t.completedAt), t.via ?? '', t.note ?? '']),
     });
   }
-  blocks.push({ type: 'heading', level: 2, text: 'Refused requests' });
-  blocks.push(
-    record.refusals.length
-      ? { type: 'table', head: ['At', 'By', 'Tried to', 'Refused because'], rows: record.refusals.map((r) => [at(r.at), r.by, r.action, r.reason]) }
-      : { type: 'paragraph', text: 'None recorded. (Refused updates are answered to the caller and leave no trace in the workflow; refused signals are kept here.)' },
-  );
+  blocks.push(...refusedBlocks(record, audit, at));
 
   blocks.push({ type: 'heading', level: 2, text: 'Phases and steps' });
   for (const phase of record.phases) {

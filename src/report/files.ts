@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config';
 import { renderReport, reportBaseName, type RenderedReport } from './index';
-import type { DrillRecord } from '../../domain';
+import type { AuditEntry, DrillRecord } from '../../domain';
 
 export interface SavedReport {
   dir: string;
@@ -12,11 +12,11 @@ export interface SavedReport {
 }
 
 /** Written to a temporary name and renamed, so a reader never sees half a report and a rerun is harmless. */
-export async function saveReport(record: DrillRecord, reportsDir: string, now?: number): Promise<SavedReport> {
+export async function saveReport(record: DrillRecord, reportsDir: string, now?: number, audit?: AuditEntry[]): Promise<SavedReport> {
   const dir = path.join(reportsDir, record.drillId);
   await mkdir(dir, { recursive: true });
   const base = reportBaseName(record);
-  const rendered = renderReport(record, { now, timelineHref: `${base}.svg` });
+  const rendered = renderReport(record, { now, timelineHref: `${base}.svg`, audit });
   const files: string[] = [];
   for (const format of ['md', 'json', 'html', 'svg'] as const) {
     const file = path.join(dir, `${base}.${format}`);

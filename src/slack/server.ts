@@ -4,7 +4,8 @@
  * seconds), and does the work afterwards.
  */
 import http from 'node:http';
-import type { SlackInteraction } from './interactions';
+import type { SlackAuditor } from './audit';
+import type { InteractionMeta, SlackInteraction } from './interactions';
 import { ReplayGuard, verifySlackRequest } from './verify';
 
 export const INTERACTIONS_PATH = '/slack/interactions';
@@ -13,7 +14,11 @@ const MAX_BODY_BYTES = 512 * 1024;
 
 export interface SlackServerOptions {
   signingSecret: string;
-  handle: (payload: SlackInteraction) => Promise<void>;
+  handle: (payload: SlackInteraction, meta: InteractionMeta) => Promise<void>;
+  /** Where the signatures seen are kept for the five-minute window (a folder under the data dir), so a restart forgets none. */
+  replayDir: string;
+  /** Keeps a refused request in the audit trail; a trail that cannot be written is logged, the request refused all the same. */
+  audit?: SlackAuditor;
   log?: (message: string) => void;
   now?: () => number;
 }
@@ -42,7 +47,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 't
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 export function createSlackServer(options: SlackServerOptions): SlackServer {
-  const guard = new ReplayGuard();
+  const guard = new ReplayGuard(options.replayDir);
   const inflight = new Set<Promise<void>>();
   const log = options.log ?? (() => undefined);
 
@@ -57,16 +62,19 @@ export function createSlackServer(options: SlackServerOptions): SlackServer {
     if (req.method !== 'POST') return reply(405, 'POST only');
 
     void readBody(req, MAX_BODY_BYTES).then(
-      (raw) => {
+      async (raw) => {
         if (raw === 'too-large') return reply(413, 'too large');
-        const verdict = verifySlackRequest(
+        const verdict = await verifySlackRequest(
           options.signingSecret,
           { timestamp: single(req.headers['x-slack-request-timestamp']), signature: single(req.headers['x-slack-signature']), rawBody: raw },
           guard,
           options.now?.(),
         );
         if (!verdict.ok) {
-          log(`refused a request from ${req.socket.remoteAddress}: ${verdict.reason}`);
+          const from = req.socket.remoteAddress;
+          log(`refused a request from ${from}: ${verdict.reason}`);
+          // Kept before the answer goes out, so whoever sees the 401 finds it in the trail.
+          await options.audit?.({ kind: verdict.kind, reason: verdict.reason, from, rawBody: raw }).catch((error: Error) => log(`could not keep the refusal in the audit trail: ${error.message}`));
           return reply(401, 'invalid request signature');
         }
         let payload: SlackInteraction;
@@ -80,7 +88,7 @@ export function createSlackServer(options: SlackServerOptions): SlackServer {
         }
         // An empty 200 acknowledges a click and closes a modal; the answer follows as a message edit or an ephemeral note.
         reply(200);
-        const work = options.handle(payload).catch((error: Error) => log(`interaction failed: ${error.message}`));
+        const work = options.handle(payload, { requestId: verdict.requestId }).catch((error: Error) => log(`interaction failed: ${error.message}`));
         inflight.add(work);
         void work.finally(() => inflight.delete(work));
       },

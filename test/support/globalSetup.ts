@@ -31,6 +31,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.DRILLBOOK_WORKFLOW_BUNDLE = bundlePath;
   process.env.DRILLBOOK_TEST_DIR = dir;
+  // The run's audit trails (refused starts, Slack transport refusals) stay in its own folder.
+  process.env.DRILLBOOK_AUDIT_DIR = path.join(dir, 'audit');
   writeFileSync(path.join(dir, 'server.pid'), String(server.process.pid));
   (globalThis as { drillbookServer?: typeof server }).drillbookServer = server;
 }
