@@ -31,7 +31,7 @@ const INSTEAD = {
       ? `write the URL without it and the parameter under the check's query: { ${found.name}: { env: VAR } } (or { file: PATH }); the worker adds it when the check runs and keeps it out of the history and the report`
       : 'send it as a header written { env: VAR } or { file: PATH } (headers: { Authorization: { file: PATH } })',
   /** Other URL fields (a management API, a cluster, an endpoint): the component's own credential fields. */
-  component: () => "give it in the component's credential fields as { env: VAR } or { file: PATH }",
+  component: () => 'give it in the credential fields beside this URL (password, token, key, healthKey) as { env: VAR } or { file: PATH }',
 } as const;
 
 /**
