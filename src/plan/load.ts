@@ -96,10 +96,12 @@ export function parsePlan(text: string): PlanResult {
  */
 export async function checkPlanText(text: string, source?: string): Promise<PlanResult> {
   const parsed = parsePlan(text);
-  const refused = new Set(parsed.ok ? [] : parsed.errors.map((e) => e.path));
+  // `command: [a, b]` is `command.argv[1]` to the schema and `command[1]` in the file: one field.
+  const field = (at: string) => at.replace(/\.argv\[/g, '[');
+  const refused = new Set(parsed.ok ? [] : parsed.errors.map((e) => field(e.path)));
   const found = (await scanPlanText(text, source))
     .map((finding) => ({ path: formatPath(finding.path), message: finding.message }))
-    .filter((finding) => !refused.has(finding.path));
+    .filter((finding) => !refused.has(field(finding.path)));
   if (found.length === 0) return parsed;
   return { ok: false, errors: [...(parsed.ok ? [] : parsed.errors), ...found] };
 }
