@@ -1,16 +1,19 @@
 /**
- * The ThreatConnect lab as a new user brings it up: `npx drillbook lab up`, `plan check
- * plans/lab.yaml`, a full drill of that plan (a test worker, two approvers), `lab down`. The stand-in
- * app must be started exactly as the plan's start commands start it (its ThreatConnect personality,
- * database and API user), or the drill stops at its first TIP check ("GET /api/v3/security/owners
- * answered 404"). Both start it through scripts/lab/app.sh, the one place its arguments live.
+ * The labs as a new user brings them up: `npx drillbook lab up`, `plan check plans/lab.yaml`, a full
+ * drill of that plan (a test worker, two approvers), `lab down`; then the same for the MISP lab. A
+ * stand-in must be started exactly as the plan's start commands start it (its personality, database
+ * and API user), or the drill stops at its first TIP check ("GET /api/v3/security/owners answered
+ * 404"). The plan and `lab up` both start it through the lab script (scripts/lab/app.sh,
+ * scripts/lab/misp.sh), the one place its arguments live. The OpenCTI lab (a Kubernetes control
+ * plane per site) is drilled by `npm run demo -- --platform opencti`, not here: its stand-in runs
+ * for as long as the lab does and has no start command in the plan.
  *
- * This test uses the lab's fixed ports (3316/3326, 5433/5434, 9200/9201, 18081/18082) and its fixed
- * folder data/lab, as `npm run demo` does, so it holds the lock every lab user takes
+ * This test uses the labs' fixed ports (3316/3326, 5433/5434, 9200/9201, 18081/18082; 25080-25326)
+ * and fixed folders data/lab and data/lab-misp, as `npm run demo` does, so it holds the lock every lab user takes
  * (/tmp/drillbook-lab.lock, the one `flock /tmp/drillbook-lab.lock npm run demo` takes) for as long as
  * the lab is up: a demo or another lab test waits instead of meeting a half-drilled lab.
- * What the stand-in does not prove: it is not ThreatConnect; the drill's TIP checks prove they
- * agree with the lab's app, not with a real ThreatConnect (see README "TIP profiles").
+ * What the stand-ins do not prove: they are not ThreatConnect or MISP; the drills' TIP checks prove
+ * they agree with the lab's stand-ins, not with a real platform (see README "TIP profiles").
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { startDrill } from '../src/drills';
 import { driveDrill } from './support/operators';
 import { ROOT } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
+import type { DrillRecord } from '../domain';
 
 jest.setTimeout(1_500_000);
 
@@ -46,23 +50,41 @@ async function holdLabLock(): Promise<{ release(): Promise<void> }> {
   };
 }
 
-describe('npx drillbook lab up, then a full drill of plans/lab.yaml', () => {
-  let client: Client;
-  let worker: RunningWorker;
-  let lock: { release(): Promise<void> } | undefined;
-  const queue = uniqueQueue('lab-cli');
+let client: Client;
+let worker: RunningWorker;
+let lock: { release(): Promise<void> } | undefined;
+const queue = uniqueQueue('lab-cli');
 
-  beforeAll(async () => {
-    lock = await holdLabLock();
-    client = await testClient();
-    worker = await startTestWorker(queue, { reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-lab-cli-')) });
-  });
+beforeAll(async () => {
+  lock = await holdLabLock();
+  client = await testClient();
+  worker = await startTestWorker(queue, { reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-lab-cli-')) });
+});
 
+afterAll(async () => {
+  await worker?.stop();
+  await client?.connection.close();
+  await lock?.release();
+});
+
+/** A full drill of a lab plan as its approvers and operator would answer it; every step must pass. */
+async function drillToTheEnd(planFile: string, target: string): Promise<DrillRecord> {
+  const planYaml = readFileSync(path.join(ROOT, planFile), 'utf8');
+  const handle = await startDrill(client, queue, { target, requestedBy: 'oncall', planYaml, reason: 'lab-cli test' });
+  const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', timeoutMs: 1_200_000 });
+  const failed = record.steps.filter((s) => s.status !== 'succeeded').map((s) => `${s.id}: ${s.status} ${s.error ?? s.summary ?? ''}`);
+  expect(failed).toEqual([]);
+  expect(record.status).toBe('succeeded');
+  return record;
+}
+
+/** The profile's health check spoke to the stand-in lab up started, on the serving site of each check phase. */
+const tipHealth = (record: DrillRecord) => record.steps.filter((s) => s.action === 'tipHealth').map((s) => `${s.phase} ${s.site} ${s.status}`);
+const SERVING = ['check primary succeeded', 'failover-check secondary succeeded', 'failback-check primary succeeded'];
+
+describe('ThreatConnect: npx drillbook lab up, then a full drill of plans/lab.yaml', () => {
   afterAll(async () => {
-    await worker?.stop();
-    await client?.connection.close();
     await drillbook('lab', 'down').catch((error: Error) => console.error(`lab down failed: ${error.message}`));
-    await lock?.release();
   });
 
   it('comes up with the app the plan starts, passes plan check, and drills to the end', async () => {
@@ -70,20 +92,19 @@ describe('npx drillbook lab up, then a full drill of plans/lab.yaml', () => {
     expect(up.stdout).toMatch(/app on primary (started|already running)/);
     const status = await drillbook('lab', 'status');
     expect(status.stdout).toMatch(/^app +primary +up +http:\/\/127\.0\.0\.1:18081 .*"site":"primary".*"writable":true/m);
+    expect((await drillbook('plan', 'check', 'plans/lab.yaml')).stdout).toMatch(/plans\/lab\.yaml: ok \(target lab;/);
+    expect(tipHealth(await drillToTheEnd('plans/lab.yaml', 'lab'))).toEqual(expect.arrayContaining(SERVING));
+  });
+});
 
-    const check = await drillbook('plan', 'check', 'plans/lab.yaml');
-    expect(check.stdout).toMatch(/plans\/lab\.yaml: ok \(target lab;/);
+describe('MISP: npx drillbook lab up --platform misp, then a full drill of plans/misp-lab.yaml', () => {
+  afterAll(async () => {
+    await drillbook('lab', 'down', '--platform', 'misp').catch((error: Error) => console.error(`lab down failed: ${error.message}`));
+  });
 
-    const planYaml = readFileSync(path.join(ROOT, 'plans', 'lab.yaml'), 'utf8');
-    const handle = await startDrill(client, queue, { target: 'lab', requestedBy: 'oncall', planYaml, reason: 'lab-cli test' });
-    const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', timeoutMs: 1_200_000 });
-    const failed = record.steps.filter((s) => s.status !== 'succeeded').map((s) => `${s.id}: ${s.status} ${s.error ?? s.summary ?? ''}`);
-    expect(failed).toEqual([]);
-    expect(record.status).toBe('succeeded');
-    // The ThreatConnect profile's checks spoke to the app lab up started, on both sites in turn.
-    const tip = record.steps.filter((s) => s.action.startsWith('tip'));
-    expect(tip.filter((s) => s.action === 'tipHealth').map((s) => `${s.phase} ${s.site} ${s.status}`)).toEqual(
-      expect.arrayContaining(['check primary succeeded', 'failover-check secondary succeeded', 'failback-check primary succeeded']),
-    );
+  it('comes up with the node the plan starts, passes plan check, and drills to the end', async () => {
+    await drillbook('lab', 'up', '--platform', 'misp');
+    expect((await drillbook('plan', 'check', 'plans/misp-lab.yaml')).stdout).toMatch(/plans\/misp-lab\.yaml: ok \(target misp-lab;/);
+    expect(tipHealth(await drillToTheEnd('plans/misp-lab.yaml', 'misp-lab'))).toEqual(expect.arrayContaining(SERVING));
   });
 });
