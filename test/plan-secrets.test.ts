@@ -65,6 +65,10 @@ describe('an inline secret is refused, naming the path and what to write instead
     ['mysql --password PASSWORD', setCommand(['mysql', '--password', SECRET]), `${stop}.argv[2]`, /\(--password\)/],
     ['redis-cli --pass PASSWORD', setCommand(['redis-cli', '-h', 'r1', '--pass', SECRET, 'info']), `${stop}.argv[4]`, /\(--pass\)/],
     ['a password through ssh', setCommand(['ssh', 'db1', `mysql -u drill -p${SECRET} -e "select 1"`]), `${stop}.argv[2]`, /MySQL\/MariaDB password/],
+    ['sshpass -p PASSWORD', setCommand(['sshpass', '-p', SECRET, 'ssh', 'db1', 'true']), `${stop}.argv[2]`, /SSH password \(sshpass -p\).*sshpass -e/],
+    ['rabbitmqadmin -p PASSWORD', setCommand(['rabbitmqadmin', '-u', 'drill', '-p', SECRET, 'list', 'queues']), `${stop}.argv[4]`, /RabbitMQ password \(rabbitmqadmin -p\)/],
+    ['kubectl --token=TOKEN', setCommand(['kubectl', `--token=${SECRET}`, 'get', 'pods']), `${stop}.argv[1]`, /\(--token\)/],
+    ['docker run -e MYSQL_ROOT_PASSWORD=…', setCommand(['docker', 'run', '-e', `MYSQL_ROOT_PASSWORD=${SECRET}`, 'mariadb']), `${stop}.argv[3]`, /MYSQL_ROOT_PASSWORD=…/],
     ['curl -u user:pass', setCommand(['curl', '-u', `admin:${SECRET}`, 'https://tip/api']), `${stop}.argv[2]`, /user:password \(curl -u\).*headers: \{ Authorization: \{ file: PATH \} \}/],
     ['curl --user user:pass', setCommand(['curl', `--user=admin:${SECRET}`, 'https://tip/api']), `${stop}.argv[1]`, /user:password \(curl -u\)/],
     ['curl -H Authorization', setCommand(['curl', '-H', `Authorization: Bearer ${SECRET}`, 'https://tip/api']), `${stop}.argv[2]`, /the header Authorization.*headers: \{ Authorization: \{ env: VAR \} \}/],
@@ -123,6 +127,7 @@ describe('the reference forms pass', () => {
       p.components.app.primary.stop = { command: { argv: ['redis-cli', '-h', 'r1', 'ping'], env: { REDISCLI_AUTH: { file: '/run/secrets/redis' }, MYSQL_PWD: { env: 'DB_PW' }, PWD: '/srv', PGPASSFILE: '/run/pgpass' } } };
       p.components.app.primary.start = { command: { argv: ['mysql -u drill -p"$MYSQL_PWD" -e "select 1"', '&&', 'curl -sf -H "Authorization: Bearer $TIP_TOKEN" -u "admin:$PW" "https://tip/api?token=$T"'], shell: true, env: { MYSQL_PWD: { env: 'DB_PW' }, TIP_TOKEN: { file: '/run/secrets/tip' }, PW: { env: 'PW' }, T: { env: 'T' } } } };
       p.components.app.secondary.stop = { command: ['mysql', '-p', 'tip', '-e', 'select 1'] };
+      p.steps.push({ id: 'ports', phase: 'check', title: 'ports and ids', command: ['sh', '-c', 'ssh -p 2222 db1 true && psql -p 5433 -U drill -c "select 1" && docker exec -u 1000:1000 tip ls'] });
       p.components.app.secondary.start = { command: ['node', 'dist/src/lab/appctl.js', 'start', 'secondary', '--db-password-file', 'data/lab/secrets/mysql-app.password', '--secret-file', 'x', 'curl', '-u', 'admin', 'https://tip/api?page=2'] };
       p.components.app.secondary.health.http.query = { health_access_key: { file: '/run/secrets/health' }, format: 'json' };
     });

@@ -4,7 +4,7 @@
  * ways the clients drills call take one on their command line (mysql's `-pSECRET`, redis-cli's
  * `-a SECRET`, `curl -u user:SECRET`, an `Authorization:` header, `PGPASSWORD=SECRET psql` in a
  * shell line, `--password=SECRET`, a URL with `user:SECRET@` or `?token=SECRET`) and says what to
- * write instead. `$VAR` (`${VAR}`, `$(cat FILE)`, curl's `@FILE`) is a reference resolved where the
+ * write instead. `$VAR` (`${VAR}`, `$(cat FILE)`) is a reference resolved where the
  * command runs (by the shell with shell: true, in `sh -c '…'`, or on the far side of ssh), never
  * the secret itself.
  */
@@ -54,8 +54,8 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const SEPARATORS = new Set([';', '&&', '||', '|', '&']);
 const SHELLS = /^(sh|bash|dash|ash|zsh|ksh)$/;
 
-/** `$VAR`, `${VAR}`, `$(cat FILE)`, `` `cat FILE` ``, curl's `@FILE`, or nothing: not a secret written inline. */
-export const isShellReference = (value: string): boolean => value === '' || /^[$`@]/.test(value);
+/** `$VAR`, `${VAR}`, `$(cat FILE)`, `` `cat FILE` ``, or nothing: not a secret written inline. */
+export const isShellReference = (value: string): boolean => value === '' || /^[$`]/.test(value);
 
 const basename = (word: string): string => word.slice(word.lastIndexOf('/') + 1);
 const clientOf = (word: string): Client | undefined => (Object.keys(CLIENTS) as Client[]).find((client) => CLIENTS[client].program.test(basename(word)));
