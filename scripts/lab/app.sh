@@ -21,7 +21,13 @@ app_ctl() { # app_ctl start|stop|status SITE
   fi
   node "$APPCTL" "$1" "$2" --port "$(port_of app "$2")" --dir "$LAB_DIR" "${extra[@]}" 9>&-
 }
-app_start() { app_ctl start "$1"; }
+app_start() {
+  # An app started without the ThreatConnect personality (by an older `lab up`) answers its API with
+  # 404, where the personality asks for the signature (401): restart it the way the plan starts it.
+  local code; code="$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://$LAB_HOST:$(port_of app "$1")/api/v3/security/owners" 2>/dev/null)"
+  if [ "$code" = 404 ]; then log "app $1: running without the ThreatConnect personality; restarting it as plans/lab.yaml starts it"; app_ctl stop "$1" || return 1; fi
+  app_ctl start "$1"
+}
 app_stop() { app_ctl stop "$1"; }
 app_kill() { # as in a crash
   local p; p="$(pid_from "$LAB_DIR/app-$1.pid")"
