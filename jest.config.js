@@ -1,5 +1,5 @@
 /** Tests run against one real Temporal dev server started for the whole run (test/support/globalSetup.ts). */
-const ESM_ONLY = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+const ESM_ONLY = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', '@secretlint'];
 
 module.exports = {
   testEnvironment: 'node',
@@ -7,6 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest'],
     // @kubernetes/client-node 1.x and its OIDC dependencies are ES modules only; Node loads them with
     // require() (20.19+), jest's module registry does not, so jest gets them turned into CommonJS.
+    // So is secretlint (src/plan/secretScan.ts).
     [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['@swc/jest'],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],

@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal } from './heartbeat';
 import { checkJson } from './jsonExpect';
-import { redact, resolveValues } from './secrets';
+import { isSecretRef, redact, resolveValues } from './secrets';
 import { passWithin } from './within';
 import type { Observation, StepInput } from './types';
 import type { HttpDriver } from '../domain';
@@ -30,20 +30,44 @@ function requestOf(http: HttpDriver, headers: Record<string, string>): { body?: 
   return { body: text ? (http.body as string) : JSON.stringify(http.body), headers: { ...implied, ...headers } };
 }
 
+/** The URL as a person reads it in an observation: the plan's query added, each credential as ***. */
+export function shownUrl(http: Pick<HttpDriver, 'url' | 'query'>): string {
+  if (!http.query || Object.keys(http.query).length === 0) return http.url;
+  const url = new URL(http.url);
+  for (const [name, value] of Object.entries(http.query)) url.searchParams.set(name, isSecretRef(value) ? '***' : value);
+  return url.toString();
+}
+
+/**
+ * The URL the request goes to, with the plan's query resolved, and the secrets it carries in every
+ * form a server may echo them (as written and URL-encoded), for redaction.
+ */
+export async function requestUrl(http: Pick<HttpDriver, 'url' | 'query'>, where: string): Promise<{ url: string; secrets: string[] }> {
+  if (!http.query || Object.keys(http.query).length === 0) return { url: http.url, secrets: [] };
+  const { resolved, secrets } = await resolveValues(http.query, `${where}.query`);
+  const url = new URL(http.url);
+  for (const [name, value] of Object.entries(resolved)) url.searchParams.set(name, value);
+  const encoded = secrets.flatMap((secret) => [encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]);
+  return { url: url.toString(), secrets: [...new Set([...secrets, ...encoded])] };
+}
+
 export async function probe(http: HttpDriver, where: string): Promise<HttpProbe> {
-  const { resolved: headers, secrets } = await resolveValues(http.headers, `${where}.headers`);
+  const { resolved: headers, secrets: headerSecrets } = await resolveValues(http.headers, `${where}.headers`);
+  const target = await requestUrl(http, where);
+  const secrets = [...headerSecrets, ...target.secrets];
   const started = Date.now();
   const signal = AbortSignal.any([AbortSignal.timeout(http.timeout ?? DEFAULT_TIMEOUT_MS), cancellationSignal()]);
   try {
     const request = requestOf(http, headers);
-    const response = await fetch(http.url, { method: http.method, headers: request.headers, body: request.body, signal, redirect: 'manual' });
+    const response = await fetch(target.url, { method: http.method, headers: request.headers, body: request.body, signal, redirect: 'manual' });
     const body = http.method === 'HEAD' ? '' : await response.text();
     const contentType = response.headers.get('content-type') ?? undefined;
     return { reachable: true, status: response.status, body: redact(body, secrets), contentType, durationMs: Date.now() - started };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     const name = (error as Error).name;
-    return { reachable: false, error: cause ?? (name === 'TimeoutError' ? 'timeout' : (error as Error).message), durationMs: Date.now() - started };
+    // An error's message may quote the URL it was asked for, key and all.
+    return { reachable: false, error: redact(cause ?? (name === 'TimeoutError' ? 'timeout' : (error as Error).message), secrets), durationMs: Date.now() - started };
   }
 }
 
@@ -51,7 +75,7 @@ export function createHttpActivities() {
   return {
     async checkHttp(input: StepInput<'checkHttp'>): Promise<Observation> {
       const { http } = input.step.args;
-      return passWithin(http.within, `${http.url} to answer as expected`, () => checkOnce(input));
+      return passWithin(http.within, `${shownUrl(http)} to answer as expected`, () => checkOnce(input));
     },
   };
 }
@@ -60,19 +84,20 @@ async function checkOnce(input: StepInput<'checkHttp'>): Promise<Observation> {
   const { http } = input.step.args;
   const expect = input.step.args.expect ?? 'up';
   const seen = await probe(http, input.step.id);
-  const facts = { url: http.url, expect, ...seen, body: seen.body?.slice(0, BODY_KEEP) };
+  const url = shownUrl(http);
+  const facts = { url, expect, ...seen, body: seen.body?.slice(0, BODY_KEEP) };
   const statusOk = seen.reachable && http.expectStatus.includes(seen.status as number);
   const bodyOk = !http.bodyMatch || new RegExp(http.bodyMatch).test(seen.body ?? '');
   const json = http.expectJson && statusOk ? checkJson(seen.body ?? '', seen.contentType, http.expectJson) : undefined;
   const answered = seen.reachable ? `answered ${seen.status}` : `did not answer (${seen.error})`;
   if (expect === 'down') {
-    if (statusOk && bodyOk && json?.ok !== false) throw ApplicationFailure.retryable(`${http.url} still answers ${seen.status}: the old side is serving`, 'StillServing', facts);
-    return { summary: `${http.url} ${answered}, as expected after the switch`, facts };
+    if (statusOk && bodyOk && json?.ok !== false) throw ApplicationFailure.retryable(`${url} still answers ${seen.status}: the old side is serving`, 'StillServing', facts);
+    return { summary: `${url} ${answered}, as expected after the switch`, facts };
   }
   if (!statusOk) {
-    throw ApplicationFailure.retryable(`${http.url} ${answered}; expected ${http.expectStatus.join(' or ')}`, 'Unhealthy', facts);
+    throw ApplicationFailure.retryable(`${url} ${answered}; expected ${http.expectStatus.join(' or ')}`, 'Unhealthy', facts);
   }
-  if (!bodyOk) throw ApplicationFailure.retryable(`${http.url} answered ${seen.status} but the body does not match /${http.bodyMatch}/`, 'Unhealthy', facts);
-  if (json && !json.ok) throw ApplicationFailure.retryable(`${http.url} answered ${seen.status} but ${json.why}`, 'Unhealthy', facts);
-  return { summary: `${http.url} answered ${seen.status} in ${seen.durationMs}ms${json?.ok ? `: ${json.seen}` : ''}`, facts };
+  if (!bodyOk) throw ApplicationFailure.retryable(`${url} answered ${seen.status} but the body does not match /${http.bodyMatch}/`, 'Unhealthy', facts);
+  if (json && !json.ok) throw ApplicationFailure.retryable(`${url} answered ${seen.status} but ${json.why}`, 'Unhealthy', facts);
+  return { summary: `${url} answered ${seen.status} in ${seen.durationMs}ms${json?.ok ? `: ${json.seen}` : ''}`, facts };
 }

@@ -4,7 +4,7 @@
  * becomes while it waits at a gate.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { findPlanFile, formatPlanError, loadPlanFile, parsePlan, PlanValidationError } from '../src/plan/load';
+import { checkPlanText, findPlanFile, formatPlanError, loadPlanFile, PlanValidationError } from '../src/plan/load';
 import { compileDrill, compilePrecheck } from '../workflows/runbook';
 import type { CompiledDrill, DrillMode, LoadPlanInput, LoadedPlan, Plan } from '../domain';
 
@@ -20,7 +20,7 @@ export function createPlanActivities(deps: { plansDir: string; compile?: Compile
   return {
     async loadPlan(input: LoadPlanInput): Promise<LoadedPlan> {
       if (input.planYaml !== undefined) {
-        const result = parsePlan(input.planYaml);
+        const result = await checkPlanText(input.planYaml);
         if (!result.ok) throw invalid('the plan given at start', result.errors.map(formatPlanError));
         return loaded(result.plan, 'the plan given at start', input);
       }

@@ -44,7 +44,10 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface HttpDriver {
+  /** Never carries a credential: the plan refuses one here and takes it in `query`. */
   url: string;
+  /** Query parameters added to `url` when the check runs; a credential is a reference, resolved by the worker. */
+  query?: Record<string, EnvValue>;
   method: HttpMethod;
   /** The request's body: a string is sent as text, anything else as JSON (a GraphQL query, a restSearch filter). */
   body?: JsonValue;

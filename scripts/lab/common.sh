@@ -31,6 +31,7 @@ MARIADB_PORT_primary=$((3316 + LAB_OFFSET)); MARIADB_PORT_secondary=$((3326 + LA
 PG_PORT_primary=$((5433 + LAB_OFFSET));      PG_PORT_secondary=$((5434 + LAB_OFFSET))
 OS_HTTP_primary=$((9200 + LAB_OFFSET));      OS_HTTP_secondary=$((9201 + LAB_OFFSET))
 OS_TRANSPORT_primary=$((9300 + LAB_OFFSET)); OS_TRANSPORT_secondary=$((9301 + LAB_OFFSET))
+APP_PORT_primary=$((18081 + LAB_OFFSET));    APP_PORT_secondary=$((18082 + LAB_OFFSET))
 
 OS_VERSION="2.19.6"
 OS_HOME="${DRILLBOOK_OS_HOME:-$LAB_REPO_ROOT/tools/opensearch-$OS_VERSION}"
@@ -38,10 +39,10 @@ OS_USER="${DRILLBOOK_OS_USER:-drillbook-os}"
 OS_HEAP="${DRILLBOOK_OS_HEAP:-384m}"
 PG_BIN="${DRILLBOOK_PG_BIN:-/usr/lib/postgresql/15/bin}"
 
-port_of() { # port_of mariadb|postgres|opensearch|opensearch-transport SITE
+port_of() { # port_of mariadb|postgres|opensearch|opensearch-transport|app SITE
   local v
   case "$1" in
-    mariadb) v="MARIADB_PORT_$2";; postgres) v="PG_PORT_$2";;
+    mariadb) v="MARIADB_PORT_$2";; postgres) v="PG_PORT_$2";; app) v="APP_PORT_$2";;
     opensearch) v="OS_HTTP_$2";; opensearch-transport) v="OS_TRANSPORT_$2";;
     *) return 1;;
   esac

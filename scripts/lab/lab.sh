@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The local lab: real MariaDB, PostgreSQL and OpenSearch servers on 127.0.0.1, one per site.
+# The local lab: real MariaDB, PostgreSQL and OpenSearch servers on 127.0.0.1, one per site, and the
+# stand-in TIP app of plans/lab.yaml (app.sh).
 #
-#   lab.sh up     [all|mariadb|postgres|opensearch]   start (and on first use create) the servers
-#   lab.sh down   [all|mariadb|postgres|opensearch]   stop them cleanly
-#   lab.sh status [all|mariadb|postgres|opensearch]   one line per server: up/down, role, replication
+#   lab.sh up     [all|mariadb|postgres|opensearch|app]   start (and on first use create) the servers
+#   lab.sh down   [all|mariadb|postgres|opensearch|app]   stop them cleanly
+#   lab.sh status [all|mariadb|postgres|opensearch|app]   one line per server: up/down, role, replication
 #   lab.sh start  SERVER SITE      start one site's server (MariaDB always starts read-only)
 #   lab.sh stop   SERVER SITE      clean stop (OpenSearch: moves the cluster vote away first)
 #   lab.sh kill   SERVER SITE      hard kill (SIGKILL), as in a crash
@@ -12,7 +13,8 @@
 #   lab.sh fence|unfence mariadb SITE   read_only ON/OFF (to tidy a lab a drill left with two writers)
 #   lab.sh env                     print the lab's ports and secret files as shell variables
 #   lab.sh destroy                 down, then delete the lab dir (tests)
-# SERVER: mariadb | postgres | opensearch;  SITE: primary | secondary.
+# SERVER: mariadb | postgres | opensearch | app;  SITE: primary | secondary. `up` starts the
+# primary's app only (the secondary's waits for a failover); plans/lab.yaml starts it with `start app SITE`.
 # Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab), DRILLBOOK_LAB_PORT_OFFSET (default 0, a
 # multiple of 1000 up to 23000), DRILLBOOK_LAB_TIMEOUT (seconds per server readiness wait, default 120).
 # Exit status: 0 when everything asked for is up/done; 1 otherwise (status: 1 if any server is down).
@@ -24,17 +26,18 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/mariadb.sh"
 . "$HERE/postgres.sh"
 . "$HERE/opensearch.sh"
+. "$HERE/app.sh"
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 servers_of() {
   case "${1:-all}" in
-    all) echo mariadb postgres opensearch;;
-    mariadb|postgres|opensearch) echo "$1";;
-    *) echo "lab: unknown server '$1' (mariadb|postgres|opensearch|all)" >&2; exit 2;;
+    all) echo mariadb postgres opensearch app;;
+    mariadb|postgres|opensearch|app) echo "$1";;
+    *) echo "lab: unknown server '$1' (mariadb|postgres|opensearch|app|all)" >&2; exit 2;;
   esac
 }
-fn_prefix() { case "$1" in mariadb) echo m;; postgres) echo p;; opensearch) echo os;; esac; }
+fn_prefix() { case "$1" in mariadb) echo m;; postgres) echo p;; opensearch) echo os;; app) echo app;; esac; }
 
 need_server_site() {
   [ $# -ge 2 ] || usage
@@ -60,7 +63,10 @@ case "$cmd" in
   down)
     with_lab_lock
     rc=0
-    for srv in $(servers_of "${1:-all}"); do "$(fn_prefix "$srv")_down" || rc=1; done
+    # The app first: it writes to the databases.
+    srvs=" $(servers_of "${1:-all}") "
+    case "$srvs" in *" app "*) app_down || rc=1; srvs="${srvs/ app / }";; esac
+    for srv in $srvs; do "$(fn_prefix "$srv")_down" || rc=1; done
     exit "$rc"
     ;;
   status)
@@ -107,11 +113,15 @@ LAB_OPENSEARCH_PRIMARY_PORT=$OS_HTTP_primary
 LAB_OPENSEARCH_SECONDARY_PORT=$OS_HTTP_secondary
 LAB_OPENSEARCH_SNAPSHOT_REPO=drill-snapshots
 LAB_OPENSEARCH_SNAPSHOT_DIR=$(os_snapdir)
+LAB_APP_PRIMARY_URL=http://$LAB_HOST:$APP_PORT_primary
+LAB_APP_SECONDARY_URL=http://$LAB_HOST:$APP_PORT_secondary
+LAB_TC_ACCESS_ID=$APP_ACCESS_ID
+LAB_TC_SECRET_KEY_FILE=$LAB_SECRETS/tc-api.password
 ENV
     ;;
   destroy)
     with_lab_lock
-    for srv in mariadb postgres opensearch; do "$(fn_prefix "$srv")_down" || true; done
+    for srv in app opensearch postgres mariadb; do "$(fn_prefix "$srv")_down" || true; done
     # refuse to delete anything that does not look like a lab dir
     if [ -d "$LAB_DIR" ] && { [ -f "$LAB_DIR/.lock" ]; }; then
       rm -rf "$LAB_DIR"; echo "lab: destroyed $LAB_DIR"

@@ -6,11 +6,11 @@
 # opencti-connector-import; created once (never re-applied, so a drill's scaling stands), running on
 # the primary and at 0 on the secondary (a warm standby). Then a stand-in process per site
 # (dist/src/lab/opencti/site.js) that serves and works only while those Deployments have ready pods.
-# The health access key is the lab's own and not a secret: real plans keep theirs out of the plan.
-# The drill's GraphQL token is opencti-api.password; the stand-in answers the TIP profile's checks.
+# The health access key (opencti-health.password) is a secret as OpenCTI's APP__HEALTH_ACCESS_KEY is:
+# the plan's health checks name the file and never carry the key in their URL. The drill's GraphQL
+# token is opencti-api.password; the stand-in answers the TIP profile's checks.
 
 OC_NS=opencti
-OC_HEALTH_KEY=lab-health-key
 
 oc_dir() { echo "$LAB_DIR/opencti/$1"; }
 oc_pid() { pid_from "$(oc_dir "$1")/site.pid"; }
@@ -55,13 +55,13 @@ oc_start() {
   [ -f "$script" ] || { fail "opencti $s: $script is missing; run npm run build"; return 1; }
   oc_workloads "$s" || return 1
   mkdir -p "$d"
-  # The TIP profile's checks read the health key from a file, as a real plan keeps it out of the plan.
+  # The plan's health checks and the TIP profile's read both from files, as a real plan does.
   ensure_secret opencti-api >/dev/null
-  (umask 077; printf '%s' "$OC_HEALTH_KEY" >"$LAB_SECRETS/opencti-health.password")
+  ensure_secret opencti-health >/dev/null
   (exec setsid node "$script" --site "$s" --port "$(oc_port opencti "$s")" --kubeconfig "$(k8s_kubeconfig "$s" admin)" --namespace "$OC_NS" \
       --redis "$LAB_HOST:$(oc_port redis "$s")" --redis-password-file "$LAB_SECRETS/redis.password" \
       --amqp "$LAB_HOST:$(oc_port rabbitmq "$s")" --amqp-password-file "$LAB_SECRETS/rabbitmq-opencti.password" \
-      --opensearch "$(oss_url "$s")" --health-key "$OC_HEALTH_KEY" --api-token-file "$LAB_SECRETS/opencti-api.password" </dev/null >>"$d/site.log" 2>&1 9>&-) &
+      --opensearch "$(oss_url "$s")" --health-key-file "$LAB_SECRETS/opencti-health.password" --api-token-file "$LAB_SECRETS/opencti-api.password" </dev/null >>"$d/site.log" 2>&1 9>&-) &
   echo $! >"$d/site.pid"
   # Up when it watches its pods (it may rightly not listen: a standby site has no ready platform pod).
   wait_until 30 "opencti $s stand-in to watch its pods" grep -q "watching namespace" "$d/site.log" || { tail -n 5 "$d/site.log" >&2; return 1; }

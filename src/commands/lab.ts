@@ -1,21 +1,20 @@
 /**
  * `drillbook lab up|down|status [server]` and per-site `start|stop|kill|rewind`: the local lab's
  * real servers (scripts/lab/lab.sh: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster)
- * and the stand-in app of plans/lab.yaml; with `--platform opencti` the OpenCTI lab of
+ * and the stand-in app of plans/lab.yaml, started by lab.sh exactly as the plan starts it; with `--platform opencti` the OpenCTI lab of
  * plans/opencti-lab.yaml (scripts/lab/opencti.sh: a Kubernetes control plane, Redis, RabbitMQ,
  * OpenSearch, S3 and the stand-in platform per site); with `--platform misp` the MISP lab of
  * plans/misp-lab.yaml (scripts/lab/misp.sh: HAProxy, a stand-in MISP node, MariaDB and shared storage
  * per site). DRILLBOOK_LAB_DIR and DRILLBOOK_LAB_PORT_OFFSET apply.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../config';
 import { UsageError } from './errors';
 
 const repoRoot = (): string => PROJECT_ROOT;
-const SERVERS = ['all', 'mariadb', 'postgres', 'opensearch'];
+const SERVERS = ['all', 'mariadb', 'postgres', 'opensearch', 'app'];
 const OPENCTI_SERVERS = ['all', 'kubernetes', 'redis', 'rabbitmq', 'opensearch', 's3', 'platform'];
 const SITES = ['primary', 'secondary'];
 const MISP_SERVERS = ['all', 'mariadb', 'shared', 'haproxy', 'node'];
@@ -41,24 +40,13 @@ function checkPlatform(platform: string, server: string): boolean {
   if (!lab.servers.includes(server)) throw new UsageError(`server of the ${platform} lab must be one of ${lab.servers.join(', ')}, got "${server}"`);
   return true;
 }
-const platformOption = ['-p, --platform <platform>', 'whose lab: threatconnect (MariaDB, PostgreSQL, OpenSearch), opencti or misp', 'threatconnect'] as const;
+const platformOption = ['-p, --platform <platform>', 'whose lab: threatconnect (MariaDB, PostgreSQL, OpenSearch, the stand-in app), opencti or misp', 'threatconnect'] as const;
 
 /** Runs lab.sh with the terminal attached; returns its exit status. */
 function labSh(args: string[]): number {
   const script = path.join(repoRoot(), 'scripts', 'lab', 'lab.sh');
   const result = spawnSync('bash', [script, ...args], { stdio: 'inherit', cwd: repoRoot() });
   if (result.error) throw result.error;
-  return result.status ?? 1;
-}
-
-/** The stand-in app (plans/lab.yaml's `app`), when the build is there. */
-function appctl(verb: 'start' | 'stop' | 'status', site: string): number {
-  const script = path.join(repoRoot(), 'dist', 'src', 'lab', 'appctl.js');
-  if (!existsSync(script)) {
-    console.log(`app        ${site.padEnd(9)} (not built: run npm run build for the stand-in app)`);
-    return 0;
-  }
-  const result = spawnSync(process.execPath, [script, verb, site], { stdio: 'inherit', cwd: repoRoot() });
   return result.status ?? 1;
 }
 
@@ -70,12 +58,12 @@ function checkSite(site: string): void {
 }
 
 export function registerLabCommands(program: Command): void {
-  const lab = program.command('lab').description('the local lab: real MariaDB, PostgreSQL and OpenSearch servers per site, and the stand-in app');
+  const lab = program.command('lab').description('the local lab: real MariaDB, PostgreSQL and OpenSearch servers per site, and the stand-in app, started as the lab plans start them');
 
   lab
     .command('up')
     .description('start the lab (creating it on first use) and wait until it serves; says loudly what failed')
-    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
+    .argument('[server]', 'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
@@ -83,15 +71,13 @@ export function registerLabCommands(program: Command): void {
         return;
       }
       checkServer(server);
-      let status = labSh(['up', server]);
-      if (server === 'all') status = appctl('start', 'primary') || status;
-      process.exitCode = status;
+      process.exitCode = labSh(['up', server]);
     });
 
   lab
     .command('down')
     .description('stop the lab cleanly')
-    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
+    .argument('[server]', 'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
@@ -99,14 +85,13 @@ export function registerLabCommands(program: Command): void {
         return;
       }
       checkServer(server);
-      if (server === 'all') for (const site of SITES) appctl('stop', site);
       process.exitCode = labSh(['down', server]);
     });
 
   lab
     .command('status')
     .description('one line per server: up/down, role, replication; exits 1 if any is down')
-    .argument('[server]', 'all | mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
+    .argument('[server]', 'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
@@ -114,16 +99,14 @@ export function registerLabCommands(program: Command): void {
         return;
       }
       checkServer(server);
-      const status = labSh(['status', server]);
-      if (server === 'all') for (const site of SITES) appctl('status', site);
-      process.exitCode = status;
+      process.exitCode = labSh(['status', server]);
     });
 
   for (const verb of ['start', 'stop', 'kill'] as const) {
     lab
       .command(verb)
       .description(verb === 'kill' ? "hard-kill one site's server (SIGKILL), as in a crash" : `${verb} one site's server`)
-      .argument('<server>', 'mariadb | postgres | opensearch (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)')
+      .argument('<server>', 'mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)')
       .argument('<site>', 'primary | secondary')
       .option(...platformOption)
       .action((server: string, site: string, options: { platform: string }) => {

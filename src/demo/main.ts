@@ -21,7 +21,8 @@ import { prepareDemoLab, setAppTier, stopDemoLab, type DemoLab } from './lab';
 import { prepareMispLab, stopMispLab } from './mispLab';
 import { LabUnavailable, prepareOpenctiLab, stopOpenctiLab } from './openctiLab';
 import { printTimings } from './timings';
-import { type DrillRecord, FINAL_STATUSES, type PendingAction, type Plan } from '../../domain';
+import { requestUrl } from '../../activities/http';
+import { type DrillRecord, FINAL_STATUSES, type HttpDriver, type PendingAction, type Plan } from '../../domain';
 
 const REQUESTER = 'oncall';
 const APPROVERS = ['alice', 'bob'];
@@ -52,18 +53,19 @@ function options(): DemoOptions {
   };
 }
 
-/** Probes a site's health URL from outside the drill: the demo's own evidence. */
-async function answers(url: string): Promise<boolean> {
+/** Probes a site's health check from outside the drill, its query's secrets resolved as the worker does: the demo's own evidence. */
+async function answers(http: HttpDriver): Promise<boolean> {
   try {
+    const { url } = await requestUrl(http, 'the demo probe');
     return (await fetch(url, { signal: AbortSignal.timeout(3000) })).ok;
   } catch {
     return false;
   }
 }
 
-function healthUrl(plan: Plan, site: 'primary' | 'secondary'): string | undefined {
+function healthCheck(plan: Plan, site: 'primary' | 'secondary'): HttpDriver | undefined {
   for (const component of Object.values(plan.components)) {
-    if (component.kind === 'service' && component.tier === 'app' && component[site].health?.http) return component[site].health?.http?.url;
+    if (component.kind === 'service' && component.tier === 'app' && component[site].health?.http) return component[site].health?.http;
   }
   return undefined;
 }
@@ -123,8 +125,8 @@ async function main(): Promise<number> {
       if (lab.probe) {
         Object.assign(evidence, { checked: true }, await lab.probe());
       } else {
-        const secondary = healthUrl(plan, 'secondary');
-        const primary = healthUrl(plan, 'primary');
+        const secondary = healthCheck(plan, 'secondary');
+        const primary = healthCheck(plan, 'primary');
         evidence.checked = Boolean(secondary && primary);
         evidence.secondaryUp = secondary ? await answers(secondary) : false;
         evidence.primaryDown = primary ? !(await answers(primary)) : false;

@@ -6,12 +6,16 @@
  * nothing to drill, and the demo says so and fails.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config';
 import type { DemoLab } from './lab';
 
 const run = (program: string, args: string[]) => spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;
 const OPENCTI_SH = 'scripts/lab/opencti.sh';
+
+/** The lab's health access key, from the file the plan's checks name (never written into a URL we print). */
+const healthKey = (): string => readFileSync(path.join(PROJECT_ROOT, 'data', 'lab-opencti', 'secrets', 'opencti-health.password'), 'utf8').trim();
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -23,7 +27,8 @@ async function answers(url: string): Promise<boolean> {
 
 /** The primary serves and the secondary does not: where a drill begins (a stopped demo may leave it otherwise). */
 async function atStart(): Promise<boolean> {
-  const health = (port: number) => answers(`http://127.0.0.1:${port}/health?health_access_key=lab-health-key`);
+  const key = encodeURIComponent(healthKey());
+  const health = (port: number) => answers(`http://127.0.0.1:${port}/health?health_access_key=${key}`);
   // The stand-in notices its pods within half a second; give a fresh lab a few seconds to serve.
   for (let i = 0; i < 20; i++) {
     if ((await health(7090)) && !(await health(7091))) return true;

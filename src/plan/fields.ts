@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
 import { jsonExpectation, jsonValue, pattern } from './expectations';
+import { argvSecrets } from './argvSecrets';
 import { SECRET_HINT, secretAwareMap } from './secrets';
-import { httpUrl } from './url';
+import { describeUrlCredential, httpUrl, urlCredentials } from './url';
 import { HTTP_METHODS } from '../../domain';
 
 /**
@@ -81,7 +82,22 @@ const commandObject = z.strictObject({
   expectOutput: pattern.optional(),
   /** A check that waits for what it checks: run again until it passes, for at most this long. */
   within: duration.optional(),
-}, { error: (issue) => (issue.code === 'invalid_type' ? COMMAND_FORMS : undefined) });
+}, { error: (issue) => (issue.code === 'invalid_type' ? COMMAND_FORMS : undefined) }).superRefine((command, ctx) => {
+  // A password on the command line or in a URL in its env would be kept in the drill's history.
+  for (const found of argvSecrets(command.argv, command.shell)) ctx.addIssue({ code: 'custom', path: ['argv', found.index], message: found.message });
+  for (const [name, value] of Object.entries(command.env ?? {})) {
+    if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      continue;
+    }
+    for (const found of urlCredentials(url)) {
+      ctx.addIssue({ code: 'custom', path: ['env', name], message: `a URL with ${describeUrlCredential(found)} is a secret written inline (it would be kept in the drill's history): give the credential its own variable as { env: VAR } or { file: PATH }, or the whole URL: ${name}: { file: PATH }` });
+    }
+  }
+});
 
 /** `[systemctl, stop, app]` is short for `{ argv: [systemctl, stop, app] }`. */
 export const commandDriver = z.preprocess((value) => (Array.isArray(value) ? { argv: value } : value), commandObject);
@@ -90,7 +106,13 @@ const statusCode = z.number().int().min(100).max(599);
 
 export const httpDriver = z
   .strictObject({
-    url: httpUrl(),
+    url: httpUrl(undefined, undefined, 'http'),
+    /**
+     * Query parameters added to the URL when the check runs: a credential (OpenCTI's
+     * health_access_key) as { env: VAR } or { file: PATH }, resolved by the worker and kept out of
+     * the history, the observations and the report.
+     */
+    query: secretAwareMap('query', valueOrSecret).optional(),
     method: z.enum(HTTP_METHODS, { error: `expected one of ${HTTP_METHODS.join(', ')}` }).default('GET'),
     /** Sent as text when a string, as JSON otherwise (a GraphQL query, a restSearch filter). */
     body: jsonValue.optional(),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { planSchema } from './schema';
+import { scanPlanText } from './secretScan';
 import type { Plan } from '../../domain';
 
 export interface PlanError {
@@ -88,8 +89,25 @@ export function parsePlan(text: string): PlanResult {
   return { ok: false, errors: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })) };
 }
 
+/**
+ * Validates YAML text and scans all of it for secrets written inline (secretScan.ts): what the CLI,
+ * the demo and the loadPlan activity use. A finding the schema already refused at the same path
+ * is said once.
+ */
+export async function checkPlanText(text: string, source?: string): Promise<PlanResult> {
+  const parsed = parsePlan(text);
+  // `command: [a, b]` is `command.argv[1]` to the schema and `command[1]` in the file: one field.
+  const field = (at: string) => at.replace(/\.argv\[/g, '[');
+  const refused = new Set(parsed.ok ? [] : parsed.errors.map((e) => field(e.path)));
+  const found = (await scanPlanText(text, source))
+    .map((finding) => ({ path: formatPath(finding.path), message: finding.message }))
+    .filter((finding) => !refused.has(field(finding.path)));
+  if (found.length === 0) return parsed;
+  return { ok: false, errors: [...(parsed.ok ? [] : parsed.errors), ...found] };
+}
+
 export async function loadPlanFile(file: string): Promise<Plan> {
-  const result = parsePlan(await readPlanText(file));
+  const result = await checkPlanText(await readPlanText(file), file);
   if (!result.ok) throw new PlanValidationError(file, result.errors);
   return result.plan;
 }

@@ -6,14 +6,19 @@ import { z } from 'zod';
 
 export const SECRET_HINT = 'write { env: VAR } or { file: PATH }';
 
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key)$|-token$/i;
-// Names that hold secrets in the tools drills call (DB_PASSWORD, REDISCLI_AUTH, AWS_SECRET_ACCESS_KEY);
-// PGPASSFILE, a path to one, is not matched.
-const SECRET_ENV = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|KEY|AUTH|CREDENTIAL/i;
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey)$|-token$|-key$|-secret$/i;
+// Names that hold secrets in the tools drills call (DB_PASSWORD, REDISCLI_AUTH, AWS_SECRET_ACCESS_KEY,
+// MYSQL_PWD, RABBITMQ_DEFAULT_PASS, RABBITMQ_ERLANG_COOKIE, SSHPASS); PGPASSFILE, a path to one, and
+// PWD, the working folder, are not matched.
+const SECRET_ENV = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|KEY|AUTH|CREDENTIAL|COOKIE|_PWD$|(^|_)PASS(_|$)|^SSHPASS$/i;
+// Query parameters that carry a credential: OpenCTI's health_access_key, token, access_token, api_key,
+// apikey, key, password, secret, client_secret, and a pre-signed URL's X-Amz-Signature/-Credential.
+const SECRET_QUERY = /(^|[_.-])(key|apikey|token|secret|password|passwd|pwd|pass|auth|authkey|signature|sig|credential|session|sessionid)$/i;
 
 export const SECRET_NAMES = {
   header: { test: (name: string) => SECRET_HEADER.test(name), what: 'header' },
   env: { test: (name: string) => SECRET_ENV.test(name), what: 'environment variable' },
+  query: { test: (name: string) => SECRET_QUERY.test(name), what: 'query parameter' },
 } as const;
 
 /**

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { commandDriver, duration, secretRef } from './fields';
+import { refuseUrlCredentials } from './url';
 import { RETIRED_THRESHOLDS, TIP_CHECK_IDS, TIP_CHECKS, TIP_THRESHOLD_PLATFORMS, TIP_THRESHOLDS, TIP_TOTALS, type Platform, type TipPlatform, type TipProfile, type TipSite, type TipThresholds } from '../../domain';
 
 /** A secret written inline is refused with what to write instead; a reference is checked as usual. */
@@ -23,7 +24,10 @@ const secret = (what: string) =>
     return parsed.data;
   });
 
-const baseUrl = z.url({ protocol: /^https?$/, error: 'expected the platform\'s base URL, http(s)://host[:port][/path]' }).transform((url) => url.replace(/\/+$/, ''));
+const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'expected the platform\'s base URL, http(s)://host[:port][/path]' })
+  .superRefine((url, ctx) => refuseUrlCredentials(new URL(url), ctx))
+  .transform((url) => url.replace(/\/+$/, ''));
 
 const site = z.strictObject({
   url: baseUrl,

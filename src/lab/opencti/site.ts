@@ -12,7 +12,7 @@
  *
  *   node dist/src/lab/opencti/site.js --site primary --port 7090 --kubeconfig K --namespace opencti \
  *     --redis 127.0.0.1:7379 --redis-password-file F --amqp 127.0.0.1:7672 --amqp-password-file F \
- *     --opensearch http://127.0.0.1:7250 --health-key lab-health-key [--api-token-file F [--version RELEASE]]
+ *     --opensearch http://127.0.0.1:7250 --health-key-file F [--api-token-file F [--version RELEASE]]
  *
  * GET /health?health_access_key=KEY  200 {status:"ok"} when its Redis takes writes and its OpenSearch
  *                                   answers (OpenCTI's health endpoint); 503 with the reason; 401 bad key
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const site = option('site');
   const port = Number(option('port'));
   const namespace = option('namespace', 'opencti');
-  const healthKey = option('health-key');
+  // A file, as the platform's own APP__HEALTH_ACCESS_KEY is a secret: not on a command line anyone can list.
+  const healthKey = secretFile(option('health-key-file'));
   const [redisHost, redisPort] = option('redis').split(':');
   const redisPassword = secretFile(option('redis-password-file'));
   const amqpUrl = `amqp://opencti:${encodeURIComponent(secretFile(option('amqp-password-file')))}@${option('amqp')}`;
