@@ -18,6 +18,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
+import { recordAdoptions } from './adoption';
 import { Gates } from './gates';
 import { Recorder } from './recorder';
 import { reportDrill } from './reporting';
@@ -56,6 +57,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   const recorder = new Recorder(workflowInfo().workflowId, input);
   const gates = new Gates(recorder, tell);
   gates.register();
+  recordAdoptions(recorder);
   checkInput(input);
   checkWorkflowId(input.target);
   // Fixed at start, so a drill replays with the behaviour it started with.

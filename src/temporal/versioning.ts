@@ -3,24 +3,13 @@
  * (`drillbook` by default), and a drill is pinned to the version it started on. A new build then
  * takes new drills while the old one finishes its own, waiting at gates for days if need be.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { WorkerDeploymentOptions } from '@temporalio/worker';
-import { PROJECT_ROOT } from '../config';
+import { currentBuild } from './buildId';
 
 export const DEFAULT_DEPLOYMENT = 'drillbook';
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string }).version;
-}
-
-/** `<package version>-<first 12 hex of the workflow bundle's sha256>`: a new interpreter is a new build. */
-export function buildIdOf(bundleCode: string, version = packageVersion()): string {
-  return `${version}-${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;
-}
 
 export interface VersionSettings {
   /** Off for a cluster without Worker Deployments (DRILLBOOK_WORKER_VERSIONING=off). */
@@ -28,11 +17,11 @@ export interface VersionSettings {
   version: WorkerDeploymentVersion;
 }
 
-/** From the environment: DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID (overrides the computed one), DRILLBOOK_WORKER_VERSIONING. */
-export function versionSettings(bundleCode: () => string, env: NodeJS.ProcessEnv = process.env): VersionSettings {
+/** From the environment: DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID (overrides the build's own, src/temporal/buildId.ts), DRILLBOOK_WORKER_VERSIONING. */
+export function versionSettings(env: NodeJS.ProcessEnv = process.env): VersionSettings {
   const versioned = (env.DRILLBOOK_WORKER_VERSIONING ?? 'on') !== 'off';
   const deploymentName = env.DRILLBOOK_DEPLOYMENT ?? DEFAULT_DEPLOYMENT;
-  const buildId = env.DRILLBOOK_BUILD_ID ?? buildIdOf(bundleCode());
+  const buildId = env.DRILLBOOK_BUILD_ID ?? currentBuild().buildId;
   return { versioned, version: { deploymentName, buildId } };
 }
 
