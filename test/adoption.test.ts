@@ -57,6 +57,8 @@ async function workflowTaskWorkers(client: Client, workflowId: string): Promise<
 describe('a new build adopts the drills it can replay', () => {
   let client: Client;
   let lab: StandinLab;
+  /** A second target: one drill per target, and the first drill's may still be open when this test starts. */
+  let strandedLab: StandinLab;
   const processes: WorkerProcess[] = [];
   const workers: RunningWorker[] = [];
 
@@ -64,12 +66,15 @@ describe('a new build adopts the drills it can replay', () => {
     client = await testClient();
     lab = await createStandinLab('adopt-lab');
     lab.appctl('start', 'primary');
+    strandedLab = await createStandinLab('stranded-lab');
+    strandedLab.appctl('start', 'primary');
   });
 
   afterAll(async () => {
     for (const worker of processes) await worker.stop();
     for (const worker of workers) await worker.stop();
     lab?.stopAll();
+    strandedLab?.stopAll();
     await client?.connection.close();
   });
 
@@ -114,11 +119,11 @@ describe('a new build adopts the drills it can replay', () => {
     const queue = uniqueQueue('stranded');
     const buildC = `build-c-${queue.slice(-8)}`;
     const c = await startTestWorker(queue, {}, { buildId: buildC, identity: 'worker-c', workflowBundleCode: await bundleBuildC() });
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const { workflowId } = await startDrill(client, queue, { target: strandedLab.target, requestedBy: 'oncall', planYaml: strandedLab.planYaml });
     await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
     await c.stop();
 
-    const fresh = spawnWorker(queue, lab.dir, { ...OWN_BUILD, ...ADOPTION_PACE });
+    const fresh = spawnWorker(queue, strandedLab.dir, { ...OWN_BUILD, ...ADOPTION_PACE });
     processes.push(fresh);
     const stays = await waitForLine(fresh.log, new RegExp(`^${workflowId} stays pinned to build ${buildC}, which no worker polls`), 90_000);
     expect(stays).toContain(`\`drillbook worker --build ${buildC}\` serves it`);

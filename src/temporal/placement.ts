@@ -75,12 +75,17 @@ function versionOfString(value: string | null | undefined): { deploymentName?: s
 /** Drills are few (one per target); more than this many open on one queue is not a drill workload. */
 const MAX_OPEN = 500;
 
-/** The open workflows of a task queue, each with the build it is pinned to. */
+/**
+ * The open workflows of a task queue, each with the build it is pinned to. A listing does not carry
+ * versioning info (the dev server leaves it empty), so each one is described; drills are few.
+ */
 export async function openWorkflows(client: Client, taskQueue: string): Promise<OpenDrill[]> {
   const found: OpenDrill[] = [];
   const query = `TaskQueue = '${taskQueue.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Running'`;
   for await (const info of client.workflow.list({ query })) {
-    found.push({ workflowId: info.workflowId, runId: info.runId, type: info.type, ...placementOf(info.raw.versioningInfo) });
+    const description = await client.workflow.getHandle(info.workflowId, info.runId).describe().catch(() => undefined);
+    if (!description || description.status.name !== 'RUNNING') continue; // closed since it was listed
+    found.push({ workflowId: info.workflowId, runId: info.runId, type: info.type, ...placementOf(description.raw.workflowExecutionInfo?.versioningInfo) });
     if (found.length >= MAX_OPEN) break;
   }
   return found;
