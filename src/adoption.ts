@@ -87,8 +87,15 @@ export async function replayOn(client: Client, drill: Pick<OpenDrill, 'workflowI
     await Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath }, sinks: { drillbook: { recorded: { fn: () => undefined } } } }, history, drill.workflowId);
     return { clean: true, events };
   } catch (error) {
-    return { clean: false, events, reason: (error as Error).message.split('\n')[0] };
+    return { clean: false, events, reason: replayFailure(error as Error) };
   }
+}
+
+/** The SDK's own words on why a replay failed ("[TMPRL1100] Nondeterminism error: …"), without its wrapping. */
+function replayFailure(error: Error): string {
+  const coded = /\[TMPRL\d+\][^"]*/.exec(error.message);
+  const reason = coded ? coded[0] : error.message.split('\n')[0];
+  return reason.length > 240 ? `${reason.slice(0, 239)}…` : reason;
 }
 
 /**

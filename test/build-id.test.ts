@@ -6,7 +6,7 @@
  * the worker that finishes the drill is that kept build, run with `drillbook worker --build <id>`.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +28,7 @@ describe('one source, one build id', () => {
   let client: Client;
   let lab: StandinLab;
   const processes: WorkerProcess[] = [];
+  const copies: string[] = [];
 
   beforeAll(async () => {
     client = await testClient();
@@ -38,11 +39,13 @@ describe('one source, one build id', () => {
   afterAll(async () => {
     for (const worker of processes) await worker.stop();
     lab?.stopAll();
+    for (const copy of copies) rmSync(copy, { recursive: true, force: true });
     await client?.connection.close();
   });
 
   it('a copy built in another folder has the same id; its kept build, run by --build after a rebuild, finishes a drill the first folder started', async () => {
     const other = builtCopy('build-id');
+    copies.push(other);
     const here = versionOf(ROOT);
     expect(versionOf(other)).toEqual(here);
     expect(here.buildId).toMatch(/^\d+\.\d+\.\d+-[0-9a-f]{12}$/);
