@@ -32,8 +32,8 @@ export type AdoptionOutcome =
 /** The one command that serves drills pinned to `buildId` (src/commands/runtime.ts). */
 export const serveCommand = (buildId: string): string => `drillbook worker --build ${buildId}`;
 
-export const staysSentence = (workflowId: string, from: string, to: string, reason: string): string =>
-  `${workflowId} stays pinned to build ${from}, which no worker polls: its history does not replay on build ${to} (${reason}); \`${serveCommand(from)}\` serves it`;
+export const staysSentence = (workflowId: string, from: string, to: string, reason: string, silenceMs: number): string =>
+  `${workflowId} stays pinned to build ${from}, which no worker has polled for ${Math.round(silenceMs / 1000)} s: its history does not replay on build ${to} (${reason}); \`${serveCommand(from)}\` serves it`;
 
 /**
  * One pass over the adopter's task queue. `tried` remembers histories that did not replay (by run
@@ -51,12 +51,14 @@ export async function adoptStranded(client: Client, adopter: Adopter, tried = ne
   for (const drill of stranded) {
     const from = drill.pinnedTo as string;
     const handle = client.workflow.getHandle(drill.workflowId, drill.runId);
-    const replay = await replayOn(client, drill, adopter.bundlePath);
-    const key = `${drill.runId}@${replay.events}`;
+    const history = await handle.fetchHistory();
+    // A history that did not replay is not replayed (nor reported) again until it grows.
+    const key = `${drill.runId}@${history.events?.length ?? 0}`;
     if (tried.has(key)) continue;
+    const replay = await replayOn(client, drill, adopter.bundlePath, history);
     if (!replay.clean) {
       tried.add(key);
-      outcomes.push({ kind: 'stays', drill, from, reason: replay.reason, sentence: staysSentence(drill.workflowId, from, mine.buildId, replay.reason) });
+      outcomes.push({ kind: 'stays', drill, from, reason: replay.reason, sentence: staysSentence(drill.workflowId, from, mine.buildId, replay.reason, adopter.silenceMs) });
       continue;
     }
     const { events } = replay;
@@ -79,8 +81,8 @@ export async function adoptStranded(client: Client, adopter: Adopter, tried = ne
 export type Replay = { clean: true; events: number } | { clean: false; events: number; reason: string };
 
 /** Whether a drill's history, as it is now, replays on the given workflow bundle without a determinism error. */
-export async function replayOn(client: Client, drill: Pick<OpenDrill, 'workflowId' | 'runId'>, bundlePath: string): Promise<Replay> {
-  const history = await client.workflow.getHandle(drill.workflowId, drill.runId).fetchHistory();
+export async function replayOn(client: Client, drill: Pick<OpenDrill, 'workflowId' | 'runId'>, bundlePath: string, fetched?: temporal.api.history.v1.IHistory): Promise<Replay> {
+  const history = fetched ?? (await client.workflow.getHandle(drill.workflowId, drill.runId).fetchHistory());
   const events = history.events?.length ?? 0;
   try {
     // The drill's own sink is a no-op here: only the replay's verdict matters.

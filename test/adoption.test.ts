@@ -116,6 +116,7 @@ describe('a new build adopts the drills it can replay', () => {
   }, 600_000); // builds the previous release (about 90 s on two busy cores), then waits out the old build's silence
 
   it('a drill whose history does not replay on the new build stays pinned, and status and describe name the build it needs', async () => {
+    const mine = versionOf(ROOT);
     const queue = uniqueQueue('stranded');
     const buildC = `build-c-${queue.slice(-8)}`;
     const c = await startTestWorker(queue, {}, { buildId: buildC, identity: 'worker-c', workflowBundleCode: await bundleBuildC() });
@@ -125,7 +126,7 @@ describe('a new build adopts the drills it can replay', () => {
 
     const fresh = spawnWorker(queue, strandedLab.dir, { ...OWN_BUILD, ...ADOPTION_PACE });
     processes.push(fresh);
-    const stays = await waitForLine(fresh.log, new RegExp(`^${workflowId} stays pinned to build ${buildC}, which no worker polls`), 90_000);
+    const stays = await waitForLine(fresh.log, new RegExp(`^${workflowId} stays pinned to build ${buildC}, which no worker has polled for 20 s: its history does not replay`), 90_000);
     expect(stays).toContain(`\`drillbook worker --build ${buildC}\` serves it`);
     expect((await servingOf(client, queue, workflowId))?.drill).toMatchObject({ pinnedTo: buildC, overridden: false });
 
@@ -133,7 +134,8 @@ describe('a new build adopts the drills it can replay', () => {
     const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
     const status = await run(process.execPath, [cli, 'status', workflowId, '--once'], { env }).catch((error: { stdout: string; stderr: string; code: number }) => error);
     const said = `${status.stdout}${status.stderr}`;
-    expect(said).toContain(`pinned to build ${buildC}, which no worker polls`);
+    expect(said).toContain(`pinned to build ${buildC}, which no worker has polled for 20 s`);
+    expect(said).toContain(`its history does not replay on build ${mine.buildId}`);
     expect(said).not.toMatch(/it goes on when a worker is back/);
     expect(said).toContain(`\`drillbook worker --build ${buildC}\` serves it`);
 

@@ -5,6 +5,7 @@ import { replayOn, serveCommand } from '../adoption';
 import { temporalSettings, workflowBundlePath } from '../config';
 import { currentBuild } from '../temporal/buildId';
 import { withClient } from '../temporal/connect';
+import { quietReplays } from '../temporal/quietReplays';
 import { openWorkflows, pollerSilenceMs, workflowPollers, type OpenDrill, type Poller } from '../temporal/placement';
 import { DEFAULT_DEPLOYMENT, describeDeployment, makeCurrent, type DeploymentState } from '../temporal/versioning';
 import { UsageError } from './errors';
@@ -19,6 +20,7 @@ export function registerDeploymentCommands(program: Command): void {
     .command('describe')
     .description('every build with its open drills, its pollers and its state (drained only when no open drill is pinned to it)')
     .action(async () => {
+      quietReplays();
       await withClient(async (client) => {
         const name = deploymentName();
         const { taskQueue } = temporalSettings();
@@ -54,7 +56,7 @@ async function describeBuilds(client: Client, name: string, state: DeploymentSta
     const pinned = drills.filter((d) => d.pinnedTo === id);
     const polling = pollers.filter((p) => p.buildId === id && p.lastAccess && Date.now() - p.lastAccess.getTime() <= silenceMs);
     const seen = state?.versions.find((v) => v.buildId === id);
-    const role = id === state?.current ? 'current: new drills start here' : id === state?.ramping ? 'ramping' : pinned.length === 0 ? 'drained: no open drill is pinned to it; its workers can stop' : polling.length ? 'draining: its workers finish the drills pinned to it' : 'STRANDED: drills pinned to it and no worker of it polls';
+    const role = id === state?.current ? 'current: new drills start here' : id === state?.ramping ? 'ramping' : pinned.length === 0 ? 'drained: no open drill is pinned to it; its workers can stop' : polling.length ? 'draining: its workers finish the drills pinned to it' : `STRANDED: drills pinned to it and no worker of it polled for ${Math.round(silenceMs / 1000)} s`;
     lines.push('', `${id}  ${role}${seen?.createdAt ? `  (first seen ${seen.createdAt.toISOString()})` : ''}`);
     const all = pollers.filter((p) => p.buildId === id);
     lines.push(`  pollers: ${all.length ? all.map((p) => `${p.identity} (last poll ${ago(p.lastAccess)}${polling.includes(p) ? '' : ', gone'})`).join(', ') : 'none'}`);
