@@ -24,7 +24,11 @@ export function registerDeploymentCommands(program: Command): void {
       await withClient(async (client) => {
         const name = deploymentName();
         const { taskQueue } = temporalSettings();
-        const [state, drills, pollers] = await Promise.all([describeDeployment(client, name), openWorkflows(client, taskQueue), workflowPollers(client, taskQueue)]);
+        const [state, drills, pollers] = await Promise.all([
+          asking(`the deployment ${name}`, describeDeployment(client, name)),
+          asking(`the open workflows of task queue ${taskQueue}`, openWorkflows(client, taskQueue)),
+          asking(`the pollers of task queue ${taskQueue}`, workflowPollers(client, taskQueue)),
+        ]);
         if (!state && drills.length === 0) throw new UsageError(`no worker of deployment "${name}" has polled yet: start \`drillbook worker\` first`);
         for (const line of await describeBuilds(client, name, state, drills.filter((d) => (d.deploymentName ?? name) === name), pollers.filter((p) => p.deploymentName === name))) console.log(line);
       });
@@ -42,6 +46,9 @@ export function registerDeploymentCommands(program: Command): void {
       });
     });
 }
+
+/** Says which question the server did not answer. */
+const asking = <T>(what: string, answer: Promise<T>): Promise<T> => answer.catch((error: Error) => Promise.reject(new Error(`asking Temporal for ${what}: ${error.message}`, { cause: error })));
 
 const ago = (date: Date | undefined): string => (date ? `${Math.max(0, Math.round((Date.now() - date.getTime()) / 1000))} s ago` : 'never');
 

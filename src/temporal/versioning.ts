@@ -37,23 +37,32 @@ export interface DeploymentState {
   versions: { buildId: string; drainage?: string; createdAt?: Date }[];
 }
 
-/** The deployment's current version and its versions, or undefined when the deployment does not exist yet. */
+/**
+ * The deployment's current version and its versions, or undefined when the deployment does not exist
+ * yet. The server answers from its deployment workflows, which can miss its own deadline on a busy
+ * machine: asked up to three times before the error stands.
+ */
 export async function describeDeployment(client: Client, deploymentName: string): Promise<DeploymentState | undefined> {
-  try {
-    const { workerDeploymentInfo: info } = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName });
-    const routing = info?.routingConfig;
-    return {
-      current: routing?.currentDeploymentVersion?.buildId ?? undefined,
-      ramping: routing?.rampingDeploymentVersion?.buildId ?? undefined,
-      versions: (info?.versionSummaries ?? []).map((v) => ({
-        buildId: v.deploymentVersion?.buildId ?? '',
-        drainage: drainageName(v.drainageInfo?.status),
-        createdAt: v.createTime?.seconds ? new Date(Number(v.createTime.seconds) * 1000) : undefined,
-      })),
-    };
-  } catch (error) {
-    if ((error as { code?: number }).code === 5) return undefined; // NOT_FOUND: no worker of it has polled yet
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { workerDeploymentInfo: info } = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName });
+      const routing = info?.routingConfig;
+      return {
+        current: routing?.currentDeploymentVersion?.buildId ?? undefined,
+        ramping: routing?.rampingDeploymentVersion?.buildId ?? undefined,
+        versions: (info?.versionSummaries ?? []).map((v) => ({
+          buildId: v.deploymentVersion?.buildId ?? '',
+          drainage: drainageName(v.drainageInfo?.status),
+          createdAt: v.createTime?.seconds ? new Date(Number(v.createTime.seconds) * 1000) : undefined,
+        })),
+      };
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === 5) return undefined; // NOT_FOUND: no worker of it has polled yet
+      // DEADLINE_EXCEEDED or UNAVAILABLE: asked again after a moment.
+      if ((code !== 4 && code !== 14) || attempt >= 3) throw error;
+      await sleep(500 * attempt);
+    }
   }
 }
 
