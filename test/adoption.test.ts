@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { startDrill } from '../src/drills';
+import { renderReport } from '../src/report';
 import { servingOf } from '../src/temporal/placement';
 import { bundleBuildC } from './support/buildC/bundle';
 import { builtRelease, versionOf } from './support/builtTrees';
@@ -106,6 +107,7 @@ describe('a new build adopts the drills it can replay', () => {
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
     expect(done.adoptions).toHaveLength(1);
+    expect(renderReport(done).md).toContain(move.summary); // the evidence report says on which code the drill went on
     await client.workflow.getHandle(workflowId).result();
     // The old release's worker ran the drill up to the gate, the new one from there to the end.
     const identities = await workflowTaskWorkers(client, workflowId);
