@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'tools/**', 'data/**', 'reports/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'builds/**', 'node_modules/**', 'tools/**', 'data/**', 'reports/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

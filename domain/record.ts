@@ -136,6 +136,22 @@ export interface PauseRecord {
   resumeReason?: string;
 }
 
+/**
+ * The drill moved to another worker build: a newer build replayed its history cleanly while no
+ * worker of its own build polled, and pinned it to itself (src/adoption.ts).
+ */
+export interface AdoptionRecord {
+  from: string;
+  to: string;
+  /** How many history events the new build replayed without a determinism error. */
+  events: number;
+  at: string;
+  /** The adopting worker's identity. */
+  by: string;
+  /** "moved from build A to build B after a clean replay of N events" */
+  summary: string;
+}
+
 export interface PendingAction {
   kind: PendingKind;
   /** Gate id for approvals, step id for decisions and tasks. */
@@ -210,6 +226,8 @@ export interface DrillRecord {
   pauses?: PauseRecord[];
   /** Every span the drill waited for people; absent in records from before it was kept. */
   waits?: WaitRecord[];
+  /** Moves to another worker build; absent in records from before adoption existed. */
+  adoptions?: AdoptionRecord[];
   pending: PendingAction | null;
   rto?: Measurement;
   rpo?: Measurement;

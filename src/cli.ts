@@ -5,10 +5,12 @@ import { UsageError } from './commands/errors';
 import { DrillRefused } from './drills';
 import { exitWhenFlushed } from './exit';
 import { PlanValidationError } from './plan/load';
+import { currentBuild } from './temporal/buildId';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('drillbook')
     .description('Durable disaster-recovery drills on Temporal')
+    .version(versionLine(), '-V, --version', 'print the version and the build id (the Worker Deployment version its workers serve)')
     .exitOverride()
     .showHelpAfterError();
   registerCommands(program);
@@ -28,6 +30,11 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 1;
   }
+}
+
+function versionLine(): string {
+  const { version, buildId } = currentBuild();
+  return `drillbook ${version}, build ${buildId}`;
 }
 
 /** Runs the CLI and ends the process once its output is written out (bin/drillbook.js calls this). */

@@ -7,8 +7,17 @@ import path from 'node:path';
 import type { TLSConfig } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../domain';
 
-/** The project folder (where plans/, scripts/ and data/ live), whether run from src/ or dist/src/. */
-export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+/**
+ * The folder of the compiled code running: `dist/`, or `builds/<build id>/` for a kept build
+ * (`drillbook worker --build <id>`); undefined when run from the TypeScript sources (tests).
+ */
+export const BUILD_DIR: string | undefined = path.extname(__filename) === '.js' ? path.resolve(__dirname, '..') : undefined;
+
+/** The project folder (where plans/, scripts/ and data/ live), whether run from src/, dist/src/ or builds/<id>/src/. */
+export const PROJECT_ROOT = BUILD_DIR ? path.resolve(BUILD_DIR, path.basename(path.dirname(BUILD_DIR)) === 'builds' ? '../..' : '..') : path.resolve(__dirname, '..');
+
+/** Where `npm run build` keeps every build by its id, beside dist/ (a rebuild replaces dist/ only). */
+export const buildsDir = (): string => path.join(PROJECT_ROOT, 'builds');
 
 export interface TemporalSettings {
   address: string;
@@ -45,8 +54,8 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
   };
 }
 
-/** The prebuilt workflow bundle (`npm run build`); DRILLBOOK_WORKFLOW_BUNDLE points elsewhere. */
-export const workflowBundlePath = (env: NodeJS.ProcessEnv = process.env): string => env.DRILLBOOK_WORKFLOW_BUNDLE ?? path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+/** The prebuilt workflow bundle of the code running (`npm run build`); DRILLBOOK_WORKFLOW_BUNDLE points elsewhere. */
+export const workflowBundlePath = (env: NodeJS.ProcessEnv = process.env): string => env.DRILLBOOK_WORKFLOW_BUNDLE ?? path.join(BUILD_DIR ?? path.join(PROJECT_ROOT, 'dist'), 'workflow-bundle.js');
 
 export const plansDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_PLANS_DIR ?? path.join(PROJECT_ROOT, 'plans'));
 export const dataDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_DATA_DIR ?? path.join(PROJECT_ROOT, 'data'));

@@ -30,7 +30,10 @@ import {
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from '../workflows/searchAttributes';
 import { appendAudit, defaultAuditDir } from './audit/trail';
 import { closingFailure, settleRecord } from './closedDrill';
+import { temporalSettings } from './config';
+import { servingNote } from './servingNote';
 import { recordFromHistory } from './staleRecord';
+import { servingOf } from './temporal/placement';
 import { DRILL_WORKFLOW_TASK_TIMEOUT, type DrillInput, type DrillRecord, drillWorkflowId } from '../domain';
 
 /** A refusal a person can act on: not an approver, gate closed, drill already running… */
@@ -120,16 +123,20 @@ export interface DrillView {
   note?: string;
 }
 
-export async function drillView(client: Client, idOrTarget: string): Promise<DrillView> {
+export async function drillView(client: Client, idOrTarget: string, taskQueue = temporalSettings().taskQueue): Promise<DrillView> {
   const workflowId = await resolveWorkflowId(client, idOrTarget);
   try {
     return { record: await drillStatus(client, workflowId, { withinMs: ANSWER_WITHIN_MS }), live: true };
   } catch (error) {
     if (error instanceof DrillRefused) throw error;
-    const stale = await recordFromHistory(client, workflowId).catch(() => undefined);
-    if (!stale) throw error;
+    // Which build the drill is pinned to and who polls: "a worker is back" is no answer while another build runs.
+    const serving = await servingOf(client, taskQueue, workflowId).catch(() => undefined);
+    const stale = await recordFromHistory(client, workflowId, serving?.drill.pinnedTo).catch(() => undefined);
+    const unanswered = `no worker answered (${(error as Error).message.split('\n')[0]})`;
+    const where = servingNote(serving, stale?.replaysHere);
+    if (!stale?.record) throw new Error(`${unanswered}; ${where}`, { cause: error });
     const ageS = Math.round((Date.now() - stale.asOf.getTime()) / 1000);
-    const note = `no worker answered (${(error as Error).message.split('\n')[0]}): this is the drill as of ${stale.asOf.toISOString()} (${ageS} s ago), read from its history; it goes on when a worker is back`;
+    const note = `${unanswered}: this is the drill as of ${stale.asOf.toISOString()} (${ageS} s ago), read from its history; ${where}`;
     return { record: await settleRecord(client, workflowId, stale.record), live: false, asOf: stale.asOf, note: `${note}${await handedOverNote(client, workflowId)}` };
   }
 }

@@ -1,12 +1,14 @@
 /** The Drillbook worker: runs drill workflows and their activities against a Temporal cluster. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { adoptEveryMs, keepAdopting } from './adoption';
 import { PROJECT_ROOT, plansDir, temporalSettings, workflowBundlePath } from './config';
 import { slackWebClient } from './slack/settings';
 import { connect, connectWorker } from './temporal/connect';
 import { installMetrics, metricsAddress } from './temporal/metrics';
+import { pollerSilenceMs } from './temporal/placement';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { deploymentOptions, describeDeployment, makeCurrent, versionSettings, type VersionSettings } from './temporal/versioning';
 
@@ -19,14 +21,8 @@ export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workfl
   return { workflowsPath: require.resolve('../workflows') };
 }
 
-/** What the build id is computed from: the bundle a worker runs (or, unbundled, the workflow sources' compiled entry). */
-function bundleCode(): string {
-  const bundle = bundlePath();
-  return existsSync(bundle) ? readFileSync(bundle, 'utf8') : readFileSync(require.resolve('../workflows'), 'utf8');
-}
-
-/** This worker's deployment version, from the environment (see src/temporal/versioning.ts). */
-export const workerVersion = (env: NodeJS.ProcessEnv = process.env): VersionSettings => versionSettings(bundleCode, env);
+/** This worker's deployment version, from the environment and the build (see src/temporal/versioning.ts). */
+export const workerVersion = (env: NodeJS.ProcessEnv = process.env): VersionSettings => versionSettings(env);
 
 export interface DrillWorkerOptions {
   connection: NativeConnection;
@@ -100,7 +96,14 @@ export async function runWorker(options: { promote?: boolean; metricsPort?: stri
   const client = new Client({ connection: operator, namespace: settings.namespace });
   const where = await promoteIfNewer(client, version, options.promote ?? false, worker.options.identity).catch((error: Error) => `version ${version.version.buildId}; could not check or set the current version: ${error.message}`);
   console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}; ${where}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`);
+  const everyMs = adoptEveryMs();
+  const stopAdopting =
+    version.versioned && everyMs > 0 && existsSync(bundlePath())
+      ? keepAdopting(client, { taskQueue: settings.taskQueue, version: version.version, bundlePath: bundlePath(), identity: worker.options.identity, silenceMs: pollerSilenceMs() }, { everyMs, log: (line) => console.log(line) })
+      : undefined;
+  if (stopAdopting) console.log(`adopting drills pinned to builds no worker polls (none seen for ${pollerSilenceMs() / 1000} s) when their history replays on this build; looking every ${everyMs / 1000} s`);
   await running;
+  await stopAdopting?.();
   await operator.close();
   await connection.close();
 }

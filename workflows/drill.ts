@@ -18,6 +18,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
+import { recordAdoptions } from './adoption';
 import { Gates } from './gates';
 import { Recorder } from './recorder';
 import { reportDrill } from './reporting';
@@ -61,6 +62,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   const recorder = new Recorder(workflowInfo().workflowId, input);
   const gates = new Gates(recorder, tell);
   gates.register();
+  recordAdoptions(recorder);
   // Refusals at the start are on the record (status "refused", the reason) and a wrong ID in the target's audit trail.
   const refusalsOnRecord = patched('refusals-on-record');
   checkInput(input, refusalsOnRecord ? recorder : undefined);

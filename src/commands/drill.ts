@@ -11,6 +11,7 @@ import { findPlanFile, loadPlanFile } from '../plan/load';
 import { plansDir } from '../config';
 import { renderRecord } from '../render/record';
 import { withClient } from '../temporal/connect';
+import { quietReplays } from '../temporal/quietReplays';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
 import { type DrillRecord, FINAL_STATUSES, type OperatorDecision } from '../../domain';
@@ -71,6 +72,7 @@ export function registerDrillCommands(program: Command): void {
     .action(async (id: string, options: { json?: boolean; once?: boolean }) => {
       await withClient(async (client) => {
         if (options.json || options.once || !process.stdout.isTTY) {
+          quietReplays(); // a drill no worker answers for is read from its history
           const view = await drillView(client, id);
           if (options.json) console.log(JSON.stringify(view.live ? view.record : { ...view.record, stale: { asOf: view.asOf, note: view.note } }, null, 2));
           else console.log(view.live ? renderRecord(view.record) : `STALE: ${view.note}\n\n${renderRecord(view.record)}`);

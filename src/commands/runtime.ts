@@ -1,7 +1,9 @@
 /** `drillbook worker` and `drillbook server`. */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { keptBuilds, runKeptBuildWorker } from '../builds';
 import { dataDir } from '../config';
+import { currentBuild } from '../temporal/buildId';
 import { startDevServer } from '../temporal/server';
 import { runWorker } from '../worker';
 
@@ -11,7 +13,13 @@ export function registerRuntimeCommands(program: Command): void {
     .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DRILLBOOK_TASK_QUEUE, DRILLBOOK_PLANS_DIR, DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID)')
     .option('--promote', "make this worker's build the current version: new drills start on it (drills pinned to older builds stay there)")
     .option('--metrics-port <port>', 'serve Prometheus metrics on /metrics (or DRILLBOOK_METRICS_PORT; host DRILLBOOK_METRICS_HOST, default 127.0.0.1)')
-    .action(async (options: { promote?: boolean; metricsPort?: string }) => {
+    .option('--build <id>', `run a kept build's worker (builds/<id>/, kept by \`npm run build\`), to serve drills pinned to it; kept now: ${keptBuilds().join(', ') || 'none'}`)
+    .action(async (options: { promote?: boolean; metricsPort?: string; build?: string }) => {
+      if (options.build && options.build !== currentBuild().buildId) {
+        const args = [...(options.promote ? ['--promote'] : []), ...(options.metricsPort ? ['--metrics-port', options.metricsPort] : [])];
+        process.exitCode = await runKeptBuildWorker(options.build, args);
+        return;
+      }
       await runWorker({ promote: options.promote, metricsPort: options.metricsPort });
     });
 

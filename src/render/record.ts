@@ -35,6 +35,7 @@ export function renderRecord(record: DrillRecord): string {
     const progress = record.pending.kind === 'approval' ? ` (${record.pending.approvedBy.length}/${record.pending.quorum} approvals)` : '';
     lines.push('', `WAITING for ${record.pending.kind} "${record.pending.id}"${progress} since ${time(record.pending.since)}: ${record.pending.prompt}`);
   }
+  if (record.adoptions?.length) lines.push('', ...record.adoptions.map((a) => `${time(a.at)} ${a.summary}`));
   if (record.refusals.length) lines.push('', ...record.refusals.map((r) => `refused ${r.action} by ${r.by}${r.via ? ` (via ${r.via})` : ''} at ${time(r.at)}: ${r.reason}`));
   const measured = [
     record.rto && `RTO ${record.rto.measuredMs !== undefined ? formatDuration(record.rto.measuredMs) : '?'}${record.rto.objectiveMs !== undefined ? ` (objective ${formatDuration(record.rto.objectiveMs)}, ${record.rto.met ? 'met' : 'MISSED'})` : ''}`,

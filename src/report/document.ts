@@ -151,6 +151,11 @@ export function buildDocument(record: DrillRecord, timeline: Timeline, generated
       rows: record.tasks.map((t) => [t.stepId, at(t.openedAt), t.completedBy ?? 'not completed', at(t.completedAt), t.via ?? '', t.note ?? '']),
     });
   }
+  if (record.adoptions?.length) {
+    // An upgrade moved the drill to another worker build: the auditor sees on which code it went on.
+    blocks.push({ type: 'heading', level: 2, text: 'Worker builds' });
+    blocks.push({ type: 'table', head: ['At', 'Moved', 'By worker'], rows: record.adoptions.map((a) => [at(a.at), a.summary, a.by]) });
+  }
   blocks.push(...refusedBlocks(record, audit, at));
 
   blocks.push({ type: 'heading', level: 2, text: 'Phases and steps' });

@@ -3,24 +3,13 @@
  * (`drillbook` by default), and a drill is pinned to the version it started on. A new build then
  * takes new drills while the old one finishes its own, waiting at gates for days if need be.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { WorkerDeploymentOptions } from '@temporalio/worker';
-import { PROJECT_ROOT } from '../config';
+import { currentBuild } from './buildId';
 
 export const DEFAULT_DEPLOYMENT = 'drillbook';
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string }).version;
-}
-
-/** `<package version>-<first 12 hex of the workflow bundle's sha256>`: a new interpreter is a new build. */
-export function buildIdOf(bundleCode: string, version = packageVersion()): string {
-  return `${version}-${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;
-}
 
 export interface VersionSettings {
   /** Off for a cluster without Worker Deployments (DRILLBOOK_WORKER_VERSIONING=off). */
@@ -28,11 +17,11 @@ export interface VersionSettings {
   version: WorkerDeploymentVersion;
 }
 
-/** From the environment: DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID (overrides the computed one), DRILLBOOK_WORKER_VERSIONING. */
-export function versionSettings(bundleCode: () => string, env: NodeJS.ProcessEnv = process.env): VersionSettings {
+/** From the environment: DRILLBOOK_DEPLOYMENT, DRILLBOOK_BUILD_ID (overrides the build's own, src/temporal/buildId.ts), DRILLBOOK_WORKER_VERSIONING. */
+export function versionSettings(env: NodeJS.ProcessEnv = process.env): VersionSettings {
   const versioned = (env.DRILLBOOK_WORKER_VERSIONING ?? 'on') !== 'off';
   const deploymentName = env.DRILLBOOK_DEPLOYMENT ?? DEFAULT_DEPLOYMENT;
-  const buildId = env.DRILLBOOK_BUILD_ID ?? buildIdOf(bundleCode());
+  const buildId = env.DRILLBOOK_BUILD_ID ?? currentBuild().buildId;
   return { versioned, version: { deploymentName, buildId } };
 }
 
@@ -48,23 +37,32 @@ export interface DeploymentState {
   versions: { buildId: string; drainage?: string; createdAt?: Date }[];
 }
 
-/** The deployment's current version and its versions, or undefined when the deployment does not exist yet. */
+/**
+ * The deployment's current version and its versions, or undefined when the deployment does not exist
+ * yet. The server answers from its deployment workflows, which can miss its own deadline on a busy
+ * machine: asked up to three times before the error stands.
+ */
 export async function describeDeployment(client: Client, deploymentName: string): Promise<DeploymentState | undefined> {
-  try {
-    const { workerDeploymentInfo: info } = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName });
-    const routing = info?.routingConfig;
-    return {
-      current: routing?.currentDeploymentVersion?.buildId ?? undefined,
-      ramping: routing?.rampingDeploymentVersion?.buildId ?? undefined,
-      versions: (info?.versionSummaries ?? []).map((v) => ({
-        buildId: v.deploymentVersion?.buildId ?? '',
-        drainage: drainageName(v.drainageInfo?.status),
-        createdAt: v.createTime?.seconds ? new Date(Number(v.createTime.seconds) * 1000) : undefined,
-      })),
-    };
-  } catch (error) {
-    if ((error as { code?: number }).code === 5) return undefined; // NOT_FOUND: no worker of it has polled yet
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { workerDeploymentInfo: info } = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName });
+      const routing = info?.routingConfig;
+      return {
+        current: routing?.currentDeploymentVersion?.buildId ?? undefined,
+        ramping: routing?.rampingDeploymentVersion?.buildId ?? undefined,
+        versions: (info?.versionSummaries ?? []).map((v) => ({
+          buildId: v.deploymentVersion?.buildId ?? '',
+          drainage: drainageName(v.drainageInfo?.status),
+          createdAt: v.createTime?.seconds ? new Date(Number(v.createTime.seconds) * 1000) : undefined,
+        })),
+      };
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === 5) return undefined; // NOT_FOUND: no worker of it has polled yet
+      // DEADLINE_EXCEEDED or UNAVAILABLE: asked again after a moment.
+      if ((code !== 4 && code !== 14) || attempt >= 3) throw error;
+      await sleep(500 * attempt);
+    }
   }
 }
 

@@ -35,7 +35,23 @@ export const RELEASE_RUNS = [
   // worker; a check that waited for what it checks.
   'approval-while-worker-down',
   'check-waited-within',
+  // Since 0.5.0: a drill of the previous release's build adopted by the new build (test/adoption.test.ts).
+  'adopted-drill',
 ] as const;
+
+/** Runs added after the corpus began: a release older than the one named is not asked for them. */
+const RUNS_SINCE: Partial<Record<(typeof RELEASE_RUNS)[number], string>> = { 'adopted-drill': '0.5.0' };
+
+const versionParts = (version: string): number[] => version.split('-')[0].split('.').map(Number);
+
+function atLeast(version: string, since: string): boolean {
+  const [a, b] = [versionParts(version), versionParts(since)];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/** The runs a release's corpus must hold. */
+export const runsOfRelease = (release: string): string[] => RELEASE_RUNS.filter((run) => atLeast(release, RUNS_SINCE[run] ?? '0.0.0'));
 
 /** Every recorded history below test/histories, releases' folders and the legacy top level alike. */
 export function recordedHistories(dir = HISTORIES_DIR): string[] {

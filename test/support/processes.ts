@@ -6,6 +6,8 @@ import { ROOT } from './standinLab';
 
 export interface WorkerProcess {
   child: ChildProcess;
+  /** Where its stdout and stderr go. */
+  log: string;
   /** A real SIGKILL of the worker: no shutdown, no goodbye to the server. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -18,15 +20,21 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-export function spawnWorker(taskQueue: string, logDir: string, env: NodeJS.ProcessEnv = {}): WorkerProcess {
-  const log = openSync(path.join(logDir, `worker-${Date.now()}.log`), 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'worker'], {
+/**
+ * A `drillbook worker` process of the project's dist/, or of another built tree (`root`: another
+ * folder's build, a previous release). An env value of undefined removes that variable.
+ */
+export function spawnWorker(taskQueue: string, logDir: string, env: NodeJS.ProcessEnv = {}, root = ROOT, args: string[] = []): WorkerProcess {
+  const logFile = path.join(logDir, `worker-${Date.now()}-${Math.random().toString(16).slice(2, 6)}.log`);
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'cli.js'), 'worker', ...args], {
     // Each test queue is its own Worker Deployment; the first worker process makes its version current.
     env: { ...process.env, DRILLBOOK_TASK_QUEUE: taskQueue, DRILLBOOK_DEPLOYMENT: taskQueue, ...env },
     stdio: ['ignore', log, log],
   });
   return {
     child,
+    log: logFile,
     async kill() {
       child.kill('SIGKILL');
       await exited(child);
