@@ -14,3 +14,4 @@ export * from './record';
 export * from './sites';
 export * from './steps';
 export * from './tip';
+export * from './tipRecovery';

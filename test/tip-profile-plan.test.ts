@@ -92,7 +92,7 @@ describe('the tip block is validated, naming the path', () => {
     ['a platform without a tip block', tipPlanYaml('opencti', undefined), /^tip: platform opencti needs a tip block/],
     ['a check the platform lacks', tipPlanYaml('misp', PAIR, (t) => (t.checks = { playbooks: 'off' })), /^tip\.checks\.playbooks: platform misp has no check "playbooks"; its checks are health, indicators, download, workers, jobs/],
     ['a threshold the check does not take', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { indicators: { maxHeartbeatAge: '1m' } })), /^tip\.checks\.indicators\.maxHeartbeatAge: check indicators takes minCount, within; not maxHeartbeatAge/],
-    ['an unknown check', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { queues: 'off' })), /^tip\.checks\.queues: platform opencti has no check "queues"; its checks are health, indicators/],
+    ['an unknown check', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { backlog: 'off' })), /^tip\.checks\.backlog: platform opencti has no check "backlog"; its checks are health, indicators/],
     ['a bad duration', tipPlanYaml('opencti', PAIR, (t) => (t.checks = { connectors: { maxHeartbeatAge: 'soon' } })), /^tip\.checks\.connectors\.maxHeartbeatAge: expected a duration/],
     ['a field of another platform', tipPlanYaml('misp', PAIR, (t) => ((t.primary as Record<string, unknown>).token = { env: 'X' })), /^tip\.primary\.token: platform misp does not take token; a site takes url, key/],
     ['HMAC without its secret key', tipPlanYaml('threatconnect', PAIR, (t) => delete (t.secondary as Record<string, unknown>).secretKey), /^tip\.secondary\.secretKey: HMAC needs the secret key/],

@@ -21,7 +21,7 @@ interface Connector {
 
 const AUTH_CODES = new Set(['AUTH_REQUIRED', 'FORBIDDEN_ACCESS', 'UNAUTHENTICATED', 'FORBIDDEN']);
 
-async function graphql(call: TipCall, role: SiteRole, query: string): Promise<Record<string, unknown>> {
+export async function graphql(call: TipCall, role: SiteRole, query: string): Promise<Record<string, unknown>> {
   const secrets: string[] = [];
   const endpoint = call.endpoint(role, secrets);
   const token = await resolveSecret(call.args.sites[role].token ?? {}, `${call.stepId}.tip.${role}.token`);

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { commandDriver, duration, secretRef } from './fields';
-import { TIP_CHECK_IDS, TIP_CHECKS, TIP_THRESHOLDS, type Platform, type TipProfile, type TipSite } from '../../domain';
+import { recoveryState, tipProtection, tipRecovery } from './tipRecovery';
+import { TIP_CHECK_IDS, TIP_CHECKS, TIP_RECOVERY_CHECKS, TIP_THRESHOLDS, type Platform, type TipProfile, type TipRecoveryCheckId, type TipSite } from '../../domain';
 
 /** A secret written inline is refused with what to write instead; a reference is checked as usual. */
 const secret = (what: string) =>
@@ -34,6 +35,7 @@ const site = z.strictObject({
   key: secret('API key').optional(),
   monitorsEnabled: z.strictObject({ command: commandDriver }, { error: 'expected { command: [...] } that prints true or false' }).optional(),
   serverName: z.string().min(1).optional(),
+  recoveryState: recoveryState.optional(),
 });
 
 const thresholds = z.strictObject({
@@ -64,7 +66,9 @@ export const tipBlock = z.strictObject({
   secondary: site,
   timeout: duration.default(10_000),
   // Any name here: the platform's own list is checked below, so an unknown check is told what its platform has.
-  checks: z.record(z.string(), setting).default({}) as z.ZodType<Partial<Record<(typeof TIP_CHECK_IDS)[number], z.output<typeof setting>>>>,
+  checks: z.record(z.string(), setting).default({}) as z.ZodType<Partial<Record<(typeof TIP_CHECK_IDS)[number] | TipRecoveryCheckId, z.output<typeof setting>>>>,
+  recovery: tipRecovery.optional(),
+  protection: tipProtection.optional(),
 });
 
 interface IssueSink {
@@ -73,9 +77,9 @@ interface IssueSink {
 
 /** The credentials each platform signs in with, and the fields only it takes. */
 const PLATFORM_FIELDS: Record<Exclude<Platform, 'generic'>, readonly (keyof TipSite)[]> = {
-  threatconnect: ['url', 'token', 'accessId', 'secretKey', 'monitorsEnabled', 'serverName'],
-  opencti: ['url', 'token', 'healthKey'],
-  misp: ['url', 'key'],
+  threatconnect: ['url', 'token', 'accessId', 'secretKey', 'monitorsEnabled', 'serverName', 'recoveryState'],
+  opencti: ['url', 'token', 'healthKey', 'recoveryState'],
+  misp: ['url', 'key', 'recoveryState'],
 };
 
 /** What the plan's platform asks of its `tip:` block. */
@@ -90,10 +94,12 @@ export function checkTip(plan: { platform: Platform; tip?: TipProfile }, ctx: Is
     return;
   }
   for (const role of ['primary', 'secondary'] as const) checkSite(platform, tip[role], ['tip', role], ctx);
-  const checks = TIP_CHECKS[platform];
+  // The recovery-state checks (tip.recovery) take only `within`, as health does.
+  const recoveryChecks: readonly string[] = TIP_RECOVERY_CHECKS[platform];
+  const checks = [...TIP_CHECKS[platform], ...TIP_RECOVERY_CHECKS[platform]];
   for (const [id, value] of Object.entries(tip.checks)) {
-    const check = id as (typeof TIP_CHECK_IDS)[number];
-    if (!checks.includes(check)) {
+    const check = (recoveryChecks.includes(id) ? 'health' : id) as (typeof TIP_CHECK_IDS)[number];
+    if (!(checks as string[]).includes(id)) {
       ctx.addIssue({ code: 'custom', path: ['tip', 'checks', id], message: `platform ${platform} has no check "${id}"; its checks are ${checks.join(', ')}` });
       continue;
     }
