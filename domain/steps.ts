@@ -72,7 +72,13 @@ export interface Runbook {
    * Steps the drill runs on every ending (success, abort, rejection, timeout) unless a step of the
    * same action already succeeded: removing the test indicator it planted, whatever happened.
    */
-  cleanup?: Step[];
+  cleanup?: CleanupStep[];
+}
+
+/** A step run on every ending once a step of action `after` started, unless a step of its own action already succeeded. */
+export interface CleanupStep {
+  step: Step;
+  after: StepAction;
 }
 
 export type StopCondition = StepOf<'checkHttp'> | StepOf<'runCommand'>;

@@ -101,7 +101,7 @@ export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
     steps: compilePhase(plan, mode, phase),
   }));
   const stopConditions = (plan.stopConditions ?? []).map((condition) => stopConditionStep(plan, mode, condition));
-  const cleanup = tipCleanupDrafts(plan, mode).map((draft) => ({ ...finishStep(plan, mode, 'wrap-up', 'end', draft, {}), id: `cleanup.${draft.key}` }));
+  const cleanup = tipCleanupDrafts(plan, mode).map(({ draft, after }) => ({ step: { ...finishStep(plan, mode, 'wrap-up', 'end', draft, {}), id: `cleanup.${draft.key}` }, after }));
   return { target: plan.target, mode, phases, ...(stopConditions.length ? { stopConditions } : {}), ...(cleanup.length ? { cleanup } : {}) };
 }
 

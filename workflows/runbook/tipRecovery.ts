@@ -7,7 +7,7 @@
  * any other ending. Pure.
  */
 import type { StepDraft } from './recipe';
-import { START_GRACE_MS, TIP_CHECKS_AFTER_A_START, TIP_RECOVERY_ACTION_OF, TIP_RECOVERY_CHECKS, TIP_RECOVERY_PHASES, type DrillMode, type PhaseId, type Plan, type SiteRole, type TipPlatform, type TipProtection, type TipRabbitmqSite, type TipRecoveryCheckId, type TipThresholds } from '../../domain';
+import { START_GRACE_MS, TIP_CHECKS_AFTER_A_START, TIP_RECOVERY_ACTION_OF, TIP_RECOVERY_CHECKS, TIP_RECOVERY_PHASES, type DrillMode, type PhaseId, type Plan, type SiteRole, type StepAction, type TipPlatform, type TipProtection, type TipRabbitmqSite, type TipRecoveryCheckId, type TipThresholds } from '../../domain';
 
 const NAMES: Record<TipPlatform, string> = { threatconnect: 'ThreatConnect', opencti: 'OpenCTI', misp: 'MISP' };
 
@@ -118,7 +118,7 @@ export function tipProtectionDrafts(plan: Plan, mode: DrillMode, phase: PhaseId,
 }
 
 /** The runbook's cleanup: the removal again, for endings that never reached wrap-up. */
-export function tipCleanupDrafts(plan: Plan, mode: DrillMode): StepDraft[] {
+export function tipCleanupDrafts(plan: Plan, mode: DrillMode): { draft: StepDraft; after: StepAction }[] {
   if (mode !== 'drill' || !plan.tip?.protection || plan.platform === 'generic') return [];
-  return [protectionDraft(plan, 'remove', 'primary')];
+  return [{ draft: protectionDraft(plan, 'remove', 'primary'), after: 'tipProtectionPlant' }];
 }
