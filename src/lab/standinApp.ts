@@ -27,7 +27,7 @@ export interface StandinOptions {
   monitorsEnabled: boolean;
   jobEveryMs?: number;
   /** Answer as this TIP's API too, accepting these credentials. */
-  api?: { personality: PersonalityName; credentials: ApiCredentials };
+  api?: { personality: PersonalityName; credentials: ApiCredentials; release?: string; instanceUuid?: string };
   /** Seed one indicator on a fresh writable database (default true). */
   seed?: boolean;
   /** Answer every API call with a sign-in page, as an SSO proxy in front of the API would. */
@@ -113,7 +113,7 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
   };
 
   const api: ApiHandler | undefined = options.api
-    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store), monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials })
+    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store, site), release: options.api.release, instanceUuid: options.api.instanceUuid, monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials })
     : undefined;
 
   const lab = (request: http.IncomingMessage, response: http.ServerResponse): void => {
@@ -162,7 +162,7 @@ function apiOption(): StandinOptions['api'] {
   const secret = argument('secret-file');
   if (!secret) throw new Error('--personality needs --secret-file (the API secret key, token or key it accepts)');
   const healthKey = argument('health-key-file');
-  return { personality: personality as PersonalityName, credentials: { accessId: argument('access-id'), secret: labSecret(secret), healthKey: healthKey ? labSecret(healthKey) : undefined } };
+  return { personality: personality as PersonalityName, credentials: { accessId: argument('access-id'), secret: labSecret(secret), healthKey: healthKey ? labSecret(healthKey) : undefined }, release: argument('release'), instanceUuid: argument('instance-uuid') };
 }
 
 function argument(name: string): string | undefined {

@@ -30,6 +30,10 @@ export interface ApiContext {
   startedAt: Date;
   lastJobRunAt(): Date | undefined;
   credentials: ApiCredentials;
+  /** The release this stand-in answers as (the recovery-state checks compare it across sites); the personality's own when absent. */
+  release?: string;
+  /** MISP: the instance UUID getVersion answers (a DR copy keeps it). */
+  instanceUuid?: string;
 }
 
 export interface ApiRequest {
