@@ -36,6 +36,10 @@ export interface SiteOptions {
   loginPage?: boolean;
   /** Refuse these credentials instead (the server's secret differs from the plan's). */
   secret?: string;
+  /** Answer as this release (the recovery-state checks compare it across sites). */
+  release?: string;
+  /** MISP: answer this instance UUID. */
+  instanceUuid?: string;
 }
 
 export interface TipPair {
@@ -73,7 +77,7 @@ export async function startTipPair(personality: PersonalityName, sites: { primar
         jobEveryMs: 200,
         monitorsEnabled: options.monitorsEnabled ?? false,
         loginPage: options.loginPage,
-        api: { personality, credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret } },
+        api: { personality, credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret }, release: options.release, instanceUuid: options.instanceUuid },
       }),
     );
     urls[site] = `http://127.0.0.1:${port}`;
