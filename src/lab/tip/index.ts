@@ -16,7 +16,7 @@ export const PERSONALITIES: Record<PersonalityName, (context: ApiContext) => Api
   opencti: (context) => withRecovery('opencti', context, openctiApi(context)),
   misp: (context) => withRecovery('misp', context, mispApi(context)),
 };
-export { LAB_MISP_UUID, LAB_TAXII_COLLECTION, withRecovery } from './recovery';
+export { LAB_MISP_UUID, LAB_TAXII_COLLECTION, STANDIN_RELEASES, withRecovery } from './recovery';
 export { mispApi } from './misp';
 export { openctiApi } from './opencti';
 export { threatconnectApi } from './threatconnect';

@@ -22,6 +22,8 @@ import { authFailure } from './threatconnect';
 
 /** The lab's MISP instance UUID: both sites of a DR pair keep it. */
 export const LAB_MISP_UUID = '5f1c2a7e-9b3d-4c8e-a1f0-d0d0d0000001';
+/** What each personality answers as its release unless started with --release (the personalities' own answers). */
+export const STANDIN_RELEASES: Record<PersonalityName, string> = { threatconnect: '7.7.1', opencti: '6.4.0-standin', misp: '2.5.2-standin' };
 /** The TAXII collection the OpenCTI stand-in serves (consumers of the lab plan read it). */
 export const LAB_TAXII_COLLECTION = '8c2a7e0e-5b1c-4f0a-9d7e-6f3f0a1b2c3d';
 
@@ -144,7 +146,7 @@ function threatconnect(context: ApiContext): ApiHandler {
     const failure = authFailure(context, request);
     if (failure) return { status: 401, body: { status: 'Failure', message: failure } };
     const store = context.data.testIndicators;
-    if (path === '/api/v3/openApi') return json({ openapi: '3.0.1', info: { title: 'ThreatConnect v3 API', version: context.release ?? '7.7.1' }, paths: {} });
+    if (path === '/api/v3/openApi') return json({ openapi: '3.0.1', info: { title: 'ThreatConnect v3 API', version: context.release ?? STANDIN_RELEASES.threatconnect }, paths: {} });
     if (indicator) {
       const removed = store ? await store.remove(decodeURIComponent(indicator[1])) : false;
       return removed ? json({ status: 'Success', message: 'Deleted' }) : json({ status: 'Failure', message: 'Not found' }, 404);
