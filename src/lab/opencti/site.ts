@@ -149,7 +149,8 @@ async function main(): Promise<void> {
       const h = await health();
       return send(h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'error', site, ...h });
     }
-    if (request.method === 'POST' && url.pathname === '/graphql' && graphql) {
+    // GraphQL, and the TAXII 2.1 collections consumers read (the API answers both: tip/recovery.ts).
+    if (((request.method === 'POST' && url.pathname === '/graphql') || (request.method === 'GET' && url.pathname.startsWith('/taxii2/'))) && graphql) {
       let body = '';
       for await (const chunk of request) body += chunk;
       const reply = await graphql({ method: 'POST', url, rawPath: request.url ?? '/', headers: request.headers, body }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
