@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     if (((request.method === 'POST' && url.pathname === '/graphql') || (request.method === 'GET' && url.pathname.startsWith('/taxii2/'))) && graphql) {
       let body = '';
       for await (const chunk of request) body += chunk;
-      const reply = await graphql({ method: 'POST', url, rawPath: request.url ?? '/', headers: request.headers, body }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
+      const reply = await graphql({ method: request.method ?? 'GET', url, rawPath: request.url ?? '/', headers: request.headers, body }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
       return send(reply?.status ?? 404, reply?.body ?? { error: 'not found' });
     }
     if (request.method === 'GET' && url.pathname === '/lab/state') {
