@@ -28,7 +28,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../*', '!../domain', '!../plan', '!../sites', '!../phases', '!../tip'], message: 'the domain imports nothing of the project' },
+            { group: ['../*', '!../domain', '!../plan', '!../sites', '!../phases', '!../tip', '!../tipRecovery'], message: 'the domain imports nothing of the project' },
             { group: ['node:*', '@temporalio/*', 'zod', 'fs', 'child_process'], message: 'the domain is plain types and constants, bundled into the workflow sandbox' },
           ],
         },

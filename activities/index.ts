@@ -28,6 +28,8 @@ import { createStorageActivities } from './sharedStorage';
 import { createS3Activities } from './s3';
 import { createSlackNotifier } from './slack';
 import { createTipActivities } from './tip';
+import { createTipProtectionActivities } from './tip/protection';
+import { createTipRecoveryActivities } from './tip/recovery';
 import type { Observation, StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
 import { passWithin } from './within';
 import type { ActivityStepAction, DrillActivities, StepActivities, WaitingCheck } from '../domain';
@@ -106,6 +108,8 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createS3Activities(),
     ...createOpensearchSitesActivities(),
     ...createTipActivities(deps),
+    ...createTipRecoveryActivities(deps),
+    ...createTipProtectionActivities(deps),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
   const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;

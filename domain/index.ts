@@ -15,3 +15,4 @@ export * from './record';
 export * from './sites';
 export * from './steps';
 export * from './tip';
+export * from './tipRecovery';

@@ -593,7 +593,8 @@ export interface Plan {
   timezone: string;
   sites: Record<SiteRole, PlanSite>;
   approvals: Approvals;
-  objectives: { rto?: number; rpo?: number };
+  /** protection: from the first stop until the test indicator is served again on the new site (tip.protection). */
+  objectives: { rto?: number; rpo?: number; protection?: number };
   defaults: PlanDefaults;
   components: Record<string, Component>;
   steps: ExtraStep[];

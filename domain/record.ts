@@ -197,7 +197,7 @@ export interface DrillPlanSummary {
   approvers: string[];
   fourEyes: boolean;
   quorum: number;
-  objectives: { rtoMs?: number; rpoMs?: number };
+  objectives: { rtoMs?: number; rpoMs?: number; protectionMs?: number };
   /** Where the drill talks to people on Slack, and the Slack user id of each approver or operator by name. */
   slack?: { channel: string; users: Record<string, string> };
 }
@@ -231,6 +231,8 @@ export interface DrillRecord {
   pending: PendingAction | null;
   rto?: Measurement;
   rpo?: Measurement;
+  /** Time to protection: from the first stop until the test indicator is served on the new site (tip.protection). */
+  protection?: Measurement;
   /** One sentence: how the drill ended and why. */
   outcome?: string;
 }

@@ -11,7 +11,7 @@ export interface RetrySpec {
 }
 
 /** Markers a step can carry so the workflow can measure RTO without knowing component kinds. */
-export type StepMark = 'rto-start' | 'rto-end';
+export type StepMark = 'rto-start' | 'rto-end' | 'protection-end';
 
 interface StepCommon {
   /** Unique in the runbook, e.g. `failover.app.stop.primary`. */
@@ -68,6 +68,17 @@ export interface Runbook {
    * that need approval; one failing pauses the drill there and asks an operator.
    */
   stopConditions?: StopCondition[];
+  /**
+   * Steps the drill runs on every ending (success, abort, rejection, timeout) unless a step of the
+   * same action already succeeded: removing the test indicator it planted, whatever happened.
+   */
+  cleanup?: CleanupStep[];
+}
+
+/** A step run on every ending once a step of action `after` started, unless a step of its own action already succeeded. */
+export interface CleanupStep {
+  step: Step;
+  after: StepAction;
 }
 
 export type StopCondition = StepOf<'checkHttp'> | StepOf<'runCommand'>;

@@ -7,6 +7,7 @@
  */
 import type { PhaseId } from './phases';
 import type { CommandDriver, EnvValue, Platform, SecretRef } from './plan';
+import type { TipProtection, TipRecovery, TipRecoveryCheckId, TipRecoveryState } from './tipRecovery';
 
 export type TipPlatform = Exclude<Platform, 'generic'>;
 
@@ -116,6 +117,8 @@ export interface TipSite {
   monitorsEnabled?: { command: CommandDriver };
   /** ThreatConnect: this site's app server as job executions name it (serverName). */
   serverName?: string;
+  /** What this site's API cannot say of its recovery state (a cold standby's release, MISP's key digests): domain/tipRecovery.ts. */
+  recoveryState?: TipRecoveryState;
 }
 
 export interface TipProfile {
@@ -124,5 +127,9 @@ export interface TipProfile {
   /** One API request's timeout. */
   timeout: number;
   /** Per check: `off`, or thresholds; absent checks run with the defaults. */
-  checks: Partial<Record<TipCheckId, TipCheckSetting>>;
+  checks: Partial<Record<TipCheckId | TipRecoveryCheckId, TipCheckSetting>>;
+  /** What the recovery-state checks compare beyond the APIs (domain/tipRecovery.ts). */
+  recovery?: TipRecovery;
+  /** The test indicator whose return after the switch is the time to protection; absent: none is planted. */
+  protection?: TipProtection;
 }

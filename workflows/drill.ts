@@ -20,12 +20,13 @@ import {
 } from '@temporalio/workflow';
 import { recordAdoptions } from './adoption';
 import { Gates } from './gates';
+import { runCleanup } from './cleanup';
 import { Recorder } from './recorder';
 import { reportDrill } from './reporting';
 import { compileDrill } from './runbook';
 import { runPhaseSteps, type Interpreter } from './lanes';
 import { describeFailure } from './steps';
-import { DRILL_MODES, drillWorkflowId, headlineOf, TARGET_PATTERN, type DrillActivities, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type Plan, type RunbookPhase } from '../domain';
+import { DRILL_MODES, drillWorkflowId, headlineOf, TARGET_PATTERN, type CleanupStep, type DrillActivities, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type Plan, type RunbookPhase } from '../domain';
 
 const { loadPlan } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '1 minute',
@@ -70,6 +71,8 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   // Fixed at start, so a drill replays with the behaviour it started with.
   const features = { pause: patched('pause-and-stop-conditions'), blocks: patched('parallel-blocks'), localChecks: patched('local-read-only-checks') };
   gates.concurrentLanes = features.blocks;
+  // What the drill undoes on any ending (the test indicator it planted): known once the runbook is.
+  let cleanup: CleanupStep[] = [];
 
   try {
     const loaded = await loadPlan({ target: input.target, planYaml: input.planYaml, mode: recorder.record.mode }).catch((error: unknown) => {
@@ -81,6 +84,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
     // Drills that started before the plan activity compiled the runbook compile it here, as they did then.
     const { runbook, wayBack } = loaded.compiled ?? compileDrill(plan, recorder.record.mode);
     recorder.planLoaded(plan, runbook);
+    cleanup = runbook.cleanup ?? [];
     gates.rules = {
       approvers: plan.approvals.approvers.map((a) => a.id),
       operators: plan.approvals.operators,
@@ -92,10 +96,10 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
 
     const run: Interpreter = { recorder, gates, features, stopConditions: runbook.stopConditions ?? [] };
     const ending = (await runPhases(runbook.phases, run, plan, wayBack)) ?? (await signOff(recorder, gates));
-    return await finish(recorder, ending);
+    return await finish(recorder, ending, cleanup);
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => finish(recorder, { status: 'cancelled', outcome: 'The drill was cancelled from outside (Temporal UI or CLI).' }));
+      await CancellationScope.nonCancellable(() => finish(recorder, { status: 'cancelled', outcome: 'The drill was cancelled from outside (Temporal UI or CLI).' }, cleanup));
     }
     throw error;
   }
@@ -188,7 +192,9 @@ async function signOff(recorder: Recorder, gates: Gates): Promise<Ending> {
   return { status: 'succeeded', outcome: `The ${record.mode} of ${record.target} succeeded: ${summary}; signed off by ${record.approvals.filter((a) => a.gate === 'signoff').map((a) => a.by).join(' and ')}.` };
 }
 
-async function finish(recorder: Recorder, ending: Ending): Promise<DrillRecord> {
+async function finish(recorder: Recorder, ending: Ending, cleanup: CleanupStep[] = []): Promise<DrillRecord> {
+  // Runbooks with a cleanup are newer than the marker: drills from before it never ask for it.
+  if (cleanup.length && patched('tip-protection-cleanup')) await runCleanup(cleanup, recorder);
   const record = recorder.finish(ending.status, ending.outcome);
   await reportDrill(record);
   await tell({ type: 'drill-ended', record });

@@ -62,7 +62,7 @@ export class Recorder {
       approvers: approvals.approvers.map((a) => a.id),
       fourEyes: approvals.fourEyes,
       quorum: approvals.quorum,
-      objectives: { rtoMs: objectives.rto, rpoMs: objectives.rpo },
+      objectives: { rtoMs: objectives.rto, rpoMs: objectives.rpo, ...(objectives.protection !== undefined ? { protectionMs: objectives.protection } : {}) },
       slack: slackOf(plan),
     };
     this.record.phases = runbook.phases.map((p) => ({ id: p.id, title: p.title, status: 'pending' }));
@@ -79,6 +79,15 @@ export class Recorder {
         if (!this.record.steps.some((s) => s.id === step.id)) this.record.steps.push(pendingStep(step));
         this.stepMarks.set(step.id, step.marks);
       }
+    }
+    this.publish();
+  }
+
+  /** Steps the drill runs beyond its phases: the runbook's cleanup at its ending. */
+  addSteps(steps: Step[]): void {
+    for (const step of steps) {
+      if (!this.record.steps.some((s) => s.id === step.id)) this.record.steps.push(pendingStep(step));
+      this.stepMarks.set(step.id, step.marks);
     }
     this.publish();
   }
@@ -158,6 +167,7 @@ export class Recorder {
     const evidence = outcome.facts.rpoEvidence as RpoEvidence | undefined;
     if (evidence) this.recordRpo(evidence, step.phase);
     this.measureRto();
+    this.measureProtection(entry);
     this.publish();
   }
 
@@ -178,6 +188,7 @@ export class Recorder {
       summary: bestEffort ? `${step.title} failed and was passed over (the site may be gone): ${message}` : undefined,
     });
     metrics.stepEnded(step.action, entry.status, entry.startedAt, entry.endedAt);
+    this.protectionMissed(entry, message);
     this.publish();
   }
 
@@ -244,6 +255,35 @@ export class Recorder {
       evidence: `from the start of "${start.title}" to the end of "${end.title}"`,
     };
     this.record.rto = rto;
+  }
+
+  /**
+   * Time to protection: from the first stop of the old side (the RTO's start) to the end of the check
+   * that found the drill's test indicator served on the new side. Runbooks with such a check are newer
+   * than the marker, so drills from before it never reach here.
+   */
+  private measureProtection(end: StepRecord): void {
+    if (!this.marks(end.id).includes('protection-end') || this.record.protection?.measuredMs !== undefined || !patched('tip-protection')) return;
+    const start = this.record.steps.find((s) => this.marks(s.id).includes('rto-start') && s.startedAt);
+    if (!start?.startedAt || !end.endedAt) return;
+    const measuredMs = Date.parse(end.endedAt) - Date.parse(start.startedAt);
+    const objectiveMs = this.record.plan?.objectives.protectionMs;
+    const ip = typeof end.facts?.ip === 'string' ? `the test indicator ${end.facts.ip}` : 'the test indicator';
+    this.record.protection = {
+      measuredMs,
+      objectiveMs,
+      met: objectiveMs === undefined ? undefined : measuredMs <= objectiveMs,
+      from: start.startedAt,
+      to: end.endedAt,
+      evidence: `from the start of "${start.title}" to the end of "${end.title}" (${ip} served where consumers read it)`,
+    };
+  }
+
+  /** The check never found the indicator served: protection did not return within its wait (a retry that finds it measures it then). */
+  private protectionMissed(entry: StepRecord, message: string): void {
+    if (!this.marks(entry.id).includes('protection-end') || this.record.protection?.measuredMs !== undefined || !patched('tip-protection')) return;
+    const objectiveMs = this.record.plan?.objectives.protectionMs;
+    this.record.protection = { objectiveMs, met: false, evidence: `the test indicator was not found served on the new site: ${message}` };
   }
 
   private marks(id: string): Step['marks'] {

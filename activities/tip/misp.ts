@@ -15,7 +15,7 @@ import type { SiteRole } from '../../domain';
 
 const DOWNLOAD_LIMIT = 1000;
 
-async function mispRequest(call: TipCall, role: SiteRole, request: Omit<TipRequest, 'headers'>): Promise<TipResponse> {
+export async function mispRequest(call: TipCall, role: SiteRole, request: Omit<TipRequest, 'headers'>): Promise<TipResponse> {
   const secrets: string[] = [];
   const endpoint = call.endpoint(role, secrets);
   const key = await resolveSecret(call.args.sites[role].key ?? {}, `${call.stepId}.tip.${role}.key`);

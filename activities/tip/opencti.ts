@@ -33,7 +33,7 @@ interface Needs {
   what: string;
 }
 
-async function graphql(call: TipCall, role: SiteRole, query: string, needs?: Needs): Promise<Record<string, unknown>> {
+export async function graphql(call: TipCall, role: SiteRole, query: string, needs?: Needs): Promise<Record<string, unknown>> {
   const secrets: string[] = [];
   const endpoint = call.endpoint(role, secrets);
   const token = await resolveSecret(call.args.sites[role].token ?? {}, `${call.stepId}.tip.${role}.token`);

@@ -18,7 +18,7 @@ export interface TipEndpoint {
 }
 
 export interface TipRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path and query, appended to the base URL. */
   path: string;
   headers: Record<string, string>;

@@ -17,6 +17,7 @@ import { REDIS_ACTIONS, type RedisAction, type RedisArgs } from './redis';
 import { ROUTE53_ACTIONS, type Route53Action, type Route53Args } from './route53';
 import { S3_ACTIONS, type S3Action, type S3Args } from './s3';
 import { TIP_ACTIONS, type TipAction, type TipArgs } from './tip';
+import { TIP_PROTECTION_ACTIONS, TIP_RECOVERY_ACTIONS, type TipProtectionAction, type TipProtectionArgs, type TipRecoveryAction, type TipRecoveryArgs } from './tipRecovery';
 import { STORAGE_ACTIONS, type StorageAction, type StorageArgs } from './sharedStorage';
 
 export * from './datastores';
@@ -35,6 +36,7 @@ export * from './lbHealthFile';
 export * from './sharedStorage';
 export * from './s3';
 export * from './tip';
+export * from './tipRecovery';
 
 /**
  * A component's check may wait for what it checks: asked again (every second, heartbeating) until it
@@ -63,7 +65,9 @@ type ComponentActionArgs = Record<MysqlAction, MysqlArgs> &
   Record<AsgAction, AsgArgs> &
   Record<Elbv2Action, Elbv2Args> &
   Record<EfsAction, EfsArgs> &
-  Record<TipAction, TipArgs>;
+  Record<TipAction, TipArgs> &
+  Record<TipRecoveryAction, TipRecoveryArgs> &
+  Record<TipProtectionAction, TipProtectionArgs>;
 
 export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & { [A in keyof ComponentActionArgs]: ComponentActionArgs[A] & WaitingCheck };
 
@@ -87,6 +91,8 @@ export const STEP_ACTIONS = [
   ...S3_ACTIONS,
   ...OPENSEARCH_SITES_ACTIONS,
   ...TIP_ACTIONS,
+  ...TIP_RECOVERY_ACTIONS,
+  ...TIP_PROTECTION_ACTIONS,
   ...HAPROXY_ACTIONS,
   ...HEALTH_FILE_ACTIONS,
   ...STORAGE_ACTIONS,

@@ -23,6 +23,8 @@ fs_up() {
   # A fresh lab: the health file on the source site; a drill's leftovers (moved aside) are kept.
   local web; web="$(fs_site "$src")/webroot"
   [ -e "$web/health.html" ] || [ -e "$web/health.html.drill-off" ] || echo "MISP node OK" >"$web/health.html"
+  # MISP's own config on the shared code base: release, instance UUID and keys (the drill compares their digests).
+  bash "$HERE/misp-state.sh" init "$(fs_site "$src")"
   if fs_running; then log "shared storage: replicator already running (pid $(fs_pid), $src -> $(other_site "$src"))"; return 0; fi
   command -v rsync >/dev/null 2>&1 || { fail "rsync is not installed: run sudo bash scripts/install-lab-deps.sh"; return 1; }
   rm -f "$(fs_source_file).done"

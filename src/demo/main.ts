@@ -21,6 +21,7 @@ import { prepareDemoLab, setAppTier, stopDemoLab, type DemoLab } from './lab';
 import { prepareMispLab, stopMispLab } from './mispLab';
 import { LabUnavailable, prepareOpenctiLab, stopOpenctiLab } from './openctiLab';
 import { printTimings } from './timings';
+import { protectionLine, recoveryLines } from './tipSummary';
 import { requestUrl } from '../../activities/http';
 import { type DrillRecord, FINAL_STATUSES, type HttpDriver, type PendingAction, type Plan } from '../../domain';
 
@@ -137,9 +138,14 @@ async function main(): Promise<number> {
     console.log(`\n${renderRecord(record)}\n`);
     printTimings(record, wallMs);
     console.log(attemptsLine(record));
+    for (const line of recoveryLines(record)) console.log(line);
+    const protection = protectionLine(record);
+    if (protection) console.log(protection);
     if (lab.startMs !== undefined) console.log(`lab start ${(lab.startMs / 1000).toFixed(1)}s; drill wall time ${(wallMs / 1000).toFixed(1)}s`);
-    const ok = record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown;
-    console.log(ok ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.' : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}`);
+    // A plan that plants a test indicator must have measured when it was served again.
+    const protected_ = !plan.tip?.protection || record.protection?.measuredMs !== undefined;
+    const ok = record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown && protected_;
+    console.log(ok ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.' : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}${protected_ ? '' : '; the time to protection was not measured'}`);
     return ok ? 0 : 1;
   } finally {
     worker.shutdown();

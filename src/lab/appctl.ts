@@ -2,6 +2,9 @@
  * Starts, stops and reports a site's stand-in app, as a site's service manager would
  * (`systemctl start tc-app`). Idempotent: start when running and stop when stopped succeed.
  * Usage: node dist/src/lab/appctl.js start|stop|status|monitors <site> [--port N] [--dir D] [app options]
+ * `release` prints `version <release>`: the release the site's app runs or would run (as a package
+ * manager says what is installed on a stopped server), from the app options given with it, else
+ * from those it was last started with.
  * `monitors` prints whether this app server runs jobs now (ThreatConnect's monitorsEnabled, which
  * a real drill reads from threatconnect.xml on the host): true, or false when it is stopped or off.
  * App options (--db, --db-password-file, --monitors) go to the stand-in app (standinApp.ts).
@@ -12,6 +15,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDir } from '../config';
 import { exitWhenFlushed } from '../exit';
+import { STANDIN_RELEASES, type PersonalityName } from './tip';
 
 const DEFAULT_PORTS: Record<string, number> = { primary: 18081, secondary: 18082 };
 
@@ -58,8 +62,8 @@ const answers = (port: number) => () =>
 
 async function main(): Promise<number> {
   const [verb, site] = process.argv.slice(2);
-  if (!['start', 'stop', 'status', 'monitors'].includes(verb) || !site) {
-    console.error('usage: appctl start|stop|status|monitors <site> [--port N] [--dir D]');
+  if (!['start', 'stop', 'status', 'monitors', 'release'].includes(verb) || !site) {
+    console.error('usage: appctl start|stop|status|monitors|release <site> [--port N] [--dir D]');
     return 2;
   }
   const port = Number(argument('port') ?? DEFAULT_PORTS[site] ?? 18080);
@@ -73,6 +77,7 @@ async function main(): Promise<number> {
     return pid ? 0 : 3;
   }
   if (verb === 'monitors') return printMonitors(pid, port, site);
+  if (verb === 'release') return printRelease(path.join(dir, `app-${site}.options.json`), site);
   if (verb === 'stop') {
     if (!pid) {
       console.log(`app on ${site} already stopped`);
@@ -95,12 +100,38 @@ async function main(): Promise<number> {
     stdio: ['ignore', log, log],
   });
   writeFileSync(pidFile, String(child.pid));
+  writeFileSync(path.join(dir, `app-${site}.options.json`), JSON.stringify(appOptions()));
   child.unref();
   if (!(await waitFor(answers(port), 10_000))) {
     console.error(`app on ${site} did not answer on port ${port} within 10s; see ${path.join(dir, `app-${site}.log`)}`);
     return 1;
   }
   console.log(`app on ${site} started (pid ${child.pid}, port ${port})`);
+  return 0;
+}
+
+/**
+ * The release from the app options given here (what the server is installed to run, as its start
+ * command says), else from those it was last started with: --release, else its personality's own.
+ */
+function printRelease(optionsFile: string, site: string): number {
+  let options = appOptions();
+  if (options.length === 0) {
+    try {
+      options = JSON.parse(readFileSync(optionsFile, 'utf8')) as string[];
+    } catch {
+      console.error(`app on ${site} was never started here (no ${optionsFile}) and no app options were given`);
+      return 1;
+    }
+  }
+  const option = (name: string) => (options.includes(`--${name}`) ? options[options.indexOf(`--${name}`) + 1] : undefined);
+  const personality = option('personality') as PersonalityName | undefined;
+  const release = option('release') ?? (personality && personality in STANDIN_RELEASES ? STANDIN_RELEASES[personality] : undefined);
+  if (!release) {
+    console.error(`app on ${site} runs no TIP personality: it has no release`);
+    return 1;
+  }
+  console.log(`version ${release}`);
   return 0;
 }
 

@@ -30,7 +30,7 @@ export interface StandinOptions {
   monitorsEnabled: boolean;
   jobEveryMs?: number;
   /** Answer as this TIP's API too, accepting these credentials. */
-  api?: { personality: PersonalityName; credentials: ApiCredentials; version?: string };
+  api?: { personality: PersonalityName; credentials: ApiCredentials; version?: string; release?: string; instanceUuid?: string };
   /** Seed one indicator on a fresh writable database (default true). */
   seed?: boolean;
   /** Answer every API call with a sign-in page, as an SSO proxy in front of the API would. */
@@ -116,7 +116,7 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
   };
 
   const api: ApiHandler | undefined = options.api
-    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store), monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials, version: options.api.version })
+    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store, site), release: options.api.release, instanceUuid: options.api.instanceUuid, monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials, version: options.api.version })
     : undefined;
 
   const lab = (request: http.IncomingMessage, response: http.ServerResponse): void => {
@@ -173,6 +173,8 @@ function apiOption(): StandinOptions['api'] {
   return {
     personality: personality as PersonalityName,
     version,
+    release: argument('release'),
+    instanceUuid: argument('instance-uuid'),
     credentials: { accessId: argument('access-id'), secret: labSecret(secret), healthKey: healthKey ? labSecret(healthKey) : undefined, siteAdmin: role === 'site-admin' },
   };
 }

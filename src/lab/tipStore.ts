@@ -11,6 +11,8 @@ export interface Indicator {
   type: string;
   site: string;
   createdAt: string;
+  /** A drill's test indicator carries its label (MISP comment, OpenCTI name, ThreatConnect description). */
+  label?: string;
 }
 
 export interface JobRun {
@@ -24,7 +26,10 @@ export interface TipStore {
   /** Reachable, and whether this site's database takes writes (read_only off). */
   state(): Promise<{ reachable: boolean; writable: boolean; error?: string }>;
   indicators(): Promise<Indicator[]>;
-  addIndicator(value: string, type: string, site: string): Promise<void>;
+  /** Adds an indicator; returns its id. */
+  addIndicator(value: string, type: string, site: string, label?: string): Promise<number>;
+  /** Deletes one (a drill's test indicator); false when there was none. */
+  removeIndicator(id: number): Promise<boolean>;
   recordJobRun(server: string): Promise<void>;
   /** The servers of the last `count` job runs, newest first. */
   recentJobServers(count: number): Promise<string[]>;
@@ -39,8 +44,15 @@ export function memoryStore(): TipStore {
   return {
     state: async () => ({ reachable: true, writable: true }),
     indicators: async () => indicators,
-    async addIndicator(value, type, site) {
-      indicators.push({ id: indicators.length + 1, value, type, site, createdAt: new Date().toISOString() });
+    async addIndicator(value, type, site, label) {
+      const id = (indicators.at(-1)?.id ?? 0) + 1;
+      indicators.push({ id, value, type, site, createdAt: new Date().toISOString(), ...(label === undefined ? {} : { label }) });
+      return id;
+    },
+    async removeIndicator(id) {
+      const index = indicators.findIndex((i) => i.id === id);
+      if (index >= 0) indicators.splice(index, 1);
+      return index >= 0;
     },
     async recordJobRun(server) {
       runs.unshift({ server, ranAt: new Date().toISOString() });
@@ -63,6 +75,8 @@ export interface MysqlStoreOptions {
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS indicators (id BIGINT AUTO_INCREMENT PRIMARY KEY, value VARCHAR(255) NOT NULL,
      type VARCHAR(32) NOT NULL, site VARCHAR(32) NOT NULL, created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`,
+  // A drill's test indicators carry a label; labs created before it get the column.
+  'ALTER TABLE indicators ADD COLUMN IF NOT EXISTS label VARCHAR(512) NULL',
   `CREATE TABLE IF NOT EXISTS job_runs (id BIGINT AUTO_INCREMENT PRIMARY KEY, server VARCHAR(32) NOT NULL,
      ran_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`,
 ];
@@ -92,11 +106,16 @@ export async function mysqlStore(options: MysqlStoreOptions): Promise<TipStore> 
       }
     },
     async indicators() {
-      const [rows] = await pool.query('SELECT id, value, type, site, created_at AS createdAt FROM indicators ORDER BY id');
-      return (rows as Indicator[]).map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() }));
+      const [rows] = await pool.query('SELECT id, value, type, site, created_at AS createdAt, label FROM indicators ORDER BY id');
+      return (rows as (Indicator & { label: string | null })[]).map(({ label, ...r }) => ({ ...r, id: Number(r.id), createdAt: new Date(r.createdAt).toISOString(), ...(label === null ? {} : { label }) }));
     },
-    async addIndicator(value, type, site) {
-      await pool.query('INSERT INTO indicators (value, type, site) VALUES (?, ?, ?)', [value, type, site]);
+    async addIndicator(value, type, site, label) {
+      const [result] = await pool.query('INSERT INTO indicators (value, type, site, label) VALUES (?, ?, ?, ?)', [value, type, site, label ?? null]);
+      return Number((result as { insertId: number }).insertId);
+    },
+    async removeIndicator(id) {
+      const [result] = await pool.query('DELETE FROM indicators WHERE id = ?', [id]);
+      return Number((result as { affectedRows: number }).affectedRows) > 0;
     },
     async recordJobRun(server) {
       await pool.query('INSERT INTO job_runs (server) VALUES (?)', [server]);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { checkComponentReferences, component } from './components';
 import { commandDriver, DRIVER_SHAPE, duration, exactlyOne, httpDriver, identifier } from './fields';
 import { checkTip, tipBlock } from './tip';
+import { checkTipRecovery } from './tipRecovery';
 import { checkStepOrder } from './stepOrder';
 import { DRILL_MODES, PHASE_IDS, PHASE_SEGMENTS, type DrillMode, type Plan } from '../../domain';
 
@@ -95,7 +96,7 @@ export const planSchema = z
       .refine((zone) => isTimeZone(zone), { message: 'expected an IANA time zone such as Europe/Amsterdam' }),
     sites: z.strictObject({ primary: site, secondary: site }),
     approvals,
-    objectives: z.strictObject({ rto: duration.optional(), rpo: duration.optional() }).default({}),
+    objectives: z.strictObject({ rto: duration.optional(), rpo: duration.optional(), protection: duration.optional() }).default({}),
     defaults: defaults.default(defaults.parse({})),
     components: z.record(identifier, component).refine((value) => Object.keys(value).length > 0, 'expected at least one component'),
     steps: z.array(extraStep).default([]),
@@ -117,6 +118,7 @@ export const planSchema = z
     }
     checkComponentReferences(plan.components, ctx);
     checkTip(plan, ctx);
+    checkTipRecovery(plan, ctx);
     if (plan.sites.primary.name === plan.sites.secondary.name) {
       ctx.addIssue({ code: 'custom', path: ['sites', 'secondary', 'name'], message: 'must differ from sites.primary.name' });
     }

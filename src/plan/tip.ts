@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { commandDriver, duration, secretRef } from './fields';
 import { refuseUrlCredentials } from './url';
-import { RETIRED_THRESHOLDS, TIP_CHECK_IDS, TIP_CHECKS, TIP_THRESHOLD_PLATFORMS, TIP_THRESHOLDS, TIP_TOTALS, type Platform, type TipPlatform, type TipProfile, type TipSite, type TipThresholds } from '../../domain';
+import { recoveryState, tipProtection, tipRecovery } from './tipRecovery';
+import { RETIRED_THRESHOLDS, TIP_CHECK_IDS, TIP_CHECKS, TIP_RECOVERY_CHECKS, TIP_THRESHOLD_PLATFORMS, TIP_THRESHOLDS, TIP_TOTALS, type Platform, type TipPlatform, type TipProfile, type TipRecoveryCheckId, type TipSite, type TipThresholds } from '../../domain';
 
 /** A secret written inline is refused with what to write instead; a reference is checked as usual. */
 const secret = (what: string) =>
@@ -38,6 +39,7 @@ const site = z.strictObject({
   key: secret('API key').optional(),
   monitorsEnabled: z.strictObject({ command: commandDriver }, { error: 'expected { command: [...] } that prints true or false' }).optional(),
   serverName: z.string().min(1).optional(),
+  recoveryState: recoveryState.optional(),
 });
 
 const thresholds = z.strictObject({
@@ -73,7 +75,9 @@ export const tipBlock = z.strictObject({
   secondary: site,
   timeout: duration.default(10_000),
   // Any name here: the platform's own list is checked below, so an unknown check is told what its platform has.
-  checks: z.record(z.string(), setting).default({}) as z.ZodType<Partial<Record<(typeof TIP_CHECK_IDS)[number], z.output<typeof setting>>>>,
+  checks: z.record(z.string(), setting).default({}) as z.ZodType<Partial<Record<(typeof TIP_CHECK_IDS)[number] | TipRecoveryCheckId, z.output<typeof setting>>>>,
+  recovery: tipRecovery.optional(),
+  protection: tipProtection.optional(),
 });
 
 interface IssueSink {
@@ -82,9 +86,9 @@ interface IssueSink {
 
 /** The credentials each platform signs in with, and the fields only it takes. */
 const PLATFORM_FIELDS: Record<Exclude<Platform, 'generic'>, readonly (keyof TipSite)[]> = {
-  threatconnect: ['url', 'token', 'accessId', 'secretKey', 'monitorsEnabled', 'serverName'],
-  opencti: ['url', 'token', 'healthKey'],
-  misp: ['url', 'key'],
+  threatconnect: ['url', 'token', 'accessId', 'secretKey', 'monitorsEnabled', 'serverName', 'recoveryState'],
+  opencti: ['url', 'token', 'healthKey', 'recoveryState'],
+  misp: ['url', 'key', 'recoveryState'],
 };
 
 /** What the plan's platform asks of its `tip:` block. */
@@ -99,10 +103,12 @@ export function checkTip(plan: { platform: Platform; tip?: TipProfile }, ctx: Is
     return;
   }
   for (const role of ['primary', 'secondary'] as const) checkSite(platform, tip[role], ['tip', role], ctx);
-  const checks = TIP_CHECKS[platform];
+  // The recovery-state checks (tip.recovery) take only `within`, as health does.
+  const recoveryChecks: readonly string[] = TIP_RECOVERY_CHECKS[platform];
+  const checks = [...TIP_CHECKS[platform], ...TIP_RECOVERY_CHECKS[platform]];
   for (const [id, value] of Object.entries(tip.checks)) {
-    const check = id as (typeof TIP_CHECK_IDS)[number];
-    if (!checks.includes(check)) {
+    const check = (recoveryChecks.includes(id) ? 'health' : id) as (typeof TIP_CHECK_IDS)[number];
+    if (!(checks as string[]).includes(id)) {
       ctx.addIssue({ code: 'custom', path: ['tip', 'checks', id], message: `platform ${platform} has no check "${id}"; its checks are ${checks.join(', ')}` });
       continue;
     }

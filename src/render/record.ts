@@ -40,6 +40,7 @@ export function renderRecord(record: DrillRecord): string {
   const measured = [
     record.rto && `RTO ${record.rto.measuredMs !== undefined ? formatDuration(record.rto.measuredMs) : '?'}${record.rto.objectiveMs !== undefined ? ` (objective ${formatDuration(record.rto.objectiveMs)}, ${record.rto.met ? 'met' : 'MISSED'})` : ''}`,
     record.rpo && `RPO ${record.rpo.measuredMs !== undefined ? formatDuration(record.rpo.measuredMs) : '?'}${record.rpo.objectiveMs !== undefined ? ` (objective ${formatDuration(record.rpo.objectiveMs)}, ${record.rpo.met ? 'met' : 'MISSED'})` : ''}: ${record.rpo.evidence}`,
+    record.protection && `Time to protection ${record.protection.measuredMs !== undefined ? formatDuration(record.protection.measuredMs) : 'not measured'}${record.protection.objectiveMs !== undefined ? ` (objective ${formatDuration(record.protection.objectiveMs)}, ${record.protection.met ? 'met' : 'MISSED'})` : ''}: ${record.protection.evidence}`,
   ].filter(Boolean);
   if (measured.length) lines.push('', ...(measured as string[]));
   if (record.outcome) lines.push('', record.outcome);

@@ -104,7 +104,12 @@ export function buildDocument(record: DrillRecord, timeline: Timeline, generated
   blocks.push({
     type: 'table',
     head: ['Objective', 'Target', 'Measured', 'Result', 'How it was measured'],
-    rows: [objectiveRow('RTO (time to recover)', record.rto, plan?.objectives.rtoMs), objectiveRow('RPO (data loss)', record.rpo, plan?.objectives.rpoMs)],
+    rows: [
+      objectiveRow('RTO (time to recover)', record.rto, plan?.objectives.rtoMs),
+      objectiveRow('RPO (data loss)', record.rpo, plan?.objectives.rpoMs),
+      // Drills of plans with tip.protection: the test indicator served again where consumers read it.
+      ...(record.protection || plan?.objectives.protectionMs !== undefined ? [objectiveRow('Time to protection (indicators served again)', record.protection, plan?.objectives.protectionMs)] : []),
+    ],
   });
 
   const { totals } = timeline;

@@ -27,6 +27,7 @@ const FILL: Record<BarKind, string> = {
   pending: '#e0e0e0',
   people: 'url(#people)',
   'people-open': 'url(#people-open)',
+  protection: '#6a1b9a',
 };
 
 const LEGEND: { kind: BarKind; text: string }[] = [

@@ -4,9 +4,10 @@
  * report's "Time" section are both drawn from it.
  */
 import { ms } from './format';
+import { formatDuration } from '../plan/duration';
 import type { DrillRecord, StepRecord, StepStatus, WaitRecord } from '../../domain';
 
-export type BarKind = 'phase' | StepStatus | 'people' | 'people-open';
+export type BarKind = 'phase' | StepStatus | 'people' | 'people-open' | 'protection';
 
 export interface TimelineBar {
   from: number;
@@ -125,6 +126,13 @@ export function buildTimeline(record: DrillRecord, now: number = Date.now()): Ti
   }
   for (const wait of waits.filter((w) => !placed.has(w)).sort((a, b) => Date.parse(a.from) - Date.parse(b.from))) {
     rows.push({ label: waitLabel(wait, record), level: 0, bars: [waitBar(wait)] });
+  }
+
+  // The time to protection spans the switch: from the first stop until the test indicator is served again.
+  const protection = record.protection;
+  if (protection?.from && protection.to && protection.measuredMs !== undefined) {
+    const against = protection.objectiveMs === undefined ? '' : ` (objective ${formatDuration(protection.objectiveMs)}, ${protection.met ? 'met' : 'MISSED'})`;
+    rows.push({ label: `time to protection ${formatDuration(protection.measuredMs)}${against}`, level: 0, bars: [{ from: ms(protection.from) as number, to: ms(protection.to) as number, kind: 'protection', title: `Time to protection: ${protection.evidence}` }] });
   }
 
   const machine = record.steps.filter((s) => s.action !== 'manualTask').flatMap((s) => stepBars(s, end));

@@ -43,6 +43,10 @@ export interface SiteOptions {
   version?: string;
   /** MISP: the plan's key is not a site admin's. OpenCTI: the account's refusal code, the user's capabilities. */
   credentials?: Pick<ApiCredentials, 'siteAdmin' | 'refusal' | 'capabilities'>;
+  /** The release string it reports (the recovery-state checks compare it across sites); the --version's own when absent. */
+  release?: string;
+  /** MISP: answer this instance UUID. */
+  instanceUuid?: string;
 }
 
 export interface TipPair {
@@ -91,7 +95,7 @@ export async function startTipPair(personality: PersonalityName, sites: { primar
         jobEveryMs: 200,
         monitorsEnabled: options.monitorsEnabled ?? false,
         loginPage: options.loginPage,
-        api: { personality, version: options.version, credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret, ...options.credentials } },
+        api: { personality, version: options.version, release: options.release, instanceUuid: options.instanceUuid, credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret, ...options.credentials } },
       }),
     );
     urls[site] = `http://127.0.0.1:${port}`;

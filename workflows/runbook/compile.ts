@@ -8,6 +8,7 @@ import type { Operation, OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
 import { withStartGrace } from './startGrace';
 import { TIP_SEGMENTS, tipDrafts } from './tip';
+import { tipCleanupDrafts, tipProtectionDrafts, tipRecoveryDrafts } from './tipRecovery';
 import { directionOf, PHASE_SEGMENTS, PHASE_TITLES, PHASES_BY_MODE, PHASES_NEEDING_APPROVAL } from '../../domain';
 import type { CompiledDrill, Component, DrillMode, ExtraStep, PhaseId, Plan, Runbook, RunbookPhase, SegmentOf, SiteRole, Step, StepMark, StopCondition, StopConditionSpec, Tier } from '../../domain';
 
@@ -100,7 +101,8 @@ export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
     steps: compilePhase(plan, mode, phase),
   }));
   const stopConditions = (plan.stopConditions ?? []).map((condition) => stopConditionStep(plan, mode, condition));
-  return stopConditions.length ? { target: plan.target, mode, phases, stopConditions } : { target: plan.target, mode, phases };
+  const cleanup = tipCleanupDrafts(plan, mode).map(({ draft, after }) => ({ step: { ...finishStep(plan, mode, 'wrap-up', 'end', draft, {}), id: `cleanup.${draft.key}` }, after }));
+  return { target: plan.target, mode, phases, ...(stopConditions.length ? { stopConditions } : {}), ...(cleanup.length ? { cleanup } : {}) };
 }
 
 function stopConditionStep(plan: Plan, mode: DrillMode, condition: StopConditionSpec): StopCondition {
@@ -158,7 +160,10 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
     // The platform's own checks, once what it runs on answers again, on the site that serves.
     if (TIP_SEGMENTS[phase] === segment.name) {
       for (const draft of tipDrafts(plan, phase, site, mode !== 'failover')) segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
+      for (const draft of tipRecoveryDrafts(plan, phase, site, mode !== 'failover')) segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
     }
+    // The time to protection: the test indicator planted before the first stop, looked for after the switch, removed.
+    for (const draft of tipProtectionDrafts(plan, mode, phase, segment.name)) segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
     const extras = extraSteps(plan, mode, phase, segment.name);
     // The paper checklist's checkpoint: without a team's own backup checks, a person confirms them.
     if (phase === 'preparation' && segment.name === 'backups' && extras.length === 0) {

@@ -8,6 +8,7 @@ import { finishStep } from './compile';
 import type { OperationContext, StepDraft } from './recipe';
 import { recipeFor } from './recipes';
 import { tipDrafts } from './tip';
+import { tipRecoveryDrafts } from './tipRecovery';
 import { directionOf, type CommandDriver, type Driver, type Plan, type SiteRole, type Step } from '../../domain';
 
 /** Standbys that serve while the primary does (a replica, a search node): checked on both sites. */
@@ -30,6 +31,7 @@ export function compilePrecheck(plan: Plan): Step[] {
   }
   // The platform's own checks read only: on the site that serves now.
   for (const draft of tipDrafts(plan, 'preparation', 'primary', true)) steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { site: 'primary' }), 'tip'));
+  for (const draft of tipRecoveryDrafts(plan, 'preparation', 'primary', true)) steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { site: 'primary' }), 'tip.recovery'));
   for (const [program, path] of programsOf(plan)) steps.push(asPrecheck(programPresent(plan, program), path));
   return uniqueIds(steps);
 }
@@ -71,6 +73,9 @@ function programsOf(plan: Plan): Map<string, string> {
   }
   plan.steps.forEach((step, index) => add(step.command, `steps[${index}]`));
   for (const site of ['primary', 'secondary'] as const) add(plan.tip?.[site].monitorsEnabled?.command, `tip.${site}.monitorsEnabled`);
+  for (const site of ['primary', 'secondary'] as const) add(plan.tip?.[site].recoveryState?.command, `tip.${site}.recoveryState`);
+  const trimming = plan.tip?.recovery?.streams?.trimming;
+  if (typeof trimming === 'object') add(trimming.command, 'tip.recovery.streams.trimming');
   return found;
 }
 

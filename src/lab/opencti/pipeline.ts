@@ -12,6 +12,8 @@ import type { Client as SearchClient } from '@opensearch-project/opensearch';
 
 export const PUSH_QUEUE = 'opencti.push.connector-import';
 export const INDICATOR_INDEX = 'opencti_indicators';
+/** The stand-in connector's own queues, `listen_<id>` and `push_<id>` as OpenCTI registers them (its id: the personality's connector). */
+export const CONNECTOR_QUEUES = ['listen_connector-import-file-stix', 'push_connector-import-file-stix'];
 export const REDIS_STREAM = 'stream.opencti';
 
 export interface RedisLike {
@@ -135,6 +137,8 @@ export class Pipeline {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
     await channel.assertQueue(PUSH_QUEUE, { durable: true });
+    // Registering, the connector gets its own queues as OpenCTI names them (rabbitmq.js registerConnectorQueues).
+    for (const queue of CONNECTOR_QUEUES) await channel.assertQueue(queue, { durable: true });
     connection.on('close', () => {
       if (this.connectorConnection !== connection) return;
       clearInterval(this.publishTimer);

@@ -19,13 +19,14 @@
  * POST /graphql                      about, indicators (globalCount, a page), connectors; bearer token
  * GET /lab/state                     the site's pods, pipeline counters and indicator count (for people)
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { Client as SearchClient } from '@opensearch-project/opensearch';
 import { createClient } from 'redis';
 import { INDICATOR_INDEX, Pipeline, type RedisLike } from './pipeline';
-import { labSecret, openctiApi, type ApiData, type ApiHandler } from '../tip';
+import { labSecret, openctiApi, withRecovery, type ApiContext, type ApiData, type ApiHandler } from '../tip';
 
 const DEPLOYMENTS = ['opencti-worker-platform', 'opencti-worker', 'opencti-platform', 'opencti-connector-import'] as const;
 type Ready = Record<(typeof DEPLOYMENTS)[number], number>;
@@ -118,10 +119,24 @@ async function main(): Promise<void> {
       return (found.hits?.hits ?? []).map((hit, index) => ({ id: start + index + 1, value: hit._source.value, type: 'ipv4-addr', site, createdAt: hit._source.createdAt }));
     },
     recentJobRuns: async () => [],
+    // The drill's test indicator goes where the platform keeps its knowledge: this site's OpenSearch,
+    // so the final snapshot carries it to the other site as it carries everything else.
+    testIndicators: {
+      add: async (value, type, label) => {
+        const doc = { id: `drill-test-${randomUUID()}`, value, type, label, createdAt: new Date().toISOString() };
+        await search.index({ index: INDICATOR_INDEX, id: doc.id, body: doc, refresh: 'wait_for' });
+        return doc;
+      },
+      list: async () => {
+        const found = (await search.search({ index: INDICATOR_INDEX, body: { size: 100, query: { exists: { field: 'label' } } } }, { ignore: [404] })).body as { hits?: { hits?: { _source: { id: string; value: string; type?: string; label: string; createdAt: string } }[] } };
+        return (found.hits?.hits ?? []).map((hit) => ({ ...hit._source, type: hit._source.type ?? 'ipv4-addr' }));
+      },
+      remove: async (id) => (await search.delete({ index: INDICATOR_INDEX, id, refresh: 'wait_for' }, { ignore: [404] })).statusCode === 200,
+    },
   };
   const tokenFile = process.argv.includes('--api-token-file') ? option('api-token-file') : undefined;
   const graphql: ApiHandler | undefined = tokenFile
-    ? openctiApi({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey }, version: process.argv.includes('--version') ? option('version') : undefined })
+    ? ((context: ApiContext) => withRecovery('opencti', context, openctiApi(context)))({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey }, version: process.argv.includes('--version') ? option('version') : undefined })
     : undefined;
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -135,10 +150,11 @@ async function main(): Promise<void> {
       const h = await health();
       return send(h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'error', site, ...h });
     }
-    if (request.method === 'POST' && url.pathname === '/graphql' && graphql) {
+    // GraphQL, and the TAXII 2.1 collections consumers read (the API answers both: tip/recovery.ts).
+    if (((request.method === 'POST' && url.pathname === '/graphql') || (request.method === 'GET' && url.pathname.startsWith('/taxii2/'))) && graphql) {
       let body = '';
       for await (const chunk of request) body += chunk;
-      const reply = await graphql({ method: 'POST', url, rawPath: request.url ?? '/', headers: request.headers, body }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
+      const reply = await graphql({ method: request.method ?? 'GET', url, rawPath: request.url ?? '/', headers: request.headers, body }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
       return send(reply?.status ?? 404, reply?.body ?? { error: 'not found' });
     }
     if (request.method === 'GET' && url.pathname === '/lab/state') {

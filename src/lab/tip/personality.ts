@@ -38,6 +38,10 @@ export interface ApiContext {
   credentials: ApiCredentials;
   /** The release to answer as (`--version`, versions.ts); its default when absent. */
   version?: string;
+  /** The release this stand-in answers as (the recovery-state checks compare it across sites); the personality's own when absent. */
+  release?: string;
+  /** MISP: the instance UUID getVersion answers (a DR copy keeps it). */
+  instanceUuid?: string;
 }
 
 export interface ApiRequest {

@@ -26,7 +26,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 /** Why the request is not signed in, or undefined when it is. */
-function authFailure(context: ApiContext, request: ApiRequest): string | undefined {
+export function authFailure(context: ApiContext, request: ApiRequest): string | undefined {
   const authorization = header(request, 'authorization') ?? '';
   const { accessId, secret } = context.credentials;
   if (authorization.startsWith('TC-Token ')) return sameText(authorization.slice(9), secret) ? undefined : 'Invalid token';

@@ -1,0 +1,28 @@
+/**
+ * One signed request to ThreatConnect's v3 API with any method and body (the profile's checks only
+ * GET, in threatconnect.ts): HMAC over "<path and query as sent>:<METHOD>:<timestamp>" or a TC-Token,
+ * exactly as tcHeaders signs them (FIELD-NOTES 15). Used by the version check (/v3/openApi) and the
+ * protection steps (POST and DELETE /v3/indicators).
+ */
+import type { TipCall } from './context';
+import { tcHeaders } from './threatconnect';
+import { tipFetch, type TipRequest, type TipResponse } from './request';
+import { resolveSecret } from '../secrets';
+import type { SiteRole } from '../../domain';
+
+export async function tcRequest(call: TipCall, role: SiteRole, request: Omit<TipRequest, 'headers'>): Promise<TipResponse> {
+  const site = call.args.sites[role];
+  const where = `${call.stepId}.tip.${role}`;
+  const secrets: string[] = [];
+  const endpoint = call.endpoint(role, secrets);
+  let credentials: { token: string } | { accessId: string; secretKey: string };
+  if (site.token) credentials = { token: await resolveSecret(site.token, `${where}.token`) };
+  else {
+    const accessId = typeof site.accessId === 'string' ? site.accessId : await resolveSecret(site.accessId ?? {}, `${where}.accessId`);
+    credentials = { accessId, secretKey: await resolveSecret(site.secretKey ?? {}, `${where}.secretKey`) };
+  }
+  secrets.push('token' in credentials ? credentials.token : credentials.secretKey);
+  const sent = new URL(endpoint.baseUrl + request.path);
+  const headers = { ...tcHeaders(credentials, request.method, sent.pathname + sent.search), ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  return tipFetch(endpoint, { ...request, headers });
+}
