@@ -6,7 +6,7 @@
  * consumers back on the new site's queues after the switch.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { isSocketError, serverLost } from './kit/clients';
+import { serverLost } from './kit/clients';
 import { pollUntil } from './kit/polling';
 import { resolveSecret } from './secrets';
 import type { StepDrivers, StepInput } from './types';
@@ -43,10 +43,9 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
     try {
       response = await fetch(`${base}${path}`, { method, headers: { authorization: auth, ...headers }, signal: AbortSignal.timeout(10_000) });
     } catch (error) {
-      // fetch rejects (refused, reset, timed out) and emits nothing: the step fails naming the node.
-      const cause = (error as Error).cause ?? error;
-      if (isSocketError(cause) || (error as Error).name === 'TimeoutError') throw serverLost(server, cause, `${method} ${path}`);
-      retry(`${where} does not answer: ${(cause as Error).message ?? String(cause)}`, 'RabbitmqUnreachable');
+      // fetch rejects only when no answer came (refused, reset, the peer died mid-request, timed out)
+      // and emits nothing: whatever the cause's code, the step fails naming the node, retryably.
+      throw serverLost(server, (error as Error).cause ?? error, `${method} ${path}`);
     }
     if (response.status === 401) {
       throw ApplicationFailure.nonRetryable(`${where} refused the drill account "${args.username}" (401): check the plan's username and password reference; the account needs the administrator or monitoring tag`, 'RabbitmqAuth');

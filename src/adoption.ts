@@ -5,13 +5,15 @@
  * history with its own workflow bundle and, when the replay is clean, pins the drill to its own build
  * (a versioning override) and tells the drill, whose record then says "moved from build A to build B
  * after a clean replay of N events". A drill whose history does not replay stays where it is, and the
- * worker says which build it needs and the command that serves it.
+ * worker says which build it needs and the command that serves it, in its log and in the drill's Slack channel.
  */
 import type { Client } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import type { WebClient } from '@slack/web-api';
 import { adoptedSignal, adoptionSentence } from '../workflows/adoption';
+import { planSlackChannel, tellStranded } from './strandedNotice';
 import { openWorkflows, servedBuilds, workflowPollers, type OpenDrill } from './temporal/placement';
 import { describeDeployment } from './temporal/versioning';
 
@@ -27,7 +29,7 @@ export interface Adopter {
 
 export type AdoptionOutcome =
   | { kind: 'adopted'; drill: OpenDrill; from: string; events: number; sentence: string }
-  | { kind: 'stays'; drill: OpenDrill; from: string; reason: string; sentence: string };
+  | { kind: 'stays'; drill: OpenDrill; from: string; reason: string; sentence: string; slackChannel?: string };
 
 /** The one command that serves drills pinned to `buildId` (src/commands/runtime.ts). */
 export const serveCommand = (buildId: string): string => `drillbook worker --build ${buildId}`;
@@ -58,7 +60,7 @@ export async function adoptStranded(client: Client, adopter: Adopter, tried = ne
     const replay = await replayOn(client, drill, adopter.bundlePath, history);
     if (!replay.clean) {
       tried.add(key);
-      outcomes.push({ kind: 'stays', drill, from, reason: replay.reason, sentence: staysSentence(drill.workflowId, from, mine.buildId, replay.reason, adopter.silenceMs) });
+      outcomes.push({ kind: 'stays', drill, from, reason: replay.reason, sentence: staysSentence(drill.workflowId, from, mine.buildId, replay.reason, adopter.silenceMs), slackChannel: planSlackChannel(history) });
       continue;
     }
     const { events } = replay;
@@ -116,14 +118,18 @@ async function newerBuilds(client: Client, mine: WorkerDeploymentVersion): Promi
  * Adopts at once and then every `everyMs` (a bounded pass: one task queue's open drills) until
  * stopped; each outcome is logged once. Returns the stop function.
  */
-export function keepAdopting(client: Client, adopter: Adopter, options: { everyMs: number; log: (line: string) => void }): () => Promise<void> {
+export function keepAdopting(client: Client, adopter: Adopter, options: { everyMs: number; log: (line: string) => void; slack?: WebClient }): () => Promise<void> {
   const tried = new Set<string>();
   let stopped = false;
   let running = false;
   let pass: Promise<void> = Promise.resolve();
   const once = async () => {
     try {
-      for (const outcome of await adoptStranded(client, adopter, tried)) options.log(outcome.kind === 'adopted' ? `adopted ${outcome.sentence}` : outcome.sentence);
+      for (const outcome of await adoptStranded(client, adopter, tried)) {
+        options.log(outcome.kind === 'adopted' ? `adopted ${outcome.sentence}` : outcome.sentence);
+        // Said once per history length, as the log line is: the drill's approvers see it where they answer.
+        if (outcome.kind === 'stays' && outcome.slackChannel && options.slack) await tellStranded(options.slack, outcome.slackChannel, outcome.sentence, options.log);
+      }
     } catch (error) {
       // The next pass tries again; a worker keeps serving its own drills whatever adoption meets.
       options.log(`could not look for drills to adopt: ${(error as Error).message.split('\n')[0]}`);

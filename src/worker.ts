@@ -99,7 +99,7 @@ export async function runWorker(options: { promote?: boolean; metricsPort?: stri
   const everyMs = adoptEveryMs();
   const stopAdopting =
     version.versioned && everyMs > 0 && existsSync(bundlePath())
-      ? keepAdopting(client, { taskQueue: settings.taskQueue, version: version.version, bundlePath: bundlePath(), identity: worker.options.identity, silenceMs: pollerSilenceMs() }, { everyMs, log: (line) => console.log(line) })
+      ? keepAdopting(client, { taskQueue: settings.taskQueue, version: version.version, bundlePath: bundlePath(), identity: worker.options.identity, silenceMs: pollerSilenceMs() }, { everyMs, log: (line) => console.log(line), slack: slackWebClient() })
       : undefined;
   if (stopAdopting) console.log(`adopting drills pinned to builds no worker polls (none seen for ${pollerSilenceMs() / 1000} s) when their history replays on this build; looking every ${everyMs / 1000} s`);
   await running;

@@ -21,6 +21,7 @@ import { builtRelease, versionOf } from './support/builtTrees';
 import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill, waitForRecord } from './support/operators';
 import { spawnWorker, type WorkerProcess } from './support/processes';
+import { STANDIN_BOT_TOKEN, startSlackStandin } from './support/slackStandin';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
 import { address, startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
@@ -122,14 +123,22 @@ describe('a new build adopts the drills it can replay', () => {
     const queue = uniqueQueue('stranded');
     const buildC = `build-c-${queue.slice(-8)}`;
     const c = await startTestWorker(queue, {}, { buildId: buildC, identity: 'worker-c', workflowBundleCode: await bundleBuildC() });
-    const { workflowId } = await startDrill(client, queue, { target: strandedLab.target, requestedBy: 'oncall', planYaml: strandedLab.planYaml });
+    // The drill's approvers look in its Slack channel (a stand-in of Slack's API: it proves the worker
+    // posts there, not how Slack shows it); build C's in-process worker has no Slack client of its own.
+    const slack = await startSlackStandin();
+    const planYaml = `${strandedLab.planYaml}\nnotifications:\n  slack: { channel: C0DRILLS }\n`;
+    const { workflowId } = await startDrill(client, queue, { target: strandedLab.target, requestedBy: 'oncall', planYaml });
     await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
     await c.stop();
 
-    const fresh = spawnWorker(queue, strandedLab.dir, { ...OWN_BUILD, ...ADOPTION_PACE });
+    const fresh = spawnWorker(queue, strandedLab.dir, { ...OWN_BUILD, ...ADOPTION_PACE, SLACK_BOT_TOKEN: STANDIN_BOT_TOKEN, SLACK_API_URL: slack.url });
     processes.push(fresh);
     const stays = await waitForLine(fresh.log, new RegExp(`^${workflowId} stays pinned to build ${buildC}, which no worker has polled for 20 s: its history does not replay`), 90_000);
     expect(stays).toContain(`\`drillbook worker --build ${buildC}\` serves it`);
+    const told = await slack.waitFor('chat.postMessage', (call) => String(call.params.text).includes(`${workflowId} stays pinned to build ${buildC}`), 30_000);
+    expect(told.params.channel).toBe('C0DRILLS');
+    expect(String(told.params.text)).toContain(`\`drillbook worker --build ${buildC}\` serves it`);
+    await slack.close();
     expect((await servingOf(client, queue, workflowId))?.drill).toMatchObject({ pinnedTo: buildC, overridden: false });
 
     const env = { ...process.env, TEMPORAL_ADDRESS: address(), DRILLBOOK_TASK_QUEUE: queue, DRILLBOOK_DEPLOYMENT: queue, DRILLBOOK_POLLER_SILENCE_S: '20' };

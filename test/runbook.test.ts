@@ -35,6 +35,8 @@ describe('compileRunbook', () => {
     const failover = compileRunbook(tc, 'drill').phases.find((p) => p.id === 'failover');
     const titles = failover?.steps.map((s) => s.title);
     expect(titles).toEqual([
+      // The example plan measures time to protection: its test indicator is planted before the first stop.
+      "ThreatConnect on ams1: plant the drill's test indicator (a TEST-NET-1 address labelled with this drill's run) before the first stop",
       'Stop app on ams1',
       'Stop search on ams1',
       'Stop db on ams1',
@@ -43,7 +45,8 @@ describe('compileRunbook', () => {
       'Start search on fra1',
       'Start app on fra1',
     ]);
-    expect(failover?.steps[0].marks).toContain('rto-start');
+    expect(failover?.steps.find((s) => s.title === 'Stop app on ams1')?.marks).toContain('rto-start');
+    expect(failover?.steps[0].marks).not.toContain('rto-start');
     expect(failover?.steps.filter((s) => s.destructive)).toHaveLength(7);
   });
 

@@ -58,7 +58,11 @@ export function guardClient(client: ErrorEmitter, server: ServerRef, ...also: (E
 }
 
 /** Node's own words for a connection that broke or never was (errno codes on socket errors). */
-const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN', 'ERR_SOCKET_CLOSED', 'ERR_STREAM_DESTROYED']);
+const SOCKET_CODES = new Set([
+  'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN', 'ERR_SOCKET_CLOSED', 'ERR_STREAM_DESTROYED',
+  // fetch (undici) names a peer that died mid-request by its own codes: "other side closed" is UND_ERR_SOCKET.
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
 
 /** Whether `error` is a socket's (the connection broke), whatever client raised it. */
 export const isSocketError = (error: unknown): boolean => SOCKET_CODES.has(String((error as { code?: unknown })?.code));

@@ -1,14 +1,22 @@
 /**
  * One signed request to ThreatConnect's v3 API with any method and body (the profile's checks only
- * GET, in threatconnect.ts): HMAC over "<path and query as sent>:<METHOD>:<timestamp>" or a TC-Token,
+ * GET, in threatconnect.ts, through it too): HMAC over "<path and query as sent>:<METHOD>:<timestamp>" or a TC-Token,
  * exactly as tcHeaders signs them (FIELD-NOTES 15). Used by the version check (/v3/openApi) and the
  * protection steps (POST and DELETE /v3/indicators).
  */
+import { createHmac } from 'node:crypto';
 import type { TipCall } from './context';
-import { tcHeaders } from './threatconnect';
 import { tipFetch, type TipRequest, type TipResponse } from './request';
 import { resolveSecret } from '../secrets';
 import type { SiteRole } from '../../domain';
+
+/** The Authorization and Timestamp headers of one request, exactly as FIELD-NOTES 15 signs them. */
+export function tcHeaders(credentials: { token: string } | { accessId: string; secretKey: string }, method: string, pathAndQuery: string, now = Date.now()): Record<string, string> {
+  if ('token' in credentials) return { Authorization: `TC-Token ${credentials.token}`, Accept: 'application/json' };
+  const timestamp = String(Math.floor(now / 1000));
+  const signature = createHmac('sha256', credentials.secretKey).update(`${pathAndQuery}:${method}:${timestamp}`).digest('base64');
+  return { Timestamp: timestamp, Authorization: `TC ${credentials.accessId}:${signature}`, Accept: 'application/json' };
+}
 
 export async function tcRequest(call: TipCall, role: SiteRole, request: Omit<TipRequest, 'headers'>): Promise<TipResponse> {
   const site = call.args.sites[role];

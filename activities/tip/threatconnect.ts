@@ -4,14 +4,13 @@
  * `Timestamp`) or an API token (`Authorization: TC-Token <token>`). Lists answer
  * `{ status: "Success", data: [...], count? }`; `count` only with `?count=true`.
  */
-import { createHmac } from 'node:crypto';
 import type { Observation } from '../types';
 import type { TipCall, PlatformChecks } from './context';
 import { age, count, kib, plural } from './figures';
 import { readMonitors } from './monitors';
-import { field, isArray, isNumber, tipFetch, type TipRequest, type TipResponse } from './request';
+import { field, isArray, isNumber, type TipRequest, type TipResponse } from './request';
+import { tcRequest } from './tcRequest';
 import { failRetryable } from '../kit/failures';
-import { resolveSecret } from '../secrets';
 import type { SiteRole } from '../../domain';
 
 /**
@@ -30,31 +29,10 @@ const RECENT_EXECUTIONS = `/api/v3/job/executions?tql=${encodeURIComponent('comp
 const FROM_7_6 = (status: number) => (status === 404 ? { message: 'endpoint absent: ThreatConnect < 7.6 (the v3 playbooks and job executions endpoints came in 7.6; switch this check off)', type: 'TipEndpointAbsent' } : undefined);
 const DOWNLOAD_LIMIT = 1000;
 
-/** The Authorization and Timestamp headers of one request, exactly as FIELD-NOTES 15 signs them. */
-export function tcHeaders(credentials: { token: string } | { accessId: string; secretKey: string }, method: string, pathAndQuery: string, now = Date.now()): Record<string, string> {
-  if ('token' in credentials) return { Authorization: `TC-Token ${credentials.token}`, Accept: 'application/json' };
-  const timestamp = String(Math.floor(now / 1000));
-  const signature = createHmac('sha256', credentials.secretKey).update(`${pathAndQuery}:${method}:${timestamp}`).digest('base64');
-  return { Timestamp: timestamp, Authorization: `TC ${credentials.accessId}:${signature}`, Accept: 'application/json' };
-}
-
 async function get(call: TipCall, role: SiteRole, path: string, explain?: TipRequest['explain']): Promise<TipResponse & { json: Record<string, unknown> }> {
-  const site = call.args.sites[role];
-  const where = `${call.stepId}.tip.${role}`;
-  const secrets: string[] = [];
-  const endpoint = call.endpoint(role, secrets);
-  let credentials: { token: string } | { accessId: string; secretKey: string };
-  if (site.token) credentials = { token: await resolveSecret(site.token, `${where}.token`) };
-  else {
-    const accessId = typeof site.accessId === 'string' ? site.accessId : await resolveSecret(site.accessId ?? {}, `${where}.accessId`);
-    credentials = { accessId, secretKey: await resolveSecret(site.secretKey ?? {}, `${where}.secretKey`) };
-  }
-  secrets.push('token' in credentials ? credentials.token : credentials.secretKey);
-  // The signature covers the path and query exactly as they go on the wire.
-  const sent = new URL(endpoint.baseUrl + path);
-  const response = await tipFetch(endpoint, { method: 'GET', path, headers: tcHeaders(credentials, 'GET', sent.pathname + sent.search), expect: 'json', explain });
+  const response = await tcRequest(call, role, { method: 'GET', path, expect: 'json', explain });
   const json = response.json as Record<string, unknown>;
-  if (json?.status !== 'Success') failRetryable(`${endpoint.who}: ${path.split('?')[0]} answered status ${JSON.stringify(json?.status)}${json?.message ? ` (${String(json.message)})` : ''}, not Success`, 'TipUnhealthy');
+  if (json?.status !== 'Success') failRetryable(`${call.endpoint(role, []).who}: ${path.split('?')[0]} answered status ${JSON.stringify(json?.status)}${json?.message ? ` (${String(json.message)})` : ''}, not Success`, 'TipUnhealthy');
   return { ...response, json };
 }
 

@@ -12,8 +12,11 @@
  *   in the stream. (0 = unlimited)", default 2,000,000: OpenCTI docs deployment/configuration.md; the
  *   docs size it as about a month). At the plan's events per hour that is a time; stream consumers
  *   (other platforms, SIEM connectors) resume after an outage only if it is longer than the outage.
- * - managers: `settings { platform_modules { id enable running } }`, OpenCTI's Settings type, as I read
- *   its schema (config/schema/opencti.graphql: Module { id enable running warning }): the managers
+ * - managers: `settings { platform_modules { id enable running } }`, OpenCTI's Settings type. `id` and
+ *   `enable` are confirmed by OpenCTI's own front-end tests (opencti-front's Profile test mocks
+ *   Settings.platform_modules as [{ id: 'EXPIRATION_SCHEDULER', enable: true }, …]); `running` is
+ *   read from opencti-graphql/config/schema/opencti.graphql's Module type and not confirmed against a
+ *   release here: an answer without it fails the check (no manager reported running). The managers
  *   (expiration, retention, rules, playbooks, sync…) must run where the platform serves and not on
  *   the other site, whose platform would act on the same data twice.
  */
