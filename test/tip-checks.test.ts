@@ -11,40 +11,24 @@
  * (rate limits, TQL beyond one clause, per-endpoint permissions beyond those modelled) are not exercised.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure } from '@temporalio/common';
 import { runTipCheck } from '../activities/tip';
-import { formatPlanError, parsePlan } from '../src/plan/load';
-import { compileRunbook } from '../workflows/runbook';
 import { ROOT } from './support/standinLab';
+import { compiledCheck, failure, planOf } from './support/tipChecks';
 import { startTipPair, tipPlanYaml, type SiteOptions, type TipPair } from './support/tipStandin';
 import type { PhaseId, Plan, StepInput, TipAction, TipCheckId } from '../domain';
 import type { PersonalityName } from '../src/lab/tip';
 
 type Edit = (tip: Record<string, unknown>) => void;
 
-function plan(platform: PersonalityName, pair: TipPair, edit?: Edit): Plan {
-  const result = parsePlan(tipPlanYaml(platform, pair, edit));
-  if (!result.ok) throw new Error(result.errors.map(formatPlanError).join('\n'));
-  return result.plan;
-}
+const plan = (platform: PersonalityName, pair: TipPair, edit?: Edit): Plan => planOf(tipPlanYaml(platform, pair, edit));
 
 /** Runs one check as compiled for `phase` (preparation: primary serves, no waiting). */
 async function check(platform: PersonalityName, pair: TipPair, id: TipCheckId, options: { edit?: Edit; phase?: PhaseId } = {}) {
-  const runbook = compileRunbook(plan(platform, pair, options.edit), 'drill');
-  const step = runbook.phases.find((p) => p.id === (options.phase ?? 'preparation'))?.steps.find((s) => s.id.endsWith(`tip-${id}`));
-  if (!step) throw new Error(`no ${id} check in the runbook`);
+  const step = compiledCheck(plan(platform, pair, options.edit), id, options.phase);
   const input = { drillId: 'drill-tip', target: 'tip', step } as StepInput<TipAction>;
   return runTipCheck(input, ROOT);
 }
 
-async function failure(run: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApplicationFailure)) throw new Error(`expected the check to fail, got ${String(error)}`);
-  return error;
-}
 
 /** A pair per test, closed after it. */
 const pairs: TipPair[] = [];

@@ -15,11 +15,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import amqp from 'amqplib';
 import { parse, stringify } from 'yaml';
 import { runTipRecoveryCheck } from '../activities/tip/recovery';
-import { formatPlanError, parsePlan } from '../src/plan/load';
+import { parsePlan } from '../src/plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { compilePrecheck } from '../workflows/runbook/precheck';
 import { startOpenctiLab, type OpenctiLab } from './support/openctiLab';
 import { ROOT } from './support/standinLab';
+import { compiledCheck, failure, planOf } from './support/tipChecks';
 import { startTipPair, tipPlanYaml, type SiteOptions, type TipPair } from './support/tipStandin';
 import type { PhaseId, Plan, StepInput, TipRecoveryAction, TipRecoveryCheckId } from '../domain';
 import type { PersonalityName } from '../src/lab/tip';
@@ -40,26 +41,14 @@ function plan(platform: PersonalityName, pair: TipPair, edit?: Edit): Plan {
   doc.objectives = { rto: '10m' };
   doc.tip.recovery = {};
   edit?.(doc);
-  const result = parsePlan(stringify(doc));
-  if (!result.ok) throw new Error(result.errors.map(formatPlanError).join('\n'));
-  return result.plan;
+  return planOf(stringify(doc));
 }
 
 async function check(platform: PersonalityName, pair: TipPair, id: TipRecoveryCheckId, options: { edit?: Edit; phase?: PhaseId } = {}) {
-  const runbook = compileRunbook(plan(platform, pair, options.edit), 'drill');
-  const step = runbook.phases.find((p) => p.id === (options.phase ?? 'preparation'))?.steps.find((s) => s.id.endsWith(`tip-${id}`));
-  if (!step) throw new Error(`no ${id} check in the runbook`);
+  const step = compiledCheck(plan(platform, pair, options.edit), id, options.phase);
   return runTipRecoveryCheck({ drillId: 'drill-tip', target: 'tip', step } as StepInput<TipRecoveryAction>, ROOT);
 }
 
-async function failure(run: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApplicationFailure)) throw new Error(`expected the check to fail, got ${String(error)}`);
-  return error;
-}
 
 const pairs: TipPair[] = [];
 async function pair(personality: PersonalityName, sites: { primary?: SiteOptions; secondary?: SiteOptions } = { primary: { monitorsEnabled: true } }) {

@@ -14,11 +14,10 @@
  * release number where OpenCTI moved heartbeats to Redis) is not exercised.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure } from '@temporalio/common';
 import { runTipCheck } from '../activities/tip';
 import { formatPlanError, parsePlan } from '../src/plan/load';
-import { compileRunbook } from '../workflows/runbook';
 import { ROOT } from './support/standinLab';
+import { compiledCheck, failure } from './support/tipChecks';
 import { startTipPair, tipPlanYaml, type SiteOptions, type TipPair } from './support/tipStandin';
 import { TIP_CHECKS, type PhaseId, type Plan, type StepInput, type TipAction, type TipCheckId } from '../domain';
 import { releaseOf, type PersonalityName } from '../src/lab/tip';
@@ -32,21 +31,10 @@ function plan(platform: PersonalityName, pair: TipPair, edit?: Edit): Plan {
 }
 
 async function check(platform: PersonalityName, pair: TipPair, id: TipCheckId, options: { edit?: Edit; phase?: PhaseId } = {}) {
-  const step = compileRunbook(plan(platform, pair, options.edit), 'drill')
-    .phases.find((p) => p.id === (options.phase ?? 'preparation'))
-    ?.steps.find((s) => s.id.endsWith(`tip-${id}`));
-  if (!step) throw new Error(`no ${id} check in the runbook`);
+  const step = compiledCheck(plan(platform, pair, options.edit), id, options.phase);
   return runTipCheck({ drillId: 'drill-tip-versions', target: 'tip', step } as StepInput<TipAction>, ROOT);
 }
 
-async function failure(run: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApplicationFailure)) throw new Error(`expected the check to fail, got ${String(error)}`);
-  return error;
-}
 
 const pairs: TipPair[] = [];
 /** A pair answering as `version` on both sites, jobs running on the primary only. */
