@@ -1,7 +1,8 @@
 /** Real processes for durability tests: a worker we can kill, a dev server we can restart. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './standinLab';
 
 export interface WorkerProcess {
@@ -11,7 +12,14 @@ export interface WorkerProcess {
   /** A real SIGKILL of the worker: no shutdown, no goodbye to the server. */
   kill(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * The worker's "drillbook worker on …" line, once it has connected, started polling and checked its
+   * version (the line says whether it made itself current). Throws with the log when it exits first.
+   */
+  ready(withinMs?: number): Promise<string>;
 }
+
+const READY_LINE = /^drillbook worker on .*$/m;
 
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -45,6 +53,17 @@ export function spawnWorker(taskQueue: string, logDir: string, env: NodeJS.Proce
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited(child);
       clearTimeout(timer);
+    },
+    async ready(withinMs = 120_000) {
+      const deadline = Date.now() + withinMs;
+      while (Date.now() < deadline) {
+        const said = readFileSync(logFile, 'utf8');
+        const line = READY_LINE.exec(said)?.[0];
+        if (line) return line;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${said}`);
+        await sleep(250); // the worker writes its log as it goes; nothing to await but the file
+      }
+      throw new Error(`worker not ready within ${withinMs} ms:\n${readFileSync(logFile, 'utf8')}`);
     },
   };
 }
