@@ -7,7 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest'],
     // @kubernetes/client-node 1.x and its OIDC dependencies are ES modules only; Node loads them with
     // require() (20.19+), jest's module registry does not, so jest gets them turned into CommonJS.
-    // So is secretlint (src/plan/secretScan.ts).
+    // So is secretlint (plan/secretScan.ts).
     [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['@swc/jest'],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],

@@ -1,6 +1,6 @@
 /** The audit activity: a refusal the workflow decided itself, appended to its target's audit trail on the worker's disk. */
 import { log } from '@temporalio/activity';
-import { appendAudit } from '../src/audit/trail';
+import { appendAudit } from '../store/auditTrail';
 import type { AuditEntry } from '../domain';
 
 export function createAuditActivities(deps: { auditDir: string }) {

@@ -1,10 +1,10 @@
 /** The `http` driver: is a service answering as expected (or, after a switch, not answering at all)? */
 import { ApplicationFailure } from '@temporalio/common';
-import { cancellationSignal } from './heartbeat';
+import { cancellationSignal } from '../kinds/kit/activities/heartbeat';
 import { checkJson } from './jsonExpect';
-import { isSecretRef, redact, resolveValues } from './secrets';
-import { passWithin } from './within';
-import type { Observation, StepInput } from './types';
+import { isSecretRef, redact, resolveValues } from '../kinds/kit/activities/secrets';
+import { passWithin } from '../kinds/kit/activities/within';
+import type { Observation, StepInput } from '../kinds/kit/activities/types';
 import type { HttpDriver } from '../domain';
 
 const DEFAULT_TIMEOUT_MS = 10_000;

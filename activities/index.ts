@@ -2,50 +2,33 @@
  * All activities, built over injected dependencies so tests can hand in real clients pointed at
  * local servers. Step activities are wrapped to report their attempt and the time spent inside.
  */
-import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { WebClient } from '@slack/web-api';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { defaultReportsDir } from '../src/report/files';
-import { createAwsActivities, lazyAwsClients, type AwsClients } from './aws';
-import { createCommandActivities } from './command';
-import { createDatastoreActivities } from './datastores';
-import { createHaproxyActivities } from './haproxy';
+import { defaultReportsDir } from '../store/reportFiles';
+import { createKindActivities, type KindActivityDeps } from '../kinds/activities';
+import { createCommandActivities } from '../kinds/kit/activities/command';
 import { createHttpActivities } from './http';
-import { createHealthFileActivities } from './lbHealthFile';
-import { createKubernetesActivities } from './kubernetes';
-import { createOpensearchSitesActivities } from './opensearch/sites';
 import { createNotifyActivities, type Notifier } from './notify';
 import { createPlanActivities, type Compiler } from './plan';
 import { createReadinessActivities } from './readiness';
-import { createRabbitmqActivities } from './rabbitmq';
-import { createRedisActivities } from './redis';
 import { createReportActivities } from './report';
 import { createAuditActivities } from './audit';
-import { defaultAuditDir } from '../src/audit/trail';
-import { createRoute53Activities } from './route53';
-import { createStorageActivities } from './sharedStorage';
-import { createS3Activities } from './s3';
+import { defaultAuditDir } from '../store/auditTrail';
 import { createSlackNotifier } from './slack';
 import { createTipActivities } from './tip';
 import { createTipProtectionActivities } from './tip/protection';
 import { createTipRecoveryActivities } from './tip/recovery';
-import type { Observation, StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from './types';
-import { passWithin } from './within';
+import type { Observation, StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from '../kinds/kit/activities/types';
+import { passWithin } from '../kinds/kit/activities/within';
 import type { ActivityStepAction, DrillActivities, StepActivities, WaitingCheck } from '../domain';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends KindActivityDeps {
   /** Where `drillbook` finds plans by target. */
   plansDir: string;
   /** Compiles a plan into what a drill runs; another build's recipes in the test of the upgrade promise. */
   compile?: Compiler;
-  /** Working directory of command steps with relative paths. */
-  workdir: string;
   notifiers?: Notifier[];
-  /** Route 53 client; by default one from the standard AWS chain, made at first use. */
-  route53?: Route53Client;
-  /** RDS, Auto Scaling, ELBv2, EFS and CloudWatch clients per region; by default from the standard AWS chain, made at first use. */
-  aws?: AwsClients;
   /** Where reports are saved; DRILLBOOK_REPORTS_DIR or <project>/reports by default. */
   reportsDir?: string;
   /** Where refusals are kept per target (DRILLBOOK_AUDIT_DIR or <data dir>/audit); the report shows a drill's. */
@@ -89,24 +72,11 @@ export function asStepActivity<A extends ActivityStepAction>(driver: StepDriver<
   };
 }
 
-/** The MISP stack's kinds: load balancers, shared storage and AWS managed services. */
-function stackActivities(deps: ActivityDeps) {
-  const aws = lazyAwsClients(deps.aws);
-  return { ...createHaproxyActivities(), ...createHealthFileActivities({ aws }), ...createStorageActivities(), ...createAwsActivities({ aws }) };
-}
-
 export function createActivities(deps: ActivityDeps): DrillActivities {
   const drivers: StepDrivers<ActivityStepAction> = {
     ...createCommandActivities(deps),
     ...createHttpActivities(),
-    ...createDatastoreActivities(deps),
-    ...createRoute53Activities(deps),
-    ...stackActivities(deps),
-    ...createRedisActivities(),
-    ...createRabbitmqActivities(),
-    ...createKubernetesActivities(),
-    ...createS3Activities(),
-    ...createOpensearchSitesActivities(),
+    ...createKindActivities(deps),
     ...createTipActivities(deps),
     ...createTipRecoveryActivities(deps),
     ...createTipProtectionActivities(deps),

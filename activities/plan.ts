@@ -4,7 +4,7 @@
  * becomes while it waits at a gate.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { checkPlanText, findPlanFile, formatPlanError, loadPlanFile, PlanValidationError } from '../src/plan/load';
+import { checkPlanText, findPlanFile, formatPlanError, loadPlanFile, PlanValidationError } from '../plan/load';
 import { compileDrill, compilePrecheck } from '../workflows/runbook';
 import type { CompiledDrill, DrillMode, LoadPlanInput, LoadedPlan, Plan } from '../domain';
 

@@ -1,7 +1,7 @@
 /** The report activity: the drill's evidence report saved under the reports folder at the end of every drill. */
 import { log } from '@temporalio/activity';
-import { auditOfDrill } from '../src/audit/forReport';
-import { saveReport } from '../src/report/files';
+import { auditOfDrill } from '../store/auditForReport';
+import { saveReport } from '../store/reportFiles';
 import type { DrillRecord } from '../domain';
 
 export function createReportActivities(deps: { reportsDir: string; auditDir: string }) {

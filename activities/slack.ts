@@ -6,8 +6,8 @@
 import { Context, log } from '@temporalio/activity';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import { renderReport, reportBaseName } from '../src/report';
-import { closedGateMessage, endedMessage, gateMessage, phaseMessage, reminderText, startedText } from '../src/slack/blocks';
+import { renderReport, reportBaseName } from '../render/report';
+import { closedGateMessage, endedMessage, gateMessage, phaseMessage, reminderText, startedText } from '../render/slack/blocks';
 import { readinessSentence, type Notifier } from './notify';
 import type { DrillEvent } from '../domain';
 

@@ -6,10 +6,13 @@
  */
 export * from './actions';
 export * from './audit';
+export * from './components';
 export * from './contract';
+export * from './drivers';
 export * from './ids';
 export * from './phases';
 export * from './plan';
+export * from './platforms';
 export * from './readiness';
 export * from './record';
 export * from './sites';

@@ -6,10 +6,11 @@
  * schema, the compiler and the activities agree.
  */
 import type { PhaseId } from './phases';
-import type { CommandDriver, EnvValue, Platform, SecretRef } from './plan';
+import type { TipPlatform } from './platforms';
+import type { CommandDriver, EnvValue, SecretRef } from './drivers';
 import type { TipProtection, TipRecovery, TipRecoveryCheckId, TipRecoveryState } from './tipRecovery';
 
-export type TipPlatform = Exclude<Platform, 'generic'>;
+
 
 /** Every check a profile can have; each platform has some of them (TIP_CHECKS). */
 export const TIP_CHECK_IDS = ['health', 'indicators', 'download', 'playbooks', 'connectors', 'workers', 'jobs'] as const;

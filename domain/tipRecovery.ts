@@ -6,9 +6,9 @@
  * and where they run live here, so the schema, the compiler and the activities agree.
  */
 import type { PhaseId } from './phases';
-import type { CommandDriver, SecretRef } from './plan';
+import type { CommandDriver, SecretRef } from './drivers';
 import type { SiteRole } from './sites';
-import type { TipPlatform } from './tip';
+import type { TipPlatform } from './platforms';
 
 /**
  * version: both sites run the same platform release (a newer standby migrates the data and the

@@ -9,9 +9,9 @@
  */
 import path from 'node:path';
 import { createActivities } from '../activities';
-import { PROJECT_ROOT } from '../src/config';
-import { exitWhenFlushed } from '../src/exit';
-import { loadPlanFile } from '../src/plan/load';
+import { PROJECT_ROOT } from '../store/config';
+import { exitWhenFlushed } from '../store/exit';
+import { loadPlanFile } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import type { ActivityStepAction, StepActivities, StepInput } from '../domain';
 

@@ -21,7 +21,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
-import { PROJECT_ROOT } from '../src/config';
+import { PROJECT_ROOT } from '../store/config';
 import { runPrecheck } from '../src/prechecks';
 import { DRILL_DYNAMIC_CONFIG, startDevServer } from '../src/temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../src/worker';

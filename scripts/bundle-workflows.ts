@@ -8,7 +8,7 @@ import { cpSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { buildsDir } from '../src/config';
+import { buildsDir } from '../store/config';
 import { BUILD_INFO_FILE, buildInfoOfSources } from '../src/temporal/buildId';
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: a full drill of the local lab on an embedded Temporal dev server.
-# Builds what is missing, finds or installs the Temporal CLI, then runs the demo (src/demo/main.ts).
+# Builds what is missing, finds or installs the Temporal CLI, then runs the demo (lab/demo/main.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -10,4 +10,4 @@ export TEMPORAL_CLI
 if [ "$(node bin/sourceStamp.js)" != fresh ]; then
   npm run --silent build
 fi
-exec node dist/src/demo/main.js "$@"
+exec node dist/lab/demo/main.js "$@"

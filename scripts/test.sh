@@ -16,6 +16,7 @@ TEMPORAL_TEST_SERVER=$(bash scripts/install-test-server.sh | tail -n 1)
 export TEMPORAL_TEST_SERVER
 npx tsc --noEmit -p tsconfig.json
 npx eslint --max-warnings 0 .
+node scripts/import-cycles.js
 npm run --silent build
 # JEST_RESULTS_FILE: where CI wants jest's JSON summary (kept out of the output).
 results=()

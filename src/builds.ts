@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { buildsDir } from './config';
+import { buildsDir } from '../store/config';
 import { UsageError } from './commands/errors';
 
 export const keptBuilds = (): string[] => (existsSync(buildsDir()) ? readdirSync(buildsDir()).filter((name) => existsSync(path.join(buildsDir(), name, 'src', 'cli.js'))).sort() : []);

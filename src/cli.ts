@@ -3,8 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands';
 import { UsageError } from './commands/errors';
 import { DrillRefused } from './drills';
-import { exitWhenFlushed } from './exit';
-import { PlanValidationError } from './plan/load';
+import { exitWhenFlushed } from '../store/exit';
+import { PlanValidationError } from '../plan/load';
 import { currentBuild } from './temporal/buildId';
 
 export async function main(argv: string[]): Promise<number> {

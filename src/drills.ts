@@ -28,9 +28,9 @@ import {
   type Sent,
 } from '../workflows/handlers';
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from '../workflows/searchAttributes';
-import { appendAudit, defaultAuditDir } from './audit/trail';
+import { appendAudit, defaultAuditDir } from '../store/auditTrail';
 import { closingFailure, settleRecord } from './closedDrill';
-import { temporalSettings } from './config';
+import { temporalSettings } from '../store/config';
 import { servingNote } from './servingNote';
 import { recordFromHistory } from './staleRecord';
 import { servingOf } from './temporal/placement';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { buildsDir, workflowBundlePath } from './config';
+import { buildsDir, workflowBundlePath } from '../store/config';
 import type { DrillRecord } from '../domain';
 
 export interface StaleRecord {

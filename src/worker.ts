@@ -4,7 +4,7 @@ import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { adoptEveryMs, keepAdopting } from './adoption';
-import { PROJECT_ROOT, plansDir, temporalSettings, workflowBundlePath } from './config';
+import { PROJECT_ROOT, plansDir, temporalSettings, workflowBundlePath } from '../store/config';
 import { slackWebClient } from './slack/settings';
 import { connect, connectWorker } from './temporal/connect';
 import { installMetrics, metricsAddress } from './temporal/metrics';

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { startDrill } from '../src/drills';
-import { renderReport } from '../src/report';
+import { renderReport } from '../render/report';
 import { servingOf } from '../src/temporal/placement';
 import { makeCurrent } from '../src/temporal/versioning';
 import { bundleBuildC } from './support/buildC/bundle';

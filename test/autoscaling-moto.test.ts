@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { CAPACITY_TAG, createAsgActivities } from '../activities/aws/autoscaling';
+import { CAPACITY_TAG, createAsgActivities } from '../kinds/autoscaling/activities';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
 

@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createPlanActivities } from '../activities/plan';
-import { resolveSecret } from '../activities/secrets';
-import { parsePlan, formatPlanError } from '../src/plan/load';
+import { resolveSecret } from '../kinds/kit/activities/secrets';
+import { parsePlan, formatPlanError } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import type { Plan, Step } from '../domain';
 

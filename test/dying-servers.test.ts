@@ -7,7 +7,7 @@
  * SIGKILL), and then: the process still runs, the step failed retryably naming the server (kind,
  * component and site, host:port), and, the server started again, the same call (the operator's
  * retry) succeeds in the same process. OpenSearch is left out: its client answers every socket
- * error itself and emits no 'error' (activities/opensearch/sites.ts names the cluster when a request
+ * error itself and emits no 'error' (kinds/opensearch/activities/sites.ts names the cluster when a request
  * fails), and two JVM nodes would add about a minute here.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -17,7 +17,9 @@ import readline from 'node:readline';
 import { mysqlArgs, postgresArgs, startDataLab, type DataLab } from './support/dataLab';
 import { startOpenctiLab, switchArgs, type OpenctiLab } from './support/openctiLab';
 import { testPortRange } from './support/ports';
-import type { RabbitmqArgs, RedisArgs, StepInput } from '../domain';
+import type { StepInput } from '../domain';
+import type { RabbitmqArgs } from '../kinds/rabbitmq/actions';
+import type { RedisArgs } from '../kinds/redis/actions';
 
 jest.setTimeout(300_000);
 

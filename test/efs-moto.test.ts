@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateFileSystemCommand } from '@aws-sdk/client-efs';
-import { createEfsActivities } from '../activities/aws/efs';
+import { createEfsActivities } from '../kinds/efs/activities';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
 

@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createElbv2Activities } from '../activities/aws/elbv2';
-import { createHealthFileActivities } from '../activities/lbHealthFile';
+import { createElbv2Activities } from '../kinds/elbv2/activities';
+import { createHealthFileActivities } from '../kinds/lbHealthFile/activities';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
 

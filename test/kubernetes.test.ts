@@ -11,9 +11,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig, Watch, type V1Deployment } from '@kubernetes/client-node';
-import { createKubernetesActivities } from '../activities/kubernetes';
+import { createKubernetesActivities } from '../kinds/kubernetes/activities/index';
 import { expectFailure, startOpenctiLab, stepInput, type OpenctiLab } from './support/openctiLab';
-import { REMEMBERED_REPLICAS_ANNOTATION, type KubernetesAction, type KubernetesArgs, type KubernetesWorkload, type SiteRole } from '../domain';
+import { type SiteRole } from '../domain';
+import { REMEMBERED_REPLICAS_ANNOTATION, type KubernetesAction, type KubernetesArgs } from '../kinds/kubernetes/actions';
+import type { KubernetesWorkload } from '../kinds/kubernetes/types';
 
 jest.setTimeout(240_000);
 

@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
-import { createMysqlActivities } from '../activities/mysql';
-import type { Observation } from '../activities/types';
+import { createMysqlActivities } from '../kinds/mysql/activities';
+import type { Observation } from '../kinds/kit/activities/types';
 import { mysqlArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
 import { mariadbWriterOn } from './support/labState';
-import type { MysqlArgs, SiteRole, MysqlAction } from '../domain';
+import type { SiteRole } from '../domain';
+import type { MysqlArgs, MysqlAction } from '../kinds/mysql/actions';
 
 jest.setTimeout(240_000);
 

@@ -5,10 +5,11 @@
  * puts the cluster in the state it starts from (both nodes in, nothing excluded, green, no
  * snapshots), so each passes alone.
  */
-import { createOpensearchActivities } from '../activities/opensearch';
+import { createOpensearchActivities } from '../kinds/opensearch/activities/oneCluster';
 import { opensearchArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
 import { opensearchFresh } from './support/labState';
-import type { OpensearchArgs, SiteRole, OpensearchAction } from '../domain';
+import type { SiteRole } from '../domain';
+import type { OpensearchArgs, OpensearchAction } from '../kinds/opensearch/actions';
 
 jest.setTimeout(300_000);
 

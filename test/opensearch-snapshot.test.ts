@@ -8,9 +8,10 @@
  * gone, the newest snapshot is restored and the data-loss window is reported instead of a canary.
  */
 import { Client } from '@opensearch-project/opensearch';
-import { createOpensearchSitesActivities } from '../activities/opensearch/sites';
+import { createOpensearchSitesActivities } from '../kinds/opensearch/activities/sites';
 import { expectFailure, startOpenctiLab, stepInput, switchArgs, type OpenctiLab } from './support/openctiLab';
-import type { OpensearchSitesAction, OpensearchSitesArgs, SiteRole } from '../domain';
+import type { SiteRole } from '../domain';
+import type { OpensearchSitesAction, OpensearchSitesArgs } from '../kinds/opensearch/clusterPerSiteActions';
 
 jest.setTimeout(240_000);
 

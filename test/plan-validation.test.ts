@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { parsePlan } from '../src/plan/load';
+import { parsePlan } from '../plan/load';
 import { ROOT } from './support/standinLab';
 
 const run = promisify(execFile);

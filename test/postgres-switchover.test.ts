@@ -9,10 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { createPostgresActivities } from '../activities/postgres';
+import { createPostgresActivities } from '../kinds/postgres/activities';
 import { postgresArgs, ROOT, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
 import { postgresPrimaryOn } from './support/labState';
-import type { PostgresArgs, SiteRole, PostgresAction } from '../domain';
+import type { SiteRole } from '../domain';
+import type { PostgresArgs, PostgresAction } from '../kinds/postgres/actions';
 
 jest.setTimeout(240_000);
 

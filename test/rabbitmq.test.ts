@@ -7,9 +7,10 @@
  * Producers and consumers are amqplib clients logged in as the platform's user.
  */
 import amqp, { type ChannelModel } from 'amqplib';
-import { createRabbitmqActivities } from '../activities/rabbitmq';
+import { createRabbitmqActivities } from '../kinds/rabbitmq/activities';
 import { expectFailure, startOpenctiLab, stepInput, switchArgs, type OpenctiLab } from './support/openctiLab';
-import type { RabbitmqAction, RabbitmqArgs, SiteRole } from '../domain';
+import type { SiteRole } from '../domain';
+import type { RabbitmqAction, RabbitmqArgs } from '../kinds/rabbitmq/actions';
 
 jest.setTimeout(180_000);
 

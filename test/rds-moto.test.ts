@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateDBClusterCommand, CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
-import { createRdsActivities, PROMOTED_TAG } from '../activities/aws/rds';
+import { createRdsActivities, PROMOTED_TAG } from '../kinds/rds/activities';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
 

@@ -8,9 +8,10 @@
  */
 import net from 'node:net';
 import { createClient } from 'redis';
-import { createRedisActivities } from '../activities/redis';
+import { createRedisActivities } from '../kinds/redis/activities/index';
 import { expectFailure, startOpenctiLab, stepInput, switchArgs, type OpenctiLab } from './support/openctiLab';
-import type { RedisAction, RedisArgs, SiteRole } from '../domain';
+import type { SiteRole } from '../domain';
+import type { RedisAction, RedisArgs } from '../kinds/redis/actions';
 
 jest.setTimeout(180_000);
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { readAudit } from '../src/audit/trail';
+import { readAudit } from '../store/auditTrail';
 import { waitForPending } from './support/operators';
 import { createStandinLab, ROOT, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';

@@ -10,10 +10,10 @@ import { GetHealthCheckCommand, Route53Client, UpdateHealthCheckCommand } from '
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
-import { createRoute53Activities } from '../activities/route53';
-import { recordSets, valuesOf } from '../activities/route53Records';
+import { createRoute53Activities } from '../kinds/route53/activities/index';
+import { recordSets, valuesOf } from '../kinds/route53/activities/records';
 import { startDrill } from '../src/drills';
-import { parsePlan } from '../src/plan/load';
+import { parsePlan } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { createHealthCheck, createZone, startMoto, type Moto } from './support/moto';
 import { recordHistoryIfAsked } from './support/histories';
@@ -21,7 +21,8 @@ import { driveDrill } from './support/operators';
 import { throttlingProxy } from './support/throttlingProxy';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
-import type { Route53Action, Route53Args, Step, StepInput, StepOf } from '../domain';
+import type { Step, StepInput, StepOf } from '../domain';
+import type { Route53Action, Route53Args } from '../kinds/route53/actions';
 
 const basePlan = (dns: Record<string, unknown>, steps: unknown[] = []) => ({
   target: 'dns-lab',

@@ -1,7 +1,7 @@
 /** compileRunbook: the modes run the phases the DR guide names, in order, and the dry run is what runs. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parsePlan } from '../src/plan/load';
+import { parsePlan } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { runsLocally } from '../workflows/steps';
 import { ROOT } from './support/standinLab';

@@ -7,10 +7,11 @@
  */
 import path from 'node:path';
 import { PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
-import { createCommandActivities } from '../activities/command';
-import { createS3Activities } from '../activities/s3';
+import { createCommandActivities } from '../kinds/kit/activities/command';
+import { createS3Activities } from '../kinds/s3/activities';
 import { expectFailure, ROOT, startOpenctiLab, stepInput, switchArgs, type OpenctiLab } from './support/openctiLab';
-import type { S3Action, S3Args, SiteRole } from '../domain';
+import type { SiteRole } from '../domain';
+import type { S3Action, S3Args } from '../kinds/s3/actions';
 
 jest.setTimeout(120_000);
 
@@ -50,7 +51,7 @@ const copyStep = () =>
       action: 'runCommand',
       site: 'primary',
       timeoutMs: 60_000,
-      args: { command: { argv: ['node', path.join(ROOT, 'dist/src/lab/opencti/s3copy.js'), '--from', 'opencti-primary@eu-west-1', '--to', 'opencti-secondary@eu-central-1', '--endpoint', endpoint()], shell: false, expectExit: [0] } },
+      args: { command: { argv: ['node', path.join(ROOT, 'dist/lab/opencti/s3copy.js'), '--from', 'opencti-primary@eu-west-1', '--to', 'opencti-secondary@eu-central-1', '--endpoint', endpoint()], shell: false, expectExit: [0] } },
     },
   });
 

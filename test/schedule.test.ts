@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { readAudit } from '../src/audit/trail';
+import { readAudit } from '../store/auditTrail';
 import { DrillRefused, startDrill } from '../src/drills';
 import { describeSchedule, parseCadence, scheduleIdFor } from '../src/schedules';
 import type { ScheduledDrillResult } from '../workflows/scheduled';

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { createStorageActivities } from '../activities/sharedStorage';
+import { createStorageActivities } from '../kinds/sharedStorage/activities';
 import { drillSteps, inputOf, planErrors, stackPlan, stepById } from './support/stackPlan';
 import { ROOT } from './support/standinLab';
 import type { Step } from '../domain';

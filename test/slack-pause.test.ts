@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { startDrill } from '../src/drills';
-import { BLOCKS, PAUSE_MODAL } from '../src/slack/actions';
+import { BLOCKS, PAUSE_MODAL } from '../render/slack/actions';
 import { handleInteraction } from '../src/slack/interactions';
 import { createSlackServer, INTERACTIONS_PATH, type SlackServer } from '../src/slack/server';
 import { newSlackClient } from '../src/slack/settings';

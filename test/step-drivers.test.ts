@@ -6,9 +6,9 @@
  */
 import http from 'node:http';
 import type { ApplicationFailure } from '@temporalio/common';
-import { createCommandActivities } from '../activities/command';
+import { createCommandActivities } from '../kinds/kit/activities/command';
 import { createHttpActivities } from '../activities/http';
-import { parsePlan } from '../src/plan/load';
+import { parsePlan } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { ROOT } from './support/standinLab';
 import type { Plan, Runbook, Step, StepInput } from '../domain';

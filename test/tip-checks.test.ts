@@ -16,7 +16,7 @@ import { ROOT } from './support/standinLab';
 import { compiledCheck, failure, planOf } from './support/tipChecks';
 import { startTipPair, tipPlanYaml, type SiteOptions, type TipPair } from './support/tipStandin';
 import type { PhaseId, Plan, StepInput, TipAction, TipCheckId } from '../domain';
-import type { PersonalityName } from '../src/lab/tip';
+import type { PersonalityName } from '../lab/tip';
 
 type Edit = (tip: Record<string, unknown>) => void;
 

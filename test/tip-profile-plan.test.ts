@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { formatPlanError, parsePlan } from '../src/plan/load';
+import { formatPlanError, parsePlan } from '../plan/load';
 import { compilePrecheck, compileRunbook } from '../workflows/runbook';
 import { ROOT } from './support/standinLab';
 import { tipPlanYaml } from './support/tipStandin';

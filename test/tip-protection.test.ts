@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { decide, reject, startDrill } from '../src/drills';
-import { LAB_TAXII_COLLECTION, type PersonalityName } from '../src/lab/tip';
+import { LAB_TAXII_COLLECTION, type PersonalityName } from '../lab/tip';
 import { driveDrill, waitForPending, waitForRecord } from './support/operators';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import { CREDENTIALS, startTipPair, type TipPair } from './support/tipStandin';

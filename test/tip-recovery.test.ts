@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import amqp from 'amqplib';
 import { parse, stringify } from 'yaml';
 import { runTipRecoveryCheck } from '../activities/tip/recovery';
-import { parsePlan } from '../src/plan/load';
+import { parsePlan } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { compilePrecheck } from '../workflows/runbook/precheck';
 import { startOpenctiLab, type OpenctiLab } from './support/openctiLab';
@@ -23,7 +23,7 @@ import { ROOT } from './support/standinLab';
 import { compiledCheck, failure, planOf } from './support/tipChecks';
 import { startTipPair, tipPlanYaml, type SiteOptions, type TipPair } from './support/tipStandin';
 import type { PhaseId, Plan, StepInput, TipRecoveryAction, TipRecoveryCheckId } from '../domain';
-import type { PersonalityName } from '../src/lab/tip';
+import type { PersonalityName } from '../lab/tip';
 
 jest.setTimeout(120_000);
 

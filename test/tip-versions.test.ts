@@ -1,5 +1,5 @@
 /**
- * Every TIP profile check against every release the stand-in answers as (src/lab/tip/versions.ts),
+ * Every TIP profile check against every release the stand-in answers as (lab/tip/versions.ts),
  * with the real client code (activities/tip/) over HTTP on 127.0.0.1: where the platform is healthy
  * the verdict is the same on every release; where it is not, the check fails for the right reason,
  * in the sentence the operator reads. Each release's behaviour is the one its source has
@@ -15,12 +15,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runTipCheck } from '../activities/tip';
-import { formatPlanError, parsePlan } from '../src/plan/load';
+import { formatPlanError, parsePlan } from '../plan/load';
 import { ROOT } from './support/standinLab';
 import { compiledCheck, failure } from './support/tipChecks';
 import { startTipPair, tipPlanYaml, type SiteOptions, type TipPair } from './support/tipStandin';
 import { TIP_CHECKS, type PhaseId, type Plan, type StepInput, type TipAction, type TipCheckId } from '../domain';
-import { releaseOf, type PersonalityName } from '../src/lab/tip';
+import { releaseOf, type PersonalityName } from '../lab/tip';
 
 type Edit = (tip: Record<string, unknown>) => void;
 

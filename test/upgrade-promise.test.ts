@@ -78,7 +78,7 @@ describe('upgrading workers while a drill waits at a gate', () => {
 
     const firstRecord = await driveDrill(client, first.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(firstRecord.status).toBe('succeeded');
-    const planOfLab = (await import('../src/plan/load')).parsePlan(lab.planYaml);
+    const planOfLab = (await import('../plan/load')).parsePlan(lab.planYaml);
     if (!planOfLab.ok) throw new Error('the lab plan is invalid');
     const asACompiled = stepsOf(compileDrill(planOfLab.plan, 'drill'));
     expect(firstRecord.steps.map(({ id, title }) => ({ id, title }))).toEqual(asACompiled);

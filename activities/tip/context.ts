@@ -1,6 +1,6 @@
 /** What every profile check knows: its arguments, the site that serves and the other one, and how to name them. */
 import { otherSite, type SiteRole, type TipArgs, type TipCheckId, type TipPlatform } from '../../domain';
-import type { Observation } from '../types';
+import type { Observation } from '../../kinds/kit/activities/types';
 import type { TipEndpoint } from './request';
 
 export const PLATFORM_NAMES: Record<TipPlatform, string> = { threatconnect: 'ThreatConnect', opencti: 'OpenCTI', misp: 'MISP' };

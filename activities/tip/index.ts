@@ -3,9 +3,9 @@
  * plan's platform's real API (ThreatConnect v3 with HMAC or a token, OpenCTI's health endpoint and
  * GraphQL, MISP's REST API). Read-only; a check that cannot tell fails, it never passes.
  */
-import { failNonRetryable } from '../kit/failures';
-import type { Observation, StepDriver, StepInput } from '../types';
-import { passWithin } from '../within';
+import { failNonRetryable } from '../../kinds/kit/activities/failures';
+import type { Observation, StepDriver, StepInput } from '../../kinds/kit/activities/types';
+import { passWithin } from '../../kinds/kit/activities/within';
 import { tipCall, type PlatformChecks } from './context';
 import { mispChecks } from './misp';
 import { openctiChecks } from './opencti';

@@ -5,12 +5,12 @@
  * unbounded searches are expensive on a production MISP.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Observation } from '../types';
+import type { Observation } from '../../kinds/kit/activities/types';
 import type { PlatformChecks, TipCall } from './context';
 import { count, kib, plural } from './figures';
 import { field, isString, tipFetch, UNREACHABLE, type TipRequest, type TipResponse } from './request';
-import { failNonRetryable, failRetryable } from '../kit/failures';
-import { resolveSecret } from '../secrets';
+import { failNonRetryable, failRetryable } from '../../kinds/kit/activities/failures';
+import { resolveSecret } from '../../kinds/kit/activities/secrets';
 import type { SiteRole } from '../../domain';
 
 const DOWNLOAD_LIMIT = 1000;

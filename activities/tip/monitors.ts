@@ -6,8 +6,8 @@
  * 1/0). Anything else is a reading the check cannot use: it fails. The job executions' serverName
  * (threatconnect.ts) is the documented evidence of where jobs actually ran.
  */
-import { runProcess } from '../command';
-import { failRetryable } from '../kit/failures';
+import { runProcess } from '../../kinds/kit/activities/command';
+import { failRetryable } from '../../kinds/kit/activities/failures';
 import type { TipCall } from './context';
 import type { SiteRole } from '../../domain';
 

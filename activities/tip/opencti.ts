@@ -5,12 +5,12 @@
  * 5 minutes on every release); `updated_at` is information only (see connectors below).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Observation } from '../types';
+import type { Observation } from '../../kinds/kit/activities/types';
 import type { PlatformChecks, TipCall } from './context';
 import { age, count, plural } from './figures';
 import { field, isArray, isNumber, isString, tipFetch, UNREACHABLE } from './request';
-import { failNonRetryable, failRetryable } from '../kit/failures';
-import { resolveSecret } from '../secrets';
+import { failNonRetryable, failRetryable } from '../../kinds/kit/activities/failures';
+import { resolveSecret } from '../../kinds/kit/activities/secrets';
 import type { SiteRole } from '../../domain';
 
 interface Connector {

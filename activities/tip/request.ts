@@ -4,9 +4,9 @@
  * answers JSON that does not parse is a failure naming the platform, the site and the cause; never
  * a pass. Secrets (keys in a query string, tokens) are redacted from every message.
  */
-import { cancellationSignal } from '../heartbeat';
-import { failNonRetryable, failRetryable } from '../kit/failures';
-import { redact } from '../secrets';
+import { cancellationSignal } from '../../kinds/kit/activities/heartbeat';
+import { failNonRetryable, failRetryable } from '../../kinds/kit/activities/failures';
+import { redact } from '../../kinds/kit/activities/secrets';
 
 export interface TipEndpoint {
   /** "OpenCTI on lab-fra": how every message starts. */

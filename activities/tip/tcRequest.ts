@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import type { TipCall } from './context';
 import { tipFetch, type TipRequest, type TipResponse } from './request';
-import { resolveSecret } from '../secrets';
+import { resolveSecret } from '../../kinds/kit/activities/secrets';
 import type { SiteRole } from '../../domain';
 
 /** The Authorization and Timestamp headers of one request, exactly as FIELD-NOTES 15 signs them. */

@@ -4,13 +4,13 @@
  * `Timestamp`) or an API token (`Authorization: TC-Token <token>`). Lists answer
  * `{ status: "Success", data: [...], count? }`; `count` only with `?count=true`.
  */
-import type { Observation } from '../types';
+import type { Observation } from '../../kinds/kit/activities/types';
 import type { TipCall, PlatformChecks } from './context';
 import { age, count, kib, plural } from './figures';
 import { readMonitors } from './monitors';
 import { field, isArray, isNumber, type TipRequest, type TipResponse } from './request';
 import { tcRequest } from './tcRequest';
-import { failRetryable } from '../kit/failures';
+import { failRetryable } from '../../kinds/kit/activities/failures';
 import type { SiteRole } from '../../domain';
 
 /**

@@ -1,5 +1,5 @@
 /** Step arguments of the plan's own drivers: a command, an HTTP check, a task for a person. */
-import type { CommandDriver, HttpDriver } from '../plan';
+import type { CommandDriver, HttpDriver } from '../drivers';
 
 export const DRIVER_ACTIONS = ['runCommand', 'checkHttp', 'manualTask'] as const;
 

@@ -1,6 +1,7 @@
 /** Step arguments of the tip* activities: one profile check of the TIP on the site that serves. */
 import type { SiteRole } from '../sites';
-import type { TipCheckId, TipPlatform, TipSite, TipThresholds } from '../tip';
+import type { TipPlatform } from '../platforms';
+import type { TipCheckId, TipSite, TipThresholds } from '../tip';
 
 /** One action per check, so metrics and reports tell them apart. */
 export const TIP_ACTIONS = ['tipHealth', 'tipIndicators', 'tipDownload', 'tipPlaybooks', 'tipConnectors', 'tipWorkers', 'tipJobs'] as const;

@@ -1,6 +1,6 @@
 /** Orchestration overhead read from a drill's history: the gap between one step's activity completing and the next one starting. */
 import type { Client } from '@temporalio/client';
-import { STEP_ACTIONS } from '../../domain';
+import { STEP_ACTIONS } from '../../kinds';
 
 const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number => (t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : 0);
 

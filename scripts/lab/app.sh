@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The stand-in TIP app of the ThreatConnect lab (sourced by lab.sh; needs common.sh): per site
-# src/lab/standinApp.ts through dist/src/lab/appctl.js, keeping indicators in its site's MariaDB,
+# lab/standinApp.ts through dist/lab/appctl.js, keeping indicators in its site's MariaDB,
 # running scheduled jobs (--monitors on) and answering ThreatConnect's v3 API as the drill's API
 # user drillbook-lab, whose secret key it creates in secrets/tc-api.password at its first start.
 # This is the one place its arguments are written: plans/lab.yaml starts and stops it with
@@ -8,7 +8,7 @@
 # same way, so the lab and the plan's checks cannot disagree. `up` starts the primary's only: the
 # secondary's waits for a failover, as a standby site's application servers do.
 
-APPCTL="$LAB_REPO_ROOT/dist/src/lab/appctl.js"
+APPCTL="$LAB_REPO_ROOT/dist/lab/appctl.js"
 APP_ACCESS_ID=drillbook-lab
 
 app_ctl() { # app_ctl start|stop|status SITE

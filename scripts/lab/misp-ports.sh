@@ -10,7 +10,7 @@ MARIADB_PORT_primary=$((25316 + LAB_OFFSET)); MARIADB_PORT_secondary=$((25326 + 
 # names it; a UNIX socket in the lab dir would exceed the 108-byte path limit in deep checkouts).
 MISP_FRONTEND_PORT=$((25080 + LAB_OFFSET))
 HAPROXY_API_PORT=$((25083 + LAB_OFFSET))
-# The stand-in MISP node of each site (src/lab/standinApp.ts with --webroot).
+# The stand-in MISP node of each site (lab/standinApp.ts with --webroot).
 MISP_NODE_primary=$((25081 + LAB_OFFSET)); MISP_NODE_secondary=$((25082 + LAB_OFFSET))
 
 misp_port() { # misp_port NAME [SITE]

@@ -16,7 +16,7 @@ if [ "${1:-}" = init ]; then
   mkdir -p "$2/config" && chmod 700 "$2/config"
   umask 077
   {
-    echo "version=2.5.1"  # the MISP stand-in's default release (src/lab/tip/versions.ts)
+    echo "version=2.5.1"  # the MISP stand-in's default release (lab/tip/versions.ts)
     echo "uuid=5f1c2a7e-9b3d-4c8e-a1f0-d0d0d0000001"
     for key in "${KEYS[@]}"; do echo "$key=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"; done
   } >"$conf"

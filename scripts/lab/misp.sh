@@ -11,7 +11,7 @@
 #   misp.sh env                        ports, URLs and secret files as shell variables
 #   misp.sh destroy                    down, then delete the lab dir
 # SERVER: mariadb | shared | haproxy | node;  SITE: primary | secondary.
-# `node` is the stand-in MISP node (src/lab/standinApp.ts, needs `npm run build`); `up` starts the
+# `node` is the stand-in MISP node (lab/standinApp.ts, needs `npm run build`); `up` starts the
 # primary's only (the secondary's waits for a failover, as a standby region's instances do).
 # Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab-misp), DRILLBOOK_LAB_PORT_OFFSET (default 0, at
 # most 7000 here), DRILLBOOK_LAB_TIMEOUT (seconds per readiness wait, default 120).
@@ -28,7 +28,7 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 
 STACK=misp-lab
 ALL_SERVERS=(mariadb shared haproxy node)
-APPCTL="$LAB_REPO_ROOT/dist/src/lab/appctl.js"
+APPCTL="$LAB_REPO_ROOT/dist/lab/appctl.js"
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 

@@ -5,7 +5,7 @@
 # opencti-worker (3 per worker-platform replica), opencti-platform (the user-facing cluster) and
 # opencti-connector-import; created once (never re-applied, so a drill's scaling stands), running on
 # the primary and at 0 on the secondary (a warm standby). Then a stand-in process per site
-# (dist/src/lab/opencti/site.js) that serves and works only while those Deployments have ready pods.
+# (dist/lab/opencti/site.js) that serves and works only while those Deployments have ready pods.
 # The health access key (opencti-health.password) is a secret as OpenCTI's APP__HEALTH_ACCESS_KEY is:
 # the plan's health checks name the file and never carry the key in their URL. The drill's GraphQL
 # token is opencti-api.password; the stand-in answers the TIP profile's checks.
@@ -51,7 +51,7 @@ YAML
 oc_start() {
   local s="$1" d; d="$(oc_dir "$s")"
   if oc_running "$s"; then log "opencti $s: stand-in platform already running (pid $(oc_pid "$s"))"; return 0; fi
-  local script="$LAB_REPO_ROOT/dist/src/lab/opencti/site.js"
+  local script="$LAB_REPO_ROOT/dist/lab/opencti/site.js"
   [ -f "$script" ] || { fail "opencti $s: $script is missing; run npm run build"; return 1; }
   oc_workloads "$s" || return 1
   mkdir -p "$d"

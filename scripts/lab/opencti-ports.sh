@@ -19,7 +19,7 @@ OSS_HTTP_primary=$((7250 + LAB_OFFSET));  OSS_HTTP_secondary=$((7251 + LAB_OFFSE
 OSS_TRANSPORT_primary=$((7350 + LAB_OFFSET)); OSS_TRANSPORT_secondary=$((7351 + LAB_OFFSET))
 # S3: one moto server holding both sites' buckets (moto does not replicate; see s3.sh).
 S3_PORT=$((7566 + LAB_OFFSET))
-# The stand-in OpenCTI platform of each site (src/lab/opencti/).
+# The stand-in OpenCTI platform of each site (lab/opencti/).
 OPENCTI_PORT_primary=$((7090 + LAB_OFFSET)); OPENCTI_PORT_secondary=$((7091 + LAB_OFFSET))
 
 oc_port() { # oc_port NAME SITE

@@ -12,7 +12,7 @@
 # SERVER: kubernetes | redis | rabbitmq | opensearch | s3 | platform;  SITE: primary | secondary.
 # Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab-opencti), DRILLBOOK_LAB_PORT_OFFSET (default 0),
 # DRILLBOOK_LAB_TIMEOUT (seconds per readiness wait, default 120).
-# `platform` is the stand-in OpenCTI platform per site (src/lab/opencti/, needs `npm run build`): it
+# `platform` is the stand-in OpenCTI platform per site (lab/opencti/, needs `npm run build`): it
 # serves only while its site's opencti-platform Deployment has ready replicas, like a Service.
 set -uo pipefail
 

@@ -3,7 +3,7 @@
 # (tools/venv, FIELD-NOTES 10.2) holding a bucket per site, opencti-primary in eu-west-1 and
 # opencti-secondary in eu-central-1, both versioned, with replication rules both ways.
 # moto STORES the replication rules but COPIES NOTHING and reports no ReplicationStatus: objects
-# reach the other bucket only through the plan's copy step (dist/src/lab/s3copy.js).
+# reach the other bucket only through the plan's copy step (dist/lab/s3copy.js).
 # Credentials are moto's (any key works): AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.
 
 S3_VENV="${DRILLBOOK_TOOLS_DIR:-$LAB_REPO_ROOT/tools}/venv"

@@ -1,6 +1,6 @@
 /** `drillbook audit <target>`: the refusals kept in a target's audit trail, oldest first. */
 import type { Command } from 'commander';
-import { defaultAuditDir, readAudit, trailFile, UNATTRIBUTED } from '../audit/trail';
+import { defaultAuditDir, readAudit, trailFile, UNATTRIBUTED } from '../../store/auditTrail';
 import { UsageError } from './errors';
 import { TARGET_PATTERN } from '../../domain';
 

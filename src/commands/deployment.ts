@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { replayOn, serveCommand } from '../adoption';
-import { temporalSettings, workflowBundlePath } from '../config';
+import { temporalSettings, workflowBundlePath } from '../../store/config';
 import { currentBuild } from '../temporal/buildId';
 import { withClient } from '../temporal/connect';
 import { quietReplays } from '../temporal/quietReplays';

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { PROJECT_ROOT } from '../config';
+import { PROJECT_ROOT } from '../../store/config';
 import { UsageError } from './errors';
 
 const repoRoot = (): string => PROJECT_ROOT;

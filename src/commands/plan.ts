@@ -1,8 +1,8 @@
 /** `drillbook plan check|show`: validate a plan and print the dry run. */
 import type { Command } from 'commander';
 import { compileRunbook } from '../../workflows/runbook';
-import { loadPlanFile, PlanValidationError } from '../plan/load';
-import { renderRunbook } from '../render/runbook';
+import { loadPlanFile, PlanValidationError } from '../../plan/load';
+import { renderRunbook } from '../../render/runbook';
 import { UsageError } from './errors';
 import { DRILL_MODES, type DrillMode } from '../../domain';
 

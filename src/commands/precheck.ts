@@ -1,7 +1,7 @@
 /** `drillbook precheck PLAN|TARGET`: is the target ready to be drilled right now? Exit 0 ready, 1 not ready. */
 import type { Command } from 'commander';
 import os from 'node:os';
-import { temporalSettings } from '../config';
+import { temporalSettings } from '../../store/config';
 import { renderPrecheck, runPrecheck } from '../prechecks';
 import { withClient } from '../temporal/connect';
 import { resolvePlan } from './schedule';

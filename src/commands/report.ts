@@ -2,11 +2,11 @@
 import { writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { auditOfDrill } from '../audit/forReport';
-import { defaultAuditDir } from '../audit/trail';
+import { auditOfDrill } from '../../store/auditForReport';
+import { defaultAuditDir } from '../../store/auditTrail';
 import { drillStatus, resolveWorkflowId } from '../drills';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report';
-import { defaultReportsDir, saveReport } from '../report/files';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../render/report';
+import { defaultReportsDir, saveReport } from '../../store/reportFiles';
 import { connectClient } from '../temporal/connect';
 import { UsageError } from './errors';
 import type { DrillRecord } from '../../domain';

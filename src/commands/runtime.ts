@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { keptBuilds, runKeptBuildWorker } from '../builds';
-import { dataDir } from '../config';
+import { dataDir } from '../../store/config';
 import { currentBuild } from '../temporal/buildId';
 import { startDevServer } from '../temporal/server';
 import { runWorker } from '../worker';

@@ -1,8 +1,8 @@
 /** `drillbook slack serve` (HTTP Request URL) and `drillbook slack socket` (Socket Mode): Slack approvals. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultAuditDir } from '../audit/trail';
-import { dataDir } from '../config';
+import { defaultAuditDir } from '../../store/auditTrail';
+import { dataDir } from '../../store/config';
 import { slackAuditor } from '../slack/audit';
 import { handleInteraction, type InteractionDeps } from '../slack/interactions';
 import { createSlackServer, INTERACTIONS_PATH } from '../slack/server';

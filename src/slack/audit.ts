@@ -5,8 +5,8 @@
  * make a trail for any name they like.
  */
 import type { Client } from '@temporalio/client';
-import { appendAudit, UNATTRIBUTED } from '../audit/trail';
-import { decodeValue } from './actions';
+import { appendAudit, UNATTRIBUTED } from '../../store/auditTrail';
+import { decodeValue } from '../../render/slack/actions';
 import { type AuditEntry, type AuditKind, drillWorkflowId } from '../../domain';
 
 /** What a refused request says about itself: the drill it names and the Slack user, neither verified. */

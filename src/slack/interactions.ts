@@ -8,10 +8,10 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
-import { appendAudit } from '../audit/trail';
+import { appendAudit } from '../../store/auditTrail';
 import { approve, completeTask, decide, drillView, DrillRefused, pause, reject, resume, type HandedOver } from '../drills';
-import { actionName, decodeValue, PAUSE_MODAL, SKIP_MODAL, type ButtonValue, type SkipContext } from './actions';
-import { mention, pauseModal, progressLine, skipModal } from './blocks';
+import { actionName, decodeValue, PAUSE_MODAL, SKIP_MODAL, type ButtonValue, type SkipContext } from '../../render/slack/actions';
+import { mention, pauseModal, progressLine, skipModal } from '../../render/slack/blocks';
 import type { HandlerResult } from '../../workflows/handlers';
 import type { DrillRecord } from '../../domain';
 

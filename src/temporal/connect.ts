@@ -1,7 +1,7 @@
 /** Opening connections to Temporal for clients and workers, from the environment's settings. */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { temporalSettings, type TemporalSettings } from '../config';
+import { temporalSettings, type TemporalSettings } from '../../store/config';
 
 export async function connect(settings: TemporalSettings = temporalSettings()): Promise<Connection> {
   return Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey, connectTimeout: '10s' });

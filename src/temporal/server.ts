@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { PROJECT_ROOT } from '../config';
+import { PROJECT_ROOT } from '../../store/config';
 import { ensureSearchAttributes } from './searchAttributes';
 
 /** `$TEMPORAL_CLI`, `temporal` on PATH, tools/temporal; installs into tools/ when none is found. */

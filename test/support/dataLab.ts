@@ -8,7 +8,10 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { ActionArgs, MysqlAction, MysqlArgs, OpensearchAction, PostgresAction, Observation, OpensearchArgs, PostgresArgs, SecretRef, SiteRole, StepInput, SwitchArgs } from '../../domain';
+import type { ActionArgs, Observation, SecretRef, SiteRole, StepInput, SwitchArgs } from '../../domain';
+import type { MysqlAction, MysqlArgs } from '../../kinds/mysql/actions';
+import type { OpensearchAction, OpensearchArgs } from '../../kinds/opensearch/actions';
+import type { PostgresAction, PostgresArgs } from '../../kinds/postgres/actions';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');

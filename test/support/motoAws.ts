@@ -8,7 +8,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
-import type { AwsClients } from '../../activities/aws';
+import type { AwsClients } from '../../kinds/kit/aws';
 import { spawnMoto } from './moto';
 
 export interface MotoAws {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { parsePlan } from '../../src/plan/load';
+import { parsePlan } from '../../plan/load';
 import type { Plan } from '../../domain';
 
 export type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form YAML edited per case

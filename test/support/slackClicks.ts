@@ -1,7 +1,7 @@
 /** Plays Slack's side of an interaction: a click on a posted message, signed (or forged) and POSTed to the endpoint. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownBlock } from '@slack/types';
-import { ACTIONS, type ActionName } from '../../src/slack/actions';
+import { ACTIONS, type ActionName } from '../../render/slack/actions';
 import { sign } from '../../src/slack/verify';
 import type { SlackCall, SlackStandin } from './slackStandin';
 

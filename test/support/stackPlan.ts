@@ -1,6 +1,6 @@
 /** A plan with the components a test names, compiled as a drill would, and the step the workflow would send an activity. */
 import { stringify } from 'yaml';
-import { parsePlan } from '../../src/plan/load';
+import { parsePlan } from '../../plan/load';
 import { compileRunbook } from '../../workflows/runbook';
 import type { ActivityStepAction, Step, StepInput, StepOf } from '../../domain';
 

@@ -1,6 +1,6 @@
 /** What the TIP check tests share: the step a plan compiles for one check, and a check's failure. */
 import { ApplicationFailure } from '@temporalio/common';
-import { formatPlanError, parsePlan } from '../../src/plan/load';
+import { formatPlanError, parsePlan } from '../../plan/load';
 import { compileRunbook } from '../../workflows/runbook';
 import type { PhaseId, Plan, Step } from '../../domain';
 

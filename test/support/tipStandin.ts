@@ -1,8 +1,8 @@
 /**
  * Stand-in TIP apps for the profile tests: a primary and a secondary answering as ThreatConnect,
- * OpenCTI or MISP (src/lab/tip/) over one shared in-memory store (as the lab's replicated
+ * OpenCTI or MISP (lab/tip/) over one shared in-memory store (as the lab's replicated
  * database), on DRILLBOOK_TEST_PORTS or 27000-27999, and plans whose tip block points at them with the secrets in
- * files. Each site answers as a named release (src/lab/tip/versions.ts). The stand-in is not the
+ * files. Each site answers as a named release (lab/tip/versions.ts). The stand-in is not the
  * platform: these tests prove the clients speak the documented API, read it as each release's
  * source means it, and fail closed; not that a real ThreatConnect, OpenCTI or MISP answers the same.
  */
@@ -12,9 +12,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { startStandin } from '../../src/lab/standinApp';
-import type { ApiCredentials, PersonalityName } from '../../src/lab/tip';
-import { memoryStore, type JobRun, type TipStore } from '../../src/lab/tipStore';
+import { startStandin } from '../../lab/standinApp';
+import type { ApiCredentials, PersonalityName } from '../../lab/tip';
+import { memoryStore, type JobRun, type TipStore } from '../../lab/tipStore';
 import { freePort, testPortRange } from './ports';
 
 /** A free port in DRILLBOOK_TEST_PORTS when set (a shared machine's own range), else in 27000-27999. */

@@ -2,10 +2,10 @@
  * compileRunbook(plan, mode): the ordered phases and steps of one drill. Pure and shared by the
  * workflow and `drillbook plan show`, so the dry run shows exactly what runs.
  */
-import { driverStep } from './drivers';
+import { driverStep } from '../../kinds/kit/recipe/driverStep';
 import { orderByAfter } from './order';
-import type { Operation, OperationContext, StepDraft } from './recipe';
-import { recipeFor } from './recipes';
+import type { Operation, OperationContext, StepDraft } from '../../kinds/kit/recipe/recipe';
+import { recipeFor } from '../../kinds/recipes';
 import { withStartGrace } from './startGrace';
 import { TIP_SEGMENTS, tipDrafts } from './tip';
 import { tipCleanupDrafts, tipProtectionDrafts, tipRecoveryDrafts } from './tipRecovery';

@@ -5,8 +5,8 @@
  * worker, and the TIP profile's checks on the primary (they change nothing). Pure; each step names where in the plan it comes from, so a drift says what to fix.
  */
 import { finishStep } from './compile';
-import type { OperationContext, StepDraft } from './recipe';
-import { recipeFor } from './recipes';
+import type { OperationContext, StepDraft } from '../../kinds/kit/recipe/recipe';
+import { recipeFor } from '../../kinds/recipes';
 import { tipDrafts } from './tip';
 import { tipRecoveryDrafts } from './tipRecovery';
 import { directionOf, type CommandDriver, type Driver, type Plan, type SiteRole, type Step } from '../../domain';

@@ -4,8 +4,8 @@
  * waiting. The wait is the driver's own `within`, else the component's, else START_GRACE_MS; checks
  * that already wait for a bound of their own (HEALTH_CHECKS_THAT_WAIT) are left as they are. Pure.
  */
-import { withWait } from './drivers';
-import type { StepDraft } from './recipe';
+import { withWait } from '../../kinds/kit/recipe/driverStep';
+import type { StepDraft } from '../../kinds/kit/recipe/recipe';
 import { HEALTH_AFTER_A_START, HEALTH_CHECKS_THAT_WAIT, START_GRACE_MS, type PhaseId, type StepTuning } from '../../domain';
 
 /** One request of an HTTP check, one run of a command: what a wait adds its bound to. */

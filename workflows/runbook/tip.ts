@@ -3,7 +3,7 @@
  * indicators present, indicators download, playbooks/automation, jobs on exactly one server) on the
  * site that serves in a phase, each a tip* activity speaking the plan's platform's API. Pure.
  */
-import type { StepDraft } from './recipe';
+import type { StepDraft } from '../../kinds/kit/recipe/recipe';
 import { START_GRACE_MS, TIP_ACTION_OF, TIP_CHECKS, TIP_CHECKS_AFTER_A_START, TIP_DEFAULTS, type PhaseId, type Plan, type SiteRole, type TipCheckId, type TipPlatform, type TipThresholds } from '../../domain';
 
 /** Where the checks go: the segment of each check phase after which the platform must serve. */

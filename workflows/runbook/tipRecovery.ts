@@ -6,7 +6,7 @@
  * (the end of the time to protection), and removed in wrap-up, and again by the runbook's cleanup on
  * any other ending. Pure.
  */
-import type { StepDraft } from './recipe';
+import type { StepDraft } from '../../kinds/kit/recipe/recipe';
 import { START_GRACE_MS, TIP_CHECKS_AFTER_A_START, TIP_RECOVERY_ACTION_OF, TIP_RECOVERY_CHECKS, TIP_RECOVERY_PHASES, type DrillMode, type PhaseId, type Plan, type SiteRole, type StepAction, type TipPlatform, type TipProtection, type TipRabbitmqSite, type TipRecoveryCheckId, type TipThresholds } from '../../domain';
 
 const NAMES: Record<TipPlatform, string> = { threatconnect: 'ThreatConnect', opencti: 'OpenCTI', misp: 'MISP' };

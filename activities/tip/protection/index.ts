@@ -14,10 +14,10 @@ import { mispProtection } from './misp';
 import { openctiProtection } from './opencti';
 import type { ProtectionPlatform } from './platform';
 import { threatconnectProtection } from './threatconnect';
-import { failRetryable } from '../../kit/failures';
-import { cancellationSignal } from '../../heartbeat';
-import type { Observation, StepDriver, StepInput } from '../../types';
-import { passWithin } from '../../within';
+import { failRetryable } from '../../../kinds/kit/activities/failures';
+import { cancellationSignal } from '../../../kinds/kit/activities/heartbeat';
+import type { Observation, StepDriver, StepInput } from '../../../kinds/kit/activities/types';
+import { passWithin } from '../../../kinds/kit/activities/within';
 import { UNREACHABLE } from '../request';
 import { otherSite, type SiteRole, type TipProtectionAction, type TipProtectionArgs } from '../../../domain';
 

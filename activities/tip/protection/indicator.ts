@@ -4,7 +4,7 @@
  * meets it knows what it is and a later run never takes another run's for its own.
  */
 import { createHash } from 'node:crypto';
-import { canaryKey } from '../../kit/canary';
+import { canaryKey } from '../../../kinds/kit/activities/canary';
 
 export interface TestIndicator {
   /** `drill-lab/<run id>:tip-protection`. */

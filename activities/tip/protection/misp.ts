@@ -8,7 +8,7 @@
  */
 import { field, isArray } from '../request';
 import { mispRequest } from '../misp';
-import { failRetryable } from '../../kit/failures';
+import { failRetryable } from '../../../kinds/kit/activities/failures';
 import { mentions } from './indicator';
 import type { ProtectionPlatform } from './platform';
 

@@ -8,10 +8,10 @@
  * `GET /taxii2/root/collections/<id>/objects/?match[id]=<standard_id>` with the bearer token and
  * `Accept: application/taxii+json;version=2.1`, answering an envelope `{ objects: [...] }`.
  */
-import { resolveSecret } from '../../secrets';
+import { resolveSecret } from '../../../kinds/kit/activities/secrets';
 import { field, isArray, tipFetch } from '../request';
 import { graphql } from '../opencti';
-import { failRetryable } from '../../kit/failures';
+import { failRetryable } from '../../../kinds/kit/activities/failures';
 import type { TipCall } from '../context';
 import type { TestIndicator } from './indicator';
 import type { ProtectionPlatform } from './platform';

@@ -8,7 +8,7 @@
  */
 import { field, isArray } from '../request';
 import { tcRequest } from '../tcRequest';
-import { failRetryable } from '../../kit/failures';
+import { failRetryable } from '../../../kinds/kit/activities/failures';
 import type { TipCall } from '../context';
 import type { TestIndicator } from './indicator';
 import type { ProtectionPlatform } from './platform';

@@ -3,9 +3,9 @@
  * both sites, MISP's instance UUID and key digests, OpenCTI's connector queues, stream retention and
  * managers. Read-only; each a sentence with what it compared; a check that cannot tell fails.
  */
-import { failNonRetryable } from '../../kit/failures';
-import type { Observation, StepDriver, StepInput } from '../../types';
-import { passWithin } from '../../within';
+import { failNonRetryable } from '../../../kinds/kit/activities/failures';
+import type { Observation, StepDriver, StepInput } from '../../../kinds/kit/activities/types';
+import { passWithin } from '../../../kinds/kit/activities/within';
 import { recoveryCall, type RecoveryCall } from './call';
 import { identity, keys } from './misp';
 import { managers, queues, streams } from './opencti';

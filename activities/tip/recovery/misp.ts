@@ -5,12 +5,12 @@
  * compared as the digests each site's recoveryState command prints, never as values. What the check
  * keeps is "equal" or "differ" per key name.
  */
-import type { Observation } from '../../types';
+import type { Observation } from '../../../kinds/kit/activities/types';
 import type { TipCall } from '../context';
 import type { RecoveryCall } from './call';
 import { mispRequest } from '../misp';
 import { field, isString } from '../request';
-import { failNonRetryable, failRetryable } from '../../kit/failures';
+import { failNonRetryable, failRetryable } from '../../../kinds/kit/activities/failures';
 import { readBoth } from './sites';
 import { isDigest, readState } from './state';
 import { MISP_KEY_NAMES, type SiteRole } from '../../../domain';

@@ -21,16 +21,16 @@
  *   the other site, whose platform would act on the same data twice.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Observation } from '../../types';
+import type { Observation } from '../../../kinds/kit/activities/types';
 import type { TipCall } from '../context';
 import type { RecoveryCall } from './call';
 import { count, plural } from '../figures';
 import { graphql } from '../opencti';
 import { field, isArray, UNREACHABLE } from '../request';
-import { runProcess } from '../../command';
-import { failRetryable } from '../../kit/failures';
-import { resolveSecret } from '../../secrets';
-import { cancellationSignal } from '../../heartbeat';
+import { runProcess } from '../../../kinds/kit/activities/command';
+import { failRetryable } from '../../../kinds/kit/activities/failures';
+import { resolveSecret } from '../../../kinds/kit/activities/secrets';
+import { cancellationSignal } from '../../../kinds/kit/activities/heartbeat';
 import type { SiteRole, TipRabbitmqSite } from '../../../domain';
 
 interface Connector {

@@ -5,7 +5,7 @@
  * tell"), and in an outage is said as such: the comparison is then left to the failback.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { failRetryable } from '../../kit/failures';
+import { failRetryable } from '../../../kinds/kit/activities/failures';
 import type { TipCall } from '../context';
 import { UNREACHABLE } from '../request';
 import { readState } from './state';

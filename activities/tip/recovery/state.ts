@@ -5,7 +5,7 @@
  * kept beyond what the checks compare; a failing command is told by its exit code only, since its
  * output might hold what it should not.
  */
-import { runProcess } from '../../command';
+import { runProcess } from '../../../kinds/kit/activities/command';
 import type { TipCall } from '../context';
 import type { SiteRole } from '../../../domain';
 

@@ -8,13 +8,13 @@
  * release is install-specific: confirm on yours, or give recoveryState's `version`). Releases compare
  * by their numbers (`2.5.2` in "2.5.2-standin", `6.4.0` in "opencti/platform:6.4.0").
  */
-import type { Observation } from '../../types';
+import type { Observation } from '../../../kinds/kit/activities/types';
 import type { TipCall } from '../context';
 import { mispRequest } from '../misp';
 import { graphql } from '../opencti';
 import { field, isString } from '../request';
 import { tcRequest } from '../tcRequest';
-import { failRetryable } from '../../kit/failures';
+import { failRetryable } from '../../../kinds/kit/activities/failures';
 import { readBoth } from './sites';
 import type { SiteRole } from '../../../domain';
 

@@ -1,17 +1,19 @@
 /**
  * Build B's recipes, for the upgrade test: today's, except that the service recipe's titles say
- * "build B". Bundled in place of workflows/runbook/recipes/index.ts.
+ * "build B". Bundled in place of kinds/recipes.ts.
  */
-import type { Component } from '../../../domain';
-import type { Recipe } from '../../../workflows/runbook/recipe';
-import { RECIPES } from '../../../workflows/runbook/recipes/registry';
+import type { Component, ComponentKind, ComponentOfKind } from '../../../domain';
+import { KINDS } from '../../../kinds';
+import type { Recipe } from '../../../kinds/kit/recipe/recipe';
 
-const serviceB: Recipe = {
-  tier: (component) => RECIPES.service.tier(component as Extract<Component, { kind: 'service' }>),
-  steps: (operation, component, context) =>
-    RECIPES.service.steps(operation, component as Extract<Component, { kind: 'service' }>, context).map((draft) => ({ ...draft, title: `${draft.title} (build B)` })),
+const todays = KINDS.service.recipe;
+const serviceB: Recipe<ComponentOfKind<'service'>> = {
+  tier: (component) => todays.tier(component),
+  steps: (operation, component, context) => todays.steps(operation, component, context).map((draft) => ({ ...draft, title: `${draft.title} (build B)` })),
 };
 
+export const RECIPES = { ...Object.fromEntries(Object.values(KINDS).map((k) => [k.kind, k.recipe])), service: serviceB } as { [K in ComponentKind]: Recipe<ComponentOfKind<K>> };
+
 export function recipeFor(component: Component): Recipe {
-  return component.kind === 'service' ? serviceB : (RECIPES[component.kind] as Recipe);
+  return RECIPES[component.kind] as Recipe;
 }

@@ -1,0 +1,157 @@
+/** Reusable schema pieces for plan files: durations, secret references, step drivers. */
+import { z } from 'zod';
+import { parseDuration } from './duration';
+import { jsonExpectation, jsonValue, pattern } from './expectations';
+import { argvSecrets } from './argvSecrets';
+import { SECRET_HINT, secretAwareMap } from './secrets';
+import { describeUrlCredential, httpUrl, urlCredentials } from './url';
+import { HTTP_METHODS } from '../../../domain';
+
+/**
+ * An object with exactly one of the given keys. Unlike a union, errors inside the chosen key keep
+ * their full path (`components.app.primary.stop.command.argv`), which is what a plan author needs.
+ */
+export function exactlyOne<Shape extends Record<string, z.ZodType>, Base extends Record<string, z.ZodType> = Record<never, never>>(
+  what: string,
+  shape: Shape,
+  base?: Base,
+  /** What to say when the value is not an object at all (a string where a reference belongs). */
+  notAnObject = `expected ${what}: an object with exactly one of ${Object.keys(shape).join(', ')}`,
+) {
+  const keys = Object.keys(shape);
+  const optionalShape = Object.fromEntries(keys.map((key) => [key, shape[key].optional()])) as {
+    [K in keyof Shape]: z.ZodOptional<Shape[K]>;
+  };
+  const notObject = (issue: { code?: string }) => (issue.code === 'invalid_type' ? notAnObject : undefined);
+  return z.strictObject({ ...(base as Base), ...optionalShape }, { error: notObject }).superRefine((value, ctx) => {
+    const present = keys.filter((key) => (value as Record<string, unknown>)[key] !== undefined);
+    if (present.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ${what} with exactly one of ${keys.join(', ')}${present.length ? `, got ${present.join(' and ')}` : ''}`,
+      });
+    }
+  });
+}
+
+export const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "15m" or "4h", got "${text}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const identifier = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes (at most 63), starting with a letter or digit');
+
+/**
+ * A secret is never written into a plan: the plan names where the worker finds it.
+ * Activities resolve it at the moment of use (kinds/kit/activities/secrets.ts).
+ */
+export const secretRef = exactlyOne(
+  'a secret reference',
+  {
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+    file: z.string().min(1),
+  },
+  {},
+  `expected a secret reference, never the secret itself: ${SECRET_HINT}`,
+);
+
+/** A plain value, or a reference where the value is a secret (secrets.ts says which names must be references). */
+const valueOrSecret = z.union([z.string(), secretRef], {
+  error: `expected a string, or for a secret a reference: ${SECRET_HINT}`,
+});
+
+const COMMAND_FORMS =
+  'expected a command as a list of words such as [systemctl, stop, app], or { argv: [...], env, cwd, timeout, expectExit, expectOutput }; a whole command line in one string is { argv: ["..."], shell: true }';
+
+const commandObject = z.strictObject({
+  // YAML reads `[sleep, 5]` or `[true]` as a number or a boolean: a word of a command line is its text.
+  argv: z.array(z.union([z.string(), z.number(), z.boolean()], { error: 'expected a word of the command line' }).transform(String), { error: COMMAND_FORMS }).min(1, 'expected at least the program to run'),
+  env: secretAwareMap('env', valueOrSecret).optional(),
+  cwd: z.string().optional(),
+  /** Run through /bin/sh -c: only when the plan asks (pipes, globs), never by default. */
+  shell: z.boolean().default(false),
+  timeout: duration.optional(),
+  expectExit: z.array(z.number().int()).default([0]),
+  /** A regular expression stdout must match as well (a count, a role, a version). */
+  expectOutput: pattern.optional(),
+  /** A check that waits for what it checks: run again until it passes, for at most this long. */
+  within: duration.optional(),
+}, { error: (issue) => (issue.code === 'invalid_type' ? COMMAND_FORMS : undefined) }).superRefine((command, ctx) => {
+  // A password on the command line or in a URL in its env would be kept in the drill's history.
+  for (const found of argvSecrets(command.argv, command.shell)) ctx.addIssue({ code: 'custom', path: ['argv', found.index], message: found.message });
+  for (const [name, value] of Object.entries(command.env ?? {})) {
+    if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      continue;
+    }
+    for (const found of urlCredentials(url)) {
+      ctx.addIssue({ code: 'custom', path: ['env', name], message: `a URL with ${describeUrlCredential(found)} is a secret written inline (it would be kept in the drill's history): give the credential its own variable as { env: VAR } or { file: PATH }, or the whole URL: ${name}: { file: PATH }` });
+    }
+  }
+});
+
+/** `[systemctl, stop, app]` is short for `{ argv: [systemctl, stop, app] }`. */
+export const commandDriver = z.preprocess((value) => (Array.isArray(value) ? { argv: value } : value), commandObject);
+
+const statusCode = z.number().int().min(100).max(599);
+
+export const httpDriver = z
+  .strictObject({
+    url: httpUrl(undefined, undefined, 'http'),
+    /**
+     * Query parameters added to the URL when the check runs: a credential (OpenCTI's
+     * health_access_key) as { env: VAR } or { file: PATH }, resolved by the worker and kept out of
+     * the history, the observations and the report.
+     */
+    query: secretAwareMap('query', valueOrSecret).optional(),
+    method: z.enum(HTTP_METHODS, { error: `expected one of ${HTTP_METHODS.join(', ')}` }).default('GET'),
+    /** Sent as text when a string, as JSON otherwise (a GraphQL query, a restSearch filter). */
+    body: jsonValue.optional(),
+    expectStatus: z
+      .union([statusCode, z.array(statusCode)], { error: 'expected an HTTP status code or a list of them, such as 200 or [200, 401] (numbers, not quoted)' })
+      .default(200)
+      .transform((value) => (Array.isArray(value) ? value : [value])),
+    bodyMatch: pattern.optional(),
+    /** Values read from the answer as JSON; an answer that is not JSON (a login page) fails them. */
+    expectJson: z.array(jsonExpectation).min(1).optional(),
+    headers: secretAwareMap('header', valueOrSecret).optional(),
+    timeout: duration.optional(),
+    /** A check that waits for what it checks (jobs appearing on the new side): ask again until it passes, for at most this long. */
+    within: duration.optional(),
+  })
+  .superRefine((http, ctx) => {
+    if (http.body !== undefined && (http.method === 'GET' || http.method === 'HEAD')) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${http.method} request sends no body; write method: POST (or PUT, PATCH, DELETE)` });
+    }
+    if (http.method === 'HEAD' && (http.bodyMatch !== undefined || http.expectJson !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['method'], message: 'a HEAD answer has no body to match; write method: GET' });
+    }
+  });
+
+export const manualDriver = z.union([z.string().min(1), z.strictObject({ instructions: z.string().min(1) })]).transform((value) =>
+  typeof value === 'string' ? value : value.instructions,
+);
+
+/** How one operation on one site is carried out: a command, an HTTP check or a person. */
+export const DRIVER_SHAPE = { command: commandDriver, http: httpDriver, manual: manualDriver };
+export const driver = exactlyOne('a step driver', DRIVER_SHAPE);
+
+/**
+ * Overrides of the plan's defaults for every step of one component, and how long its checks right
+ * after a start wait for it to answer (START_GRACE_MS unless set).
+ */
+export const stepTuning = {
+  timeout: duration.optional(),
+  retries: z.number().int().min(1).max(100).optional(),
+  /** A health check right after a start asks again until it passes, for at most this long. */
+  within: duration.optional(),
+};

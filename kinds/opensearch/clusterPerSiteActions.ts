@@ -1,0 +1,27 @@
+/** Step arguments of the opensearch-per-site activities: snapshot on one cluster, restore on the other. */
+import type { SecretRef } from '../../domain/drivers';
+import type { OpensearchSharedRepository } from './types';
+import type { SiteRole } from '../../domain/sites';
+import type { SwitchArgs } from '../../domain/actions/switch';
+
+export const OPENSEARCH_SITES_ACTIONS = ['opensearchClusterHealth', 'opensearchSitesPreflight', 'opensearchSiteSnapshot', 'opensearchRestore', 'opensearchRestoreVerify'] as const;
+export type OpensearchSitesAction = (typeof OPENSEARCH_SITES_ACTIONS)[number];
+
+export type OpensearchSitesArgs = SwitchArgs & {
+  sites: Record<SiteRole, { url: string }>;
+  username?: string;
+  password?: SecretRef;
+  minStatus: 'green' | 'yellow';
+  canaryIndex: string;
+  snapshot: OpensearchSharedRepository;
+  /** Longest wait for a snapshot or a restore (and the cluster to reach minStatus after it). */
+  waitMs: number;
+  /** A readiness precheck: the preflight neither registers the repository nor takes a baseline. */
+  lookOnly?: boolean;
+};
+
+/** Registers the kind's actions: domain's ActionArgs holds every kind's. */
+declare module '../../domain/actions' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merged into by every kind
+  interface ComponentActionArgs extends Record<OpensearchSitesAction, OpensearchSitesArgs> {}
+}

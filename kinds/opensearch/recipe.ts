@@ -1,0 +1,66 @@
+/**
+ * `kind: opensearch`, `topology: cluster-per-site`: a cluster per site and a repository both read.
+ * A switch checks the new side's cluster, takes the old side's final snapshot once the app stopped
+ * writing (canary and counts inside), restores it on the new side and verifies counts and canary.
+ * `opensearchAnyRecipe` picks this or the one-cluster recipe by the component's topology.
+ */
+import { opensearchRecipe } from './oneClusterRecipe';
+import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
+import { processStep, siteName, SWITCH_PHASES, switchArgs } from '../kit/recipe/siteSteps';
+import type { OpensearchComponent, OpensearchSitesComponent } from './types';
+import type { OpensearchSitesArgs } from './clusterPerSiteActions';
+
+function args(component: OpensearchSitesComponent, context: OperationContext): OpensearchSitesArgs {
+  return {
+    ...switchArgs(context),
+    sites: { primary: { url: component.primary.url }, secondary: { url: component.secondary.url } },
+    username: component.username,
+    password: component.password,
+    minStatus: component.minStatus,
+    canaryIndex: component.canaryIndex,
+    snapshot: component.snapshot,
+    waitMs: component.restoreTimeout,
+  };
+}
+
+export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
+  tier: () => 'search',
+
+  steps(operation, component, context): StepDraft[] {
+    const { name, site, from, to } = context;
+    const a = args(component, context);
+    const at = siteName(context, site);
+    const long = component.restoreTimeout + 60_000;
+    switch (operation) {
+      case 'health':
+        return [{ key: 'health', title: `Check ${name}'s cluster on ${at} is ${component.minStatus} or better`, action: 'opensearchClusterHealth', args: a, timeoutMs: long }];
+      case 'preflight':
+        return [{ key: 'preflight', title: `Check ${name}: repository ${component.snapshot.repository} on both clusters and a recent snapshot in it`, action: 'opensearchSitesPreflight', args: a, timeoutMs: long }];
+      case 'guard':
+        return [{ key: 'target-health', title: `Check ${name}'s cluster on ${siteName(context, to)} is ready to receive the restore`, action: 'opensearchClusterHealth', site: to, args: a, timeoutMs: long }];
+      case 'stop': {
+        const snapshot: StepDraft[] = SWITCH_PHASES.has(context.phase)
+          ? [{ key: 'snapshot', title: `Take ${name}'s final snapshot on ${at} now that the app stopped writing (canary and per-index counts inside)`, action: 'opensearchSiteSnapshot', site, args: a, timeoutMs: long }]
+          : [];
+        return [...snapshot, ...processStep('stop', `Stop ${name}'s cluster on ${at}`, component[site].stop, site)];
+      }
+      case 'reboot':
+        return processStep('reboot', `Reboot ${name}'s host on ${at}`, component[site].reboot, site);
+      case 'start':
+        return processStep('start', `Start ${name}'s cluster on ${at}`, component[site].start, site);
+      case 'activate':
+        return [{ key: 'restore', title: `Restore ${name} on ${at} from ${siteName(context, from)}'s final snapshot, replacing its stale copies`, action: 'opensearchRestore', args: a, destructive: true, timeoutMs: long }];
+      case 'verify':
+        return [{ key: 'verify', title: `Verify ${name} on ${at} holds the snapshot's counts and the canary document`, action: 'opensearchRestoreVerify', args: a }];
+      default:
+        return [];
+    }
+  },
+};
+
+export const opensearchAnyRecipe: Recipe<OpensearchComponent | OpensearchSitesComponent> = {
+  tier: () => 'search',
+  steps(operation, component, context) {
+    return component.topology === 'cluster-per-site' ? opensearchSitesRecipe.steps(operation, component, context) : opensearchRecipe.steps(operation, component, context);
+  },
+};

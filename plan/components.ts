@@ -1,0 +1,51 @@
+/** A plan's components: each validated by its kind's schema, then what one says about another. */
+import { z } from 'zod';
+import { COMPONENT_SCHEMAS } from '../kinds/schemas';
+import type { Component } from '../domain';
+
+/**
+ * Picks the schema by `kind` first, so an error inside a component keeps its full path
+ * instead of collapsing into "no union member matched".
+ */
+export const component = z
+  .looseObject({ kind: z.string({ error: () => `expected a component kind: one of ${Object.keys(COMPONENT_SCHEMAS).join(', ')}` }) })
+  .transform((value, ctx) => {
+  const schema = (COMPONENT_SCHEMAS as Record<string, z.ZodType>)[value.kind];
+  if (!schema) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kind'],
+      message: `unknown component kind "${value.kind}"; expected one of ${Object.keys(COMPONENT_SCHEMAS).join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  }
+  return parsed.data as Component;
+});
+
+interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
+}
+
+/** What one component says about another: a rabbitmq component's producers are workloads of a kubernetes component. */
+export function checkComponentReferences(components: Record<string, Component>, ctx: IssueSink): void {
+  for (const [name, c] of Object.entries(components)) {
+    if (c.kind !== 'rabbitmq' || !c.producers) continue;
+    const path = ['components', name, 'producers'];
+    const target = components[c.producers.kubernetes];
+    if (target?.kind !== 'kubernetes') {
+      const options = Object.entries(components).filter(([, other]) => other.kind === 'kubernetes').map(([n]) => n);
+      ctx.addIssue({ code: 'custom', path: [...path, 'kubernetes'], message: `expected the name of a kubernetes component${options.length ? ` (${options.join(', ')})` : ' (the plan has none)'}, got "${c.producers.kubernetes}"` });
+      continue;
+    }
+    c.producers.workloads.forEach((workload, index) => {
+      if (!target.workloads.some((w) => w.name === workload)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'workloads', index], message: `"${workload}" is not one of components.${c.producers?.kubernetes}.workloads (${target.workloads.map((w) => w.name).join(', ')})` });
+      }
+    });
+  }
+}
