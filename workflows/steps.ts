@@ -69,10 +69,10 @@ async function runManualTask(step: StepOf<'manualTask'>, recorder: Recorder, gat
   return 'done';
 }
 
-/** What the activity needs of a step; the rest (retries, timeouts) is the workflow's business. */
-function pick(step: ActivityStep): StepInput['step'] {
+/** What a step's activity gets: whose drill, and what it needs of the step; the rest (retries, timeouts) is the workflow's business. */
+export function stepInput(step: ActivityStep, drill: { drillId: string; target: string }): StepInput {
   const { id, title, action, component, site, args, timeoutMs } = step;
-  return { id, title, action, component, site, args, timeoutMs };
+  return { drillId: drill.drillId, target: drill.target, step: { id, title, action, component, site, args, timeoutMs } };
 }
 
 /**
@@ -81,7 +81,7 @@ function pick(step: ActivityStep): StepInput['step'] {
  * runs it as a local activity (the caller decides, see runsLocally).
  */
 export function scheduleStepActivity(step: ActivityStep, drill: { drillId: string; target: string }, local: boolean): Promise<StepOutcome> {
-  const input: StepInput = { drillId: drill.drillId, target: drill.target, step: pick(step) };
+  const input = stepInput(step, drill);
   const retry = {
     maximumAttempts: step.retry.maximumAttempts,
     initialInterval: step.retry.initialIntervalMs,
