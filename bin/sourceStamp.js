@@ -7,6 +7,7 @@
 const { existsSync, readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 
 const root = path.resolve(__dirname, '..');
 const SOURCES = ['src', 'workflows', 'activities', 'domain', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
@@ -32,6 +33,14 @@ function isFresh() {
 module.exports = { isFresh };
 
 if (require.main === module) {
-  if (process.argv.includes('--write')) writeFileSync(stampFile, `${stamp()}\n`);
+  // Plain JavaScript, run before dist/ exists: Node's parseArgs directly, not src/commandLine.ts.
+  let write = false;
+  try {
+    write = parseArgs({ options: { write: { type: 'boolean' } }, strict: true }).values.write ?? false;
+  } catch (error) {
+    console.error(`sourceStamp: ${error.message}\nusage: node bin/sourceStamp.js [--write]`);
+    process.exit(2);
+  }
+  if (write) writeFileSync(stampFile, `${stamp()}\n`);
   else console.log(isFresh() ? 'fresh' : 'stale');
 }

@@ -1,38 +1,37 @@
 /**
  * Starts, stops and reports a site's stand-in app, as a site's service manager would
  * (`systemctl start tc-app`). Idempotent: start when running and stop when stopped succeed.
- * Usage: node dist/lab/appctl.js start|stop|status|monitors <site> [--port N] [--dir D] [app options]
+ * Usage: node dist/lab/appctl.js start|stop|status|monitors|release <site> [--port N] [--dir D] [app options]
  * `release` prints `version <release>`: the release the site's app runs or would run (as a package
  * manager says what is installed on a stopped server), from the app options given with it, else
  * from those it was last started with.
  * `monitors` prints whether this app server runs jobs now (ThreatConnect's monitorsEnabled, which
  * a real drill reads from threatconnect.xml on the host): true, or false when it is stopped or off.
- * App options (--db, --db-password-file, --monitors) go to the stand-in app (standinApp.ts).
+ * App options (--db, --db-password-file, --monitors, ...) go to the stand-in app (standinApp.ts); a
+ * flag neither takes (standinArgs.ts) is refused with exit 2 before anything starts.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { exitOnFailure, parseCommandLine, portOption } from '../src/commandLine';
 import { dataDir } from '../store/config';
 import { exitWhenFlushed } from '../store/exit';
+import { checkStandinAppFlags, STANDIN_APP_OPTIONS } from './standinArgs';
 import { STANDIN_RELEASES, type PersonalityName } from './tip';
 
 const DEFAULT_PORTS: Record<string, number> = { primary: 18081, secondary: 18082 };
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : undefined;
+const USAGE = 'appctl start|stop|status|monitors|release <site> [--port N] [--dir D] [app options]';
+
+/** appctl's own flags and, passed through to the app it starts, the app's (standinArgs.ts). */
+function commandLine(args = process.argv.slice(2)) {
+  return parseCommandLine({ program: 'appctl', usage: USAGE, options: { port: { type: 'string' }, dir: { type: 'string' }, ...STANDIN_APP_OPTIONS }, allowPositionals: true, args });
 }
 
-/** Everything after the site except appctl's own --port and --dir: the app's options. */
-function appOptions(): string[] {
-  const rest = process.argv.slice(4);
-  const out: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--port' || rest[i] === '--dir') i++;
-    else out.push(rest[i]);
-  }
-  return out;
+/** The app's options as given, in their order: every flag but appctl's own --port and --dir. */
+function appOptions(tokens: ReturnType<typeof commandLine>['tokens']): string[] {
+  return tokens.flatMap((token) => (token.kind === 'option' && token.name in STANDIN_APP_OPTIONS ? [`--${token.name}`, token.value ?? ''] : []));
 }
 
 function runningPid(pidFile: string): number | undefined {
@@ -61,13 +60,17 @@ const answers = (port: number) => () =>
   );
 
 async function main(): Promise<number> {
-  const [verb, site] = process.argv.slice(2);
-  if (!['start', 'stop', 'status', 'monitors', 'release'].includes(verb) || !site) {
-    console.error('usage: appctl start|stop|status|monitors|release <site> [--port N] [--dir D]');
+  const { values, positionals, tokens } = commandLine();
+  const [verb, site, ...extra] = positionals;
+  if (!['start', 'stop', 'status', 'monitors', 'release'].includes(verb) || !site || extra.length > 0) {
+    console.error(`usage: ${USAGE}`);
     return 2;
   }
-  const port = Number(argument('port') ?? DEFAULT_PORTS[site] ?? 18080);
-  const dir = argument('dir') ?? path.join(dataDir(), 'lab');
+  const port = portOption('appctl', values.port, 'port', DEFAULT_PORTS[site] ?? 18080);
+  const dir = values.dir ?? path.join(dataDir(), 'lab');
+  const given = appOptions(tokens);
+  // The app would refuse these values only once started, in its log: refused here, nothing starts.
+  if (verb === 'start') checkStandinAppFlags('appctl', values);
   mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, `app-${site}.pid`);
   const pid = runningPid(pidFile);
@@ -77,7 +80,7 @@ async function main(): Promise<number> {
     return pid ? 0 : 3;
   }
   if (verb === 'monitors') return printMonitors(pid, port, site);
-  if (verb === 'release') return printRelease(path.join(dir, `app-${site}.options.json`), site);
+  if (verb === 'release') return printRelease(given, path.join(dir, `app-${site}.options.json`), site);
   if (verb === 'stop') {
     if (!pid) {
       console.log(`app on ${site} already stopped`);
@@ -95,12 +98,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = openSync(path.join(dir, `app-${site}.log`), 'a');
-  const child = spawn(process.execPath, [path.join(__dirname, 'standinApp.js'), '--site', site, '--port', String(port), ...appOptions()], {
+  const child = spawn(process.execPath, [path.join(__dirname, 'standinApp.js'), '--site', site, '--port', String(port), ...given], {
     detached: true,
     stdio: ['ignore', log, log],
   });
   writeFileSync(pidFile, String(child.pid));
-  writeFileSync(path.join(dir, `app-${site}.options.json`), JSON.stringify(appOptions()));
+  writeFileSync(path.join(dir, `app-${site}.options.json`), JSON.stringify(given));
   child.unref();
   if (!(await waitFor(answers(port), 10_000))) {
     console.error(`app on ${site} did not answer on port ${port} within 10s; see ${path.join(dir, `app-${site}.log`)}`);
@@ -114,8 +117,8 @@ async function main(): Promise<number> {
  * The release from the app options given here (what the server is installed to run, as its start
  * command says), else from those it was last started with: --release, else its personality's own.
  */
-function printRelease(optionsFile: string, site: string): number {
-  let options = appOptions();
+function printRelease(given: string[], optionsFile: string, site: string): number {
+  let options = given;
   if (options.length === 0) {
     try {
       options = JSON.parse(readFileSync(optionsFile, 'utf8')) as string[];
@@ -124,9 +127,9 @@ function printRelease(optionsFile: string, site: string): number {
       return 1;
     }
   }
-  const option = (name: string) => (options.includes(`--${name}`) ? options[options.indexOf(`--${name}`) + 1] : undefined);
-  const personality = option('personality') as PersonalityName | undefined;
-  const release = option('release') ?? (personality && personality in STANDIN_RELEASES ? STANDIN_RELEASES[personality] : undefined);
+  const { values } = commandLine(['release', site, ...options]);
+  const personality = values.personality as PersonalityName | undefined;
+  const release = values.release ?? (personality && personality in STANDIN_RELEASES ? STANDIN_RELEASES[personality] : undefined);
   if (!release) {
     console.error(`app on ${site} runs no TIP personality: it has no release`);
     return 1;
@@ -152,4 +155,4 @@ async function printMonitors(pid: number | undefined, port: number, site: string
   }
 }
 
-void main().then(exitWhenFlushed);
+void main().then(exitWhenFlushed, exitOnFailure('appctl'));

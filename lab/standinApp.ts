@@ -19,9 +19,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import { labSecret, LOGIN_PAGE, releaseOf, tipStoreData, PERSONALITIES, PERSONALITY_NAMES, type ApiCredentials, type ApiHandler, type ApiReply, type PersonalityName } from './tip';
+import { labSecret, LOGIN_PAGE, tipStoreData, PERSONALITIES, type ApiCredentials, type ApiHandler, type ApiReply, type PersonalityName } from './tip';
 import path from 'node:path';
+import { checkStandinAppFlags, STANDIN_APP_OPTIONS, type StandinAppFlags } from './standinArgs';
 import { memoryStore, mysqlStore, type TipStore } from './tipStore';
+import { exitOnFailure, parseCommandLine, portOption } from '../src/commandLine';
 
 export interface StandinOptions {
   site: string;
@@ -158,45 +160,40 @@ function sendReply(response: http.ServerResponse, reply: ApiReply): void {
   response.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
 }
 
-function apiOption(): StandinOptions['api'] {
-  const personality = argument('personality');
+const PROGRAM = 'stand-in app';
+const USAGE = 'standinApp --site S --port N [--db HOST:PORT --db-password-file F] [--monitors on|off] [--webroot DIR] [--personality threatconnect|opencti|misp --secret-file F ...]';
+
+/** The API personality the flags ask for, its secret file created when missing (labSecret). */
+function apiOption(flags: StandinAppFlags, personality: { name: PersonalityName; secretFile: string } | undefined, siteAdmin: boolean): StandinOptions['api'] {
   if (personality === undefined) return undefined;
-  if (!(PERSONALITY_NAMES as readonly string[]).includes(personality)) throw new Error(`--personality must be one of ${PERSONALITY_NAMES.join(', ')}, got "${personality}"`);
-  const secret = argument('secret-file');
-  if (!secret) throw new Error('--personality needs --secret-file (the API secret key, token or key it accepts)');
-  const healthKey = argument('health-key-file');
-  const version = argument('version');
-  // Parsed now, so a release the stand-in does not know stops the start with its reason.
-  if (version !== undefined) releaseOf(personality as PersonalityName, version);
-  const role = argument('key-role') ?? 'site-admin';
-  if (!['site-admin', 'user'].includes(role)) throw new Error(`--key-role must be site-admin or user, got "${role}"`);
+  const healthKey = flags['health-key-file'];
   return {
-    personality: personality as PersonalityName,
-    version,
-    release: argument('release'),
-    instanceUuid: argument('instance-uuid'),
-    credentials: { accessId: argument('access-id'), secret: labSecret(secret), healthKey: healthKey ? labSecret(healthKey) : undefined, siteAdmin: role === 'site-admin' },
+    personality: personality.name,
+    version: flags.version,
+    release: flags.release,
+    instanceUuid: flags['instance-uuid'],
+    credentials: { accessId: flags['access-id'], secret: labSecret(personality.secretFile), healthKey: healthKey ? labSecret(healthKey) : undefined, siteAdmin },
   };
 }
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : undefined;
-}
-
 async function main(): Promise<void> {
-  const site = argument('site') ?? 'primary';
-  const db = argument('db');
+  const { values } = parseCommandLine({ program: PROGRAM, usage: USAGE, options: { site: { type: 'string' }, port: { type: 'string' }, ...STANDIN_APP_OPTIONS } });
+  const flags: StandinAppFlags = values;
+  const site = values.site ?? 'primary';
+  const port = portOption(PROGRAM, values.port, 'port', 18081);
+  const { monitorsEnabled, personality, siteAdmin } = checkStandinAppFlags(PROGRAM, flags);
+  const api = apiOption(flags, personality, siteAdmin);
+  const db = flags.db;
   const store = db
     ? await mysqlStore({
         host: db.split(':')[0],
         port: Number(db.split(':')[1] ?? 3306),
-        user: argument('db-user') ?? 'app',
-        passwordFile: argument('db-password-file') ?? 'data/lab/secrets/mysql-app.password',
-        database: argument('db-name') ?? 'tip',
+        user: flags['db-user'] ?? 'app',
+        passwordFile: flags['db-password-file'] ?? 'data/lab/secrets/mysql-app.password',
+        database: flags['db-name'] ?? 'tip',
       })
     : memoryStore();
-  const server = await startStandin({ site, port: Number(argument('port') ?? 18081), store, monitorsEnabled: argument('monitors') !== 'off', webroot: argument('webroot'), api: apiOption() });
+  const server = await startStandin({ site, port, store, monitorsEnabled, webroot: flags.webroot, api });
   // Health checkers keep connections alive; drop them so a stop takes milliseconds, not seconds.
   const stop = () => {
     server.close(() => void store.close().finally(() => process.exit(0)));
@@ -206,9 +203,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-if (require.main === module) {
-  main().catch((error: Error) => {
-    console.error(`stand-in app failed to start: ${error.message}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) void main().catch(exitOnFailure('stand-in app failed to start'));

@@ -9,14 +9,20 @@
  */
 import path from 'node:path';
 import { createActivities } from '../activities';
+import { exitOnFailure, parseCommandLine } from '../src/commandLine';
+import { UsageError } from '../src/commands/errors';
 import { PROJECT_ROOT } from '../store/config';
 import { exitWhenFlushed } from '../store/exit';
 import { loadPlanFile } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import type { ActivityStepAction, StepActivities, StepInput } from '../domain';
 
-async function main(planFile: string | undefined): Promise<void> {
-  if (!planFile) throw new Error('usage: node dist/scripts/action-times.js PLAN (plans/opencti-lab.yaml or plans/misp-lab.yaml)');
+const USAGE = 'node dist/scripts/action-times.js PLAN (plans/opencti-lab.yaml or plans/misp-lab.yaml)';
+
+async function main(): Promise<void> {
+  const { positionals } = parseCommandLine({ program: 'action-times', usage: USAGE, options: {}, allowPositionals: true });
+  const [planFile, ...extra] = positionals;
+  if (!planFile || extra.length > 0) throw new UsageError(`usage: ${USAGE}`);
   // The lab's AWS stand-in (moto) takes any keys; real keys stay out of a timing run.
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -43,10 +49,4 @@ async function main(planFile: string | undefined): Promise<void> {
   for (const [action, runs] of [...perAction.entries()].sort((a, b) => Math.max(...b[1]) - Math.max(...a[1]))) console.log(`${action.padEnd(48)} ${runs.join(', ')}`);
 }
 
-main(process.argv[2]).then(
-  () => exitWhenFlushed(0),
-  (error: Error) => {
-    console.error(`action-times: ${error.message}`);
-    return exitWhenFlushed(1);
-  },
-);
+main().then(() => exitWhenFlushed(0), exitOnFailure('action-times'));

@@ -20,6 +20,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { exitOnFailure, oneOf, parseCommandLine } from '../src/commandLine';
+import { UsageError } from '../src/commands/errors';
 import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
 import { PROJECT_ROOT } from '../store/config';
 import { runPrecheck } from '../src/prechecks';
@@ -30,30 +32,42 @@ import { overheadFromHistory, percentile } from './bench/history';
 import { labShapedPlan, noopPlan, precheckPlan } from './bench/plans';
 import { type CompiledDrill, type DrillMode, type DrillRecord, FINAL_STATUSES, type Plan } from '../domain';
 
-const arg = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const json = process.argv.includes('--json');
-/** `--only singleDrill,throughput`: run just those parts (all when absent). */
-const onlyIndex = process.argv.indexOf('--only');
-const only = onlyIndex > 0 ? new Set(process.argv[onlyIndex + 1].split(',')) : undefined;
-const wanted = (part: string): boolean => !only || only.has(part);
+const PARTS = ['singleDrill', 'singleDrillChecks', 'throughput', 'parallel', 'prechecks', 'resume'] as const;
 /**
  * `--server stock`: the dev server without Drillbook's dynamic config and SQLite pragmas (to measure
  * what they buy); `--server no-eager`: without eager activity dispatch only; `--server no-wal`: without
  * the pragmas only. Default: as drills run it.
  */
-const serverIndex = process.argv.indexOf('--server');
-const serverMode = serverIndex > 0 ? process.argv[serverIndex + 1] : 'drill';
-const serverConfig = (): Record<string, undefined> | undefined => {
+const SERVER_MODES = ['drill', 'stock', 'no-eager', 'no-wal'] as const;
+
+/** bench's flags: a part, server mode or count it does not know is refused (exit 2) before a server starts. */
+function commandLine() {
+  const { values } = parseCommandLine({
+    program: 'bench',
+    usage: `npm run bench -- [--json] [--only ${PARTS.join(',')}] [--server ${SERVER_MODES.join('|')}] [--drills N] [--steps N]`,
+    options: { json: { type: 'boolean' }, only: { type: 'string' }, server: { type: 'string' }, drills: { type: 'string' }, steps: { type: 'string' } },
+  });
+  const count = (name: 'drills' | 'steps', fallback: number): number => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`bench: --${name} must be a whole number above 0, got "${text}"`);
+    return Number(text);
+  };
+  return {
+    json: values.json ?? false,
+    /** `--only singleDrill,throughput`: run just those parts (all when absent). */
+    only: values.only === undefined ? undefined : new Set(values.only.split(',').map((part) => oneOf('bench', part, 'only', PARTS))),
+    serverMode: oneOf('bench', values.server ?? 'drill', 'server', SERVER_MODES),
+    drills: count('drills', 5),
+    steps: count('steps', 40),
+  };
+}
+
+function serverConfig(serverMode: (typeof SERVER_MODES)[number]): Record<string, undefined> | undefined {
   if (serverMode === 'stock') return Object.fromEntries(Object.keys(DRILL_DYNAMIC_CONFIG).map((key) => [key, undefined]));
   if (serverMode === 'no-eager') return { 'system.enableActivityEagerExecution': undefined };
   return undefined;
-};
-const say = (line: string): void => {
-  if (!json) console.log(line);
-};
+}
 
 /** Answers gates (alice approves, oncall completes tasks) until the drill ends; bounded by time. */
 async function drive(client: Client, id: string, limitMs = 10 * 60_000): Promise<DrillRecord> {
@@ -192,12 +206,17 @@ async function resume(client: Client, address: string, dir: string) {
 }
 
 async function main(): Promise<void> {
+  const { json, only, serverMode, drills, steps } = commandLine();
+  const wanted = (part: (typeof PARTS)[number]): boolean => !only || only.has(part);
+  const say = (line: string): void => {
+    if (!json) console.log(line);
+  };
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
   // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
   const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
   const sqlitePragmas = serverMode === 'stock' || serverMode === 'no-wal' ? {} : undefined;
-  const server = await startDevServer({ port, headless: true, dynamicConfig: serverConfig(), sqlitePragmas, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+  const server = await startDevServer({ port, headless: true, dynamicConfig: serverConfig(serverMode), sqlitePragmas, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const workers = [await inProcessWorker(server.address, client, 'bench'), await inProcessWorker(server.address, client, 'bench-seq', sequential)];
@@ -214,7 +233,7 @@ async function main(): Promise<void> {
       say(`single drill of read-only checks (local activities): overhead per step p50 ${(result.singleDrillChecks as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
     }
     if (wanted('throughput')) {
-      result.throughput = await throughput(client, arg('drills', 5), arg('steps', 40));
+      result.throughput = await throughput(client, drills, steps);
       say(`throughput: ${JSON.stringify(result.throughput)}`);
     }
     if (wanted('parallel')) {
@@ -237,7 +256,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((error: Error) => {
-  console.error(`bench failed: ${error.message}`);
-  process.exit(1);
-});
+void main().catch(exitOnFailure('bench failed'));

@@ -43,3 +43,12 @@ describe('a plan file that cannot be read', () => {
     expect(outcome.stdout).toMatch(/^plans\/example-lab\.yaml: ok/);
   });
 });
+
+describe('a flag the command does not take', () => {
+  it('exits 2 naming the flag, then what the command takes; nothing is checked', async () => {
+    const outcome = await settle(run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'plan', 'check', '--bogus', 'plans/example-lab.yaml'], { cwd: ROOT }));
+    expect(outcome).toMatchObject({ code: 2, stdout: '' });
+    expect(outcome.stderr).toMatch(/^error: unknown option '--bogus'\n/);
+    expect(outcome.stderr).toContain('Usage: drillbook plan check [options] <files...>');
+  });
+});

@@ -4,10 +4,10 @@
  * and unless a step of its own action already succeeded (the wrap-up did it). A cleanup that fails is
  * recorded as failed; the drill's ending stands and no one is asked: the drill is over.
  */
-import { isCancellation, scheduleActivity } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
 import type { Recorder } from './recorder';
-import { describeFailure } from './steps';
-import type { CleanupStep, StepInput, StepOutcome } from '../domain';
+import { describeFailure, scheduleStepActivity } from './steps';
+import type { CleanupStep } from '../domain';
 
 export async function runCleanup(cleanup: CleanupStep[], recorder: Recorder): Promise<void> {
   for (const { step, after } of cleanup) {
@@ -18,10 +18,7 @@ export async function runCleanup(cleanup: CleanupStep[], recorder: Recorder): Pr
     recorder.addSteps([step]);
     recorder.stepStarted(step);
     try {
-      const { id, title, action, component, site, args, timeoutMs } = step;
-      const input: StepInput = { drillId, target, step: { id, title, action, component, site, args, timeoutMs } };
-      const retry = { maximumAttempts: step.retry.maximumAttempts, initialInterval: step.retry.initialIntervalMs, backoffCoefficient: step.retry.backoffCoefficient, maximumInterval: step.retry.maximumIntervalMs };
-      const outcome = await scheduleActivity<StepOutcome>(step.action, [input], { startToCloseTimeout: step.timeoutMs + 5000, heartbeatTimeout: step.heartbeatTimeoutMs, retry, summary: step.title });
+      const outcome = await scheduleStepActivity(step, { drillId, target }, false);
       recorder.stepSucceeded(step, outcome);
     } catch (error) {
       if (isCancellation(error)) throw error;

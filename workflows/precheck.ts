@@ -5,11 +5,11 @@
  * On a schedule, it tells people only when the drifts change (new ones, or all cleared), using the
  * previous run's result that the schedule hands it.
  */
-import { ApplicationFailure, isCancellation, log, patched, proxyActivities, scheduleActivity, scheduleLocalActivity, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { readinessChecked } from './metrics';
 import { DrillReadiness, DrillTarget } from './searchAttributes';
-import { describeFailure, runsLocally } from './steps';
-import { precheckWorkflowId, TARGET_PATTERN, type DrillActivities, type Drift, type PrecheckInput, type PrecheckResult, type Step, type StepInput, type StepOutcome } from '../domain';
+import { describeFailure, runsLocally, scheduleStepActivity } from './steps';
+import { precheckWorkflowId, TARGET_PATTERN, type DrillActivities, type Drift, type PrecheckInput, type PrecheckResult, type Step } from '../domain';
 
 const { loadPlan } = proxyActivities<DrillActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
 const { previousPrecheck } = proxyActivities<DrillActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
@@ -51,13 +51,9 @@ const sentences = (result: PrecheckResult): string => result.drifts.map((d) => `
  */
 async function check(target: string, step: Step, localChecks: boolean): Promise<Drift | undefined> {
   if (step.action === 'manualTask') return undefined;
-  const { id, title, action, component, site, args, timeoutMs } = step;
-  const input = { drillId: precheckWorkflowId(target), target, step: { id, title, action, component, site, args, timeoutMs } } as StepInput;
-  const startToCloseTimeout = timeoutMs + 5000;
-  const retry = { maximumAttempts: step.retry.maximumAttempts, initialInterval: step.retry.initialIntervalMs, backoffCoefficient: step.retry.backoffCoefficient, maximumInterval: step.retry.maximumIntervalMs };
+  const { id, title, site } = step;
   try {
-    if (localChecks && runsLocally({ ...step, readOnly: true })) await scheduleLocalActivity<StepOutcome>(action, [input], { startToCloseTimeout, retry, summary: title });
-    else await scheduleActivity<StepOutcome>(action, [input], { startToCloseTimeout, heartbeatTimeout: step.heartbeatTimeoutMs, retry, summary: title });
+    await scheduleStepActivity(step, { drillId: precheckWorkflowId(target), target }, localChecks && runsLocally({ ...step, readOnly: true }));
     return undefined;
   } catch (error) {
     if (isCancellation(error)) throw error;

@@ -37,19 +37,7 @@ export async function runStep(step: Step, recorder: Recorder, gates: Gates, opti
     recorder.stepStarted(step);
     if (step.action === 'manualTask') return runManualTask(step, recorder, gates);
     try {
-      const input: StepInput = { drillId, target, step: pick(step) };
-      const retry = {
-        maximumAttempts: step.retry.maximumAttempts,
-        initialInterval: step.retry.initialIntervalMs,
-        backoffCoefficient: step.retry.backoffCoefficient,
-        maximumInterval: step.retry.maximumIntervalMs,
-      };
-      // A little beyond the driver's own timeout, so the driver's clearer message wins.
-      const startToCloseTimeout = step.timeoutMs + 5000;
-      const outcome =
-        options.localChecks && runsLocally(step)
-          ? await scheduleLocalActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, retry, summary: step.title })
-          : await scheduleActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, heartbeatTimeout: step.heartbeatTimeoutMs, retry, summary: step.title });
+      const outcome = await scheduleStepActivity(step, { drillId, target }, Boolean(options.localChecks) && runsLocally(step));
       recorder.stepSucceeded(step, outcome);
       return 'done';
     } catch (error) {
@@ -81,10 +69,30 @@ async function runManualTask(step: StepOf<'manualTask'>, recorder: Recorder, gat
   return 'done';
 }
 
-/** What the activity needs of a step; the rest (retries, timeouts) is the workflow's business. */
-function pick(step: ActivityStep): StepInput['step'] {
+/** What a step's activity gets: whose drill, and what it needs of the step; the rest (retries, timeouts) is the workflow's business. */
+export function stepInput(step: ActivityStep, drill: { drillId: string; target: string }): StepInput {
   const { id, title, action, component, site, args, timeoutMs } = step;
-  return { id, title, action, component, site, args, timeoutMs };
+  return { drillId: drill.drillId, target: drill.target, step: { id, title, action, component, site, args, timeoutMs } };
+}
+
+/**
+ * Schedules a step's activity with the plan's retry policy: the one place a drill step, a precheck
+ * and a cleanup step get their input and activity options, so the three cannot drift apart. `local`
+ * runs it as a local activity (the caller decides, see runsLocally).
+ */
+export function scheduleStepActivity(step: ActivityStep, drill: { drillId: string; target: string }, local: boolean): Promise<StepOutcome> {
+  const input = stepInput(step, drill);
+  const retry = {
+    maximumAttempts: step.retry.maximumAttempts,
+    initialInterval: step.retry.initialIntervalMs,
+    backoffCoefficient: step.retry.backoffCoefficient,
+    maximumInterval: step.retry.maximumIntervalMs,
+  };
+  // A little beyond the driver's own timeout, so the driver's clearer message wins.
+  const startToCloseTimeout = step.timeoutMs + 5000;
+  return local
+    ? scheduleLocalActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, retry, summary: step.title })
+    : scheduleActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, heartbeatTimeout: step.heartbeatTimeoutMs, retry, summary: step.title });
 }
 
 /** The sentence and details behind a failed activity: its own message, or which timeout hit. */

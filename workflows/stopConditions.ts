@@ -6,8 +6,8 @@
 import { isCancellation, scheduleActivity } from '@temporalio/workflow';
 import type { Gates } from './gates';
 import type { Recorder } from './recorder';
-import { describeFailure } from './steps';
-import type { StepInput, StepOutcome, StopCondition } from '../domain';
+import { describeFailure, stepInput } from './steps';
+import type { StepOutcome, StopCondition } from '../domain';
 
 const now = (): string => new Date().toISOString();
 
@@ -15,8 +15,8 @@ const now = (): string => new Date().toISOString();
 export async function checkStopConditions(conditions: StopCondition[], recorder: Recorder, gates: Gates): Promise<void> {
   const { drillId, target } = recorder.record;
   for (const condition of conditions) {
-    const { id, title, action, component, site, args, timeoutMs } = condition;
-    const input = { drillId, target, step: { id, title, action, component, site, args, timeoutMs } } as StepInput;
+    const { id, title, action, timeoutMs } = condition;
+    const input = stepInput(condition, { drillId, target });
     let ok = true;
     let output: string;
     try {

@@ -5,7 +5,7 @@
  * the API's counts are sampled), the platform users' connections closed as the fence, and
  * consumers back on the new site's queues after the switch.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { failNonRetryable, failRetryable } from '../kit/activities/failures';
 import { serverLost } from '../kit/activities/clients';
 import { pollUntil } from '../kit/activities/polling';
 import { resolveSecret } from '../kit/activities/secrets';
@@ -28,10 +28,6 @@ interface Api {
   del(path: string, reason: string): Promise<number>;
 }
 
-function retry(message: string, type: string, facts: Record<string, unknown> = {}): never {
-  throw ApplicationFailure.retryable(message, type, facts);
-}
-
 async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Api> {
   const args = input.step.args;
   const password = await resolveSecret(args.password, `${input.step.id}.password`);
@@ -49,7 +45,7 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
       throw serverLost(server, (error as Error).cause ?? error, `${method} ${path}`);
     }
     if (response.status === 401) {
-      throw ApplicationFailure.nonRetryable(`${where} refused the drill account "${args.username}" (401): check the plan's username and password reference; the account needs the administrator or monitoring tag`, 'RabbitmqAuth');
+      failNonRetryable(`${where} refused the drill account "${args.username}" (401): check the plan's username and password reference; the account needs the administrator or monitoring tag`, 'RabbitmqAuth');
     }
     return response;
   };
@@ -59,14 +55,14 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
       return JSON.parse(text);
     } catch {
       // An HTML page or a proxy's error where JSON was expected: the check cannot tell, so it fails.
-      retry(`${where}: GET ${path} answered HTTP ${response.status} with something that is not JSON (${text.slice(0, 80)})`, 'RabbitmqUnexpectedAnswer');
+      failRetryable(`${where}: GET ${path} answered HTTP ${response.status} with something that is not JSON (${text.slice(0, 80)})`, 'RabbitmqUnexpectedAnswer');
     }
   };
   return {
     async get<T>(path: string): Promise<T> {
       const response = await call('GET', path);
       const body = await json(response, path);
-      if (!response.ok) retry(`${where}: GET ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`, 'RabbitmqUnexpectedAnswer');
+      if (!response.ok) failRetryable(`${where}: GET ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`, 'RabbitmqUnexpectedAnswer');
       return body as T;
     },
     async check(path: string) {
@@ -74,7 +70,7 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
       const body = (await json(response, path)) as { status?: string; reason?: string };
       if (response.status === 200 && body.status === 'ok') return { ok: true, body };
       if (response.status === 503) return { ok: false, reason: body.reason ?? JSON.stringify(body), body };
-      retry(`${where}: health check ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`, 'RabbitmqUnexpectedAnswer');
+      failRetryable(`${where}: health check ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`, 'RabbitmqUnexpectedAnswer');
     },
     async del(path: string, reason: string) {
       return (await call('DELETE', path, { 'x-reason': reason })).status;
@@ -90,7 +86,7 @@ async function platformQueues(client: Api, args: RabbitmqArgs, planPath: string)
   try {
     pattern = args.queues ? new RegExp(args.queues) : undefined;
   } catch (error) {
-    throw ApplicationFailure.nonRetryable(`${planPath}.queues: "${args.queues}" is not a regular expression (${(error as Error).message})`, 'PlanInvalid');
+    failNonRetryable(`${planPath}.queues: "${args.queues}" is not a regular expression (${(error as Error).message})`, 'PlanInvalid');
   }
   // Counts appear a statistics interval after a queue is declared: missing counts are not zeros.
   return rows
@@ -120,11 +116,11 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const facts = { site, alarms: alarms.body, virtualHosts: vhosts.body, nodes: nodes.map((n) => ({ name: n.name, running: n.running, memAlarm: n.mem_alarm, diskFreeAlarm: n.disk_free_alarm, memUsed: n.mem_used, memLimit: n.mem_limit })), vhostExists: vhost };
       if (!alarms.ok) {
         const which = ((alarms.body as { alarms?: { node: string; resource: string }[] }).alarms ?? []).map((a) => `${a.resource} on ${a.node}`).join(', ');
-        retry(`${args.component} on ${at} has alarms in effect (${which || alarms.reason}): publishers are blocked`, 'RabbitmqAlarm', facts);
+        failRetryable(`${args.component} on ${at} has alarms in effect (${which || alarms.reason}): publishers are blocked`, 'RabbitmqAlarm', facts);
       }
-      if (!vhosts.ok) retry(`${args.component} on ${at}: a virtual host is down (${vhosts.reason})`, 'RabbitmqVhostDown', facts);
-      if (!vhost) throw ApplicationFailure.nonRetryable(`${planPath(args)}.vhost: "${args.vhost}" does not exist on ${args.component} at ${at}`, 'PlanInvalid');
-      if (nodes.some((n) => n.running === false)) retry(`${args.component} on ${at}: node(s) not running: ${nodes.filter((n) => n.running === false).map((n) => n.name).join(', ')}`, 'RabbitmqNodeDown', facts);
+      if (!vhosts.ok) failRetryable(`${args.component} on ${at}: a virtual host is down (${vhosts.reason})`, 'RabbitmqVhostDown', facts);
+      if (!vhost) failNonRetryable(`${planPath(args)}.vhost: "${args.vhost}" does not exist on ${args.component} at ${at}`, 'PlanInvalid');
+      if (nodes.some((n) => n.running === false)) failRetryable(`${args.component} on ${at}: node(s) not running: ${nodes.filter((n) => n.running === false).map((n) => n.name).join(', ')}`, 'RabbitmqNodeDown', facts);
       return { summary: `${args.component} on ${at}: ${nodes.length} node(s) running, no alarms, virtual host ${args.vhost} up`, facts };
     },
 
@@ -140,7 +136,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const client = await api(input, site);
       const first = await platformQueues(client, args, planPath(args));
       if (first.length === 0 && args.queues) {
-        throw ApplicationFailure.nonRetryable(`${planPath(args)}.queues: no queue of virtual host ${args.vhost} on ${at} matches /${args.queues}/`, 'PlanInvalid');
+        failNonRetryable(`${planPath(args)}.queues: no queue of virtual host ${args.vhost} on ${at} matches /${args.queues}/`, 'PlanInvalid');
       }
       let last = first;
       // What was in flight when the drain began: the first reading in which every count is known.
@@ -162,7 +158,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const facts = { site, maxMessages: args.maxMessages, before, after: last, waitedMs: wait.waitedMs };
       if (!wait.reached) {
         const held = last.filter((q) => !(known(q.ready) && known(q.unacked) && q.ready + q.unacked <= args.maxMessages));
-        retry(`${args.component} on ${at}: ${held.length} queue(s) still hold messages after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(held)}); switching now would leave them behind`, 'QueuesNotDrained', facts);
+        failRetryable(`${args.component} on ${at}: ${held.length} queue(s) still hold messages after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(held)}); switching now would leave them behind`, 'QueuesNotDrained', facts);
       }
       const total = (queues: QueueCounts[]) => queues.reduce((n, q) => n + (known(q.ready) ? q.ready : 0) + (known(q.unacked) ? q.unacked : 0), 0);
       return {
@@ -185,7 +181,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       for (const user of users) {
         // Per user: the per-user list appears at once, the global list a second or two after a connect.
         const status = await client.del(`/api/connections/username/${encodeURIComponent(user)}`, reason);
-        if (status !== 204 && status !== 404) retry(`${args.component} on ${at}: closing ${user}'s connections answered HTTP ${status}`, 'RabbitmqUnexpectedAnswer');
+        if (status !== 204 && status !== 404) failRetryable(`${args.component} on ${at}: closing ${user}'s connections answered HTTP ${status}`, 'RabbitmqUnexpectedAnswer');
       }
       for (const c of before) closed.push(`${c.user} ${c.name}`);
       let left = before;
@@ -194,7 +190,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
         return left.length === 0;
       });
       const facts = { site, users: [...users], closed, left: left.map((c) => `${c.user} ${c.name}`), waitedMs: wait.waitedMs };
-      if (!wait.reached) retry(`${args.component} on ${at}: ${left.length} connection(s) of the platform's users are still open (or reconnected): ${facts.left.join('; ')}`, 'FenceIncomplete', facts);
+      if (!wait.reached) failRetryable(`${args.component} on ${at}: ${left.length} connection(s) of the platform's users are still open (or reconnected): ${facts.left.join('; ')}`, 'FenceIncomplete', facts);
       return { summary: `${args.component} on ${at}: fenced, ${before.length} connection(s) of ${[...users].join(', ')} closed and none open`, facts };
     },
 
@@ -210,10 +206,10 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
         return last.length > 0 && last.every((q) => known(q.consumers) && q.consumers >= args.minConsumers);
       });
       const facts = { site, minConsumers: args.minConsumers, queues: last, waitedMs: wait.waitedMs };
-      if (last.length === 0) retry(`${args.component} on ${at}: no platform queue${args.queues ? ` matching /${args.queues}/` : ''} exists in ${args.vhost}; the platform has not declared its queues here`, 'ConsumersMissing', facts);
+      if (last.length === 0) failRetryable(`${args.component} on ${at}: no platform queue${args.queues ? ` matching /${args.queues}/` : ''} exists in ${args.vhost}; the platform has not declared its queues here`, 'ConsumersMissing', facts);
       if (!wait.reached) {
         const short = last.filter((q) => !(q.consumers >= args.minConsumers));
-        retry(`${args.component} on ${at}: ${short.length} platform queue(s) have fewer than ${args.minConsumers} consumer(s) after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(short)})`, 'ConsumersMissing', facts);
+        failRetryable(`${args.component} on ${at}: ${short.length} platform queue(s) have fewer than ${args.minConsumers} consumer(s) after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(short)})`, 'ConsumersMissing', facts);
       }
       return { summary: `${args.component} on ${at}: consumers are back on ${last.length} platform queue(s) (${describeQueues(last)})`, facts };
     },

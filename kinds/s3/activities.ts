@@ -7,16 +7,12 @@
  * objects and the summary says so. Credentials come from the worker's standard AWS chain.
  */
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/common';
+import { failNonRetryable, failRetryable } from '../kit/activities/failures';
 import { pollUntil } from '../kit/activities/polling';
 import { canaryObjectKey } from '../kit/activities/canary';
 import type { StepDrivers, StepInput } from '../kit/activities/types';
 import { otherSite, type SiteRole } from '../../domain';
 import type { S3Action, S3Args } from './actions';
-
-function retry(message: string, type: string, facts: Record<string, unknown> = {}): never {
-  throw ApplicationFailure.retryable(message, type, facts);
-}
 
 interface SdkError {
   name?: string;
@@ -34,12 +30,12 @@ function explain(error: unknown, args: S3Args, site: SiteRole, what: string): ne
   const where = `${args.component} on ${args.siteNames[site]} (bucket ${bucket})`;
   const status = e.$metadata?.httpStatusCode;
   if (e.name === 'NoSuchBucket' || (e.name === 'NotFound' && what === 'HeadBucket')) {
-    throw ApplicationFailure.nonRetryable(`${where}: the bucket does not exist; check components.${args.component}.${site}.bucket and region`, 'BucketMissing');
+    failNonRetryable(`${where}: the bucket does not exist; check components.${args.component}.${site}.bucket and region`, 'BucketMissing');
   }
   if (e.name === 'AccessDenied' || e.name === 'Forbidden' || status === 403) {
-    throw ApplicationFailure.nonRetryable(`${where}: ${what} was refused (403); the worker's AWS identity needs s3:GetBucketVersioning, s3:GetReplicationConfiguration, s3:PutObject, s3:GetObject on it`, 'S3AccessDenied');
+    failNonRetryable(`${where}: ${what} was refused (403); the worker's AWS identity needs s3:GetBucketVersioning, s3:GetReplicationConfiguration, s3:PutObject, s3:GetObject on it`, 'S3AccessDenied');
   }
-  retry(`${where}: ${what} failed: ${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`, 'S3Unavailable');
+  failRetryable(`${where}: ${what} failed: ${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`, 'S3Unavailable');
 }
 
 const canaryObject = (input: StepInput, args: S3Args) => canaryObjectKey(input, args.canary);
@@ -102,10 +98,10 @@ export function createS3Activities(): StepDrivers<S3Action> {
       const back = await replicationRules(args, to, from);
       const facts = { versioning: versions, replication: { [`${from}->${to}`]: forth, [`${to}->${from}`]: back }, mode: args.replication };
       for (const site of [from, to]) {
-        if (versions[site] !== 'Enabled') retry(`${args.component}: versioning is "${versions[site]}" on ${args.sites[site].bucket} (${args.siteNames[site]}); replication needs it Enabled on both buckets`, 'VersioningDisabled', facts);
+        if (versions[site] !== 'Enabled') failRetryable(`${args.component}: versioning is "${versions[site]}" on ${args.sites[site].bucket} (${args.siteNames[site]}); replication needs it Enabled on both buckets`, 'VersioningDisabled', facts);
       }
       if (args.replication === 's3' && !forth.toTarget) {
-        retry(`${args.component}: ${args.sites[from].bucket} has no enabled replication rule to ${args.sites[to].bucket}`, 'ReplicationMissing', facts);
+        failRetryable(`${args.component}: ${args.sites[from].bucket} has no enabled replication rule to ${args.sites[to].bucket}`, 'ReplicationMissing', facts);
       }
       const how = args.replication === 's3' ? `replicates to ${args.sites[to].bucket}${back.toTarget ? ' and back' : ' (no rule back for the failback!)'}` : `objects cross by the plan's copy step (the store's ${forth.rules} rule(s) are not relied on)`;
       return { summary: `${args.component}: ${args.sites[from].bucket} and ${args.sites[to].bucket} answer and are versioned; ${how}`, facts };
@@ -142,9 +138,9 @@ export function createS3Activities(): StepDrivers<S3Action> {
       }, 1000);
       const replica = await head(args, to, key);
       Object.assign(facts, { sourceStatus: source.replicationStatus ?? null, replica, waitedMs: wait.waitedMs });
-      if (source.replicationStatus === 'FAILED') retry(`${args.component}: S3 reports replication of the canary to ${args.sites[to].bucket} FAILED (it is never retried; check the replication role's rights)`, 'ReplicationFailed', facts);
+      if (source.replicationStatus === 'FAILED') failRetryable(`${args.component}: S3 reports replication of the canary to ${args.sites[to].bucket} FAILED (it is never retried; check the replication role's rights)`, 'ReplicationFailed', facts);
       if (!wait.reached) {
-        retry(
+        failRetryable(
           source.replicationStatus
             ? `${args.component}: the canary is still ${source.replicationStatus} after ${Math.round(args.replicationTimeoutMs / 1000)}s`
             : `${args.component}: the store reports no replication status for the canary after ${Math.round(args.replicationTimeoutMs / 1000)}s: it does not replicate (moto, for one, stores rules and copies nothing); name a copy step with replication: copy`,
@@ -152,7 +148,7 @@ export function createS3Activities(): StepDrivers<S3Action> {
           facts,
         );
       }
-      if (!replica.found || replica.replicationStatus !== 'REPLICA') retry(`${args.component}: the source reports the canary replicated, but ${args.sites[to].bucket} holds ${replica.found ? `it with status ${replica.replicationStatus}` : 'no copy'}`, 'ReplicationNotConfirmed', facts);
+      if (!replica.found || replica.replicationStatus !== 'REPLICA') failRetryable(`${args.component}: the source reports the canary replicated, but ${args.sites[to].bucket} holds ${replica.found ? `it with status ${replica.replicationStatus}` : 'no copy'}`, 'ReplicationNotConfirmed', facts);
       return { summary: `${args.component}: canary object replicated from ${args.sites[from].bucket} to ${args.sites[to].bucket} in ${Math.round(wait.waitedMs / 100) / 10}s (COMPLETED/REPLICA)`, facts };
     },
 
@@ -173,7 +169,7 @@ export function createS3Activities(): StepDrivers<S3Action> {
           try {
             body = JSON.parse(text) as { writtenAt?: string };
           } catch {
-            retry(`${args.component}: the canary object on ${args.sites[to].bucket} is not the JSON the drill wrote (${text.slice(0, 60)})`, 'CanaryCorrupt', facts);
+            failRetryable(`${args.component}: the canary object on ${args.sites[to].bucket} is not the JSON the drill wrote (${text.slice(0, 60)})`, 'CanaryCorrupt', facts);
           }
         } finally {
           client.destroy();
@@ -186,7 +182,7 @@ export function createS3Activities(): StepDrivers<S3Action> {
         dataLossMs: copy.found ? 0 : undefined,
         detail: copy.found ? `S3 canary object written at ${body?.writtenAt} on ${args.sites[from].bucket} was read from ${args.sites[to].bucket}, ${how}` : `S3 canary object ${key} was NOT found in ${args.sites[to].bucket}`,
       };
-      if (!copy.found && args.planned) retry(`${args.component}: the canary object ${key} is missing from ${args.sites[to].bucket} (${args.siteNames[to]})`, 'CanaryMissing', facts);
+      if (!copy.found && args.planned) failRetryable(`${args.component}: the canary object ${key} is missing from ${args.sites[to].bucket} (${args.siteNames[to]})`, 'CanaryMissing', facts);
       return { summary: `${args.component} on ${args.siteNames[to]}: canary object ${copy.found ? `found in ${args.sites[to].bucket}, ${how}` : 'missing'}`, facts };
     },
   };

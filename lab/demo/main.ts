@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { exitOnFailure, oneOf, parseCommandLine, portOption } from '../../src/commandLine';
 import { PROJECT_ROOT, dataDir } from '../../store/config';
 import { approve, completeTask, decide, drillStatus, startDrill } from '../../src/drills';
 import { exitWhenFlushed } from '../../store/exit';
@@ -32,25 +33,29 @@ interface DemoOptions {
   /** A plan to drill instead of the lab (plans/lab.yaml, or plans/example-lab.yaml when the lab cannot run). */
   planFile?: string;
   /** Whose lab: threatconnect (plans/lab.yaml), opencti (plans/opencti-lab.yaml) or misp (plans/misp-lab.yaml). */
-  platform: 'threatconnect' | 'opencti' | 'misp';
+  platform: (typeof PLATFORMS)[number];
   port: number;
   /** The Web UI's port; the Temporal port + 1000 by default. */
   uiPort?: number;
   keep: boolean;
 }
 
+const PLATFORMS = ['threatconnect', 'opencti', 'misp'] as const;
+const USAGE = 'npm run demo -- [--platform threatconnect|opencti|misp] [--plan FILE] [--port N] [--ui-port N] [--keep]';
+
 function options(): DemoOptions {
-  const args = process.argv.slice(2);
-  const value = (name: string) => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
+  const { values } = parseCommandLine({
+    program: 'demo',
+    usage: USAGE,
+    options: { plan: { type: 'string' }, platform: { type: 'string' }, port: { type: 'string' }, 'ui-port': { type: 'string' }, keep: { type: 'boolean' } },
+  });
+  const uiPort = values['ui-port'];
   return {
-    planFile: value('plan') ?? process.env.DRILLBOOK_DEMO_PLAN,
-    platform: platformOf(value('platform') ?? 'threatconnect'),
-    port: Number(value('port') ?? 7233),
-    uiPort: value('ui-port') === undefined ? undefined : Number(value('ui-port')),
-    keep: args.includes('--keep'),
+    planFile: values.plan ?? process.env.DRILLBOOK_DEMO_PLAN,
+    platform: oneOf('demo', values.platform ?? 'threatconnect', 'platform', PLATFORMS),
+    port: portOption('demo', values.port, 'port', 7233),
+    uiPort: uiPort === undefined ? undefined : portOption('demo', uiPort, 'ui-port', 0),
+    keep: values.keep ?? false,
   };
 }
 
@@ -69,12 +74,6 @@ function healthCheck(plan: Plan, site: 'primary' | 'secondary'): HttpDriver | un
     if (component.kind === 'service' && component.tier === 'app' && component[site].health?.http) return component[site].health?.http;
   }
   return undefined;
-}
-
-function platformOf(text: string): DemoOptions['platform'] {
-  if (text === 'threatconnect' || text === 'opencti' || text === 'misp') return text;
-  console.error(`--platform must be threatconnect, opencti or misp, got "${text}"`);
-  process.exit(2);
 }
 
 async function prepareLab(opts: DemoOptions): Promise<DemoLab & { startMs?: number }> {
@@ -213,11 +212,8 @@ async function answer(client: Client, workflowId: string, pending: PendingAction
   }
 }
 
-void main().then(
-  exitWhenFlushed,
-  (error: Error) => {
-    if (error instanceof LabUnavailable) console.error(`\nDEMO FAILED: ${error.message}`);
-    else console.error(`demo failed: ${error.message}`);
-    return exitWhenFlushed(1);
-  },
-);
+void main().then(exitWhenFlushed, (error: Error) => {
+  if (!(error instanceof LabUnavailable)) return exitOnFailure('demo failed')(error);
+  console.error(`\nDEMO FAILED: ${error.message}`);
+  return exitWhenFlushed(1);
+});

@@ -5,18 +5,17 @@
  * Usage: node dist/lab/opencti/s3copy.js --from BUCKET@REGION --to BUCKET@REGION [--endpoint URL]
  * As a plan's copy step it is told the direction in DRILLBOOK_S3_FROM / DRILLBOOK_S3_TO (and
  * DRILLBOOK_S3_FROM_ENDPOINT) instead. Credentials: the standard AWS chain (AWS_ACCESS_KEY_ID, ...).
- * Prints one line; exit 1 on failure.
+ * Prints one line; exit 1 on failure, 2 on bad input (a flag it does not take, a bucket not BUCKET@REGION).
  */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { exitOnFailure, parseCommandLine } from '../../src/commandLine';
+import { UsageError } from '../../src/commands/errors';
 
-function option(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : undefined;
-}
+const USAGE = 's3copy --from BUCKET@REGION --to BUCKET@REGION [--endpoint URL]';
 
 function bucketAt(text: string | undefined, what: string): { bucket: string; region: string } {
   const match = /^([a-z0-9.-]+)@([a-z0-9-]+)$/.exec(text ?? '');
-  if (!match) throw new Error(`--${what} must be BUCKET@REGION, got "${text ?? ''}"`);
+  if (!match) throw new UsageError(`s3copy: --${what} must be BUCKET@REGION, got "${text ?? ''}"`);
   return { bucket: match[1], region: match[2] };
 }
 
@@ -55,13 +54,11 @@ export async function copyBucket(from: { bucket: string; region: string }, to: {
 
 if (require.main === module) {
   const run = async () => {
-    const from = bucketAt(option('from') ?? process.env.DRILLBOOK_S3_FROM, 'from');
-    const to = bucketAt(option('to') ?? process.env.DRILLBOOK_S3_TO, 'to');
-    const { copied, same } = await copyBucket(from, to, option('endpoint') ?? process.env.DRILLBOOK_S3_FROM_ENDPOINT);
+    const { values } = parseCommandLine({ program: 's3copy', usage: USAGE, options: { from: { type: 'string' }, to: { type: 'string' }, endpoint: { type: 'string' } } });
+    const from = bucketAt(values.from ?? process.env.DRILLBOOK_S3_FROM, 'from');
+    const to = bucketAt(values.to ?? process.env.DRILLBOOK_S3_TO, 'to');
+    const { copied, same } = await copyBucket(from, to, values.endpoint ?? process.env.DRILLBOOK_S3_FROM_ENDPOINT);
     console.log(`copied ${copied.length} object(s) from ${from.bucket} to ${to.bucket} (${same} already the same)${copied.length ? `: ${copied.slice(0, 5).join(', ')}${copied.length > 5 ? ', …' : ''}` : ''}`);
   };
-  run().catch((error: Error) => {
-    console.error(`s3copy: ${error.message}`);
-    process.exit(1);
-  });
+  void run().catch(exitOnFailure('s3copy'));
 }

@@ -26,24 +26,33 @@ import type { Socket } from 'node:net';
 import { Client as SearchClient } from '@opensearch-project/opensearch';
 import { createClient } from 'redis';
 import { INDICATOR_INDEX, Pipeline, type RedisLike } from './pipeline';
+import { exitOnFailure, parseCommandLine, portOption, required } from '../../src/commandLine';
 import { labSecret, openctiApi, withRecovery, type ApiContext, type ApiData, type ApiHandler } from '../tip';
 
 const DEPLOYMENTS = ['opencti-worker-platform', 'opencti-worker', 'opencti-platform', 'opencti-connector-import'] as const;
 type Ready = Record<(typeof DEPLOYMENTS)[number], number>;
 
-function option(name: string, fallback?: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at > 0 ? process.argv[at + 1] : fallback;
-  if (value === undefined) throw new Error(`--${name} is required`);
-  return value;
+const PROGRAM = 'opencti site';
+const USAGE = 'site --site S --port N --kubeconfig K [--namespace NS] --redis HOST:PORT --redis-password-file F --amqp HOST:PORT --amqp-password-file F --opensearch URL --health-key-file F [--api-token-file F [--version RELEASE]]';
+const text = { type: 'string' } as const;
+const OPTIONS = { site: text, port: text, kubeconfig: text, namespace: text, redis: text, 'redis-password-file': text, amqp: text, 'amqp-password-file': text, opensearch: text, 'health-key-file': text, 'api-token-file': text, version: text };
+const OPTIONAL = new Set(['namespace', 'api-token-file', 'version']);
+
+/** This stand-in's flags, every required one checked before it reads a file or opens a connection. */
+function commandLine() {
+  const { values } = parseCommandLine({ program: PROGRAM, usage: USAGE, options: OPTIONS });
+  for (const name of Object.keys(OPTIONS)) if (!OPTIONAL.has(name)) required(PROGRAM, values, name);
+  const option = (name: keyof typeof OPTIONS): string => required(PROGRAM, values, name);
+  return { option, values, port: portOption(PROGRAM, option('port'), 'port', 0) };
 }
+
 const secretFile = (file: string) => readFileSync(file, 'utf8').trim();
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
 async function main(): Promise<void> {
+  const { option, values, port } = commandLine();
   const site = option('site');
-  const port = Number(option('port'));
-  const namespace = option('namespace', 'opencti');
+  const namespace = values.namespace ?? 'opencti';
   // A file, as the platform's own APP__HEALTH_ACCESS_KEY is a secret: not on a command line anyone can list.
   const healthKey = secretFile(option('health-key-file'));
   const [redisHost, redisPort] = option('redis').split(':');
@@ -134,9 +143,9 @@ async function main(): Promise<void> {
       remove: async (id) => (await search.delete({ index: INDICATOR_INDEX, id, refresh: 'wait_for' }, { ignore: [404] })).statusCode === 200,
     },
   };
-  const tokenFile = process.argv.includes('--api-token-file') ? option('api-token-file') : undefined;
+  const tokenFile = values['api-token-file'];
   const graphql: ApiHandler | undefined = tokenFile
-    ? ((context: ApiContext) => withRecovery('opencti', context, openctiApi(context)))({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey }, version: process.argv.includes('--version') ? option('version') : undefined })
+    ? ((context: ApiContext) => withRecovery('opencti', context, openctiApi(context)))({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey }, version: values.version })
     : undefined;
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -218,7 +227,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
 }
 
-main().catch((error: Error) => {
-  console.error(`opencti site: ${error.message}`);
-  process.exit(1);
-});
+void main().catch(exitOnFailure('opencti site'));

@@ -7,7 +7,7 @@
  * keeps the server URL of the context it was made for.
  */
 import type * as K8s from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/common';
+import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
 import { deploymentRollout, isReady, isTerminating, labelSelector, podReason, statefulSetRollout, type Rollout } from './rollout';
 import type { StepDrivers, StepInput } from '../../kit/activities/types';
@@ -32,15 +32,8 @@ async function k8s(): Promise<typeof K8s> {
     loaded ??= await import('@kubernetes/client-node');
     return loaded;
   } catch (error) {
-    throw ApplicationFailure.nonRetryable(`@kubernetes/client-node cannot be loaded on this worker (Node ${process.version}; needs 20.19 or later): ${(error as Error).message}`, 'WorkerSetup');
+    failNonRetryable(`@kubernetes/client-node cannot be loaded on this worker (Node ${process.version}; needs 20.19 or later): ${(error as Error).message}`, 'WorkerSetup');
   }
-}
-
-function retry(message: string, type: string, facts: Record<string, unknown> = {}): never {
-  throw ApplicationFailure.retryable(message, type, facts);
-}
-function fatal(message: string, type: string, facts: Record<string, unknown> = {}): never {
-  throw ApplicationFailure.create({ message, type, nonRetryable: true, details: [facts] });
 }
 
 const where = (args: KubernetesArgs, site: SiteRole) => `${args.component} on ${args.siteNames[site]} (namespace ${args.sites[site].namespace})`;
@@ -57,10 +50,10 @@ function explain(error: unknown, args: KubernetesArgs, site: SiteRole, what: str
     reason = String(e.body ?? '');
   }
   const at = where(args, site);
-  if (e.code === 404) fatal(`${at}: ${what} does not exist (${reason || 'NotFound'}); check components.${args.component}.workloads and the site's namespace`, 'WorkloadNotFound');
-  if (e.code === 401) fatal(`${at}: the cluster refused the kubeconfig's credentials (401) for ${what}; check components.${args.component}.${site}.kubeconfig`, 'KubernetesAuth');
-  if (e.code === 403) fatal(`${at}: the drill's identity may not do this to ${what} (403: ${reason}); it needs get/patch on deployments, statefulsets and their scale, and list on pods`, 'KubernetesForbidden');
-  retry(`${at}: the API server did not answer for ${what}: ${e.code ? `HTTP ${e.code} ${reason}` : (e.message ?? String(error))}`, 'KubernetesUnreachable');
+  if (e.code === 404) failNonRetryable(`${at}: ${what} does not exist (${reason || 'NotFound'}); check components.${args.component}.workloads and the site's namespace`, 'WorkloadNotFound');
+  if (e.code === 401) failNonRetryable(`${at}: the cluster refused the kubeconfig's credentials (401) for ${what}; check components.${args.component}.${site}.kubeconfig`, 'KubernetesAuth');
+  if (e.code === 403) failNonRetryable(`${at}: the drill's identity may not do this to ${what} (403: ${reason}); it needs get/patch on deployments, statefulsets and their scale, and list on pods`, 'KubernetesForbidden');
+  failRetryable(`${at}: the API server did not answer for ${what}: ${e.code ? `HTTP ${e.code} ${reason}` : (e.message ?? String(error))}`, 'KubernetesUnreachable');
 }
 
 async function siteClient(args: KubernetesArgs, site: SiteRole): Promise<SiteClient> {
@@ -70,10 +63,10 @@ async function siteClient(args: KubernetesArgs, site: SiteRole): Promise<SiteCli
   try {
     kc.loadFromFile(kubeconfig);
   } catch (error) {
-    fatal(`components.${args.component}.${site}.kubeconfig: ${kubeconfig} cannot be read on this worker (${(error as Error).message})`, 'KubeconfigMissing');
+    failNonRetryable(`components.${args.component}.${site}.kubeconfig: ${kubeconfig} cannot be read on this worker (${(error as Error).message})`, 'KubeconfigMissing');
   }
   if (context) {
-    if (!kc.getContextObject(context)) fatal(`components.${args.component}.${site}.context: "${context}" is not in ${kubeconfig} (it has ${kc.getContexts().map((c) => c.name).join(', ')})`, 'KubeconfigMissing');
+    if (!kc.getContextObject(context)) failNonRetryable(`components.${args.component}.${site}.context: "${context}" is not in ${kubeconfig} (it has ${kc.getContexts().map((c) => c.name).join(', ')})`, 'KubeconfigMissing');
     kc.setCurrentContext(context);
   }
   // Made after the context is chosen: each client keeps that cluster's URL (FIELD-NOTES 11.2).
@@ -161,7 +154,7 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         else if (!state.complete || state.ready < state.replicas) problems.push(`${state.workload}: ${state.rollout}, ${state.ready}/${state.replicas} ready${(await podReasons(client, object)).map((r) => `; ${r}`).join('')}`);
       }
       const facts = { site, workloads: states };
-      if (problems.length) retry(`${where(args, site)} does not serve: ${problems.join('; ')}`, 'WorkloadsNotReady', facts);
+      if (problems.length) failRetryable(`${where(args, site)} does not serve: ${problems.join('; ')}`, 'WorkloadsNotReady', facts);
       return { summary: `${where(args, site)}: ${states.map((s) => `${s.workload} ${s.ready}/${s.replicas}`).join(', ')} ready, every rollout complete`, facts };
     },
 
@@ -179,7 +172,7 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         parts.push(`${args.siteNames[site]} has all ${states.length} workloads (${running} running, ${states.length - running} at 0)`);
       }
       const unstartable = args.workloads.filter((w, i) => (facts.secondary as WorkloadState[])[i].replicas === 0 && (facts.secondary as WorkloadState[])[i].remembered === undefined && w.replicas === undefined && (facts.primary as WorkloadState[])[i].replicas === 0);
-      if (unstartable.length) fatal(`${args.component}: ${unstartable.map(label).join(', ')} run on neither site and no replica count is known; add replicas: N to components.${args.component}.workloads`, 'PlanIncomplete', facts);
+      if (unstartable.length) failNonRetryable(`${args.component}: ${unstartable.map(label).join(', ')} run on neither site and no replica count is known; add replicas: N to components.${args.component}.workloads`, 'PlanIncomplete', facts);
       return { summary: `${args.component}: ${parts.join('; ')}`, facts };
     },
 
@@ -205,7 +198,7 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         });
         Object.assign(note, { waitedMs: wait.waitedMs, podsLeft: left.length });
         done.push(note);
-        if (!wait.reached) retry(`${where(args, site)}: ${label(w)} still has ${left.length} pod(s) ${Math.round(args.rolloutTimeoutMs / 1000)}s after scaling to 0 (${left.map((p) => p.metadata?.name).join(', ')})`, 'ScaleDownTimeout', { site, workloads: done });
+        if (!wait.reached) failRetryable(`${where(args, site)}: ${label(w)} still has ${left.length} pod(s) ${Math.round(args.rolloutTimeoutMs / 1000)}s after scaling to 0 (${left.map((p) => p.metadata?.name).join(', ')})`, 'ScaleDownTimeout', { site, workloads: done });
       }
       const said = done.map((d) => (d.before === 0 ? `${d.workload} was already at 0${d.remembered !== undefined ? ` (remembers ${d.remembered})` : ''}` : `${d.workload} ${d.before}→0`));
       return { summary: `${where(args, site)}: scaled to 0 in reverse order, counts remembered on the workloads: ${said.join(', ')}`, facts: { site, workloads: done } };
@@ -226,7 +219,7 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         const current = before.spec?.replicas ?? 1;
         const target = remembered(before) ?? (current > 0 ? current : w.replicas);
         if (target === undefined) {
-          fatal(`${where(args, site)}: ${label(w)} is at 0 replicas, remembers no count and the plan names none; add replicas: N to components.${args.component}.workloads[${index}]`, 'PlanIncomplete', { site, workloads: done });
+          failNonRetryable(`${where(args, site)}: ${label(w)} is at 0 replicas, remembers no count and the plan names none; add replicas: N to components.${args.component}.workloads[${index}]`, 'PlanIncomplete', { site, workloads: done });
         }
         if (current !== target) await client.mergePatch(w, { spec: { replicas: target } });
         let latest: Workload = before;
@@ -247,7 +240,7 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
           const reasons = await podReasons(client, latest);
           const why = reasons.length ? reasons.join('; ') : 'no pod reports a reason';
           const failed = !rollout.done && rollout.failed;
-          fatal(
+          failNonRetryable(
             `${where(args, site)}: ${label(w)} did not become ready ${failed ? `(${rollout.message})` : `within ${Math.round(args.rolloutTimeoutMs / 1000)}s (${rollout.message})`}: ${why}`,
             'RolloutFailed',
             { site, workloads: done, podReasons: reasons },

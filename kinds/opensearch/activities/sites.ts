@@ -7,7 +7,7 @@
  * canary arrived. The restore leaves a marker document saying which snapshot it restored.
  */
 import { Client } from '@opensearch-project/opensearch';
-import { ApplicationFailure } from '@temporalio/common';
+import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
 import { clusterLost, describeError } from './cluster';
 import { canaryKey, snapshotName } from '../../kit/activities/canary';
@@ -31,10 +31,6 @@ interface Snapshot {
   metadata?: { drillId?: string; canaryId?: string; counts?: Record<string, number>; takenFrom?: string; writtenAt?: string };
 }
 
-function retry(message: string, type: string, facts: Record<string, unknown> = {}): never {
-  throw ApplicationFailure.retryable(message, type, facts);
-}
-
 const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);
 
 export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAction> {
@@ -55,7 +51,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
       if ((error as { name?: string }).name === 'ApplicationFailure') throw error;
       const lost = clusterLost(error, server);
       if (lost) throw lost;
-      return retry(`${args.component} on ${args.siteNames[site]} (${args.sites[site].url}): ${describeError(error)}`, 'SearchUnavailable');
+      return failRetryable(`${args.component} on ${args.siteNames[site]} (${args.sites[site].url}): ${describeError(error)}`, 'SearchUnavailable');
     } finally {
       await c.close();
     }
@@ -67,11 +63,11 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
     const current = await c.snapshot.getRepository({ repository }, { ignore: [404] });
     const existing = (current.body as Record<string, { type: string; settings: Record<string, unknown> }>)[repository];
     if (args.lookOnly) {
-      if (!existing) retry(`${args.component} on ${args.siteNames[site]}: snapshot repository "${repository}" is not registered yet (a drill's preflight registers it${register ? '' : ' only if the plan says how'})`, 'NoSnapshotRepository');
+      if (!existing) failRetryable(`${args.component} on ${args.siteNames[site]}: snapshot repository "${repository}" is not registered yet (a drill's preflight registers it${register ? '' : ' only if the plan says how'})`, 'NoSnapshotRepository');
       return `${existing.type}${String(existing.settings.readonly ?? 'false') === 'true' ? ', read-only here' : ''}`;
     }
     if (!register) {
-      if (!existing) throw ApplicationFailure.nonRetryable(`${args.component} on ${args.siteNames[site]}: snapshot repository "${repository}" is not registered, and components.${args.component}.snapshot.register does not say how to register it`, 'NoSnapshotRepository');
+      if (!existing) failNonRetryable(`${args.component} on ${args.siteNames[site]}: snapshot repository "${repository}" is not registered, and components.${args.component}.snapshot.register does not say how to register it`, 'NoSnapshotRepository');
       return `registered by the operator (${existing.type})`;
     }
     const readonly = !writable;
@@ -113,7 +109,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
           return !body.timed_out && (body.status === 'green' || (args.minStatus === 'yellow' && body.status === 'yellow'));
         });
         const facts = { site, health: body, waitedMs: wait.waitedMs };
-        if (!wait.reached) retry(`${args.component} on ${args.siteNames[site]}: cluster ${body.cluster_name} is ${body.status} after ${Math.round(args.waitMs / 1000)}s; needs ${args.minStatus}`, 'ClusterUnhealthy', facts);
+        if (!wait.reached) failRetryable(`${args.component} on ${args.siteNames[site]}: cluster ${body.cluster_name} is ${body.status} after ${Math.round(args.waitMs / 1000)}s; needs ${args.minStatus}`, 'ClusterUnhealthy', facts);
         return { summary: `${args.component} on ${args.siteNames[site]}: cluster ${body.cluster_name} ${body.status}, ${body.number_of_nodes} node(s), ${body.active_primary_shards} primary shard(s)`, facts };
       });
     },
@@ -132,7 +128,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
       };
       return on(input, from, async (c) => {
         if (!args.lookOnly) await c.snapshot.verifyRepository({ repository: args.snapshot.repository }).catch((error) =>
-          retry(`${args.component} on ${args.siteNames[from]}: repository ${args.snapshot.repository} fails verification (${describeError(error)})`, 'RepositoryUnusable'),
+          failRetryable(`${args.component} on ${args.siteNames[from]}: repository ${args.snapshot.repository} fails verification (${describeError(error)})`, 'RepositoryUnusable'),
         );
         const list = await snapshots(c, args);
         let recent: Snapshot | undefined = list.filter((s) => good(s) && Date.now() - s.end_time_in_millis <= args.snapshot.maxAge).sort((a, b) => b.end_time_in_millis - a.end_time_in_millis)[0];
@@ -146,7 +142,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
           took = true;
         }
         const facts = { repository: args.snapshot.repository, registered, snapshots: list.length, recent: recent && { snapshot: recent.snapshot, state: recent.state, endedMsAgo: Date.now() - recent.end_time_in_millis, indices: recent.indices.length } };
-        if (!recent || !good(recent)) retry(`${args.component}: no successful snapshot in ${args.snapshot.repository}${recent ? ` (the baseline ended ${recent.state})` : ''}`, 'NoRecentSnapshot', facts);
+        if (!recent || !good(recent)) failRetryable(`${args.component}: no successful snapshot in ${args.snapshot.repository}${recent ? ` (the baseline ended ${recent.state})` : ''}`, 'NoRecentSnapshot', facts);
         return {
           summary: `${args.component}: repository ${args.snapshot.repository} on ${args.siteNames[from]} (${registered[from]}) and ${args.siteNames[to]} (${registered[to]}); ${took ? 'took a baseline snapshot' : 'newest snapshot'} ${recent.snapshot}, ended ${ago(Date.now() - recent.end_time_in_millis)} ago`,
           facts,
@@ -185,8 +181,8 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
           return Boolean(snap && snap.state !== 'IN_PROGRESS');
         });
         const facts = { repository: args.snapshot.repository, registered, snapshot: snap && { name, state: snap.state, shards: snap.shards, indices: snap.indices, counts: snap.metadata?.counts }, waitedMs: wait.waitedMs };
-        if (!wait.reached || !snap) retry(`${args.component} on ${args.siteNames[from]}: snapshot ${name} did not finish within ${Math.round(args.waitMs / 1000)}s`, 'SnapshotTimeout', facts);
-        if (!good(snap)) retry(`${args.component} on ${args.siteNames[from]}: snapshot ${name} ended ${snap.state} with ${snap.shards.failed} failed shard(s)`, 'SnapshotFailed', facts);
+        if (!wait.reached || !snap) failRetryable(`${args.component} on ${args.siteNames[from]}: snapshot ${name} did not finish within ${Math.round(args.waitMs / 1000)}s`, 'SnapshotTimeout', facts);
+        if (!good(snap)) failRetryable(`${args.component} on ${args.siteNames[from]}: snapshot ${name} ended ${snap.state} with ${snap.shards.failed} failed shard(s)`, 'SnapshotFailed', facts);
         const total = Object.values(snap.metadata?.counts ?? {}).reduce((n, v) => n + v, 0);
         return { summary: `${args.component} on ${args.siteNames[from]}: final snapshot ${name} (${snap.indices.length} indices, ${total} documents, canary included) in ${args.snapshot.repository}`, facts };
       });
@@ -206,9 +202,9 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
         const registered = await ensureRepository(c, args, false, to);
         const list = await snapshots(c, args);
         const own = list.find((s) => s.snapshot === name && good(s));
-        if (!own && args.planned) retry(`${args.component}: the final snapshot ${name} of ${args.siteNames[otherSite(to)]} is not in ${args.snapshot.repository} (or did not succeed); nothing to restore on ${at}`, 'SnapshotMissing', { snapshots: list.map((s) => `${s.snapshot} ${s.state}`) });
+        if (!own && args.planned) failRetryable(`${args.component}: the final snapshot ${name} of ${args.siteNames[otherSite(to)]} is not in ${args.snapshot.repository} (or did not succeed); nothing to restore on ${at}`, 'SnapshotMissing', { snapshots: list.map((s) => `${s.snapshot} ${s.state}`) });
         const snap = own ?? list.filter(good).sort((a, b) => b.end_time_in_millis - a.end_time_in_millis)[0];
-        if (!snap) retry(`${args.component}: no successful snapshot in ${args.snapshot.repository} to restore on ${at}`, 'SnapshotMissing');
+        if (!snap) failRetryable(`${args.component}: no successful snapshot in ${args.snapshot.repository} to restore on ${at}`, 'SnapshotMissing');
         const marker = await c.get({ index: RESTORE_MARKERS, id: name }, { ignore: [404] });
         const done = (marker.body as { found?: boolean; _source?: { uuid?: string } })._source?.uuid === snap.uuid;
         if (!done) {
@@ -228,8 +224,8 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
         const short = Object.entries(recorded).filter(([index, n]) => restored[index] !== n);
         const lossWindowMs = own ? 0 : Date.now() - snap.end_time_in_millis;
         const facts = { snapshot: snap.snapshot, uuid: snap.uuid, own: Boolean(own), registered, recorded, restored, health, waitedMs: wait.waitedMs, lossWindowMs, alreadyRestored: done };
-        if (!wait.reached) retry(`${args.component} on ${at}: the restored indices are ${health.status} after ${Math.round(args.waitMs / 1000)}s`, 'RestoreTimeout', facts);
-        if (short.length) retry(`${args.component} on ${at}: restored counts differ from the snapshot's: ${short.map(([i, n]) => `${i} ${restored[i]} of ${n}`).join(', ')}`, 'RestoreIncomplete', facts);
+        if (!wait.reached) failRetryable(`${args.component} on ${at}: the restored indices are ${health.status} after ${Math.round(args.waitMs / 1000)}s`, 'RestoreTimeout', facts);
+        if (short.length) failRetryable(`${args.component} on ${at}: restored counts differ from the snapshot's: ${short.map(([i, n]) => `${i} ${restored[i]} of ${n}`).join(', ')}`, 'RestoreIncomplete', facts);
         if (!done) await c.index({ index: RESTORE_MARKERS, id: name, body: { snapshot: snap.snapshot, uuid: snap.uuid, snapshotEndMs: snap.end_time_in_millis, restoredAt: new Date().toISOString(), own: Boolean(own), counts: restored }, refresh: 'true' });
         const total = Object.values(restored).reduce((n, v) => n + v, 0);
         return {
@@ -252,7 +248,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
         const found = Boolean(canary.found);
         const restore = marker._source;
         const facts: Record<string, unknown> = { marker: restore ?? null, canary: { index: args.canaryIndex, id: canaryId, found, writtenAt: canary._source?.writtenAt } };
-        if (!restore) retry(`${args.component} on ${at}: no restore of this switch is recorded (${RESTORE_MARKERS}/${name}); the restore step did not run here`, 'RestoreMissing', facts);
+        if (!restore) failRetryable(`${args.component} on ${at}: no restore of this switch is recorded (${RESTORE_MARKERS}/${name}); the restore step did not run here`, 'RestoreMissing', facts);
         const lossMs = found ? 0 : Math.max(0, Date.parse(restore.restoredAt) - restore.snapshotEndMs);
         facts.rpoEvidence = {
           canaryFound: found,
@@ -261,7 +257,7 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
             ? `OpenSearch canary document written at ${canary._source?.writtenAt} on ${args.siteNames[otherSite(to)]} was restored on ${at} from snapshot ${restore.snapshot}`
             : `OpenSearch on ${at} was restored from ${restore.snapshot}, which ended ${ago(lossMs)} before the restore: writes after it are lost`,
         };
-        if (!found && args.planned) retry(`${args.component}: the canary document is missing on ${at} after restoring ${restore.snapshot}`, 'CanaryMissing', facts);
+        if (!found && args.planned) failRetryable(`${args.component}: the canary document is missing on ${at} after restoring ${restore.snapshot}`, 'CanaryMissing', facts);
         return { summary: `${args.component} on ${at}: restored from ${restore.snapshot}; canary ${found ? 'found' : `missing (data up to ${ago(lossMs)} before the restore lost)`}`, facts };
       });
     },

@@ -5,7 +5,7 @@
  * with FAILOVER when both answer (REPLICAOF NO ONE otherwise), re-protect the old master as a
  * replica, and a canary key written with WAIT before the switch and read on the new master after.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
 import { describeNode, describeRedisError, follows, inspect, inspectNode, linkOf, withRedis, type RedisConnection, type RedisNodeState } from './node';
 import { redisCanaryKey } from '../../kit/activities/canary';
@@ -17,15 +17,11 @@ import type { RedisAction, RedisArgs } from '../actions';
 export const FENCED_MIN_REPLICAS = 1_000_000;
 const PROBE_KEY = 'drillbook:write-probe';
 
-function retry(message: string, type: string, facts: Record<string, unknown>): never {
-  throw ApplicationFailure.retryable(message, type, facts);
-}
-
 /** Wrong credentials will not fix themselves: say what to change instead of retrying. */
 function failOnAuth(args: RedisArgs, site: SiteRole, node: RedisNodeState): void {
   if (node.reachable || !/WRONGPASS|NOAUTH|NOPERM/.test(node.error ?? '')) return;
   const { host, port } = args.sites[site];
-  throw ApplicationFailure.nonRetryable(
+  failNonRetryable(
     `${args.component} on ${args.siteNames[site]} (${host}:${port}) refused the drill's credentials: ${node.error}. Check the plan's username and password reference and the ACL user's commands (INFO, CONFIG, REPLICAOF, FAILOVER, WAIT).`,
     'RedisAuth',
   );
@@ -57,7 +53,7 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const site = input.step.site ?? args.to;
       const node = await look(input, site);
       const facts = { site, endpoint: endpoint(args, site), node };
-      if (!node.reachable) retry(`${args.component} on ${args.siteNames[site]} (${endpoint(args, site)}) does not answer: ${node.error}`, 'RedisUnreachable', facts);
+      if (!node.reachable) failRetryable(`${args.component} on ${args.siteNames[site]} (${endpoint(args, site)}) does not answer: ${node.error}`, 'RedisUnreachable', facts);
       return { summary: `${args.component} on ${args.siteNames[site]}: ${describeNode(node)}`, facts };
     },
 
@@ -67,11 +63,11 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const [from, to] = [await look(input, args.from), await look(input, args.to)];
       const facts = { [args.from]: from, [args.to]: to };
       const name = (s: SiteRole) => args.siteNames[s];
-      if (!from.reachable || !to.reachable) retry(`${args.component}: ${!from.reachable ? name(args.from) : name(args.to)} does not answer`, 'RedisUnreachable', facts);
-      if (from.role === 'master' && to.role === 'master') retry(`${args.component}: both ${name(args.from)} and ${name(args.to)} are masters: two writers`, 'TwoMasters', facts);
-      if (from.role !== 'master') retry(`${args.component}: ${name(args.from)} is not the master (${describeNode(from)})`, 'NotMaster', facts);
+      if (!from.reachable || !to.reachable) failRetryable(`${args.component}: ${!from.reachable ? name(args.from) : name(args.to)} does not answer`, 'RedisUnreachable', facts);
+      if (from.role === 'master' && to.role === 'master') failRetryable(`${args.component}: both ${name(args.from)} and ${name(args.to)} are masters: two writers`, 'TwoMasters', facts);
+      if (from.role !== 'master') failRetryable(`${args.component}: ${name(args.from)} is not the master (${describeNode(from)})`, 'NotMaster', facts);
       const link = linkOf(from, args.sites[args.to]);
-      if (!(follows(to, args.sites[args.from]) || link) || !to.linkUp) retry(`${args.component}: ${name(args.to)} does not replicate from ${name(args.from)} with its link up (${describeNode(to)})`, 'ReplicationBroken', facts);
+      if (!(follows(to, args.sites[args.from]) || link) || !to.linkUp) failRetryable(`${args.component}: ${name(args.to)} does not replicate from ${name(args.from)} with its link up (${describeNode(to)})`, 'ReplicationBroken', facts);
       return {
         summary: `${args.component}: ${name(args.from)} is the master and ${name(args.to)} replicates from it, ${Math.max(0, (from.offset ?? 0) - (link?.offset ?? to.offset ?? 0))} B behind`,
         facts,
@@ -95,18 +91,18 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const newName = args.siteNames[to];
       const oldName = args.siteNames[from];
       if (args.planned) {
-        if (!old.reachable) retry(`refusing a planned switchover of ${args.component}: ${oldName} does not answer (${old.error})`, 'RedisUnreachable', facts);
-        if (!cand.reachable) retry(`refusing a planned switchover of ${args.component}: ${newName} does not answer (${cand.error})`, 'RedisUnreachable', facts);
+        if (!old.reachable) failRetryable(`refusing a planned switchover of ${args.component}: ${oldName} does not answer (${old.error})`, 'RedisUnreachable', facts);
+        if (!cand.reachable) failRetryable(`refusing a planned switchover of ${args.component}: ${newName} does not answer (${cand.error})`, 'RedisUnreachable', facts);
         // The replica may reach its master by another address (a proxy, NAT): the master's own list counts too.
         const following = cand.role === 'replica' && (follows(cand, args.sites[from]) || Boolean(link));
         if (!following || !cand.linkUp || !link || link.state !== 'online') {
-          retry(`refusing a planned switchover of ${args.component} to ${newName}: it does not replicate from ${oldName} with its link up (${describeNode(cand)}). An operator may skip this guard with a reason.`, 'ReplicationBroken', facts);
+          failRetryable(`refusing a planned switchover of ${args.component} to ${newName}: it does not replicate from ${oldName} with its link up (${describeNode(cand)}). An operator may skip this guard with a reason.`, 'ReplicationBroken', facts);
         }
         if (args.rpoMs !== undefined && (lagSeconds ?? 0) * 1000 > args.rpoMs) {
-          retry(`refusing a planned switchover of ${args.component} to ${newName}: its last acknowledgement is ${lagSeconds}s old, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
+          failRetryable(`refusing a planned switchover of ${args.component} to ${newName}: its last acknowledgement is ${lagSeconds}s old, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
         }
         if (args.maxLagBytes !== undefined && (lagBytes ?? 0) > args.maxLagBytes) {
-          retry(`refusing a planned switchover of ${args.component} to ${newName}: it is ${lagBytes} B behind, more than the plan's maxLagBytes of ${args.maxLagBytes}. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
+          failRetryable(`refusing a planned switchover of ${args.component} to ${newName}: it is ${lagBytes} B behind, more than the plan's maxLagBytes of ${args.maxLagBytes}. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
         }
       }
       let canary: Record<string, unknown> | undefined;
@@ -120,7 +116,7 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
           return { key, value, acknowledgedBy: acks };
         });
         facts.canary = canary;
-        if (args.planned && Number(canary.acknowledgedBy) < 1) retry(`${args.component}: the canary key was not acknowledged by ${newName} within 5 s (WAIT 1 5000 returned 0)`, 'CanaryNotReplicated', facts);
+        if (args.planned && Number(canary.acknowledgedBy) < 1) failRetryable(`${args.component}: the canary key was not acknowledged by ${newName} within 5 s (WAIT 1 5000 returned 0)`, 'CanaryNotReplicated', facts);
       }
       const lag = `${lagBytes ?? '?'} B and ${lagSeconds ?? '?'} s behind`;
       return {
@@ -142,14 +138,14 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const at = args.siteNames[site];
       const node = await look(input, site);
       const facts: Record<string, unknown> = { site, before: node };
-      if (!node.reachable) retry(`${args.component} on ${at} does not answer, so it cannot be fenced (${node.error}); if the site is gone, an operator may skip this step with a reason`, 'RedisUnreachable', facts);
+      if (!node.reachable) failRetryable(`${args.component} on ${at} does not answer, so it cannot be fenced (${node.error}); if the site is gone, an operator may skip this step with a reason`, 'RedisUnreachable', facts);
       if (node.role === 'replica') return { summary: `${args.component} on ${at} is already a replica (${describeNode(node)}): it refuses writes`, facts };
       const probe = await withRedis(args, site, input.step.id, async (client) => {
         if ((node.minReplicasToWrite ?? 0) < FENCED_MIN_REPLICAS) await client.sendCommand(['CONFIG', 'SET', 'min-replicas-to-write', String(FENCED_MIN_REPLICAS)]);
         return writeProbe(client);
       });
       Object.assign(facts, { minReplicasToWriteBefore: node.minReplicasToWrite, probe, offsetAtFence: node.offset });
-      if (probe.ok) retry(`${args.component} on ${at}: a probe write still succeeded after raising min-replicas-to-write; it is not fenced`, 'FenceFailed', facts);
+      if (probe.ok) failRetryable(`${args.component} on ${at}: a probe write still succeeded after raising min-replicas-to-write; it is not fenced`, 'FenceFailed', facts);
       return {
         summary: `${args.component} on ${at} is fenced: writes get "${(probe.error ?? '').split(' ').slice(0, 5).join(' ')}" (min-replicas-to-write ${FENCED_MIN_REPLICAS}, was ${node.minReplicasToWrite}); offset at fence ${node.offset}`,
         facts,
@@ -170,13 +166,13 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const cand = await look(input, to);
       const old = await look(input, from);
       const facts: Record<string, unknown> = { planned: args.planned, [to]: cand, [from]: old };
-      if (!cand.reachable) retry(`${args.component} on ${newName} does not answer (${cand.error}); cannot promote it`, 'RedisUnreachable', facts);
+      if (!cand.reachable) failRetryable(`${args.component} on ${newName} does not answer (${cand.error}); cannot promote it`, 'RedisUnreachable', facts);
       let how: string;
       if (cand.role === 'master') {
-        if (old.reachable && old.role === 'master') retry(`${args.component}: ${newName} and ${oldName} are both masters; refusing to pick one (fence ${oldName} or make it a replica first)`, 'TwoMasters', facts);
+        if (old.reachable && old.role === 'master') failRetryable(`${args.component}: ${newName} and ${oldName} are both masters; refusing to pick one (fence ${oldName} or make it a replica first)`, 'TwoMasters', facts);
         how = `was already the master`;
       } else if (args.planned) {
-        if (!old.reachable) retry(`${args.component}: ${oldName} does not answer, so a planned promote cannot prove ${newName} holds everything; use failover mode for an outage`, 'RedisUnreachable', facts);
+        if (!old.reachable) failRetryable(`${args.component}: ${oldName} does not answer, so a planned promote cannot prove ${newName} holds everything; use failover mode for an outage`, 'RedisUnreachable', facts);
         const target = old.offset ?? 0;
         let seen = cand;
         const wait = await pollUntil(`${newName} to reach offset ${target}`, args.catchUpTimeoutMs, async () => {
@@ -184,7 +180,7 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
           return Boolean(seen.reachable && (seen.offset ?? -1) >= target);
         });
         Object.assign(facts, { catchUp: { target, reached: wait.reached, offset: seen.offset, waitedMs: wait.waitedMs } });
-        if (!wait.reached) retry(`${args.component}: ${newName} is at offset ${seen.offset}, short of ${oldName}'s ${target} after ${Math.round(args.catchUpTimeoutMs / 1000)}s`, 'CatchUpTimeout', facts);
+        if (!wait.reached) failRetryable(`${args.component}: ${newName} is at offset ${seen.offset}, short of ${oldName}'s ${target} after ${Math.round(args.catchUpTimeoutMs / 1000)}s`, 'CatchUpTimeout', facts);
         how = await failover(args, from, to, input.step.id, facts);
       } else {
         await withRedis(args, to, input.step.id, (client) => client.sendCommand(['REPLICAOF', 'NO', 'ONE']));
@@ -199,7 +195,7 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
         return { node: await inspectNode(client), probe: await writeProbe(client) };
       });
       Object.assign(facts, { after: after.node, probe: after.probe });
-      if (after.node.role !== 'master' || !after.probe.ok) retry(`${args.component} on ${newName} does not take writes after the promote: ${after.probe.error ?? describeNode(after.node)}`, 'PromoteFailed', facts);
+      if (after.node.role !== 'master' || !after.probe.ok) failRetryable(`${args.component} on ${newName} does not take writes after the promote: ${after.probe.error ?? describeNode(after.node)}`, 'PromoteFailed', facts);
       return { summary: `${args.component} on ${newName} is the master and takes writes: ${how}`, facts };
     },
 
@@ -211,7 +207,7 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const at = args.siteNames[site];
       const node = await look(input, site);
       const facts: Record<string, unknown> = { site, before: node };
-      if (!node.reachable) retry(`${args.component} on ${at} does not answer (${node.error}); it cannot rejoin as a replica until it runs`, 'RedisUnreachable', facts);
+      if (!node.reachable) failRetryable(`${args.component} on ${at} does not answer (${node.error}); it cannot rejoin as a replica until it runs`, 'RedisUnreachable', facts);
       const master = args.sites[other];
       if (follows(node, master) && node.linkUp && !node.syncInProgress) return { summary: `${args.component} on ${at} already replicates from ${args.siteNames[other]} with its link up`, facts };
       if (!follows(node, master)) {
@@ -223,7 +219,7 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
         return Boolean(seen.linkUp && !seen.syncInProgress);
       });
       Object.assign(facts, { after: seen, waitedMs: wait.waitedMs });
-      if (!wait.reached) retry(`${args.component} on ${at}: no replication link to ${args.siteNames[other]} after ${Math.round(args.catchUpTimeoutMs / 1000)}s (${describeNode(seen)})`, 'ReplicationBroken', facts);
+      if (!wait.reached) failRetryable(`${args.component} on ${at}: no replication link to ${args.siteNames[other]} after ${Math.round(args.catchUpTimeoutMs / 1000)}s (${describeNode(seen)})`, 'ReplicationBroken', facts);
       const diverged = node.role === 'master' && (node.offset ?? 0) > 0 ? ` (it was a master at offset ${node.offset}; what it held beyond the new master was discarded by the resync)` : '';
       return { summary: `${args.component} on ${at} is a replica of ${args.siteNames[other]} again, link up${diverged}`, facts };
     },
@@ -238,14 +234,14 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const facts: Record<string, unknown> = { [from]: old };
       const key = keyOf(input, args);
       const seen = await withRedis(args, to, input.step.id, async (client) => ({ node: await inspectNode(client), probe: await writeProbe(client), canary: await client.sendCommand(['GET', key]) })).catch(
-        (error: Error) => retry(`${args.component} on ${newName} does not answer: ${describeRedisError(error)}`, 'RedisUnreachable', facts),
+        (error: Error) => failRetryable(`${args.component} on ${newName} does not answer: ${describeRedisError(error)}`, 'RedisUnreachable', facts),
       );
       Object.assign(facts, { [to]: seen.node, probe: seen.probe });
-      if (seen.node.role !== 'master') retry(`${args.component} on ${newName} is not the master after the switch (${describeNode(seen.node)})`, 'NotMaster', facts);
+      if (seen.node.role !== 'master') failRetryable(`${args.component} on ${newName} is not the master after the switch (${describeNode(seen.node)})`, 'NotMaster', facts);
       if (old.reachable && old.role === 'master' && (old.minReplicasToWrite ?? 0) < FENCED_MIN_REPLICAS) {
-        retry(`${args.component}: ${args.siteNames[from]} is still a master that takes writes beside ${newName}: two writers`, 'TwoMasters', facts);
+        failRetryable(`${args.component}: ${args.siteNames[from]} is still a master that takes writes beside ${newName}: two writers`, 'TwoMasters', facts);
       }
-      if (!seen.probe.ok) retry(`${args.component} on ${newName} refuses writes: ${seen.probe.error}`, 'NotWritable', facts);
+      if (!seen.probe.ok) failRetryable(`${args.component} on ${newName} refuses writes: ${seen.probe.error}`, 'NotWritable', facts);
       const found = seen.canary !== null && seen.canary !== undefined;
       const written = found ? (JSON.parse(String(seen.canary)) as { writtenAt?: string }).writtenAt : undefined;
       facts.canary = { key, found, value: found ? String(seen.canary) : null };
@@ -254,7 +250,7 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
         dataLossMs: found ? 0 : undefined,
         detail: found ? `Redis canary key written at ${written} was read on ${newName}` : `Redis canary key ${key} was NOT found on ${newName}`,
       };
-      if (!found && args.planned) retry(`${args.component}: the canary key ${key} is missing on ${newName}`, 'CanaryMissing', facts);
+      if (!found && args.planned) failRetryable(`${args.component}: the canary key ${key} is missing on ${newName}`, 'CanaryMissing', facts);
       return { summary: `${args.component} on ${newName}: the only master, takes writes; canary ${found ? 'found' : 'missing'}`, facts };
     },
   };
