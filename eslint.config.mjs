@@ -50,5 +50,5 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['bin/*.js', 'jest.config.js'], languageOptions: { sourceType: 'commonjs' } },
+  { files: ['bin/*.js', 'jest.config.js', 'jest.unit.config.js'], languageOptions: { sourceType: 'commonjs' } },
 );

@@ -3,10 +3,10 @@
  * here: MySQL is not in Debian) work as well as MariaDB's Slave_* / Master_*. Rows below are
  * recorded shapes; the MariaDB ones were seen on 10.11, the MySQL ones follow MySQL 8.0.22+.
  */
-import { mariaReached, mariaWaitList } from '../activities/mysql/gtid';
-import type { NodeState } from '../activities/mysql/inspect';
-import { pairProblems } from '../activities/mysql/pair';
-import { normalizeReplicaRow } from '../activities/mysql/replicaStatus';
+import { mariaReached, mariaWaitList } from '../../activities/mysql/gtid';
+import type { NodeState } from '../../activities/mysql/inspect';
+import { pairProblems } from '../../activities/mysql/pair';
+import { normalizeReplicaRow } from '../../activities/mysql/replicaStatus';
 
 const mysql8Healthy = {
   Replica_IO_State: 'Waiting for source to send event',
