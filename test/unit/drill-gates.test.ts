@@ -7,7 +7,7 @@
  * time-skipping test server with mocked activities (support/drillHarness.ts).
  */
 import { approve, completeTask, decide, DrillRefused, pause, reject, resume } from '../../src/drills';
-import { approveSignal } from '../../workflows/handlers';
+import { approveSignal, type ApprovalInput } from '../../workflows/handlers';
 import { REMINDER_MS, STEPS, startHarness, type Harness } from './support/drillHarness';
 import type { DrillRecord } from '../../domain';
 
@@ -107,6 +107,31 @@ describe('approvals', () => {
       ['decide', 'no failed step is waiting for a decision right now'],
       ['completeTask', 'no manual task is open right now'],
     ]);
+  });
+
+  it('refuses an answer through a door Drillbook does not know', async () => {
+    const { id } = await atFirstGate('gate-door');
+
+    // A value no type allows, as another client might send it.
+    const foreign = { by: 'bob', channel: 'fax' } as unknown as ApprovalInput;
+    await expect(approve(harness.client, id, foreign)).rejects.toEqual(refusal('channel must be one of cli, slack, ui (or absent, for the Temporal UI), got "fax"'));
+    expect((await harness.record(id)).pending).toMatchObject({ id: 'approve-pre-reboot', approvedBy: [] });
+  });
+
+  it('acts once on an answer that arrives twice under one request id (an update and its hand-over signal)', async () => {
+    const { id } = await atFirstGate('gate-twice', { quorum: 2 });
+
+    expect(await approve(harness.client, id, { by: 'bob', requestId: 'click-1' })).toMatchObject({ accepted: true });
+    await expect(approve(harness.client, id, { by: 'bob', requestId: 'click-1' })).rejects.toEqual(refusal('this answer (request click-1) was recorded already; nothing was done twice'));
+    await harness.client.workflow.getHandle(id).signal(approveSignal, { by: 'bob', requestId: 'click-1', channel: 'cli' });
+    // carol's approval is taken after the signal: once it shows, the signal was judged too.
+    await approve(harness.client, id, { by: 'carol' });
+    const record = await harness.waitFor(id, (r) => r.pending?.id === 'approve-failover');
+    expect(record.approvals.map((a) => [a.gate, a.by])).toEqual([
+      ['approve-pre-reboot', 'bob'],
+      ['approve-pre-reboot', 'carol'],
+    ]);
+    expect(record.refusals).toEqual([]);
   });
 
   it('keeps the refusal of a fire-and-forget signal (the Temporal UI\'s door) in the record', async () => {
