@@ -8,7 +8,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { approve, reject } from '../../src/drills';
 import { ALL_STEPS, REMINDER_MS, STEPS, TIMEOUT_MS, startHarness, type Harness } from './support/drillHarness';
-import type { DrillRecord } from '../../domain';
 
 let harness: Harness;
 
@@ -18,21 +17,12 @@ beforeAll(async () => {
 afterEach(() => harness.terminateRunning());
 afterAll(() => harness?.stop());
 
-/** Answers every approval gate as bob, up to (not including) `stopAt`; returns the record waiting there. */
-async function approveUntil(id: string, stopAt: string): Promise<DrillRecord> {
-  for (;;) {
-    const record = await harness.waitFor(id, (r) => r.pending?.kind === 'approval');
-    if (record.pending?.id === stopAt) return record;
-    await approve(harness.client, id, { by: 'bob', gate: record.pending?.id });
-  }
-}
-
 const PHASES = ['preparation', 'pre-reboot', 'check', 'failover', 'failover-check', 'failback', 'failback-check', 'wrap-up'];
 
 describe('a drill that runs to its end', () => {
   it('succeeds once signed off, every phase done, every step run once in the runbook\'s order', async () => {
     const id = await harness.start('end-signed');
-    await approveUntil(id, 'signoff');
+    await harness.approveUntil(id, 'signoff');
     const waiting = await harness.record(id);
     expect(waiting.pending?.prompt).toBe('Sign off the drill of end-signed: 12 steps succeeded, 0 skipped, 0 passed over.');
     await approve(harness.client, id, { by: 'carol', gate: 'signoff' });
@@ -55,7 +45,7 @@ describe('a drill that runs to its end', () => {
 
   it('ends rejected when an approver refuses the sign-off, with the comment', async () => {
     const id = await harness.start('end-signoff-refused');
-    await approveUntil(id, 'signoff');
+    await harness.approveUntil(id, 'signoff');
     await reject(harness.client, id, { by: 'carol', gate: 'signoff', comment: 'the RTO was missed' });
 
     const record = await harness.ending(id);
@@ -65,7 +55,7 @@ describe('a drill that runs to its end', () => {
 
   it('ends timed out when nobody signs off within the plan\'s timeout', async () => {
     const id = await harness.start('end-signoff-unanswered');
-    await approveUntil(id, 'signoff');
+    await harness.approveUntil(id, 'signoff');
 
     const record = await harness.ending(id);
     expect(record.status).toBe('timed-out');
@@ -77,7 +67,7 @@ describe('a drill that runs to its end', () => {
 describe('a drill stopped at a gate', () => {
   it('ends rejected when an approver rejects a phase, and nothing of that phase runs', async () => {
     const id = await harness.start('end-rejected');
-    await approveUntil(id, 'approve-failover');
+    await harness.approveUntil(id, 'approve-failover');
     await reject(harness.client, id, { by: 'carol', gate: 'approve-failover', comment: 'not this week' });
 
     const record = await harness.ending(id);
@@ -89,7 +79,7 @@ describe('a drill stopped at a gate', () => {
 
   it('says so without a comment when the rejection has none', async () => {
     const id = await harness.start('end-rejected-bare');
-    await approveUntil(id, 'approve-pre-reboot');
+    await harness.approveUntil(id, 'approve-pre-reboot');
     await reject(harness.client, id, { by: 'bob', gate: 'approve-pre-reboot' });
 
     expect((await harness.ending(id)).outcome).toBe('bob rejected phase pre-reboot; nothing in it ran.');
@@ -97,7 +87,7 @@ describe('a drill stopped at a gate', () => {
 
   it('ends timed out when nobody approves a phase within the plan\'s timeout, having reminded every 15 minutes', async () => {
     const id = await harness.start('end-gate-unanswered');
-    await approveUntil(id, 'approve-pre-reboot');
+    await harness.approveUntil(id, 'approve-pre-reboot');
 
     const record = await harness.ending(id);
     expect(record.status).toBe('timed-out');
@@ -108,7 +98,7 @@ describe('a drill stopped at a gate', () => {
 
   it('ends cancelled when cancelled from outside while it waits', async () => {
     const id = await harness.start('end-cancelled');
-    await approveUntil(id, 'approve-failover');
+    await harness.approveUntil(id, 'approve-failover');
     await harness.client.workflow.getHandle(id).cancel();
 
     await expect(harness.ending(id)).rejects.toBeInstanceOf(WorkflowFailedError);
@@ -153,7 +143,7 @@ describe('a real outage (failover mode)', () => {
   it('runs only the failover and its check, passing over what fails on the lost primary', async () => {
     const id = await harness.start('end-outage', { mode: 'failover' });
     harness.fail(id, 'failover.app.stop.primary', 'exit 255: ssh: connect to host dc1: No route to host');
-    await approveUntil(id, 'signoff');
+    await harness.approveUntil(id, 'signoff');
     await approve(harness.client, id, { by: 'carol', gate: 'signoff' });
 
     const record = await harness.ending(id);

@@ -19,16 +19,6 @@ afterAll(() => harness?.stop());
 
 const refusal = (message: string) => expect.objectContaining({ name: 'DrillRefused', message });
 
-/** Approves every approval gate as bob until the drill waits for something else (or for `stopAt`). */
-async function approveWhileAsked(id: string, stopAt?: string): Promise<DrillRecord> {
-  for (;;) {
-    const record = await harness.waitFor(id, (r) => r.pending !== null);
-    if (record.pending?.kind !== 'approval' || record.pending.id === stopAt) return record;
-    await approve(harness.client, id, { by: 'bob', gate: record.pending.id });
-    await harness.waitFor(id, (r) => r.pending?.since !== record.pending?.since);
-  }
-}
-
 const HEALTH = 'preparation.app.health.primary';
 
 describe('a step that fails after its retries', () => {
@@ -73,7 +63,7 @@ describe('a step that fails after its retries', () => {
 
     await expect(decide(harness.client, id, { by: 'oncall', decision: 'skip' })).rejects.toEqual(refusal('skipping a step needs a reason'));
     expect(await decide(harness.client, id, { by: 'oncall', decision: 'skip', reason: 'checked by hand: it serves' })).toEqual({ accepted: true, message: `oncall chose to skip ${HEALTH}` });
-    const atSignOff = await approveWhileAsked(id, 'signoff');
+    const atSignOff = await harness.approveUntil(id, 'signoff');
     expect(atSignOff.steps.find((s) => s.id === HEALTH)).toMatchObject({ status: 'skipped', summary: 'Skipped by oncall: checked by hand: it serves' });
     expect(atSignOff.pending?.prompt).toBe('Sign off the drill of step-skip: 11 steps succeeded, 1 skipped, 0 passed over.');
   });
@@ -112,7 +102,7 @@ describe('an abort after the failover changed the sites', () => {
   async function abortedAfterSwitch(target: string): Promise<{ id: string; record: DrillRecord }> {
     const id = await harness.start(target);
     harness.fail(id, CHECK, 'exit 1: dc2 answers 502');
-    await approveWhileAsked(id);
+    await harness.approveUntil(id);
     await decide(harness.client, id, { by: 'oncall', decision: 'abort', reason: 'dc2 does not serve' });
     const record = await harness.waitFor(id, (r) => r.pending?.id === 'rollback');
     return { id, record };
@@ -157,7 +147,7 @@ describe('a stop condition', () => {
 
   it('that passes changes nothing: checked before each destructive step of the failover, which runs', async () => {
     const id = await harness.start('stop-passes', { stopCondition: true });
-    const record = await approveWhileAsked(id, 'approve-failback');
+    const record = await harness.approveUntil(id, 'approve-failback');
 
     expect(record.stopConditions).toEqual([expect.objectContaining({ id: 'error-rate', ok: true, output: 'The error rate is low: ok' })]);
     // Before each destructive step of the phases that need approval, once each (no retries).
@@ -168,7 +158,7 @@ describe('a stop condition', () => {
 
   it('that fails holds the drill before the step with its output; nobody resuming ends the drill there', async () => {
     const id = await harness.start('stop-fails', { stopCondition: true });
-    await approveWhileAsked(id, 'approve-failover');
+    await harness.approveUntil(id, 'approve-failover');
     harness.fail(id, 'stop-condition.error-rate', 'exit 1: 12% of requests fail');
     await approve(harness.client, id, { by: 'bob' });
 
@@ -191,7 +181,7 @@ describe('a stop condition', () => {
 
   it('that fails lets the drill go on once an operator resumes it and the condition passes again', async () => {
     const id = await harness.start('stop-resumed', { stopCondition: true });
-    await approveWhileAsked(id, 'approve-failover');
+    await harness.approveUntil(id, 'approve-failover');
     harness.fail(id, 'stop-condition.error-rate', 'exit 1: 12% of requests fail');
     await approve(harness.client, id, { by: 'bob' });
     await harness.waitFor(id, (r) => r.pending?.kind === 'pause');

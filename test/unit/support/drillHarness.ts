@@ -11,13 +11,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { stringify } from 'yaml';
-import { startDrill } from '../../../src/drills';
+import { approve, startDrill } from '../../../src/drills';
 import { formatPlanError, parsePlan } from '../../../src/plan/load';
 import { statusQuery } from '../../../workflows/handlers';
 import { compileDrill } from '../../../workflows/runbook';
 import { createTimeSkippingEnv } from '../../support/timeSkipping';
 import { waitForRecord } from '../../support/operators';
-import type { AuditEntry, DrillActivities, DrillEvent, DrillMode, DrillRecord, StepFailureDetails, StepInput, StepOutcome } from '../../../domain';
+import type { AuditEntry, DrillActivities, DrillEvent, DrillMode, DrillRecord, PendingAction, StepFailureDetails, StepInput, StepOutcome } from '../../../domain';
 
 /** The activities a drill of the harness's plans calls: its plan, its people, its report, and its steps (all commands). */
 export type MockedActivities = Pick<DrillActivities, 'loadPlan' | 'notify' | 'writeReport' | 'previousPrecheck' | 'auditRefusal' | 'runCommand' | 'checkHttp'>;
@@ -97,6 +97,8 @@ export interface Harness {
   /** The drill's record as its workflow answers the status query. */
   record(drillId: string): Promise<DrillRecord>;
   waitFor(drillId: string, predicate: (record: DrillRecord) => boolean): Promise<DrillRecord>;
+  /** Approves every approval gate as bob until the drill waits for something else, or at the gate `stopAt`; returns the record there. */
+  approveUntil(drillId: string, stopAt?: string): Promise<DrillRecord>;
   /** The drill's result: awaiting it lets the server skip time, so gates nobody answers time out at once. */
   ending(drillId: string): Promise<DrillRecord>;
   /** Skips `ms` of the drills' time (none of ours passes). */
@@ -189,6 +191,17 @@ export async function startHarness(): Promise<Harness> {
     told: (drillId) => told.filter((e) => eventDrill(e) === drillId),
     record: (drillId) => client.workflow.getHandle(drillId).query(statusQuery),
     waitFor: (drillId, predicate) => waitForRecord(client, drillId, predicate, 30_000),
+    async approveUntil(drillId, stopAt) {
+      // Bounded by the drill's gates: each pass answers one opening and waits for it to close.
+      for (let gates = 0; gates < 20; gates++) {
+        const record = await waitForRecord(client, drillId, (r) => r.pending !== null, 30_000);
+        const pending = record.pending as PendingAction;
+        if (pending.kind !== 'approval' || pending.id === stopAt) return record;
+        await approve(client, drillId, { by: 'bob', gate: pending.id });
+        await waitForRecord(client, drillId, (r) => r.pending?.since !== pending.since, 30_000);
+      }
+      throw new Error(`${drillId} asked for more approvals than its plan has gates`);
+    },
     ending: (drillId) => client.workflow.getHandle(drillId).result() as Promise<DrillRecord>,
     skip: (ms) => env.sleep(ms),
     async terminateRunning() {
