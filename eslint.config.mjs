@@ -77,5 +77,5 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['bin/*.js', 'jest.config.js', 'scripts/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  { files: ['bin/*.js', 'jest.config.js', 'jest.unit.config.js', 'scripts/*.js'], languageOptions: { sourceType: 'commonjs' } },
 );

@@ -1,4 +1,7 @@
-/** Tests run against one real Temporal dev server started for the whole run (test/support/globalSetup.ts). */
+/**
+ * The integration tier: tests against one real Temporal dev server started for the whole run
+ * (test/support/globalSetup.ts) and the labs. The unit tier (jest.unit.config.js) runs the rest.
+ */
 const ESM_ONLY = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', '@secretlint'];
 
 module.exports = {
@@ -12,6 +15,8 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The unit tier's (jest.unit.config.js): run there, once.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 180_000,

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { createMysqlActivities } from '../kinds/mysql/activities';
+import { mariaWaitList } from '../kinds/mysql/activities/gtid';
 import type { Observation } from '../kinds/kit/activities/types';
 import { mysqlArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
 import { mariadbWriterOn } from './support/labState';
@@ -120,8 +121,11 @@ test('a planned switchover fences the old writer, waits, promotes, and carries t
 
   // Writes on the new writer reach the old one.
   await sql('secondary', "INSERT INTO t (v) VALUES ('on dc2')", 'app');
-  // Replication is asynchronous: give the row a moment to arrive on dc1, then look once.
-  await sleep(500);
+  // Replication is asynchronous: wait until dc1 has applied all dc2 wrote (MASTER_GTID_WAIT, as the
+  // catch-up does; 0 once reached, -1 after 30 s), then look once.
+  const written = String((await sql('secondary', 'SELECT @@global.gtid_binlog_pos AS p'))[0].p);
+  const dc1 = Number((await sql('primary', 'SELECT @@global.server_id AS id'))[0].id);
+  expect(Number((await sql('primary', `SELECT MASTER_GTID_WAIT('${mariaWaitList(written, dc1)}', 30) AS r`))[0].r)).toBe(0);
   expect((await sql('primary', "SELECT COUNT(*) AS n FROM t WHERE v = 'on dc2'", 'app'))[0].n).toBe(1);
 });
 

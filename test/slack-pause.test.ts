@@ -15,6 +15,7 @@ import { handleInteraction } from '../src/slack/interactions';
 import { createSlackServer, INTERACTIONS_PATH, type SlackServer } from '../src/slack/server';
 import { newSlackClient } from '../src/slack/settings';
 import { waitForRecord } from './support/operators';
+import { parkedOnTimer } from './support/parked';
 import { freePort } from './support/ports';
 import { clickPayload, gateMessage, posted, send, signedRequest, type PostedMessage } from './support/slackClicks';
 import { startSlackStandin, type SlackStandin, STANDIN_BOT_TOKEN } from './support/slackStandin';
@@ -118,8 +119,9 @@ describe('pausing and resuming a drill from Slack', () => {
     expect(step(held, 'preparation.after')?.status).toBe('pending');
     const pausedMessage = await gateMessage(slack, 'pause');
     expect(pausedMessage.text).toMatch(/is paused: oncall paused the drill: the database team asked us to wait/);
-    // Still held a moment later: nothing but a resume lets it go on (the next step would take a few ms).
-    await new Promise((r) => setTimeout(r, 1000));
+    // Held: the drill has nothing left to run but its gate's reminder timer (the plan's hour), so
+    // nothing but a resume lets it go on; the next step (a few ms) did not run.
+    expect(await parkedOnTimer(client, workflowId)).toEqual({ timerMs: 60 * 60_000 });
     expect(existsSync(after)).toBe(false);
     expect((await waitForRecord(client, workflowId, () => true)).status).toBe('paused');
 

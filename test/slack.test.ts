@@ -154,7 +154,8 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
       return { body, headers: { ...genuine.headers, 'x-slack-request-timestamp': ts, 'x-slack-signature': sign(SECRET, ts, body) } };
     })();
     expect((await send(url, badPayload)).status).toBe(400);
-    await new Promise((r) => setTimeout(r, 500));
+    // Whatever the endpoint started for these requests has finished: none reached Slack or the drill.
+    await endpoint.idle();
     expect(slack.calls.length).toBe(slackCallsBefore);
     expect(approvalsOf(await record(id), 'approve-pre-reboot')).toEqual([]);
 
@@ -182,8 +183,10 @@ describe('Slack approvals over the signed HTTP endpoint', () => {
     // closes: it names who answered and the buttons go; no second edit can race it.
     await click('bob', gate, 'approve');
     const closed = await slack.waitFor('chat.update', (c) => c.params.ts === gate.ts);
-    await waitForRecord(client, id, (r) => r.pending?.id !== 'approve-pre-reboot');
-    await new Promise((r) => setTimeout(r, 500)); // any late second edit would have landed by now
+    // Done with bob's click (the endpoint) and past the gate's closing (the drill starts the phase only
+    // once its gate-closed notice returned): any second edit of the gate message would be in by now.
+    await endpoint.idle();
+    await waitForRecord(client, id, (r) => r.phases.find((p) => p.id === 'pre-reboot')?.startedAt !== undefined);
     expect(slack.callsTo('chat.update').filter((c) => c.params.ts === gate.ts)).toEqual([closed]);
     expect(JSON.stringify(closed.params.blocks)).not.toContain(BLOCKS.actions);
     expect(JSON.stringify(closed.params.blocks)).toMatch(new RegExp(`Approved by <@${U.alice}>, <@${U.bob}>`));

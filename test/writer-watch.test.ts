@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './support/ports';
 import { MAX_UNKNOWN_STRETCH_MS, watchWriters } from './support/writerWatch';
 import type { SiteRole } from '../domain';
@@ -51,8 +50,8 @@ test('nodes that never answer are unknown, and a watch of unknowns fails saying 
       postgres: { primary: servers[2].port, secondary: servers[3].port },
       opensearch: { primary: 1, secondary: 1 },
     }));
-    // Long enough for unknown stretches past the limit: each sample waits out its 1 s connect timeout.
-    await sleep(MAX_UNKNOWN_STRETCH_MS + 2500);
+    // Until every node has been unknown for longer than the limit (each sample waits out its 1 s connect timeout).
+    await watch.until(({ nodes }) => Object.values(nodes).every((sites) => Object.values(sites).every((node) => node.longestUnknownMs > MAX_UNKNOWN_STRETCH_MS)));
     const stopped = watch.stop();
     await expect(stopped).rejects.toThrow(/could not tell whether a node took writes too often/);
     const message = await stopped.catch((error: Error) => error.message);
@@ -69,7 +68,7 @@ test('nodes nobody listens for are down, not unknown: never writable, and no ver
   const [m1, m2, p1, p2] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const watch = watchWriters(labAt({ mariadb: { primary: m1, secondary: m2 }, postgres: { primary: p1, secondary: p2 }, opensearch: { primary: 1, secondary: 1 } }));
   // A few rounds of samples (each round is a refused connection per node and a 100 ms pause).
-  await sleep(1000);
+  await watch.until(({ samples }) => samples > 3);
   const watched = await watch.stop();
   expect(watched.samples).toBeGreaterThan(3);
   expect(watched.bothWritable).toEqual([]);

@@ -47,6 +47,11 @@ export interface Watched {
 }
 
 export interface WriterWatch {
+  /**
+   * Resolves after the first round of samples that leaves `seen` true of what the watch saw so far
+   * (a stretch of unknowns still open counts up to that round); fails if sampling ends first.
+   */
+  until(seen: (watched: Watched) => boolean): Promise<Watched>;
   /** Stops sampling; returns what it saw, or fails when too many samples were unknown. */
   stop(): Promise<Watched>;
 }
@@ -114,6 +119,26 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
     }
   };
 
+  /** What the watch saw as of `at`, open stretches of unknowns counted up to then. */
+  const snapshot = (at: number): Watched => {
+    const copy = structuredClone(nodes);
+    for (const server of SERVERS) {
+      for (const site of SITES) {
+        const open = unknownSince[`${server}.${site}`];
+        if (open !== undefined) copy[server][site].longestUnknownMs = Math.max(copy[server][site].longestUnknownMs, at - open);
+      }
+    }
+    return { samples, bothWritable: [...bothWritable], sawWritable: structuredClone(sawWritable), nodes: copy };
+  };
+  const waiters: { seen: (watched: Watched) => boolean; resolve: (watched: Watched) => void; reject: (error: Error) => void }[] = [];
+  const tellWaiters = (at: number): void => {
+    const watched = snapshot(at);
+    for (const waiter of waiters.filter((w) => w.seen(watched))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(watched);
+    }
+  };
+
   let running = true;
   const loop = (async () => {
     // Bounded: the drill test's own timeout is far shorter than this many samples.
@@ -126,12 +151,15 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
         SITES.forEach((site, n) => note(server, site, answers[server][n], at));
         if (answers[server].every((a) => a.kind === 'writable')) bothWritable.push(`${new Date(at).toISOString()} ${server}`);
       }
+      tellWaiters(at);
       // The sampling interval: about ten answers a second per node, without crowding a 2-core machine.
       await sleep(100);
     }
+    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the writer watch stopped sampling after ${samples} rounds before what was awaited was seen`));
   })();
 
   return {
+    until: (seen) => new Promise<Watched>((resolve, reject) => void waiters.push({ seen, resolve, reject })),
     async stop() {
       running = false;
       await loop;

@@ -1,11 +1,11 @@
 /** compileRunbook: the modes run the phases the DR guide names, in order, and the dry run is what runs. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parsePlan } from '../plan/load';
-import { compileRunbook } from '../workflows/runbook';
-import { runsLocally } from '../workflows/steps';
-import { ROOT } from './support/standinLab';
-import type { Plan } from '../domain';
+import { parsePlan } from '../../plan/load';
+import { compileRunbook } from '../../workflows/runbook';
+import { runsLocally } from '../../workflows/steps';
+import { ROOT } from '../support/standinLab';
+import type { Plan } from '../../domain';
 
 function plan(file: string): Plan {
   const result = parsePlan(readFileSync(path.join(ROOT, 'plans', file), 'utf8'));

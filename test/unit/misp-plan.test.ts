@@ -5,9 +5,9 @@
  * rotation after it runs), RTO ends at what users reach through HAProxy, and plans/misp.example.yaml
  * (the AWS layout) validates. Wrong references and shapes are refused with the path to fix.
  */
-import { compileRunbook } from '../workflows/runbook';
-import { compilePrecheck } from '../workflows/runbook/precheck';
-import { planEdits } from './support/planEdits';
+import { compileRunbook } from '../../workflows/runbook';
+import { compilePrecheck } from '../../workflows/runbook/precheck';
+import { planEdits } from '../support/planEdits';
 
 const { valid, errorsOf } = planEdits('misp-lab.yaml');
 

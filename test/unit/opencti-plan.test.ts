@@ -4,9 +4,9 @@
  * final search snapshot, the new side's workloads started last), RTO ends at what users reach, an
  * outage skips the drain, and wrong references or shapes are refused with the path to fix.
  */
-import { compileRunbook } from '../workflows/runbook';
-import { compilePrecheck } from '../workflows/runbook/precheck';
-import { planEdits, type Doc } from './support/planEdits';
+import { compileRunbook } from '../../workflows/runbook';
+import { compilePrecheck } from '../../workflows/runbook/precheck';
+import { planEdits, type Doc } from '../support/planEdits';
 
 const { valid, errorsOf } = planEdits('opencti-lab.yaml');
 

@@ -3,15 +3,13 @@
  * block lists the platform's TIP checks in preparation, check, failover-check and failback-check,
  * on the site that serves in each, and in the readiness precheck; `generic` lists none. A check can
  * be switched off or given other thresholds, and every mistake in the block is refused naming its
- * path and what is accepted. Pure: no servers (tip-checks.test.ts runs the checks).
+ * path and what is accepted. Pure: no servers (tip-checks.test.ts runs the checks;
+ * tip-profile-cli.test.ts shows them through the built CLI).
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { formatPlanError, parsePlan } from '../plan/load';
-import { compilePrecheck, compileRunbook } from '../workflows/runbook';
-import { ROOT } from './support/standinLab';
-import { tipPlanYaml } from './support/tipStandin';
-import type { Plan, Step, TipArgs } from '../domain';
+import { formatPlanError, parsePlan } from '../../plan/load';
+import { compilePrecheck, compileRunbook } from '../../workflows/runbook';
+import { tipPlanYaml } from '../support/tipStandin';
+import type { Plan, Step, TipArgs } from '../../domain';
 
 const PAIR = { urls: { primary: 'https://cti-ams.example.com', secondary: 'https://cti-fra.example.com' }, files: { secret: '/etc/drillbook/tip.key', healthKey: '/etc/drillbook/health.key', wrong: '' } };
 
@@ -120,23 +118,5 @@ describe('the tip block is validated, naming the path', () => {
       for (const site of ['primary', 'secondary']) delete (t[site] as Record<string, unknown>).monitorsEnabled;
     });
     expect(errorsOf(yaml)).toEqual([]);
-  });
-});
-
-describe('drillbook plan show lists the profile checks', () => {
-  const show = (file: string) => execFileSync('node', [path.join(ROOT, 'dist/src/cli.js'), 'plan', 'show', file, '--mode', 'drill'], { cwd: ROOT, encoding: 'utf8' });
-
-  it.each([
-    ['plans/lab.yaml', 'ThreatConnect on lab-dc2: jobs run on exactly one app server'],
-    ['plans/threatconnect.example.yaml', 'ThreatConnect on fra1: playbooks are listed'],
-    ['plans/opencti-lab.yaml', 'OpenCTI on lab-fra: connectors are active'],
-    ['plans/opencti.example.yaml', 'OpenCTI on'],
-    ['plans/misp.example.yaml', 'MISP on'],
-  ])('%s', (file, line) => {
-    expect(show(file)).toContain(line);
-  });
-
-  it('plans/example-lab.yaml (generic) shows none', () => {
-    expect(show('plans/example-lab.yaml')).not.toMatch(/ThreatConnect on|OpenCTI on|MISP on/);
   });
 });

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isAlive, processStartTicks, readRunning, recordRunning, waitForOrphan, type RunningCommand } from '../kinds/kit/activities/orphans';
+import { isAlive, processStartTicks, readRunning, recordRunning, waitForOrphan, type RunningCommand } from '../../kinds/kit/activities/orphans';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-orphans-'));
 

@@ -7,9 +7,9 @@
 import { appendFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendAudit, MAX_TRAIL_BYTES, readAudit, trailFile, UNATTRIBUTED } from '../store/auditTrail';
-import { ReplayGuard, sign, verifySlackRequest, WINDOW_S } from '../src/slack/verify';
-import type { AuditEntry } from '../domain';
+import { appendAudit, MAX_TRAIL_BYTES, readAudit, trailFile, UNATTRIBUTED } from '../../store/auditTrail';
+import { ReplayGuard, sign, verifySlackRequest, WINDOW_S } from '../../src/slack/verify';
+import type { AuditEntry } from '../../domain';
 
 const SECRET = 'unit-secret';
 

@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPlanActivities } from '../activities/plan';
-import { resolveSecret } from '../kinds/kit/activities/secrets';
-import { parsePlan, formatPlanError } from '../plan/load';
-import { compileRunbook } from '../workflows/runbook';
-import type { Plan, Step } from '../domain';
+import { createPlanActivities } from '../../activities/plan';
+import { resolveSecret } from '../../kinds/kit/activities/secrets';
+import { parsePlan, formatPlanError } from '../../plan/load';
+import { compileRunbook } from '../../workflows/runbook';
+import type { Plan, Step } from '../../domain';
 
 const PLAN = `
 target: tip-lab

@@ -3,8 +3,8 @@
  * attempt; a step Temporal retried, or an operator ran again, is named with its attempts, so a check
  * that only passes on its second try cannot hide in a demo that "passed".
  */
-import { attemptsLine } from '../lab/demo/attempts';
-import type { DrillRecord, StepRecord } from '../domain';
+import { attemptsLine } from '../../lab/demo/attempts';
+import type { DrillRecord, StepRecord } from '../../domain';
 
 const step = (id: string, over: Partial<StepRecord> = {}): StepRecord => ({ id, phase: 'failover-check', title: id, action: 'checkHttp', destructive: false, status: 'succeeded', attempts: 1, runs: 1, ...over });
 const record = (steps: StepRecord[]) => ({ steps }) as unknown as DrillRecord;

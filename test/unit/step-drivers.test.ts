@@ -6,12 +6,12 @@
  */
 import http from 'node:http';
 import type { ApplicationFailure } from '@temporalio/common';
-import { createCommandActivities } from '../kinds/kit/activities/command';
-import { createHttpActivities } from '../activities/http';
-import { parsePlan } from '../plan/load';
-import { compileRunbook } from '../workflows/runbook';
-import { ROOT } from './support/standinLab';
-import type { Plan, Runbook, Step, StepInput } from '../domain';
+import { createCommandActivities } from '../../kinds/kit/activities/command';
+import { createHttpActivities } from '../../activities/http';
+import { parsePlan } from '../../plan/load';
+import { compileRunbook } from '../../workflows/runbook';
+import { ROOT } from '../support/standinLab';
+import type { Plan, Runbook, Step, StepInput } from '../../domain';
 
 const TOKEN = 'opencti-token-4f1c2a';
 

@@ -1,0 +1,76 @@
+/**
+ * Bad plans through the built CLI (dist/, so after `npm run build`): `plan check` prints every error
+ * with its path and exits 2, `start` refuses the plan and starts nothing on the run's dev server.
+ * test/unit/plan-validation.test.ts checks the loader's refusals in process.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { ROOT } from './support/standinLab';
+
+const run = promisify(execFile);
+const example = (): Record<string, any> => parse(readFileSync(path.join(ROOT, 'plans', 'example-lab.yaml'), 'utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form YAML edited per case
+
+describe('plan validation from the command line', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-plans-'));
+  const bad = path.join(dir, 'bad.yaml');
+  beforeAll(() => {
+    const plan = example();
+    plan.target = 'bad-plan-lab';
+    plan.approvals.quorm = 2;
+    plan.components.app.primary.health.http.timeout = 'soon';
+    writeFileSync(bad, stringify(plan));
+  });
+  const cli = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env } });
+
+  it('plan check prints every error with its path and exits 2', async () => {
+    const failure = await cli('plan', 'check', bad).catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    const { stderr } = failure as { stderr: string };
+    expect(stderr).toContain(`${bad}: invalid plan`);
+    expect(stderr).toContain('approvals: unknown field "quorm"');
+    expect(stderr).toContain('components.app.primary.health.http.timeout: expected a duration such as "30s", "15m" or "4h", got "soon"');
+  });
+
+  it('start refuses the plan with exit 2 and starts nothing', async () => {
+    const failure = await cli('start', bad, '--by', 'oncall').catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    const { stderr } = failure as { stderr: string };
+    expect(stderr).toContain('approvals: unknown field "quorm"');
+    const listing = await cli('status', 'bad-plan-lab', '--once').catch((e: { code: number; stderr: string }) => e);
+    expect((listing as { stderr: string }).stderr).toContain('no drill drill-bad-plan-lab');
+  });
+
+  it('plan check says what is accepted where a new user went wrong', async () => {
+    const plan = example();
+    plan.components.app.primary.health.http.expectStatus = '200';
+    plan.components.misp_web = { ...plan.components.app };
+    plan.components.db = { kind: 'mysql', user: 'drill', password: 'hunter2', primary: { host: 'a', port: 1 }, secondary: { host: 'b', port: 2 } };
+    plan.components.app.secondary.stop = { command: 'systemctl stop app' };
+    const file = path.join(dir, 'new-user.yaml');
+    writeFileSync(file, stringify(plan));
+    const failure = await cli('plan', 'check', file).catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    const lines = (failure as { stderr: string }).stderr.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  components.app.primary.health.http.expectStatus: expected an HTTP status code or a list of them, such as 200 or [200, 401] (numbers, not quoted)',
+        '  components.misp_web: "misp_web" is not a valid name: expected lower-case letters, digits and dashes (at most 63), starting with a letter or digit, such as "misp-web"',
+        '  components.db.password: expected a secret reference, never the secret itself: write { env: VAR } or { file: PATH }',
+        expect.stringMatching(/^ {2}components\.app\.secondary\.stop\.command: expected a command as a list of words such as \[systemctl, stop, app\]/),
+      ]),
+    );
+  });
+
+  it('plan check passes a good plan and plan show prints the gates and steps of a mode', async () => {
+    const { stdout } = await cli('plan', 'check', path.join(ROOT, 'plans', 'example-lab.yaml'));
+    expect(stdout).toMatch(/example-lab\.yaml: ok \(target example-lab; steps: \d+ drill, \d+ failover, \d+ failback\)/);
+    const show = await cli('plan', 'show', path.join(ROOT, 'plans', 'example-lab.yaml'), '--mode', 'failover');
+    expect(show.stdout).toContain('[gate] approval of 2 approver(s) before this phase');
+    expect(show.stdout).toContain('Stop app on lab-dc1  (runCommand, destructive, best-effort');
+    expect(show.stdout).not.toContain('Pre-reboot');
+  });
+});
