@@ -15,6 +15,7 @@ export TEMPORAL_CLI
 # The time-skipping test server (Java, from Maven Central) for gate reminders and timeouts at plan scale.
 TEMPORAL_TEST_SERVER=$(bash scripts/install-test-server.sh | tail -n 1)
 export TEMPORAL_TEST_SERVER
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo 'formatting differs from Prettier in the files above: npm run format' >&2; exit 1; }
 npx tsc --noEmit -p tsconfig.json
 npx eslint --max-warnings 0 .
 node scripts/import-cycles.js

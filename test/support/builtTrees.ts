@@ -49,7 +49,7 @@ export function builtRelease(version: string): string {
 }
 
 /** What a checkout holds that a build reads (the tree as committed, without dist/, builds/ or data). */
-const TREE = ['src', 'workflows', 'activities', 'domain', 'scripts', 'bin', 'plans', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const TREE = ['domain', 'kinds', 'workflows', 'activities', 'plan', 'render', 'store', 'lab', 'src', 'scripts', 'bin', 'plans', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** This tree, as it is now, copied to a new folder elsewhere and built there. */
 export function builtCopy(name: string): string {

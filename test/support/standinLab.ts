@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { freePort } from './ports';
 
 export const ROOT = path.resolve(__dirname, '../..');
-const APPCTL = path.join(ROOT, 'dist', 'src', 'lab', 'appctl.js');
+const APPCTL = path.join(ROOT, 'dist', 'lab', 'appctl.js');
 
 export interface StandinLab {
   target: string;
