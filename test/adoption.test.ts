@@ -1,5 +1,5 @@
 /**
- * Upgrades that strand no drill. A drill waits at a gate on the previous release's build (tag 0.4.0,
+ * Upgrades that strand no drill. A drill waits at a gate on the previous release's build (its tag,
  * checked out and built with its own `npm run build`); that worker stops; the new build's worker
  * starts and, with no command typed, replays the drill's history, moves the drill to its build and
  * finishes it, the record saying "moved from build A to build B after a clean replay of N events".
@@ -18,7 +18,7 @@ import { renderReport } from '../render/report';
 import { servingOf } from '../src/temporal/placement';
 import { makeCurrent } from '../src/temporal/versioning';
 import { bundleBuildC } from './support/buildC/bundle';
-import { builtRelease, versionOf } from './support/builtTrees';
+import { builtRelease, previousRelease, versionOf } from './support/builtTrees';
 import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill, waitForRecord } from './support/operators';
 import { spawnWorker, type WorkerProcess } from './support/processes';
@@ -29,7 +29,7 @@ import { address, startTestWorker, testClient, uniqueQueue, type RunningWorker }
 const run = promisify(execFile);
 
 /** The release before this one: its workers are the ones an upgrade replaces. */
-const PREVIOUS_RELEASE = process.env.DRILLBOOK_PREVIOUS_RELEASE ?? '0.4.0';
+const PREVIOUS_RELEASE = process.env.DRILLBOOK_PREVIOUS_RELEASE ?? previousRelease(versionOf(ROOT).version);
 
 /**
  * The new worker looks for stranded drills every 2 s instead of every minute, and counts a build as
@@ -88,7 +88,7 @@ describe('a new build adopts the drills it can replay', () => {
     const old = spawnWorker(queue, lab.dir, OWN_BUILD, previous);
     processes.push(old);
     // 0.4.0 gives up making itself current when the server's deployment workflow misses its deadline
-    // (a busy machine; 0.5.0 asks again): an operator then promotes it, and so does the test, so that
+    // (a busy machine; 0.5.0 and later ask again): an operator then promotes it, and so does the test, so that
     // the drill below starts on it rather than waiting for a current version that never comes.
     const oldReady = await old.ready();
     if (!/new drills start here/.test(oldReady)) {
