@@ -27,3 +27,6 @@ export const KINDS: { [K in ComponentKind]: KindDefinition<K> } = { service, mys
 
 /** Every action a step can name: the domain's (drivers, TIP checks) and every kind's. */
 export const STEP_ACTIONS: readonly StepAction[] = [...DOMAIN_ACTIONS, ...Object.values(KINDS).flatMap((k) => k.actions)];
+
+/** Health checks that wait for a bound of their own (KindDefinition.healthChecksThatWait): no start grace on top. */
+export const HEALTH_CHECKS_THAT_WAIT: readonly StepAction[] = Object.values(KINDS).flatMap((k) => k.healthChecksThatWait ?? []);

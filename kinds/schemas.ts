@@ -20,6 +20,8 @@ import { s3Component } from './s3/schema';
 import { route53Component } from './route53/schema';
 import { sharedStorageComponent } from './sharedStorage/schema';
 import type { ComponentKind } from '../domain';
+import type { ReferenceCheck } from './kit/schema/references';
+import { checkProducers } from './rabbitmq/producers';
 
 export const COMPONENT_SCHEMAS = {
   service: serviceComponent,
@@ -39,3 +41,6 @@ export const COMPONENT_SCHEMAS = {
   kubernetes: kubernetesComponent,
   s3: s3Component,
 } as const satisfies Record<ComponentKind, z.ZodType>;
+
+/** What one kind's components say about another's, checked once every component is valid. */
+export const REFERENCE_CHECKS: readonly ReferenceCheck[] = [checkProducers];

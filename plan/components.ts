@@ -1,6 +1,7 @@
 /** A plan's components: each validated by its kind's schema, then what one says about another. */
 import { z } from 'zod';
-import { COMPONENT_SCHEMAS } from '../kinds/schemas';
+import { COMPONENT_SCHEMAS, REFERENCE_CHECKS } from '../kinds/schemas';
+import type { IssueSink } from '../kinds/kit/schema/references';
 import type { Component } from '../domain';
 
 /**
@@ -27,25 +28,7 @@ export const component = z
   return parsed.data as Component;
 });
 
-interface IssueSink {
-  addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
-}
-
-/** What one component says about another: a rabbitmq component's producers are workloads of a kubernetes component. */
+/** What one component says about another (a rabbitmq component's producers are workloads of a kubernetes component): each kind's own check. */
 export function checkComponentReferences(components: Record<string, Component>, ctx: IssueSink): void {
-  for (const [name, c] of Object.entries(components)) {
-    if (c.kind !== 'rabbitmq' || !c.producers) continue;
-    const path = ['components', name, 'producers'];
-    const target = components[c.producers.kubernetes];
-    if (target?.kind !== 'kubernetes') {
-      const options = Object.entries(components).filter(([, other]) => other.kind === 'kubernetes').map(([n]) => n);
-      ctx.addIssue({ code: 'custom', path: [...path, 'kubernetes'], message: `expected the name of a kubernetes component${options.length ? ` (${options.join(', ')})` : ' (the plan has none)'}, got "${c.producers.kubernetes}"` });
-      continue;
-    }
-    c.producers.workloads.forEach((workload, index) => {
-      if (!target.workloads.some((w) => w.name === workload)) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'workloads', index], message: `"${workload}" is not one of components.${c.producers?.kubernetes}.workloads (${target.workloads.map((w) => w.name).join(', ')})` });
-      }
-    });
-  }
+  for (const check of REFERENCE_CHECKS) check(components, ctx);
 }

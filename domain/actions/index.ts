@@ -36,11 +36,3 @@ export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
 
 /** The actions the domain itself defines; kinds/index.ts adds every kind's to make STEP_ACTIONS. */
 export const DOMAIN_ACTIONS = [...DRIVER_ACTIONS, ...TIP_ACTIONS, ...TIP_RECOVERY_ACTIONS, ...TIP_PROTECTION_ACTIONS] as const;
-
-/**
- * Health checks that already wait for what they check, for a bound the plan sets (HAProxy's and the
- * ELB's waitTimeout, the health file's wait, OpenSearch's status wait within the component's
- * timeout, the restore timeout of per-site clusters): no start grace on top, which would only
- * lengthen a failing wait.
- */
-export const HEALTH_CHECKS_THAT_WAIT: readonly StepAction[] = ['haproxyHealth', 'elbv2Health', 'healthFileCheck', 'opensearchHealth', 'opensearchClusterHealth'];

@@ -3,4 +3,4 @@ import { HAPROXY_ACTIONS } from './actions';
 import { haproxyRecipe } from './recipe';
 import { defineKind } from '../kit/kind';
 
-export const haproxy = defineKind('haproxy', { actions: HAPROXY_ACTIONS, recipe: haproxyRecipe });
+export const haproxy = defineKind('haproxy', { actions: HAPROXY_ACTIONS, recipe: haproxyRecipe, healthChecksThatWait: ['haproxyHealth'] });

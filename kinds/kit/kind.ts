@@ -7,6 +7,12 @@ export interface KindDefinition<K extends ComponentKind = ComponentKind> {
   /** Every action the kind's recipe writes and its activities serve. */
   actions: readonly StepAction[];
   recipe: Recipe<ComponentOfKind<K>>;
+  /**
+   * Its health checks that already wait for what they check, for a bound the plan sets (HAProxy's
+   * and the ELB's waitTimeout, the health file's wait, OpenSearch's status and restore waits): no
+   * start grace on top, which would only lengthen a failing wait.
+   */
+  healthChecksThatWait?: readonly StepAction[];
 }
 
 /** Ties a kind's name to its recipe's component type, so a recipe of another kind does not compile. */

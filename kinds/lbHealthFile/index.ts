@@ -3,4 +3,4 @@ import { HEALTH_FILE_ACTIONS } from './actions';
 import { lbHealthFileRecipe } from './recipe';
 import { defineKind } from '../kit/kind';
 
-export const lbHealthFile = defineKind('lbHealthFile', { actions: HEALTH_FILE_ACTIONS, recipe: lbHealthFileRecipe });
+export const lbHealthFile = defineKind('lbHealthFile', { actions: HEALTH_FILE_ACTIONS, recipe: lbHealthFileRecipe, healthChecksThatWait: ['healthFileCheck'] });

@@ -6,7 +6,8 @@
  */
 import { withWait } from '../../kinds/kit/recipe/driverStep';
 import type { StepDraft } from '../../kinds/kit/recipe/recipe';
-import { HEALTH_AFTER_A_START, HEALTH_CHECKS_THAT_WAIT, START_GRACE_MS, type PhaseId, type StepTuning } from '../../domain';
+import { HEALTH_AFTER_A_START, START_GRACE_MS, type PhaseId, type StepTuning } from '../../domain';
+import { HEALTH_CHECKS_THAT_WAIT } from '../../kinds';
 
 /** One request of an HTTP check, one run of a command: what a wait adds its bound to. */
 const ONE_HTTP_TRY_MS = 10_000;
