@@ -20,7 +20,7 @@ test('a minimal service gets the app tier and drivers with their defaults', () =
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
   expect(refusalsOf(app({ tier: 'frontend' }))).toEqual(['components.app.tier: expected one of "app"|"search"|"database"|"traffic"']);
-  expect(refusalsOf(app({ secondary: { restart: { command: ['x'] } } }))).toEqual(['components.app.secondary: unknown field "restart"']);
+  expect(refusalsOf(app({ secondary: { stop: { command: ['x'], http: { url: 'http://127.0.0.1:8081/stop' } } } }))).toEqual(['components.app.secondary.stop: expected a step driver with exactly one of command, http, manual, got command and http']);
 });
 
 test('a failover stops the old site first (RTO starts there), starts the new one, then checks it is up and the old side is down', () => {
