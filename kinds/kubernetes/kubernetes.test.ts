@@ -4,6 +4,7 @@
  * new site's started and checked), and when a rollout counts as complete, judged the way
  * `kubectl rollout status` judges it. Pure: the real loader and compiler, no cluster.
  */
+import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { deploymentRollout, statefulSetRollout } from './activities/rollout';
 import { phaseSteps, planWith, refusalsOf } from '../../test/unit/support/kindPlan';
 
@@ -51,7 +52,8 @@ test('a failover stops the old site\'s workloads (RTO starts there) and starts t
 });
 
 describe('rollout status', () => {
-  const deployment = (status: Record<string, unknown>, generation = 4) => ({ metadata: { name: 'opencti-platform', generation }, spec: { replicas: 3 }, status: { observedGeneration: 4, ...status } });
+  const spec = (name: string, replicas: number) => ({ replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } } } });
+  const deployment = (status: V1Deployment['status'], generation = 4): V1Deployment => ({ metadata: { name: 'opencti-platform', generation }, spec: spec('opencti-platform', 3), status: { observedGeneration: 4, ...status } });
 
   test('a Deployment is done when every replica is updated and available, and says what it waits for until then', () => {
     expect(deploymentRollout(deployment({ replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toEqual({ done: true, message: 'deployment "opencti-platform" successfully rolled out' });
@@ -67,7 +69,7 @@ describe('rollout status', () => {
   });
 
   test('a StatefulSet is done when its pods are ready at the current revision', () => {
-    const set = (status: Record<string, unknown>) => ({ metadata: { name: 'opencti-connector', generation: 2 }, spec: { replicas: 2 }, status: { observedGeneration: 2, ...status } });
+    const set = (status: Partial<NonNullable<V1StatefulSet['status']>>): V1StatefulSet => ({ metadata: { name: 'opencti-connector', generation: 2 }, spec: { ...spec('opencti-connector', 2), serviceName: 'opencti-connector' }, status: { replicas: 2, observedGeneration: 2, ...status } });
     expect(statefulSetRollout(set({ readyReplicas: 2, currentReplicas: 2, updateRevision: 'r2', currentRevision: 'r2' }))).toEqual({ done: true, message: 'statefulset rolling update complete 2 pods at revision r2' });
     expect(statefulSetRollout(set({ readyReplicas: 1 }))).toEqual({ done: false, failed: false, message: 'waiting for 1 pods to be ready' });
   });
