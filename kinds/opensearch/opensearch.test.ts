@@ -19,6 +19,7 @@ test('minimal components of both topologies get the documented defaults', () => 
 test('wrong shapes are refused naming the field and what it accepts', () => {
   expect(refusalsOf(oneCluster({ topology: 'stretched' }))).toEqual(['components.search.topology: expected one of one-cluster, cluster-per-site (a node per site in one cluster, or a cluster per site), got "stretched"']);
   expect(refusalsOf(oneCluster({ secondary: { url: 'http://127.0.0.1:9202' } }))).toEqual(['components.search.secondary.node: is required (expected string)']);
+  expect(refusalsOf(perSite({ secondary: { url: 'https://search-euc1.example.org', node: 'os2' } }))).toEqual(['components.search.secondary: unknown field "node"']);
   expect(refusalsOf(perSite({ canaryIndex: 'Drill-Canary' }))).toEqual(['components.search.canaryIndex: expected a lower-case index name']);
 });
 

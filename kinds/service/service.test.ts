@@ -20,6 +20,8 @@ test('a minimal service gets the app tier and drivers with their defaults', () =
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
   expect(refusalsOf(app({ tier: 'frontend' }))).toEqual(['components.app.tier: expected one of "app"|"search"|"database"|"traffic"']);
+  // Worded as an unknown field of the plan itself is (plan/components.ts passes the kind's issues on as raised).
+  expect(refusalsOf(app({ secondary: { restart: { command: ['x'] } } }))).toEqual(['components.app.secondary: unknown field "restart"']);
   expect(refusalsOf(app({ secondary: { stop: { command: ['x'], http: { url: 'http://127.0.0.1:8081/stop' } } } }))).toEqual(['components.app.secondary.stop: expected a step driver with exactly one of command, http, manual, got command and http']);
 });
 
