@@ -3,6 +3,25 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
+/** The house's import zones (README "Layout"), drawn bottom up: every arrow points down, none back up. */
+const HOUSE_ZONES = [
+  { target: './domain', from: ['./kinds', './workflows', './activities', './plan', './render', './store', './lab', './src', './scripts', './test'], message: 'the domain imports nothing of the project: a kind registers itself into it (declare module), never the other way' },
+  { target: './kinds', from: ['./workflows', './activities', './plan', './render', './store', './lab', './src', './scripts', './test'], message: 'a kind imports only domain/ and kinds/ (what kinds share is in kinds/kit/)' },
+  { target: ['./kinds/*/types.ts', './kinds/*/actions.ts', './kinds/*/*Actions.ts'], from: ['./kinds/kit/**', './kinds/{index,recipes,schemas,activities}.ts'], message: "a kind's types and actions are domain vocabulary: they import only domain/ and the kind's own types" },
+  {
+    target: ['./kinds/*/recipe.ts', './kinds/*/*Recipe.ts', './kinds/*/index.ts', './kinds/kit/recipe', './kinds/kit/kind.ts', './kinds/index.ts', './kinds/recipes.ts', './workflows'],
+    from: ['./kinds/*/activities/**', './kinds/*/{activities,schema,*Schema}.ts', './kinds/kit/{activities,aws,schema}/**', './kinds/{activities,schemas}.ts'],
+    message: 'workflow code (recipes, the interpreter) never reaches an activity or a schema: it is bundled into the deterministic sandbox',
+  },
+  { target: './workflows', from: ['./activities', './plan', './render', './store', './lab', './src', './scripts', './test'], message: 'workflows import only domain/ and the kinds\' workflow-safe files (types, actions, recipes)' },
+  { target: ['./plan', './render'], from: ['./activities', './lab', './src', './scripts', './test'], message: 'the plan loader and the renderers sit below the activities and the application' },
+  { target: './store', from: ['./kinds', './workflows', './activities', './plan', './lab', './src', './scripts', './test'], message: 'the stores import only domain/ and the renderers (a report is saved as rendered)' },
+  { target: './activities', from: ['./src', './lab', './scripts', './test'], message: 'activities never import the application: src/worker.ts composes them' },
+  { target: './src', from: ['./lab', './test'], message: 'the application does not import the lab or the tests' },
+];
+/** The zone that keeps a kind's production files above nothing but domain/ and kinds/. */
+const KIND_ZONE = HOUSE_ZONES.find((zone) => zone.target === './kinds');
+
 export default tseslint.config(
   { ignores: ['dist/**', 'builds/**', 'node_modules/**', 'tools/**', 'data/**', 'reports/**', 'coverage/**'] },
   js.configs.recommended,
@@ -33,24 +52,17 @@ export default tseslint.config(
         'error',
         {
           basePath: import.meta.dirname,
-          zones: [
-            { target: './domain', from: ['./kinds', './workflows', './activities', './plan', './render', './store', './lab', './src', './scripts', './test'], message: 'the domain imports nothing of the project: a kind registers itself into it (declare module), never the other way' },
-            { target: './kinds', from: ['./workflows', './activities', './plan', './render', './store', './lab', './src', './scripts', './test'], message: 'a kind imports only domain/ and kinds/ (what kinds share is in kinds/kit/)' },
-            { target: ['./kinds/*/types.ts', './kinds/*/actions.ts', './kinds/*/*Actions.ts'], from: ['./kinds/kit/**', './kinds/{index,recipes,schemas,activities}.ts'], message: "a kind's types and actions are domain vocabulary: they import only domain/ and the kind's own types" },
-            {
-              target: ['./kinds/*/recipe.ts', './kinds/*/*Recipe.ts', './kinds/*/index.ts', './kinds/kit/recipe', './kinds/kit/kind.ts', './kinds/index.ts', './kinds/recipes.ts', './workflows'],
-              from: ['./kinds/*/activities/**', './kinds/*/{activities,schema,*Schema}.ts', './kinds/kit/{activities,aws,schema}/**', './kinds/{activities,schemas}.ts'],
-              message: 'workflow code (recipes, the interpreter) never reaches an activity or a schema: it is bundled into the deterministic sandbox',
-            },
-            { target: './workflows', from: ['./activities', './plan', './render', './store', './lab', './src', './scripts', './test'], message: 'workflows import only domain/ and the kinds\' workflow-safe files (types, actions, recipes)' },
-            { target: ['./plan', './render'], from: ['./activities', './lab', './src', './scripts', './test'], message: 'the plan loader and the renderers sit below the activities and the application' },
-            { target: './store', from: ['./kinds', './workflows', './activities', './plan', './lab', './src', './scripts', './test'], message: 'the stores import only domain/ and the renderers (a report is saved as rendered)' },
-            { target: './activities', from: ['./src', './lab', './scripts', './test'], message: 'activities never import the application: src/worker.ts composes them' },
-            { target: './src', from: ['./lab', './test'], message: 'the application does not import the lab or the tests' },
-          ],
+          zones: HOUSE_ZONES,
         },
       ],
     },
+  },
+  {
+    // A kind's unit tests (kinds/<kind>/*.test.ts) sit above everything, as every test does: they
+    // load the kind's plans with the real loader (plan/) and compile them with the real compiler
+    // (workflows/), through test/unit/support. Every other zone still holds for them.
+    files: ['kinds/**/*.test.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: HOUSE_ZONES.filter((zone) => zone !== KIND_ZONE) }] },
   },
   {
     // Only the worker's composition root hands activities to the application.

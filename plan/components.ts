@@ -22,7 +22,9 @@ export const component = z
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    // Each issue passed on as the kind's schema raised it (its code too), so the loader words it as
+    // it words the plan's own: an unknown field inside a component is an "unknown field" as well.
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
     return z.NEVER;
   }
   return parsed.data as Component;

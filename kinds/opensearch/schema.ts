@@ -58,7 +58,8 @@ export const opensearchAnyComponent = z.looseObject({ topology: z.unknown().opti
   }
   const parsed = (schema as z.ZodType).safeParse(value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    // Passed on as raised (code included), so the plan loader words them as it words any other.
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
     return z.NEVER;
   }
   return parsed.data as z.output<typeof opensearchComponent> | z.output<typeof opensearchSitesComponent>;

@@ -3,10 +3,10 @@
  * here: MySQL is not in Debian) work as well as MariaDB's Slave_* / Master_*. Rows below are
  * recorded shapes; the MariaDB ones were seen on 10.11, the MySQL ones follow MySQL 8.0.22+.
  */
-import { mariaReached, mariaWaitList } from '../../kinds/mysql/activities/gtid';
-import type { NodeState } from '../../kinds/mysql/activities/inspect';
-import { pairProblems } from '../../kinds/mysql/activities/pair';
-import { normalizeReplicaRow } from '../../kinds/mysql/activities/replicaStatus';
+import { mariaReached, mariaWaitList } from './activities/gtid';
+import type { NodeState } from './activities/inspect';
+import { pairProblems } from './activities/pair';
+import { normalizeReplicaRow } from './activities/replicaStatus';
 
 const mysql8Healthy = {
   Replica_IO_State: 'Waiting for source to send event',
