@@ -21,7 +21,7 @@ test('a minimal pair of groups gets the documented defaults: standby at 0, 15 mi
 test('wrong shapes are refused naming the field and what it accepts', () => {
   expect(refusalsOf(web({ capacity: 0 }))).toEqual(['components.web.capacity: Too small: expected number to be >=1']);
   expect(refusalsOf(web({ primary: { group: 'misp-web-euw1', region: 'EU West' } }))).toEqual(['components.web.primary.region: expected an AWS region such as eu-west-1']);
-  expect(refusalsOf(web({ waitTimeout: 900 }))).toEqual(['components.web.waitTimeout: expected string, received number']);
+  expect(refusalsOf(web({ waitTimeout: 900 }))).toEqual(['components.web.waitTimeout: expected a duration such as "30s", "15m" or "4h", got 900']);
 });
 
 test('a failover scales the old site down (RTO starts there) and the new one up, waiting for InService; checked after', () => {

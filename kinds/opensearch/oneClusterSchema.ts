@@ -14,7 +14,7 @@ const opensearchSite = z.strictObject({
 export const opensearchComponent = z.strictObject({
   kind: z.literal('opensearch'),
   tier: z.literal('search').default('search'),
-  /** One cluster with a node per site (the default); `cluster-per-site` is src/plan/opensearchSites.ts. */
+  /** One cluster with a node per site (the default); `cluster-per-site` is ./schema.ts. */
   topology: z.literal('one-cluster').optional(),
   description: z.string().optional(),
   ...stepTuning,

@@ -26,7 +26,8 @@ test('a minimal postgres pair gets the documented defaults', () => {
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(pg({ primary: { port: '5433' } }))).toEqual(['components.pg.primary.port: expected a number']);
+  expect(refusalsOf(pg({ primary: { port: '5433' } }))).toEqual(['components.pg.primary.port: expected a port number from 1 to 65535']);
+  expect(refusalsOf(pg({ primary: { port: 70000 } }))).toEqual(['components.pg.primary.port: expected a port number from 1 to 65535']);
   expect(refusalsOf(pg({ user: undefined }))).toEqual(['components.pg.user: is required (expected string)']);
   expect(refusalsOf(pg({ catchUpTimeout: 'soon' }))).toEqual(['components.pg.catchUpTimeout: expected a duration such as "30s", "15m" or "4h", got "soon"']);
 });

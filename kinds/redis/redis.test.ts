@@ -21,7 +21,7 @@ test('a minimal redis pair gets the documented defaults', () => {
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(cache({ secondary: { host: 'redis-euc1', port: '6379' } }))).toEqual(['components.cache.secondary.port: expected a number']);
+  expect(refusalsOf(cache({ secondary: { host: 'redis-euc1', port: '6379' } }))).toEqual(['components.cache.secondary.port: expected a port number from 1 to 65535']);
   expect(refusalsOf(cache({ minReplicasToWrite: -1 }))).toEqual(['components.cache.minReplicasToWrite: Too small: expected number to be >=0']);
   expect(refusalsOf(cache({ password: 'hunter2' }))).toEqual(['components.cache.password: expected a secret reference, never the secret itself: write { env: VAR } or { file: PATH }']);
 });

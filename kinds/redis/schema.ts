@@ -3,11 +3,12 @@
  * account's password is a secret reference; process drivers (stop/start/reboot) are optional.
  */
 import { z } from 'zod';
+import { port } from '../kit/schema/siteFields';
 import { driver, duration, secretRef, stepTuning } from '../kit/schema/fields';
 
 const site = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.number({ error: 'expected a number' }).int().min(1).max(65535).default(6379),
+  port: port.default(6379),
   stop: driver.optional(),
   start: driver.optional(),
   reboot: driver.optional(),

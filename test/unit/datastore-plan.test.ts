@@ -68,7 +68,7 @@ test('a plan with mysql, postgres and opensearch components parses with defaults
 });
 
 test('schema errors in data components name their path', () => {
-  expect(errorsOf(PLAN.replace('secondary: { port: 3326 }', 'secondary: { port: "3326" }'))).toContain('components.db.secondary.port: expected a number');
+  expect(errorsOf(PLAN.replace('secondary: { port: 3326 }', 'secondary: { port: "3326" }'))).toContain('components.db.secondary.port: expected a port number from 1 to 65535');
   // A password written into the plan is refused, and the refusal does not repeat it (it goes to logs).
   const inline = errorsOf(PLAN.replace('password: { file: data/lab/secrets/mysql-drill.password }', 'password: hunter2-inline-value'));
   expect(inline).toEqual([expect.stringMatching(/^components\.db\.password: /)]);

@@ -34,7 +34,10 @@ export function exactlyOne<Shape extends Record<string, z.ZodType>, Base extends
   });
 }
 
-export const duration = z.string().transform((text, ctx) => {
+/** A duration as the plan writes it ("30s", "15m", "4h"); a number or anything else is refused saying so. */
+export const duration = z
+  .string({ error: (issue) => (issue.input === undefined ? undefined : `expected a duration such as "30s", "15m" or "4h", got ${JSON.stringify(issue.input)}`) })
+  .transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "15m" or "4h", got "${text}"` });
