@@ -20,7 +20,10 @@ export interface HttpProbe {
 }
 
 /** The request's body and the headers it implies, unless the plan set them: a string as text, anything else as JSON. */
-function requestOf(http: HttpDriver, headers: Record<string, string>): { body?: string; headers: Record<string, string> } {
+function requestOf(
+  http: HttpDriver,
+  headers: Record<string, string>,
+): { body?: string; headers: Record<string, string> } {
   const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
   const implied: Record<string, string> = {};
   if (http.expectJson && !has('accept')) implied.Accept = 'application/json';
@@ -34,7 +37,8 @@ function requestOf(http: HttpDriver, headers: Record<string, string>): { body?: 
 export function shownUrl(http: Pick<HttpDriver, 'url' | 'query'>): string {
   if (!http.query || Object.keys(http.query).length === 0) return http.url;
   const url = new URL(http.url);
-  for (const [name, value] of Object.entries(http.query)) url.searchParams.set(name, isSecretRef(value) ? '***' : value);
+  for (const [name, value] of Object.entries(http.query))
+    url.searchParams.set(name, isSecretRef(value) ? '***' : value);
   return url.toString();
 }
 
@@ -42,12 +46,18 @@ export function shownUrl(http: Pick<HttpDriver, 'url' | 'query'>): string {
  * The URL the request goes to, with the plan's query resolved, and the secrets it carries in every
  * form a server may echo them (as written and URL-encoded), for redaction.
  */
-export async function requestUrl(http: Pick<HttpDriver, 'url' | 'query'>, where: string): Promise<{ url: string; secrets: string[] }> {
+export async function requestUrl(
+  http: Pick<HttpDriver, 'url' | 'query'>,
+  where: string,
+): Promise<{ url: string; secrets: string[] }> {
   if (!http.query || Object.keys(http.query).length === 0) return { url: http.url, secrets: [] };
   const { resolved, secrets } = await resolveValues(http.query, `${where}.query`);
   const url = new URL(http.url);
   for (const [name, value] of Object.entries(resolved)) url.searchParams.set(name, value);
-  const encoded = secrets.flatMap((secret) => [encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]);
+  const encoded = secrets.flatMap((secret) => [
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+  ]);
   return { url: url.toString(), secrets: [...new Set([...secrets, ...encoded])] };
 }
 
@@ -59,15 +69,31 @@ export async function probe(http: HttpDriver, where: string): Promise<HttpProbe>
   const signal = AbortSignal.any([AbortSignal.timeout(http.timeout ?? DEFAULT_TIMEOUT_MS), cancellationSignal()]);
   try {
     const request = requestOf(http, headers);
-    const response = await fetch(target.url, { method: http.method, headers: request.headers, body: request.body, signal, redirect: 'manual' });
+    const response = await fetch(target.url, {
+      method: http.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      redirect: 'manual',
+    });
     const body = http.method === 'HEAD' ? '' : await response.text();
     const contentType = response.headers.get('content-type') ?? undefined;
-    return { reachable: true, status: response.status, body: redact(body, secrets), contentType, durationMs: Date.now() - started };
+    return {
+      reachable: true,
+      status: response.status,
+      body: redact(body, secrets),
+      contentType,
+      durationMs: Date.now() - started,
+    };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     const name = (error as Error).name;
     // An error's message may quote the URL it was asked for, key and all.
-    return { reachable: false, error: redact(cause ?? (name === 'TimeoutError' ? 'timeout' : (error as Error).message), secrets), durationMs: Date.now() - started };
+    return {
+      reachable: false,
+      error: redact(cause ?? (name === 'TimeoutError' ? 'timeout' : (error as Error).message), secrets),
+      durationMs: Date.now() - started,
+    };
   }
 }
 
@@ -91,13 +117,31 @@ async function checkOnce(input: StepInput<'checkHttp'>): Promise<Observation> {
   const json = http.expectJson && statusOk ? checkJson(seen.body ?? '', seen.contentType, http.expectJson) : undefined;
   const answered = seen.reachable ? `answered ${seen.status}` : `did not answer (${seen.error})`;
   if (expect === 'down') {
-    if (statusOk && bodyOk && json?.ok !== false) throw ApplicationFailure.retryable(`${url} still answers ${seen.status}: the old side is serving`, 'StillServing', facts);
+    if (statusOk && bodyOk && json?.ok !== false)
+      throw ApplicationFailure.retryable(
+        `${url} still answers ${seen.status}: the old side is serving`,
+        'StillServing',
+        facts,
+      );
     return { summary: `${url} ${answered}, as expected after the switch`, facts };
   }
   if (!statusOk) {
-    throw ApplicationFailure.retryable(`${url} ${answered}; expected ${http.expectStatus.join(' or ')}`, 'Unhealthy', facts);
+    throw ApplicationFailure.retryable(
+      `${url} ${answered}; expected ${http.expectStatus.join(' or ')}`,
+      'Unhealthy',
+      facts,
+    );
   }
-  if (!bodyOk) throw ApplicationFailure.retryable(`${url} answered ${seen.status} but the body does not match /${http.bodyMatch}/`, 'Unhealthy', facts);
-  if (json && !json.ok) throw ApplicationFailure.retryable(`${url} answered ${seen.status} but ${json.why}`, 'Unhealthy', facts);
-  return { summary: `${url} answered ${seen.status} in ${seen.durationMs}ms${json?.ok ? `: ${json.seen}` : ''}`, facts };
+  if (!bodyOk)
+    throw ApplicationFailure.retryable(
+      `${url} answered ${seen.status} but the body does not match /${http.bodyMatch}/`,
+      'Unhealthy',
+      facts,
+    );
+  if (json && !json.ok)
+    throw ApplicationFailure.retryable(`${url} answered ${seen.status} but ${json.why}`, 'Unhealthy', facts);
+  return {
+    summary: `${url} answered ${seen.status} in ${seen.durationMs}ms${json?.ok ? `: ${json.seen}` : ''}`,
+    facts,
+  };
 }

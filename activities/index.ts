@@ -19,7 +19,14 @@ import { createSlackNotifier } from './slack';
 import { createTipActivities } from './tip';
 import { createTipProtectionActivities } from './tip/protection';
 import { createTipRecoveryActivities } from './tip/recovery';
-import type { Observation, StepDriver, StepDrivers, StepFailureDetails, StepInput, StepOutcome } from '../kinds/kit/activities/types';
+import type {
+  Observation,
+  StepDriver,
+  StepDrivers,
+  StepFailureDetails,
+  StepInput,
+  StepOutcome,
+} from '../kinds/kit/activities/types';
 import { passWithin } from '../kinds/kit/activities/within';
 import type { ActivityStepAction, DrillActivities, StepActivities, WaitingCheck } from '../domain';
 
@@ -37,7 +44,6 @@ export interface ActivityDeps extends KindActivityDeps {
   slack?: WebClient;
 }
 
-
 function currentAttempt(): number {
   try {
     return Context.current().info.attempt;
@@ -52,7 +58,9 @@ function waited<A extends ActivityStepAction>(driver: StepDriver<A>, input: Step
   return passWithin(typeof within === 'number' ? within : undefined, input.step.title, () => driver(input));
 }
 
-export function asStepActivity<A extends ActivityStepAction>(driver: StepDriver<A>): (input: StepInput<A>) => Promise<StepOutcome> {
+export function asStepActivity<A extends ActivityStepAction>(
+  driver: StepDriver<A>,
+): (input: StepInput<A>) => Promise<StepOutcome> {
   return async (input) => {
     const startedAt = new Date().toISOString();
     const attempt = currentAttempt();
@@ -82,13 +90,20 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
     ...createTipProtectionActivities(deps),
   };
   // Each driver keeps its own action's input type; the map from name to wrapped driver is the same map.
-  const steps = Object.fromEntries(Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)])) as StepActivities;
+  const steps = Object.fromEntries(
+    Object.entries(drivers).map(([name, driver]) => [name, asStepActivity(driver as StepDriver)]),
+  ) as StepActivities;
   return {
     ...steps,
     ...createPlanActivities(deps),
     ...createReadinessActivities(),
-    ...createNotifyActivities({ notifiers: [...(deps.notifiers ?? []), ...(deps.slack ? [createSlackNotifier(deps.slack)] : [])] }),
-    ...createReportActivities({ reportsDir: deps.reportsDir ?? defaultReportsDir(), auditDir: deps.auditDir ?? defaultAuditDir() }),
+    ...createNotifyActivities({
+      notifiers: [...(deps.notifiers ?? []), ...(deps.slack ? [createSlackNotifier(deps.slack)] : [])],
+    }),
+    ...createReportActivities({
+      reportsDir: deps.reportsDir ?? defaultReportsDir(),
+      auditDir: deps.auditDir ?? defaultAuditDir(),
+    }),
     ...createAuditActivities({ auditDir: deps.auditDir ?? defaultAuditDir() }),
   };
 }

@@ -8,7 +8,8 @@ export type Notifier = (event: DrillEvent) => Promise<Record<string, unknown> | 
 /** One sentence on how a target's readiness changed. */
 export function readinessSentence(event: Extract<DrillEvent, { type: 'readiness-changed' }>): string {
   const { result } = event;
-  if (result.ready) return `${result.target} is ready again: all ${result.checks} prechecks pass${event.previous ? ` (${event.previous.drifts.length} drift(s) cleared)` : ''}.`;
+  if (result.ready)
+    return `${result.target} is ready again: all ${result.checks} prechecks pass${event.previous ? ` (${event.previous.drifts.length} drift(s) cleared)` : ''}.`;
   return `${result.target} is not ready: ${result.drifts.length} of ${result.checks} prechecks found drift: ${result.drifts.map((d) => d.sentence).join('; ')}`;
 }
 
@@ -35,7 +36,10 @@ export function describeEvent(event: DrillEvent): string {
 export function createNotifyActivities(deps: { notifiers?: Notifier[] }) {
   return {
     async notify(event: DrillEvent): Promise<Record<string, unknown> | undefined> {
-      log.info(describeEvent(event), { drillId: event.type === 'readiness-changed' ? `precheck-${event.result.target}` : event.record.drillId, event: event.type });
+      log.info(describeEvent(event), {
+        drillId: event.type === 'readiness-changed' ? `precheck-${event.result.target}` : event.record.drillId,
+        event: event.type,
+      });
       let refs: Record<string, unknown> | undefined;
       for (const notifier of deps.notifiers ?? []) {
         const posted = await notifier(event);

@@ -14,7 +14,12 @@ export function createPlanActivities(deps: { plansDir: string; compile?: Compile
   const compile = deps.compile ?? compileDrill;
   const loaded = (plan: Plan, source: string, input: LoadPlanInput): LoadedPlan => {
     checkTarget(plan, input.target, source);
-    if (input.purpose === 'precheck') return { plan, source, compiled: { runbook: { target: plan.target, mode: 'drill', phases: [] }, precheck: compilePrecheck(plan) } };
+    if (input.purpose === 'precheck')
+      return {
+        plan,
+        source,
+        compiled: { runbook: { target: plan.target, mode: 'drill', phases: [] }, precheck: compilePrecheck(plan) },
+      };
     return { plan, source, compiled: compile(plan, input.mode ?? 'drill') };
   };
   return {
@@ -26,7 +31,10 @@ export function createPlanActivities(deps: { plansDir: string; compile?: Compile
       }
       const file = await findPlanFile(deps.plansDir, input.target);
       if (!file) {
-        throw ApplicationFailure.nonRetryable(`no plan for target "${input.target}" in ${deps.plansDir} (looked for ${input.target}.yaml and any file with target: ${input.target})`, 'PlanNotFound');
+        throw ApplicationFailure.nonRetryable(
+          `no plan for target "${input.target}" in ${deps.plansDir} (looked for ${input.target}.yaml and any file with target: ${input.target})`,
+          'PlanNotFound',
+        );
       }
       try {
         return loaded(await loadPlanFile(file), file, input);
@@ -40,10 +48,15 @@ export function createPlanActivities(deps: { plansDir: string; compile?: Compile
 
 function checkTarget(plan: Plan, target: string, source: string): void {
   if (plan.target !== target) {
-    throw ApplicationFailure.nonRetryable(`${source} is the plan of "${plan.target}", not of "${target}"`, 'PlanTargetMismatch');
+    throw ApplicationFailure.nonRetryable(
+      `${source} is the plan of "${plan.target}", not of "${target}"`,
+      'PlanTargetMismatch',
+    );
   }
 }
 
 function invalid(source: string, errors: string[]): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${source} is not a valid plan: ${errors.join('; ')}`, 'InvalidPlan', { errors });
+  return ApplicationFailure.nonRetryable(`${source} is not a valid plan: ${errors.join('; ')}`, 'InvalidPlan', {
+    errors,
+  });
 }

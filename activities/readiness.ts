@@ -16,7 +16,8 @@ export function createReadinessActivities() {
       for await (const run of client.workflow.list({ query, pageSize: 20 })) {
         if (++seen > 50) break;
         if (run.runId === input.exceptRunId || !run.closeTime) continue;
-        if (!latest || run.closeTime > latest.closeTime) latest = { closeTime: run.closeTime, workflowId: run.workflowId, runId: run.runId };
+        if (!latest || run.closeTime > latest.closeTime)
+          latest = { closeTime: run.closeTime, workflowId: run.workflowId, runId: run.runId };
       }
       if (!latest) return undefined;
       return (await client.workflow.getHandle(latest.workflowId, latest.runId).result()) as PrecheckResult;

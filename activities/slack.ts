@@ -7,7 +7,14 @@ import { Context, log } from '@temporalio/activity';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { renderReport, reportBaseName } from '../render/report';
-import { closedGateMessage, endedMessage, gateMessage, phaseMessage, reminderText, startedText } from '../render/slack/blocks';
+import {
+  closedGateMessage,
+  endedMessage,
+  gateMessage,
+  phaseMessage,
+  reminderText,
+  startedText,
+} from '../render/slack/blocks';
 import { readinessSentence, type Notifier } from './notify';
 import type { DrillEvent } from '../domain';
 
@@ -19,10 +26,17 @@ export interface SlackRef {
 /** Where the gate's message went, as kept on PendingAction.refs by the workflow. */
 export function slackRef(refs: Record<string, unknown> | undefined): SlackRef | undefined {
   const ref = refs?.slack as Partial<SlackRef> | undefined;
-  return typeof ref?.channel === 'string' && typeof ref.ts === 'string' ? { channel: ref.channel, ts: ref.ts } : undefined;
+  return typeof ref?.channel === 'string' && typeof ref.ts === 'string'
+    ? { channel: ref.channel, ts: ref.ts }
+    : undefined;
 }
 
-async function post(web: WebClient, channel: string, text: string, extra: { blocks?: KnownBlock[]; thread_ts?: string; metadata?: GateMetadata } = {}): Promise<SlackRef> {
+async function post(
+  web: WebClient,
+  channel: string,
+  text: string,
+  extra: { blocks?: KnownBlock[]; thread_ts?: string; metadata?: GateMetadata } = {},
+): Promise<SlackRef> {
   const response = await web.chat.postMessage({ channel, text, ...extra, unfurl_links: false });
   return { channel: response.channel ?? channel, ts: response.ts as string };
 }
@@ -36,18 +50,35 @@ const GATE_EVENT = 'drillbook_gate';
  * the answer was lost (a worker died, a connection dropped): a retry first looks in the channel for
  * a message carrying the gate's key (scope channels:history), and reuses it.
  */
-async function postGateOnce(web: WebClient, channel: string, key: string, message: { text: string; blocks: KnownBlock[] }, sinceIso: string): Promise<SlackRef> {
+async function postGateOnce(
+  web: WebClient,
+  channel: string,
+  key: string,
+  message: { text: string; blocks: KnownBlock[] },
+  sinceIso: string,
+): Promise<SlackRef> {
   if (attempt() > 1) {
     const found = await findGateMessage(web, channel, key, sinceIso).catch((error: Error) => {
-      log.warn('could not look for the gate message an earlier attempt may have posted (grant channels:history); posting it', { error: error.message });
+      log.warn(
+        'could not look for the gate message an earlier attempt may have posted (grant channels:history); posting it',
+        { error: error.message },
+      );
       return undefined;
     });
     if (found) return found;
   }
-  return post(web, channel, message.text, { blocks: message.blocks, metadata: { event_type: GATE_EVENT, event_payload: { key } } });
+  return post(web, channel, message.text, {
+    blocks: message.blocks,
+    metadata: { event_type: GATE_EVENT, event_payload: { key } },
+  });
 }
 
-async function findGateMessage(web: WebClient, channel: string, key: string, sinceIso: string): Promise<SlackRef | undefined> {
+async function findGateMessage(
+  web: WebClient,
+  channel: string,
+  key: string,
+  sinceIso: string,
+): Promise<SlackRef | undefined> {
   const oldest = String(Math.floor(Date.parse(sinceIso) / 1000) - 60);
   const history = await web.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true });
   const message = history.messages?.find((m) => {
@@ -66,7 +97,11 @@ function attempt(): number {
 }
 
 /** The report in the end message's thread; a failed upload says so there instead of failing the notification. */
-async function attachReport(web: WebClient, event: Extract<DrillEvent, { type: 'drill-ended' }>, where: SlackRef): Promise<void> {
+async function attachReport(
+  web: WebClient,
+  event: Extract<DrillEvent, { type: 'drill-ended' }>,
+  where: SlackRef,
+): Promise<void> {
   const rendered = renderReport(event.record);
   const base = `${event.record.drillId}-${reportBaseName(event.record)}`;
   try {
@@ -81,7 +116,12 @@ async function attachReport(web: WebClient, event: Extract<DrillEvent, { type: '
     });
   } catch (error) {
     log.warn('could not upload the report to Slack', { error: (error as Error).message });
-    await post(web, where.channel, `The report could not be attached here (${(error as Error).message}); it is saved on the worker and \`drillbook report ${event.record.drillId}\` renders it.`, { thread_ts: where.ts });
+    await post(
+      web,
+      where.channel,
+      `The report could not be attached here (${(error as Error).message}); it is saved on the worker and \`drillbook report ${event.record.drillId}\` renders it.`,
+      { thread_ts: where.ts },
+    );
   }
 }
 

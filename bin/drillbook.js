@@ -13,13 +13,22 @@ const cli = path.join(root, 'dist', 'src', 'cli.js');
 /** Builds dist/ with the package's own build script; returns an exit code, 0 when built. */
 function build() {
   if (!existsSync(path.join(root, 'node_modules', 'typescript'))) {
-    console.error('drillbook: dist/ is not built and TypeScript is not installed: run `npm ci` (with dev dependencies), then `npm run build`');
+    console.error(
+      'drillbook: dist/ is not built and TypeScript is not installed: run `npm ci` (with dev dependencies), then `npm run build`',
+    );
     return 1;
   }
-  console.error(`drillbook: dist/ is ${existsSync(cli) ? 'older than the sources' : 'not built yet'}; building it with \`npm run build\` (about a minute)…`);
-  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', process.stderr, process.stderr] });
+  console.error(
+    `drillbook: dist/ is ${existsSync(cli) ? 'older than the sources' : 'not built yet'}; building it with \`npm run build\` (about a minute)…`,
+  );
+  const result = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: root,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
   if (result.status === 0 && existsSync(cli)) return 0;
-  console.error(`drillbook: \`npm run build\` failed (${result.error ? result.error.message : `exit ${result.status}`}); fix the error above and run it again`);
+  console.error(
+    `drillbook: \`npm run build\` failed (${result.error ? result.error.message : `exit ${result.status}`}); fix the error above and run it again`,
+  );
   return 1;
 }
 

@@ -10,7 +10,17 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 
 const root = path.resolve(__dirname, '..');
-const SOURCES = ['src', 'workflows', 'activities', 'domain', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const SOURCES = [
+  'src',
+  'workflows',
+  'activities',
+  'domain',
+  'scripts',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
 const stampFile = path.join(root, 'dist', '.source-stamp');
 
 function* files(relative) {
@@ -22,12 +32,17 @@ function* files(relative) {
 
 function stamp() {
   const hash = createHash('sha1');
-  for (const source of SOURCES) for (const file of files(source)) hash.update(`${file} ${statSync(path.join(root, file)).mtimeMs}\n`);
+  for (const source of SOURCES)
+    for (const file of files(source)) hash.update(`${file} ${statSync(path.join(root, file)).mtimeMs}\n`);
   return hash.digest('hex');
 }
 
 function isFresh() {
-  return existsSync(path.join(root, 'dist', 'src', 'cli.js')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp();
+  return (
+    existsSync(path.join(root, 'dist', 'src', 'cli.js')) &&
+    existsSync(stampFile) &&
+    readFileSync(stampFile, 'utf8').trim() === stamp()
+  );
 }
 
 module.exports = { isFresh };

@@ -6,7 +6,8 @@
  */
 import type { Channel } from './record';
 
-export type AuditKind = 'wrong-id-start' | 'duplicate-start' | 'slack-bad-signature' | 'slack-stale' | 'slack-replay' | 'slack-unknown-user';
+export type AuditKind =
+  'wrong-id-start' | 'duplicate-start' | 'slack-bad-signature' | 'slack-stale' | 'slack-replay' | 'slack-unknown-user';
 
 export interface AuditEntry {
   at: string;

@@ -6,7 +6,16 @@
 export type DrillMode = 'drill' | 'failover' | 'failback';
 export const DRILL_MODES: readonly DrillMode[] = ['drill', 'failover', 'failback'];
 
-export const PHASE_IDS = ['preparation', 'pre-reboot', 'check', 'failover', 'failover-check', 'failback', 'failback-check', 'wrap-up'] as const;
+export const PHASE_IDS = [
+  'preparation',
+  'pre-reboot',
+  'check',
+  'failover',
+  'failover-check',
+  'failback',
+  'failback-check',
+  'wrap-up',
+] as const;
 export type PhaseId = (typeof PHASE_IDS)[number];
 
 /** The phases each mode runs, in order. A real outage runs only failover and its check. */

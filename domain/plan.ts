@@ -10,7 +10,6 @@ import type { CommandDriver, Driver, HttpDriver } from './drivers';
 import type { Platform } from './platforms';
 import type { TipProfile } from './tip';
 
-
 export interface Approver {
   id: string;
   slack?: string;

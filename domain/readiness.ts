@@ -25,4 +25,3 @@ export interface PrecheckInput {
   /** Who asked (a person, or schedule:<id>); kept in the result's log line. */
   requestedBy?: string;
 }
-

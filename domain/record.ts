@@ -28,12 +28,22 @@ export type DrillStatus =
   /** Refused at its start (wrong workflow ID, bad input, invalid plan): nothing ran. */
   | 'refused';
 
-export const FINAL_STATUSES: readonly DrillStatus[] = ['succeeded', 'rejected', 'aborted', 'timed-out', 'cancelled', 'refused'];
+export const FINAL_STATUSES: readonly DrillStatus[] = [
+  'succeeded',
+  'rejected',
+  'aborted',
+  'timed-out',
+  'cancelled',
+  'refused',
+];
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'best-effort-failed';
 
 /** A step as the record keeps it: what the runbook said, and what happened when it ran. */
-export interface StepRecord extends Pick<Step, 'id' | 'phase' | 'title' | 'action' | 'component' | 'site' | 'destructive' | 'block' | 'lane'> {
+export interface StepRecord extends Pick<
+  Step,
+  'id' | 'phase' | 'title' | 'action' | 'component' | 'site' | 'destructive' | 'block' | 'lane'
+> {
   status: StepStatus;
   startedAt?: string;
   endedAt?: string;
@@ -237,9 +247,11 @@ export interface DrillRecord {
   outcome?: string;
 }
 
-
 /** The few facts about a drill that every notification needs; kept small so histories stay small. */
-export type DrillHeadline = Pick<DrillRecord, 'drillId' | 'target' | 'mode' | 'requestedBy' | 'reason' | 'startedAt' | 'status' | 'currentPhase' | 'plan'>;
+export type DrillHeadline = Pick<
+  DrillRecord,
+  'drillId' | 'target' | 'mode' | 'requestedBy' | 'reason' | 'startedAt' | 'status' | 'currentPhase' | 'plan'
+>;
 
 export const headlineOf = (record: DrillRecord): DrillHeadline => {
   const { drillId, target, mode, requestedBy, reason, startedAt, status, currentPhase, plan } = record;

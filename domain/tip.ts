@@ -10,10 +10,16 @@ import type { TipPlatform } from './platforms';
 import type { CommandDriver, EnvValue, SecretRef } from './drivers';
 import type { TipProtection, TipRecovery, TipRecoveryCheckId, TipRecoveryState } from './tipRecovery';
 
-
-
 /** Every check a profile can have; each platform has some of them (TIP_CHECKS). */
-export const TIP_CHECK_IDS = ['health', 'indicators', 'download', 'playbooks', 'connectors', 'workers', 'jobs'] as const;
+export const TIP_CHECK_IDS = [
+  'health',
+  'indicators',
+  'download',
+  'playbooks',
+  'connectors',
+  'workers',
+  'jobs',
+] as const;
 export type TipCheckId = (typeof TIP_CHECK_IDS)[number];
 
 /**

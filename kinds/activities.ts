@@ -34,7 +34,10 @@ export interface KindActivityDeps {
 }
 
 /** The actions a kind serves: every activity action but the domain's own (commands, HTTP, TIP checks). */
-export type KindAction = Exclude<ActivityStepAction, (typeof DRIVER_ACTIONS | typeof TIP_ACTIONS | typeof TIP_RECOVERY_ACTIONS | typeof TIP_PROTECTION_ACTIONS)[number]>;
+export type KindAction = Exclude<
+  ActivityStepAction,
+  (typeof DRIVER_ACTIONS | typeof TIP_ACTIONS | typeof TIP_RECOVERY_ACTIONS | typeof TIP_PROTECTION_ACTIONS)[number]
+>;
 
 export function createKindActivities(deps: KindActivityDeps): StepDrivers<KindAction> {
   const aws = lazyAwsClients(deps.aws);

@@ -23,10 +23,32 @@ import { s3 } from './s3';
 import { DOMAIN_ACTIONS, type ComponentKind, type StepAction } from '../domain';
 import type { KindDefinition } from './kit/kind';
 
-export const KINDS: { [K in ComponentKind]: KindDefinition<K> } = { service, mysql, postgres, opensearch, route53, haproxy, lbHealthFile, sharedStorage, rds, autoscaling, elbv2, efs, redis, rabbitmq, kubernetes, s3 };
+export const KINDS: { [K in ComponentKind]: KindDefinition<K> } = {
+  service,
+  mysql,
+  postgres,
+  opensearch,
+  route53,
+  haproxy,
+  lbHealthFile,
+  sharedStorage,
+  rds,
+  autoscaling,
+  elbv2,
+  efs,
+  redis,
+  rabbitmq,
+  kubernetes,
+  s3,
+};
 
 /** Every action a step can name: the domain's (drivers, TIP checks) and every kind's. */
-export const STEP_ACTIONS: readonly StepAction[] = [...DOMAIN_ACTIONS, ...Object.values(KINDS).flatMap((k) => k.actions)];
+export const STEP_ACTIONS: readonly StepAction[] = [
+  ...DOMAIN_ACTIONS,
+  ...Object.values(KINDS).flatMap((k) => k.actions),
+];
 
 /** Health checks that wait for a bound of their own (KindDefinition.healthChecksThatWait): no start grace on top. */
-export const HEALTH_CHECKS_THAT_WAIT: readonly StepAction[] = Object.values(KINDS).flatMap((k) => k.healthChecksThatWait ?? []);
+export const HEALTH_CHECKS_THAT_WAIT: readonly StepAction[] = Object.values(KINDS).flatMap(
+  (k) => k.healthChecksThatWait ?? [],
+);

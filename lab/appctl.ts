@@ -26,12 +26,20 @@ const USAGE = 'appctl start|stop|status|monitors|release <site> [--port N] [--di
 
 /** appctl's own flags and, passed through to the app it starts, the app's (standinArgs.ts). */
 function commandLine(args = process.argv.slice(2)) {
-  return parseCommandLine({ program: 'appctl', usage: USAGE, options: { port: { type: 'string' }, dir: { type: 'string' }, ...STANDIN_APP_OPTIONS }, allowPositionals: true, args });
+  return parseCommandLine({
+    program: 'appctl',
+    usage: USAGE,
+    options: { port: { type: 'string' }, dir: { type: 'string' }, ...STANDIN_APP_OPTIONS },
+    allowPositionals: true,
+    args,
+  });
 }
 
 /** The app's options as given, in their order: every flag but appctl's own --port and --dir. */
 function appOptions(tokens: ReturnType<typeof commandLine>['tokens']): string[] {
-  return tokens.flatMap((token) => (token.kind === 'option' && token.name in STANDIN_APP_OPTIONS ? [`--${token.name}`, token.value ?? ''] : []));
+  return tokens.flatMap((token) =>
+    token.kind === 'option' && token.name in STANDIN_APP_OPTIONS ? [`--${token.name}`, token.value ?? ''] : [],
+  );
 }
 
 function runningPid(pidFile: string): number | undefined {
@@ -98,10 +106,14 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = openSync(path.join(dir, `app-${site}.log`), 'a');
-  const child = spawn(process.execPath, [path.join(__dirname, 'standinApp.js'), '--site', site, '--port', String(port), ...given], {
-    detached: true,
-    stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, 'standinApp.js'), '--site', site, '--port', String(port), ...given],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+    },
+  );
   writeFileSync(pidFile, String(child.pid));
   writeFileSync(path.join(dir, `app-${site}.options.json`), JSON.stringify(given));
   child.unref();
@@ -129,7 +141,8 @@ function printRelease(given: string[], optionsFile: string, site: string): numbe
   }
   const { values } = commandLine(['release', site, ...options]);
   const personality = values.personality as PersonalityName | undefined;
-  const release = values.release ?? (personality && personality in STANDIN_RELEASES ? STANDIN_RELEASES[personality] : undefined);
+  const release =
+    values.release ?? (personality && personality in STANDIN_RELEASES ? STANDIN_RELEASES[personality] : undefined);
   if (!release) {
     console.error(`app on ${site} runs no TIP personality: it has no release`);
     return 1;
@@ -145,7 +158,9 @@ async function printMonitors(pid: number | undefined, port: number, site: string
     return 0;
   }
   try {
-    const health = (await (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) })).json()) as { monitorsEnabled?: unknown };
+    const health = (await (
+      await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) })
+    ).json()) as { monitorsEnabled?: unknown };
     if (typeof health.monitorsEnabled !== 'boolean') throw new Error('its /health does not say monitorsEnabled');
     console.log(String(health.monitorsEnabled));
     return 0;

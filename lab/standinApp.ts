@@ -19,7 +19,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import { labSecret, LOGIN_PAGE, tipStoreData, PERSONALITIES, type ApiCredentials, type ApiHandler, type ApiReply, type PersonalityName } from './tip';
+import {
+  labSecret,
+  LOGIN_PAGE,
+  tipStoreData,
+  PERSONALITIES,
+  type ApiCredentials,
+  type ApiHandler,
+  type ApiReply,
+  type PersonalityName,
+} from './tip';
 import path from 'node:path';
 import { checkStandinAppFlags, STANDIN_APP_OPTIONS, type StandinAppFlags } from './standinArgs';
 import { memoryStore, mysqlStore, type TipStore } from './tipStore';
@@ -32,7 +41,13 @@ export interface StandinOptions {
   monitorsEnabled: boolean;
   jobEveryMs?: number;
   /** Answer as this TIP's API too, accepting these credentials. */
-  api?: { personality: PersonalityName; credentials: ApiCredentials; version?: string; release?: string; instanceUuid?: string };
+  api?: {
+    personality: PersonalityName;
+    credentials: ApiCredentials;
+    version?: string;
+    release?: string;
+    instanceUuid?: string;
+  };
   /** Seed one indicator on a fresh writable database (default true). */
   seed?: boolean;
   /** Answer every API call with a sign-in page, as an SSO proxy in front of the API would. */
@@ -77,7 +92,8 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
 
   // A fresh lab has no indicators; the writable site seeds one so "indicators present" can be checked.
   const initial = await store.state();
-  if (options.seed !== false && initial.writable && (await store.indicators().catch(() => [])).length === 0) await store.addIndicator(SEED.value, SEED.type, site).catch(() => undefined);
+  if (options.seed !== false && initial.writable && (await store.indicators().catch(() => [])).length === 0)
+    await store.addIndicator(SEED.value, SEED.type, site).catch(() => undefined);
 
   const timer = setInterval(() => {
     if (!options.monitorsEnabled) return;
@@ -94,7 +110,14 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
   const routes: Record<string, (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>> = {
     'GET /health': async (_request, response) => {
       const db = await store.state();
-      send(response, db.reachable ? 200 : 503, { status: db.reachable ? 'ok' : 'degraded', site, startedAt, pid: process.pid, db, monitorsEnabled: options.monitorsEnabled });
+      send(response, db.reachable ? 200 : 503, {
+        status: db.reachable ? 'ok' : 'degraded',
+        site,
+        startedAt,
+        pid: process.pid,
+        db,
+        monitorsEnabled: options.monitorsEnabled,
+      });
     },
     'GET /api/indicators': async (_request, response) => {
       const indicators = await store.indicators();
@@ -106,19 +129,35 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
     },
     'POST /api/indicators': async (request, response) => {
       const body = await readJson(request);
-      if (typeof body.value !== 'string' || typeof body.type !== 'string') return send(response, 400, { error: 'value and type are required strings' });
+      if (typeof body.value !== 'string' || typeof body.type !== 'string')
+        return send(response, 400, { error: 'value and type are required strings' });
       await store.addIndicator(body.value, body.type, site);
       send(response, 201, { added: body.value });
     },
     'GET /api/jobs': async (_request, response) => {
       const recent = await store.recentJobServers(3);
       // Exactly one server runs jobs when the last runs all come from one server.
-      send(response, 200, { server: site, monitorsEnabled: options.monitorsEnabled, ...jobs, recentServers: [...new Set(recent)] });
+      send(response, 200, {
+        server: site,
+        monitorsEnabled: options.monitorsEnabled,
+        ...jobs,
+        recentServers: [...new Set(recent)],
+      });
     },
   };
 
   const api: ApiHandler | undefined = options.api
-    ? PERSONALITIES[options.api.personality]({ site, data: tipStoreData(store, site), release: options.api.release, instanceUuid: options.api.instanceUuid, monitorsEnabled: options.monitorsEnabled, startedAt: new Date(startedAt), lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined), credentials: options.api.credentials, version: options.api.version })
+    ? PERSONALITIES[options.api.personality]({
+        site,
+        data: tipStoreData(store, site),
+        release: options.api.release,
+        instanceUuid: options.api.instanceUuid,
+        monitorsEnabled: options.monitorsEnabled,
+        startedAt: new Date(startedAt),
+        lastJobRunAt: () => (jobs.lastRunAt ? new Date(jobs.lastRunAt) : undefined),
+        credentials: options.api.credentials,
+        version: options.api.version,
+      })
     : undefined;
 
   const lab = (request: http.IncomingMessage, response: http.ServerResponse): void => {
@@ -145,26 +184,45 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
 /** The lab's own routes stay reachable past a sign-in page: appctl and people ask them. */
 const LAB_PATHS = new Set(['/health', '/api/indicators', '/api/indicators/download', '/api/jobs']);
 
-async function answerApi(api: ApiHandler, request: http.IncomingMessage, loginPage: boolean): Promise<ApiReply | undefined> {
+async function answerApi(
+  api: ApiHandler,
+  request: http.IncomingMessage,
+  loginPage: boolean,
+): Promise<ApiReply | undefined> {
   // Adding an indicator is the lab's: its body must stay unread for it.
   if (request.method === 'POST' && request.url === '/api/indicators') return undefined;
   let body = '';
   for await (const chunk of request) body += chunk;
   if (loginPage && !LAB_PATHS.has(request.url ?? '')) return LOGIN_PAGE;
   const rawPath = request.url ?? '/';
-  return api({ method: request.method ?? 'GET', url: new URL(rawPath, 'http://standin'), rawPath, headers: request.headers, body });
+  return api({
+    method: request.method ?? 'GET',
+    url: new URL(rawPath, 'http://standin'),
+    rawPath,
+    headers: request.headers,
+    body,
+  });
 }
 
 function sendReply(response: http.ServerResponse, reply: ApiReply): void {
-  response.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json', 'cache-control': 'no-store', ...reply.headers });
+  response.writeHead(reply.status, {
+    'content-type': reply.type ?? 'application/json',
+    'cache-control': 'no-store',
+    ...reply.headers,
+  });
   response.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
 }
 
 const PROGRAM = 'stand-in app';
-const USAGE = 'standinApp --site S --port N [--db HOST:PORT --db-password-file F] [--monitors on|off] [--webroot DIR] [--personality threatconnect|opencti|misp --secret-file F ...]';
+const USAGE =
+  'standinApp --site S --port N [--db HOST:PORT --db-password-file F] [--monitors on|off] [--webroot DIR] [--personality threatconnect|opencti|misp --secret-file F ...]';
 
 /** The API personality the flags ask for, its secret file created when missing (labSecret). */
-function apiOption(flags: StandinAppFlags, personality: { name: PersonalityName; secretFile: string } | undefined, siteAdmin: boolean): StandinOptions['api'] {
+function apiOption(
+  flags: StandinAppFlags,
+  personality: { name: PersonalityName; secretFile: string } | undefined,
+  siteAdmin: boolean,
+): StandinOptions['api'] {
   if (personality === undefined) return undefined;
   const healthKey = flags['health-key-file'];
   return {
@@ -172,12 +230,21 @@ function apiOption(flags: StandinAppFlags, personality: { name: PersonalityName;
     version: flags.version,
     release: flags.release,
     instanceUuid: flags['instance-uuid'],
-    credentials: { accessId: flags['access-id'], secret: labSecret(personality.secretFile), healthKey: healthKey ? labSecret(healthKey) : undefined, siteAdmin },
+    credentials: {
+      accessId: flags['access-id'],
+      secret: labSecret(personality.secretFile),
+      healthKey: healthKey ? labSecret(healthKey) : undefined,
+      siteAdmin,
+    },
   };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseCommandLine({ program: PROGRAM, usage: USAGE, options: { site: { type: 'string' }, port: { type: 'string' }, ...STANDIN_APP_OPTIONS } });
+  const { values } = parseCommandLine({
+    program: PROGRAM,
+    usage: USAGE,
+    options: { site: { type: 'string' }, port: { type: 'string' }, ...STANDIN_APP_OPTIONS },
+  });
   const flags: StandinAppFlags = values;
   const site = values.site ?? 'primary';
   const port = portOption(PROGRAM, values.port, 'port', 18081);

@@ -27,13 +27,18 @@ export const STANDIN_APP_OPTIONS = {
 export type StandinAppFlags = Partial<Record<keyof typeof STANDIN_APP_OPTIONS, string>>;
 
 /** The flags' values the app would refuse, refused here: the values it understands. */
-export function checkStandinAppFlags(program: string, flags: StandinAppFlags): { monitorsEnabled: boolean; siteAdmin: boolean; personality?: { name: PersonalityName; secretFile: string } } {
+export function checkStandinAppFlags(
+  program: string,
+  flags: StandinAppFlags,
+): { monitorsEnabled: boolean; siteAdmin: boolean; personality?: { name: PersonalityName; secretFile: string } } {
   const monitorsEnabled = oneOf(program, flags.monitors ?? 'on', 'monitors', ['on', 'off']) === 'on';
-  const siteAdmin = oneOf(program, flags['key-role'] ?? 'site-admin', 'key-role', ['site-admin', 'user']) === 'site-admin';
+  const siteAdmin =
+    oneOf(program, flags['key-role'] ?? 'site-admin', 'key-role', ['site-admin', 'user']) === 'site-admin';
   if (flags.personality === undefined) return { monitorsEnabled, siteAdmin };
   const personality = oneOf(program, flags.personality, 'personality', PERSONALITY_NAMES);
   const secretFile = flags['secret-file'];
-  if (!secretFile) throw new UsageError(`${program}: --personality needs --secret-file (the API secret key, token or key it accepts)`);
+  if (!secretFile)
+    throw new UsageError(`${program}: --personality needs --secret-file (the API secret key, token or key it accepts)`);
   // Parsed now, so a release the stand-in does not know stops the start with its reason.
   if (flags.version !== undefined) {
     try {

@@ -46,7 +46,14 @@ export function memoryStore(): TipStore {
     indicators: async () => indicators,
     async addIndicator(value, type, site, label) {
       const id = (indicators.at(-1)?.id ?? 0) + 1;
-      indicators.push({ id, value, type, site, createdAt: new Date().toISOString(), ...(label === undefined ? {} : { label }) });
+      indicators.push({
+        id,
+        value,
+        type,
+        site,
+        createdAt: new Date().toISOString(),
+        ...(label === undefined ? {} : { label }),
+      });
       return id;
     },
     async removeIndicator(id) {
@@ -106,11 +113,23 @@ export async function mysqlStore(options: MysqlStoreOptions): Promise<TipStore> 
       }
     },
     async indicators() {
-      const [rows] = await pool.query('SELECT id, value, type, site, created_at AS createdAt, label FROM indicators ORDER BY id');
-      return (rows as (Indicator & { label: string | null })[]).map(({ label, ...r }) => ({ ...r, id: Number(r.id), createdAt: new Date(r.createdAt).toISOString(), ...(label === null ? {} : { label }) }));
+      const [rows] = await pool.query(
+        'SELECT id, value, type, site, created_at AS createdAt, label FROM indicators ORDER BY id',
+      );
+      return (rows as (Indicator & { label: string | null })[]).map(({ label, ...r }) => ({
+        ...r,
+        id: Number(r.id),
+        createdAt: new Date(r.createdAt).toISOString(),
+        ...(label === null ? {} : { label }),
+      }));
     },
     async addIndicator(value, type, site, label) {
-      const [result] = await pool.query('INSERT INTO indicators (value, type, site, label) VALUES (?, ?, ?, ?)', [value, type, site, label ?? null]);
+      const [result] = await pool.query('INSERT INTO indicators (value, type, site, label) VALUES (?, ?, ?, ?)', [
+        value,
+        type,
+        site,
+        label ?? null,
+      ]);
       return Number((result as { insertId: number }).insertId);
     },
     async removeIndicator(id) {
@@ -125,8 +144,14 @@ export async function mysqlStore(options: MysqlStoreOptions): Promise<TipStore> 
       return (rows as { server: string }[]).map((r) => r.server);
     },
     async recentJobRuns(count) {
-      const [rows] = await pool.query('SELECT server, ran_at AS ranAt FROM job_runs ORDER BY ran_at DESC, id DESC LIMIT ?', [count]);
-      return (rows as { server: string; ranAt: Date }[]).map((r) => ({ server: r.server, ranAt: new Date(r.ranAt).toISOString() }));
+      const [rows] = await pool.query(
+        'SELECT server, ran_at AS ranAt FROM job_runs ORDER BY ran_at DESC, id DESC LIMIT ?',
+        [count],
+      );
+      return (rows as { server: string; ranAt: Date }[]).map((r) => ({
+        server: r.server,
+        ranAt: new Date(r.ranAt).toISOString(),
+      }));
     },
     close: () => pool.end(),
   };

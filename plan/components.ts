@@ -9,26 +9,28 @@ import type { Component } from '../domain';
  * instead of collapsing into "no union member matched".
  */
 export const component = z
-  .looseObject({ kind: z.string({ error: () => `expected a component kind: one of ${Object.keys(COMPONENT_SCHEMAS).join(', ')}` }) })
+  .looseObject({
+    kind: z.string({ error: () => `expected a component kind: one of ${Object.keys(COMPONENT_SCHEMAS).join(', ')}` }),
+  })
   .transform((value, ctx) => {
-  const schema = (COMPONENT_SCHEMAS as Record<string, z.ZodType>)[value.kind];
-  if (!schema) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['kind'],
-      message: `unknown component kind "${value.kind}"; expected one of ${Object.keys(COMPONENT_SCHEMAS).join(', ')}`,
-    });
-    return z.NEVER;
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    // Each issue passed on as the kind's schema raised it (its code too), so the loader words it as
-    // it words the plan's own: an unknown field inside a component is an "unknown field" as well.
-    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
-    return z.NEVER;
-  }
-  return parsed.data as Component;
-});
+    const schema = (COMPONENT_SCHEMAS as Record<string, z.ZodType>)[value.kind];
+    if (!schema) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: `unknown component kind "${value.kind}"; expected one of ${Object.keys(COMPONENT_SCHEMAS).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      // Each issue passed on as the kind's schema raised it (its code too), so the loader words it as
+      // it words the plan's own: an unknown field inside a component is an "unknown field" as well.
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
+      return z.NEVER;
+    }
+    return parsed.data as Component;
+  });
 
 /** What one component says about another (a rabbitmq component's producers are workloads of a kubernetes component): each kind's own check. */
 export function checkComponentReferences(components: Record<string, Component>, ctx: IssueSink): void {

@@ -34,7 +34,11 @@ export class PlanUnreadable extends PlanValidationError {
   }
 }
 
-const READ_FAILURES: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder, not a file' };
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+};
 
 async function readPlanText(file: string): Promise<string> {
   try {
@@ -45,7 +49,8 @@ async function readPlanText(file: string): Promise<string> {
   }
 }
 
-export const formatPlanError = (error: PlanError): string => (error.path ? `${error.path}: ${error.message}` : error.message);
+export const formatPlanError = (error: PlanError): string =>
+  error.path ? `${error.path}: ${error.message}` : error.message;
 
 export function formatPath(segments: readonly PropertyKey[]): string {
   return segments.reduce<string>((text, segment) => {
@@ -59,10 +64,14 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     // A name the plan gives (a component's): say what names look like, and the nearest that would do.
     const name = String(issue.path[issue.path.length - 1]);
     const inner = issue.issues[0]?.message ?? 'not a valid name';
-    const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '');
+    const fixed = name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+/, '');
     return `"${name}" is not a valid name: ${inner}${fixed && fixed !== name ? `, such as "${fixed}"` : ''}`;
   }
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   const message = issue.message.replace(/^Invalid (input|option): /, '');
   const missing = /^expected (.+), received undefined$/.exec(message);
   return missing ? `is required (expected ${missing[1]})` : message;
@@ -82,11 +91,20 @@ export function parsePlan(text: string): PlanResult {
   // merge: `<<: *check` merge keys, so a check is written once and reused with its differences.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
-    return { ok: false, errors: doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0].replace(/:$/, '')}` })) };
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0].replace(/:$/, '')}`,
+      })),
+    };
   }
   const result = planSchema.safeParse(withoutTemplates(doc.toJS()));
   if (result.success) return { ok: true, plan: result.data };
-  return { ok: false, errors: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })) };
+  return {
+    ok: false,
+    errors: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })),
+  };
 }
 
 /**

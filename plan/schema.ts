@@ -11,9 +11,15 @@ import { checkStepOrder } from './stepOrder';
 import { DRILL_MODES, PHASE_IDS, PHASE_SEGMENTS, type DrillMode, type Plan } from '../domain';
 
 const approver = z
-  .union([z.string().min(1), z.strictObject({ id: z.string().min(1), slack: z.string().optional(), name: z.string().optional() })], {
-    error: 'expected a user name or { id, slack?, name? }',
-  })
+  .union(
+    [
+      z.string().min(1),
+      z.strictObject({ id: z.string().min(1), slack: z.string().optional(), name: z.string().optional() }),
+    ],
+    {
+      error: 'expected a user name or { id, slack?, name? }',
+    },
+  )
   .transform((value) => (typeof value === 'string' ? { id: value } : value));
 
 const approvals = z.strictObject({
@@ -42,30 +48,42 @@ const defaults = z.strictObject({
 });
 
 const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
-    id: identifier,
-    phase: z.enum(PHASE_IDS),
-    /** Where in the phase: one of the phase's segments; the phase's last segment when absent. */
-    segment: z.string().optional(),
-    title: z.string().min(1),
-    site: z.enum(['primary', 'secondary']).optional(),
-    destructive: z.boolean().default(false),
-    /** Changes nothing: a short one runs as a local activity (faster; it may run again after a worker dies). */
-    readOnly: z.boolean().optional(),
-    timeout: duration.optional(),
-    /** Only in these modes' runbooks (a check that needs the primary: drill and failback, not an outage). */
-    modes: z.array(z.enum(DRILL_MODES as readonly [DrillMode, ...DrillMode[]], { error: `expected modes among ${DRILL_MODES.join(', ')}` })).min(1, `expected at least one of ${DRILL_MODES.join(', ')}`).optional(),
-    /** Plan steps of the same phase and segment this one runs after. */
-    after: z.array(identifier).min(1).optional(),
+  id: identifier,
+  phase: z.enum(PHASE_IDS),
+  /** Where in the phase: one of the phase's segments; the phase's last segment when absent. */
+  segment: z.string().optional(),
+  title: z.string().min(1),
+  site: z.enum(['primary', 'secondary']).optional(),
+  destructive: z.boolean().default(false),
+  /** Changes nothing: a short one runs as a local activity (faster; it may run again after a worker dies). */
+  readOnly: z.boolean().optional(),
+  timeout: duration.optional(),
+  /** Only in these modes' runbooks (a check that needs the primary: drill and failback, not an outage). */
+  modes: z
+    .array(
+      z.enum(DRILL_MODES as readonly [DrillMode, ...DrillMode[]], {
+        error: `expected modes among ${DRILL_MODES.join(', ')}`,
+      }),
+    )
+    .min(1, `expected at least one of ${DRILL_MODES.join(', ')}`)
+    .optional(),
+  /** Plan steps of the same phase and segment this one runs after. */
+  after: z.array(identifier).min(1).optional(),
 }).superRefine((step, ctx) => {
-  if (step.readOnly && step.destructive) ctx.addIssue({ code: 'custom', path: ['readOnly'], message: 'a step cannot be both readOnly and destructive' });
+  if (step.readOnly && step.destructive)
+    ctx.addIssue({ code: 'custom', path: ['readOnly'], message: 'a step cannot be both readOnly and destructive' });
 });
 
 /** A read-only check that pauses the drill before its next destructive step when it fails. */
-const stopCondition = exactlyOne('a stop condition', { http: httpDriver, command: commandDriver }, {
-  id: identifier,
-  title: z.string().min(1),
-  site: z.enum(['primary', 'secondary']).optional(),
-});
+const stopCondition = exactlyOne(
+  'a stop condition',
+  { http: httpDriver, command: commandDriver },
+  {
+    id: identifier,
+    title: z.string().min(1),
+    site: z.enum(['primary', 'secondary']).optional(),
+  },
+);
 
 const site = z.strictObject({ name: z.string().min(1), description: z.string().optional() });
 
@@ -96,9 +114,13 @@ export const planSchema = z
       .refine((zone) => isTimeZone(zone), { message: 'expected an IANA time zone such as Europe/Amsterdam' }),
     sites: z.strictObject({ primary: site, secondary: site }),
     approvals,
-    objectives: z.strictObject({ rto: duration.optional(), rpo: duration.optional(), protection: duration.optional() }).default({}),
+    objectives: z
+      .strictObject({ rto: duration.optional(), rpo: duration.optional(), protection: duration.optional() })
+      .default({}),
     defaults: defaults.default(defaults.parse({})),
-    components: z.record(identifier, component).refine((value) => Object.keys(value).length > 0, 'expected at least one component'),
+    components: z
+      .record(identifier, component)
+      .refine((value) => Object.keys(value).length > 0, 'expected at least one component'),
     steps: z.array(extraStep).default([]),
     notifications: notifications.default({}),
     /** Checks of the serving side (an error rate, a queue depth) that pause a destructive phase when they fail. */
@@ -108,27 +130,49 @@ export const planSchema = z
     const { approvals: gate } = plan;
     const ids = gate.approvers.map((a) => a.id);
     if (gate.quorum > ids.length) {
-      ctx.addIssue({ code: 'custom', path: ['approvals', 'quorum'], message: `needs ${gate.quorum} approvals but only ${ids.length} approvers are listed` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvals', 'quorum'],
+        message: `needs ${gate.quorum} approvals but only ${ids.length} approvers are listed`,
+      });
     }
     ids.forEach((id, index) => {
-      if (ids.indexOf(id) !== index) ctx.addIssue({ code: 'custom', path: ['approvals', 'approvers', index], message: `approver "${id}" is listed twice` });
+      if (ids.indexOf(id) !== index)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvals', 'approvers', index],
+          message: `approver "${id}" is listed twice`,
+        });
     });
     if (gate.reminderAfter >= gate.timeout) {
-      ctx.addIssue({ code: 'custom', path: ['approvals', 'reminderAfter'], message: 'must be shorter than approvals.timeout, or no reminder is ever sent' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvals', 'reminderAfter'],
+        message: 'must be shorter than approvals.timeout, or no reminder is ever sent',
+      });
     }
     checkComponentReferences(plan.components, ctx);
     checkTip(plan, ctx);
     checkTipRecovery(plan, ctx);
     if (plan.sites.primary.name === plan.sites.secondary.name) {
-      ctx.addIssue({ code: 'custom', path: ['sites', 'secondary', 'name'], message: 'must differ from sites.primary.name' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sites', 'secondary', 'name'],
+        message: 'must differ from sites.primary.name',
+      });
     }
     const seen = new Set<string>();
     plan.steps.forEach((step, index) => {
-      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `step id "${step.id}" is used twice` });
+      if (seen.has(step.id))
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `step id "${step.id}" is used twice` });
       seen.add(step.id);
       const segments: readonly string[] = PHASE_SEGMENTS[step.phase];
       if (step.segment !== undefined && !segments.includes(step.segment)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', index, 'segment'], message: `phase ${step.phase} has no segment "${step.segment}"; expected one of ${segments.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'segment'],
+          message: `phase ${step.phase} has no segment "${step.segment}"; expected one of ${segments.join(', ')}`,
+        });
       }
     });
     checkStepOrder(plan.steps, ctx);

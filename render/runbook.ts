@@ -6,12 +6,17 @@ import type { Plan, Runbook } from '../domain';
 export function renderRunbook(plan: Plan, runbook: Runbook): string {
   const lines: string[] = [];
   const { approvals } = plan;
-  lines.push(`${runbook.mode} of ${plan.target} (${plan.platform}): ${plan.sites.primary.name} (primary) -> ${plan.sites.secondary.name} (secondary)`);
+  lines.push(
+    `${runbook.mode} of ${plan.target} (${plan.platform}): ${plan.sites.primary.name} (primary) -> ${plan.sites.secondary.name} (secondary)`,
+  );
   lines.push(
     `approvers: ${approvals.approvers.map((a) => a.id).join(', ')}; quorum ${approvals.quorum}; four-eyes ${approvals.fourEyes ? 'on' : 'off'}; ` +
       `reminder after ${formatDuration(approvals.reminderAfter)}, timeout ${formatDuration(approvals.timeout)}`,
   );
-  const objectives = [plan.objectives.rto && `RTO ${formatDuration(plan.objectives.rto)}`, plan.objectives.rpo && `RPO ${formatDuration(plan.objectives.rpo)}`].filter(Boolean);
+  const objectives = [
+    plan.objectives.rto && `RTO ${formatDuration(plan.objectives.rto)}`,
+    plan.objectives.rpo && `RPO ${formatDuration(plan.objectives.rpo)}`,
+  ].filter(Boolean);
   if (objectives.length) lines.push(`objectives: ${objectives.join(', ')}`);
   let n = 0;
   for (const phase of runbook.phases) {
@@ -24,7 +29,8 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
         step.destructive && 'destructive',
         step.bestEffort && 'best-effort',
         runsLocally(step) ? 'read-only check, run locally' : step.readOnly && 'read-only',
-        step.action !== 'manualTask' && `${step.retry.maximumAttempts} attempts, ${formatDuration(step.timeoutMs)} timeout`,
+        step.action !== 'manualTask' &&
+          `${step.retry.maximumAttempts} attempts, ${formatDuration(step.timeoutMs)} timeout`,
         step.block !== undefined && `parallel block ${step.block}, lane ${step.lane}`,
       ].filter(Boolean);
       lines.push(`${String(n).padStart(3)}. ${step.title}  (${tags.join(', ')})`, `      id ${step.id}`);

@@ -45,18 +45,28 @@ function commandLine() {
   const { values } = parseCommandLine({
     program: 'bench',
     usage: `npm run bench -- [--json] [--only ${PARTS.join(',')}] [--server ${SERVER_MODES.join('|')}] [--drills N] [--steps N]`,
-    options: { json: { type: 'boolean' }, only: { type: 'string' }, server: { type: 'string' }, drills: { type: 'string' }, steps: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      only: { type: 'string' },
+      server: { type: 'string' },
+      drills: { type: 'string' },
+      steps: { type: 'string' },
+    },
   });
   const count = (name: 'drills' | 'steps', fallback: number): number => {
     const text = values[name];
     if (text === undefined) return fallback;
-    if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`bench: --${name} must be a whole number above 0, got "${text}"`);
+    if (!/^[1-9]\d*$/.test(text))
+      throw new UsageError(`bench: --${name} must be a whole number above 0, got "${text}"`);
     return Number(text);
   };
   return {
     json: values.json ?? false,
     /** `--only singleDrill,throughput`: run just those parts (all when absent). */
-    only: values.only === undefined ? undefined : new Set(values.only.split(',').map((part) => oneOf('bench', part, 'only', PARTS))),
+    only:
+      values.only === undefined
+        ? undefined
+        : new Set(values.only.split(',').map((part) => oneOf('bench', part, 'only', PARTS))),
     serverMode: oneOf('bench', values.server ?? 'drill', 'server', SERVER_MODES),
     drills: count('drills', 5),
     steps: count('steps', 40),
@@ -64,7 +74,8 @@ function commandLine() {
 }
 
 function serverConfig(serverMode: (typeof SERVER_MODES)[number]): Record<string, undefined> | undefined {
-  if (serverMode === 'stock') return Object.fromEntries(Object.keys(DRILL_DYNAMIC_CONFIG).map((key) => [key, undefined]));
+  if (serverMode === 'stock')
+    return Object.fromEntries(Object.keys(DRILL_DYNAMIC_CONFIG).map((key) => [key, undefined]));
   if (serverMode === 'no-eager') return { 'system.enableActivityEagerExecution': undefined };
   return undefined;
 }
@@ -94,10 +105,21 @@ function sequential(plan: Plan, mode: DrillMode): CompiledDrill {
   return compiled;
 }
 
-async function inProcessWorker(address: string, client: Client, taskQueue: string, compile?: typeof sequential): Promise<{ worker: Worker; stop(): Promise<void> }> {
+async function inProcessWorker(
+  address: string,
+  client: Client,
+  taskQueue: string,
+  compile?: typeof sequential,
+): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address });
   const version = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: taskQueue });
-  const worker = await createDrillWorker({ connection, namespace: 'default', taskQueue, version, deps: compile ? { compile } : {} });
+  const worker = await createDrillWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    version,
+    deps: compile ? { compile } : {},
+  });
   const running = worker.run();
   await promoteIfNewer(client, version, true, 'bench');
   return {
@@ -112,15 +134,29 @@ async function inProcessWorker(address: string, client: Client, taskQueue: strin
 
 function workerProcess(address: string, taskQueue: string, logDir: string): ChildProcess {
   return spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: address, DRILLBOOK_TASK_QUEUE: taskQueue, DRILLBOOK_DEPLOYMENT: taskQueue, DRILLBOOK_RUN_DIR: path.join(logDir, 'run') },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      DRILLBOOK_TASK_QUEUE: taskQueue,
+      DRILLBOOK_DEPLOYMENT: taskQueue,
+      DRILLBOOK_RUN_DIR: path.join(logDir, 'run'),
+    },
     stdio: 'ignore',
   });
 }
 
 /** One drill of 40 no-op steps alone; `readOnly`: marked as checks that change nothing (run as local activities). */
-async function singleDrill(client: Client, readOnly = false): Promise<{ steps: number; overheadMsPerStep: { p50: number; p95: number } }> {
+async function singleDrill(
+  client: Client,
+  readOnly = false,
+): Promise<{ steps: number; overheadMsPerStep: { p50: number; p95: number } }> {
   const target = readOnly ? 'bench-single-checks' : 'bench-single';
-  const handle = await startDrill(client, 'bench', { target, mode: 'failover', requestedBy: 'bench', planYaml: noopPlan(target, 40, { readOnly }) });
+  const handle = await startDrill(client, 'bench', {
+    target,
+    mode: 'failover',
+    requestedBy: 'bench',
+    planYaml: noopPlan(target, 40, { readOnly }),
+  });
   await drive(client, handle.workflowId);
   const gaps = await overheadFromHistory(client, handle.workflowId);
   return { steps: gaps.length + 1, overheadMsPerStep: { p50: percentile(gaps, 50), p95: percentile(gaps, 95) } };
@@ -128,32 +164,68 @@ async function singleDrill(client: Client, readOnly = false): Promise<{ steps: n
 
 async function throughput(client: Client, drills: number, steps: number) {
   const started = Date.now();
-  const handles = await Promise.all(Array.from({ length: drills }, (_, i) => startDrill(client, 'bench', { target: `bench-${i}`, mode: 'failover', requestedBy: 'bench', planYaml: noopPlan(`bench-${i}`, steps) })));
+  const handles = await Promise.all(
+    Array.from({ length: drills }, (_, i) =>
+      startDrill(client, 'bench', {
+        target: `bench-${i}`,
+        mode: 'failover',
+        requestedBy: 'bench',
+        planYaml: noopPlan(`bench-${i}`, steps),
+      }),
+    ),
+  );
   const records = await Promise.all(handles.map((h) => drive(client, h.workflowId)));
   const wallMs = Date.now() - started;
   const ran = records.reduce((n, r) => n + r.steps.filter((s) => s.status === 'succeeded').length, 0);
   const gaps = (await Promise.all(handles.map((h) => overheadFromHistory(client, h.workflowId)))).flat();
-  return { drills, stepsPerDrill: steps, stepsPerSecond: +(ran / (wallMs / 1000)).toFixed(1), overheadMsPerStep: { p50: percentile(gaps, 50), p95: percentile(gaps, 95) } };
+  return {
+    drills,
+    stepsPerDrill: steps,
+    stepsPerSecond: +(ran / (wallMs / 1000)).toFixed(1),
+    overheadMsPerStep: { p50: percentile(gaps, 50), p95: percentile(gaps, 95) },
+  };
 }
 
 async function parallel(client: Client) {
   const rtoOf = async (queue: string, target: string): Promise<number> => {
-    const handle = await startDrill(client, queue, { target, mode: 'failover', requestedBy: 'bench', planYaml: labShapedPlan(target) });
+    const handle = await startDrill(client, queue, {
+      target,
+      mode: 'failover',
+      requestedBy: 'bench',
+      planYaml: labShapedPlan(target),
+    });
     const record = await drive(client, handle.workflowId);
-    if (record.rto?.measuredMs === undefined) throw new Error(`${target}: no RTO measured (${record.status}: ${record.outcome})`);
+    if (record.rto?.measuredMs === undefined)
+      throw new Error(`${target}: no RTO measured (${record.status}: ${record.outcome})`);
     return record.rto.measuredMs;
   };
   const rtoSequentialMs = await rtoOf('bench-seq', 'bench-lab-seq');
   const rtoParallelMs = await rtoOf('bench', 'bench-lab-par');
-  return { source: "step stand-ins sleeping the lab's measured action times (plans/lab.yaml's shape)", rtoSequentialMs, rtoParallelMs, ratio: +(rtoParallelMs / rtoSequentialMs).toFixed(2) };
+  return {
+    source: "step stand-ins sleeping the lab's measured action times (plans/lab.yaml's shape)",
+    rtoSequentialMs,
+    rtoParallelMs,
+    ratio: +(rtoParallelMs / rtoSequentialMs).toFixed(2),
+  };
 }
 
 async function prechecks(client: Client, n: number) {
   const started = Date.now();
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => runPrecheck(client, 'bench', { target: `pre-${n}-${i}`, planYaml: precheckPlan(`pre-${n}-${i}`) })));
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      runPrecheck(client, 'bench', { target: `pre-${n}-${i}`, planYaml: precheckPlan(`pre-${n}-${i}`) }),
+    ),
+  );
   const wallMs = Date.now() - started;
   const checks = results.reduce((sum, r) => sum + r.checks, 0);
-  return { n, ready: results.filter((r) => r.ready).length, checks, wallSeconds: +(wallMs / 1000).toFixed(1), stepsPerSecond: +(checks / (wallMs / 1000)).toFixed(1), workerRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+  return {
+    n,
+    ready: results.filter((r) => r.ready).length,
+    checks,
+    wallSeconds: +(wallMs / 1000).toFixed(1),
+    stepsPerSecond: +(checks / (wallMs / 1000)).toFixed(1),
+    workerRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+  };
 }
 
 async function resume(client: Client, address: string, dir: string) {
@@ -165,8 +237,18 @@ async function resume(client: Client, address: string, dir: string) {
   };
   let worker = workerProcess(address, queue, dir);
   // No activity in flight: the drill waits at its failover gate when its worker dies.
-  const idle = await startDrill(client, queue, { target: 'bench-resume-idle', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-resume-idle', 2) });
-  for (let i = 0; i < 600 && (await drillStatus(client, idle.workflowId).catch(() => undefined))?.pending?.kind !== 'approval'; i++) await sleep(100);
+  const idle = await startDrill(client, queue, {
+    target: 'bench-resume-idle',
+    mode: 'failover',
+    requestedBy: 'bench',
+    planYaml: noopPlan('bench-resume-idle', 2),
+  });
+  for (
+    let i = 0;
+    i < 600 && (await drillStatus(client, idle.workflowId).catch(() => undefined))?.pending?.kind !== 'approval';
+    i++
+  )
+    await sleep(100);
   worker.kill('SIGKILL');
   let killedAt = Date.now();
   worker = workerProcess(address, queue, dir);
@@ -181,12 +263,25 @@ async function resume(client: Client, address: string, dir: string) {
   await drive(client, idle.workflowId);
 
   // An activity in flight: a 3 s step whose worker dies a second into it (heartbeat timeout 2 s).
-  const plan = noopPlan('bench-resume-busy', 0).replace('steps: []', "steps:\n  - { id: slow, phase: failover-check, segment: verify, title: A 3 s step, command: [sleep, '3'] }\n") + 'defaults: { heartbeatTimeout: 2s }\n';
-  const busy = await startDrill(client, queue, { target: 'bench-resume-busy', mode: 'failover', requestedBy: 'bench', planYaml: plan });
-  const stepRunning = async () => (await drillStatus(client, busy.workflowId).catch(() => undefined))?.steps.find((s) => s.id === 'failover-check.slow')?.status === 'running';
+  const plan =
+    noopPlan('bench-resume-busy', 0).replace(
+      'steps: []',
+      "steps:\n  - { id: slow, phase: failover-check, segment: verify, title: A 3 s step, command: [sleep, '3'] }\n",
+    ) + 'defaults: { heartbeatTimeout: 2s }\n';
+  const busy = await startDrill(client, queue, {
+    target: 'bench-resume-busy',
+    mode: 'failover',
+    requestedBy: 'bench',
+    planYaml: plan,
+  });
+  const stepRunning = async () =>
+    (await drillStatus(client, busy.workflowId).catch(() => undefined))?.steps.find(
+      (s) => s.id === 'failover-check.slow',
+    )?.status === 'running';
   for (let i = 0; i < 600 && !(await stepRunning()); i++) {
     const record = await drillStatus(client, busy.workflowId).catch(() => undefined);
-    if (record?.pending?.kind === 'approval') await approve(client, busy.workflowId, { by: 'alice', gate: record.pending.id }).catch(() => undefined);
+    if (record?.pending?.kind === 'approval')
+      await approve(client, busy.workflowId, { by: 'alice', gate: record.pending.id }).catch(() => undefined);
     await sleep(100);
   }
   await sleep(1000);
@@ -197,12 +292,18 @@ async function resume(client: Client, address: string, dir: string) {
   let restartedAt: number | undefined;
   for (let i = 0; i < 600 && restartedAt === undefined; i++) {
     const again = (await history()).find((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) >= 2);
-    if (again?.eventTime) restartedAt = Number(again.eventTime.seconds) * 1000 + Math.round((again.eventTime.nanos ?? 0) / 1e6);
+    if (again?.eventTime)
+      restartedAt = Number(again.eventTime.seconds) * 1000 + Math.round((again.eventTime.nanos ?? 0) / 1e6);
     else await sleep(100);
   }
   await drive(client, busy.workflowId);
   worker.kill('SIGTERM');
-  return { withoutActivityMs, handedOverBy, withActivityMs: restartedAt === undefined ? null : restartedAt - killedAt, note: 'from the SIGKILL to a live status (no activity) or to the step started again on the new worker process (which itself takes ~1-2 s to start)' };
+  return {
+    withoutActivityMs,
+    handedOverBy,
+    withActivityMs: restartedAt === undefined ? null : restartedAt - killedAt,
+    note: 'from the SIGKILL to a live status (no activity) or to the step started again on the new worker process (which itself takes ~1-2 s to start)',
+  };
 }
 
 async function main(): Promise<void> {
@@ -216,21 +317,45 @@ async function main(): Promise<void> {
   // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
   const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
   const sqlitePragmas = serverMode === 'stock' || serverMode === 'no-wal' ? {} : undefined;
-  const server = await startDevServer({ port, headless: true, dynamicConfig: serverConfig(serverMode), sqlitePragmas, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+  const server = await startDevServer({
+    port,
+    headless: true,
+    dynamicConfig: serverConfig(serverMode),
+    sqlitePragmas,
+    dbFile: path.join(dir, 'temporal.db'),
+    logFile: path.join(dir, 'temporal.log'),
+  });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const workers = [await inProcessWorker(server.address, client, 'bench'), await inProcessWorker(server.address, client, 'bench-seq', sequential)];
+  const workers = [
+    await inProcessWorker(server.address, client, 'bench'),
+    await inProcessWorker(server.address, client, 'bench-seq', sequential),
+  ];
   try {
     // Warm-up: the first workflow task loads the bundle into the isolate.
-    await drive(client, (await startDrill(client, 'bench', { target: 'bench-warmup', mode: 'failover', requestedBy: 'bench', planYaml: noopPlan('bench-warmup', 2) })).workflowId);
+    await drive(
+      client,
+      (
+        await startDrill(client, 'bench', {
+          target: 'bench-warmup',
+          mode: 'failover',
+          requestedBy: 'bench',
+          planYaml: noopPlan('bench-warmup', 2),
+        })
+      ).workflowId,
+    );
     const result: Record<string, unknown> = { server: serverMode };
     if (wanted('singleDrill')) {
       result.singleDrill = await singleDrill(client);
-      say(`single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
+      say(
+        `single drill: overhead per step p50 ${(result.singleDrill as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`,
+      );
     }
     if (wanted('singleDrillChecks')) {
       result.singleDrillChecks = await singleDrill(client, true);
-      say(`single drill of read-only checks (local activities): overhead per step p50 ${(result.singleDrillChecks as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`);
+      say(
+        `single drill of read-only checks (local activities): overhead per step p50 ${(result.singleDrillChecks as { overheadMsPerStep: { p50: number } }).overheadMsPerStep.p50} ms`,
+      );
     }
     if (wanted('throughput')) {
       result.throughput = await throughput(client, drills, steps);

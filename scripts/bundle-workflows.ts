@@ -14,13 +14,18 @@ import { BUILD_INFO_FILE, buildInfoOfSources } from '../src/temporal/buildId';
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../..');
   const dist = path.join(root, 'dist');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dist, 'workflows', 'index.js'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(dist, 'workflows', 'index.js'),
+    logger: new DefaultLogger('WARN'),
+  });
   const out = path.join(dist, 'workflow-bundle.js');
   await writeFile(out, code);
   const build = buildInfoOfSources(root);
   writeFileSync(path.join(dist, BUILD_INFO_FILE), `${JSON.stringify(build, null, 2)}\n`);
   const kept = keep(dist, build.buildId);
-  console.log(`workflow bundle: ${out} (${Math.round(code.length / 1024)} KiB); build ${build.buildId}, kept in ${path.relative(root, kept)}/`);
+  console.log(
+    `workflow bundle: ${out} (${Math.round(code.length / 1024)} KiB); build ${build.buildId}, kept in ${path.relative(root, kept)}/`,
+  );
 }
 
 /**

@@ -10,7 +10,19 @@ const path = require('node:path');
 const ts = require('typescript');
 
 const ROOT = path.resolve(__dirname, '..');
-const FOLDERS = ['domain', 'kinds', 'workflows', 'activities', 'plan', 'render', 'store', 'lab', 'src', 'scripts', 'test'];
+const FOLDERS = [
+  'domain',
+  'kinds',
+  'workflows',
+  'activities',
+  'plan',
+  'render',
+  'store',
+  'lab',
+  'src',
+  'scripts',
+  'test',
+];
 
 /** @param {string} dir @returns {Generator<string>} */
 function* tsFiles(dir) {
@@ -26,7 +38,9 @@ function* tsFiles(dir) {
 function resolve(from, specifier) {
   if (!specifier.startsWith('.')) return undefined;
   const target = path.resolve(path.dirname(from), specifier);
-  return [`${target}.ts`, path.join(target, 'index.ts'), target].find((candidate) => candidate.endsWith('.ts') && existsSync(candidate));
+  return [`${target}.ts`, path.join(target, 'index.ts'), target].find(
+    (candidate) => candidate.endsWith('.ts') && existsSync(candidate),
+  );
 }
 
 /** Every file's project imports: values and types alike, and the modules a `declare module` augments. */
@@ -36,7 +50,9 @@ function importGraph(root = ROOT) {
   for (const folder of FOLDERS) {
     for (const file of tsFiles(path.join(root, folder))) {
       const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-      const targets = info.importedFiles.map((ref) => resolve(file, ref.fileName)).filter((t) => t !== undefined && t !== file);
+      const targets = info.importedFiles
+        .map((ref) => resolve(file, ref.fileName))
+        .filter((t) => t !== undefined && t !== file);
       graph.set(file, /** @type {string[]} */ ([...new Set(targets)]));
     }
   }
@@ -82,6 +98,9 @@ module.exports = { importGraph, circles };
 
 if (require.main === module) {
   const found = circles(importGraph());
-  for (const circle of found) console.error(`import circle (type-only imports count): ${circle.map((f) => path.relative(ROOT, f)).join(' <-> ')}`);
+  for (const circle of found)
+    console.error(
+      `import circle (type-only imports count): ${circle.map((f) => path.relative(ROOT, f)).join(' <-> ')}`,
+    );
   if (found.length) process.exit(1);
 }

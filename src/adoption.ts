@@ -34,20 +34,34 @@ export type AdoptionOutcome =
 /** The one command that serves drills pinned to `buildId` (src/commands/runtime.ts). */
 export const serveCommand = (buildId: string): string => `drillbook worker --build ${buildId}`;
 
-export const staysSentence = (workflowId: string, from: string, to: string, reason: string, silenceMs: number): string =>
+export const staysSentence = (
+  workflowId: string,
+  from: string,
+  to: string,
+  reason: string,
+  silenceMs: number,
+): string =>
   `${workflowId} stays pinned to build ${from}, which no worker has polled for ${Math.round(silenceMs / 1000)} s: its history does not replay on build ${to} (${reason}); \`${serveCommand(from)}\` serves it`;
 
 /**
  * One pass over the adopter's task queue. `tried` remembers histories that did not replay (by run
  * and length) so a periodic pass neither replays nor reports them again until something happens.
  */
-export async function adoptStranded(client: Client, adopter: Adopter, tried = new Set<string>()): Promise<AdoptionOutcome[]> {
+export async function adoptStranded(
+  client: Client,
+  adopter: Adopter,
+  tried = new Set<string>(),
+): Promise<AdoptionOutcome[]> {
   const mine = adopter.version;
   const served = servedBuilds(await workflowPollers(client, adopter.taskQueue), adopter.silenceMs);
   served.add(mine.buildId);
   const newer = await newerBuilds(client, mine);
   const stranded = (await openWorkflows(client, adopter.taskQueue)).filter(
-    (d) => d.pinnedTo && !served.has(d.pinnedTo) && !newer.has(d.pinnedTo) && (d.deploymentName ?? mine.deploymentName) === mine.deploymentName,
+    (d) =>
+      d.pinnedTo &&
+      !served.has(d.pinnedTo) &&
+      !newer.has(d.pinnedTo) &&
+      (d.deploymentName ?? mine.deploymentName) === mine.deploymentName,
   );
   const outcomes: AdoptionOutcome[] = [];
   for (const drill of stranded) {
@@ -60,7 +74,14 @@ export async function adoptStranded(client: Client, adopter: Adopter, tried = ne
     const replay = await replayOn(client, drill, adopter.bundlePath, history);
     if (!replay.clean) {
       tried.add(key);
-      outcomes.push({ kind: 'stays', drill, from, reason: replay.reason, sentence: staysSentence(drill.workflowId, from, mine.buildId, replay.reason, adopter.silenceMs), slackChannel: planSlackChannel(history) });
+      outcomes.push({
+        kind: 'stays',
+        drill,
+        from,
+        reason: replay.reason,
+        sentence: staysSentence(drill.workflowId, from, mine.buildId, replay.reason, adopter.silenceMs),
+        slackChannel: planSlackChannel(history),
+      });
       continue;
     }
     const { events } = replay;
@@ -68,14 +89,27 @@ export async function adoptStranded(client: Client, adopter: Adopter, tried = ne
       namespace: client.options.namespace,
       workflowExecution: { workflowId: drill.workflowId, runId: drill.runId },
       workflowExecutionOptions: {
-        versioningOverride: { pinned: { behavior: temporal.api.workflow.v1.VersioningOverride.PinnedOverrideBehavior.PINNED_OVERRIDE_BEHAVIOR_PINNED, version: mine } },
+        versioningOverride: {
+          pinned: {
+            behavior:
+              temporal.api.workflow.v1.VersioningOverride.PinnedOverrideBehavior.PINNED_OVERRIDE_BEHAVIOR_PINNED,
+            version: mine,
+          },
+        },
       },
       updateMask: { paths: ['versioning_override'] },
       identity: adopter.identity,
     });
     // Scheduled-drill and precheck workflows move too; only a drill keeps a record to tell.
-    if (drill.type === 'drillWorkflow') await handle.signal(adoptedSignal, { from, to: mine.buildId, events, by: adopter.identity });
-    outcomes.push({ kind: 'adopted', drill, from, events, sentence: `${drill.workflowId} ${adoptionSentence({ from, to: mine.buildId, events })}` });
+    if (drill.type === 'drillWorkflow')
+      await handle.signal(adoptedSignal, { from, to: mine.buildId, events, by: adopter.identity });
+    outcomes.push({
+      kind: 'adopted',
+      drill,
+      from,
+      events,
+      sentence: `${drill.workflowId} ${adoptionSentence({ from, to: mine.buildId, events })}`,
+    });
   }
   return outcomes;
 }
@@ -83,12 +117,21 @@ export async function adoptStranded(client: Client, adopter: Adopter, tried = ne
 export type Replay = { clean: true; events: number } | { clean: false; events: number; reason: string };
 
 /** Whether a drill's history, as it is now, replays on the given workflow bundle without a determinism error. */
-export async function replayOn(client: Client, drill: Pick<OpenDrill, 'workflowId' | 'runId'>, bundlePath: string, fetched?: temporal.api.history.v1.IHistory): Promise<Replay> {
+export async function replayOn(
+  client: Client,
+  drill: Pick<OpenDrill, 'workflowId' | 'runId'>,
+  bundlePath: string,
+  fetched?: temporal.api.history.v1.IHistory,
+): Promise<Replay> {
   const history = fetched ?? (await client.workflow.getHandle(drill.workflowId, drill.runId).fetchHistory());
   const events = history.events?.length ?? 0;
   try {
     // The drill's own sink is a no-op here: only the replay's verdict matters.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath }, sinks: { drillbook: { recorded: { fn: () => undefined } } } }, history, drill.workflowId);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: bundlePath }, sinks: { drillbook: { recorded: { fn: () => undefined } } } },
+      history,
+      drill.workflowId,
+    );
     return { clean: true, events };
   } catch (error) {
     return { clean: false, events, reason: replayFailure(error as Error) };
@@ -118,7 +161,11 @@ async function newerBuilds(client: Client, mine: WorkerDeploymentVersion): Promi
  * Adopts at once and then every `everyMs` (a bounded pass: one task queue's open drills) until
  * stopped; each outcome is logged once. Returns the stop function.
  */
-export function keepAdopting(client: Client, adopter: Adopter, options: { everyMs: number; log: (line: string) => void; slack?: WebClient }): () => Promise<void> {
+export function keepAdopting(
+  client: Client,
+  adopter: Adopter,
+  options: { everyMs: number; log: (line: string) => void; slack?: WebClient },
+): () => Promise<void> {
   const tried = new Set<string>();
   let stopped = false;
   let running = false;
@@ -128,7 +175,8 @@ export function keepAdopting(client: Client, adopter: Adopter, options: { everyM
       for (const outcome of await adoptStranded(client, adopter, tried)) {
         options.log(outcome.kind === 'adopted' ? `adopted ${outcome.sentence}` : outcome.sentence);
         // Said once per history length, as the log line is: the drill's approvers see it where they answer.
-        if (outcome.kind === 'stays' && outcome.slackChannel && options.slack) await tellStranded(options.slack, outcome.slackChannel, outcome.sentence, options.log);
+        if (outcome.kind === 'stays' && outcome.slackChannel && options.slack)
+          await tellStranded(options.slack, outcome.slackChannel, outcome.sentence, options.log);
       }
     } catch (error) {
       // The next pass tries again; a worker keeps serving its own drills whatever adoption meets.
@@ -151,4 +199,5 @@ export function keepAdopting(client: Client, adopter: Adopter, options: { everyM
 }
 
 /** How often a worker looks for stranded drills (DRILLBOOK_ADOPT_EVERY_S, default a minute; 0 turns adoption off). */
-export const adoptEveryMs = (env: NodeJS.ProcessEnv = process.env): number => Number(env.DRILLBOOK_ADOPT_EVERY_S ?? 60) * 1000;
+export const adoptEveryMs = (env: NodeJS.ProcessEnv = process.env): number =>
+  Number(env.DRILLBOOK_ADOPT_EVERY_S ?? 60) * 1000;

@@ -9,7 +9,12 @@ import path from 'node:path';
 import { buildsDir } from '../store/config';
 import { UsageError } from './commands/errors';
 
-export const keptBuilds = (): string[] => (existsSync(buildsDir()) ? readdirSync(buildsDir()).filter((name) => existsSync(path.join(buildsDir(), name, 'src', 'cli.js'))).sort() : []);
+export const keptBuilds = (): string[] =>
+  existsSync(buildsDir())
+    ? readdirSync(buildsDir())
+        .filter((name) => existsSync(path.join(buildsDir(), name, 'src', 'cli.js')))
+        .sort()
+    : [];
 
 export const keptBuildCli = (buildId: string): string | undefined => {
   const cli = path.join(buildsDir(), buildId, 'src', 'cli.js');

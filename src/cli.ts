@@ -10,7 +10,11 @@ import { currentBuild } from './temporal/buildId';
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('drillbook')
     .description('Durable disaster-recovery drills on Temporal')
-    .version(versionLine(), '-V, --version', 'print the version and the build id (the Worker Deployment version its workers serve)')
+    .version(
+      versionLine(),
+      '-V, --version',
+      'print the version and the build id (the Worker Deployment version its workers serve)',
+    )
     .exitOverride()
     .showHelpAfterError();
   registerCommands(program);

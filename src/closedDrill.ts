@@ -12,7 +12,11 @@ export interface ClosingFailure {
 }
 
 /** The failure a closed workflow's history ends with, if it ended failed. */
-export async function closingFailure(client: Client, workflowId: string, runId?: string): Promise<ClosingFailure | undefined> {
+export async function closingFailure(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+): Promise<ClosingFailure | undefined> {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
   if (!failure) return undefined;
@@ -22,9 +26,18 @@ export async function closingFailure(client: Client, workflowId: string, runId?:
 /** A record left at "loading" by a drill that has ended: refused, with the reason. Any other record as it is. */
 export async function settleRecord(client: Client, workflowId: string, record: DrillRecord): Promise<DrillRecord> {
   if (record.status !== 'loading') return record;
-  const description = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+  const description = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
   if (!description || description.status.name === 'RUNNING') return record;
   const failure = await closingFailure(client, workflowId).catch(() => undefined);
-  const reason = failure?.message ?? `the workflow ended ${description.status.name.toLowerCase()} before it loaded its plan`;
-  return { ...record, status: 'refused', outcome: record.outcome ?? `Refused, nothing ran: ${reason}`, endedAt: record.endedAt ?? description.closeTime?.toISOString() };
+  const reason =
+    failure?.message ?? `the workflow ended ${description.status.name.toLowerCase()} before it loaded its plan`;
+  return {
+    ...record,
+    status: 'refused',
+    outcome: record.outcome ?? `Refused, nothing ran: ${reason}`,
+    endedAt: record.endedAt ?? description.closeTime?.toISOString(),
+  };
 }

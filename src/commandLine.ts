@@ -34,10 +34,13 @@ function usageError(program: string, usage: string, options: Options, error: Err
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
   const flag = quoted.replace(/ <value>$/, '');
   let what = error.message;
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') what = `unknown option ${flag}; ${flags.length ? `it takes ${flags.join(', ')}` : 'it takes no options'}`;
-  else if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /does not take an argument/.test(error.message)) what = `${flag} takes no value`;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    what = `unknown option ${flag}; ${flags.length ? `it takes ${flags.join(', ')}` : 'it takes no options'}`;
+  else if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /does not take an argument/.test(error.message))
+    what = `${flag} takes no value`;
   // Missing, or followed by another flag: parseArgs takes a value that starts with a dash only as --flag=VALUE.
-  else if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') what = `${flag} needs a value (one that starts with a dash is written ${flag}=VALUE)`;
+  else if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    what = `${flag} needs a value (one that starts with a dash is written ${flag}=VALUE)`;
   else if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') what = `unexpected argument "${flag}"`;
   return new UsageError(`${program}: ${what}\nusage: ${usage}`);
 }
@@ -53,14 +56,17 @@ export function required(program: string, values: Record<string, unknown>, name:
 export function portOption(program: string, text: string | undefined, name: string, fallback: number): number {
   if (text === undefined) return fallback;
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${program}: --${name} must be a port number (0-65535), got "${text}"`);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`${program}: --${name} must be a port number (0-65535), got "${text}"`);
   return port;
 }
 
 /** One of `accepted`, given as `--name`. */
 export function oneOf<T extends string>(program: string, text: string, name: string, accepted: readonly T[]): T {
   if ((accepted as readonly string[]).includes(text)) return text as T;
-  throw new UsageError(`${program}: --${name} must be ${accepted.length === 2 ? accepted.join(' or ') : `one of ${accepted.join(', ')}`}, got "${text}"`);
+  throw new UsageError(
+    `${program}: --${name} must be ${accepted.length === 2 ? accepted.join(' or ') : `one of ${accepted.join(', ')}`}, got "${text}"`,
+  );
 }
 
 /**

@@ -3,7 +3,13 @@
  * endpoint, so every door gives the same answers and the same refusals.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { WorkflowNotFoundError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import type { drillWorkflow } from '../workflows/drill';
 import {
@@ -42,9 +48,14 @@ export class DrillRefused extends Error {
 }
 
 /** Accepts `drill-<target>` or just the target. */
-export const toWorkflowId = (idOrTarget: string): string => (idOrTarget.startsWith('drill-') ? idOrTarget : drillWorkflowId(idOrTarget));
+export const toWorkflowId = (idOrTarget: string): string =>
+  idOrTarget.startsWith('drill-') ? idOrTarget : drillWorkflowId(idOrTarget);
 
-export async function startDrill(client: Client, taskQueue: string, input: DrillInput): Promise<WorkflowHandle<typeof drillWorkflow>> {
+export async function startDrill(
+  client: Client,
+  taskQueue: string,
+  input: DrillInput,
+): Promise<WorkflowHandle<typeof drillWorkflow>> {
   const workflowId = drillWorkflowId(input.target);
   try {
     return await client.workflow.start('drillWorkflow', {
@@ -63,11 +74,22 @@ export async function startDrill(client: Client, taskQueue: string, input: Drill
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      const running = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+      const running = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined);
       const since = running ? ` since ${running.startTime.toISOString()}` : '';
       const reason = `a drill of ${input.target} is already running (${workflowId}${since}); finish or cancel it before starting another`;
       // Refused all the same when the trail cannot be written; the refusal then says so.
-      const kept = await appendAudit(defaultAuditDir(), { at: new Date().toISOString(), target: input.target, kind: 'duplicate-start', by: input.requestedBy, via: 'cli', reason, workflowId }).then(
+      const kept = await appendAudit(defaultAuditDir(), {
+        at: new Date().toISOString(),
+        target: input.target,
+        kind: 'duplicate-start',
+        by: input.requestedBy,
+        via: 'cli',
+        reason,
+        workflowId,
+      }).then(
         (result) => (result === 'kept' ? '' : ' (the audit trail is full: this refusal is not in it)'),
         (failure: Error) => ` (not kept in the audit trail: ${failure.message})`,
       );
@@ -87,15 +109,30 @@ const ANSWER_WITHIN_MS = 4000;
 export async function resolveWorkflowId(client: Client, idOrTarget: string): Promise<string> {
   const workflowId = toWorkflowId(idOrTarget);
   if (workflowId === idOrTarget) return workflowId;
-  const exists = async (id: string) => client.workflow.getHandle(id).describe().then(() => true, (error: unknown) => (error instanceof WorkflowNotFoundError ? false : Promise.reject(error)));
+  const exists = async (id: string) =>
+    client.workflow
+      .getHandle(id)
+      .describe()
+      .then(
+        () => true,
+        (error: unknown) => (error instanceof WorkflowNotFoundError ? false : Promise.reject(error)),
+      );
   return (await exists(workflowId)) || !(await exists(idOrTarget)) ? workflowId : idOrTarget;
 }
 
-export async function drillStatus(client: Client, idOrTarget: string, options: { withinMs?: number } = {}): Promise<DrillRecord> {
+export async function drillStatus(
+  client: Client,
+  idOrTarget: string,
+  options: { withinMs?: number } = {},
+): Promise<DrillRecord> {
   const workflowId = toWorkflowId(idOrTarget);
   const ask = async (id: string) => {
     const query = () => client.workflow.getHandle(id).query(statusQuery);
-    return settleRecord(client, id, await (options.withinMs ? client.withDeadline(Date.now() + options.withinMs, query) : query()));
+    return settleRecord(
+      client,
+      id,
+      await (options.withinMs ? client.withDeadline(Date.now() + options.withinMs, query) : query()),
+    );
   };
   try {
     return await ask(workflowId);
@@ -123,7 +160,11 @@ export interface DrillView {
   note?: string;
 }
 
-export async function drillView(client: Client, idOrTarget: string, taskQueue = temporalSettings().taskQueue): Promise<DrillView> {
+export async function drillView(
+  client: Client,
+  idOrTarget: string,
+  taskQueue = temporalSettings().taskQueue,
+): Promise<DrillView> {
   const workflowId = await resolveWorkflowId(client, idOrTarget);
   try {
     return { record: await drillStatus(client, workflowId, { withinMs: ANSWER_WITHIN_MS }), live: true };
@@ -137,7 +178,12 @@ export async function drillView(client: Client, idOrTarget: string, taskQueue = 
     if (!stale?.record) throw new Error(`${unanswered}; ${where}`, { cause: error });
     const ageS = Math.round((Date.now() - stale.asOf.getTime()) / 1000);
     const note = `${unanswered}: this is the drill as of ${stale.asOf.toISOString()} (${ageS} s ago), read from its history; ${where}`;
-    return { record: await settleRecord(client, workflowId, stale.record), live: false, asOf: stale.asOf, note: `${note}${await handedOverNote(client, workflowId)}` };
+    return {
+      record: await settleRecord(client, workflowId, stale.record),
+      live: false,
+      asOf: stale.asOf,
+      note: `${note}${await handedOverNote(client, workflowId)}`,
+    };
   }
 }
 
@@ -149,7 +195,10 @@ export interface HandedOver {
 }
 
 // The SDK reports our own deadline either as the gRPC status or, once the update call was started, as its own error class.
-const isDeadline = (error: unknown): boolean => error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline|DEADLINE_EXCEEDED|timed out/i.test(String((error as Error)?.message ?? error)) || (error as { code?: number })?.code === 4;
+const isDeadline = (error: unknown): boolean =>
+  error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+  /deadline|DEADLINE_EXCEEDED|timed out/i.test(String((error as Error)?.message ?? error)) ||
+  (error as { code?: number })?.code === 4;
 
 /** How long recording a hand-over may take before the person is told it was not recorded. */
 const RECORD_WITHIN_MS = 10_000;
@@ -167,13 +216,20 @@ interface Door<A> {
  * its record). Should the update still be delivered later, the drill sees the id again and does
  * nothing twice.
  */
-async function answer<A extends Sent & { by?: string }>(client: Client, idOrTarget: string, door: Door<A>, given: A): Promise<HandlerResult | HandedOver> {
+async function answer<A extends Sent & { by?: string }>(
+  client: Client,
+  idOrTarget: string,
+  door: Door<A>,
+  given: A,
+): Promise<HandlerResult | HandedOver> {
   const workflowId = toWorkflowId(idOrTarget);
   const input: A = { ...given, channel: given.channel ?? 'cli', requestId: given.requestId ?? randomUUID() };
   const requestId = input.requestId as string;
   const handle = client.workflow.getHandle(workflowId);
   try {
-    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () => handle.executeUpdate(door.update, { args: [input] }));
+    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () =>
+      handle.executeUpdate(door.update, { args: [input] }),
+    );
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new DrillRefused(error.cause?.message ?? error.message);
     if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no running drill ${workflowId}`);
@@ -183,7 +239,10 @@ async function answer<A extends Sent & { by?: string }>(client: Client, idOrTarg
     await client.withDeadline(Date.now() + RECORD_WITHIN_MS, () => handle.signal(door.signal, input));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no running drill ${workflowId}`);
-    throw new Error(`${workflowId} did not answer within ${ANSWER_WITHIN_MS / 1000} s and your ${door.update.name} could not be recorded either (${(error as Error).message.split('\n')[0]}): nothing was recorded; send it again`, { cause: error });
+    throw new Error(
+      `${workflowId} did not answer within ${ANSWER_WITHIN_MS / 1000} s and your ${door.update.name} could not be recorded either (${(error as Error).message.split('\n')[0]}): nothing was recorded; send it again`,
+      { cause: error },
+    );
   }
   return {
     accepted: false,
@@ -192,24 +251,39 @@ async function answer<A extends Sent & { by?: string }>(client: Client, idOrTarg
   };
 }
 
-export const approve = (client: Client, id: string, input: ApprovalInput) => answer(client, id, { update: approveUpdate, signal: approveSignal }, input);
-export const reject = (client: Client, id: string, input: ApprovalInput) => answer(client, id, { update: rejectUpdate, signal: rejectSignal }, input);
-export const decide = (client: Client, id: string, input: DecisionInput) => answer(client, id, { update: decideUpdate, signal: decideSignal }, input);
-export const completeTask = (client: Client, id: string, input: CompleteTaskInput) => answer(client, id, { update: completeTaskUpdate, signal: completeTaskSignal }, input);
-export const pause = (client: Client, id: string, input: PauseInput) => answer(client, id, { update: pauseUpdate, signal: pauseSignal }, input);
-export const resume = (client: Client, id: string, input: PauseInput) => answer(client, id, { update: resumeUpdate, signal: resumeSignal }, input);
+export const approve = (client: Client, id: string, input: ApprovalInput) =>
+  answer(client, id, { update: approveUpdate, signal: approveSignal }, input);
+export const reject = (client: Client, id: string, input: ApprovalInput) =>
+  answer(client, id, { update: rejectUpdate, signal: rejectSignal }, input);
+export const decide = (client: Client, id: string, input: DecisionInput) =>
+  answer(client, id, { update: decideUpdate, signal: decideSignal }, input);
+export const completeTask = (client: Client, id: string, input: CompleteTaskInput) =>
+  answer(client, id, { update: completeTaskUpdate, signal: completeTaskSignal }, input);
+export const pause = (client: Client, id: string, input: PauseInput) =>
+  answer(client, id, { update: pauseUpdate, signal: pauseSignal }, input);
+export const resume = (client: Client, id: string, input: PauseInput) =>
+  answer(client, id, { update: resumeUpdate, signal: resumeSignal }, input);
 
 /** The SDK's signal names of the answers, for telling a person which of theirs wait in history. */
-const ANSWER_SIGNALS = new Set([approveSignal, rejectSignal, decideSignal, completeTaskSignal, pauseSignal, resumeSignal].map((s) => s.name));
+const ANSWER_SIGNALS = new Set(
+  [approveSignal, rejectSignal, decideSignal, completeTaskSignal, pauseSignal, resumeSignal].map((s) => s.name),
+);
 
 /** Answers recorded in history after the last workflow task a worker completed: handed over, not taken yet. */
 async function handedOverNote(client: Client, workflowId: string): Promise<string> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
+  const history = await client.workflow
+    .getHandle(workflowId)
+    .fetchHistory()
+    .catch(() => undefined);
   const events = history?.events ?? [];
   const lastDone = events.map((e) => Boolean(e.workflowTaskCompletedEventAttributes)).lastIndexOf(true);
   const waiting = events.slice(lastDone + 1).flatMap((e) => {
     const signal = e.workflowExecutionSignaledEventAttributes;
-    return signal?.signalName && ANSWER_SIGNALS.has(signal.signalName) ? [`${signal.signalName.replace(/Signal$/, '')} at ${new Date(Number(e.eventTime?.seconds ?? 0) * 1000).toISOString()}`] : [];
+    return signal?.signalName && ANSWER_SIGNALS.has(signal.signalName)
+      ? [
+          `${signal.signalName.replace(/Signal$/, '')} at ${new Date(Number(e.eventTime?.seconds ?? 0) * 1000).toISOString()}`,
+        ]
+      : [];
   });
   return waiting.length ? `. Recorded and waiting for a worker: ${waiting.join(', ')}` : '';
 }
@@ -227,7 +301,10 @@ export interface DrillListing {
   closeTime?: Date;
 }
 
-export async function listDrills(client: Client, options: { running?: boolean; limit?: number } = {}): Promise<DrillListing[]> {
+export async function listDrills(
+  client: Client,
+  options: { running?: boolean; limit?: number } = {},
+): Promise<DrillListing[]> {
   const query = `WorkflowType = 'drillWorkflow'${options.running ? " AND ExecutionStatus = 'Running'" : ''}`;
   const listings: DrillListing[] = [];
   for await (const execution of client.workflow.list({ query, pageSize: 100 })) {
@@ -245,7 +322,8 @@ export async function listDrills(client: Client, options: { running?: boolean; l
     // A drill refused at its start says so; one from before it did still says "running" although it has ended.
     if (listing.outcome === 'refused' || (listing.status === 'FAILED' && listing.outcome === 'running')) {
       const failure = await closingFailure(client, execution.workflowId, execution.runId).catch(() => undefined);
-      if (failure?.type === 'WrongWorkflowId' || failure?.type === 'InvalidInput') Object.assign(listing, { outcome: 'refused', reason: failure.message });
+      if (failure?.type === 'WrongWorkflowId' || failure?.type === 'InvalidInput')
+        Object.assign(listing, { outcome: 'refused', reason: failure.message });
       else if (failure) Object.assign(listing, { outcome: 'failed', reason: failure.message });
     }
     listings.push(listing);

@@ -2,7 +2,13 @@
  * Readiness prechecks from the outside: run one now (`drillbook precheck`), or on a Temporal
  * Schedule every so often. A precheck runs as precheck-<target>, never blocking a drill's ID.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type Client, type ScheduleHandle } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type ScheduleHandle,
+} from '@temporalio/client';
 import { DrillRefused } from './drills';
 import { precheckScheduleIdFor } from './schedules';
 import { DrillReadiness, DrillTarget } from '../workflows/searchAttributes';
@@ -21,7 +27,8 @@ export async function runPrecheck(client: Client, taskQueue: string, input: Prec
     return (await handle.result()) as PrecheckResult;
   } catch (error) {
     // One precheck at a time: when one is running, its answer is the answer.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return (await client.workflow.getHandle(workflowId).result()) as PrecheckResult;
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      return (await client.workflow.getHandle(workflowId).result()) as PrecheckResult;
     throw error;
   }
 }
@@ -35,7 +42,10 @@ export interface PrecheckScheduleOptions {
   note?: string;
 }
 
-export async function createPrecheckSchedule(client: Client, options: PrecheckScheduleOptions): Promise<ScheduleHandle> {
+export async function createPrecheckSchedule(
+  client: Client,
+  options: PrecheckScheduleOptions,
+): Promise<ScheduleHandle> {
   const scheduleId = precheckScheduleIdFor(options.target);
   try {
     return await client.schedule.create({
@@ -46,7 +56,13 @@ export async function createPrecheckSchedule(client: Client, options: PrecheckSc
         workflowType: 'precheckWorkflow',
         workflowId: precheckWorkflowId(options.target),
         taskQueue: options.taskQueue,
-        args: [{ target: options.target, planYaml: options.planYaml, requestedBy: `schedule:${scheduleId}` } satisfies PrecheckInput],
+        args: [
+          {
+            target: options.target,
+            planYaml: options.planYaml,
+            requestedBy: `schedule:${scheduleId}`,
+          } satisfies PrecheckInput,
+        ],
         staticSummary: `readiness precheck of ${options.target}`,
         typedSearchAttributes: [
           { key: DrillTarget, value: options.target },
@@ -55,11 +71,16 @@ export async function createPrecheckSchedule(client: Client, options: PrecheckSc
       },
       // Each run gets the previous run's result, so it tells people only when the drifts change.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour', pauseOnFailure: false },
-      state: { note: `created by ${options.createdBy} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}` },
+      state: {
+        note: `created by ${options.createdBy} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`,
+      },
       memo: { target: options.target, createdBy: options.createdBy, kind: 'precheck' },
     });
   } catch (error) {
-    if (error instanceof ScheduleAlreadyRunning) throw new DrillRefused(`${options.target} already has a precheck schedule (${scheduleId}); delete it first or use --replace`);
+    if (error instanceof ScheduleAlreadyRunning)
+      throw new DrillRefused(
+        `${options.target} already has a precheck schedule (${scheduleId}); delete it first or use --replace`,
+      );
     throw error;
   }
 }
@@ -67,5 +88,8 @@ export async function createPrecheckSchedule(client: Client, options: PrecheckSc
 /** One line per drift, or "ready". */
 export function renderPrecheck(result: PrecheckResult): string {
   if (result.ready) return `${result.target}: ready (${result.checks} checks passed at ${result.checkedAt})`;
-  return [`${result.target}: NOT READY: ${result.drifts.length} of ${result.checks} checks found drift (${result.checkedAt})`, ...result.drifts.map((d) => `  - ${d.sentence}`)].join('\n');
+  return [
+    `${result.target}: NOT READY: ${result.drifts.length} of ${result.checks} checks found drift (${result.checkedAt})`,
+    ...result.drifts.map((d) => `  - ${d.sentence}`),
+  ].join('\n');
 }

@@ -3,7 +3,17 @@
  * January, April, July and October at 10:00 in the plan's time zone). Each run starts
  * scheduledDrillWorkflow, which starts the drill under its fixed id; the drill then waits for people.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type CalendarSpec, type Client, type DayOfWeek, type Month, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type CalendarSpec,
+  type Client,
+  type DayOfWeek,
+  type Month,
+  type ScheduleDescription,
+  type ScheduleHandle,
+} from '@temporalio/client';
 import { DrillRefused } from './drills';
 import type { ScheduledDrillInput } from '../workflows/scheduled';
 import type { DrillMode } from '../domain';
@@ -15,9 +25,24 @@ export const scheduleIdFor = (target: string): string => `${SCHEDULE_PREFIX}${ta
 export const PRECHECK_SCHEDULE_PREFIX = 'precheck-schedule-';
 export const precheckScheduleIdFor = (target: string): string => `${PRECHECK_SCHEDULE_PREFIX}${target}`;
 export const toScheduleId = (idOrTarget: string): string =>
-  idOrTarget.startsWith(SCHEDULE_PREFIX) || idOrTarget.startsWith(PRECHECK_SCHEDULE_PREFIX) ? idOrTarget : scheduleIdFor(idOrTarget);
+  idOrTarget.startsWith(SCHEDULE_PREFIX) || idOrTarget.startsWith(PRECHECK_SCHEDULE_PREFIX)
+    ? idOrTarget
+    : scheduleIdFor(idOrTarget);
 
-const MONTHS: Month[] = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
+const MONTHS: Month[] = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
 const DAYS: DayOfWeek[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
 export interface Cadence {
@@ -30,7 +55,13 @@ export interface Cadence {
   minute: number;
 }
 
-export const QUARTERLY: Cadence = { months: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'], weekday: 'TUESDAY', week: 1, hour: 10, minute: 0 };
+export const QUARTERLY: Cadence = {
+  months: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'],
+  weekday: 'TUESDAY',
+  week: 1,
+  hour: 10,
+  minute: 0,
+};
 
 /** Every field of a calendar must match, so "days 1-7 and a Tuesday" is the first Tuesday. */
 export function calendarOf(cadence: Cadence): CalendarSpec {
@@ -56,13 +87,18 @@ export function parseCadence(options: { months?: string; weekday?: string; week?
     });
   }
   if (options.weekday) {
-    const found = DAYS.find((d) => d.startsWith(options.weekday?.trim().toUpperCase().slice(0, 3) ?? '?') && (options.weekday?.trim().length ?? 0) >= 3);
+    const found = DAYS.find(
+      (d) =>
+        d.startsWith(options.weekday?.trim().toUpperCase().slice(0, 3) ?? '?') &&
+        (options.weekday?.trim().length ?? 0) >= 3,
+    );
     if (!found) throw new Error(`--weekday: "${options.weekday}" is not a day of the week`);
     cadence.weekday = found;
   }
   if (options.week) {
     cadence.week = Number(options.week);
-    if (!Number.isInteger(cadence.week) || cadence.week < 1 || cadence.week > 4) throw new Error('--week: expected 1, 2, 3 or 4');
+    if (!Number.isInteger(cadence.week) || cadence.week < 1 || cadence.week > 4)
+      throw new Error('--week: expected 1, 2, 3 or 4');
   }
   if (options.at) {
     const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(options.at);
@@ -90,12 +126,23 @@ export interface CreateScheduleOptions {
 
 export async function createDrillSchedule(client: Client, options: CreateScheduleOptions): Promise<ScheduleHandle> {
   const scheduleId = scheduleIdFor(options.target);
-  const input: ScheduledDrillInput = { target: options.target, scheduleId, mode: options.mode, planYaml: options.planYaml, reason: options.reason ?? `scheduled DR ${options.mode ?? 'drill'} (${scheduleId})` };
+  const input: ScheduledDrillInput = {
+    target: options.target,
+    scheduleId,
+    mode: options.mode,
+    planYaml: options.planYaml,
+    reason: options.reason ?? `scheduled DR ${options.mode ?? 'drill'} (${scheduleId})`,
+  };
   const note = `created by ${options.createdBy} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`;
   try {
     return await client.schedule.create({
       scheduleId,
-      spec: { ...(options.cron ? { cronExpressions: [options.cron] } : { calendars: [calendarOf(options.cadence ?? QUARTERLY)] }), timezone: options.timezone },
+      spec: {
+        ...(options.cron
+          ? { cronExpressions: [options.cron] }
+          : { calendars: [calendarOf(options.cadence ?? QUARTERLY)] }),
+        timezone: options.timezone,
+      },
       action: {
         type: 'startWorkflow',
         workflowType: 'scheduledDrillWorkflow',
@@ -111,12 +158,18 @@ export async function createDrillSchedule(client: Client, options: CreateSchedul
       memo: { target: options.target, createdBy: options.createdBy, mode: options.mode ?? 'drill' },
     });
   } catch (error) {
-    if (error instanceof ScheduleAlreadyRunning) throw new DrillRefused(`${options.target} already has a schedule (${scheduleId}); delete it first or use --replace`);
+    if (error instanceof ScheduleAlreadyRunning)
+      throw new DrillRefused(
+        `${options.target} already has a schedule (${scheduleId}); delete it first or use --replace`,
+      );
     throw error;
   }
 }
 
-async function existing(client: Client, idOrTarget: string): Promise<{ handle: ScheduleHandle; description: ScheduleDescription }> {
+async function existing(
+  client: Client,
+  idOrTarget: string,
+): Promise<{ handle: ScheduleHandle; description: ScheduleDescription }> {
   const handle = client.schedule.getHandle(toScheduleId(idOrTarget));
   try {
     return { handle, description: await handle.describe() };
@@ -126,11 +179,16 @@ async function existing(client: Client, idOrTarget: string): Promise<{ handle: S
   }
 }
 
-export const describeSchedule = async (client: Client, id: string): Promise<ScheduleDescription> => (await existing(client, id)).description;
-export const pauseSchedule = async (client: Client, id: string, note: string): Promise<void> => (await existing(client, id)).handle.pause(note);
-export const unpauseSchedule = async (client: Client, id: string, note: string): Promise<void> => (await existing(client, id)).handle.unpause(note);
-export const triggerSchedule = async (client: Client, id: string): Promise<void> => (await existing(client, id)).handle.trigger();
-export const deleteSchedule = async (client: Client, id: string): Promise<void> => (await existing(client, id)).handle.delete();
+export const describeSchedule = async (client: Client, id: string): Promise<ScheduleDescription> =>
+  (await existing(client, id)).description;
+export const pauseSchedule = async (client: Client, id: string, note: string): Promise<void> =>
+  (await existing(client, id)).handle.pause(note);
+export const unpauseSchedule = async (client: Client, id: string, note: string): Promise<void> =>
+  (await existing(client, id)).handle.unpause(note);
+export const triggerSchedule = async (client: Client, id: string): Promise<void> =>
+  (await existing(client, id)).handle.trigger();
+export const deleteSchedule = async (client: Client, id: string): Promise<void> =>
+  (await existing(client, id)).handle.delete();
 
 export interface ScheduleListing {
   scheduleId: string;
@@ -143,8 +201,15 @@ export interface ScheduleListing {
 export async function listSchedules(client: Client, limit = 100): Promise<ScheduleListing[]> {
   const listings: ScheduleListing[] = [];
   for await (const schedule of client.schedule.list({ pageSize: 100 })) {
-    if (!schedule.scheduleId.startsWith(SCHEDULE_PREFIX) && !schedule.scheduleId.startsWith(PRECHECK_SCHEDULE_PREFIX)) continue;
-    listings.push({ scheduleId: schedule.scheduleId, target: schedule.memo?.target as string | undefined, paused: schedule.state.paused, note: schedule.state.note, next: schedule.info.nextActionTimes[0] });
+    if (!schedule.scheduleId.startsWith(SCHEDULE_PREFIX) && !schedule.scheduleId.startsWith(PRECHECK_SCHEDULE_PREFIX))
+      continue;
+    listings.push({
+      scheduleId: schedule.scheduleId,
+      target: schedule.memo?.target as string | undefined,
+      paused: schedule.state.paused,
+      note: schedule.state.note,
+      next: schedule.info.nextActionTimes[0],
+    });
     if (listings.length >= limit) break;
   }
   return listings.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));

@@ -11,13 +11,21 @@ export function servingNote(serving: Serving | undefined, replaysHere: boolean |
   if (!serving) return 'it goes on when a worker is back';
   const { drill, served, polling } = serving;
   const silence = `${Math.round(pollerSilenceMs() / 1000)} s`;
-  if (!drill.pinnedTo) return served ? 'a worker polls its task queue but did not answer in time; it goes on when one does' : 'it goes on when a worker is back';
+  if (!drill.pinnedTo)
+    return served
+      ? 'a worker polls its task queue but did not answer in time; it goes on when one does'
+      : 'it goes on when a worker is back';
   const pinned = `pinned to build ${drill.pinnedTo}`;
-  if (served) return `${pinned}, whose worker polled within ${silence} (it may have just stopped): it goes on when a worker of build ${drill.pinnedTo} answers, or, if none is back, a newer build adopts it`;
-  const others = polling.length ? `workers of build ${polling.join(', ')} poll` : `no worker of any build polled its task queue in the last ${silence}`;
+  if (served)
+    return `${pinned}, whose worker polled within ${silence} (it may have just stopped): it goes on when a worker of build ${drill.pinnedTo} answers, or, if none is back, a newer build adopts it`;
+  const others = polling.length
+    ? `workers of build ${polling.join(', ')} poll`
+    : `no worker of any build polled its task queue in the last ${silence}`;
   const needs = `it needs build ${drill.pinnedTo}: \`${serveCommand(drill.pinnedTo)}\` serves it`;
   const here = currentBuild().buildId;
-  if (replaysHere === false) return `${pinned}, which no worker has polled for ${silence} (${others}); its history does not replay on build ${here}, so ${needs}`;
-  if (polling.includes(here) && replaysHere) return `${pinned}, which no worker has polled for ${silence} (${others}); its history replays on build ${here}, whose workers adopt it at their next look (every minute)`;
+  if (replaysHere === false)
+    return `${pinned}, which no worker has polled for ${silence} (${others}); its history does not replay on build ${here}, so ${needs}`;
+  if (polling.includes(here) && replaysHere)
+    return `${pinned}, which no worker has polled for ${silence} (${others}); its history replays on build ${here}, whose workers adopt it at their next look (every minute)`;
   return `${pinned}, which no worker has polled for ${silence} (${others}): a newer build's worker adopts it if its history replays there; else ${needs}`;
 }

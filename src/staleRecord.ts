@@ -28,7 +28,11 @@ export interface Unreplayable {
   replaysHere: false;
 }
 
-export async function recordFromHistory(client: Client, workflowId: string, pinnedTo?: string): Promise<StaleRecord | Unreplayable | undefined> {
+export async function recordFromHistory(
+  client: Client,
+  workflowId: string,
+  pinnedTo?: string,
+): Promise<StaleRecord | Unreplayable | undefined> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const completed = (history.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes);
   const last = completed.at(-1)?.eventTime?.seconds;
@@ -39,7 +43,14 @@ export async function recordFromHistory(client: Client, workflowId: string, pinn
     let record: DrillRecord | undefined;
     try {
       await Worker.runReplayHistory(
-        { workflowBundle: { codePath: bundle }, sinks: { drillbook: { recorded: { fn: (_info: unknown, value: DrillRecord) => void (record = value), callDuringReplay: true } } } },
+        {
+          workflowBundle: { codePath: bundle },
+          sinks: {
+            drillbook: {
+              recorded: { fn: (_info: unknown, value: DrillRecord) => void (record = value), callDuringReplay: true },
+            },
+          },
+        },
         history,
         workflowId,
       );

@@ -14,7 +14,9 @@ export function planSlackChannel(history: temporal.api.history.v1.IHistory): str
   const events = history.events ?? [];
   const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadPlan');
   if (!scheduled?.eventId) return undefined;
-  const completed = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
+  const completed = events.find(
+    (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
+  );
   const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
   if (!payload) return undefined;
   try {
@@ -26,10 +28,17 @@ export function planSlackChannel(history: temporal.api.history.v1.IHistory): str
 }
 
 /** Posts the sentence that names the build the drill needs; a Slack failure is logged, never thrown. */
-export async function tellStranded(web: WebClient, channel: string, sentence: string, log: (line: string) => void): Promise<void> {
+export async function tellStranded(
+  web: WebClient,
+  channel: string,
+  sentence: string,
+  log: (line: string) => void,
+): Promise<void> {
   try {
     await web.chat.postMessage({ channel, text: `:warning: ${sentence}`, unfurl_links: false });
   } catch (error) {
-    log(`could not tell Slack channel ${channel} that a drill stays pinned: ${(error as Error).message.split('\n')[0]}`);
+    log(
+      `could not tell Slack channel ${channel} that a drill stays pinned: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
 }

@@ -10,7 +10,13 @@ import { connect, connectWorker } from './temporal/connect';
 import { installMetrics, metricsAddress } from './temporal/metrics';
 import { pollerSilenceMs } from './temporal/placement';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
-import { deploymentOptions, describeDeployment, makeCurrent, versionSettings, type VersionSettings } from './temporal/versioning';
+import {
+  deploymentOptions,
+  describeDeployment,
+  makeCurrent,
+  versionSettings,
+  type VersionSettings,
+} from './temporal/versioning';
 
 /** Built by `npm run build`; bundling at start-up instead costs seconds on every worker start. */
 const bundlePath = (): string => workflowBundlePath();
@@ -63,7 +69,12 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
  * build is newer than the current one (first seen after it: a rollout), or when asked (`--promote`,
  * a rollback). An older build that restarts serves only the drills pinned to it.
  */
-export async function promoteIfNewer(client: Client, settings: VersionSettings, promote: boolean, identity: string): Promise<string> {
+export async function promoteIfNewer(
+  client: Client,
+  settings: VersionSettings,
+  promote: boolean,
+  identity: string,
+): Promise<string> {
   if (!settings.versioned) return 'unversioned (DRILLBOOK_WORKER_VERSIONING=off)';
   const { deploymentName, buildId } = settings.version;
   const state = await describeDeployment(client, deploymentName);
@@ -85,23 +96,48 @@ export async function runWorker(options: { promote?: boolean; metricsPort?: stri
   if (metrics) installMetrics(metrics);
   const operator = await connect(settings);
   const added = await ensureSearchAttributes(operator, settings.namespace).catch((error: Error) => {
-    console.warn(`could not check search attributes (${error.message}); register DrillTarget, DrillPhase, DrillMode, DrillOutcome as Keyword`);
+    console.warn(
+      `could not check search attributes (${error.message}); register DrillTarget, DrillPhase, DrillMode, DrillOutcome as Keyword`,
+    );
     return [];
   });
   if (added.length) console.log(`registered search attributes ${added.join(', ')}`);
   const version = workerVersion();
   const connection = await connectWorker(settings);
-  const worker = await createDrillWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, version });
+  const worker = await createDrillWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    version,
+  });
   const running = worker.run();
   const client = new Client({ connection: operator, namespace: settings.namespace });
-  const where = await promoteIfNewer(client, version, options.promote ?? false, worker.options.identity).catch((error: Error) => `version ${version.version.buildId}; could not check or set the current version: ${error.message}`);
-  console.log(`drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}; ${where}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`);
+  const where = await promoteIfNewer(client, version, options.promote ?? false, worker.options.identity).catch(
+    (error: Error) =>
+      `version ${version.version.buildId}; could not check or set the current version: ${error.message}`,
+  );
+  console.log(
+    `drillbook worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}, plans in ${plansDir()}; ${where}${metrics ? `; metrics on http://${metrics}/metrics` : ''}`,
+  );
   const everyMs = adoptEveryMs();
   const stopAdopting =
     version.versioned && everyMs > 0 && existsSync(bundlePath())
-      ? keepAdopting(client, { taskQueue: settings.taskQueue, version: version.version, bundlePath: bundlePath(), identity: worker.options.identity, silenceMs: pollerSilenceMs() }, { everyMs, log: (line) => console.log(line), slack: slackWebClient() })
+      ? keepAdopting(
+          client,
+          {
+            taskQueue: settings.taskQueue,
+            version: version.version,
+            bundlePath: bundlePath(),
+            identity: worker.options.identity,
+            silenceMs: pollerSilenceMs(),
+          },
+          { everyMs, log: (line) => console.log(line), slack: slackWebClient() },
+        )
       : undefined;
-  if (stopAdopting) console.log(`adopting drills pinned to builds no worker polls (none seen for ${pollerSilenceMs() / 1000} s) when their history replays on this build; looking every ${everyMs / 1000} s`);
+  if (stopAdopting)
+    console.log(
+      `adopting drills pinned to builds no worker polls (none seen for ${pollerSilenceMs() / 1000} s) when their history replays on this build; looking every ${everyMs / 1000} s`,
+    );
   await running;
   await stopAdopting?.();
   await operator.close();

@@ -16,14 +16,16 @@ const MAX_FIELD = 600;
 /** Where refusals that name no known target go (a forged request naming nothing, or a target with no drill). */
 export const UNATTRIBUTED = '_unattributed';
 
-export const defaultAuditDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_AUDIT_DIR ?? path.join(dataDir(env), 'audit'));
+export const defaultAuditDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  path.resolve(env.DRILLBOOK_AUDIT_DIR ?? path.join(dataDir(env), 'audit'));
 
 /** A trail's file: a target's own, or the unattributed one for anything that is not a valid target name. */
 export function trailFile(dir: string, target: string): string {
   return path.join(dir, `${TARGET_PATTERN.test(target) ? target : UNATTRIBUTED}.jsonl`);
 }
 
-const cut = (value: string | undefined): string | undefined => (value === undefined ? undefined : value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value);
+const cut = (value: string | undefined): string | undefined =>
+  value === undefined ? undefined : value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value;
 
 export type Appended = 'kept' | 'trail-full';
 
@@ -74,4 +76,5 @@ export async function readAudit(dir: string, target: string): Promise<Trail> {
 }
 
 /** The entries of a trail from `from` to `to` (ISO times): what a drill's report shows beside its own refusals. */
-export const entriesBetween = (entries: AuditEntry[], from: string, to?: string): AuditEntry[] => entries.filter((e) => e.at >= from && (to === undefined || e.at <= to));
+export const entriesBetween = (entries: AuditEntry[], from: string, to?: string): AuditEntry[] =>
+  entries.filter((e) => e.at >= from && (to === undefined || e.at <= to));

@@ -11,10 +11,13 @@ import { DEFAULT_TASK_QUEUE } from '../domain';
  * The folder of the compiled code running: `dist/`, or `builds/<build id>/` for a kept build
  * (`drillbook worker --build <id>`); undefined when run from the TypeScript sources (tests).
  */
-export const BUILD_DIR: string | undefined = path.extname(__filename) === '.js' ? path.resolve(__dirname, '..') : undefined;
+export const BUILD_DIR: string | undefined =
+  path.extname(__filename) === '.js' ? path.resolve(__dirname, '..') : undefined;
 
 /** The project folder (where plans/, scripts/ and data/ live), whether run from src/, dist/src/ or builds/<id>/src/. */
-export const PROJECT_ROOT = BUILD_DIR ? path.resolve(BUILD_DIR, path.basename(path.dirname(BUILD_DIR)) === 'builds' ? '../..' : '..') : path.resolve(__dirname, '..');
+export const PROJECT_ROOT = BUILD_DIR
+  ? path.resolve(BUILD_DIR, path.basename(path.dirname(BUILD_DIR)) === 'builds' ? '../..' : '..')
+  : path.resolve(__dirname, '..');
 
 /** Where `npm run build` keeps every build by its id, beside dist/ (a rebuild replaces dist/ only). */
 export const buildsDir = (): string => path.join(PROJECT_ROOT, 'builds');
@@ -33,7 +36,9 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
   const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
   const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
   const caPath = env.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
-  const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE ? read(env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
+  const apiKey =
+    env.TEMPORAL_API_KEY ??
+    (env.TEMPORAL_API_KEY_FILE ? read(env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
   const wantTls = env.TEMPORAL_TLS === 'true' || Boolean(certPath || caPath || apiKey);
   if (Boolean(certPath) !== Boolean(keyPath)) {
     throw new Error('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together: set both or neither');
@@ -55,7 +60,10 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
 }
 
 /** The prebuilt workflow bundle of the code running (`npm run build`); DRILLBOOK_WORKFLOW_BUNDLE points elsewhere. */
-export const workflowBundlePath = (env: NodeJS.ProcessEnv = process.env): string => env.DRILLBOOK_WORKFLOW_BUNDLE ?? path.join(BUILD_DIR ?? path.join(PROJECT_ROOT, 'dist'), 'workflow-bundle.js');
+export const workflowBundlePath = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.DRILLBOOK_WORKFLOW_BUNDLE ?? path.join(BUILD_DIR ?? path.join(PROJECT_ROOT, 'dist'), 'workflow-bundle.js');
 
-export const plansDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_PLANS_DIR ?? path.join(PROJECT_ROOT, 'plans'));
-export const dataDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_DATA_DIR ?? path.join(PROJECT_ROOT, 'data'));
+export const plansDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  path.resolve(env.DRILLBOOK_PLANS_DIR ?? path.join(PROJECT_ROOT, 'plans'));
+export const dataDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  path.resolve(env.DRILLBOOK_DATA_DIR ?? path.join(PROJECT_ROOT, 'data'));

@@ -12,7 +12,12 @@ export interface SavedReport {
 }
 
 /** Written to a temporary name and renamed, so a reader never sees half a report and a rerun is harmless. */
-export async function saveReport(record: DrillRecord, reportsDir: string, now?: number, audit?: AuditEntry[]): Promise<SavedReport> {
+export async function saveReport(
+  record: DrillRecord,
+  reportsDir: string,
+  now?: number,
+  audit?: AuditEntry[],
+): Promise<SavedReport> {
   const dir = path.join(reportsDir, record.drillId);
   await mkdir(dir, { recursive: true });
   const base = reportBaseName(record);
@@ -28,4 +33,5 @@ export async function saveReport(record: DrillRecord, reportsDir: string, now?: 
 }
 
 /** `DRILLBOOK_REPORTS_DIR`, else reports/ in the project folder. */
-export const defaultReportsDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(env.DRILLBOOK_REPORTS_DIR ?? path.join(PROJECT_ROOT, 'reports'));
+export const defaultReportsDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  path.resolve(env.DRILLBOOK_REPORTS_DIR ?? path.join(PROJECT_ROOT, 'reports'));

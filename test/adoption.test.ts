@@ -44,7 +44,9 @@ const OWN_BUILD = { DRILLBOOK_WORKFLOW_BUNDLE: undefined, DRILLBOOK_BUILD_ID: un
 async function waitForLine(file: string, pattern: RegExp, withinMs: number): Promise<string> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
-    const line = readFileSync(file, 'utf8').split('\n').find((l) => pattern.test(l));
+    const line = readFileSync(file, 'utf8')
+      .split('\n')
+      .find((l) => pattern.test(l));
     if (line) return line;
     await sleep(500); // the worker writes its log as it goes; nothing to await but the file
   }
@@ -54,7 +56,13 @@ async function waitForLine(file: string, pattern: RegExp, withinMs: number): Pro
 /** Which worker identities completed the drill's workflow tasks, in order of first appearance. */
 async function workflowTaskWorkers(client: Client, workflowId: string): Promise<string[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return [...new Set((history.events ?? []).map((e) => e.workflowTaskCompletedEventAttributes?.identity).filter((i): i is string => Boolean(i)))];
+  return [
+    ...new Set(
+      (history.events ?? [])
+        .map((e) => e.workflowTaskCompletedEventAttributes?.identity)
+        .filter((i): i is string => Boolean(i)),
+    ),
+  ];
 }
 
 describe('a new build adopts the drills it can replay', () => {
@@ -92,10 +100,22 @@ describe('a new build adopts the drills it can replay', () => {
     // the drill below starts on it rather than waiting for a current version that never comes.
     const oldReady = await old.ready();
     if (!/new drills start here/.test(oldReady)) {
-      await makeCurrent(client, { deploymentName: queue, buildId: versionOf(previous).buildId }, { identity: 'test-operator', waitMs: 60_000 });
+      await makeCurrent(
+        client,
+        { deploymentName: queue, buildId: versionOf(previous).buildId },
+        { identity: 'test-operator', waitMs: 60_000 },
+      );
     }
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    await driveDrill(client, workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+      stopAt: 'approve-pre-reboot',
+    });
     const before = await servingOf(client, queue, workflowId);
     const oldBuild = before?.drill.pinnedTo as string;
     expect(oldBuild).toMatch(new RegExp(`^${PREVIOUS_RELEASE.replace(/\./g, '\\.')}-[0-9a-f]{12}$`));
@@ -106,7 +126,9 @@ describe('a new build adopts the drills it can replay', () => {
     processes.push(fresh);
     const adopted = await waitForRecord(client, workflowId, (r) => (r.adoptions?.length ?? 0) > 0, 90_000);
     const [move] = adopted.adoptions ?? [];
-    expect(move.summary).toMatch(new RegExp(`^moved from build ${oldBuild} to build ${mine.buildId} after a clean replay of \\d+ events$`));
+    expect(move.summary).toMatch(
+      new RegExp(`^moved from build ${oldBuild} to build ${mine.buildId} after a clean replay of \\d+ events$`),
+    );
     expect(move.events).toBeGreaterThan(10);
     expect(adopted.pending?.id).toBe('approve-pre-reboot');
     expect(await waitForLine(fresh.log, /^adopted drill-adopt-lab moved from build/, 5000)).toContain(mine.buildId);
@@ -130,28 +152,63 @@ describe('a new build adopts the drills it can replay', () => {
     const mine = versionOf(ROOT);
     const queue = uniqueQueue('stranded');
     const buildC = `build-c-${queue.slice(-8)}`;
-    const c = await startTestWorker(queue, {}, { buildId: buildC, identity: 'worker-c', workflowBundleCode: await bundleBuildC() });
+    const c = await startTestWorker(
+      queue,
+      {},
+      { buildId: buildC, identity: 'worker-c', workflowBundleCode: await bundleBuildC() },
+    );
     // The drill's approvers look in its Slack channel (a stand-in of Slack's API: it proves the worker
     // posts there, not how Slack shows it); build C's in-process worker has no Slack client of its own.
     const slack = await startSlackStandin();
     const planYaml = `${strandedLab.planYaml}\nnotifications:\n  slack: { channel: C0DRILLS }\n`;
-    const { workflowId } = await startDrill(client, queue, { target: strandedLab.target, requestedBy: 'oncall', planYaml });
-    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+    const { workflowId } = await startDrill(client, queue, {
+      target: strandedLab.target,
+      requestedBy: 'oncall',
+      planYaml,
+    });
+    await driveDrill(client, workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+      stopAt: 'approve-pre-reboot',
+    });
     await c.stop();
 
-    const fresh = spawnWorker(queue, strandedLab.dir, { ...OWN_BUILD, ...ADOPTION_PACE, SLACK_BOT_TOKEN: STANDIN_BOT_TOKEN, SLACK_API_URL: slack.url });
+    const fresh = spawnWorker(queue, strandedLab.dir, {
+      ...OWN_BUILD,
+      ...ADOPTION_PACE,
+      SLACK_BOT_TOKEN: STANDIN_BOT_TOKEN,
+      SLACK_API_URL: slack.url,
+    });
     processes.push(fresh);
-    const stays = await waitForLine(fresh.log, new RegExp(`^${workflowId} stays pinned to build ${buildC}, which no worker has polled for 20 s: its history does not replay`), 90_000);
+    const stays = await waitForLine(
+      fresh.log,
+      new RegExp(
+        `^${workflowId} stays pinned to build ${buildC}, which no worker has polled for 20 s: its history does not replay`,
+      ),
+      90_000,
+    );
     expect(stays).toContain(`\`drillbook worker --build ${buildC}\` serves it`);
-    const told = await slack.waitFor('chat.postMessage', (call) => String(call.params.text).includes(`${workflowId} stays pinned to build ${buildC}`), 30_000);
+    const told = await slack.waitFor(
+      'chat.postMessage',
+      (call) => String(call.params.text).includes(`${workflowId} stays pinned to build ${buildC}`),
+      30_000,
+    );
     expect(told.params.channel).toBe('C0DRILLS');
     expect(String(told.params.text)).toContain(`\`drillbook worker --build ${buildC}\` serves it`);
     await slack.close();
     expect((await servingOf(client, queue, workflowId))?.drill).toMatchObject({ pinnedTo: buildC, overridden: false });
 
-    const env = { ...process.env, TEMPORAL_ADDRESS: address(), DRILLBOOK_TASK_QUEUE: queue, DRILLBOOK_DEPLOYMENT: queue, DRILLBOOK_POLLER_SILENCE_S: '20' };
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: address(),
+      DRILLBOOK_TASK_QUEUE: queue,
+      DRILLBOOK_DEPLOYMENT: queue,
+      DRILLBOOK_POLLER_SILENCE_S: '20',
+    };
     const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
-    const status = await run(process.execPath, [cli, 'status', workflowId, '--once'], { env }).catch((error: { stdout: string; stderr: string; code: number }) => error);
+    const status = await run(process.execPath, [cli, 'status', workflowId, '--once'], { env }).catch(
+      (error: { stdout: string; stderr: string; code: number }) => error,
+    );
     const said = `${status.stdout}${status.stderr}`;
     expect(said).toContain(`pinned to build ${buildC}, which no worker has polled for 20 s`);
     expect(said).toContain(`its history does not replay on build ${mine.buildId}`);
@@ -165,7 +222,13 @@ describe('a new build adopts the drills it can replay', () => {
     expect(described).not.toMatch(new RegExp(`^${buildC}  drained`, 'm'));
 
     // Build C back (what `drillbook worker --build` does for a kept build): the drill goes on where it was.
-    workers.push(await startTestWorker(queue, {}, { buildId: buildC, identity: 'worker-c-again', workflowBundleCode: await bundleBuildC(), promote: false }));
+    workers.push(
+      await startTestWorker(
+        queue,
+        {},
+        { buildId: buildC, identity: 'worker-c-again', workflowBundleCode: await bundleBuildC(), promote: false },
+      ),
+    );
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
     expect(done.adoptions).toBeUndefined();

@@ -33,8 +33,16 @@ describe('approval gates', () => {
 
   it('a rejection ends the drill as rejected and runs no step of the rejected phase', async () => {
     const lab = await labWithPrimaryUp('reject-lab');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    await driveDrill(client, workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+      stopAt: 'approve-pre-reboot',
+    });
 
     const answer = await reject(client, workflowId, { by: 'carol', comment: 'change freeze' });
     expect(answer.message).toContain('rejected');
@@ -42,21 +50,37 @@ describe('approval gates', () => {
     await recordHistoryIfAsked(client, workflowId, 'rejected');
 
     expect(record.outcome).toContain('carol rejected phase pre-reboot: change freeze');
-    expect(record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.status === 'pending' && s.runs === 0)).toBe(true);
+    expect(
+      record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.status === 'pending' && s.runs === 0),
+    ).toBe(true);
     expect(record.phases.find((p) => p.id === 'pre-reboot')?.status).toBe('not-run');
-    expect(record.approvals).toContainEqual(expect.objectContaining({ gate: 'approve-pre-reboot', decision: 'rejected', by: 'carol' }));
+    expect(record.approvals).toContainEqual(
+      expect.objectContaining({ gate: 'approve-pre-reboot', decision: 'rejected', by: 'carol' }),
+    );
     // The primary was never stopped.
     expect(await lab.health('primary')).toBe(200);
   });
 
   it('refuses the requester under four-eyes, strangers, stale gates and double votes, and keeps the gate open', async () => {
     const lab = await labWithPrimaryUp('four-eyes-lab');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'alice', planYaml: lab.planYaml });
-    await driveDrill(client, workflowId, { approvers: ['bob', 'carol'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'alice',
+      planYaml: lab.planYaml,
+    });
+    await driveDrill(client, workflowId, {
+      approvers: ['bob', 'carol'],
+      operator: 'oncall',
+      stopAt: 'approve-pre-reboot',
+    });
 
-    await expect(approve(client, workflowId, { by: 'alice' })).rejects.toThrow(/four-eyes rule: alice started this drill/);
+    await expect(approve(client, workflowId, { by: 'alice' })).rejects.toThrow(
+      /four-eyes rule: alice started this drill/,
+    );
     await expect(approve(client, workflowId, { by: 'mallory' })).rejects.toThrow(/mallory is not an approver/);
-    await expect(approve(client, workflowId, { by: 'bob', gate: 'approve-failover' })).rejects.toThrow(/gate "approve-failover" is not open/);
+    await expect(approve(client, workflowId, { by: 'bob', gate: 'approve-failover' })).rejects.toThrow(
+      /gate "approve-failover" is not open/,
+    );
     await approve(client, workflowId, { by: 'bob' });
     await expect(approve(client, workflowId, { by: 'bob' })).rejects.toThrow(/already approved/);
 
@@ -76,11 +100,15 @@ describe('approval gates', () => {
 
   it('refuses a second drill of a target while one runs', async () => {
     const lab = await labWithPrimaryUp('one-at-a-time-lab');
-    const first = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const first = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     await waitForPending(client, first.workflowId, 'task');
-    await expect(startDrill(client, queue, { target: lab.target, requestedBy: 'dave', planYaml: lab.planYaml })).rejects.toThrow(
-      /a drill of one-at-a-time-lab is already running \(drill-one-at-a-time-lab since/,
-    );
+    await expect(
+      startDrill(client, queue, { target: lab.target, requestedBy: 'dave', planYaml: lab.planYaml }),
+    ).rejects.toThrow(/a drill of one-at-a-time-lab is already running \(drill-one-at-a-time-lab since/);
     // The first drill is untouched.
     expect((await drillStatus(client, first.workflowId)).requestedBy).toBe('oncall');
     await first.cancel();
@@ -89,12 +117,18 @@ describe('approval gates', () => {
 
   it('signals approve like updates for clients such as the Temporal UI', async () => {
     const lab = await labWithPrimaryUp('signal-lab');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     await driveDrill(client, workflowId, { approvers: [], operator: 'oncall', stopAt: 'approve-pre-reboot' });
     const handle = client.workflow.getHandle(workflowId);
     await handle.signal(approveSignal, { by: 'alice', comment: 'via UI' });
     await handle.signal(approveSignal, { by: 'carol' });
-    const record = await waitForRecord(client, workflowId, (r) => r.steps.some((s) => s.phase === 'pre-reboot' && s.status !== 'pending'));
+    const record = await waitForRecord(client, workflowId, (r) =>
+      r.steps.some((s) => s.phase === 'pre-reboot' && s.status !== 'pending'),
+    );
     expect(record.approvals.filter((a) => a.gate === 'approve-pre-reboot')).toEqual([
       // A signal that names no channel came from outside Drillbook's clients: the Temporal UI.
       expect.objectContaining({ by: 'alice', via: 'ui', comment: 'via UI' }),
@@ -121,7 +155,11 @@ describe('a gate nobody answers', () => {
     });
     lab.appctl('start', 'primary');
     try {
-      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+      const { workflowId } = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+      });
       await driveDrill(client, workflowId, { approvers: [], operator: 'oncall', stopAt: 'approve-pre-reboot' });
       const record = await waitForRecord(client, workflowId, (r) => r.status === 'timed-out', 30_000);
       expect(record.reminders.filter((r) => r.id === 'approve-pre-reboot').length).toBeGreaterThanOrEqual(1);

@@ -56,13 +56,22 @@ describe('one source, one build id', () => {
     build(other);
     const rebuilt = versionOf(other);
     expect(rebuilt.buildId).not.toBe(here.buildId);
-    for (const id of [here.buildId, rebuilt.buildId]) expect(existsSync(path.join(other, 'builds', id, 'src', 'cli.js'))).toBe(true);
+    for (const id of [here.buildId, rebuilt.buildId])
+      expect(existsSync(path.join(other, 'builds', id, 'src', 'cli.js'))).toBe(true);
 
     const queue = uniqueQueue('build-id');
     const first = spawnWorker(queue, lab.dir, OWN_BUILD);
     processes.push(first);
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    await driveDrill(client, workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+      stopAt: 'approve-pre-reboot',
+    });
     expect((await servingOf(client, queue, workflowId))?.drill.pinnedTo).toBe(here.buildId);
     await first.kill();
 
@@ -73,7 +82,9 @@ describe('one source, one build id', () => {
     expect(done.status).toBe('succeeded');
     expect(done.adoptions).toBeUndefined(); // the same build: no move was needed
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const identities = new Set((history.events ?? []).map((e) => e.workflowTaskCompletedEventAttributes?.identity).filter(Boolean));
+    const identities = new Set(
+      (history.events ?? []).map((e) => e.workflowTaskCompletedEventAttributes?.identity).filter(Boolean),
+    );
     // The kept build's worker is a child of the `--build` process: another identity than the first worker's.
     expect(identities.size).toBe(2);
     expect(identities.has(`${first.child.pid}@${os.hostname()}`)).toBe(true);
@@ -81,8 +92,12 @@ describe('one source, one build id', () => {
 
   it('`drillbook worker --build` refuses a build that is not kept, naming the kept ones', async () => {
     const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
-    const refused = await run(process.execPath, [cli, 'worker', '--build', '0.0.1-000000000000']).catch((error: { code: number; stderr: string }) => error);
+    const refused = await run(process.execPath, [cli, 'worker', '--build', '0.0.1-000000000000']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect((refused as { code: number }).code).toBe(2);
-    expect((refused as { stderr: string }).stderr).toMatch(/build 0\.0\.1-000000000000 is not kept in .*builds \(kept: .*\d+\.\d+\.\d+-[0-9a-f]{12}/);
+    expect((refused as { stderr: string }).stderr).toMatch(
+      /build 0\.0\.1-000000000000 is not kept in .*builds \(kept: .*\d+\.\d+\.\d+-[0-9a-f]{12}/,
+    );
   });
 });

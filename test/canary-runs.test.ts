@@ -64,7 +64,12 @@ describe('two drills of one target within a minute', () => {
   });
 
   async function drill(): Promise<{ runId: string; record: DrillRecord }> {
-    const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml, reason: 'per-run canary test' });
+    const handle = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+      reason: 'per-run canary test',
+    });
     const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(record.status).toBe('succeeded');
     // The record says succeeded before the workflow has written its report and closed; the next start needs it closed.
@@ -76,7 +81,8 @@ describe('two drills of one target within a minute', () => {
     if (!found) throw new Error(`no step ${id} in the record`);
     return found;
   };
-  const canaryOf = (s: StepRecord) => (s.facts as { canary: { key: string; drillId: string; writtenAt: string } }).canary;
+  const canaryOf = (s: StepRecord) =>
+    (s.facts as { canary: { key: string; drillId: string; writtenAt: string } }).canary;
 
   it('each drill writes, reads and proves its RPO with a canary named after its own whole run id', async () => {
     const first = await drill();
@@ -104,6 +110,8 @@ describe('two drills of one target within a minute', () => {
       detail: expect.stringContaining(`written on lab-dc1 (primary) at ${guards[1].writtenAt}`),
     });
     // The way back carried its own canary too, named after the same run.
-    expect(canaryOf(step(second.record, 'failback.files.guard.primary')).key).toBe(`drill-canary-runs/${second.runId}:secondary-to-primary`);
+    expect(canaryOf(step(second.record, 'failback.files.guard.primary')).key).toBe(
+      `drill-canary-runs/${second.runId}:secondary-to-primary`,
+    );
   });
 });

@@ -26,7 +26,8 @@ describe('the CLI writing into a pipe', () => {
 });
 
 describe('a plan file that cannot be read', () => {
-  const cli = (...args: string[]) => settle(run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { cwd: ROOT }));
+  const cli = (...args: string[]) =>
+    settle(run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { cwd: ROOT }));
 
   it.each([
     [['plan', 'check', 'plans/nope.yaml'], 'plans/nope.yaml: cannot read the plan file: no such file\n'],
@@ -46,7 +47,13 @@ describe('a plan file that cannot be read', () => {
 
 describe('a flag the command does not take', () => {
   it('exits 2 naming the flag, then what the command takes; nothing is checked', async () => {
-    const outcome = await settle(run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'plan', 'check', '--bogus', 'plans/example-lab.yaml'], { cwd: ROOT }));
+    const outcome = await settle(
+      run(
+        process.execPath,
+        [path.join(ROOT, 'dist', 'src', 'cli.js'), 'plan', 'check', '--bogus', 'plans/example-lab.yaml'],
+        { cwd: ROOT },
+      ),
+    );
     expect(outcome).toMatchObject({ code: 2, stdout: '' });
     expect(outcome.stderr).toMatch(/^error: unknown option '--bogus'\n/);
     expect(outcome.stderr).toContain('Usage: drillbook plan check [options] <files...>');

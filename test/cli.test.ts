@@ -15,9 +15,9 @@ describe('the drillbook CLI', () => {
   let lab: StandinLab;
   let planFile: string;
   const cli = (...args: string[]) =>
-    run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env, DRILLBOOK_TASK_QUEUE: queue } }).catch(
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+    run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], {
+      env: { ...process.env, DRILLBOOK_TASK_QUEUE: queue },
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
 
   beforeAll(async () => {
     worker = await startTestWorker(queue);
@@ -45,7 +45,12 @@ describe('the drillbook CLI', () => {
       await waitForPending(client, 'drill-cli-lab', 'task');
       const status = await cli('status', 'cli-lab', '--json');
       const record = JSON.parse(status.stdout);
-      expect(record).toMatchObject({ target: 'cli-lab', requestedBy: 'oncall', reason: 'cli test', status: 'awaiting-task' });
+      expect(record).toMatchObject({
+        target: 'cli-lab',
+        requestedBy: 'oncall',
+        reason: 'cli test',
+        status: 'awaiting-task',
+      });
 
       const text = await cli('status', 'cli-lab', '--once');
       expect(text.stdout).toContain('WAITING for task "preparation.confirm-backups"');
@@ -54,7 +59,15 @@ describe('the drillbook CLI', () => {
       expect(wrongTask).toMatchObject({ code: 1 });
       expect(wrongTask.stderr).toContain('task "nope" is not open; the open task is "preparation.confirm-backups"');
 
-      const done = await cli('complete', 'cli-lab', 'preparation.confirm-backups', '--as', 'oncall', '--note', 'checked');
+      const done = await cli(
+        'complete',
+        'cli-lab',
+        'preparation.confirm-backups',
+        '--as',
+        'oncall',
+        '--note',
+        'checked',
+      );
       expect(done.stdout).toContain('oncall completed preparation.confirm-backups');
       await waitForPending(client, 'drill-cli-lab', 'approval', 'approve-pre-reboot');
 

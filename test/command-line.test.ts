@@ -49,7 +49,10 @@ describe('appctl', () => {
   it.each([
     [['--bogus'], 'appctl: unknown option --bogus'],
     [['--monitors', 'maybe'], 'appctl: --monitors must be on or off, got "maybe"'],
-    [['--personality', 'tc', '--secret-file', 'x'], 'appctl: --personality must be one of threatconnect, opencti, misp, got "tc"'],
+    [
+      ['--personality', 'tc', '--secret-file', 'x'],
+      'appctl: --personality must be one of threatconnect, opencti, misp, got "tc"',
+    ],
     [['--personality', 'misp'], 'appctl: --personality needs --secret-file'],
     [['--port', 'eighty'], 'appctl: --port must be a port number (0-65535), got "eighty"'],
   ])('start with %j exits 2 before starting the app', async (args, message) => {
@@ -64,7 +67,19 @@ describe('appctl', () => {
     const at = dir();
     const port = String(await freePort());
     const site = ['primary', '--dir', at, '--port', port];
-    const started = await node('lab/appctl.js', 'start', ...site, '--monitors', 'off', '--personality', 'misp', '--secret-file', path.join(at, 'misp.key'), '--release', '2.4.0');
+    const started = await node(
+      'lab/appctl.js',
+      'start',
+      ...site,
+      '--monitors',
+      'off',
+      '--personality',
+      'misp',
+      '--secret-file',
+      path.join(at, 'misp.key'),
+      '--release',
+      '2.4.0',
+    );
     try {
       expect(started).toMatchObject({ code: 0 });
       expect((await node('lab/appctl.js', 'release', ...site)).stdout).toBe('version 2.4.0\n');

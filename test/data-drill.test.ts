@@ -24,7 +24,11 @@ function labPlan(lab: DataLab, target: string): string {
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
     approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1 },
     objectives: { rto: '15m', rpo: '1m' },
-    defaults: { retry: { maximumAttempts: 3, initialInterval: '1s', maximumInterval: '5s' }, stepTimeout: '2m', heartbeatTimeout: '20s' },
+    defaults: {
+      retry: { maximumAttempts: 3, initialInterval: '1s', maximumInterval: '5s' },
+      stepTimeout: '2m',
+      heartbeatTimeout: '20s',
+    },
     components: {
       db: {
         kind: 'mysql',
@@ -54,8 +58,18 @@ function labPlan(lab: DataLab, target: string): string {
       search: {
         kind: 'opensearch',
         snapshot: { repository: 'drill-snapshots', maxAge: '1h', take: 'if-missing' },
-        primary: { url: `http://127.0.0.1:${lab.ports.opensearch.primary}`, node: 'os-primary', stop: cmd('stop', 'opensearch', 'primary'), start: cmd('start', 'opensearch', 'primary') },
-        secondary: { url: `http://127.0.0.1:${lab.ports.opensearch.secondary}`, node: 'os-secondary', stop: cmd('stop', 'opensearch', 'secondary'), start: cmd('start', 'opensearch', 'secondary') },
+        primary: {
+          url: `http://127.0.0.1:${lab.ports.opensearch.primary}`,
+          node: 'os-primary',
+          stop: cmd('stop', 'opensearch', 'primary'),
+          start: cmd('start', 'opensearch', 'primary'),
+        },
+        secondary: {
+          url: `http://127.0.0.1:${lab.ports.opensearch.secondary}`,
+          node: 'os-secondary',
+          stop: cmd('stop', 'opensearch', 'secondary'),
+          start: cmd('start', 'opensearch', 'secondary'),
+        },
       },
     },
   });
@@ -80,7 +94,12 @@ describe('a full drill of the lab data tier', () => {
   });
 
   it('switches every data component over and back with canaries, never leaving two writers', async () => {
-    const handle = await startDrill(client, queue, { target: 'data-lab', requestedBy: 'oncall', planYaml: labPlan(lab, 'data-lab'), reason: 'data tier test' });
+    const handle = await startDrill(client, queue, {
+      target: 'data-lab',
+      requestedBy: 'oncall',
+      planYaml: labPlan(lab, 'data-lab'),
+      reason: 'data tier test',
+    });
     const statusDuringFailback: string[] = [];
     const watch = watchWriters(lab);
     const record = await driveDrill(client, handle.workflowId, {
@@ -88,14 +107,18 @@ describe('a full drill of the lab data tier', () => {
       operator: 'oncall',
       timeoutMs: 540_000,
       onGate: async (r) => {
-        if (r.pending?.id === 'approve-failback') statusDuringFailback.push((await lab.lab('status', 'mariadb')) + (await lab.lab('status', 'postgres')));
+        if (r.pending?.id === 'approve-failback')
+          statusDuringFailback.push((await lab.lab('status', 'mariadb')) + (await lab.lab('status', 'postgres')));
       },
     });
     const watched = await watch.stop();
     // Sampled all through both switches: never two writers, and the watch did see each side write.
     expect(watched.bothWritable).toEqual([]);
     expect(watched.samples).toBeGreaterThan(50);
-    expect(watched.sawWritable).toEqual({ mariadb: { primary: true, secondary: true }, postgres: { primary: true, secondary: true } });
+    expect(watched.sawWritable).toEqual({
+      mariadb: { primary: true, secondary: true },
+      postgres: { primary: true, secondary: true },
+    });
 
     const failed = record.steps.filter((s) => s.status !== 'succeeded');
     expect(failed.map((s) => `${s.id}: ${s.status} ${s.error ?? ''}`)).toEqual([]);
@@ -103,7 +126,9 @@ describe('a full drill of the lab data tier', () => {
     await recordHistoryIfAsked(client, handle.workflowId, 'full-lab-drill-data-tier');
 
     const summary = (id: string) => record.steps.find((s) => s.id === id)?.summary ?? `(no step ${id})`;
-    expect(summary('failover.db.promote.secondary')).toMatch(/^promoting dc2 \(db\): dc1 (fenced read-only|was already read-only), lag 0s/);
+    expect(summary('failover.db.promote.secondary')).toMatch(
+      /^promoting dc2 \(db\): dc1 (fenced read-only|was already read-only), lag 0s/,
+    );
     expect(summary('failover.pg.promote.secondary')).toMatch(/^promoting dc2 \(pg\): dc1 down, lag 0 bytes/);
     expect(summary('failover.pg.reprotect.primary')).toMatch(/dc1 rejoined as a standby of dc2/);
     expect(summary('failover-check.db.verify.secondary')).toMatch(/canary found/);

@@ -29,14 +29,21 @@ describe('operator decisions on a failed step', () => {
   async function labWithFlakyStep(target: string, phase: string, segment: string): Promise<StandinLab> {
     let flagDir = '';
     const lab = await createStandinLab(target, (plan) => {
-      plan.defaults.retry = { maximumAttempts: 2, initialInterval: '100ms', backoffCoefficient: 1, maximumInterval: '100ms' };
+      plan.defaults.retry = {
+        maximumAttempts: 2,
+        initialInterval: '100ms',
+        backoffCoefficient: 1,
+        maximumInterval: '100ms',
+      };
       flagDir = plan.components.app.primary.stop.command.at(-1);
       plan.steps.push({
         id: 'flaky',
         phase,
         segment,
         title: 'Check the flag file exists',
-        command: { argv: ['sh', '-c', `test -f ${path.join(flagDir, 'ok')} || { echo "no ok file yet" >&2; exit 3; }`] },
+        command: {
+          argv: ['sh', '-c', `test -f ${path.join(flagDir, 'ok')} || { echo "no ok file yet" >&2; exit 3; }`],
+        },
       });
     });
     expect(flagDir).toBe(lab.dir);
@@ -47,7 +54,11 @@ describe('operator decisions on a failed step', () => {
 
   it('retry runs the step again and the drill goes on', async () => {
     const lab = await labWithFlakyStep('retry-lab', 'preparation', 'health');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     const waiting = await waitForPending(client, workflowId, 'decision', 'preparation.flaky');
     const failed = waiting.steps.find((s) => s.id === 'preparation.flaky');
     expect(failed).toMatchObject({ status: 'failed', attempts: 2, runs: 1 });
@@ -57,8 +68,14 @@ describe('operator decisions on a failed step', () => {
     writeFileSync(path.join(lab.dir, 'ok'), 'fixed');
     await decide(client, workflowId, { by: 'oncall', decision: 'retry' });
     const after = await waitForPending(client, workflowId, 'task');
-    expect(after.steps.find((s) => s.id === 'preparation.flaky')).toMatchObject({ status: 'succeeded', runs: 2, attempts: 1 });
-    expect(after.decisions).toEqual([expect.objectContaining({ stepId: 'preparation.flaky', decision: 'retry', by: 'oncall' })]);
+    expect(after.steps.find((s) => s.id === 'preparation.flaky')).toMatchObject({
+      status: 'succeeded',
+      runs: 2,
+      attempts: 1,
+    });
+    expect(after.decisions).toEqual([
+      expect.objectContaining({ stepId: 'preparation.flaky', decision: 'retry', by: 'oncall' }),
+    ]);
     await reject(client, workflowId, { by: 'carol' }).catch(() => undefined);
     await client.workflow.getHandle(workflowId).cancel();
     await recordHistoryIfAsked(client, workflowId, 'retried-step');
@@ -66,21 +83,40 @@ describe('operator decisions on a failed step', () => {
 
   it('skip needs a reason, is recorded with it, and the drill goes on', async () => {
     const lab = await labWithFlakyStep('skip-lab', 'preparation', 'health');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     await waitForPending(client, workflowId, 'decision', 'preparation.flaky');
 
-    await expect(decide(client, workflowId, { by: 'oncall', decision: 'skip' })).rejects.toThrow(/skipping a step needs a reason/);
-    await expect(decide(client, workflowId, { by: 'eve', decision: 'skip', reason: 'x' })).rejects.toThrow(/eve is not an operator/);
-    await decide(client, workflowId, { by: 'bob', decision: 'skip', reason: 'flag file check is known broken, INC-42' });
+    await expect(decide(client, workflowId, { by: 'oncall', decision: 'skip' })).rejects.toThrow(
+      /skipping a step needs a reason/,
+    );
+    await expect(decide(client, workflowId, { by: 'eve', decision: 'skip', reason: 'x' })).rejects.toThrow(
+      /eve is not an operator/,
+    );
+    await decide(client, workflowId, {
+      by: 'bob',
+      decision: 'skip',
+      reason: 'flag file check is known broken, INC-42',
+    });
     const after = await waitForPending(client, workflowId, 'task');
-    expect(after.steps.find((s) => s.id === 'preparation.flaky')).toMatchObject({ status: 'skipped', summary: 'Skipped by bob: flag file check is known broken, INC-42' });
+    expect(after.steps.find((s) => s.id === 'preparation.flaky')).toMatchObject({
+      status: 'skipped',
+      summary: 'Skipped by bob: flag file check is known broken, INC-42',
+    });
     await client.workflow.getHandle(workflowId).cancel();
     await recordHistoryIfAsked(client, workflowId, 'skipped-step');
   });
 
   it('abort ends the drill as aborted and runs nothing after the step', async () => {
     const lab = await labWithFlakyStep('abort-lab', 'preparation', 'health');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     await waitForPending(client, workflowId, 'decision', 'preparation.flaky');
     await decide(client, workflowId, { by: 'oncall', decision: 'abort', reason: 'stop here' });
     const record = await waitForRecord(client, workflowId, (r) => r.status === 'aborted');
@@ -92,7 +128,11 @@ describe('operator decisions on a failed step', () => {
 
   it('abort after the failover switched offers the way back, which runs only once approved', async () => {
     const lab = await labWithFlakyStep('way-back-lab', 'failover-check', 'verify');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(await lab.health('secondary')).toBe(200);
     expect(await lab.health('primary')).toBe('down');

@@ -36,13 +36,23 @@ describe('a drill survives', () => {
       plan.defaults.heartbeatTimeout = '3s';
       const dir = plan.components.app.primary.stop.command.at(-1);
       plan.steps.push(
-        { id: 'count-before', phase: 'preparation', segment: 'health', title: 'Count runs of the step before', command: ['sh', '-c', `echo ran >> ${dir}/before.log`] },
+        {
+          id: 'count-before',
+          phase: 'preparation',
+          segment: 'health',
+          title: 'Count runs of the step before',
+          command: ['sh', '-c', `echo ran >> ${dir}/before.log`],
+        },
         {
           id: 'long-step',
           phase: 'preparation',
           segment: 'health',
           title: 'A long step',
-          command: ['sh', '-c', `echo "started $(date +%s%N)" >> ${dir}/long.log; sleep 6; echo "finished $(date +%s%N)" >> ${dir}/long.log`],
+          command: [
+            'sh',
+            '-c',
+            `echo "started $(date +%s%N)" >> ${dir}/long.log; sleep 6; echo "finished $(date +%s%N)" >> ${dir}/long.log`,
+          ],
         },
       );
     });
@@ -51,9 +61,19 @@ describe('a drill survives', () => {
     const client = await testClient();
     let worker: WorkerProcess = spawnWorker(queue, lab.dir);
     try {
-      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-      await waitForRecord(client, workflowId, (r) => r.steps.find((s) => s.id === 'preparation.long-step')?.status === 'running');
-      await waitForRecord(client, workflowId, () => lines(path.join(lab.dir, 'long.log')).some((l) => l.startsWith('started')));
+      const { workflowId } = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+      });
+      await waitForRecord(
+        client,
+        workflowId,
+        (r) => r.steps.find((s) => s.id === 'preparation.long-step')?.status === 'running',
+      );
+      await waitForRecord(client, workflowId, () =>
+        lines(path.join(lab.dir, 'long.log')).some((l) => l.startsWith('started')),
+      );
       await worker.kill();
       expect(lines(path.join(lab.dir, 'long.log')).map((l) => l.split(' ')[0])).toEqual(['started']);
 
@@ -70,8 +90,14 @@ describe('a drill survives', () => {
       expect(BigInt(long[2][1])).toBeGreaterThanOrEqual(BigInt(long[1][1]));
       const step = record.steps.find((s) => s.id === 'preparation.long-step');
       expect(step).toMatchObject({ status: 'succeeded', attempts: 2 });
-      expect(step?.summary).toMatch(/found the previous attempt's process group \d+ .* still running after its worker died; waited \d+\.\d s for it to end/);
-      expect(record.steps.find((s) => s.id === 'preparation.count-before')).toMatchObject({ status: 'succeeded', attempts: 1, runs: 1 });
+      expect(step?.summary).toMatch(
+        /found the previous attempt's process group \d+ .* still running after its worker died; waited \d+\.\d s for it to end/,
+      );
+      expect(record.steps.find((s) => s.id === 'preparation.count-before')).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+        runs: 1,
+      });
     } finally {
       await worker.stop();
       await client.connection.close();
@@ -97,7 +123,11 @@ describe('a drill survives', () => {
     const client = await testClient();
     let worker: WorkerProcess = spawnWorker(queue, lab.dir);
     try {
-      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+      const { workflowId } = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+      });
       // Watched in the file, not through the status query: a query waits for the workflow task, which a local activity holds.
       for (let i = 0; i < 300 && !lines(path.join(lab.dir, 'check.log')).includes('started'); i++) await sleep(100);
       expect(lines(path.join(lab.dir, 'check.log'))).toEqual(['started']);
@@ -108,7 +138,10 @@ describe('a drill survives', () => {
       // A local activity has no heartbeat: the dead worker's workflow task times out (10 s), then the new worker checks again.
       const record = await waitForPending(client, workflowId, 'task', 'preparation.confirm-backups', 60_000);
       expect(Date.now() - killedAt).toBeLessThan(40_000);
-      expect(record.steps.find((s) => s.id === 'preparation.slow-check')).toMatchObject({ status: 'succeeded', runs: 1 });
+      expect(record.steps.find((s) => s.id === 'preparation.slow-check')).toMatchObject({
+        status: 'succeeded',
+        runs: 1,
+      });
       expect(lines(path.join(lab.dir, 'check.log')).filter((l) => l === 'started')).toHaveLength(2);
     } finally {
       await worker.stop();
@@ -127,15 +160,28 @@ describe('a drill survives', () => {
     const queue = uniqueQueue('restart');
     const startWorker = async () => {
       const connection = await NativeConnection.connect({ address: server.address });
-      const worker = await Worker.create({ connection, taskQueue: queue, ...workflowSource(), activities: createActivities(defaultActivityDeps()) });
+      const worker = await Worker.create({
+        connection,
+        taskQueue: queue,
+        ...workflowSource(),
+        activities: createActivities(defaultActivityDeps()),
+      });
       return { worker, running: worker.run(), connection };
     };
     let running = await startWorker();
     let connection = await Connection.connect({ address: server.address });
     let client = new Client({ connection });
     try {
-      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-      const before = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-failover' });
+      const { workflowId } = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+      });
+      const before = await driveDrill(client, workflowId, {
+        approvers: ['alice', 'bob'],
+        operator: 'oncall',
+        stopAt: 'approve-failover',
+      });
       const doneBefore = before.steps.filter((s) => s.status === 'succeeded').map((s) => s.id);
       expect(doneBefore.length).toBeGreaterThan(3);
 

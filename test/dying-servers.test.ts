@@ -40,11 +40,20 @@ class ClientWorker {
   private readonly died: Promise<Answer>;
 
   constructor() {
-    this.child = spawn(process.execPath, [path.join(__dirname, 'support', 'clientWorker.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [path.join(__dirname, 'support', 'clientWorker.js')], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
     // Writing a call to a process that died breaks the pipe: its death is the answer, not this process's.
     this.child.stdin.on('error', () => undefined);
-    this.died = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ ok: false, error: { message: `the worker process died (${code ?? signal}): ${this.stderr.slice(-600)}` } })));
+    this.died = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) =>
+        resolve({
+          ok: false,
+          error: { message: `the worker process died (${code ?? signal}): ${this.stderr.slice(-600)}` },
+        }),
+      ),
+    );
     let ready: () => void = () => undefined;
     this.ready = new Promise((resolve) => (ready = resolve));
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
@@ -68,7 +77,10 @@ class ClientWorker {
     const answered = new Promise<Answer>((resolve) => (answer = resolve));
     this.waiting.set(id, { holding, answer });
     this.child.stdin.write(`${JSON.stringify({ id, kind, ...body })}\n`);
-    return { holding: Promise.race([held, this.died.then(() => undefined)]), answer: Promise.race([answered, this.died]) };
+    return {
+      holding: Promise.race([held, this.died.then(() => undefined)]),
+      answer: Promise.race([answered, this.died]),
+    };
   }
 
   stop(): void {
@@ -116,7 +128,11 @@ afterAll(() => {
 });
 
 /** Runs `body` as `kind` in the worker, stops the server once the call holds it, and returns how the call ended. */
-async function dieUnder(kind: string, body: Record<string, unknown>, stopServer: () => Promise<unknown>): Promise<Answer> {
+async function dieUnder(
+  kind: string,
+  body: Record<string, unknown>,
+  stopServer: () => Promise<unknown>,
+): Promise<Answer> {
   const call = worker.call(kind, body);
   await call.holding;
   expect(worker.alive).toBe(true);
@@ -155,7 +171,9 @@ describe('PostgreSQL', () => {
     expectServerLost(answer, server());
     // What the server said as it went: the session was ended by the administrator's shutdown.
     expect(answer.error?.message).toMatch(/terminating connection due to administrator command/);
-    expect(answer.error?.details?.[0]).toMatchObject({ server: { kind: 'PostgreSQL', endpoint: `127.0.0.1:${lab.ports.postgres.primary}`, label: 'tip-pg on dc1' } });
+    expect(answer.error?.details?.[0]).toMatchObject({
+      server: { kind: 'PostgreSQL', endpoint: `127.0.0.1:${lab.ports.postgres.primary}`, label: 'tip-pg on dc1' },
+    });
     await lab.lab('start', 'postgres', 'primary');
     const retried = await worker.call('postgres', { ...body('polling'), holdMs: 500 }).answer;
     expect(retried).toMatchObject({ ok: true, result: { asked: expect.any(Number) } });
@@ -185,7 +203,10 @@ describe('MariaDB', () => {
 
   it('a connection held between queries when the server shuts down (mariadb-admin shutdown) fails the step, not the worker; the retry works once it is back', async () => {
     const answer = await dieUnder('mysql', body('polling'), () => lab.lab('stop', 'mariadb', 'primary'));
-    expectServerLost(answer, new RegExp(`MySQL/MariaDB tip-db on dc1 \\(127\\.0\\.0\\.1:${lab.ports.mariadb.primary}\\)`));
+    expectServerLost(
+      answer,
+      new RegExp(`MySQL/MariaDB tip-db on dc1 \\(127\\.0\\.0\\.1:${lab.ports.mariadb.primary}\\)`),
+    );
     await lab.lab('start', 'mariadb', 'primary');
     expect(await worker.call('mysql', body('polling', 500)).answer).toMatchObject({ ok: true });
   });
@@ -202,7 +223,10 @@ describe('Redis and RabbitMQ', () => {
   let lab: OpenctiLab;
   beforeAll(async () => {
     // One offset for the OpenCTI lab's Redis (7379/7380) and RabbitMQ (AMQP 767x, API 777x, Erlang distribution 787x).
-    lab = await startOpenctiLab(await offsetFor([7379, 7380, 7672, 7673, 7772, 7773, 7872, 7873]), ['redis', 'rabbitmq']);
+    lab = await startOpenctiLab(await offsetFor([7379, 7380, 7672, 7673, 7772, 7773, 7872, 7873]), [
+      'redis',
+      'rabbitmq',
+    ]);
   });
   afterAll(async () => {
     await lab?.destroy();
@@ -210,27 +234,48 @@ describe('Redis and RabbitMQ', () => {
 
   const redisArgs = (): RedisArgs => ({
     ...switchArgs('cache'),
-    sites: { primary: { host: '127.0.0.1', port: lab.port('redis', 'primary') }, secondary: { host: '127.0.0.1', port: lab.port('redis', 'secondary') } },
+    sites: {
+      primary: { host: '127.0.0.1', port: lab.port('redis', 'primary') },
+      secondary: { host: '127.0.0.1', port: lab.port('redis', 'secondary') },
+    },
     password: lab.secret('redis'),
     catchUpTimeoutMs: 10_000,
     minReplicasToWrite: 0,
   });
 
   it('Redis: a blocking command in flight when the node is killed (SIGKILL) fails the step, not the worker; the retry works once it is back', async () => {
-    const answer = await dieUnder('redis', { args: redisArgs(), mode: 'in-flight' }, () => lab.lab('kill', 'redis', 'primary'));
+    const answer = await dieUnder('redis', { args: redisArgs(), mode: 'in-flight' }, () =>
+      lab.lab('kill', 'redis', 'primary'),
+    );
     expectServerLost(answer, new RegExp(`Redis cache on dc1 \\(127\\.0\\.0\\.1:${lab.port('redis', 'primary')}\\)`));
     await lab.lab('start', 'redis', 'primary');
-    expect(await worker.call('redis', { args: redisArgs(), mode: 'polling', holdMs: 500 }).answer).toMatchObject({ ok: true });
+    expect(await worker.call('redis', { args: redisArgs(), mode: 'polling', holdMs: 500 }).answer).toMatchObject({
+      ok: true,
+    });
   });
 
   it('RabbitMQ: a drain polling the management API when the node is killed fails the step, not the worker; the next step works once it is back', async () => {
     const url = `http://127.0.0.1:${lab.port('rabbitmqMgmt', 'primary')}`;
     const auth = `Basic ${Buffer.from(`drill:${lab.secretValue('rabbitmq-drill')}`).toString('base64')}`;
     const api = (method: string, urlPath: string, body?: unknown) =>
-      fetch(`${url}${urlPath}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      fetch(`${url}${urlPath}`, {
+        method,
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
     // A queue holding a message: the drain waits for it (up to a minute), reading the API the whole time.
     expect((await api('PUT', '/api/queues/%2F/held', { durable: true })).status).toBeLessThan(300);
-    expect(await (await api('POST', '/api/exchanges/%2F/amq.default/publish', { properties: { delivery_mode: 2 }, routing_key: 'held', payload: 'in flight', payload_encoding: 'string' })).json()).toEqual({ routed: true });
+    expect(
+      await (
+        await api('POST', '/api/exchanges/%2F/amq.default/publish', {
+          properties: { delivery_mode: 2 },
+          routing_key: 'held',
+          payload: 'in flight',
+          payload_encoding: 'string',
+        })
+      ).json(),
+    ).toEqual({ routed: true });
     const args: RabbitmqArgs = {
       ...switchArgs('queue'),
       sites: { primary: { url }, secondary: { url: `http://127.0.0.1:${lab.port('rabbitmqMgmt', 'secondary')}` } },
@@ -249,9 +294,18 @@ describe('Redis and RabbitMQ', () => {
       target: 'dying',
       step: { id: `failover.queue.${action}`, title: action, action, site: 'primary', args, timeoutMs: 120_000 },
     });
-    const answer = await dieUnder('rabbitmq', { action: 'rabbitmqDrain', input: step('rabbitmqDrain') }, () => lab.lab('kill', 'rabbitmq', 'primary'));
-    expectServerLost(answer, new RegExp(`RabbitMQ queue on dc1 \\(127\\.0\\.0\\.1:${lab.port('rabbitmqMgmt', 'primary')}\\) stopped answering while GET /api/queues`));
+    const answer = await dieUnder('rabbitmq', { action: 'rabbitmqDrain', input: step('rabbitmqDrain') }, () =>
+      lab.lab('kill', 'rabbitmq', 'primary'),
+    );
+    expectServerLost(
+      answer,
+      new RegExp(
+        `RabbitMQ queue on dc1 \\(127\\.0\\.0\\.1:${lab.port('rabbitmqMgmt', 'primary')}\\) stopped answering while GET /api/queues`,
+      ),
+    );
     await lab.lab('start', 'rabbitmq', 'primary');
-    expect(await worker.call('rabbitmq', { action: 'rabbitmqHealth', input: step('rabbitmqHealth'), holdAfterMs: 0 }).answer).toMatchObject({ ok: true });
+    expect(
+      await worker.call('rabbitmq', { action: 'rabbitmqHealth', input: step('rabbitmqHealth'), holdAfterMs: 0 }).answer,
+    ).toMatchObject({ ok: true });
   });
 });

@@ -23,7 +23,18 @@ describe('efs on moto', () => {
   const ids = { primary: '', secondary: '' };
 
   const steps = (overrides: Record<string, unknown> = {}) =>
-    drillSteps(stackPlan({ files: { kind: 'efs', waitTimeout: '2s', pollInterval: '200ms', primary: { fileSystemId: ids.primary }, secondary: { fileSystemId: ids.secondary, region: 'us-east-1' }, ...overrides } }));
+    drillSteps(
+      stackPlan({
+        files: {
+          kind: 'efs',
+          waitTimeout: '2s',
+          pollInterval: '200ms',
+          primary: { fileSystemId: ids.primary },
+          secondary: { fileSystemId: ids.secondary, region: 'us-east-1' },
+          ...overrides,
+        },
+      }),
+    );
 
   beforeAll(async () => {
     moto = await startMotoAws(PORT, mkdtempSync(path.join(os.tmpdir(), 'drillbook-efs-')));
@@ -58,9 +69,19 @@ describe('efs on moto', () => {
     expect(after.facts).toMatchObject({ fileSystem: ids.secondary, lifeCycleState: 'available' });
   });
 
-  it('refuses a file system EFS does not have, naming the plan\'s field', async () => {
-    const failure = await failureOf(efs.efsPreflight(inputOf('efsPreflight', steps({ secondary: { fileSystemId: 'fs-0123456789abcdef0' } }), 'preparation.files.preflight.primary')));
+  it("refuses a file system EFS does not have, naming the plan's field", async () => {
+    const failure = await failureOf(
+      efs.efsPreflight(
+        inputOf(
+          'efsPreflight',
+          steps({ secondary: { fileSystemId: 'fs-0123456789abcdef0' } }),
+          'preparation.files.preflight.primary',
+        ),
+      ),
+    );
     expect(failure).toMatchObject({ nonRetryable: true });
-    expect(failure?.message).toMatch(/EFS file system fs-0123456789abcdef0: FileSystemNotFound: .*; check the plan's secondary.fileSystemId and its region/);
+    expect(failure?.message).toMatch(
+      /EFS file system fs-0123456789abcdef0: FileSystemNotFound: .*; check the plan's secondary.fileSystemId and its region/,
+    );
   });
 });

@@ -27,7 +27,12 @@ describe('a full drill of the example lab', () => {
   });
 
   it('runs every phase and step, records approvers and times, and leaves service on the primary', async () => {
-    const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml, reason: 'test' });
+    const handle = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+      reason: 'test',
+    });
     let secondaryDuringFailback: number | 'down' | undefined;
     let primaryDuringFailback: number | 'down' | undefined;
     const record = await driveDrill(client, handle.workflowId, {

@@ -60,7 +60,11 @@ describe('gates nobody answers, on the time-skipping test server', () => {
     await env?.teardown();
   });
 
-  async function lab(target: string, timing: { reminderAfter: string; timeout: string }, primaryUp = true): Promise<StandinLab> {
+  async function lab(
+    target: string,
+    timing: { reminderAfter: string; timeout: string },
+    primaryUp = true,
+  ): Promise<StandinLab> {
     const created = await createStandinLab(target, (plan) => Object.assign(plan.approvals, timing));
     labs.push(created);
     if (primaryUp) created.appctl('start', 'primary');
@@ -68,7 +72,9 @@ describe('gates nobody answers, on the time-skipping test server', () => {
   }
 
   const remindersOf = (drillId: string, gate: string): Reminder[] =>
-    told.filter((e): e is Reminder => e.type === 'gate-reminder' && e.record.drillId === drillId && e.pending.id === gate);
+    told.filter(
+      (e): e is Reminder => e.type === 'gate-reminder' && e.record.drillId === drillId && e.pending.id === gate,
+    );
 
   /** Lets the drill run to its end with nobody answering: the server skips time while the result is awaited. */
   async function leaveUnanswered(workflowId: string): Promise<{ record: DrillRecord; wallMs: number }> {
@@ -78,7 +84,13 @@ describe('gates nobody answers, on the time-skipping test server', () => {
   }
 
   /** Reminders at every whole multiple of `everyMs` the gate waited, strictly before its timeout, and no other. */
-  function expectRemindersEvery(record: DrillRecord, drillId: string, gate: string, everyMs: number, timeoutMs: number): void {
+  function expectRemindersEvery(
+    record: DrillRecord,
+    drillId: string,
+    gate: string,
+    everyMs: number,
+    timeoutMs: number,
+  ): void {
     const expected = Math.ceil(timeoutMs / everyMs) - 1;
     const wait = record.waits?.find((w) => w.id === gate);
     if (!wait) throw new Error(`no wait recorded for ${gate}`);
@@ -101,17 +113,25 @@ describe('gates nobody answers, on the time-skipping test server', () => {
 
   it('an approval gate reminds every 15 minutes, times out after 8 hours, and nothing of the phase runs', async () => {
     const stand = await lab('gate-timing-approval', { reminderAfter: '15m', timeout: '8h' });
-    const { workflowId } = await startDrill(client, queue, { target: stand.target, requestedBy: 'oncall', planYaml: stand.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: stand.target,
+      requestedBy: 'oncall',
+      planYaml: stand.planYaml,
+    });
     await driveDrill(client, workflowId, { approvers: [], operator: 'oncall', stopAt: 'approve-pre-reboot' });
 
     const { record, wallMs } = await leaveUnanswered(workflowId);
 
     expect(record.status).toBe('timed-out');
-    expect(record.outcome).toBe("Nobody approved phase pre-reboot within the plan's approval timeout; nothing in it ran.");
+    expect(record.outcome).toBe(
+      "Nobody approved phase pre-reboot within the plan's approval timeout; nothing in it ran.",
+    );
     expectRemindersEvery(record, workflowId, 'approve-pre-reboot', 15 * MINUTE, 8 * HOUR);
     expect(record.approvals).toEqual([]);
     expect(record.phases.find((p) => p.id === 'pre-reboot')?.status).toBe('not-run');
-    expect(record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.status === 'pending' && s.runs === 0)).toBe(true);
+    expect(
+      record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.status === 'pending' && s.runs === 0),
+    ).toBe(true);
     // The stop step never ran: the primary still serves.
     expect(await stand.health('primary')).toBe(200);
     // Eight hours of drill time (the gate's wait, in the workflow's clock) in seconds of ours.
@@ -122,15 +142,24 @@ describe('gates nobody answers, on the time-skipping test server', () => {
 
   it('a manual task reminds every 45 minutes and ends the drill at the timeout, leaving the step failed', async () => {
     const stand = await lab('gate-timing-task', { reminderAfter: '45m', timeout: '3h' });
-    const { workflowId } = await startDrill(client, queue, { target: stand.target, requestedBy: 'oncall', planYaml: stand.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: stand.target,
+      requestedBy: 'oncall',
+      planYaml: stand.planYaml,
+    });
     await waitForPending(client, workflowId, 'task', 'preparation.confirm-backups');
 
     const { record, wallMs } = await leaveUnanswered(workflowId);
 
     expect(record.status).toBe('timed-out');
-    expect(record.outcome).toBe("Nobody answered for step preparation.confirm-backups within the plan's timeout; the drill stopped there.");
+    expect(record.outcome).toBe(
+      "Nobody answered for step preparation.confirm-backups within the plan's timeout; the drill stopped there.",
+    );
     expectRemindersEvery(record, workflowId, 'preparation.confirm-backups', 45 * MINUTE, 3 * HOUR);
-    expect(record.steps.find((s) => s.id === 'preparation.confirm-backups')).toMatchObject({ status: 'failed', error: 'nobody completed the task in time' });
+    expect(record.steps.find((s) => s.id === 'preparation.confirm-backups')).toMatchObject({
+      status: 'failed',
+      error: 'nobody completed the task in time',
+    });
     expect(record.tasks.find((t) => t.stepId === 'preparation.confirm-backups')?.completedBy).toBeUndefined();
     expect(record.steps.filter((s) => s.phase !== 'preparation').every((s) => s.runs === 0)).toBe(true);
     expect(await stand.health('primary')).toBe(200);
@@ -140,18 +169,27 @@ describe('gates nobody answers, on the time-skipping test server', () => {
   it('a failed step waits for an operator decision with reminders, and ends the drill at the timeout without retrying or skipping it', async () => {
     // The primary is down, so the first health check fails after its retries and asks an operator.
     const stand = await lab('gate-timing-decision', { reminderAfter: '30m', timeout: '2h' }, false);
-    const { workflowId } = await startDrill(client, queue, { target: stand.target, requestedBy: 'oncall', planYaml: stand.planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: stand.target,
+      requestedBy: 'oncall',
+      planYaml: stand.planYaml,
+    });
     const waiting = await waitForPending(client, workflowId, 'decision', 'preparation.app.health.primary');
     expect(waiting.steps.find((s) => s.id === 'preparation.app.health.primary')?.status).toBe('failed');
 
     const { record, wallMs } = await leaveUnanswered(workflowId);
 
     expect(record.status).toBe('timed-out');
-    expect(record.outcome).toBe("Nobody answered for step preparation.app.health.primary within the plan's timeout; the drill stopped there.");
+    expect(record.outcome).toBe(
+      "Nobody answered for step preparation.app.health.primary within the plan's timeout; the drill stopped there.",
+    );
     expectRemindersEvery(record, workflowId, 'preparation.app.health.primary', 30 * MINUTE, 2 * HOUR);
     expect(record.decisions).toEqual([]);
     // Not retried (one run), not skipped, and nothing after it ran.
-    expect(record.steps.find((s) => s.id === 'preparation.app.health.primary')).toMatchObject({ status: 'failed', runs: 1 });
+    expect(record.steps.find((s) => s.id === 'preparation.app.health.primary')).toMatchObject({
+      status: 'failed',
+      runs: 1,
+    });
     expect(record.steps.filter((s) => s.id !== 'preparation.app.health.primary').every((s) => s.runs === 0)).toBe(true);
     expect(wallMs).toBeLessThan(60_000);
   });

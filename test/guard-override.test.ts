@@ -24,7 +24,13 @@ describe('the RPO guard of a planned failover', () => {
 
   const sql = async (site: SiteRole, statement: string, user: 'drill' | 'app' = 'drill') => {
     const password = readFileSync(lab.secret(`mysql-${user}`).file as string, 'utf8').trim();
-    const c = await mysql.createConnection({ host: '127.0.0.1', port: lab.ports.mariadb[site], user, password, database: user === 'app' ? 'tip' : undefined });
+    const c = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: lab.ports.mariadb[site],
+      user,
+      password,
+      database: user === 'app' ? 'tip' : undefined,
+    });
     try {
       return (await c.query(statement))[0];
     } finally {
@@ -49,7 +55,11 @@ describe('the RPO guard of a planned failover', () => {
     await sql('secondary', 'STOP REPLICA');
     await sql('secondary', 'CHANGE MASTER TO MASTER_DELAY = 60');
     await sql('secondary', 'START REPLICA');
-    await sql('primary', 'CREATE TABLE IF NOT EXISTS lagging (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)', 'app');
+    await sql(
+      'primary',
+      'CREATE TABLE IF NOT EXISTS lagging (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)',
+      'app',
+    );
     await sql('primary', 'INSERT INTO lagging () VALUES ()', 'app');
     await waitForLag(2);
 
@@ -61,25 +71,55 @@ describe('the RPO guard of a planned failover', () => {
       objectives: { rpo: '1s' },
       defaults: { retry: { maximumAttempts: 1 }, stepTimeout: '1m' },
       components: {
-        db: { kind: 'mysql', user: 'drill', password: lab.secret('mysql-drill'), primary: { port: lab.ports.mariadb.primary }, secondary: { port: lab.ports.mariadb.secondary } },
+        db: {
+          kind: 'mysql',
+          user: 'drill',
+          password: lab.secret('mysql-drill'),
+          primary: { port: lab.ports.mariadb.primary },
+          secondary: { port: lab.ports.mariadb.secondary },
+        },
       },
     });
-    const { workflowId } = await startDrill(client, queue, { target: 'guard-lab', requestedBy: 'oncall', planYaml: plan });
+    const { workflowId } = await startDrill(client, queue, {
+      target: 'guard-lab',
+      requestedBy: 'oncall',
+      planYaml: plan,
+    });
     const waiting = await driveDrill(client, workflowId, { approvers: ['alice'], operator: 'oncall' });
 
     expect(waiting.pending?.kind).toBe('decision');
     const guardId = waiting.pending?.id as string;
     expect(guardId).toMatch(/^failover\.db\.guard/);
-    expect(waiting.pending?.error).toMatch(/refusing a planned switchover of db to dc2: it lags \d+s, more than the RPO objective of 1s/);
+    expect(waiting.pending?.error).toMatch(
+      /refusing a planned switchover of db to dc2: it lags \d+s, more than the RPO objective of 1s/,
+    );
     // Nothing was fenced or promoted: dc1 still writes, dc2 is still read-only.
     expect(await readOnly('primary')).toBe(false);
     expect(await readOnly('secondary')).toBe(true);
-    expect(waiting.steps.filter((s) => s.phase === 'failover' && s.id !== guardId).every((s) => s.runs === 0)).toBe(true);
+    expect(waiting.steps.filter((s) => s.phase === 'failover' && s.id !== guardId).every((s) => s.runs === 0)).toBe(
+      true,
+    );
 
-    await decide(client, workflowId, { by: 'alice', decision: 'skip', reason: 'accepting 60s of loss for this drill, CHG-77' });
-    const after = await waitForRecord(client, workflowId, (r) => r.steps.some((s) => s.phase === 'failover' && s.id !== guardId && s.runs > 0));
-    expect(after.steps.find((s) => s.id === guardId)).toMatchObject({ status: 'skipped', summary: 'Skipped by alice: accepting 60s of loss for this drill, CHG-77' });
-    expect(after.decisions).toContainEqual(expect.objectContaining({ stepId: guardId, decision: 'skip', by: 'alice', reason: 'accepting 60s of loss for this drill, CHG-77' }));
+    await decide(client, workflowId, {
+      by: 'alice',
+      decision: 'skip',
+      reason: 'accepting 60s of loss for this drill, CHG-77',
+    });
+    const after = await waitForRecord(client, workflowId, (r) =>
+      r.steps.some((s) => s.phase === 'failover' && s.id !== guardId && s.runs > 0),
+    );
+    expect(after.steps.find((s) => s.id === guardId)).toMatchObject({
+      status: 'skipped',
+      summary: 'Skipped by alice: accepting 60s of loss for this drill, CHG-77',
+    });
+    expect(after.decisions).toContainEqual(
+      expect.objectContaining({
+        stepId: guardId,
+        decision: 'skip',
+        by: 'alice',
+        reason: 'accepting 60s of loss for this drill, CHG-77',
+      }),
+    );
 
     await client.workflow.getHandle(workflowId).terminate('test done');
     await sql('secondary', 'STOP REPLICA');

@@ -47,7 +47,12 @@ describe('an answer handed over while no worker runs', () => {
     const queue = uniqueQueue('handover');
     const startWorker = async () => {
       const connection = await NativeConnection.connect({ address: server.address });
-      const worker = await Worker.create({ connection, taskQueue: queue, ...workflowSource(), activities: createActivities(defaultActivityDeps()) });
+      const worker = await Worker.create({
+        connection,
+        taskQueue: queue,
+        ...workflowSource(),
+        activities: createActivities(defaultActivityDeps()),
+      });
       return { worker, running: worker.run(), connection };
     };
     const stopWorker = async (w: Awaited<ReturnType<typeof startWorker>>) => {
@@ -58,17 +63,41 @@ describe('an answer handed over while no worker runs', () => {
     let worker: Awaited<ReturnType<typeof startWorker>> | undefined = await startWorker();
     let client = new Client({ connection: await Connection.connect({ address: server.address }) });
     try {
-      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-      await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+      const { workflowId } = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+      });
+      await driveDrill(client, workflowId, {
+        approvers: ['alice', 'bob'],
+        operator: 'oncall',
+        stopAt: 'approve-pre-reboot',
+      });
       await stopWorker(worker);
       worker = undefined;
 
       // alice approves from the CLI, as a person does, while no worker runs.
       const env = { ...process.env, TEMPORAL_ADDRESS: server.address, DRILLBOOK_TASK_QUEUE: queue };
-      const cli = await run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'approve', workflowId, '--as', 'alice', '--comment', 'while the worker was down'], { env });
-      expect(cli.stdout).toMatch(/your approve is recorded in the drill's history and will be acted on when a worker is back/);
+      const cli = await run(
+        process.execPath,
+        [
+          path.join(ROOT, 'dist', 'src', 'cli.js'),
+          'approve',
+          workflowId,
+          '--as',
+          'alice',
+          '--comment',
+          'while the worker was down',
+        ],
+        { env },
+      );
+      expect(cli.stdout).toMatch(
+        /your approve is recorded in the drill's history and will be acted on when a worker is back/,
+      );
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
-      expect(history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approveSignal')).toHaveLength(1);
+      expect(
+        history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approveSignal'),
+      ).toHaveLength(1);
 
       // The server goes down and comes back on the same file: whatever it held only in memory is gone.
       await client.connection.close();
@@ -78,7 +107,9 @@ describe('an answer handed over while no worker runs', () => {
       worker = await startWorker();
 
       const taken = await waitForRecord(client, workflowId, (r) => r.approvals.some((a) => a.by === 'alice'), 60_000);
-      expect(taken.approvals.filter((a) => a.gate === 'approve-pre-reboot')).toEqual([expect.objectContaining({ by: 'alice', via: 'cli', comment: 'while the worker was down' })]);
+      expect(taken.approvals.filter((a) => a.gate === 'approve-pre-reboot')).toEqual([
+        expect.objectContaining({ by: 'alice', via: 'cli', comment: 'while the worker was down' }),
+      ]);
       expect(taken.refusals).toEqual([]);
       expect(taken.pending).toMatchObject({ id: 'approve-pre-reboot', approvedBy: ['alice'] });
       // Nobody approves again: bob's is the second of the two the plan needs, and the drill goes on to the end.
@@ -102,8 +133,16 @@ describe('an answer handed over while no worker runs', () => {
     const client = await testClient();
     let worker = await startTestWorker(queue);
     try {
-      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-      await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+      const { workflowId } = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+      });
+      await driveDrill(client, workflowId, {
+        approvers: ['alice', 'bob'],
+        operator: 'oncall',
+        stopAt: 'approve-pre-reboot',
+      });
       await worker.stop();
 
       const answer = await approve(client, workflowId, { by: 'alice' });
@@ -118,7 +157,13 @@ describe('an answer handed over while no worker runs', () => {
       const late = await client.workflow
         .getHandle(workflowId)
         .executeUpdate(approveUpdate, { args: [{ by: 'alice', channel: 'cli', requestId }] })
-        .then((r) => `taken: ${r.message}`, (error: unknown) => (error instanceof WorkflowUpdateFailedError ? `refused: ${error.cause?.message}` : `error: ${(error as Error).message}`));
+        .then(
+          (r) => `taken: ${r.message}`,
+          (error: unknown) =>
+            error instanceof WorkflowUpdateFailedError
+              ? `refused: ${error.cause?.message}`
+              : `error: ${(error as Error).message}`,
+        );
       expect(late).toBe(`refused: this answer (request ${requestId}) was recorded already; nothing was done twice`);
       const after = await waitForRecord(client, workflowId, () => true);
       expect(after.approvals.filter((a) => a.by === 'alice')).toHaveLength(1);
@@ -153,7 +198,11 @@ describe('an answer handed over while no worker runs', () => {
     await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(endpoint.server.address() as AddressInfo).port}${INTERACTIONS_PATH}`;
     try {
-      const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+      const { workflowId } = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+      });
       await driveDrill(client, workflowId, { approvers: [], operator: 'oncall', stopAt: 'approve-pre-reboot' });
       const gate = await gateMessage(slack, 'approve-pre-reboot');
       await worker.stop();
@@ -161,11 +210,20 @@ describe('an answer handed over while no worker runs', () => {
       // The endpoint reads the drill from its history (no worker answers its query) and records the click.
       expect((await send(url, signedRequest(SECRET, clickPayload('U0ALICE', gate, 'approve')))).status).toBe(200);
       const told = await slack.waitFor('chat.postEphemeral', (c) => c.params.user === 'U0ALICE', 60_000);
-      expect(String(told.params.text)).toMatch(/Recorded: .*kept in the drill's history and will be acted on when a worker is back/);
+      expect(String(told.params.text)).toMatch(
+        /Recorded: .*kept in the drill's history and will be acted on when a worker is back/,
+      );
 
       worker = await startTestWorker(queue, { slack: web, reportsDir });
       const record = await waitForRecord(client, workflowId, (r) => r.approvals.some((a) => a.by === 'alice'), 60_000);
-      expect(record.approvals).toEqual([expect.objectContaining({ gate: 'approve-pre-reboot', by: 'alice', via: 'slack', comment: 'approved in Slack' })]);
+      expect(record.approvals).toEqual([
+        expect.objectContaining({
+          gate: 'approve-pre-reboot',
+          by: 'alice',
+          via: 'slack',
+          comment: 'approved in Slack',
+        }),
+      ]);
       expect(record.refusals).toEqual([]);
       await client.workflow.getHandle(workflowId).terminate('test done');
     } finally {

@@ -18,7 +18,9 @@ describe('npx drillbook right after npm ci', () => {
   beforeAll(() => {
     // What a fresh clone plus `npm ci` leaves: the project's files and node_modules, nothing built.
     checkout = mkdtempSync(path.join(os.tmpdir(), 'drillbook-install-'));
-    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean);
     for (const file of files) {
       if (!existsSync(path.join(ROOT, file))) continue;
       mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
@@ -35,14 +37,21 @@ describe('npx drillbook right after npm ci', () => {
     expect(first.stderr).toContain('drillbook: dist/ is not built yet; building it with `npm run build`');
     expect(first.stdout).toMatch(/^plans\/lab\.yaml: ok \(target lab; steps: \d+ drill/);
 
-    const second = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], { cwd: checkout });
+    const second = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], {
+      cwd: checkout,
+    });
     expect(second.stderr).not.toContain('building');
     expect(second.stdout).toBe(first.stdout);
 
     // After a `git pull` that removed a module, dist/ still holds its old output: rebuilt, saying so.
     rmSync(path.join(checkout, 'activities', 'within.ts'));
-    writeFileSync(path.join(checkout, 'activities', 'within.ts'), readFileSync(path.join(ROOT, 'activities', 'within.ts')));
-    const afterPull = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], { cwd: checkout });
+    writeFileSync(
+      path.join(checkout, 'activities', 'within.ts'),
+      readFileSync(path.join(ROOT, 'activities', 'within.ts')),
+    );
+    const afterPull = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], {
+      cwd: checkout,
+    });
     expect(afterPull.stderr).toContain('drillbook: dist/ is older than the sources; building it');
     expect(afterPull.stdout).toBe(first.stdout);
   });

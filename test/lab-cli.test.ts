@@ -31,16 +31,23 @@ jest.setTimeout(1_500_000);
 
 const run = promisify(execFile);
 const LAB_LOCK = '/tmp/drillbook-lab.lock';
-const drillbook = (...args: string[]) => run('npx', ['--no-install', 'drillbook', ...args], { cwd: ROOT, timeout: 600_000, maxBuffer: 8 << 20 });
+const drillbook = (...args: string[]) =>
+  run('npx', ['--no-install', 'drillbook', ...args], { cwd: ROOT, timeout: 600_000, maxBuffer: 8 << 20 });
 
 /** Holds the labs' lock until released: flock keeps it while its child (cat, reading our stdin) lives. */
 async function holdLabLock(): Promise<{ release(): Promise<void> }> {
-  const holder: ChildProcessWithoutNullStreams = spawn('flock', ['-w', '1200', LAB_LOCK, 'sh', '-c', 'echo held; exec cat >/dev/null'], { stdio: 'pipe' });
+  const holder: ChildProcessWithoutNullStreams = spawn(
+    'flock',
+    ['-w', '1200', LAB_LOCK, 'sh', '-c', 'echo held; exec cat >/dev/null'],
+    { stdio: 'pipe' },
+  );
   const exited = new Promise<number | null>((resolve) => holder.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve());
     holder.once('error', reject);
-    void exited.then((code) => reject(new Error(`flock ${LAB_LOCK} gave up (exit ${code}): another lab user held it for 20 minutes`)));
+    void exited.then((code) =>
+      reject(new Error(`flock ${LAB_LOCK} gave up (exit ${code}): another lab user held it for 20 minutes`)),
+    );
   });
   return {
     async release() {
@@ -71,15 +78,22 @@ afterAll(async () => {
 async function drillToTheEnd(planFile: string, target: string): Promise<DrillRecord> {
   const planYaml = readFileSync(path.join(ROOT, planFile), 'utf8');
   const handle = await startDrill(client, queue, { target, requestedBy: 'oncall', planYaml, reason: 'lab-cli test' });
-  const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', timeoutMs: 1_200_000 });
-  const failed = record.steps.filter((s) => s.status !== 'succeeded').map((s) => `${s.id}: ${s.status} ${s.error ?? s.summary ?? ''}`);
+  const record = await driveDrill(client, handle.workflowId, {
+    approvers: ['alice', 'bob'],
+    operator: 'oncall',
+    timeoutMs: 1_200_000,
+  });
+  const failed = record.steps
+    .filter((s) => s.status !== 'succeeded')
+    .map((s) => `${s.id}: ${s.status} ${s.error ?? s.summary ?? ''}`);
   expect(failed).toEqual([]);
   expect(record.status).toBe('succeeded');
   return record;
 }
 
 /** The profile's health check spoke to the stand-in lab up started, on the serving site of each check phase. */
-const tipHealth = (record: DrillRecord) => record.steps.filter((s) => s.action === 'tipHealth').map((s) => `${s.phase} ${s.site} ${s.status}`);
+const tipHealth = (record: DrillRecord) =>
+  record.steps.filter((s) => s.action === 'tipHealth').map((s) => `${s.phase} ${s.site} ${s.status}`);
 const SERVING = ['check primary succeeded', 'failover-check secondary succeeded', 'failback-check primary succeeded'];
 
 describe('ThreatConnect: npx drillbook lab up, then a full drill of plans/lab.yaml', () => {
@@ -91,7 +105,9 @@ describe('ThreatConnect: npx drillbook lab up, then a full drill of plans/lab.ya
     const up = await drillbook('lab', 'up');
     expect(up.stdout).toMatch(/app on primary (started|already running)/);
     const status = await drillbook('lab', 'status');
-    expect(status.stdout).toMatch(/^app +primary +up +http:\/\/127\.0\.0\.1:18081 .*"site":"primary".*"writable":true/m);
+    expect(status.stdout).toMatch(
+      /^app +primary +up +http:\/\/127\.0\.0\.1:18081 .*"site":"primary".*"writable":true/m,
+    );
     expect((await drillbook('plan', 'check', 'plans/lab.yaml')).stdout).toMatch(/plans\/lab\.yaml: ok \(target lab;/);
     expect(tipHealth(await drillToTheEnd('plans/lab.yaml', 'lab'))).toEqual(expect.arrayContaining(SERVING));
   });
@@ -99,12 +115,16 @@ describe('ThreatConnect: npx drillbook lab up, then a full drill of plans/lab.ya
 
 describe('MISP: npx drillbook lab up --platform misp, then a full drill of plans/misp-lab.yaml', () => {
   afterAll(async () => {
-    await drillbook('lab', 'down', '--platform', 'misp').catch((error: Error) => console.error(`lab down failed: ${error.message}`));
+    await drillbook('lab', 'down', '--platform', 'misp').catch((error: Error) =>
+      console.error(`lab down failed: ${error.message}`),
+    );
   });
 
   it('comes up with the node the plan starts, passes plan check, and drills to the end', async () => {
     await drillbook('lab', 'up', '--platform', 'misp');
-    expect((await drillbook('plan', 'check', 'plans/misp-lab.yaml')).stdout).toMatch(/plans\/misp-lab\.yaml: ok \(target misp-lab;/);
+    expect((await drillbook('plan', 'check', 'plans/misp-lab.yaml')).stdout).toMatch(
+      /plans\/misp-lab\.yaml: ok \(target misp-lab;/,
+    );
     expect(tipHealth(await drillToTheEnd('plans/misp-lab.yaml', 'misp-lab'))).toEqual(expect.arrayContaining(SERVING));
   });
 });

@@ -39,11 +39,34 @@ describe('short read-only checks', () => {
       platform: 'generic',
       sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
       approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1, reminderAfter: '1h', timeout: '2h' },
-      defaults: { retry: { maximumAttempts: 2, initialInterval: '100ms', backoffCoefficient: 1, maximumInterval: '100ms' }, stepTimeout: '5s', heartbeatTimeout: '10s' },
-      components: { app: { kind: 'service', primary: { health: { command: ['sh', '-c', 'sleep 0.3'] } }, secondary: { health: { command: ['true'] } } } },
+      defaults: {
+        retry: { maximumAttempts: 2, initialInterval: '100ms', backoffCoefficient: 1, maximumInterval: '100ms' },
+        stepTimeout: '5s',
+        heartbeatTimeout: '10s',
+      },
+      components: {
+        app: {
+          kind: 'service',
+          primary: { health: { command: ['sh', '-c', 'sleep 0.3'] } },
+          secondary: { health: { command: ['true'] } },
+        },
+      },
       steps: [
-        { id: 'smoke', phase: 'preparation', segment: 'health', title: 'A read-only smoke test that fails until fixed', readOnly: true, command: ['sh', '-c', `echo "smoke failed" >&2; test -f ${fixed}`] },
-        { id: 'write', phase: 'preparation', segment: 'health', title: 'A step that writes', command: ['sh', '-c', `echo ran >> ${dir}/write.log`] },
+        {
+          id: 'smoke',
+          phase: 'preparation',
+          segment: 'health',
+          title: 'A read-only smoke test that fails until fixed',
+          readOnly: true,
+          command: ['sh', '-c', `echo "smoke failed" >&2; test -f ${fixed}`],
+        },
+        {
+          id: 'write',
+          phase: 'preparation',
+          segment: 'health',
+          title: 'A step that writes',
+          command: ['sh', '-c', `echo ran >> ${dir}/write.log`],
+        },
       ],
     });
     const { workflowId } = await startDrill(client, queue, { target: 'local-checks', requestedBy: 'oncall', planYaml });
@@ -51,7 +74,11 @@ describe('short read-only checks', () => {
 
     // The read-only smoke test fails its two (local) attempts and waits for a decision, as any step does.
     const failed = await waitForPending(client, workflowId, 'decision', 'preparation.smoke');
-    expect(step(failed, 'preparation.smoke')).toMatchObject({ status: 'failed', attempts: 2, error: expect.stringContaining('smoke failed') });
+    expect(step(failed, 'preparation.smoke')).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: expect.stringContaining('smoke failed'),
+    });
     writeFileSync(fixed, 'fixed\n');
     await decide(client, workflowId, { by: 'oncall', decision: 'retry', stepId: 'preparation.smoke', reason: 'fixed' });
     const record = await waitForPending(client, workflowId, 'task', 'preparation.confirm-backups');
@@ -65,7 +92,8 @@ describe('short read-only checks', () => {
 
     // What the history says ran where: step ids of activity tasks, and local-activity markers.
     const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-    const json = (data: Uint8Array | null | undefined): Record<string, unknown> => JSON.parse(Buffer.from(data ?? []).toString('utf8')) as Record<string, unknown>;
+    const json = (data: Uint8Array | null | undefined): Record<string, unknown> =>
+      JSON.parse(Buffer.from(data ?? []).toString('utf8')) as Record<string, unknown>;
     const activitySteps = events
       .map((e) => e.activityTaskScheduledEventAttributes)
       .filter((a) => a?.activityType?.name === 'runCommand')
@@ -85,16 +113,43 @@ describe('short read-only checks', () => {
   it('a pause asked during a run of local checks holds after them, before the next step that changes anything', async () => {
     const ran = path.join(dir, 'checks.log');
     const after = path.join(dir, 'after.log');
-    const checks = Array.from({ length: 8 }, (_, i) => ({ id: `check-${i}`, phase: 'preparation', segment: 'health', title: `Read-only check ${i}`, readOnly: true, timeout: '5s', command: ['sh', '-c', `echo ${i} >> ${ran}; sleep 0.2`] }));
+    const checks = Array.from({ length: 8 }, (_, i) => ({
+      id: `check-${i}`,
+      phase: 'preparation',
+      segment: 'health',
+      title: `Read-only check ${i}`,
+      readOnly: true,
+      timeout: '5s',
+      command: ['sh', '-c', `echo ${i} >> ${ran}; sleep 0.2`],
+    }));
     const planYaml = stringify({
       target: 'local-checks-pause',
       platform: 'generic',
       sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
       approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1, reminderAfter: '1h', timeout: '2h' },
-      components: { app: { kind: 'service', primary: { health: { command: { argv: ['true'], timeout: '5s' } } }, secondary: { health: { command: ['true'] } } } },
-      steps: [...checks, { id: 'after', phase: 'preparation', segment: 'health', title: 'A step that writes', command: ['sh', '-c', `echo ran >> ${after}`] }],
+      components: {
+        app: {
+          kind: 'service',
+          primary: { health: { command: { argv: ['true'], timeout: '5s' } } },
+          secondary: { health: { command: ['true'] } },
+        },
+      },
+      steps: [
+        ...checks,
+        {
+          id: 'after',
+          phase: 'preparation',
+          segment: 'health',
+          title: 'A step that writes',
+          command: ['sh', '-c', `echo ran >> ${after}`],
+        },
+      ],
     });
-    const { workflowId } = await startDrill(client, queue, { target: 'local-checks-pause', requestedBy: 'oncall', planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: 'local-checks-pause',
+      requestedBy: 'oncall',
+      planYaml,
+    });
     // Watched in the file: the status query waits for the workflow task the local checks hold.
     const count = () => (existsSync(ran) ? readFileSync(ran, 'utf8').trim().split('\n').length : 0);
     for (let i = 0; i < 300 && count() < 2; i++) await sleep(50);
@@ -105,12 +160,18 @@ describe('short read-only checks', () => {
     const answer = await pause(client, workflowId, { by: 'oncall', reason: 'hold on' });
     expect(answer.accepted).toBe(true);
     const held = await waitForRecord(client, workflowId, (r) => r.status === 'paused');
-    expect(checks.every((c) => held.steps.find((s) => s.id === `preparation.${c.id}`)?.status === 'succeeded')).toBe(true);
+    expect(checks.every((c) => held.steps.find((s) => s.id === `preparation.${c.id}`)?.status === 'succeeded')).toBe(
+      true,
+    );
     expect(held.steps.find((s) => s.id === 'preparation.after')?.status).toBe('pending');
     expect(existsSync(after)).toBe(false);
 
     await resume(client, workflowId, { by: 'alice' });
-    await waitForRecord(client, workflowId, (r) => r.steps.find((s) => s.id === 'preparation.after')?.status === 'succeeded');
+    await waitForRecord(
+      client,
+      workflowId,
+      (r) => r.steps.find((s) => s.id === 'preparation.after')?.status === 'succeeded',
+    );
     expect(existsSync(after)).toBe(true);
     await client.workflow.getHandle(workflowId).cancel();
   });

@@ -32,16 +32,26 @@ describe('worker metrics', () => {
     const queue = uniqueQueue('metrics');
     const port = await freePort();
     worker = spawnWorker(queue, lab.dir, { DRILLBOOK_METRICS_PORT: String(port) });
-    const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const handle = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(record.status).toBe('succeeded');
     await handle.result();
 
     const text = await scrape(port, /drillbook_drills_total\{/);
-    expect(text).toMatch(/drillbook_drills_total\{[^}]*mode="drill"[^}]*outcome="succeeded"[^}]*target="metrics-lab"[^}]*\} 1/);
+    expect(text).toMatch(
+      /drillbook_drills_total\{[^}]*mode="drill"[^}]*outcome="succeeded"[^}]*target="metrics-lab"[^}]*\} 1/,
+    );
     expect(text).toMatch(/drillbook_step_duration_ms_bucket\{[^}]*action="runCommand"/);
     expect(text).toMatch(/drillbook_people_wait_ms_count\{[^}]*gate="approve-failover"[^}]*kind="approval"/);
-    expect(text).toMatch(new RegExp(`drillbook_objective_measured_ms\\{[^}]*objective="rto"[^}]*target="metrics-lab"[^}]*\\} ${record.rto?.measuredMs}`));
+    expect(text).toMatch(
+      new RegExp(
+        `drillbook_objective_measured_ms\\{[^}]*objective="rto"[^}]*target="metrics-lab"[^}]*\\} ${record.rto?.measuredMs}`,
+      ),
+    );
     // The SDK's own metrics are on the same endpoint.
     expect(text).toMatch(/temporal_workflow_completed/);
   });

@@ -48,7 +48,8 @@ async function sql(site: SiteRole, statement: string, user: 'drill' | 'app' = 'd
 }
 const readOnly = async (site: SiteRole) => Number((await sql(site, 'SELECT @@global.read_only AS r'))[0].r) === 1;
 
-const call = <A extends MysqlAction>(action: A, drillId: string, args: MysqlArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
+const call = <A extends MysqlAction>(action: A, drillId: string, args: MysqlArgs, site?: SiteRole) =>
+  acts[action](stepInput(drillId, action, args, site));
 
 test('preflight accepts the lab pair: distinct server ids, non-colliding auto-increment, replication both ways, one writer', async () => {
   await mariadbWriterOn(lab, 'primary');
@@ -63,7 +64,9 @@ test('a planned switchover is refused while replication into the candidate is br
   await sql('secondary', 'STOP REPLICA SQL_THREAD');
   try {
     const { message, facts } = await expectFailure(call('mysqlGuard', 'd1', mysqlArgs(lab)), 'ReplicationBroken');
-    expect(message).toMatch(/refusing a planned switchover of tip-db to dc2: replication from dc1 is broken \(SQL thread No\)/);
+    expect(message).toMatch(
+      /refusing a planned switchover of tip-db to dc2: replication from dc1 is broken \(SQL thread No\)/,
+    );
     expect(message).toMatch(/skip this guard with a reason/);
     expect(facts.lagSeconds).toBeNull();
   } finally {
@@ -76,7 +79,10 @@ test('a candidate that cannot catch up is not promoted and the fence is rolled b
   await sql('secondary', 'STOP REPLICA SQL_THREAD');
   try {
     await sql('primary', "INSERT INTO t (v) VALUES ('written while the replica was stopped')", 'app');
-    const { message, facts } = await expectFailure(call('mysqlPromote', 'd2', mysqlArgs(lab, { catchUpTimeoutMs: 2000 }), 'secondary'), 'CatchUpTimeout');
+    const { message, facts } = await expectFailure(
+      call('mysqlPromote', 'd2', mysqlArgs(lab, { catchUpTimeoutMs: 2000 }), 'secondary'),
+      'CatchUpTimeout',
+    );
     expect(message).toMatch(/dc2 did not apply everything dc1 wrote within 2s \(MASTER_GTID_WAIT/);
     expect(message).toMatch(/dc1 was made writable again/);
     expect((facts.catchUp as { reached: boolean }).reached).toBe(false);
@@ -92,7 +98,9 @@ test('a planned switchover fences the old writer, waits, promotes, and carries t
   const args = mysqlArgs(lab);
   const appSession = await conn('primary', 'app');
   const guard = await call('mysqlGuard', 'd3', args);
-  expect(guard.summary).toMatch(/planned switchover to dc2 may go ahead: replication healthy, lag \d+s; canary d3:failover written on dc1/);
+  expect(guard.summary).toMatch(
+    /planned switchover to dc2 may go ahead: replication healthy, lag \d+s; canary d3:failover written on dc1/,
+  );
 
   const fence = await call('mysqlFence', 'd3', args, 'primary');
   expect(fence.summary).toMatch(/tip-db on dc1: now read-only at /);
@@ -125,7 +133,9 @@ test('a planned switchover fences the old writer, waits, promotes, and carries t
   // catch-up does; 0 once reached, -1 after 30 s), then look once.
   const written = String((await sql('secondary', 'SELECT @@global.gtid_binlog_pos AS p'))[0].p);
   const dc1 = Number((await sql('primary', 'SELECT @@global.server_id AS id'))[0].id);
-  expect(Number((await sql('primary', `SELECT MASTER_GTID_WAIT('${mariaWaitList(written, dc1)}', 30) AS r`))[0].r)).toBe(0);
+  expect(
+    Number((await sql('primary', `SELECT MASTER_GTID_WAIT('${mariaWaitList(written, dc1)}', 30) AS r`))[0].r),
+  ).toBe(0);
   expect((await sql('primary', "SELECT COUNT(*) AS n FROM t WHERE v = 'on dc2'", 'app'))[0].n).toBe(1);
 });
 

@@ -23,7 +23,8 @@ afterAll(async () => {
   await lab?.destroy();
 });
 
-const call = <A extends OpensearchAction>(action: A, drillId: string, args: OpensearchArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
+const call = <A extends OpensearchAction>(action: A, drillId: string, args: OpensearchArgs, site?: SiteRole) =>
+  acts[action](stepInput(drillId, action, args, site));
 
 const withSnapshots = (take: 'always' | 'if-missing' | 'never', over: Partial<OpensearchArgs> = {}) =>
   opensearchArgs(lab, { snapshot: { repository: 'drill-snapshots', maxAgeMs: 3_600_000, take }, ...over });
@@ -42,7 +43,13 @@ test('a missing recent snapshot fails the check, and if-missing takes one that t
   expect(taken.summary).toMatch(/took snapshot drill-o1-failover in drill-snapshots \(SUCCESS/);
   const found = await call('opensearchSnapshot', 'o2', withSnapshots('if-missing'));
   expect(found.summary).toMatch(/found snapshot drill-o1-failover/);
-  await expect(call('opensearchSnapshot', 'o1', withSnapshots('never', { snapshot: { repository: 'nope', maxAgeMs: 1000, take: 'never' } }))).rejects.toMatchObject({
+  await expect(
+    call(
+      'opensearchSnapshot',
+      'o1',
+      withSnapshots('never', { snapshot: { repository: 'nope', maxAgeMs: 1000, take: 'never' } }),
+    ),
+  ).rejects.toMatchObject({
     type: 'NoSnapshotRepository',
   });
 });
@@ -54,7 +61,9 @@ test('failover of search: canary written, primary node drained and stopped, the 
   expect(guard.summary).toMatch(/canary o3:failover written and held by os-secondary/);
 
   const drain = await call('opensearchDrain', 'o3', args, 'primary');
-  expect(drain.summary).toMatch(/drained os-primary: every one of its \d+ shard copies has a started copy on another node/);
+  expect(drain.summary).toMatch(
+    /drained os-primary: every one of its \d+ shard copies has a started copy on another node/,
+  );
   expect(drain.facts.shardsLeft).toBe(0);
   expect((await call('opensearchDrain', 'o3', args, 'primary')).summary).toMatch(/exclusion was already set/);
 
@@ -62,12 +71,17 @@ test('failover of search: canary written, primary node drained and stopped, the 
   try {
     const health = await call('opensearchHealth', 'o3', args, 'secondary');
     expect(health.summary).toMatch(/cluster (yellow|green), 1 node\(s\)/);
-    await expectFailure(call('opensearchHealth', 'o3', opensearchArgs(lab, { waitMs: 2000 }), 'primary'), 'SearchUnreachable');
+    await expectFailure(
+      call('opensearchHealth', 'o3', opensearchArgs(lab, { waitMs: 2000 }), 'primary'),
+      'SearchUnreachable',
+    );
     const verify = await call('opensearchVerify', 'o3', args, 'secondary');
     expect(verify.summary).toMatch(/canary found from its local copy/);
     expect(verify.facts.rpoEvidence).toMatchObject({ canaryFound: true });
     // With the other node gone there is nowhere to move shards: draining is skipped, not hung.
-    expect((await call('opensearchDrain', 'o3', args, 'secondary')).summary).toMatch(/not draining os-secondary: os-primary is not in the cluster/);
+    expect((await call('opensearchDrain', 'o3', args, 'secondary')).summary).toMatch(
+      /not draining os-secondary: os-primary is not in the cluster/,
+    );
   } finally {
     await lab.lab('start', 'opensearch', 'primary');
   }

@@ -20,7 +20,10 @@ function planOf(target: string, checks: Record<string, { script: string; retries
   const components = Object.fromEntries(
     Object.entries(checks).map(([name, { script, retries }]) => {
       const health = { command: ['sh', '-c', script] };
-      return [name, { kind: 'service', tier: 'app', ...(retries ? { retries } : {}), primary: { health }, secondary: { health } }];
+      return [
+        name,
+        { kind: 'service', tier: 'app', ...(retries ? { retries } : {}), primary: { health }, secondary: { health } },
+      ];
     }),
   );
   return stringify({
@@ -28,7 +31,11 @@ function planOf(target: string, checks: Record<string, { script: string; retries
     platform: 'generic',
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
     approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1, reminderAfter: '1h', timeout: '2h' },
-    defaults: { retry: { maximumAttempts: 3, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1s' }, stepTimeout: '1m', heartbeatTimeout: '10s' },
+    defaults: {
+      retry: { maximumAttempts: 3, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1s' },
+      stepTimeout: '1m',
+      heartbeatTimeout: '10s',
+    },
     components,
   });
 }
@@ -60,8 +67,15 @@ describe('parallel blocks', () => {
 
   it('runs a block of three independent steps in the time of the slowest, not the sum', async () => {
     const sleeps = { quick: 1, middle: 2, slow: 3 };
-    const planYaml = planOf('blocks-timing', Object.fromEntries(Object.entries(sleeps).map(([name, s]) => [name, { script: `sleep ${s}` }])));
-    const { workflowId } = await startDrill(client, queue, { target: 'blocks-timing', requestedBy: 'oncall', planYaml });
+    const planYaml = planOf(
+      'blocks-timing',
+      Object.fromEntries(Object.entries(sleeps).map(([name, s]) => [name, { script: `sleep ${s}` }])),
+    );
+    const { workflowId } = await startDrill(client, queue, {
+      target: 'blocks-timing',
+      requestedBy: 'oncall',
+      planYaml,
+    });
     // After the health block the preparation phase asks a person to confirm the backups.
     const record = await waitForPending(client, workflowId, 'task', 'preparation.confirm-backups');
 
@@ -69,7 +83,14 @@ describe('parallel blocks', () => {
     expect(steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const spans = steps.map((s) => ({ id: s.id, start: ms(s.startedAt), end: ms(s.endedAt) }));
     // Every pair overlaps: each started before the other ended.
-    for (const a of spans) for (const b of spans) if (a !== b) expect({ a: a.id, b: b.id, overlap: a.start < b.end && b.start < a.end }).toEqual({ a: a.id, b: b.id, overlap: true });
+    for (const a of spans)
+      for (const b of spans)
+        if (a !== b)
+          expect({ a: a.id, b: b.id, overlap: a.start < b.end && b.start < a.end }).toEqual({
+            a: a.id,
+            b: b.id,
+            overlap: true,
+          });
     // Each took at least its sleep, so the record's timestamps are the steps' own.
     spans.forEach((span, i) => expect(span.end - span.start).toBeGreaterThanOrEqual(Object.values(sleeps)[i] * 1000));
     const blockMs = Math.max(...spans.map((s) => s.end)) - Math.min(...spans.map((s) => s.start));
@@ -92,13 +113,22 @@ describe('parallel blocks', () => {
       sibling: { script: 'sleep 3' },
       other: { script: 'sleep 4' },
     });
-    const { workflowId } = await startDrill(client, queue, { target: 'blocks-decision', requestedBy: 'oncall', planYaml });
+    const { workflowId } = await startDrill(client, queue, {
+      target: 'blocks-decision',
+      requestedBy: 'oncall',
+      planYaml,
+    });
     const flakyId = 'preparation.flaky.health.primary';
     const asked = await waitForPending(client, workflowId, 'decision', flakyId);
     expect(healthStep(asked, 'flaky')).toMatchObject({ status: 'failed', attempts: 1 });
 
     // Nobody has decided yet, and the siblings run on to the end and are recorded.
-    const siblingsDone = await waitForRecord(client, workflowId, (r) => ['sibling', 'other'].every((name) => healthStep(r, name).status === 'succeeded'), 30_000);
+    const siblingsDone = await waitForRecord(
+      client,
+      workflowId,
+      (r) => ['sibling', 'other'].every((name) => healthStep(r, name).status === 'succeeded'),
+      30_000,
+    );
     expect(siblingsDone.pending).toMatchObject({ kind: 'decision', id: flakyId, since: asked.pending?.since });
     expect(siblingsDone.decisions).toEqual([]);
     const gateOpenedAt = ms(asked.pending?.since);

@@ -71,7 +71,10 @@ steps:
 `;
 
 const idsOf = (runbook: Runbook, phase: string, segment: string) =>
-  runbook.phases.find((p) => p.id === phase)?.steps.filter((s) => s.segment === segment).map((s) => s.id) ?? [];
+  runbook.phases
+    .find((p) => p.id === phase)
+    ?.steps.filter((s) => s.segment === segment)
+    .map((s) => s.id) ?? [];
 
 describe('the plan format', () => {
   let drill: Runbook;
@@ -79,15 +82,24 @@ describe('the plan format', () => {
 
   beforeAll(async () => {
     const file = planFile('format', PLAN);
-    const shown = await Promise.all(['drill', 'failover'].map((mode) => cli('plan', 'show', file, '--json', '--mode', mode)));
+    const shown = await Promise.all(
+      ['drill', 'failover'].map((mode) => cli('plan', 'show', file, '--json', '--mode', mode)),
+    );
     for (const outcome of shown) expect(outcome).toMatchObject({ code: 0, stderr: '' });
     [drill, failover] = shown.map((outcome) => JSON.parse(outcome.stdout) as Runbook);
   });
 
   it('reuses an anchored check and merges its differences in', () => {
-    const health = drill.phases.find((p) => p.id === 'failover-check')?.steps.find((s) => s.id === 'failover-check.platform.health.secondary');
+    const health = drill.phases
+      .find((p) => p.id === 'failover-check')
+      ?.steps.find((s) => s.id === 'failover-check.platform.health.secondary');
     expect(health?.args).toMatchObject({
-      http: { url: 'https://opencti-euw1.example.org/graphql', method: 'POST', headers: { Authorization: { env: 'OPENCTI_TOKEN' } }, expectJson: [{ path: 'data.about.version', exists: true }] },
+      http: {
+        url: 'https://opencti-euw1.example.org/graphql',
+        method: 'POST',
+        headers: { Authorization: { env: 'OPENCTI_TOKEN' } },
+        expectJson: [{ path: 'data.about.version', exists: true }],
+      },
     });
   });
 
@@ -96,23 +108,49 @@ describe('the plan format', () => {
     expect(idsOf(failover, 'failover', 'guard')).not.toContain('failover.primary-gone');
   });
 
-  it('orders a segment\'s steps by after', () => {
+  it("orders a segment's steps by after", () => {
     expect(idsOf(failover, 'failover', 'guard')).toEqual(['failover.freeze', 'failover.notify']);
   });
 
   it('starts the components of a tier in the reverse of their stop order', () => {
-    const components = (segment: string) => [...new Set(failover.phases.find((p) => p.id === 'failover')?.steps.filter((s) => s.segment === segment).map((s) => s.component))];
+    const components = (segment: string) => [
+      ...new Set(
+        failover.phases
+          .find((p) => p.id === 'failover')
+          ?.steps.filter((s) => s.segment === segment)
+          .map((s) => s.component),
+      ),
+    ];
     expect(components('stop')).toEqual(['platform', 'worker']);
     expect(components('start')).toEqual(['worker', 'platform']);
   });
 
   it.each([
-    ['a step after one that does not exist', '  - { id: a, phase: check, title: A, manual: x, after: [nope] }', 'steps[0].after[0]: expected the id of another step in steps; there is no step "nope"'],
-    ['a step after one of another segment', '  - { id: a, phase: check, title: A, manual: x }\n  - { id: b, phase: failover, title: B, manual: x, after: [a] }', 'steps[1].after[0]: "a" is in check.health, this step in failover.start: after orders steps within one segment'],
-    ['steps waiting on each other', '  - { id: a, phase: check, title: A, manual: x, after: [b] }\n  - { id: b, phase: check, title: B, manual: x, after: [a] }', 'steps[0].after: steps a, b each wait for another of them; nothing could start'],
-    ['an unknown mode', '  - { id: a, phase: check, title: A, manual: x, modes: [outage] }', 'steps[0].modes[0]: expected modes among drill, failover, failback'],
+    [
+      'a step after one that does not exist',
+      '  - { id: a, phase: check, title: A, manual: x, after: [nope] }',
+      'steps[0].after[0]: expected the id of another step in steps; there is no step "nope"',
+    ],
+    [
+      'a step after one of another segment',
+      '  - { id: a, phase: check, title: A, manual: x }\n  - { id: b, phase: failover, title: B, manual: x, after: [a] }',
+      'steps[1].after[0]: "a" is in check.health, this step in failover.start: after orders steps within one segment',
+    ],
+    [
+      'steps waiting on each other',
+      '  - { id: a, phase: check, title: A, manual: x, after: [b] }\n  - { id: b, phase: check, title: B, manual: x, after: [a] }',
+      'steps[0].after: steps a, b each wait for another of them; nothing could start',
+    ],
+    [
+      'an unknown mode',
+      '  - { id: a, phase: check, title: A, manual: x, modes: [outage] }',
+      'steps[0].modes[0]: expected modes among drill, failover, failback',
+    ],
   ])('refuses %s, naming the path', async (_what, steps, line) => {
-    const file = planFile('order', `${HEADER}components:\n  app: { kind: service, primary: {}, secondary: {} }\nsteps:\n${steps}\n`);
+    const file = planFile(
+      'order',
+      `${HEADER}components:\n  app: { kind: service, primary: {}, secondary: {} }\nsteps:\n${steps}\n`,
+    );
     const outcome = await cli('plan', 'check', file);
     expect(outcome).toMatchObject({ code: 2, stdout: '' });
     expect(outcome.stderr).toContain(`\n  ${line}`);

@@ -24,7 +24,8 @@ describe('plan validation from the command line', () => {
     plan.components.app.primary.health.http.timeout = 'soon';
     writeFileSync(bad, stringify(plan));
   });
-  const cli = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env } });
+  const cli = (...args: string[]) =>
+    run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env } });
 
   it('plan check prints every error with its path and exits 2', async () => {
     const failure = await cli('plan', 'check', bad).catch((e: { code: number; stderr: string }) => e);
@@ -32,7 +33,9 @@ describe('plan validation from the command line', () => {
     const { stderr } = failure as { stderr: string };
     expect(stderr).toContain(`${bad}: invalid plan`);
     expect(stderr).toContain('approvals: unknown field "quorm"');
-    expect(stderr).toContain('components.app.primary.health.http.timeout: expected a duration such as "30s", "15m" or "4h", got "soon"');
+    expect(stderr).toContain(
+      'components.app.primary.health.http.timeout: expected a duration such as "30s", "15m" or "4h", got "soon"',
+    );
   });
 
   it('start refuses the plan with exit 2 and starts nothing', async () => {
@@ -48,7 +51,13 @@ describe('plan validation from the command line', () => {
     const plan = example();
     plan.components.app.primary.health.http.expectStatus = '200';
     plan.components.misp_web = { ...plan.components.app };
-    plan.components.db = { kind: 'mysql', user: 'drill', password: 'hunter2', primary: { host: 'a', port: 1 }, secondary: { host: 'b', port: 2 } };
+    plan.components.db = {
+      kind: 'mysql',
+      user: 'drill',
+      password: 'hunter2',
+      primary: { host: 'a', port: 1 },
+      secondary: { host: 'b', port: 2 },
+    };
     plan.components.app.secondary.stop = { command: 'systemctl stop app' };
     const file = path.join(dir, 'new-user.yaml');
     writeFileSync(file, stringify(plan));
@@ -60,14 +69,18 @@ describe('plan validation from the command line', () => {
         '  components.app.primary.health.http.expectStatus: expected an HTTP status code or a list of them, such as 200 or [200, 401] (numbers, not quoted)',
         '  components.misp_web: "misp_web" is not a valid name: expected lower-case letters, digits and dashes (at most 63), starting with a letter or digit, such as "misp-web"',
         '  components.db.password: expected a secret reference, never the secret itself: write { env: VAR } or { file: PATH }',
-        expect.stringMatching(/^ {2}components\.app\.secondary\.stop\.command: expected a command as a list of words such as \[systemctl, stop, app\]/),
+        expect.stringMatching(
+          /^ {2}components\.app\.secondary\.stop\.command: expected a command as a list of words such as \[systemctl, stop, app\]/,
+        ),
       ]),
     );
   });
 
   it('plan check passes a good plan and plan show prints the gates and steps of a mode', async () => {
     const { stdout } = await cli('plan', 'check', path.join(ROOT, 'plans', 'example-lab.yaml'));
-    expect(stdout).toMatch(/example-lab\.yaml: ok \(target example-lab; steps: \d+ drill, \d+ failover, \d+ failback\)/);
+    expect(stdout).toMatch(
+      /example-lab\.yaml: ok \(target example-lab; steps: \d+ drill, \d+ failover, \d+ failback\)/,
+    );
     const show = await cli('plan', 'show', path.join(ROOT, 'plans', 'example-lab.yaml'), '--mode', 'failover');
     expect(show.stdout).toContain('[gate] approval of 2 approver(s) before this phase');
     expect(show.stdout).toContain('Stop app on lab-dc1  (runCommand, destructive, best-effort');

@@ -28,7 +28,13 @@ afterAll(async () => {
 });
 
 async function sql(site: SiteRole, statement: string, params: unknown[] = [], database = 'postgres') {
-  const c = new Client({ host: '127.0.0.1', port: lab.ports.postgres[site], user: 'drill', password: readFileSync(lab.secret('pg-drill').file as string, 'utf8').trim(), database });
+  const c = new Client({
+    host: '127.0.0.1',
+    port: lab.ports.postgres[site],
+    user: 'drill',
+    password: readFileSync(lab.secret('pg-drill').file as string, 'utf8').trim(),
+    database,
+  });
   await c.connect();
   try {
     return (await c.query(statement, params)).rows as Record<string, unknown>[];
@@ -40,8 +46,14 @@ const inRecovery = async (site: SiteRole) => (await sql(site, 'SELECT pg_is_in_r
 
 /** Args with this lab's rewind command for every site, as a plan would give them. */
 const argsFor = (over: Partial<PostgresArgs>, rewindSite?: SiteRole): PostgresArgs =>
-  postgresArgs(lab, { ...over, rewind: rewindSite ? { argv: lab.argv('rewind', 'postgres', rewindSite), shell: false, expectExit: [0], timeout: 120_000 } : undefined });
-const call = <A extends PostgresAction>(action: A, drillId: string, args: PostgresArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, args, site));
+  postgresArgs(lab, {
+    ...over,
+    rewind: rewindSite
+      ? { argv: lab.argv('rewind', 'postgres', rewindSite), shell: false, expectExit: [0], timeout: 120_000 }
+      : undefined,
+  });
+const call = <A extends PostgresAction>(action: A, drillId: string, args: PostgresArgs, site?: SiteRole) =>
+  acts[action](stepInput(drillId, action, args, site));
 
 test('preflight accepts the lab pair: one primary, a streaming standby, both rewindable', async () => {
   await postgresPrimaryOn(lab, 'primary');
@@ -74,17 +86,25 @@ test('planned switchover with the old primary stopped cleanly, then re-protected
   await postgresPrimaryOn(lab, 'primary');
   const args = argsFor({}, 'primary');
   const guard = await call('postgresGuard', 'p2', args);
-  expect(guard.summary).toMatch(/planned switchover to dc2 may go ahead: streaming, lag \d+ bytes.*canary p2:failover written at/);
+  expect(guard.summary).toMatch(
+    /planned switchover to dc2 may go ahead: streaming, lag \d+ bytes.*canary p2:failover written at/,
+  );
   await lab.lab('stop', 'postgres', 'primary');
   const promote = await call('postgresPromote', 'p2', args, 'secondary');
   expect(promote.summary).toMatch(/^promoting dc2 \(tip-pg\): dc1 down, lag 0 bytes; now primary on timeline \d+/);
   expect(await inRecovery('secondary')).toBe(false);
-  expect((await call('postgresPromote', 'p2', args, 'secondary')).summary).toMatch(/dc2 is already the primary; dc1 is unreachable/);
+  expect((await call('postgresPromote', 'p2', args, 'secondary')).summary).toMatch(
+    /dc2 is already the primary; dc1 is unreachable/,
+  );
 
   const reprotect = await call('postgresReprotect', 'p2', args, 'primary');
-  expect(reprotect.summary).toMatch(/dc1 rejoined as a standby of dc2 \((no rewind was required|pg_rewind rewound it)\), streaming on timeline/);
+  expect(reprotect.summary).toMatch(
+    /dc1 rejoined as a standby of dc2 \((no rewind was required|pg_rewind rewound it)\), streaming on timeline/,
+  );
   expect(await inRecovery('primary')).toBe(true);
-  expect((await call('postgresReprotect', 'p2', args, 'primary')).summary).toMatch(/already a standby streaming from dc2; nothing to do/);
+  expect((await call('postgresReprotect', 'p2', args, 'primary')).summary).toMatch(
+    /already a standby streaming from dc2; nothing to do/,
+  );
 
   const verify = await call('postgresVerify', 'p2', args, 'secondary');
   expect(verify.summary).toMatch(/dc2 is the only primary \(dc1 streams from it\); canary found/);
@@ -127,5 +147,7 @@ test('an unplanned failover with the primary killed promotes the standby; the ol
   await lab.lab('stop', 'postgres', 'secondary');
   await call('postgresPromote', 'p3', back, 'primary');
   await call('postgresReprotect', 'p3', back, 'secondary');
-  expect((await call('postgresPreflight', 'p3', postgresArgs(lab))).summary).toMatch(/dc1 is primary, dc2 streams from it/);
+  expect((await call('postgresPreflight', 'p3', postgresArgs(lab))).summary).toMatch(
+    /dc1 is primary, dc2 streams from it/,
+  );
 });

@@ -25,8 +25,20 @@ function plan(lab: DataLab, snapshotMaxAge: string): string {
     objectives: { rto: '15m', rpo: '1m' },
     defaults: { retry: { maximumAttempts: 2, initialInterval: '1s', maximumInterval: '2s' }, stepTimeout: '1m' },
     components: {
-      db: { kind: 'mysql', user: 'drill', password: lab.secret('mysql-drill'), primary: { port: lab.ports.mariadb.primary }, secondary: { port: lab.ports.mariadb.secondary } },
-      pg: { kind: 'postgres', user: 'drill', password: lab.secret('pg-drill'), primary: { port: lab.ports.postgres.primary }, secondary: { port: lab.ports.postgres.secondary } },
+      db: {
+        kind: 'mysql',
+        user: 'drill',
+        password: lab.secret('mysql-drill'),
+        primary: { port: lab.ports.mariadb.primary },
+        secondary: { port: lab.ports.mariadb.secondary },
+      },
+      pg: {
+        kind: 'postgres',
+        user: 'drill',
+        password: lab.secret('pg-drill'),
+        primary: { port: lab.ports.postgres.primary },
+        secondary: { port: lab.ports.postgres.secondary },
+      },
       search: {
         kind: 'opensearch',
         snapshot: { repository: 'drill-snapshots', maxAge: snapshotMaxAge, take: 'if-missing' },
@@ -48,7 +60,10 @@ describe('readiness prechecks of the real data tier', () => {
     worker = await startTestWorker(queue);
     lab = await startDataLab(10_000, ['mariadb', 'postgres', 'opensearch']);
     // A recent snapshot, as a team that snapshots nightly has.
-    const response = await fetch(`http://127.0.0.1:${lab.ports.opensearch.primary}/_snapshot/drill-snapshots/precheck-1?wait_for_completion=true`, { method: 'PUT' });
+    const response = await fetch(
+      `http://127.0.0.1:${lab.ports.opensearch.primary}/_snapshot/drill-snapshots/precheck-1?wait_for_completion=true`,
+      { method: 'PUT' },
+    );
     expect(response.status).toBe(200);
   });
 
@@ -58,9 +73,16 @@ describe('readiness prechecks of the real data tier', () => {
     await client?.connection.close();
   });
 
-  const precheck = (maxAge = '1h') => runPrecheck(client, queue, { target: 'precheck-data', planYaml: plan(lab, maxAge) });
+  const precheck = (maxAge = '1h') =>
+    runPrecheck(client, queue, { target: 'precheck-data', planYaml: plan(lab, maxAge) });
   const mariadb = (site: 'primary' | 'secondary', statement: string) =>
-    run('mariadb', ['--no-defaults', '-uroot', `--socket=${path.join(lab.dir, 'mariadb', site, 'mysqld.sock')}`, '-e', statement]);
+    run('mariadb', [
+      '--no-defaults',
+      '-uroot',
+      `--socket=${path.join(lab.dir, 'mariadb', site, 'mysqld.sock')}`,
+      '-e',
+      statement,
+    ]);
 
   it('is ready as the lab is set up', async () => {
     const result = await precheck();

@@ -36,16 +36,27 @@ describe('readiness prechecks', () => {
 
   afterAll(async () => {
     await deleteSchedule(client, precheckScheduleIdFor(lab.target)).catch(() => undefined);
-    await client.workflow.getHandle(`drill-${lab.target}`).terminate('test cleanup').catch(() => undefined);
+    await client.workflow
+      .getHandle(`drill-${lab.target}`)
+      .terminate('test cleanup')
+      .catch(() => undefined);
     lab?.stopAll();
     await worker?.stop();
     await client?.connection.close();
   });
 
   it('is ready when every read-only check passes, and runs beside a drill of the same target', async () => {
-    const drill = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const drill = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     await waitForPending(client, drill.workflowId, 'task');
-    const result = await runPrecheck(client, queue, { target: lab.target, planYaml: lab.planYaml, requestedBy: 'test' });
+    const result = await runPrecheck(client, queue, {
+      target: lab.target,
+      planYaml: lab.planYaml,
+      requestedBy: 'test',
+    });
     expect(result).toMatchObject({ target: lab.target, ready: true, drifts: [] });
     expect(result.checks).toBeGreaterThanOrEqual(2);
     await drill.terminate('precheck test done');
@@ -61,7 +72,9 @@ describe('readiness prechecks', () => {
       const paths = result.drifts.map((d) => d.path).sort();
       expect(paths).toEqual(expect.arrayContaining(['components.app']));
       expect(paths.some((p) => /^components\.app\.(primary|secondary)\.(start|stop)$/.test(p))).toBe(true);
-      expect(result.drifts.find((d) => d.path === 'components.app')?.sentence).toMatch(/^components\.app \(primary\): Check app is healthy on lab-dc1: .*did not answer/);
+      expect(result.drifts.find((d) => d.path === 'components.app')?.sentence).toMatch(
+        /^components\.app \(primary\): Check app is healthy on lab-dc1: .*did not answer/,
+      );
       expect(result.drifts.find((d) => d.path !== 'components.app')?.sentence).toMatch(/no-such-program-drillbook/);
       await recordHistoryIfAsked(client, precheckWorkflowId(lab.target), 'precheck-drifts');
     } finally {
@@ -70,7 +83,13 @@ describe('readiness prechecks', () => {
   });
 
   it('on a schedule: tells whether the drifts changed since the last run, and keeps readiness as a search attribute', async () => {
-    await createPrecheckSchedule(client, { target: lab.target, taskQueue: queue, everyMs: 3_600_000, createdBy: 'test', planYaml: lab.planYaml });
+    await createPrecheckSchedule(client, {
+      target: lab.target,
+      taskQueue: queue,
+      everyMs: 3_600_000,
+      createdBy: 'test',
+      planYaml: lab.planYaml,
+    });
     const handle = client.schedule.getHandle(precheckScheduleIdFor(lab.target));
     const runOnce = async (seen: number): Promise<PrecheckResult> => {
       await handle.trigger();
@@ -105,12 +124,18 @@ describe('readiness prechecks', () => {
     const planFile = path.join(lab.dir, 'precheck-lab.yaml');
     writeFileSync(planFile, lab.planYaml);
     const env = { ...process.env, TEMPORAL_ADDRESS: address(), DRILLBOOK_TASK_QUEUE: queue };
-    const cli = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env }).catch((error: { code: number; stdout: string }) => error);
+    const cli = (...args: string[]) =>
+      run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env }).catch(
+        (error: { code: number; stdout: string }) => error,
+      );
     expect(await cli('precheck', planFile)).toMatchObject({ stdout: expect.stringMatching(/^precheck-lab: ready/) });
     lab.appctl('stop', 'primary');
     try {
       const failed = await cli('precheck', planFile);
-      expect(failed).toMatchObject({ code: 1, stdout: expect.stringMatching(/NOT READY[\s\S]*components\.app \(primary\)/) });
+      expect(failed).toMatchObject({
+        code: 1,
+        stdout: expect.stringMatching(/NOT READY[\s\S]*components\.app \(primary\)/),
+      });
     } finally {
       lab.appctl('start', 'primary');
     }

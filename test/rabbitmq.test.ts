@@ -29,7 +29,10 @@ afterAll(async () => {
 
 const args = (over: Partial<RabbitmqArgs> = {}): RabbitmqArgs => ({
   ...switchArgs('queue'),
-  sites: { primary: { url: `http://127.0.0.1:${lab.port('rabbitmqMgmt', 'primary')}` }, secondary: { url: `http://127.0.0.1:${lab.port('rabbitmqMgmt', 'secondary')}` } },
+  sites: {
+    primary: { url: `http://127.0.0.1:${lab.port('rabbitmqMgmt', 'primary')}` },
+    secondary: { url: `http://127.0.0.1:${lab.port('rabbitmqMgmt', 'secondary')}` },
+  },
   username: 'drill',
   password: lab.secret('rabbitmq-drill'),
   vhost: '/',
@@ -42,7 +45,8 @@ const args = (over: Partial<RabbitmqArgs> = {}): RabbitmqArgs => ({
   minConsumers: 1,
   ...over,
 });
-const call = <A extends RabbitmqAction>(action: A, drillId: string, a: RabbitmqArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, a, site));
+const call = <A extends RabbitmqAction>(action: A, drillId: string, a: RabbitmqArgs, site?: SiteRole) =>
+  acts[action](stepInput(drillId, action, a, site));
 
 async function connect(site: SiteRole, user: 'opencti' | 'drill' = 'opencti'): Promise<ChannelModel> {
   const password = encodeURIComponent(lab.secretValue(`rabbitmq-${user}`));
@@ -51,30 +55,47 @@ async function connect(site: SiteRole, user: 'opencti' | 'drill' = 'opencti'): P
   open.push(connection);
   return connection;
 }
-const settled = async (promise: Promise<unknown>, ms: number) => Promise.race([promise.then(() => true, () => true), new Promise((resolve) => setTimeout(() => resolve(false), ms))]);
+const settled = async (promise: Promise<unknown>, ms: number) =>
+  Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
 
 test('health: a node with a disk alarm in effect fails with the alarm named; a wrong password is not retried', async () => {
-  expect((await call('rabbitmqHealth', 'q1', args(), 'primary')).summary).toMatch(/queue on dc1: 1 node\(s\) running, no alarms, virtual host \/ up/);
+  expect((await call('rabbitmqHealth', 'q1', args(), 'primary')).summary).toMatch(
+    /queue on dc1: 1 node\(s\) running, no alarms, virtual host \/ up/,
+  );
   await lab.lab('rabbitmqctl', 'primary', 'set_disk_free_limit', '1000000GB');
   try {
     // The disk monitor checks every 10 s at most; the health check must fail once it has.
     let failure: { message: string } | undefined;
     for (let i = 0; i < 20 && !failure; i++) {
-      failure = await expectFailure(call('rabbitmqHealth', 'q1', args(), 'primary'), 'RabbitmqAlarm').catch(() => undefined);
+      failure = await expectFailure(call('rabbitmqHealth', 'q1', args(), 'primary'), 'RabbitmqAlarm').catch(
+        () => undefined,
+      );
       if (!failure) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    expect(failure?.message).toMatch(/queue on dc1 has alarms in effect \(disk space on rabbit-primary-15000@localhost\): publishers are blocked/);
+    expect(failure?.message).toMatch(
+      /queue on dc1 has alarms in effect \(disk space on rabbit-primary-15000@localhost\): publishers are blocked/,
+    );
   } finally {
     await lab.lab('rabbitmqctl', 'primary', 'set_disk_free_limit', '50MB');
   }
-  await expect(call('rabbitmqHealth', 'q1', args({ username: 'opencti' }), 'secondary')).rejects.toMatchObject({ type: 'RabbitmqAuth', nonRetryable: true });
+  await expect(call('rabbitmqHealth', 'q1', args({ username: 'opencti' }), 'secondary')).rejects.toMatchObject({
+    type: 'RabbitmqAuth',
+    nonRetryable: true,
+  });
 });
 
 test('the drain holds while the queue has messages ready, then unacknowledged, and passes once they are consumed', async () => {
   const producer = await connect('primary');
   const publish = await producer.createChannel();
   await publish.assertQueue(QUEUE, { durable: true });
-  for (let i = 0; i < 5; i++) publish.sendToQueue(QUEUE, Buffer.from(JSON.stringify({ indicator: i })), { persistent: true });
+  for (let i = 0; i < 5; i++)
+    publish.sendToQueue(QUEUE, Buffer.from(JSON.stringify({ indicator: i })), { persistent: true });
   await publish.close();
 
   const drain = call('rabbitmqDrain', 'q2', args(), 'primary');
@@ -92,37 +113,54 @@ test('the drain holds while the queue has messages ready, then unacknowledged, a
 
   for (const message of taken) channel.ack(message);
   const out = await drain;
-  expect(out.summary).toMatch(/queue on dc1: 1 platform queue\(s\) drained \(5 message\(s\) in flight at the start, 0 now/);
+  expect(out.summary).toMatch(
+    /queue on dc1: 1 platform queue\(s\) drained \(5 message\(s\) in flight at the start, 0 now/,
+  );
   expect((out.facts.before as { name: string; ready: number }[])[0]).toMatchObject({ name: QUEUE, ready: 5 });
   await channel.close();
 });
 
-test('the fence closes the platform user\'s connections (CONNECTION_FORCED) and leaves other users\' open', async () => {
+test("the fence closes the platform user's connections (CONNECTION_FORCED) and leaves other users' open", async () => {
   const platform = [await connect('primary'), await connect('primary')];
-  const closedWith = platform.map((c) => new Promise<string>((resolve) => c.on('close', (error?: Error) => resolve(String(error?.message)))));
+  const closedWith = platform.map(
+    (c) => new Promise<string>((resolve) => c.on('close', (error?: Error) => resolve(String(error?.message)))),
+  );
   const other = await connect('primary', 'drill');
   let otherClosed = false;
   other.on('close', () => (otherClosed = true));
 
   const fence = await call('rabbitmqFence', 'q3', args(), 'primary');
   expect(fence.summary).toMatch(/queue on dc1: fenced, \d+ connection\(s\) of opencti closed and none open/);
-  for (const reason of await Promise.all(closedWith)) expect(reason).toMatch(/CONNECTION_FORCED - drillbook: queue fenced on dc1 for the switch to dc2/);
+  for (const reason of await Promise.all(closedWith))
+    expect(reason).toMatch(/CONNECTION_FORCED - drillbook: queue fenced on dc1 for the switch to dc2/);
   expect(otherClosed).toBe(false);
-  expect((await call('rabbitmqFence', 'q3', args(), 'primary')).summary).toMatch(/0 connection\(s\) of opencti closed and none open/);
+  expect((await call('rabbitmqFence', 'q3', args(), 'primary')).summary).toMatch(
+    /0 connection\(s\) of opencti closed and none open/,
+  );
 });
 
-test('after the switch the new site\'s platform queues need their consumers back', async () => {
+test("after the switch the new site's platform queues need their consumers back", async () => {
   const producer = await connect('secondary');
   const channel = await producer.createChannel();
   await channel.assertQueue(QUEUE, { durable: true });
-  const missing = await expectFailure(call('rabbitmqConsumers', 'q4', args({ waitTimeoutMs: 3000 }), 'secondary'), 'ConsumersMissing');
-  expect(missing.message).toMatch(/queue on dc2: 1 platform queue\(s\) have fewer than 1 consumer\(s\) after 3s \(opencti\.push\.import ([0?]) ready\/\1 unacked\/\1 consumer\(s\)\)/);
+  const missing = await expectFailure(
+    call('rabbitmqConsumers', 'q4', args({ waitTimeoutMs: 3000 }), 'secondary'),
+    'ConsumersMissing',
+  );
+  expect(missing.message).toMatch(
+    /queue on dc2: 1 platform queue\(s\) have fewer than 1 consumer\(s\) after 3s \(opencti\.push\.import ([0?]) ready\/\1 unacked\/\1 consumer\(s\)\)/,
+  );
   // Counts are '?' while the queue is younger than the statistics interval: unknown, and still a failure.
 
   const worker = await connect('secondary');
   const consuming = await worker.createChannel();
   await consuming.consume(QUEUE, (message) => message && consuming.ack(message));
   const back = await call('rabbitmqConsumers', 'q4', args(), 'secondary');
-  expect(back.summary).toMatch(/queue on dc2: consumers are back on 1 platform queue\(s\) \(opencti\.push\.import 0 ready\/0 unacked\/1 consumer\(s\)\)/);
-  await expect(call('rabbitmqDrain', 'q4', args({ queues: '^nothing-here$' }), 'secondary')).rejects.toMatchObject({ type: 'PlanInvalid', nonRetryable: true });
+  expect(back.summary).toMatch(
+    /queue on dc2: consumers are back on 1 platform queue\(s\) \(opencti\.push\.import 0 ready\/0 unacked\/1 consumer\(s\)\)/,
+  );
+  await expect(call('rabbitmqDrain', 'q4', args({ queues: '^nothing-here$' }), 'secondary')).rejects.toMatchObject({
+    type: 'PlanInvalid',
+    nonRetryable: true,
+  });
 });

@@ -27,18 +27,28 @@ afterAll(async () => {
 
 const args = (over: Partial<RedisArgs> = {}): RedisArgs => ({
   ...switchArgs('cache'),
-  sites: { primary: { host: '127.0.0.1', port: lab.port('redis', 'primary') }, secondary: { host: '127.0.0.1', port: lab.port('redis', 'secondary') } },
+  sites: {
+    primary: { host: '127.0.0.1', port: lab.port('redis', 'primary') },
+    secondary: { host: '127.0.0.1', port: lab.port('redis', 'secondary') },
+  },
   password: lab.secret('redis'),
   catchUpTimeoutMs: 10_000,
   minReplicasToWrite: 0,
   ...over,
 });
 const back = (over: Partial<RedisArgs> = {}) => args({ from: 'secondary', to: 'primary', canary: 'failback', ...over });
-const call = <A extends RedisAction>(action: A, drillId: string, a: RedisArgs, site?: SiteRole) => acts[action](stepInput(drillId, action, a, site));
+const call = <A extends RedisAction>(action: A, drillId: string, a: RedisArgs, site?: SiteRole) =>
+  acts[action](stepInput(drillId, action, a, site));
 
 /** What the platform does: a client of one site's node. */
-async function app<T>(site: SiteRole, work: (c: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>): Promise<T> {
-  const c = createClient({ socket: { host: '127.0.0.1', port: lab.port('redis', site), reconnectStrategy: false }, password: lab.secretValue('redis') });
+async function app<T>(
+  site: SiteRole,
+  work: (c: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>,
+): Promise<T> {
+  const c = createClient({
+    socket: { host: '127.0.0.1', port: lab.port('redis', site), reconnectStrategy: false },
+    password: lab.secretValue('redis'),
+  });
   c.on('error', () => undefined);
   await c.connect();
   try {
@@ -61,11 +71,18 @@ async function retried<T>(attempt: () => Promise<T>, attempts = 5): Promise<T> {
 const role = (site: SiteRole) => app(site, async (c) => String(((await c.sendCommand(['ROLE'])) as unknown[])[0]));
 
 test('health and preflight describe one master and a replica with its link up', async () => {
-  expect((await call('redisHealth', 'r0', args(), 'primary')).summary).toMatch(/cache on dc1: master at offset \d+, 1 replica\(s\) \(127\.0\.0\.1:21380 online, \d+ B behind\)/);
-  expect((await call('redisHealth', 'r0', args(), 'secondary')).summary).toMatch(/cache on dc2: replica of 127\.0\.0\.1:21379, link up/);
+  expect((await call('redisHealth', 'r0', args(), 'primary')).summary).toMatch(
+    /cache on dc1: master at offset \d+, 1 replica\(s\) \(127\.0\.0\.1:21380 online, \d+ B behind\)/,
+  );
+  expect((await call('redisHealth', 'r0', args(), 'secondary')).summary).toMatch(
+    /cache on dc2: replica of 127\.0\.0\.1:21379, link up/,
+  );
   expect((await call('redisPreflight', 'r0', args())).summary).toMatch(/dc1 is the master and dc2 replicates from it/);
   const wrong = args({ password: { env: 'NO_SUCH_REDIS_PASSWORD_VAR' } });
-  await expect(call('redisHealth', 'r0', wrong, 'primary')).rejects.toMatchObject({ type: 'SecretMissing', nonRetryable: true });
+  await expect(call('redisHealth', 'r0', wrong, 'primary')).rejects.toMatchObject({
+    type: 'SecretMissing',
+    nonRetryable: true,
+  });
 });
 
 /** A WAN link between the sites that the test can stall: bytes stop flowing both ways, the sockets stay open. */
@@ -85,7 +102,9 @@ async function stallableLink(targetPort: number): Promise<{ port: number; stall(
     port: (server.address() as net.AddressInfo).port,
     stall(on) {
       stalled = on;
-      for (const s of pairs.flat()) if (on) s.pause(); else s.resume();
+      for (const s of pairs.flat())
+        if (on) s.pause();
+        else s.resume();
     },
     close() {
       for (const s of pairs.flat()) s.destroy();
@@ -98,7 +117,14 @@ test('the guard refuses a replica stalled behind a WAN link (last ACK older than
   const link = await stallableLink(lab.port('redis', 'primary'));
   await app('secondary', (c) => c.sendCommand(['REPLICAOF', '127.0.0.1', String(link.port)]));
   try {
-    await expect(call('redisReprotect', 'r1', args({ sites: { ...args().sites, primary: { host: '127.0.0.1', port: link.port } } }), 'secondary')).resolves.toBeDefined();
+    await expect(
+      call(
+        'redisReprotect',
+        'r1',
+        args({ sites: { ...args().sites, primary: { host: '127.0.0.1', port: link.port } } }),
+        'secondary',
+      ),
+    ).resolves.toBeDefined();
     link.stall(true);
     await app('primary', (c) => c.sendCommand(['SET', 'app:during-stall', 'x'.repeat(10_000)]));
     // The replica ACKs every second; with the link stalled for 3 s its last ACK is older than an RPO of 1 s.
@@ -106,7 +132,10 @@ test('the guard refuses a replica stalled behind a WAN link (last ACK older than
     const { message, facts } = await expectFailure(call('redisGuard', 'r1', args({ rpoMs: 1000 })), 'LagOverObjective');
     expect(message).toMatch(/its last acknowledgement is \d+s old, more than the RPO objective of 1s/);
     expect(facts.lagSeconds).toBeGreaterThanOrEqual(2);
-    const bytes = await expectFailure(call('redisGuard', 'r1', args({ rpoMs: 600_000, maxLagBytes: 100 })), 'LagOverObjective');
+    const bytes = await expectFailure(
+      call('redisGuard', 'r1', args({ rpoMs: 600_000, maxLagBytes: 100 })),
+      'LagOverObjective',
+    );
     expect(bytes.message).toMatch(/it is \d+ B behind, more than the plan's maxLagBytes of 100/);
     link.stall(false);
   } finally {
@@ -116,7 +145,9 @@ test('the guard refuses a replica stalled behind a WAN link (last ACK older than
   }
   // Right after the resync the replica's first ACK is up to a second away: retried as the workflow would.
   const guard = await retried(() => call('redisGuard', 'r1', args({ rpoMs: 60_000, maxLagBytes: 100 })));
-  expect(guard.summary).toMatch(/dc2 replicates from dc1 with its link up, 0 B and \d s behind; canary key written and acknowledged by 1 replica/);
+  expect(guard.summary).toMatch(
+    /dc2 replicates from dc1 with its link up, 0 B and \d s behind; canary key written and acknowledged by 1 replica/,
+  );
 
   // A replica following a dead port has its link down: no planned switch to it.
   await app('secondary', (c) => c.sendCommand(['REPLICAOF', '127.0.0.1', '1']));
@@ -141,11 +172,15 @@ test('planned failover and failback: canary with WAIT, a fence that refuses writ
   expect((await call('redisFence', 'r2', args(), 'primary')).summary).toMatch(/is fenced/);
 
   const promote = await call('redisPromote', 'r2', args(), 'secondary');
-  expect(promote.summary).toMatch(/cache on dc2 is the master and takes writes: FAILOVER: dc1 handed over and now replicates from it/);
+  expect(promote.summary).toMatch(
+    /cache on dc2 is the master and takes writes: FAILOVER: dc1 handed over and now replicates from it/,
+  );
   expect(await role('secondary')).toBe('master');
   expect(await role('primary')).toBe('slave');
   expect((await call('redisPromote', 'r2', args(), 'secondary')).summary).toMatch(/was already the master/);
-  expect((await call('redisReprotect', 'r2', args(), 'primary')).summary).toMatch(/already replicates from dc2 with its link up/);
+  expect((await call('redisReprotect', 'r2', args(), 'primary')).summary).toMatch(
+    /already replicates from dc2 with its link up/,
+  );
 
   const verify = await call('redisVerify', 'r2', args(), 'secondary');
   expect(verify.summary).toMatch(/cache on dc2: the only master, takes writes; canary found/);
@@ -155,7 +190,9 @@ test('planned failover and failback: canary with WAIT, a fence that refuses writ
   // Failback: the old master (still carrying the fence setting) becomes a master that takes writes again.
   await call('redisGuard', 'r2', back());
   await call('redisFence', 'r2', back(), 'secondary');
-  expect((await call('redisPromote', 'r2', back(), 'primary')).summary).toMatch(/cache on dc1 is the master and takes writes: FAILOVER/);
+  expect((await call('redisPromote', 'r2', back(), 'primary')).summary).toMatch(
+    /cache on dc1 is the master and takes writes: FAILOVER/,
+  );
   const home = await call('redisVerify', 'r2', back(), 'primary');
   expect(home.facts.rpoEvidence).toMatchObject({ canaryFound: true });
   expect(String(await app('primary', (c) => c.sendCommand(['GET', 'app:on-dc2'])))).toBe('written after the failover');
@@ -171,7 +208,9 @@ test('unplanned failover with the master killed: the replica is promoted, the ca
 
   await expectFailure(call('redisFence', 'r3', outage, 'primary'), 'RedisUnreachable');
   const promote = await call('redisPromote', 'r3', outage, 'secondary');
-  expect(promote.summary).toMatch(/cache on dc2 is the master and takes writes: REPLICAOF NO ONE \(dc1 does not answer; link down for \d+ s\)/);
+  expect(promote.summary).toMatch(
+    /cache on dc2 is the master and takes writes: REPLICAOF NO ONE \(dc1 does not answer; link down for \d+ s\)/,
+  );
   const verify = await call('redisVerify', 'r3', outage, 'secondary');
   expect(verify.facts.rpoEvidence).toMatchObject({ canaryFound: true, dataLossMs: 0 });
 

@@ -24,9 +24,9 @@ describe('refusals at the start', () => {
   let planFile: string;
   const auditDir = (): string => process.env.DRILLBOOK_AUDIT_DIR as string;
   const cli = (...args: string[]) =>
-    run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env, DRILLBOOK_TASK_QUEUE: queue } }).catch(
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+    run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], {
+      env: { ...process.env, DRILLBOOK_TASK_QUEUE: queue },
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
 
   beforeAll(async () => {
     client = await testClient();
@@ -44,7 +44,9 @@ describe('refusals at the start', () => {
   });
 
   it('a wrong-ID start is refused in status and list, and with a second start is kept in the audit trail and the report', async () => {
-    expect(await cli('start', planFile, '--by', 'oncall', '--reason', 'refusal test')).toMatchObject({ stdout: 'drill-refusal-lab\n' });
+    expect(await cli('start', planFile, '--by', 'oncall', '--reason', 'refusal test')).toMatchObject({
+      stdout: 'drill-refusal-lab\n',
+    });
     await waitForPending(client, 'drill-refusal-lab', 'task');
 
     const again = await cli('start', planFile, '--by', 'dave');
@@ -53,7 +55,11 @@ describe('refusals at the start', () => {
 
     // As the Temporal UI starts one: its own ID (the UI offers a random one), the input the form takes.
     const wrongId = 'refusal-lab-from-the-ui';
-    const handle = await client.workflow.start('drillWorkflow', { taskQueue: queue, workflowId: wrongId, args: [{ target: 'refusal-lab', requestedBy: 'erin', mode: 'drill' }] });
+    const handle = await client.workflow.start('drillWorkflow', {
+      taskQueue: queue,
+      workflowId: wrongId,
+      args: [{ target: 'refusal-lab', requestedBy: 'erin', mode: 'drill' }],
+    });
     const failure = await handle.result().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
 
@@ -69,16 +75,34 @@ describe('refusals at the start', () => {
       line = (await cli('list', '--limit', '200')).stdout.split('\n').find((l: string) => l.startsWith(wrongId));
       if (!line?.includes('refused')) await sleep(500);
     }
-    expect(line).toMatch(/^refusal-lab-from-the-ui\s+FAILED\s+drill\s+.*refused\s+\S+ a drill of refusal-lab must run under the workflow ID drill-refusal-lab/);
+    expect(line).toMatch(
+      /^refusal-lab-from-the-ui\s+FAILED\s+drill\s+.*refused\s+\S+ a drill of refusal-lab must run under the workflow ID drill-refusal-lab/,
+    );
 
     const trail = (await readAudit(auditDir(), 'refusal-lab')).entries;
     expect(trail).toEqual([
-      expect.objectContaining({ kind: 'duplicate-start', by: 'dave', via: 'cli', workflowId: 'drill-refusal-lab', reason: expect.stringContaining('already running') }),
-      expect.objectContaining({ kind: 'wrong-id-start', by: 'erin', via: 'ui', workflowId: wrongId, reason: expect.stringContaining('must run under the workflow ID drill-refusal-lab') }),
+      expect.objectContaining({
+        kind: 'duplicate-start',
+        by: 'dave',
+        via: 'cli',
+        workflowId: 'drill-refusal-lab',
+        reason: expect.stringContaining('already running'),
+      }),
+      expect.objectContaining({
+        kind: 'wrong-id-start',
+        by: 'erin',
+        via: 'ui',
+        workflowId: wrongId,
+        reason: expect.stringContaining('must run under the workflow ID drill-refusal-lab'),
+      }),
     ]);
     const audit = await cli('audit', 'refusal-lab');
-    expect(audit.stdout).toMatch(/duplicate-start\s+via cli\s+by dave \[drill-refusal-lab\]: a drill of refusal-lab is already running/);
-    expect(audit.stdout).toMatch(/wrong-id-start\s+via ui\s+by erin \[refusal-lab-from-the-ui\]: a drill of refusal-lab must run under/);
+    expect(audit.stdout).toMatch(
+      /duplicate-start\s+via cli\s+by dave \[drill-refusal-lab\]: a drill of refusal-lab is already running/,
+    );
+    expect(audit.stdout).toMatch(
+      /wrong-id-start\s+via ui\s+by erin \[refusal-lab-from-the-ui\]: a drill of refusal-lab must run under/,
+    );
 
     // The running drill's report shows both under "Refused", in Markdown and HTML.
     const md = (await cli('report', 'refusal-lab')).stdout;

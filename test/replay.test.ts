@@ -11,7 +11,12 @@ import { HISTORIES_DIR, RELEASE, recordedHistories, runsOfRelease } from './supp
 const files = recordedHistories();
 
 interface RecordedHistory {
-  events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string }; input?: { payloads?: { data?: string }[] } } }[];
+  events: {
+    workflowExecutionStartedEventAttributes?: {
+      workflowType?: { name?: string };
+      input?: { payloads?: { data?: string }[] };
+    };
+  }[];
 }
 
 /**
@@ -28,12 +33,18 @@ function workflowIdOf(history: RecordedHistory, fallback: string): string {
 
 describe('replaying recorded drill histories', () => {
   it(`holds this release's (${RELEASE}) runs`, () => {
-    const missing = runsOfRelease(RELEASE).filter((run) => !existsSync(path.join(HISTORIES_DIR, RELEASE, `${run}.json`)));
+    const missing = runsOfRelease(RELEASE).filter(
+      (run) => !existsSync(path.join(HISTORIES_DIR, RELEASE, `${run}.json`)),
+    );
     expect(missing).toEqual([]);
   });
 
   it.each(files.map((file) => [path.relative(HISTORIES_DIR, file), file]))('%s replays', async (name, file) => {
     const history = JSON.parse(readFileSync(file, 'utf8')) as RecordedHistory;
-    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.DRILLBOOK_WORKFLOW_BUNDLE as string } }, history, workflowIdOf(history, name));
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: process.env.DRILLBOOK_WORKFLOW_BUNDLE as string } },
+      history,
+      workflowIdOf(history, name),
+    );
   });
 });

@@ -69,7 +69,14 @@ describe('Route 53 on moto', () => {
     let zone: string;
     let steps: Step[];
     beforeAll(async () => {
-      zone = await createZone(r53, 'simple.example.com', [{ Name: 'cti.simple.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'cti-dc1.example.net' }] }]);
+      zone = await createZone(r53, 'simple.example.com', [
+        {
+          Name: 'cti.simple.example.com.',
+          Type: 'CNAME',
+          TTL: 60,
+          ResourceRecords: [{ Value: 'cti-dc1.example.net' }],
+        },
+      ]);
       steps = stepsOf({
         kind: 'route53',
         hostedZoneId: zone,
@@ -91,8 +98,24 @@ describe('Route 53 on moto', () => {
     });
 
     it('keeps a command step for what is not Route 53 (a load balancer, a firewall) in the same switch segment', () => {
-      const lb = { id: 'lb-switch', phase: 'failover', segment: 'switch', title: 'Move the load balancer pool to dc2', destructive: true, command: ['lbctl', 'activate', 'dc2'] };
-      const withLb = stepsOf({ kind: 'route53', hostedZoneId: zone, record: { name: 'cti.simple.example.com', type: 'CNAME' }, primary: { values: ['a.example.net'] }, secondary: { values: ['b.example.net'] } }, [lb]);
+      const lb = {
+        id: 'lb-switch',
+        phase: 'failover',
+        segment: 'switch',
+        title: 'Move the load balancer pool to dc2',
+        destructive: true,
+        command: ['lbctl', 'activate', 'dc2'],
+      };
+      const withLb = stepsOf(
+        {
+          kind: 'route53',
+          hostedZoneId: zone,
+          record: { name: 'cti.simple.example.com', type: 'CNAME' },
+          primary: { values: ['a.example.net'] },
+          secondary: { values: ['b.example.net'] },
+        },
+        [lb],
+      );
       const failover = withLb.filter((s) => s.phase === 'failover').map((s) => `${s.id}:${s.action}`);
       expect(failover).toEqual(['failover.dns.switch.secondary:route53Switch', 'failover.lb-switch:runCommand']);
     });
@@ -104,7 +127,11 @@ describe('Route 53 on moto', () => {
       await a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')));
 
       const switched = await a.route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')));
-      expect(switched.facts).toMatchObject({ changed: true, before: ['cti-dc1.example.net'], after: ['cti-dc2.example.net'] });
+      expect(switched.facts).toMatchObject({
+        changed: true,
+        before: ['cti-dc1.example.net'],
+        after: ['cti-dc2.example.net'],
+      });
       expect(switched.facts.changeId).toMatch(/^\/change\//);
       expect(typeof switched.facts.insyncMs).toBe('number');
       const sets = await recordSets(r53, find(steps, 'failover.dns.switch.secondary').args as unknown as Route53Args);
@@ -115,7 +142,9 @@ describe('Route 53 on moto', () => {
       expect(again.summary).toContain('already pointed at dc2');
 
       await a.route53Check(input('route53Check', find(steps, 'failover-check.dns.points.secondary')));
-      await expect(a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')))).rejects.toThrow(/points at dc2 \(secondary\).*expected dc1/);
+      await expect(
+        a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary'))),
+      ).rejects.toThrow(/points at dc2 \(secondary\).*expected dc1/);
 
       await a.route53Switch(input('route53Switch', find(steps, 'failback.dns.switch.primary')));
       await a.route53Check(input('route53Check', find(steps, 'failback-check.dns.points.primary')));
@@ -129,15 +158,33 @@ describe('Route 53 on moto', () => {
         primary: { values: ['10.0.0.1'] },
         secondary: { values: ['10.0.0.2'] },
       });
-      const failure = await activities().route53Preflight(input('route53Preflight', find(missing, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
+      const failure = await activities()
+        .route53Preflight(input('route53Preflight', find(missing, 'preparation.dns.preflight.primary')))
+        .catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect((failure as ApplicationFailure).nonRetryable).toBe(true);
       expect((failure as Error).message).toMatch(/does not exist/);
 
-      const elsewhere = stepsOf({ kind: 'route53', hostedZoneId: zone, record: { name: 'cti.other.org', type: 'A' }, primary: { values: ['10.0.0.1'] }, secondary: { values: ['10.0.0.2'] } });
-      await expect(activities().route53Preflight(input('route53Preflight', find(elsewhere, 'preparation.dns.preflight.primary')))).rejects.toThrow(/is not in hosted zone/);
-      const noZone = stepsOf({ kind: 'route53', hostedZoneId: 'ZNOSUCHZONE', record: { name: 'a.b.c', type: 'A' }, primary: { values: ['10.0.0.1'] }, secondary: { values: ['10.0.0.2'] } });
-      const zoneFailure = await activities().route53Preflight(input('route53Preflight', find(noZone, 'preparation.dns.preflight.primary'))).catch((e: unknown) => e);
+      const elsewhere = stepsOf({
+        kind: 'route53',
+        hostedZoneId: zone,
+        record: { name: 'cti.other.org', type: 'A' },
+        primary: { values: ['10.0.0.1'] },
+        secondary: { values: ['10.0.0.2'] },
+      });
+      await expect(
+        activities().route53Preflight(input('route53Preflight', find(elsewhere, 'preparation.dns.preflight.primary'))),
+      ).rejects.toThrow(/is not in hosted zone/);
+      const noZone = stepsOf({
+        kind: 'route53',
+        hostedZoneId: 'ZNOSUCHZONE',
+        record: { name: 'a.b.c', type: 'A' },
+        primary: { values: ['10.0.0.1'] },
+        secondary: { values: ['10.0.0.2'] },
+      });
+      const zoneFailure = await activities()
+        .route53Preflight(input('route53Preflight', find(noZone, 'preparation.dns.preflight.primary')))
+        .catch((e: unknown) => e);
       expect((zoneFailure as ApplicationFailure).nonRetryable).toBe(true);
     });
   });
@@ -151,8 +198,23 @@ describe('Route 53 on moto', () => {
     beforeAll(async () => {
       healthCheckId = await createHealthCheck(r53, 8080);
       const zone = await createZone(r53, 'failover.example.com', [
-        { Name: 'cti.failover.example.com.', Type: 'A', TTL: 30, SetIdentifier: 'dc1', Failover: 'PRIMARY', HealthCheckId: healthCheckId, ResourceRecords: [{ Value: '10.1.0.10' }] },
-        { Name: 'cti.failover.example.com.', Type: 'A', TTL: 30, SetIdentifier: 'dc2', Failover: 'SECONDARY', ResourceRecords: [{ Value: '10.2.0.10' }] },
+        {
+          Name: 'cti.failover.example.com.',
+          Type: 'A',
+          TTL: 30,
+          SetIdentifier: 'dc1',
+          Failover: 'PRIMARY',
+          HealthCheckId: healthCheckId,
+          ResourceRecords: [{ Value: '10.1.0.10' }],
+        },
+        {
+          Name: 'cti.failover.example.com.',
+          Type: 'A',
+          TTL: 30,
+          SetIdentifier: 'dc2',
+          Failover: 'SECONDARY',
+          ResourceRecords: [{ Value: '10.2.0.10' }],
+        },
       ]);
       const dns = {
         kind: 'route53',
@@ -167,7 +229,9 @@ describe('Route 53 on moto', () => {
       readBackOnly = stepsOf({ ...dns, answerTest: 'unavailable' });
     });
 
-    const inverted = async () => (await r53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }))).HealthCheck?.HealthCheckConfig?.Inverted;
+    const inverted = async () =>
+      (await r53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }))).HealthCheck?.HealthCheckConfig
+        ?.Inverted;
 
     // moto (5.x, server mode) does not implement TestDNSAnswer: its Route 53 routes have no
     // /2013-04-01/testdnsanswer path, so the SDK's signed GET gets Werkzeug's HTML "404 Not Found"
@@ -175,22 +239,32 @@ describe('Route 53 on moto', () => {
     // 404 (seen here; an unsigned GET of the same path even lands in moto's S3 and says NoSuchBucket).
     // What a real Route 53 answers for the test is not proven here.
     it('fails closed when the answer test answers 404 and the plan does not say it cannot be tested: nothing passes on the read-back alone', async () => {
-      const failure = await activities().route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary'))).catch((e: unknown) => e);
+      const failure = await activities()
+        .route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')))
+        .catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect(failure).toMatchObject({ type: 'Route53AnswerUntestable', nonRetryable: true });
-      expect((failure as Error).message).toMatch(/answers TestDNSAnswer with HTTP 404, so the switch is not verified.*components\.dns\.answerTest: unavailable/);
+      expect((failure as Error).message).toMatch(
+        /answers TestDNSAnswer with HTTP 404, so the switch is not verified.*components\.dns\.answerTest: unavailable/,
+      );
       // The switch changes the health check, then cannot verify the answer: it fails too, and a retry finds it done.
-      await expect(activities().route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')))).rejects.toMatchObject({ type: 'Route53AnswerUntestable' });
+      await expect(
+        activities().route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary'))),
+      ).rejects.toMatchObject({ type: 'Route53AnswerUntestable' });
       await activities().route53Switch(input('route53Switch', find(readBackOnly, 'failback.dns.switch.primary')));
       expect(await inverted()).toBe(false);
     });
 
     it('with answerTest: unavailable, forces the failover by inverting the primary health check, undoes it at failback, is idempotent, and says the read-back is the only evidence', async () => {
       const a = activities();
-      const pre = await a.route53Preflight(input('route53Preflight', find(readBackOnly, 'preparation.dns.preflight.primary')));
+      const pre = await a.route53Preflight(
+        input('route53Preflight', find(readBackOnly, 'preparation.dns.preflight.primary')),
+      );
       expect(pre.summary).toContain('PRIMARY dc1 and SECONDARY dc2');
       const before = await a.route53Check(input('route53Check', find(readBackOnly, 'preparation.dns.points.primary')));
-      expect(before.summary).toMatch(/primary health check not inverted; the record and health-check read-back is the only evidence \(the plan says Route 53's answer cannot be tested here: answerTest: unavailable\)/);
+      expect(before.summary).toMatch(
+        /primary health check not inverted; the record and health-check read-back is the only evidence \(the plan says Route 53's answer cannot be tested here: answerTest: unavailable\)/,
+      );
 
       const over = await a.route53Switch(input('route53Switch', find(readBackOnly, 'failover.dns.switch.secondary')));
       expect(over.facts).toMatchObject({ invertedBefore: false, invertedAfter: true, healthCheck: healthCheckId });
@@ -202,7 +276,9 @@ describe('Route 53 on moto', () => {
       expect(again.summary).toContain('was already inverted');
 
       await a.route53Check(input('route53Check', find(readBackOnly, 'failover-check.dns.points.secondary')));
-      await expect(a.route53Check(input('route53Check', find(readBackOnly, 'preparation.dns.points.primary')))).rejects.toThrow(/is inverted, so traffic does not go to dc1/);
+      await expect(
+        a.route53Check(input('route53Check', find(readBackOnly, 'preparation.dns.points.primary'))),
+      ).rejects.toThrow(/is inverted, so traffic does not go to dc1/);
 
       const back = await a.route53Switch(input('route53Switch', find(readBackOnly, 'failback.dns.switch.primary')));
       expect(back.facts).toMatchObject({ invertedBefore: true, invertedAfter: false });
@@ -213,8 +289,17 @@ describe('Route 53 on moto', () => {
     it('does not pass an answer check that was throttled: the switch is not verified, and the check fails to be retried', async () => {
       const proxy = await throttlingProxy(moto.endpoint, (req) => (req.url ?? '').includes('testdnsanswer'));
       try {
-        const throttled = createRoute53Activities({ route53: new Route53Client({ region: 'us-east-1', endpoint: proxy.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 }) });
-        await expect(throttled.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')))).rejects.toMatchObject({
+        const throttled = createRoute53Activities({
+          route53: new Route53Client({
+            region: 'us-east-1',
+            endpoint: proxy.url,
+            credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+            maxAttempts: 2,
+          }),
+        });
+        await expect(
+          throttled.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary'))),
+        ).rejects.toMatchObject({
           type: 'Route53AnswerUnverified',
           nonRetryable: false,
           message: expect.stringMatching(/could not read Route 53's answer .*Throttling.*the switch is not verified/),
@@ -228,7 +313,9 @@ describe('Route 53 on moto', () => {
     it('refuses a disabled primary health check, which would never fail over', async () => {
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Disabled: true }));
       try {
-        await expect(activities().route53Preflight(input('route53Preflight', find(steps, 'preparation.dns.preflight.primary')))).rejects.toThrow(/disabled/);
+        await expect(
+          activities().route53Preflight(input('route53Preflight', find(steps, 'preparation.dns.preflight.primary'))),
+        ).rejects.toThrow(/disabled/);
       } finally {
         await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Disabled: false }));
       }
@@ -243,7 +330,9 @@ describe('Route 53 on moto', () => {
         primary: { setIdentifier: 'dc1', healthCheckId },
         secondary: { setIdentifier: 'dc9' },
       });
-      await expect(activities().route53Switch(input('route53Switch', find(wrong, 'failover.dns.switch.secondary')))).rejects.toThrow(/no record set "dc9"/);
+      await expect(
+        activities().route53Switch(input('route53Switch', find(wrong, 'failover.dns.switch.secondary'))),
+      ).rejects.toThrow(/no record set "dc9"/);
     });
   });
 
@@ -252,24 +341,70 @@ describe('Route 53 on moto', () => {
       const parsed = parsePlan(stringify(basePlan(dns)));
       return parsed.ok ? [] : parsed.errors.map((e) => `${e.path}: ${e.message}`);
     };
-    expect(errors({ kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'A' }, primary: {}, secondary: { values: ['10.0.0.2'] } })).toEqual([
-      expect.stringMatching(/^components\.dns\.primary\.values: simple routing needs/),
-    ]);
-    expect(errors({ kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'A' }, routing: 'failover', primary: { setIdentifier: 'a' }, secondary: { setIdentifier: 'b' } })).toEqual([
-      expect.stringMatching(/^components\.dns\.primary\.healthCheckId: failover routing needs/),
-    ]);
-    expect(errors({ kind: 'route53', hostedZoneId: 'lower-case', record: { name: 'a.example.com', type: 'MX' }, primary: { values: ['x'] }, secondary: { values: ['y'] } })).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^components\.dns\.hostedZoneId:/), expect.stringMatching(/^components\.dns\.record\.type:/)]),
+    expect(
+      errors({
+        kind: 'route53',
+        hostedZoneId: 'Z1',
+        record: { name: 'a.example.com', type: 'A' },
+        primary: {},
+        secondary: { values: ['10.0.0.2'] },
+      }),
+    ).toEqual([expect.stringMatching(/^components\.dns\.primary\.values: simple routing needs/)]);
+    expect(
+      errors({
+        kind: 'route53',
+        hostedZoneId: 'Z1',
+        record: { name: 'a.example.com', type: 'A' },
+        routing: 'failover',
+        primary: { setIdentifier: 'a' },
+        secondary: { setIdentifier: 'b' },
+      }),
+    ).toEqual([expect.stringMatching(/^components\.dns\.primary\.healthCheckId: failover routing needs/)]);
+    expect(
+      errors({
+        kind: 'route53',
+        hostedZoneId: 'lower-case',
+        record: { name: 'a.example.com', type: 'MX' },
+        primary: { values: ['x'] },
+        secondary: { values: ['y'] },
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^components\.dns\.hostedZoneId:/),
+        expect.stringMatching(/^components\.dns\.record\.type:/),
+      ]),
     );
-    expect(errors({ kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'CNAME' }, primary: { values: ['x', 'y'] }, secondary: { values: ['z'] } })).toEqual([
-      expect.stringMatching(/^components\.dns\.primary\.values: a CNAME record holds exactly one value/),
+    expect(
+      errors({
+        kind: 'route53',
+        hostedZoneId: 'Z1',
+        record: { name: 'a.example.com', type: 'CNAME' },
+        primary: { values: ['x', 'y'] },
+        secondary: { values: ['z'] },
+      }),
+    ).toEqual([expect.stringMatching(/^components\.dns\.primary\.values: a CNAME record holds exactly one value/)]);
+    const failover = {
+      kind: 'route53',
+      hostedZoneId: 'Z1',
+      record: { name: 'a.example.com', type: 'A' },
+      routing: 'failover',
+      primary: { setIdentifier: 'a', healthCheckId: 'hc' },
+      secondary: { setIdentifier: 'b' },
+    };
+    expect(errors({ ...failover, answerTest: 'skip' })).toEqual([
+      expect.stringMatching(/^components\.dns\.answerTest: expected required \(the default\) or unavailable/),
     ]);
-    const failover = { kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'A' }, routing: 'failover', primary: { setIdentifier: 'a', healthCheckId: 'hc' }, secondary: { setIdentifier: 'b' } };
-    expect(errors({ ...failover, answerTest: 'skip' })).toEqual([expect.stringMatching(/^components\.dns\.answerTest: expected required \(the default\) or unavailable/)]);
     expect(errors({ ...failover, answerTest: 'unavailable' })).toEqual([]);
-    expect(errors({ kind: 'route53', hostedZoneId: 'Z1', record: { name: 'a.example.com', type: 'A' }, primary: { values: ['x'] }, secondary: { values: ['y'] }, answerTest: 'unavailable' })).toEqual([
-      expect.stringMatching(/^components\.dns\.answerTest: answerTest belongs to routing: failover/),
-    ]);
+    expect(
+      errors({
+        kind: 'route53',
+        hostedZoneId: 'Z1',
+        record: { name: 'a.example.com', type: 'A' },
+        primary: { values: ['x'] },
+        secondary: { values: ['y'] },
+        answerTest: 'unavailable',
+      }),
+    ).toEqual([expect.stringMatching(/^components\.dns\.answerTest: answerTest belongs to routing: failover/)]);
   });
 
   describe('in a whole drill', () => {
@@ -282,7 +417,9 @@ describe('Route 53 on moto', () => {
     beforeAll(async () => {
       client = await testClient();
       worker = await startTestWorker(queue);
-      const zone = (zoneId = await createZone(r53, 'lab.example.com', [{ Name: 'cti.lab.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '127.0.0.1' }] }]));
+      const zone = (zoneId = await createZone(r53, 'lab.example.com', [
+        { Name: 'cti.lab.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '127.0.0.1' }] },
+      ]));
       lab = await createStandinLab('route53-drill-lab', (plan) => {
         plan.components.dns = {
           kind: 'route53',
@@ -303,7 +440,12 @@ describe('Route 53 on moto', () => {
     });
 
     it('moves the record to the secondary in the switch segment and back at failback', async () => {
-      const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml, reason: 'route53 test' });
+      const handle = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+        reason: 'route53 test',
+      });
       let duringFailback: string[] | undefined;
       const record = await driveDrill(client, handle.workflowId, {
         approvers: ['alice', 'bob'],
@@ -311,7 +453,10 @@ describe('Route 53 on moto', () => {
         onGate: async (r) => {
           if (r.pending?.id !== 'approve-failback') return;
           // Read from Route 53 itself, not from the drill's own record of what it did.
-          const sets = await recordSets(r53, { hostedZoneId: zoneId, record: { name: 'cti.lab.example.com.', type: 'A', ttl: 60 } } as Route53Args);
+          const sets = await recordSets(r53, {
+            hostedZoneId: zoneId,
+            record: { name: 'cti.lab.example.com.', type: 'A', ttl: 60 },
+          } as Route53Args);
           duringFailback = valuesOf(sets[0]);
         },
       });
@@ -320,10 +465,17 @@ describe('Route 53 on moto', () => {
       expect(duringFailback).toEqual(['127.0.0.2']);
       const failover = record.steps.filter((s) => s.phase === 'failover').map((s) => s.id);
       // The switch segment sits between stopping the old side and starting the new one.
-      expect(failover.indexOf('failover.dns.switch.secondary')).toBeGreaterThan(failover.indexOf('failover.app.stop.primary'));
-      expect(failover.indexOf('failover.dns.switch.secondary')).toBeLessThan(failover.indexOf('failover.app.start.secondary'));
+      expect(failover.indexOf('failover.dns.switch.secondary')).toBeGreaterThan(
+        failover.indexOf('failover.app.stop.primary'),
+      );
+      expect(failover.indexOf('failover.dns.switch.secondary')).toBeLessThan(
+        failover.indexOf('failover.app.start.secondary'),
+      );
       const back = record.steps.find((s) => s.id === 'failback.dns.switch.primary');
-      expect(back).toMatchObject({ status: 'succeeded', facts: { before: ['127.0.0.2'], after: ['127.0.0.1'], changed: true } });
+      expect(back).toMatchObject({
+        status: 'succeeded',
+        facts: { before: ['127.0.0.2'], after: ['127.0.0.1'], changed: true },
+      });
       expect(record.steps.find((s) => s.id === 'failback-check.dns.points.primary')?.status).toBe('succeeded');
     });
   });

@@ -23,8 +23,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the cadence words of `schedule create`', () => {
   it('reads months, weekday, week and time, and names mistakes', () => {
-    expect(parseCadence({})).toEqual({ months: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'], weekday: 'TUESDAY', week: 1, hour: 10, minute: 0 });
-    expect(parseCadence({ months: 'mar,Sep', weekday: 'thursday', week: '2', at: '09:30' })).toEqual({ months: ['MARCH', 'SEPTEMBER'], weekday: 'THURSDAY', week: 2, hour: 9, minute: 30 });
+    expect(parseCadence({})).toEqual({
+      months: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'],
+      weekday: 'TUESDAY',
+      week: 1,
+      hour: 10,
+      minute: 0,
+    });
+    expect(parseCadence({ months: 'mar,Sep', weekday: 'thursday', week: '2', at: '09:30' })).toEqual({
+      months: ['MARCH', 'SEPTEMBER'],
+      weekday: 'THURSDAY',
+      week: 2,
+      hour: 9,
+      minute: 30,
+    });
     expect(() => parseCadence({ months: 'jan,foo' })).toThrow(/"foo" is not a month/);
     expect(() => parseCadence({ at: '25:00' })).toThrow(/HH:MM/);
     expect(() => parseCadence({ week: '5' })).toThrow(/1, 2, 3 or 4/);
@@ -39,9 +51,9 @@ describe('drill schedules', () => {
   const queue = uniqueQueue('schedule');
   const zone = 'Europe/Amsterdam';
   const cli = (...args: string[]) =>
-    run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env, DRILLBOOK_TASK_QUEUE: queue } }).catch(
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+    run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], {
+      env: { ...process.env, DRILLBOOK_TASK_QUEUE: queue },
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
 
   beforeAll(async () => {
     client = await testClient();
@@ -56,13 +68,16 @@ describe('drill schedules', () => {
 
   afterAll(async () => {
     await cli('schedule', 'delete', 'schedule-lab');
-    await client.workflow.getHandle('drill-schedule-lab').terminate('test cleanup').catch(() => undefined);
+    await client.workflow
+      .getHandle('drill-schedule-lab')
+      .terminate('test cleanup')
+      .catch(() => undefined);
     lab?.stopAll();
     await worker?.stop();
     await client?.connection.close();
   });
 
-  it('creates a quarterly schedule in the plan\'s time zone, triggers a drill that waits for people, and deletes it', async () => {
+  it("creates a quarterly schedule in the plan's time zone, triggers a drill that waits for people, and deletes it", async () => {
     const created = await cli('schedule', 'create', planFile, '--by', 'dana', '--note', 'DR policy 4.2');
     expect(created).toMatchObject({ stdout: expect.stringMatching(/^drill-schedule-schedule-lab\n {2}next: Tue/) });
 
@@ -72,24 +87,46 @@ describe('drill schedules', () => {
     expect(description.policies.overlap).toBe('SKIP');
     expect(description.state.note).toMatch(/^created by dana at .*: DR policy 4\.2$/);
     expect(description.info.nextActionTimes.length).toBeGreaterThanOrEqual(4);
-    const local = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', day: 'numeric', month: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     for (const next of description.info.nextActionTimes.slice(0, 4)) {
       const parts = Object.fromEntries(local.formatToParts(next).map((p) => [p.type, p.value]));
-      expect({ weekday: parts.weekday, firstWeek: Number(parts.day) <= 7, quarterMonth: [1, 4, 7, 10].includes(Number(parts.month)), time: `${parts.hour}:${parts.minute}` }).toEqual({ weekday: 'Tue', firstWeek: true, quarterMonth: true, time: '10:00' });
+      expect({
+        weekday: parts.weekday,
+        firstWeek: Number(parts.day) <= 7,
+        quarterMonth: [1, 4, 7, 10].includes(Number(parts.month)),
+        time: `${parts.hour}:${parts.minute}`,
+      }).toEqual({ weekday: 'Tue', firstWeek: true, quarterMonth: true, time: '10:00' });
     }
 
-    expect(await cli('schedule', 'create', planFile, '--by', 'dana')).toMatchObject({ code: 1, stderr: expect.stringContaining('already has a schedule') });
+    expect(await cli('schedule', 'create', planFile, '--by', 'dana')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('already has a schedule'),
+    });
     expect((await cli('schedule', 'list')).stdout).toMatch(/drill-schedule-schedule-lab\s+active/);
 
     await cli('schedule', 'pause', 'schedule-lab', '--by', 'dana', '--note', 'change freeze');
-    expect(await describeSchedule(client, 'schedule-lab')).toMatchObject({ state: { paused: true, note: expect.stringMatching(/^paused by dana at .*: change freeze$/) } });
+    expect(await describeSchedule(client, 'schedule-lab')).toMatchObject({
+      state: { paused: true, note: expect.stringMatching(/^paused by dana at .*: change freeze$/) },
+    });
     await cli('schedule', 'unpause', 'schedule-lab', '--by', 'dana');
     expect((await describeSchedule(client, 'schedule-lab')).state.paused).toBe(false);
 
     // A run now: the drill starts under its usual id and stops at its first gate, a manual task.
     expect(await cli('schedule', 'trigger', 'schedule-lab')).toMatchObject({ stdout: 'trigger: done\n' });
     const drill = await waitForRecord(client, 'drill-schedule-lab', (r) => r.pending !== null, 60_000);
-    expect(drill).toMatchObject({ requestedBy: `schedule:${scheduleIdFor('schedule-lab')}`, status: 'awaiting-task', pending: { kind: 'task', id: 'preparation.confirm-backups' } });
+    expect(drill).toMatchObject({
+      requestedBy: `schedule:${scheduleIdFor('schedule-lab')}`,
+      status: 'awaiting-task',
+      pending: { kind: 'task', id: 'preparation.confirm-backups' },
+    });
     expect(drill.steps.filter((s) => s.destructive).every((s) => s.status === 'pending')).toBe(true);
     const describedDrill = await client.workflow.getHandle('drill-schedule-lab').describe();
     expect(describedDrill.typedSearchAttributes.get(DrillTarget)).toBe('schedule-lab');
@@ -102,14 +139,25 @@ describe('drill schedules', () => {
       recent = (await describeSchedule(client, 'schedule-lab')).info.recentActions;
     }
     expect(recent).toHaveLength(2);
-    const first = (await client.workflow.getHandle(recent[0].action.workflow.workflowId).result()) as ScheduledDrillResult;
-    const second = (await client.workflow.getHandle(recent[1].action.workflow.workflowId).result()) as ScheduledDrillResult;
+    const first = (await client.workflow
+      .getHandle(recent[0].action.workflow.workflowId)
+      .result()) as ScheduledDrillResult;
+    const second = (await client.workflow
+      .getHandle(recent[1].action.workflow.workflowId)
+      .result()) as ScheduledDrillResult;
     expect(first).toMatchObject({ started: true, drillWorkflowId: 'drill-schedule-lab' });
     expect(second).toMatchObject({ started: false, note: expect.stringContaining('is already running') });
-    await expect(startDrill(client, queue, { target: 'schedule-lab', requestedBy: 'erin', planYaml: lab.planYaml })).rejects.toThrow(DrillRefused);
+    await expect(
+      startDrill(client, queue, { target: 'schedule-lab', requestedBy: 'erin', planYaml: lab.planYaml }),
+    ).rejects.toThrow(DrillRefused);
     // Both second starts are in the target's audit trail: the schedule's and the person's.
     expect((await readAudit(process.env.DRILLBOOK_AUDIT_DIR as string, 'schedule-lab')).entries).toEqual([
-      expect.objectContaining({ kind: 'duplicate-start', by: `schedule:${scheduleIdFor('schedule-lab')}`, via: 'schedule', workflowId: 'drill-schedule-lab' }),
+      expect.objectContaining({
+        kind: 'duplicate-start',
+        by: `schedule:${scheduleIdFor('schedule-lab')}`,
+        via: 'schedule',
+        workflowId: 'drill-schedule-lab',
+      }),
       expect.objectContaining({ kind: 'duplicate-start', by: 'erin', via: 'cli', workflowId: 'drill-schedule-lab' }),
     ]);
     const described = await cli('schedule', 'describe', 'schedule-lab');
@@ -117,17 +165,40 @@ describe('drill schedules', () => {
     expect(described.stdout).toMatch(/ran: .* drill-schedule-schedule-lab-run/);
 
     expect(await cli('schedule', 'delete', 'schedule-lab')).toMatchObject({ stdout: 'delete: done\n' });
-    expect(await cli('schedule', 'describe', 'schedule-lab')).toMatchObject({ code: 1, stderr: expect.stringContaining('no schedule drill-schedule-schedule-lab') });
+    expect(await cli('schedule', 'describe', 'schedule-lab')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no schedule drill-schedule-schedule-lab'),
+    });
     // The drill the schedule started outlives the schedule and still waits, then runs to the end with people.
     expect((await waitForRecord(client, 'drill-schedule-lab', () => true)).status).toBe('awaiting-task');
-    const finished = await driveDrill(client, 'drill-schedule-lab', { approvers: ['alice', 'bob'], operator: 'oncall' });
+    const finished = await driveDrill(client, 'drill-schedule-lab', {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+    });
     expect(finished.status).toBe('succeeded');
     await recordHistoryIfAsked(client, recent[0].action.workflow.workflowId, 'scheduled-drill-start');
     await recordHistoryIfAsked(client, 'drill-schedule-lab', 'scheduled-drill');
   });
 
   it('takes a cron expression and another cadence instead of the quarterly default', async () => {
-    const created = await cli('schedule', 'create', 'schedule-lab-2', '--by', 'dana', '--timezone', 'UTC', '--months', 'mar,sep', '--weekday', 'thu', '--week', '2', '--at', '09:30', '--paused');
+    const created = await cli(
+      'schedule',
+      'create',
+      'schedule-lab-2',
+      '--by',
+      'dana',
+      '--timezone',
+      'UTC',
+      '--months',
+      'mar,sep',
+      '--weekday',
+      'thu',
+      '--week',
+      '2',
+      '--at',
+      '09:30',
+      '--paused',
+    );
     expect(created).toMatchObject({ stdout: expect.stringContaining('drill-schedule-schedule-lab-2') });
     const d = await describeSchedule(client, 'schedule-lab-2');
     for (const next of d.info.nextActionTimes.slice(0, 2)) {
@@ -138,7 +209,19 @@ describe('drill schedules', () => {
       expect(`${next.getUTCHours()}:${next.getUTCMinutes()}`).toBe('9:30');
     }
     expect(d.state.paused).toBe(true);
-    await cli('schedule', 'create', 'schedule-lab-2', '--by', 'dana', '--timezone', 'UTC', '--cron', '0 6 1 */2 *', '--replace', '--paused');
+    await cli(
+      'schedule',
+      'create',
+      'schedule-lab-2',
+      '--by',
+      'dana',
+      '--timezone',
+      'UTC',
+      '--cron',
+      '0 6 1 */2 *',
+      '--replace',
+      '--paused',
+    );
     const cron = await describeSchedule(client, 'schedule-lab-2');
     expect(cron.info.nextActionTimes[0].getUTCDate()).toBe(1);
     expect(cron.info.nextActionTimes[0].getUTCHours()).toBe(6);

@@ -28,9 +28,15 @@ describe('one Slack message per gate', () => {
   beforeAll(async () => {
     client = await testClient();
     slack = await startSlackStandin();
-    worker = await startTestWorker(queue, { slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-once-reports-')) });
+    worker = await startTestWorker(queue, {
+      slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url),
+      reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-once-reports-')),
+    });
     lab = await createStandinLab('slack-once-lab', (plan) => {
-      plan.approvals.approvers = [{ id: 'alice', slack: 'U0ALICE' }, { id: 'bob', slack: 'U0BOB' }];
+      plan.approvals.approvers = [
+        { id: 'alice', slack: 'U0ALICE' },
+        { id: 'bob', slack: 'U0BOB' },
+      ];
       plan.approvals.quorum = 1;
       plan.notifications = { slack: { channel: CHANNEL, users: { oncall: 'U0ONCALL' } } };
     });
@@ -46,19 +52,28 @@ describe('one Slack message per gate', () => {
 
   it('posts the gate message once although the first post lost its answer and was retried', async () => {
     // The first gate of the drill is the backups task; its post reaches Slack, the answer does not.
-    slack.loseResponseOf = (call) => call.method === 'chat.postMessage' && String(call.params.text).startsWith('Manual task');
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    slack.loseResponseOf = (call) =>
+      call.method === 'chat.postMessage' && String(call.params.text).startsWith('Manual task');
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     await waitForPending(client, workflowId, 'task');
     // The notification was retried: history was read and no second post was made.
     await slack.waitFor('conversations.history');
     await waitForRecord(client, workflowId, (r) => r.pending?.refs !== undefined);
-    const posts = slack.callsTo('chat.postMessage').filter((c) => String(c.params.text).startsWith('Manual task') && !c.params.thread_ts);
+    const posts = slack
+      .callsTo('chat.postMessage')
+      .filter((c) => String(c.params.text).startsWith('Manual task') && !c.params.thread_ts);
     expect(posts).toHaveLength(1);
     const record = await waitForRecord(client, workflowId, () => true);
     expect(record.pending?.refs).toMatchObject({ slack: { channel: CHANNEL, ts: posts[0].response?.ts } });
 
     // The gate's closing edit goes to that same message.
-    await client.workflow.getHandle(workflowId).executeUpdate('completeTask', { args: [{ by: 'oncall', taskId: 'preparation.confirm-backups' }] });
+    await client.workflow
+      .getHandle(workflowId)
+      .executeUpdate('completeTask', { args: [{ by: 'oncall', taskId: 'preparation.confirm-backups' }] });
     const edit = await slack.waitFor('chat.update', (c) => c.params.ts === posts[0].response?.ts);
     expect(String(edit.params.text)).toMatch(/completed by oncall/);
     await waitForPending(client, workflowId, 'approval');

@@ -28,7 +28,10 @@ describe('a drill while Slack is down', () => {
     client = await testClient();
     slack = await startSlackStandin();
     slack.failing = true;
-    worker = await startTestWorker(queue, { slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-outage-reports-')) });
+    worker = await startTestWorker(queue, {
+      slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url),
+      reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-outage-reports-')),
+    });
     lab = await createStandinLab('slack-down-lab', (plan) => {
       plan.approvals.approvers = [{ id: 'alice', slack: 'U0ALICE' }, { id: 'bob', slack: 'U0BOB' }, 'carol'];
       plan.notifications = { slack: { channel: 'C0DRILLS' } };
@@ -44,14 +47,32 @@ describe('a drill while Slack is down', () => {
   });
 
   it('keeps waiting at its gates and is approved from the CLI and the client', async () => {
-    const handle = await startDrill(client, queue, { target: lab.target, mode: 'failover', requestedBy: 'carol', planYaml: lab.planYaml, reason: 'Slack outage test' });
+    const handle = await startDrill(client, queue, {
+      target: lab.target,
+      mode: 'failover',
+      requestedBy: 'carol',
+      planYaml: lab.planYaml,
+      reason: 'Slack outage test',
+    });
     const gate = await waitForPending(client, handle.workflowId, 'approval', 'approve-failover', 60_000);
     // The gate opened although its Slack message failed: no refs to thread or edit.
     expect(gate.pending?.refs).toBeUndefined();
-    const cli = await run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'approve', handle.workflowId, '--as', 'alice', '--gate', 'approve-failover']);
+    const cli = await run(process.execPath, [
+      path.join(ROOT, 'dist', 'src', 'cli.js'),
+      'approve',
+      handle.workflowId,
+      '--as',
+      'alice',
+      '--gate',
+      'approve-failover',
+    ]);
     expect(cli.stdout).toContain('alice approved approve-failover; 1 more approval(s) needed');
 
-    const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'carol', timeoutMs: 150_000 });
+    const record = await driveDrill(client, handle.workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'carol',
+      timeoutMs: 150_000,
+    });
     expect(record.status).toBe('succeeded');
     expect(record.approvals.filter((a) => a.gate === 'approve-failover').map((a) => a.by)).toEqual(['alice', 'bob']);
     // Slack was tried, three attempts per notification, and never answered.

@@ -27,10 +27,21 @@ describe('Slack approvals over Socket Mode', () => {
   beforeAll(async () => {
     client = await testClient();
     slack = await startSlackStandin();
-    worker = await startTestWorker(queue, { slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url), reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-socket-reports-')) });
-    socket = await startSocketMode({ appToken: 'standin-app-token', slackApiUrl: slack.url, handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient(STANDIN_BOT_TOKEN, slack.url) }) });
+    worker = await startTestWorker(queue, {
+      slack: newSlackClient(STANDIN_BOT_TOKEN, slack.url),
+      reportsDir: mkdtempSync(path.join(os.tmpdir(), 'drillbook-socket-reports-')),
+    });
+    socket = await startSocketMode({
+      appToken: 'standin-app-token',
+      slackApiUrl: slack.url,
+      handle: (p) => handleInteraction(p, { temporal: client, web: newSlackClient(STANDIN_BOT_TOKEN, slack.url) }),
+    });
     lab = await createStandinLab('slack-socket-lab', (plan) => {
-      plan.approvals.approvers = [{ id: 'alice', slack: U.alice }, { id: 'bob', slack: U.bob }, { id: 'carol', slack: U.carol }];
+      plan.approvals.approvers = [
+        { id: 'alice', slack: U.alice },
+        { id: 'bob', slack: U.bob },
+        { id: 'carol', slack: U.carol },
+      ];
       plan.notifications = { slack: { channel: 'C0DRILLS' } };
     });
     lab.appctl('start', 'primary');
@@ -47,7 +58,12 @@ describe('Slack approvals over Socket Mode', () => {
   it('opens the connection with the app token and answers the gates from envelopes', async () => {
     await slack.socketConnected();
     expect(slack.callsTo('apps.connections.open')[0].token).toBe('standin-app-token');
-    const handle = await startDrill(client, queue, { target: lab.target, mode: 'failover', requestedBy: 'carol', planYaml: lab.planYaml });
+    const handle = await startDrill(client, queue, {
+      target: lab.target,
+      mode: 'failover',
+      requestedBy: 'carol',
+      planYaml: lab.planYaml,
+    });
     const id = handle.workflowId;
 
     const failover = await gateMessage(slack, 'approve-failover');
@@ -63,6 +79,11 @@ describe('Slack approvals over Socket Mode', () => {
     }
     const record = await waitForRecord(client, id, (r) => FINAL_STATUSES.includes(r.status), 90_000);
     expect(record.status).toBe('succeeded');
-    expect(record.approvals.map((a) => `${a.gate}:${a.by}`)).toEqual(['approve-failover:alice', 'approve-failover:bob', 'signoff:alice', 'signoff:bob']);
+    expect(record.approvals.map((a) => `${a.gate}:${a.by}`)).toEqual([
+      'approve-failover:alice',
+      'approve-failover:bob',
+      'signoff:alice',
+      'signoff:bob',
+    ]);
   });
 });

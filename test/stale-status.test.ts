@@ -39,8 +39,16 @@ describe('status and approvals while the only worker is down', () => {
     const queue = uniqueQueue('stale');
     const first = spawnWorker(queue, lab.dir);
     workers.push(first);
-    const { workflowId } = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-    await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-pre-reboot' });
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    await driveDrill(client, workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+      stopAt: 'approve-pre-reboot',
+    });
     await first.kill();
 
     const stale = await drillView(client, workflowId);
@@ -51,7 +59,11 @@ describe('status and approvals while the only worker is down', () => {
 
     // The CLI prints the same, marked as stale, and exits 0.
     const env = { ...process.env, TEMPORAL_ADDRESS: address(), DRILLBOOK_TASK_QUEUE: queue };
-    const cli = await run(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'status', workflowId, '--once'], { env });
+    const cli = await run(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'src', 'cli.js'), 'status', workflowId, '--once'],
+      { env },
+    );
     expect(cli.stdout).toMatch(/^STALE: no worker answered/);
     expect(cli.stdout).toContain('approve-pre-reboot');
 
@@ -67,7 +79,9 @@ describe('status and approvals while the only worker is down', () => {
     workers.push(spawnWorker(queue, lab.dir));
     const live = await waitForLive(client, workflowId, 30_000);
     console.log(`status live again ${Date.now() - spawnedAt} ms after the new worker process was spawned`);
-    expect(live.record.approvals.filter((a) => a.gate === 'approve-pre-reboot' && a.by === 'alice')).toEqual([expect.objectContaining({ via: 'cli' })]);
+    expect(live.record.approvals.filter((a) => a.gate === 'approve-pre-reboot' && a.by === 'alice')).toEqual([
+      expect.objectContaining({ via: 'cli' }),
+    ]);
     const done = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(done.status).toBe('succeeded');
     await waitForRecord(client, workflowId, (r) => r.status === 'succeeded');

@@ -30,7 +30,11 @@ describe('starting a drill', () => {
   it('by target name, with the input the UI form takes: the worker loads plans/<target>.yaml', async () => {
     const handle = await startDrill(client, queue, { target: 'example-lab', mode: 'failover', requestedBy: 'dave' });
     const record = await waitForPending(client, handle.workflowId, 'approval', 'approve-failover');
-    expect(record.plan).toMatchObject({ sites: { primary: 'lab-dc1', secondary: 'lab-dc2' }, approvers: ['alice', 'bob', 'carol'], quorum: 2 });
+    expect(record.plan).toMatchObject({
+      sites: { primary: 'lab-dc1', secondary: 'lab-dc2' },
+      approvers: ['alice', 'bob', 'carol'],
+      quorum: 2,
+    });
     expect(record.phases.map((p) => p.id)).toEqual(['failover', 'failover-check']);
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
@@ -38,11 +42,16 @@ describe('starting a drill', () => {
   });
 
   it('fails at once, nothing run, for a target without a plan', async () => {
-    expect(await failureOf({ target: 'no-such-target', requestedBy: 'dave' }, 'drill-no-such-target')).toMatch(/no plan for target "no-such-target"/);
+    expect(await failureOf({ target: 'no-such-target', requestedBy: 'dave' }, 'drill-no-such-target')).toMatch(
+      /no plan for target "no-such-target"/,
+    );
   });
 
   it('fails at once naming the field for an invalid plan given inline', async () => {
-    const message = await failureOf({ target: 'inline-bad', requestedBy: 'dave', planYaml: 'target: inline-bad\nplatform: generic\n' }, 'drill-inline-bad');
+    const message = await failureOf(
+      { target: 'inline-bad', requestedBy: 'dave', planYaml: 'target: inline-bad\nplatform: generic\n' },
+      'drill-inline-bad',
+    );
     expect(message).toMatch(/the plan given at start is not a valid plan: sites: is required.*approvals: is required/);
   });
 

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { ROOT } from './support/standinLab';
 
 describe('drillbook plan show lists the profile checks', () => {
-  const show = (file: string) => execFileSync('node', [path.join(ROOT, 'dist/src/cli.js'), 'plan', 'show', file, '--mode', 'drill'], { cwd: ROOT, encoding: 'utf8' });
+  const show = (file: string) =>
+    execFileSync('node', [path.join(ROOT, 'dist/src/cli.js'), 'plan', 'show', file, '--mode', 'drill'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
 
   it.each([
     ['plans/lab.yaml', 'ThreatConnect on lab-dc2: jobs run on exactly one app server'],

@@ -52,8 +52,10 @@ const OFF: Record<PersonalityName, Record<string, string>> = {
 function planYaml(platform: PersonalityName, pair: TipPair, target: string, extraSteps: unknown[] = []): string {
   const site = (role: 'primary' | 'secondary') => {
     const secret = { file: pair.files.secret };
-    if (platform === 'threatconnect') return { url: pair.urls[role], accessId: CREDENTIALS.accessId, secretKey: secret };
-    if (platform === 'opencti') return { url: pair.urls[role], token: secret, healthKey: { file: pair.files.healthKey } };
+    if (platform === 'threatconnect')
+      return { url: pair.urls[role], accessId: CREDENTIALS.accessId, secretKey: secret };
+    if (platform === 'opencti')
+      return { url: pair.urls[role], token: secret, healthKey: { file: pair.files.healthKey } };
     return { url: pair.urls[role], key: secret };
   };
   // The app's process is a flag file: stopped while it exists (the stand-in TIP APIs keep answering, as the platform's data does).
@@ -69,7 +71,9 @@ function planYaml(platform: PersonalityName, pair: TipPair, target: string, extr
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
     approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1 },
     objectives: { rto: '10m', protection: '5m' },
-    defaults: { retry: { maximumAttempts: 2, initialInterval: '100ms', backoffCoefficient: 1, maximumInterval: '100ms' } },
+    defaults: {
+      retry: { maximumAttempts: 2, initialInterval: '100ms', backoffCoefficient: 1, maximumInterval: '100ms' },
+    },
     components: { app: { kind: 'service', tier: 'app', primary: service('primary'), secondary: service('secondary') } },
     tip: {
       primary: site('primary'),
@@ -77,7 +81,10 @@ function planYaml(platform: PersonalityName, pair: TipPair, target: string, extr
       timeout: '3s',
       checks: OFF[platform],
       recovery: {},
-      protection: { within: '20s', ...(platform === 'misp' ? { eventId: 42 } : platform === 'opencti' ? { collection: LAB_TAXII_COLLECTION } : {}) },
+      protection: {
+        within: '20s',
+        ...(platform === 'misp' ? { eventId: 42 } : platform === 'opencti' ? { collection: LAB_TAXII_COLLECTION } : {}),
+      },
     },
     steps: extraSteps,
   });
@@ -97,7 +104,11 @@ describe.each(['threatconnect', 'opencti', 'misp'] as const)('%s', (platform) =>
     const pair = await startTipPair(platform, { primary: { monitorsEnabled: true } });
     pairs.push(pair);
     const target = `protect-${platform}`;
-    const { workflowId } = await startDrill(client, queue, { target, requestedBy: 'oncall', planYaml: planYaml(platform, pair, target) });
+    const { workflowId } = await startDrill(client, queue, {
+      target,
+      requestedBy: 'oncall',
+      planYaml: planYaml(platform, pair, target),
+    });
     let seenPlanted: { value: string; label?: string }[] = [];
     const record = await driveDrill(client, workflowId, {
       approvers: ['alice', 'bob'],
@@ -107,17 +118,41 @@ describe.each(['threatconnect', 'opencti', 'misp'] as const)('%s', (platform) =>
         if (r.pending?.id === 'approve-failback') seenPlanted = await planted(pair);
       },
     });
-    expect({ status: record.status, waitingOn: record.pending?.error }).toEqual({ status: 'succeeded', waitingOn: undefined });
-    expect(seenPlanted).toEqual([expect.objectContaining({ value: expect.stringMatching(/^192\.0\.2\.\d{1,3}$/), label: expect.stringMatching(new RegExp(`^Drillbook DR drill test indicator drill-${target}/[0-9a-f-]+:tip-protection `)) })]);
+    expect({ status: record.status, waitingOn: record.pending?.error }).toEqual({
+      status: 'succeeded',
+      waitingOn: undefined,
+    });
+    expect(seenPlanted).toEqual([
+      expect.objectContaining({
+        value: expect.stringMatching(/^192\.0\.2\.\d{1,3}$/),
+        label: expect.stringMatching(
+          new RegExp(`^Drillbook DR drill test indicator drill-${target}/[0-9a-f-]+:tip-protection `),
+        ),
+      }),
+    ]);
     const ip = seenPlanted[0].value;
     const step = (id: string) => record.steps.find((s) => s.id === id);
-    expect(step('failover.tip-protection-plant')).toMatchObject({ status: 'succeeded', summary: expect.stringContaining(`planted the test indicator ${ip}`) });
-    expect(step('failover-check.tip-protection-served')).toMatchObject({ status: 'succeeded', summary: expect.stringContaining(`serves the test indicator ${ip} in`) });
-    expect(step('wrap-up.tip-protection-remove')).toMatchObject({ status: 'succeeded', summary: expect.stringContaining(`removed the test indicator ${ip}`) });
+    expect(step('failover.tip-protection-plant')).toMatchObject({
+      status: 'succeeded',
+      summary: expect.stringContaining(`planted the test indicator ${ip}`),
+    });
+    expect(step('failover-check.tip-protection-served')).toMatchObject({
+      status: 'succeeded',
+      summary: expect.stringContaining(`serves the test indicator ${ip} in`),
+    });
+    expect(step('wrap-up.tip-protection-remove')).toMatchObject({
+      status: 'succeeded',
+      summary: expect.stringContaining(`removed the test indicator ${ip}`),
+    });
     expect(record.steps.some((s) => s.id.startsWith('cleanup.'))).toBe(false);
     // From the first stop to the end of the check that found it served: after the RTO's start, within the drill.
     const { protection, rto } = record;
-    expect(protection).toMatchObject({ objectiveMs: 300_000, met: true, from: rto?.from, to: step('failover-check.tip-protection-served')?.endedAt });
+    expect(protection).toMatchObject({
+      objectiveMs: 300_000,
+      met: true,
+      from: rto?.from,
+      to: step('failover-check.tip-protection-served')?.endedAt,
+    });
     expect(protection?.measuredMs).toBe(Date.parse(protection?.to ?? '') - Date.parse(protection?.from ?? ''));
     expect(protection?.measuredMs).toBeGreaterThan(0);
     expect(protection?.evidence).toContain(`the test indicator ${ip} served where consumers read it`);
@@ -125,7 +160,9 @@ describe.each(['threatconnect', 'opencti', 'misp'] as const)('%s', (platform) =>
     // The report is written after the record's last status: once the workflow has returned.
     await client.workflow.getHandle(workflowId).result();
     const report = savedReport(record);
-    expect(report).toMatch(/Time to protection \(indicators served again\) \| [^|]+ \| [^|]+ \| met \| from the start of /);
+    expect(report).toMatch(
+      /Time to protection \(indicators served again\) \| [^|]+ \| [^|]+ \| met \| from the start of /,
+    );
   });
 });
 
@@ -134,15 +171,32 @@ it('an aborted drill still removes its indicator (the runbook cleanup on every e
   pairs.push(pair);
   const target = 'protect-abort';
   // A check after the plant that fails: the operator aborts there, before anything switched.
-  const failing = { id: 'after-plant', phase: 'failover', segment: 'guard', title: 'A guard that fails', command: ['false'] };
-  const { workflowId } = await startDrill(client, queue, { target, requestedBy: 'oncall', planYaml: planYaml('misp', pair, target, [failing]) });
-  await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'failover.after-plant' });
+  const failing = {
+    id: 'after-plant',
+    phase: 'failover',
+    segment: 'guard',
+    title: 'A guard that fails',
+    command: ['false'],
+  };
+  const { workflowId } = await startDrill(client, queue, {
+    target,
+    requestedBy: 'oncall',
+    planYaml: planYaml('misp', pair, target, [failing]),
+  });
+  await driveDrill(client, workflowId, {
+    approvers: ['alice', 'bob'],
+    operator: 'oncall',
+    stopAt: 'failover.after-plant',
+  });
   await waitForPending(client, workflowId, 'decision', 'failover.after-plant');
   expect(await planted(pair)).toHaveLength(1);
   await decide(client, workflowId, { by: 'oncall', decision: 'abort' });
   const record = await waitForRecord(client, workflowId, (r) => FINAL_STATUSES.includes(r.status));
   expect(record.status).toBe('aborted');
-  expect(record.steps.find((s) => s.id === 'cleanup.tip-protection-remove')).toMatchObject({ status: 'succeeded', summary: expect.stringMatching(/removed the test indicator 192\.0\.2\.\d+ .*deleted on dc1/) });
+  expect(record.steps.find((s) => s.id === 'cleanup.tip-protection-remove')).toMatchObject({
+    status: 'succeeded',
+    summary: expect.stringMatching(/removed the test indicator 192\.0\.2\.\d+ .*deleted on dc1/),
+  });
   expect(record.protection).toBeUndefined();
   expect(await planted(pair)).toEqual([]);
 });
@@ -151,7 +205,11 @@ it('a drill that ends before the plant runs no cleanup', async () => {
   const pair = await startTipPair('threatconnect', { primary: { monitorsEnabled: true } });
   pairs.push(pair);
   const target = 'protect-rejected';
-  const { workflowId } = await startDrill(client, queue, { target, requestedBy: 'oncall', planYaml: planYaml('threatconnect', pair, target) });
+  const { workflowId } = await startDrill(client, queue, {
+    target,
+    requestedBy: 'oncall',
+    planYaml: planYaml('threatconnect', pair, target),
+  });
   await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-failover' });
   await reject(client, workflowId, { by: 'alice', comment: 'not today' });
   const record = await waitForRecord(client, workflowId, (r) => FINAL_STATUSES.includes(r.status));

@@ -34,14 +34,16 @@ function buildB(plan: Plan, mode: DrillMode): CompiledDrill {
   return compiled;
 }
 
-const stepsOf = (compiled: CompiledDrill) => compiled.runbook.phases.flatMap((p) => p.steps.map((s) => ({ id: s.id, title: s.title })));
+const stepsOf = (compiled: CompiledDrill) =>
+  compiled.runbook.phases.flatMap((p) => p.steps.map((s) => ({ id: s.id, title: s.title })));
 
 /** Which workers did the drill's work: the identities on its started activities and completed workflow tasks. */
 async function workersOf(client: Client, workflowId: string): Promise<Set<string>> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const identities = new Set<string>();
   for (const event of history.events ?? []) {
-    const identity = event.activityTaskStartedEventAttributes?.identity ?? event.workflowTaskCompletedEventAttributes?.identity;
+    const identity =
+      event.activityTaskStartedEventAttributes?.identity ?? event.workflowTaskCompletedEventAttributes?.identity;
     if (identity) identities.add(identity);
   }
   return identities;
@@ -69,12 +71,26 @@ describe('upgrading workers while a drill waits at a gate', () => {
   it('versioned: the pinned drill finishes on build A as A compiled it; the next drill runs build B', async () => {
     const queue = uniqueQueue('upgrade');
     workers.push(await startTestWorker(queue, {}, { buildId: 'build-a', identity: 'worker-a' }));
-    const first = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-    const atGate = await driveDrill(client, first.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-failover' });
+    const first = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    const atGate = await driveDrill(client, first.workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+      stopAt: 'approve-failover',
+    });
     expect(atGate.pending?.id).toBe('approve-failover');
 
     // Build B comes up and becomes the version new drills start on.
-    workers.push(await startTestWorker(queue, { compile: buildB }, { buildId: 'build-b', identity: 'worker-b', workflowBundleCode: buildBCode }));
+    workers.push(
+      await startTestWorker(
+        queue,
+        { compile: buildB },
+        { buildId: 'build-b', identity: 'worker-b', workflowBundleCode: buildBCode },
+      ),
+    );
 
     const firstRecord = await driveDrill(client, first.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(firstRecord.status).toBe('succeeded');
@@ -86,10 +102,19 @@ describe('upgrading workers while a drill waits at a gate', () => {
     await first.result();
     expect(await workersOf(client, first.workflowId)).toEqual(new Set(['worker-a']));
 
-    const second = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-    const secondRecord = await driveDrill(client, second.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
+    const second = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    const secondRecord = await driveDrill(client, second.workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+    });
     expect(secondRecord.status).toBe('succeeded');
-    expect(secondRecord.steps.map(({ id, title }) => ({ id, title }))).toEqual(stepsOf(buildB(planOfLab.plan, 'drill')));
+    expect(secondRecord.steps.map(({ id, title }) => ({ id, title }))).toEqual(
+      stepsOf(buildB(planOfLab.plan, 'drill')),
+    );
     expect(secondRecord.steps.find((s) => s.id === 'failover-check.build-b-smoke')?.status).toBe('succeeded');
     await second.result();
     expect(await workersOf(client, second.workflowId)).toEqual(new Set(['worker-b']));
@@ -99,16 +124,32 @@ describe('upgrading workers while a drill waits at a gate', () => {
     const queue = uniqueQueue('takeover');
     const unversioned = { versioned: false as const };
     const a = await startTestWorker(queue, {}, { ...unversioned, identity: 'worker-a' });
-    const drill = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
-    await driveDrill(client, drill.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall', stopAt: 'approve-failover' });
+    const drill = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    await driveDrill(client, drill.workflowId, {
+      approvers: ['alice', 'bob'],
+      operator: 'oncall',
+      stopAt: 'approve-failover',
+    });
     await a.stop();
 
-    workers.push(await startTestWorker(queue, { compile: buildB }, { ...unversioned, identity: 'worker-b', workflowBundleCode: buildBCode }));
+    workers.push(
+      await startTestWorker(
+        queue,
+        { compile: buildB },
+        { ...unversioned, identity: 'worker-b', workflowBundleCode: buildBCode },
+      ),
+    );
     await waitForPending(client, drill.workflowId, 'approval', 'approve-failover');
     const record = await driveDrill(client, drill.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(record.status).toBe('succeeded');
     await drill.result();
-    expect(record.steps.some((s) => s.title.includes('build B') || s.id === 'failover-check.build-b-smoke')).toBe(false);
+    expect(record.steps.some((s) => s.title.includes('build B') || s.id === 'failover-check.build-b-smoke')).toBe(
+      false,
+    );
     expect(await workersOf(client, drill.workflowId)).toEqual(new Set(['worker-a', 'worker-b']));
   });
 });

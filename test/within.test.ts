@@ -28,17 +28,37 @@ async function jobsServer(jobsAfterMs: number | undefined): Promise<{ url: strin
   const server = http.createServer((_req, res) => {
     first ??= Date.now();
     const running = jobsAfterMs !== undefined && Date.now() - first >= jobsAfterMs;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ recentServers: running ? ['secondary'] : [] }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ recentServers: running ? ['secondary'] : [] }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/api/jobs`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/api/jobs`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 const jobsCheck = (url: string, withinMs: number): StepInput<'checkHttp'> => ({
   drillId: 'drill-within',
   target: 'within',
-  step: { id: 'failover-check.jobs', title: 'Jobs run on the secondary', action: 'checkHttp', args: { http: { url, method: 'GET', expectStatus: [200], bodyMatch: '"recentServers":\\["secondary"\\]', within: withinMs }, expect: 'up' }, timeoutMs: withinMs + 20_000 },
+  step: {
+    id: 'failover-check.jobs',
+    title: 'Jobs run on the secondary',
+    action: 'checkHttp',
+    args: {
+      http: {
+        url,
+        method: 'GET',
+        expectStatus: [200],
+        bodyMatch: '"recentServers":\\["secondary"\\]',
+        within: withinMs,
+      },
+      expect: 'up',
+    },
+    timeoutMs: withinMs + 20_000,
+  },
 });
 
 /** The steps a drill of a small plan runs: `body` is its components (and steps), below a fixed header. */
@@ -57,7 +77,9 @@ describe('checks that wait for what they check', () => {
     const never = await jobsServer(undefined);
     try {
       const started = Date.now();
-      await expect(createHttpActivities().checkHttp(jobsCheck(never.url, 30_000))).rejects.toThrow(/body does not match .*; waited 30 s for it/);
+      await expect(createHttpActivities().checkHttp(jobsCheck(never.url, 30_000))).rejects.toThrow(
+        /body does not match .*; waited 30 s for it/,
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(30_000);
     } finally {
       await never.close();
@@ -85,7 +107,11 @@ steps:
 function redisStartingIn(port: number, afterMs: number): { stop(): void } {
   let server: ChildProcess | undefined;
   const timer = setTimeout(() => {
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    server = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
   }, afterMs);
   return {
     stop() {
@@ -137,10 +163,12 @@ describe('a component health check right after a start', () => {
 
   it('fails saying what it last saw and how long it waited when the node never answers', async () => {
     const port = await freePort();
-    await expect(check(redisHealth(port, 3000))).rejects.toThrow(/cache on dc1 \(127\.0\.0\.1:\d+\) does not answer: .*; waited 3 s for it/);
+    await expect(check(redisHealth(port, 3000))).rejects.toThrow(
+      /cache on dc1 \(127\.0\.0\.1:\d+\) does not answer: .*; waited 3 s for it/,
+    );
   });
 
-  it('is compiled with the start grace after a start, the component\'s own within when it sets one, and none in preparation', () => {
+  it("is compiled with the start grace after a start, the component's own within when it sets one, and none in preparation", () => {
     const steps = compiledSteps(`components:
   cache:
     kind: redis
@@ -162,7 +190,9 @@ describe('a component health check right after a start', () => {
     expect(within('failover-check.cache.health.secondary')).toBe(START_GRACE_MS);
     expect(within('failover-check.db.health.secondary')).toBe(120_000);
     // Room for the wait and one more try, beyond the step's own timeout.
-    expect(step('failover-check.db.health.secondary')?.timeoutMs).toBeGreaterThan(120_000 + (step('preparation.db.health.primary')?.timeoutMs ?? 0));
+    expect(step('failover-check.db.health.secondary')?.timeoutMs).toBeGreaterThan(
+      120_000 + (step('preparation.db.health.primary')?.timeoutMs ?? 0),
+    );
   });
 });
 
@@ -178,7 +208,14 @@ describe('a jobs check in a drill', () => {
     worker = await startTestWorker(queue);
     jobs = await jobsServer(2000);
     lab = await createStandinLab('within-lab', (plan) => {
-      plan.steps.push({ id: 'fo-jobs', phase: 'failover-check', segment: 'verify', site: 'secondary', title: 'Scheduled jobs run on the secondary', http: { url: jobs.url, within: '30s', bodyMatch: '"recentServers":\\["secondary"\\]' } });
+      plan.steps.push({
+        id: 'fo-jobs',
+        phase: 'failover-check',
+        segment: 'verify',
+        site: 'secondary',
+        title: 'Scheduled jobs run on the secondary',
+        http: { url: jobs.url, within: '30s', bodyMatch: '"recentServers":\\["secondary"\\]' },
+      });
     });
     lab.appctl('start', 'primary');
   });
@@ -191,7 +228,11 @@ describe('a jobs check in a drill', () => {
   });
 
   it('passes on its first attempt when the first job arrives 2 s after the check starts, and says how long it waited', async () => {
-    const handle = await startDrill(client, queue, { target: lab.target, requestedBy: 'oncall', planYaml: lab.planYaml });
+    const handle = await startDrill(client, queue, {
+      target: lab.target,
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
     const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
     expect(record.status).toBe('succeeded');
     const step = record.steps.find((s) => s.id === 'failover-check.fo-jobs');

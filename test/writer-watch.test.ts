@@ -17,7 +17,8 @@ jest.setTimeout(30_000);
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-watch-'));
-  for (const name of ['mysql-drill', 'pg-drill']) writeFileSync(path.join(dir, `${name}.password`), 'not-used-by-these-servers\n');
+  for (const name of ['mysql-drill', 'pg-drill'])
+    writeFileSync(path.join(dir, `${name}.password`), 'not-used-by-these-servers\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -45,13 +46,19 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
 test('nodes that never answer are unknown, and a watch of unknowns fails saying so instead of passing', async () => {
   const servers = await Promise.all([silentServer(), silentServer(), silentServer(), silentServer()]);
   try {
-    const watch = watchWriters(labAt({
-      mariadb: { primary: servers[0].port, secondary: servers[1].port },
-      postgres: { primary: servers[2].port, secondary: servers[3].port },
-      opensearch: { primary: 1, secondary: 1 },
-    }));
+    const watch = watchWriters(
+      labAt({
+        mariadb: { primary: servers[0].port, secondary: servers[1].port },
+        postgres: { primary: servers[2].port, secondary: servers[3].port },
+        opensearch: { primary: 1, secondary: 1 },
+      }),
+    );
     // Until every node has been unknown for longer than the limit (each sample waits out its 1 s connect timeout).
-    await watch.until(({ nodes }) => Object.values(nodes).every((sites) => Object.values(sites).every((node) => node.longestUnknownMs > MAX_UNKNOWN_STRETCH_MS)));
+    await watch.until(({ nodes }) =>
+      Object.values(nodes).every((sites) =>
+        Object.values(sites).every((node) => node.longestUnknownMs > MAX_UNKNOWN_STRETCH_MS),
+      ),
+    );
     const stopped = watch.stop();
     await expect(stopped).rejects.toThrow(/could not tell whether a node took writes too often/);
     const message = await stopped.catch((error: Error) => error.message);
@@ -66,16 +73,29 @@ test('nodes that never answer are unknown, and a watch of unknowns fails saying 
 
 test('nodes nobody listens for are down, not unknown: never writable, and no verdict against the watch', async () => {
   const [m1, m2, p1, p2] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const watch = watchWriters(labAt({ mariadb: { primary: m1, secondary: m2 }, postgres: { primary: p1, secondary: p2 }, opensearch: { primary: 1, secondary: 1 } }));
+  const watch = watchWriters(
+    labAt({
+      mariadb: { primary: m1, secondary: m2 },
+      postgres: { primary: p1, secondary: p2 },
+      opensearch: { primary: 1, secondary: 1 },
+    }),
+  );
   // A few rounds of samples (each round is a refused connection per node and a 100 ms pause).
   await watch.until(({ samples }) => samples > 3);
   const watched = await watch.stop();
   expect(watched.samples).toBeGreaterThan(3);
   expect(watched.bothWritable).toEqual([]);
-  expect(watched.sawWritable).toEqual({ mariadb: { primary: false, secondary: false }, postgres: { primary: false, secondary: false } });
+  expect(watched.sawWritable).toEqual({
+    mariadb: { primary: false, secondary: false },
+    postgres: { primary: false, secondary: false },
+  });
   for (const server of ['mariadb', 'postgres'] as const) {
     for (const site of ['primary', 'secondary'] as const) {
-      expect(watched.nodes[server][site]).toMatchObject({ samples: watched.samples, down: watched.samples, unknown: 0 });
+      expect(watched.nodes[server][site]).toMatchObject({
+        samples: watched.samples,
+        down: watched.samples,
+        unknown: 0,
+      });
     }
   }
 });

@@ -20,7 +20,9 @@ const DECISIONS = ['retry', 'skip', 'abort'];
  */
 function checkOpening(pending: PendingAction, openedAt: string | undefined): void {
   if (openedAt !== undefined && openedAt !== pending.since) {
-    throw new Error(`that answer is for "${pending.id}" as it was opened at ${openedAt}; it is open now since ${pending.since}, so nothing was done twice`);
+    throw new Error(
+      `that answer is for "${pending.id}" as it was opened at ${openedAt}; it is open now since ${pending.since}, so nothing was done twice`,
+    );
   }
 }
 
@@ -29,15 +31,23 @@ export function requireName(by: unknown): string {
   return by.trim();
 }
 
-export function checkApproval(rules: GateRules | undefined, pending: PendingAction | null, input: ApprovalInput, verdict: 'approve' | 'reject'): void {
+export function checkApproval(
+  rules: GateRules | undefined,
+  pending: PendingAction | null,
+  input: ApprovalInput,
+  verdict: 'approve' | 'reject',
+): void {
   const by = requireName(input?.by);
   if (!rules || !pending || pending.kind !== 'approval') throw new Error('no approval is open on this drill right now');
-  if (input.gate && input.gate !== pending.id) throw new Error(`gate "${input.gate}" is not open; the open gate is "${pending.id}"`);
+  if (input.gate && input.gate !== pending.id)
+    throw new Error(`gate "${input.gate}" is not open; the open gate is "${pending.id}"`);
   checkOpening(pending, input.openedAt);
-  if (!rules.approvers.includes(by)) throw new Error(`${by} is not an approver of this plan (approvers: ${rules.approvers.join(', ')})`);
+  if (!rules.approvers.includes(by))
+    throw new Error(`${by} is not an approver of this plan (approvers: ${rules.approvers.join(', ')})`);
   if (verdict === 'reject') return;
   // Stopping a drill is always allowed; letting it go ahead needs someone other than its starter.
-  if (rules.fourEyes && by === rules.requestedBy) throw new Error(`four-eyes rule: ${by} started this drill and cannot approve it`);
+  if (rules.fourEyes && by === rules.requestedBy)
+    throw new Error(`four-eyes rule: ${by} started this drill and cannot approve it`);
   if (pending.approvedBy.includes(by)) throw new Error(`${by} has already approved gate "${pending.id}"`);
 }
 
@@ -64,23 +74,33 @@ function checkOperator(rules: GateRules, by: string): void {
 
 export function checkDecision(rules: GateRules | undefined, pending: PendingAction | null, input: DecisionInput): void {
   const by = requireName(input?.by);
-  if (!rules || !pending || pending.kind !== 'decision') throw new Error('no failed step is waiting for a decision right now');
-  if (input.stepId && input.stepId !== pending.id) throw new Error(`step "${input.stepId}" is not waiting; "${pending.id}" is`);
+  if (!rules || !pending || pending.kind !== 'decision')
+    throw new Error('no failed step is waiting for a decision right now');
+  if (input.stepId && input.stepId !== pending.id)
+    throw new Error(`step "${input.stepId}" is not waiting; "${pending.id}" is`);
   checkOpening(pending, input.openedAt);
   if (!DECISIONS.includes(input.decision)) throw new Error(`decision must be one of ${DECISIONS.join(', ')}`);
   if (input.decision === 'skip' && !input.reason?.trim()) throw new Error('skipping a step needs a reason');
   checkOperator(rules, by);
 }
 
-export function checkTaskCompletion(rules: GateRules | undefined, pending: PendingAction | null, input: CompleteTaskInput): void {
+export function checkTaskCompletion(
+  rules: GateRules | undefined,
+  pending: PendingAction | null,
+  input: CompleteTaskInput,
+): void {
   const by = requireName(input?.by);
   if (!rules || !pending || pending.kind !== 'task') throw new Error('no manual task is open right now');
-  if (input.taskId !== pending.id) throw new Error(`task "${input.taskId}" is not open; the open task is "${pending.id}"`);
+  if (input.taskId !== pending.id)
+    throw new Error(`task "${input.taskId}" is not open; the open task is "${pending.id}"`);
   checkOpening(pending, input.openedAt);
   checkOperator(rules, by);
 }
 
 /** An answer names the door it came through, one Drillbook knows, or none (the Temporal UI). */
 export function checkChannel(channel: unknown): void {
-  if (channel !== undefined && !CHANNELS.includes(channel as Channel)) throw new Error(`channel must be one of ${CHANNELS.join(', ')} (or absent, for the Temporal UI), got ${JSON.stringify(channel)}`);
+  if (channel !== undefined && !CHANNELS.includes(channel as Channel))
+    throw new Error(
+      `channel must be one of ${CHANNELS.join(', ')} (or absent, for the Temporal UI), got ${JSON.stringify(channel)}`,
+    );
 }

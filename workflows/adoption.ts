@@ -21,7 +21,11 @@ export const adoptionSentence = (input: Pick<AdoptionInput, 'from' | 'to' | 'eve
   `moved from build ${input.from} to build ${input.to} after a clean replay of ${input.events} events`;
 
 const valid = (input: AdoptionInput): boolean =>
-  typeof input?.from === 'string' && typeof input.to === 'string' && typeof input.by === 'string' && Number.isInteger(input.events) && input.events > 0;
+  typeof input?.from === 'string' &&
+  typeof input.to === 'string' &&
+  typeof input.by === 'string' &&
+  Number.isInteger(input.events) &&
+  input.events > 0;
 
 export function recordAdoptions(recorder: Recorder): void {
   setHandler(
@@ -33,9 +37,19 @@ export function recordAdoptions(recorder: Recorder): void {
       const last = adoptions.at(-1);
       // Two workers of the new build may adopt the drill at once: one move, recorded once.
       if (last && last.from === input.from && last.to === input.to) return;
-      adoptions.push({ from: input.from, to: input.to, events: input.events, by: input.by, at: new Date().toISOString(), summary: adoptionSentence(input) });
+      adoptions.push({
+        from: input.from,
+        to: input.to,
+        events: input.events,
+        by: input.by,
+        at: new Date().toISOString(),
+        summary: adoptionSentence(input),
+      });
       recorder.publish();
     },
-    { description: 'Sent by a worker that moved this drill to its build after replaying its history cleanly; kept in the record.' },
+    {
+      description:
+        'Sent by a worker that moved this drill to its build after replaying its history cleanly; kept in the record.',
+    },
   );
 }

@@ -26,7 +26,20 @@ import { reportDrill } from './reporting';
 import { compileDrill } from './runbook';
 import { runPhaseSteps, type Interpreter } from './lanes';
 import { describeFailure } from './steps';
-import { DRILL_MODES, drillWorkflowId, headlineOf, TARGET_PATTERN, type CleanupStep, type DrillActivities, type DrillEvent, type DrillInput, type DrillRecord, type DrillStatus, type Plan, type RunbookPhase } from '../domain';
+import {
+  DRILL_MODES,
+  drillWorkflowId,
+  headlineOf,
+  TARGET_PATTERN,
+  type CleanupStep,
+  type DrillActivities,
+  type DrillEvent,
+  type DrillInput,
+  type DrillRecord,
+  type DrillStatus,
+  type Plan,
+  type RunbookPhase,
+} from '../domain';
 
 const { loadPlan } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '1 minute',
@@ -69,17 +82,23 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   checkInput(input, refusalsOnRecord ? recorder : undefined);
   await checkWorkflowId(input, refusalsOnRecord ? recorder : undefined);
   // Fixed at start, so a drill replays with the behaviour it started with.
-  const features = { pause: patched('pause-and-stop-conditions'), blocks: patched('parallel-blocks'), localChecks: patched('local-read-only-checks') };
+  const features = {
+    pause: patched('pause-and-stop-conditions'),
+    blocks: patched('parallel-blocks'),
+    localChecks: patched('local-read-only-checks'),
+  };
   gates.concurrentLanes = features.blocks;
   // What the drill undoes on any ending (the test indicator it planted): known once the runbook is.
   let cleanup: CleanupStep[] = [];
 
   try {
-    const loaded = await loadPlan({ target: input.target, planYaml: input.planYaml, mode: recorder.record.mode }).catch((error: unknown) => {
-      // Nothing has run: the drill fails at once, its outcome saying why (the UI shows the message).
-      if (!isCancellation(error)) recorder.planRefused(describeFailure(error).message, refusalsOnRecord);
-      throw error;
-    });
+    const loaded = await loadPlan({ target: input.target, planYaml: input.planYaml, mode: recorder.record.mode }).catch(
+      (error: unknown) => {
+        // Nothing has run: the drill fails at once, its outcome saying why (the UI shows the message).
+        if (!isCancellation(error)) recorder.planRefused(describeFailure(error).message, refusalsOnRecord);
+        throw error;
+      },
+    );
     const { plan } = loaded;
     // Drills that started before the plan activity compiled the runbook compile it here, as they did then.
     const { runbook, wayBack } = loaded.compiled ?? compileDrill(plan, recorder.record.mode);
@@ -99,7 +118,13 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
     return await finish(recorder, ending, cleanup);
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => finish(recorder, { status: 'cancelled', outcome: 'The drill was cancelled from outside (Temporal UI or CLI).' }, cleanup));
+      await CancellationScope.nonCancellable(() =>
+        finish(
+          recorder,
+          { status: 'cancelled', outcome: 'The drill was cancelled from outside (Temporal UI or CLI).' },
+          cleanup,
+        ),
+      );
     }
     throw error;
   }
@@ -107,9 +132,12 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
 
 function checkInput(input: DrillInput, recorder?: Recorder): void {
   const problems: string[] = [];
-  if (typeof input?.target !== 'string' || !TARGET_PATTERN.test(input.target)) problems.push('target: expected a plan target such as "example-lab"');
-  if (typeof input?.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy: say who starts the drill');
-  if (input?.mode !== undefined && !DRILL_MODES.includes(input.mode)) problems.push(`mode: expected one of ${DRILL_MODES.join(', ')}`);
+  if (typeof input?.target !== 'string' || !TARGET_PATTERN.test(input.target))
+    problems.push('target: expected a plan target such as "example-lab"');
+  if (typeof input?.requestedBy !== 'string' || input.requestedBy.trim() === '')
+    problems.push('requestedBy: say who starts the drill');
+  if (input?.mode !== undefined && !DRILL_MODES.includes(input.mode))
+    problems.push(`mode: expected one of ${DRILL_MODES.join(', ')}`);
   if (!problems.length) return;
   const message = `invalid drill input: ${problems.join('; ')}`;
   recorder?.startRefused(message);
@@ -129,30 +157,62 @@ async function checkWorkflowId(input: DrillInput, recorder?: Recorder): Promise<
   if (recorder) {
     recorder.startRefused(message);
     // Drillbook's own clients always start drill-<target>: a wrong ID came from the Temporal UI or another client.
-    const entry = { at: new Date().toISOString(), target, kind: 'wrong-id-start', by: input.requestedBy, via: 'ui', reason: message, workflowId } as const;
+    const entry = {
+      at: new Date().toISOString(),
+      target,
+      kind: 'wrong-id-start',
+      by: input.requestedBy,
+      via: 'ui',
+      reason: message,
+      workflowId,
+    } as const;
     // The refusal stands even when the trail cannot be written; the workflow's failure still says why.
-    await auditRefusal(entry).catch((error: unknown) => log.warn('the audit trail could not keep the refusal', { error: (error as Error).message }));
+    await auditRefusal(entry).catch((error: unknown) =>
+      log.warn('the audit trail could not keep the refusal', { error: (error as Error).message }),
+    );
   }
   throw ApplicationFailure.nonRetryable(message, 'WrongWorkflowId');
 }
 
 /** Runs the phases in order; returns how the drill ended early, or undefined when all ran. */
-async function runPhases(phases: RunbookPhase[], run: Interpreter, plan: Plan, wayBack?: RunbookPhase[], preApproved = false): Promise<Ending | undefined> {
+async function runPhases(
+  phases: RunbookPhase[],
+  run: Interpreter,
+  plan: Plan,
+  wayBack?: RunbookPhase[],
+  preApproved = false,
+): Promise<Ending | undefined> {
   const { recorder, gates } = run;
   for (const phase of phases) {
     if (phase.needsApproval && !preApproved) {
       recorder.phaseStarted(phase.id, 'awaiting-approval');
       const prompt = `Approve phase ${phase.id} of the ${recorder.record.mode} of ${recorder.record.target}: ${phase.title}`;
-      const approval = await gates.approval(`approve-${phase.id}`, phase.id, prompt, phase.steps.map(({ id, title }) => ({ id, title })));
-      if (approval.result === 'timed-out') return { status: 'timed-out', outcome: `Nobody approved phase ${phase.id} within the plan's approval timeout; nothing in it ran.` };
+      const approval = await gates.approval(
+        `approve-${phase.id}`,
+        phase.id,
+        prompt,
+        phase.steps.map(({ id, title }) => ({ id, title })),
+      );
+      if (approval.result === 'timed-out')
+        return {
+          status: 'timed-out',
+          outcome: `Nobody approved phase ${phase.id} within the plan's approval timeout; nothing in it ran.`,
+        };
       if (approval.result === 'rejected') {
-        return { status: 'rejected', outcome: `${approval.by} rejected phase ${phase.id}${approval.comment ? `: ${approval.comment}` : ''}; nothing in it ran.` };
+        return {
+          status: 'rejected',
+          outcome: `${approval.by} rejected phase ${phase.id}${approval.comment ? `: ${approval.comment}` : ''}; nothing in it ran.`,
+        };
       }
     }
     recorder.phaseStarted(phase.id, 'running');
     await tell({ type: 'phase-started', record: headlineOf(recorder.record), phase: phase.id });
     const ran = await runPhaseSteps(phase, run);
-    if (ran.result === 'timed-out') return { status: 'timed-out', outcome: `Nobody answered for step ${ran.stepId} within the plan's timeout; the drill stopped there.` };
+    if (ran.result === 'timed-out')
+      return {
+        status: 'timed-out',
+        outcome: `Nobody answered for step ${ran.stepId} within the plan's timeout; the drill stopped there.`,
+      };
     if (ran.result === 'abort') return abort(ran.stepId, phase, run, plan, wayBack);
     recorder.phaseEnded(phase.id);
   }
@@ -163,21 +223,45 @@ async function runPhases(phases: RunbookPhase[], run: Interpreter, plan: Plan, w
  * An abort after the failover changed something leaves service on the secondary; offer the way
  * back to the primary, which needs its own approval.
  */
-async function abort(stepId: string, phase: RunbookPhase, run: Interpreter, plan: Plan, wayBack: RunbookPhase[] | undefined): Promise<Ending> {
+async function abort(
+  stepId: string,
+  phase: RunbookPhase,
+  run: Interpreter,
+  plan: Plan,
+  wayBack: RunbookPhase[] | undefined,
+): Promise<Ending> {
   const { recorder, gates } = run;
   const decidedBy = recorder.record.decisions.at(-1)?.by ?? 'an operator';
   const aborted = `${decidedBy} aborted the drill at step ${stepId}`;
-  const switched = recorder.record.steps.some((s) => s.phase === 'failover' && s.destructive && s.status === 'succeeded');
+  const switched = recorder.record.steps.some(
+    (s) => s.phase === 'failover' && s.destructive && s.status === 'succeeded',
+  );
   const inFailover = phase.id === 'failover' || phase.id === 'failover-check';
   if (!switched || !inFailover || !wayBack) return { status: 'aborted', outcome: `${aborted}.` };
 
   recorder.addPhases(wayBack);
   const prompt = `The failover was aborted after it changed the sites. Approve to fail back to ${plan.sites.primary.name} (the failback and failback-check phases), or reject to leave service where it is.`;
-  const approval = await gates.approval('rollback', phase.id, prompt, wayBack.flatMap((p) => p.steps.map(({ id, title }) => ({ id, title }))));
-  if (approval.result !== 'approved') return { status: 'aborted', outcome: `${aborted}; the way back to the primary was not approved, so service stays on ${plan.sites.secondary.name}.` };
+  const approval = await gates.approval(
+    'rollback',
+    phase.id,
+    prompt,
+    wayBack.flatMap((p) => p.steps.map(({ id, title }) => ({ id, title }))),
+  );
+  if (approval.result !== 'approved')
+    return {
+      status: 'aborted',
+      outcome: `${aborted}; the way back to the primary was not approved, so service stays on ${plan.sites.secondary.name}.`,
+    };
   const rollback = await runPhases(wayBack, run, plan, undefined, true);
-  if (rollback) return { status: rollback.status === 'timed-out' ? 'timed-out' : 'aborted', outcome: `${aborted}; the way back stopped too: ${rollback.outcome}` };
-  return { status: 'aborted', outcome: `${aborted}; ${approval.by} approved the way back and service is on ${plan.sites.primary.name} again.` };
+  if (rollback)
+    return {
+      status: rollback.status === 'timed-out' ? 'timed-out' : 'aborted',
+      outcome: `${aborted}; the way back stopped too: ${rollback.outcome}`,
+    };
+  return {
+    status: 'aborted',
+    outcome: `${aborted}; ${approval.by} approved the way back and service is on ${plan.sites.primary.name} again.`,
+  };
 }
 
 async function signOff(recorder: Recorder, gates: Gates): Promise<Ending> {
@@ -186,10 +270,26 @@ async function signOff(recorder: Recorder, gates: Gates): Promise<Ending> {
   const passedOver = record.steps.filter((s) => s.status === 'best-effort-failed').length;
   const done = record.steps.filter((s) => s.status === 'succeeded').length;
   const summary = `${done} steps succeeded, ${skipped} skipped, ${passedOver} passed over`;
-  const approval = await gates.approval('signoff', undefined, `Sign off the ${record.mode} of ${record.target}: ${summary}.`, []);
-  if (approval.result === 'timed-out') return { status: 'timed-out', outcome: `All phases ran (${summary}) but nobody signed off in time.` };
-  if (approval.result === 'rejected') return { status: 'rejected', outcome: `All phases ran (${summary}) but ${approval.by} refused the sign-off${approval.comment ? `: ${approval.comment}` : ''}.` };
-  return { status: 'succeeded', outcome: `The ${record.mode} of ${record.target} succeeded: ${summary}; signed off by ${record.approvals.filter((a) => a.gate === 'signoff').map((a) => a.by).join(' and ')}.` };
+  const approval = await gates.approval(
+    'signoff',
+    undefined,
+    `Sign off the ${record.mode} of ${record.target}: ${summary}.`,
+    [],
+  );
+  if (approval.result === 'timed-out')
+    return { status: 'timed-out', outcome: `All phases ran (${summary}) but nobody signed off in time.` };
+  if (approval.result === 'rejected')
+    return {
+      status: 'rejected',
+      outcome: `All phases ran (${summary}) but ${approval.by} refused the sign-off${approval.comment ? `: ${approval.comment}` : ''}.`,
+    };
+  return {
+    status: 'succeeded',
+    outcome: `The ${record.mode} of ${record.target} succeeded: ${summary}; signed off by ${record.approvals
+      .filter((a) => a.gate === 'signoff')
+      .map((a) => a.by)
+      .join(' and ')}.`,
+  };
 }
 
 async function finish(recorder: Recorder, ending: Ending, cleanup: CleanupStep[] = []): Promise<DrillRecord> {

@@ -4,7 +4,16 @@
  * long sends reminders and finally times out. Nothing proceeds unapproved.
  */
 import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
-import { checkApproval, checkChannel, checkDecision, checkPause, checkResume, checkTaskCompletion, requireName, type GateRules } from './access';
+import {
+  checkApproval,
+  checkChannel,
+  checkDecision,
+  checkPause,
+  checkResume,
+  checkTaskCompletion,
+  requireName,
+  type GateRules,
+} from './access';
 import {
   approveSignal,
   approveUpdate,
@@ -27,7 +36,18 @@ import {
   type Sent,
 } from './handlers';
 import type { Recorder } from './recorder';
-import { CHANNELS, type Channel, type DrillEvent, type OperatorDecision, type PauseRecord, type PendingAction, type PendingKind, type PhaseId, type Via, headlineOf } from '../domain';
+import {
+  CHANNELS,
+  type Channel,
+  type DrillEvent,
+  type OperatorDecision,
+  type PauseRecord,
+  type PendingAction,
+  type PendingKind,
+  type PhaseId,
+  type Via,
+  headlineOf,
+} from '../domain';
 
 export interface GateTiming {
   reminderAfterMs: number;
@@ -40,14 +60,20 @@ type Resolution =
   | { kind: 'task'; by: string; note?: string }
   | { kind: 'pause'; by: string; reason?: string };
 
-export type ApprovalOutcome = { result: 'approved' | 'rejected'; by: string; comment?: string } | { result: 'timed-out' };
+export type ApprovalOutcome =
+  { result: 'approved' | 'rejected'; by: string; comment?: string } | { result: 'timed-out' };
 export type DecisionOutcome = { result: OperatorDecision; by: string; reason?: string } | { result: 'timed-out' };
 export type TaskOutcome = { result: 'completed'; by: string; note?: string } | { result: 'timed-out' };
 export type HoldOutcome = 'go' | 'timed-out';
 
 const now = (): string => new Date().toISOString();
 
-const STATUS_WHILE_WAITING = { approval: 'awaiting-approval', decision: 'awaiting-decision', task: 'awaiting-task', pause: 'paused' } as const;
+const STATUS_WHILE_WAITING = {
+  approval: 'awaiting-approval',
+  decision: 'awaiting-decision',
+  task: 'awaiting-task',
+  pause: 'paused',
+} as const;
 const RESULT_OF = { decision: 'decided', task: 'completed', pause: 'resumed' } as const;
 
 /**
@@ -85,71 +111,179 @@ export class Gates {
   /** Registers every handler; called before the workflow's first await so no message is lost. */
   register(): void {
     const record = () => this.recorder.record;
-    setHandler(statusQuery, () => record(), { description: 'The drill record: phases, steps, approvals, decisions, RTO/RPO and what it waits for.' });
+    setHandler(statusQuery, () => record(), {
+      description: 'The drill record: phases, steps, approvals, decisions, RTO/RPO and what it waits for.',
+    });
 
     // Drills from before refused updates were recorded keep refusing them in the validator, as they did.
     const recordRefusals = patched('refused-updates-recorded');
     // Drills from before answers named their channel keep recording the message kind (update, signal) as `via`.
     this.channels = patched('answers-carry-channel');
-    const update = <I extends Answer>(action: string, check: (input: I) => void, apply: (input: I, via: Via) => HandlerResult) => ({
-      handler: (input: I): HandlerResult => (recordRefusals ? this.viaUpdate(action, input, () => check(input), (via) => apply(input, via)) : apply(input, 'update')),
+    const update = <I extends Answer>(
+      action: string,
+      check: (input: I) => void,
+      apply: (input: I, via: Via) => HandlerResult,
+    ) => ({
+      handler: (input: I): HandlerResult =>
+        recordRefusals
+          ? this.viaUpdate(
+              action,
+              input,
+              () => check(input),
+              (via) => apply(input, via),
+            )
+          : apply(input, 'update'),
       validator: (input: I): void => (recordRefusals ? this.admit(input, () => check(input)) : check(input)),
     });
-    const approveU = update<ApprovalInput>('approve', (input) => checkApproval(this.rules, this.pending, input, 'approve'), (input, via) => this.approve(input, via));
+    const approveU = update<ApprovalInput>(
+      'approve',
+      (input) => checkApproval(this.rules, this.pending, input, 'approve'),
+      (input, via) => this.approve(input, via),
+    );
     setHandler(approveUpdate, approveU.handler, {
       validator: approveU.validator,
-      description: 'Approve the open gate. Input: { "by": "alice", "comment": "…", "gate": "approve-failover" (optional) }.',
+      description:
+        'Approve the open gate. Input: { "by": "alice", "comment": "…", "gate": "approve-failover" (optional) }.',
     });
-    const rejectU = update<ApprovalInput>('reject', (input) => checkApproval(this.rules, this.pending, input, 'reject'), (input, via) => this.reject(input, via));
+    const rejectU = update<ApprovalInput>(
+      'reject',
+      (input) => checkApproval(this.rules, this.pending, input, 'reject'),
+      (input, via) => this.reject(input, via),
+    );
     setHandler(rejectUpdate, rejectU.handler, {
       validator: rejectU.validator,
       description: 'Reject the open gate; the drill ends as rejected. Input: { "by": "alice", "comment": "why" }.',
     });
-    const decideU = update<DecisionInput>('decide', (input) => checkDecision(this.rules, this.pending, input), (input, via) => this.decide(input, via));
+    const decideU = update<DecisionInput>(
+      'decide',
+      (input) => checkDecision(this.rules, this.pending, input),
+      (input, via) => this.decide(input, via),
+    );
     setHandler(decideUpdate, decideU.handler, {
       validator: decideU.validator,
-      description: 'Decide on a step that failed after its retries. Input: { "by": "bob", "decision": "retry" | "skip" | "abort", "reason": "…" }.',
+      description:
+        'Decide on a step that failed after its retries. Input: { "by": "bob", "decision": "retry" | "skip" | "abort", "reason": "…" }.',
     });
-    const completeU = update<CompleteTaskInput>('completeTask', (input) => checkTaskCompletion(this.rules, this.pending, input), (input, via) => this.completeTask(input, via));
+    const completeU = update<CompleteTaskInput>(
+      'completeTask',
+      (input) => checkTaskCompletion(this.rules, this.pending, input),
+      (input, via) => this.completeTask(input, via),
+    );
     setHandler(completeTaskUpdate, completeU.handler, {
       validator: completeU.validator,
       description: 'Mark the open manual task done. Input: { "by": "bob", "taskId": "<step id>", "note": "…" }.',
     });
     this.capSignalRefusals = recordRefusals;
 
-    const pauseU = update<PauseInput>('pause', (input) => checkPause(this.rules, this.openPause() !== undefined, input), (input, via) => this.pause(input, via));
+    const pauseU = update<PauseInput>(
+      'pause',
+      (input) => checkPause(this.rules, this.openPause() !== undefined, input),
+      (input, via) => this.pause(input, via),
+    );
     setHandler(pauseUpdate, pauseU.handler, {
       validator: pauseU.validator,
-      description: 'Pause the drill: the step in flight finishes, then it holds before the next step until resumed. Input: { "by": "dave", "reason": "why" }.',
+      description:
+        'Pause the drill: the step in flight finishes, then it holds before the next step until resumed. Input: { "by": "dave", "reason": "why" }.',
     });
-    const resumeU = update<PauseInput>('resume', (input) => checkResume(this.rules, this.openPause() !== undefined, input), (input) => this.resume(input));
+    const resumeU = update<PauseInput>(
+      'resume',
+      (input) => checkResume(this.rules, this.openPause() !== undefined, input),
+      (input) => this.resume(input),
+    );
     setHandler(resumeUpdate, resumeU.handler, {
       validator: resumeU.validator,
-      description: 'Resume a paused drill (paused by a person or by a failing stop condition). Input: { "by": "dave", "reason": "…" }.',
+      description:
+        'Resume a paused drill (paused by a person or by a failing stop condition). Input: { "by": "dave", "reason": "…" }.',
     });
 
-    setHandler(approveSignal, (input) => this.viaSignal('approve', input, () => checkApproval(this.rules, this.pending, input, 'approve'), (via) => this.approve(input, via)), {
-      description: 'Same as the approve update, for clients that cannot wait for an answer (a refusal is kept in the record).',
-    });
-    setHandler(rejectSignal, (input) => this.viaSignal('reject', input, () => checkApproval(this.rules, this.pending, input, 'reject'), (via) => this.reject(input, via)), {
-      description: 'Same as the reject update, fire-and-forget.',
-    });
-    setHandler(decideSignal, (input) => this.viaSignal('decide', input, () => checkDecision(this.rules, this.pending, input), (via) => this.decide(input, via)), {
-      description: 'Same as the decide update, fire-and-forget.',
-    });
-    setHandler(completeTaskSignal, (input) => this.viaSignal('completeTask', input, () => checkTaskCompletion(this.rules, this.pending, input), (via) => this.completeTask(input, via)), {
-      description: 'Same as the completeTask update, fire-and-forget.',
-    });
+    setHandler(
+      approveSignal,
+      (input) =>
+        this.viaSignal(
+          'approve',
+          input,
+          () => checkApproval(this.rules, this.pending, input, 'approve'),
+          (via) => this.approve(input, via),
+        ),
+      {
+        description:
+          'Same as the approve update, for clients that cannot wait for an answer (a refusal is kept in the record).',
+      },
+    );
+    setHandler(
+      rejectSignal,
+      (input) =>
+        this.viaSignal(
+          'reject',
+          input,
+          () => checkApproval(this.rules, this.pending, input, 'reject'),
+          (via) => this.reject(input, via),
+        ),
+      {
+        description: 'Same as the reject update, fire-and-forget.',
+      },
+    );
+    setHandler(
+      decideSignal,
+      (input) =>
+        this.viaSignal(
+          'decide',
+          input,
+          () => checkDecision(this.rules, this.pending, input),
+          (via) => this.decide(input, via),
+        ),
+      {
+        description: 'Same as the decide update, fire-and-forget.',
+      },
+    );
+    setHandler(
+      completeTaskSignal,
+      (input) =>
+        this.viaSignal(
+          'completeTask',
+          input,
+          () => checkTaskCompletion(this.rules, this.pending, input),
+          (via) => this.completeTask(input, via),
+        ),
+      {
+        description: 'Same as the completeTask update, fire-and-forget.',
+      },
+    );
     // A pause or resume handed over while no worker answered (the CLI sends it as a signal then).
-    setHandler(pauseSignal, (input) => this.viaSignal('pause', input, () => checkPause(this.rules, this.openPause() !== undefined, input), (via) => this.pause(input, via)), {
-      description: 'Same as the pause update, fire-and-forget (a refusal is kept in the record).',
-    });
-    setHandler(resumeSignal, (input) => this.viaSignal('resume', input, () => checkResume(this.rules, this.openPause() !== undefined, input), () => this.resume(input)), {
-      description: 'Same as the resume update, fire-and-forget.',
-    });
+    setHandler(
+      pauseSignal,
+      (input) =>
+        this.viaSignal(
+          'pause',
+          input,
+          () => checkPause(this.rules, this.openPause() !== undefined, input),
+          (via) => this.pause(input, via),
+        ),
+      {
+        description: 'Same as the pause update, fire-and-forget (a refusal is kept in the record).',
+      },
+    );
+    setHandler(
+      resumeSignal,
+      (input) =>
+        this.viaSignal(
+          'resume',
+          input,
+          () => checkResume(this.rules, this.openPause() !== undefined, input),
+          () => this.resume(input),
+        ),
+      {
+        description: 'Same as the resume update, fire-and-forget.',
+      },
+    );
   }
 
-  async approval(id: string, phase: PhaseId | undefined, prompt: string, steps: { id: string; title: string }[]): Promise<ApprovalOutcome> {
+  async approval(
+    id: string,
+    phase: PhaseId | undefined,
+    prompt: string,
+    steps: { id: string; title: string }[],
+  ): Promise<ApprovalOutcome> {
     const resolution = await this.open('approval', id, phase, prompt, { steps });
     if (!resolution) return { result: 'timed-out' };
     if (resolution.kind !== 'approval') throw new Error('gate mix-up');
@@ -181,7 +315,12 @@ export class Gates {
   /** A failing stop condition pauses the drill before its next destructive step, with the condition's output. */
   pauseForStopCondition(conditionId: string, output: string): void {
     if (this.openPause()) return;
-    (this.recorder.record.pauses ??= []).push({ by: `stop-condition:${conditionId}`, at: now(), reason: output, cause: 'stop-condition' });
+    (this.recorder.record.pauses ??= []).push({
+      by: `stop-condition:${conditionId}`,
+      at: now(),
+      reason: output,
+      cause: 'stop-condition',
+    });
     this.recorder.publish();
   }
 
@@ -214,7 +353,10 @@ export class Gates {
     const by = input.by.trim();
     (this.recorder.record.pauses ??= []).push({ by, at: now(), reason: input.reason ?? '', cause: 'operator', via });
     this.recorder.publish();
-    return { accepted: true, message: `${by} paused the drill: the step in flight finishes, then it holds until resumed` };
+    return {
+      accepted: true,
+      message: `${by} paused the drill: the step in flight finishes, then it holds until resumed`,
+    };
   }
 
   private resume(input: PauseInput): HandlerResult {
@@ -236,18 +378,42 @@ export class Gates {
     // One gate at a time: a second lane of a parallel block that needs a person waits its turn.
     if (this.concurrentLanes) await condition(() => this.recorder.record.pending === null);
     const quorum = kind === 'approval' ? (this.recorder.record.plan?.quorum ?? 1) : 1;
-    const pending: PendingAction = { kind, id, phase, prompt, since: now(), approvedBy: [], quorum, error: extra.error };
+    const pending: PendingAction = {
+      kind,
+      id,
+      phase,
+      prompt,
+      since: now(),
+      approvedBy: [],
+      quorum,
+      error: extra.error,
+    };
     this.resolution = null;
     this.recorder.record.pending = pending;
     this.recorder.setStatus(STATUS_WHILE_WAITING[kind]);
-    pending.refs = await this.notify({ type: 'gate-opened', record: headlineOf(this.recorder.record), pending, steps: extra.steps ?? [] });
+    pending.refs = await this.notify({
+      type: 'gate-opened',
+      record: headlineOf(this.recorder.record),
+      pending,
+      steps: extra.steps ?? [],
+    });
 
     const resolution = await this.waitWithReminders(pending);
     this.recorder.record.pending = null;
     this.recorder.setStatus('running');
-    const result = !resolution ? 'timed-out' : resolution.kind === 'approval' ? resolution.result : RESULT_OF[resolution.kind];
+    const result = !resolution
+      ? 'timed-out'
+      : resolution.kind === 'approval'
+        ? resolution.result
+        : RESULT_OF[resolution.kind];
     this.recorder.gateClosed(pending, result, resolution?.by);
-    await this.notify({ type: 'gate-closed', record: headlineOf(this.recorder.record), pending, result, by: resolution?.by });
+    await this.notify({
+      type: 'gate-closed',
+      record: headlineOf(this.recorder.record),
+      pending,
+      result,
+      by: resolution?.by,
+    });
     return resolution;
   }
 
@@ -265,7 +431,12 @@ export class Gates {
       if (Date.now() >= deadline) return null;
       if (Date.now() >= nextReminder) {
         this.recorder.record.reminders.push({ id: pending.id, at: now() });
-        await this.notify({ type: 'gate-reminder', record: headlineOf(this.recorder.record), pending, waitingMs: Date.now() - openedAt });
+        await this.notify({
+          type: 'gate-reminder',
+          record: headlineOf(this.recorder.record),
+          pending,
+          waitingMs: Date.now() - openedAt,
+        });
         nextReminder += reminderAfterMs;
       }
     }
@@ -276,17 +447,37 @@ export class Gates {
     const pending = this.pending as PendingAction;
     const by = input.by.trim();
     pending.approvedBy.push(by);
-    this.recorder.record.approvals.push({ gate: pending.id, decision: 'approved', by, at: now(), comment: input.comment, via });
+    this.recorder.record.approvals.push({
+      gate: pending.id,
+      decision: 'approved',
+      by,
+      at: now(),
+      comment: input.comment,
+      via,
+    });
     const missing = pending.quorum - pending.approvedBy.length;
     if (missing <= 0) this.resolution = { kind: 'approval', result: 'approved', by, comment: input.comment };
     this.recorder.publish();
-    return { accepted: true, message: missing > 0 ? `${by} approved ${pending.id}; ${missing} more approval(s) needed` : `${by} approved ${pending.id}; the drill goes on` };
+    return {
+      accepted: true,
+      message:
+        missing > 0
+          ? `${by} approved ${pending.id}; ${missing} more approval(s) needed`
+          : `${by} approved ${pending.id}; the drill goes on`,
+    };
   }
 
   private reject(input: ApprovalInput, via: Via): HandlerResult {
     const pending = this.pending as PendingAction;
     const by = input.by.trim();
-    this.recorder.record.approvals.push({ gate: pending.id, decision: 'rejected', by, at: now(), comment: input.comment, via });
+    this.recorder.record.approvals.push({
+      gate: pending.id,
+      decision: 'rejected',
+      by,
+      at: now(),
+      comment: input.comment,
+      via,
+    });
     this.resolution = { kind: 'approval', result: 'rejected', by, comment: input.comment };
     return { accepted: true, message: `${by} rejected ${pending.id}; the drill stops` };
   }
@@ -294,7 +485,14 @@ export class Gates {
   private decide(input: DecisionInput, via: Via): HandlerResult {
     const pending = this.pending as PendingAction;
     const by = input.by.trim();
-    this.recorder.record.decisions.push({ stepId: pending.id, decision: input.decision, by, at: now(), reason: input.reason, via });
+    this.recorder.record.decisions.push({
+      stepId: pending.id,
+      decision: input.decision,
+      by,
+      at: now(),
+      reason: input.reason,
+      via,
+    });
     this.resolution = { kind: 'decision', decision: input.decision, by, reason: input.reason };
     return { accepted: true, message: `${by} chose to ${input.decision} ${pending.id}` };
   }
@@ -346,7 +544,13 @@ export class Gates {
     } catch (error) {
       this.markAnswered(input);
       if (this.capSignalRefusals && this.recorder.record.refusals.length >= MAX_REFUSALS_RECORDED) return;
-      this.recorder.record.refusals.push({ at: now(), by: String(input?.by ?? 'unknown'), action, reason: (error as Error).message, via });
+      this.recorder.record.refusals.push({
+        at: now(),
+        by: String(input?.by ?? 'unknown'),
+        action,
+        reason: (error as Error).message,
+        via,
+      });
       this.recorder.publish();
       return;
     }
@@ -362,14 +566,24 @@ export class Gates {
   private admit(input: Answer, check: () => void): void {
     requireName(input?.by);
     // The same answer again (handed over as a signal and taken first, or a replay): refused unrecorded, so nothing counts twice.
-    if (this.alreadyAnswered(input)) throw new Error(`this answer (request ${input.requestId}) was recorded already; nothing was done twice`);
+    if (this.alreadyAnswered(input))
+      throw new Error(`this answer (request ${input.requestId}) was recorded already; nothing was done twice`);
     if (this.recorder.record.refusals.length < MAX_REFUSALS_RECORDED) return;
     this.judge(input, check);
   }
 
   /** Runs an admitted update: a refusal is recorded (who, what, why, when) and sent back to the caller. */
-  private viaUpdate(action: string, input: Answer, check: () => void, apply: (via: Via) => HandlerResult): HandlerResult {
-    if (this.alreadyAnswered(input)) return { accepted: true, message: `this answer (request ${input.requestId}) was recorded already; nothing was done twice` };
+  private viaUpdate(
+    action: string,
+    input: Answer,
+    check: () => void,
+    apply: (via: Via) => HandlerResult,
+  ): HandlerResult {
+    if (this.alreadyAnswered(input))
+      return {
+        accepted: true,
+        message: `this answer (request ${input.requestId}) was recorded already; nothing was done twice`,
+      };
     const via = this.viaOf(input, 'update');
     try {
       this.judge(input, check);

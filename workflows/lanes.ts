@@ -52,7 +52,10 @@ export function blocksOf(steps: Step[], parallel: boolean): Step[][][] {
 
 export async function runPhaseSteps(phase: RunbookPhase, run: Interpreter): Promise<PhaseResult> {
   for (const lanes of blocksOf(phase.steps, run.features.blocks)) {
-    const results = lanes.length === 1 ? [await runLane(lanes[0], phase, run)] : await Promise.all(lanes.map((lane) => runLane(lane, phase, run)));
+    const results =
+      lanes.length === 1
+        ? [await runLane(lanes[0], phase, run)]
+        : await Promise.all(lanes.map((lane) => runLane(lane, phase, run)));
     const stopped = results.find((r) => r.result !== 'done');
     if (stopped) return stopped;
   }
@@ -69,7 +72,8 @@ async function runLane(lane: Step[], phase: RunbookPhase, run: Interpreter): Pro
       await sleep(1);
     }
     if (run.features.pause) {
-      if (step.destructive && phase.needsApproval && run.stopConditions.length) await checkStopConditions(run.stopConditions, run.recorder, run.gates);
+      if (step.destructive && phase.needsApproval && run.stopConditions.length)
+        await checkStopConditions(run.stopConditions, run.recorder, run.gates);
       if ((await run.gates.holdIfPaused()) === 'timed-out') return { result: 'timed-out', stepId: step.id };
     }
     const result = await runStep(step, run.recorder, run.gates, { localChecks: run.features.localChecks });

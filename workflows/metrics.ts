@@ -6,18 +6,62 @@
 import { metricMeter } from '@temporalio/workflow';
 import type { DrillRecord, Measurement, PrecheckResult, WaitRecord } from '../domain';
 
-const drills = metricMeter.createCounter('drillbook_drills', 'drills', 'Drills that ended, by target, mode and outcome');
-const stepDuration = metricMeter.createHistogram('drillbook_step_duration_ms', 'int', 'ms', 'Time a step took, start to end, by action and outcome');
-const peopleWait = metricMeter.createHistogram('drillbook_people_wait_ms', 'int', 'ms', 'Time a drill waited for people at a gate, by kind of gate and gate');
-const measured = metricMeter.createGauge('drillbook_objective_measured_ms', 'int', 'ms', 'The last measured RTO, RPO or time to protection of a target (objective=rto|rpo|protection)');
-const objective = metricMeter.createGauge('drillbook_objective_target_ms', 'int', 'ms', 'The RTO, RPO or time-to-protection objective of a target, from its plan');
-const readiness = metricMeter.createGauge('drillbook_readiness', 'int', '', '1 when the last readiness precheck of a target found no drift, 0 otherwise');
-const drifts = metricMeter.createGauge('drillbook_readiness_drifts', 'int', '', 'Drifts the last readiness precheck of a target found');
-const met = metricMeter.createGauge('drillbook_objective_met', 'int', '', '1 when the last drill met the objective, 0 when it missed it');
+const drills = metricMeter.createCounter(
+  'drillbook_drills',
+  'drills',
+  'Drills that ended, by target, mode and outcome',
+);
+const stepDuration = metricMeter.createHistogram(
+  'drillbook_step_duration_ms',
+  'int',
+  'ms',
+  'Time a step took, start to end, by action and outcome',
+);
+const peopleWait = metricMeter.createHistogram(
+  'drillbook_people_wait_ms',
+  'int',
+  'ms',
+  'Time a drill waited for people at a gate, by kind of gate and gate',
+);
+const measured = metricMeter.createGauge(
+  'drillbook_objective_measured_ms',
+  'int',
+  'ms',
+  'The last measured RTO, RPO or time to protection of a target (objective=rto|rpo|protection)',
+);
+const objective = metricMeter.createGauge(
+  'drillbook_objective_target_ms',
+  'int',
+  'ms',
+  'The RTO, RPO or time-to-protection objective of a target, from its plan',
+);
+const readiness = metricMeter.createGauge(
+  'drillbook_readiness',
+  'int',
+  '',
+  '1 when the last readiness precheck of a target found no drift, 0 otherwise',
+);
+const drifts = metricMeter.createGauge(
+  'drillbook_readiness_drifts',
+  'int',
+  '',
+  'Drifts the last readiness precheck of a target found',
+);
+const met = metricMeter.createGauge(
+  'drillbook_objective_met',
+  'int',
+  '',
+  '1 when the last drill met the objective, 0 when it missed it',
+);
 
 export function drillEnded(record: DrillRecord): void {
   drills.add(1, { target: record.target, mode: record.mode, outcome: record.status });
-  for (const [name, measurement] of [['rto', record.rto], ['rpo', record.rpo], ['protection', record.protection]] as const) measurementOf(record.target, name, measurement);
+  for (const [name, measurement] of [
+    ['rto', record.rto],
+    ['rpo', record.rpo],
+    ['protection', record.protection],
+  ] as const)
+    measurementOf(record.target, name, measurement);
 }
 
 function measurementOf(target: string, name: 'rto' | 'rpo' | 'protection', measurement: Measurement | undefined): void {
@@ -33,11 +77,20 @@ export function readinessChecked(result: PrecheckResult): void {
   drifts.set(result.drifts.length, { target: result.target });
 }
 
-export function stepEnded(action: string, status: string, startedAt: string | undefined, endedAt: string | undefined): void {
+export function stepEnded(
+  action: string,
+  status: string,
+  startedAt: string | undefined,
+  endedAt: string | undefined,
+): void {
   if (!startedAt || !endedAt) return;
   stepDuration.record(Math.max(0, Date.parse(endedAt) - Date.parse(startedAt)), { action, status });
 }
 
 export function gateClosed(wait: WaitRecord): void {
-  peopleWait.record(Math.max(0, Date.parse(wait.to) - Date.parse(wait.from)), { kind: wait.kind, gate: wait.id, result: wait.result });
+  peopleWait.record(Math.max(0, Date.parse(wait.to) - Date.parse(wait.from)), {
+    kind: wait.kind,
+    gate: wait.id,
+    result: wait.result,
+  });
 }

@@ -6,7 +6,23 @@ import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
 import * as metrics from './metrics';
 import { shareRecordDuringReplay } from './sinks';
-import type { DrillInput, DrillPlanSummary, DrillRecord, DrillStatus, Measurement, PendingAction, PhaseId, Plan, Runbook, RunbookPhase, Step, StepFailureDetails, StepOutcome, StepRecord, WaitRecord } from '../domain';
+import type {
+  DrillInput,
+  DrillPlanSummary,
+  DrillRecord,
+  DrillStatus,
+  Measurement,
+  PendingAction,
+  PhaseId,
+  Plan,
+  Runbook,
+  RunbookPhase,
+  Step,
+  StepFailureDetails,
+  StepOutcome,
+  StepRecord,
+  WaitRecord,
+} from '../domain';
 
 const now = (): string => new Date().toISOString();
 
@@ -19,7 +35,12 @@ export interface RpoEvidence {
 }
 
 /** A switch and the check phase after it give one RPO. */
-const SWITCH_OF: Partial<Record<PhaseId, string>> = { failover: 'failover', 'failover-check': 'failover', failback: 'failback', 'failback-check': 'failback' };
+const SWITCH_OF: Partial<Record<PhaseId, string>> = {
+  failover: 'failover',
+  'failover-check': 'failover',
+  failback: 'failback',
+  'failback-check': 'failback',
+};
 
 export class Recorder {
   readonly record: DrillRecord;
@@ -62,7 +83,11 @@ export class Recorder {
       approvers: approvals.approvers.map((a) => a.id),
       fourEyes: approvals.fourEyes,
       quorum: approvals.quorum,
-      objectives: { rtoMs: objectives.rto, rpoMs: objectives.rpo, ...(objectives.protection !== undefined ? { protectionMs: objectives.protection } : {}) },
+      objectives: {
+        rtoMs: objectives.rto,
+        rpoMs: objectives.rpo,
+        ...(objectives.protection !== undefined ? { protectionMs: objectives.protection } : {}),
+      },
       slack: slackOf(plan),
     };
     this.record.phases = runbook.phases.map((p) => ({ id: p.id, title: p.title, status: 'pending' }));
@@ -74,7 +99,8 @@ export class Recorder {
   /** Phases that join a drill late: the way back after an abort. Steps already listed are reused. */
   addPhases(phases: RunbookPhase[]): void {
     for (const phase of phases) {
-      if (!this.record.phases.some((p) => p.id === phase.id)) this.record.phases.push({ id: phase.id, title: phase.title, status: 'pending' });
+      if (!this.record.phases.some((p) => p.id === phase.id))
+        this.record.phases.push({ id: phase.id, title: phase.title, status: 'pending' });
       for (const step of phase.steps) {
         if (!this.record.steps.some((s) => s.id === step.id)) this.record.steps.push(pendingStep(step));
         this.stepMarks.set(step.id, step.marks);
@@ -109,7 +135,15 @@ export class Recorder {
 
   /** A gate closed: keep how long people took, so the report can tell their time from the machine's. */
   gateClosed(pending: PendingAction, result: WaitRecord['result'], by?: string): void {
-    const wait: WaitRecord = { kind: pending.kind, id: pending.id, phase: pending.phase, from: pending.since, to: now(), result, by };
+    const wait: WaitRecord = {
+      kind: pending.kind,
+      id: pending.id,
+      phase: pending.phase,
+      from: pending.since,
+      to: now(),
+      result,
+      by,
+    };
     this.record.waits?.push(wait);
     metrics.gateClosed(wait);
   }
@@ -143,7 +177,14 @@ export class Recorder {
 
   stepStarted(step: Step): StepRecord {
     const entry = this.step(step.id);
-    if (entry.startedAt) (entry.previousRuns ??= []).push({ startedAt: entry.startedAt, endedAt: entry.endedAt, status: entry.status, attempts: entry.attempts, error: entry.error });
+    if (entry.startedAt)
+      (entry.previousRuns ??= []).push({
+        startedAt: entry.startedAt,
+        endedAt: entry.endedAt,
+        status: entry.status,
+        attempts: entry.attempts,
+        error: entry.error,
+      });
     entry.status = 'running';
     entry.runs += 1;
     entry.startedAt = now();
@@ -173,7 +214,12 @@ export class Recorder {
 
   /** A manual task done by a person: no activity, no attempts. */
   stepDoneByPerson(step: Step, by: string, note?: string): void {
-    Object.assign(this.step(step.id), { status: 'succeeded', endedAt: now(), attempts: 1, summary: `${by} completed: ${step.title}${note ? ` (${note})` : ''}` });
+    Object.assign(this.step(step.id), {
+      status: 'succeeded',
+      endedAt: now(),
+      attempts: 1,
+      summary: `${by} completed: ${step.title}${note ? ` (${note})` : ''}`,
+    });
     this.publish();
   }
 
@@ -203,7 +249,8 @@ export class Recorder {
     this.record.outcome = outcome;
     this.record.endedAt = now();
     this.record.pending = null;
-    for (const phase of this.record.phases) if (phase.status === 'pending' || phase.status === 'awaiting-approval') phase.status = 'not-run';
+    for (const phase of this.record.phases)
+      if (phase.status === 'pending' || phase.status === 'awaiting-approval') phase.status = 'not-run';
     upsertSearchAttributes([{ key: DrillOutcome, value: status }]);
     metrics.drillEnded(this.record);
     this.publish();
@@ -229,14 +276,32 @@ export class Recorder {
    */
   private recordRpo(evidence: RpoEvidence, phase: PhaseId): void {
     const previous = this.record.rpo;
-    if (previous && this.rpoPhase !== phase && !(SWITCH_OF[phase] !== undefined && SWITCH_OF[phase] === SWITCH_OF[this.rpoPhase as PhaseId] && patched('rpo-switch-with-its-check'))) return;
+    if (
+      previous &&
+      this.rpoPhase !== phase &&
+      !(
+        SWITCH_OF[phase] !== undefined &&
+        SWITCH_OF[phase] === SWITCH_OF[this.rpoPhase as PhaseId] &&
+        patched('rpo-switch-with-its-check')
+      )
+    )
+      return;
     this.rpoPhase ??= phase;
     const objectiveMs = this.record.plan?.objectives.rpoMs;
     const losses = [previous?.measuredMs, evidence.dataLossMs].filter((ms): ms is number => ms !== undefined);
     const measuredMs = losses.length ? Math.max(...losses) : undefined;
     const canaryLost = evidence.canaryFound === false || previous?.met === false;
-    const met = canaryLost ? false : measuredMs !== undefined && objectiveMs !== undefined ? measuredMs <= objectiveMs : undefined;
-    this.record.rpo = { measuredMs, objectiveMs, met, evidence: previous ? `${previous.evidence}; ${evidence.detail}` : evidence.detail };
+    const met = canaryLost
+      ? false
+      : measuredMs !== undefined && objectiveMs !== undefined
+        ? measuredMs <= objectiveMs
+        : undefined;
+    this.record.rpo = {
+      measuredMs,
+      objectiveMs,
+      met,
+      evidence: previous ? `${previous.evidence}; ${evidence.detail}` : evidence.detail,
+    };
   }
 
   /** RTO: from the first stop of the old side to the first successful health check on the new one. */
@@ -263,7 +328,12 @@ export class Recorder {
    * than the marker, so drills from before it never reach here.
    */
   private measureProtection(end: StepRecord): void {
-    if (!this.marks(end.id).includes('protection-end') || this.record.protection?.measuredMs !== undefined || !patched('tip-protection')) return;
+    if (
+      !this.marks(end.id).includes('protection-end') ||
+      this.record.protection?.measuredMs !== undefined ||
+      !patched('tip-protection')
+    )
+      return;
     const start = this.record.steps.find((s) => this.marks(s.id).includes('rto-start') && s.startedAt);
     if (!start?.startedAt || !end.endedAt) return;
     const measuredMs = Date.parse(end.endedAt) - Date.parse(start.startedAt);
@@ -281,9 +351,18 @@ export class Recorder {
 
   /** The check never found the indicator served: protection did not return within its wait (a retry that finds it measures it then). */
   private protectionMissed(entry: StepRecord, message: string): void {
-    if (!this.marks(entry.id).includes('protection-end') || this.record.protection?.measuredMs !== undefined || !patched('tip-protection')) return;
+    if (
+      !this.marks(entry.id).includes('protection-end') ||
+      this.record.protection?.measuredMs !== undefined ||
+      !patched('tip-protection')
+    )
+      return;
     const objectiveMs = this.record.plan?.objectives.protectionMs;
-    this.record.protection = { objectiveMs, met: false, evidence: `the test indicator was not found served on the new site: ${message}` };
+    this.record.protection = {
+      objectiveMs,
+      met: false,
+      evidence: `the test indicator was not found served on the new site: ${message}`,
+    };
   }
 
   private marks(id: string): Step['marks'] {
@@ -304,15 +383,29 @@ function slackOf(plan: Plan): DrillPlanSummary['slack'] {
 function pendingStep(step: Step): StepRecord {
   const { id, phase, title, action, component, site, destructive, block, lane } = step;
   // Block and lane only when the step runs beside others, so the report can show what overlapped.
-  return { id, phase, title, action, component, site, destructive, ...(block === undefined ? {} : { block, lane }), status: 'pending', attempts: 0, runs: 0 };
+  return {
+    id,
+    phase,
+    title,
+    action,
+    component,
+    site,
+    destructive,
+    ...(block === undefined ? {} : { block, lane }),
+    status: 'pending',
+    attempts: 0,
+    runs: 0,
+  };
 }
 
 /** The Markdown the Temporal UI shows as the workflow's current details. */
 function renderDetails(record: DrillRecord): string {
   const done = record.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
   const lines = [`**${record.mode} of ${record.target}**, started by ${record.requestedBy}: ${record.status}`, ''];
-  if (record.currentPhase) lines.push(`Phase: **${record.currentPhase}**, ${done} of ${record.steps.length} steps done`);
-  if (record.pending) lines.push('', `Waiting for ${record.pending.kind} \`${record.pending.id}\`: ${record.pending.prompt}`);
+  if (record.currentPhase)
+    lines.push(`Phase: **${record.currentPhase}**, ${done} of ${record.steps.length} steps done`);
+  if (record.pending)
+    lines.push('', `Waiting for ${record.pending.kind} \`${record.pending.id}\`: ${record.pending.prompt}`);
   const running = record.steps.find((s) => s.status === 'running');
   if (running) lines.push('', `Running: ${running.title}`);
   if (record.outcome) lines.push('', record.outcome);

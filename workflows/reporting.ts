@@ -15,6 +15,8 @@ export async function reportDrill(record: DrillRecord): Promise<void> {
     log.info('report written', { files });
   } catch (error) {
     if (isCancellation(error)) throw error;
-    log.warn("the drill's report could not be written; its outcome stands (run `drillbook report` to render it)", { error: (error as Error).message });
+    log.warn("the drill's report could not be written; its outcome stands (run `drillbook report` to render it)", {
+      error: (error as Error).message,
+    });
   }
 }

@@ -38,7 +38,15 @@ export async function scheduledDrillWorkflow(input: ScheduledDrillInput): Promis
   try {
     const child = await startChild(drillWorkflow, {
       workflowId,
-      args: [{ target: input.target, mode, requestedBy, planYaml: input.planYaml, reason: input.reason ?? `scheduled by ${input.scheduleId}` }],
+      args: [
+        {
+          target: input.target,
+          mode,
+          requestedBy,
+          planYaml: input.planYaml,
+          reason: input.reason ?? `scheduled by ${input.scheduleId}`,
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       ...(patched('drill-task-timeout') ? { workflowTaskTimeout: DRILL_WORKFLOW_TASK_TIMEOUT } : {}),
       staticSummary: `${mode} of ${input.target}, started by schedule ${input.scheduleId}`,
@@ -49,7 +57,12 @@ export async function scheduledDrillWorkflow(input: ScheduledDrillInput): Promis
         { key: DrillOutcome, value: 'running' },
       ],
     });
-    return { started: true, drillWorkflowId: workflowId, runId: child.firstExecutionRunId, note: `started ${workflowId}; it waits at its first gate for a person` };
+    return {
+      started: true,
+      drillWorkflowId: workflowId,
+      runId: child.firstExecutionRunId,
+      note: `started ${workflowId}; it waits at its first gate for a person`,
+    };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     // Not a failure: the target is being drilled already, which is what the schedule wanted.
@@ -57,8 +70,18 @@ export async function scheduledDrillWorkflow(input: ScheduledDrillInput): Promis
     log.info(note);
     // A second start all the same: kept in the target's audit trail beside the CLI's, whatever becomes of the trail.
     if (patched('scheduled-duplicate-audited')) {
-      const entry = { at: new Date().toISOString(), target: input.target, kind: 'duplicate-start', by: requestedBy, via: 'schedule', reason: note, workflowId } as const;
-      await auditRefusal(entry).catch((error: unknown) => log.warn('the audit trail could not keep the skipped start', { error: (error as Error).message }));
+      const entry = {
+        at: new Date().toISOString(),
+        target: input.target,
+        kind: 'duplicate-start',
+        by: requestedBy,
+        via: 'schedule',
+        reason: note,
+        workflowId,
+      } as const;
+      await auditRefusal(entry).catch((error: unknown) =>
+        log.warn('the audit trail could not keep the skipped start', { error: (error as Error).message }),
+      );
     }
     return { started: false, drillWorkflowId: workflowId, note };
   }

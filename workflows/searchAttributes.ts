@@ -9,4 +9,10 @@ export const DrillOutcome = defineSearchAttributeKey('DrillOutcome', SearchAttri
 export const DrillReadiness = defineSearchAttributeKey('DrillReadiness', SearchAttributeType.KEYWORD);
 
 /** Registered when the dev server starts (`--search-attribute Name=Keyword`). */
-export const SEARCH_ATTRIBUTE_NAMES = ['DrillTarget', 'DrillPhase', 'DrillMode', 'DrillOutcome', 'DrillReadiness'] as const;
+export const SEARCH_ATTRIBUTE_NAMES = [
+  'DrillTarget',
+  'DrillPhase',
+  'DrillMode',
+  'DrillOutcome',
+  'DrillReadiness',
+] as const;

@@ -2,7 +2,14 @@
  * Runs one step: its activity with the plan's retry policy, or a manual task for a person. A step
  * that still fails after its retries never passes or fails silently: an operator decides.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, scheduleActivity, scheduleLocalActivity, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  scheduleActivity,
+  scheduleLocalActivity,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import type { Gates } from './gates';
 import type { Recorder } from './recorder';
 import type { ActivityStepAction, Step, StepFailureDetails, StepInput, StepOf, StepOutcome } from '../domain';
@@ -31,13 +38,22 @@ export function runsLocally(step: Step): boolean {
   return false;
 }
 
-export async function runStep(step: Step, recorder: Recorder, gates: Gates, options: { localChecks?: boolean } = {}): Promise<StepResult> {
+export async function runStep(
+  step: Step,
+  recorder: Recorder,
+  gates: Gates,
+  options: { localChecks?: boolean } = {},
+): Promise<StepResult> {
   const { drillId, target } = recorder.record;
   for (let run = 1; run <= MAX_RUNS; run++) {
     recorder.stepStarted(step);
     if (step.action === 'manualTask') return runManualTask(step, recorder, gates);
     try {
-      const outcome = await scheduleStepActivity(step, { drillId, target }, Boolean(options.localChecks) && runsLocally(step));
+      const outcome = await scheduleStepActivity(
+        step,
+        { drillId, target },
+        Boolean(options.localChecks) && runsLocally(step),
+      );
       recorder.stepSucceeded(step, outcome);
       return 'done';
     } catch (error) {
@@ -72,7 +88,11 @@ async function runManualTask(step: StepOf<'manualTask'>, recorder: Recorder, gat
 /** What a step's activity gets: whose drill, and what it needs of the step; the rest (retries, timeouts) is the workflow's business. */
 export function stepInput(step: ActivityStep, drill: { drillId: string; target: string }): StepInput {
   const { id, title, action, component, site, args, timeoutMs } = step;
-  return { drillId: drill.drillId, target: drill.target, step: { id, title, action, component, site, args, timeoutMs } };
+  return {
+    drillId: drill.drillId,
+    target: drill.target,
+    step: { id, title, action, component, site, args, timeoutMs },
+  };
 }
 
 /**
@@ -80,7 +100,11 @@ export function stepInput(step: ActivityStep, drill: { drillId: string; target: 
  * and a cleanup step get their input and activity options, so the three cannot drift apart. `local`
  * runs it as a local activity (the caller decides, see runsLocally).
  */
-export function scheduleStepActivity(step: ActivityStep, drill: { drillId: string; target: string }, local: boolean): Promise<StepOutcome> {
+export function scheduleStepActivity(
+  step: ActivityStep,
+  drill: { drillId: string; target: string },
+  local: boolean,
+): Promise<StepOutcome> {
   const input = stepInput(step, drill);
   const retry = {
     maximumAttempts: step.retry.maximumAttempts,
@@ -92,7 +116,12 @@ export function scheduleStepActivity(step: ActivityStep, drill: { drillId: strin
   const startToCloseTimeout = step.timeoutMs + 5000;
   return local
     ? scheduleLocalActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, retry, summary: step.title })
-    : scheduleActivity<StepOutcome>(step.action, [input], { startToCloseTimeout, heartbeatTimeout: step.heartbeatTimeoutMs, retry, summary: step.title });
+    : scheduleActivity<StepOutcome>(step.action, [input], {
+        startToCloseTimeout,
+        heartbeatTimeout: step.heartbeatTimeoutMs,
+        retry,
+        summary: step.title,
+      });
 }
 
 /** The sentence and details behind a failed activity: its own message, or which timeout hit. */
@@ -102,7 +131,10 @@ export function describeFailure(error: unknown): { message: string; details?: St
     return { message: cause.message, details: cause.details?.[0] as StepFailureDetails | undefined };
   }
   if (cause instanceof TimeoutFailure) {
-    const which = cause.timeoutType === 'HEARTBEAT' ? 'stopped heartbeating (the worker running it may have died)' : 'did not finish within its timeout';
+    const which =
+      cause.timeoutType === 'HEARTBEAT'
+        ? 'stopped heartbeating (the worker running it may have died)'
+        : 'did not finish within its timeout';
     return { message: `the step ${which}` };
   }
   return { message: cause instanceof Error ? cause.message : String(cause) };

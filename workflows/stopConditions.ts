@@ -12,7 +12,11 @@ import type { StepOutcome, StopCondition } from '../domain';
 const now = (): string => new Date().toISOString();
 
 /** Runs every condition once; the first that fails pauses the drill (recorded with its output). */
-export async function checkStopConditions(conditions: StopCondition[], recorder: Recorder, gates: Gates): Promise<void> {
+export async function checkStopConditions(
+  conditions: StopCondition[],
+  recorder: Recorder,
+  gates: Gates,
+): Promise<void> {
   const { drillId, target } = recorder.record;
   for (const condition of conditions) {
     const { id, title, action, timeoutMs } = condition;

@@ -3,7 +3,11 @@ import { otherSite, type SiteRole, type TipArgs, type TipCheckId, type TipPlatfo
 import type { Observation } from '../../kinds/kit/activities/types';
 import type { TipEndpoint } from './request';
 
-export const PLATFORM_NAMES: Record<TipPlatform, string> = { threatconnect: 'ThreatConnect', opencti: 'OpenCTI', misp: 'MISP' };
+export const PLATFORM_NAMES: Record<TipPlatform, string> = {
+  threatconnect: 'ThreatConnect',
+  opencti: 'OpenCTI',
+  misp: 'MISP',
+};
 
 export interface TipCall {
   args: TipArgs;
@@ -29,6 +33,11 @@ export function tipCall(args: TipArgs, stepId: string, workdir: string): TipCall
     workdir,
     other: otherSite(args.serving),
     who,
-    endpoint: (role, secrets) => ({ who: who(role), baseUrl: args.sites[role].url.replace(/\/+$/, ''), timeoutMs: args.requestTimeoutMs, secrets }),
+    endpoint: (role, secrets) => ({
+      who: who(role),
+      baseUrl: args.sites[role].url.replace(/\/+$/, ''),
+      timeoutMs: args.requestTimeoutMs,
+      secrets,
+    }),
   };
 }

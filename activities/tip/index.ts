@@ -12,7 +12,11 @@ import { openctiChecks } from './opencti';
 import { threatconnectChecks } from './threatconnect';
 import type { TipAction, TipPlatform } from '../../domain';
 
-const CHECKS: Record<TipPlatform, PlatformChecks> = { threatconnect: threatconnectChecks, opencti: openctiChecks, misp: mispChecks };
+const CHECKS: Record<TipPlatform, PlatformChecks> = {
+  threatconnect: threatconnectChecks,
+  opencti: openctiChecks,
+  misp: mispChecks,
+};
 
 /** Runs one profile check; with `within` it asks again until it passes (jobs and heartbeats appear after a start). */
 export async function runTipCheck(input: StepInput<TipAction>, workdir: string): Promise<Observation> {
@@ -25,5 +29,13 @@ export async function runTipCheck(input: StepInput<TipAction>, workdir: string):
 
 export function createTipActivities(deps: { workdir: string }): { [A in TipAction]: StepDriver<A> } {
   const run = (input: StepInput<TipAction>) => runTipCheck(input, deps.workdir);
-  return { tipHealth: run, tipIndicators: run, tipDownload: run, tipPlaybooks: run, tipConnectors: run, tipWorkers: run, tipJobs: run };
+  return {
+    tipHealth: run,
+    tipIndicators: run,
+    tipDownload: run,
+    tipPlaybooks: run,
+    tipConnectors: run,
+    tipWorkers: run,
+    tipJobs: run,
+  };
 }

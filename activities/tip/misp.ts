@@ -15,19 +15,33 @@ import type { SiteRole } from '../../domain';
 
 const DOWNLOAD_LIMIT = 1000;
 
-export async function mispRequest(call: TipCall, role: SiteRole, request: Omit<TipRequest, 'headers'>): Promise<TipResponse> {
+export async function mispRequest(
+  call: TipCall,
+  role: SiteRole,
+  request: Omit<TipRequest, 'headers'>,
+): Promise<TipResponse> {
   const secrets: string[] = [];
   const endpoint = call.endpoint(role, secrets);
   const key = await resolveSecret(call.args.sites[role].key ?? {}, `${call.stepId}.tip.${role}.key`);
   secrets.push(key);
   const accept = request.expect === 'json' ? 'application/json' : 'text/csv';
-  return tipFetch(endpoint, { ...request, headers: { Authorization: key, Accept: accept, 'Content-Type': 'application/json' } });
+  return tipFetch(endpoint, {
+    ...request,
+    headers: { Authorization: key, Accept: accept, 'Content-Type': 'application/json' },
+  });
 }
 
 async function health(call: TipCall): Promise<Observation> {
-  const answer = await mispRequest(call, call.args.serving, { method: 'GET', path: '/servers/getVersion', expect: 'json' });
+  const answer = await mispRequest(call, call.args.serving, {
+    method: 'GET',
+    path: '/servers/getVersion',
+    expect: 'json',
+  });
   const version = field(call.who(), answer.json, 'version', isString, 'MISP version');
-  return { summary: `${call.who()}: the API answers signed in, MISP ${version} (${answer.durationMs} ms)`, facts: { version, permSync: (answer.json as { perm_sync?: boolean }).perm_sync } };
+  return {
+    summary: `${call.who()}: the API answers signed in, MISP ${version} (${answer.durationMs} ms)`,
+    facts: { version, permSync: (answer.json as { perm_sync?: boolean }).perm_sync },
+  };
 }
 
 /**
@@ -45,21 +59,41 @@ async function indicators(call: TipCall): Promise<Observation> {
   const min = call.args.thresholds.minCount ?? 1;
   const limit = min + 1;
   const release = await mispVersion(call, role);
-  const answer = await mispRequest(call, role, { method: 'POST', path: '/attributes/restSearch', body: JSON.stringify({ returnFormat: 'json', limit, page: 1 }), expect: 'json' });
+  const answer = await mispRequest(call, role, {
+    method: 'POST',
+    path: '/attributes/restSearch',
+    body: JSON.stringify({ returnFormat: 'json', limit, page: 1 }),
+    expect: 'json',
+  });
   const page = (answer.json as { response?: { Attribute?: unknown } })?.response?.Attribute;
-  if (!Array.isArray(page)) failRetryable(`${call.who()}: restSearch answered without response.Attribute`, 'TipUnexpectedAnswer', { body: answer.text.slice(0, 200) });
+  if (!Array.isArray(page))
+    failRetryable(`${call.who()}: restSearch answered without response.Attribute`, 'TipUnexpectedAnswer', {
+      body: answer.text.slice(0, 200),
+    });
   const header = answer.headers.has('x-result-count') ? Number(answer.headers.get('x-result-count')) : undefined;
   const seen = readResultCount(call, release, header, page.length, limit);
-  const facts: Record<string, unknown> = { version: release, resultCount: header, pageLimit: limit, attributes: seen.count, reading: seen.reading };
-  const shown = seen.reading === 'more than' ? `more than ${plural(seen.count, 'attribute')}` : plural(seen.count, 'attribute');
-  if (seen.count < min) failRetryable(`${call.who()}: ${shown}, expected at least ${count(min)}`, 'TipNoIndicators', facts);
+  const facts: Record<string, unknown> = {
+    version: release,
+    resultCount: header,
+    pageLimit: limit,
+    attributes: seen.count,
+    reading: seen.reading,
+  };
+  const shown =
+    seen.reading === 'more than' ? `more than ${plural(seen.count, 'attribute')}` : plural(seen.count, 'attribute');
+  if (seen.count < min)
+    failRetryable(`${call.who()}: ${shown}, expected at least ${count(min)}`, 'TipNoIndicators', facts);
   let total = '';
   if (call.args.thresholds.total === 'statistics') {
     const sum = await statisticsTotal(call, role);
     facts.totalByStatistics = sum;
     total = `; ${plural(sum, 'attribute')} in total by attributeStatistics (soft-deleted ones included)`;
-  } else if (seen.reading === 'more than') total = ` (a full restSearch page of ${count(limit)}: X-Result-Count is no total on MISP ${release}; total: statistics gives one)`;
-  return { summary: `${call.who()}: ${shown}${seen.reading === 'total' ? ' (X-Result-Count, a total on this release)' : ''}${total}`, facts };
+  } else if (seen.reading === 'more than')
+    total = ` (a full restSearch page of ${count(limit)}: X-Result-Count is no total on MISP ${release}; total: statistics gives one)`;
+  return {
+    summary: `${call.who()}: ${shown}${seen.reading === 'total' ? ' (X-Result-Count, a total on this release)' : ''}${total}`,
+    facts,
+  };
 }
 
 /** A MISP release as [major, minor, hotfix]. */
@@ -75,16 +109,29 @@ const releaseOf = (version: string): Release | undefined => {
   const parts = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
   return parts ? [Number(parts[1]), Number(parts[2]), Number(parts[3])] : undefined;
 };
-const atLeast = (r: Release, [a, b, c]: Release): boolean => r[0] !== a ? r[0] > a : r[1] !== b ? r[1] > b : r[2] >= c;
+const atLeast = (r: Release, [a, b, c]: Release): boolean =>
+  r[0] !== a ? r[0] > a : r[1] !== b ? r[1] > b : r[2] >= c;
 
 /** The count one restSearch page tells, read as the release means X-Result-Count; an answer that does not fit fails. */
-function readResultCount(call: Pick<TipCall, 'who'>, version: string, header: number | undefined, rows: number, limit: number): { count: number; reading: 'exact' | 'more than' | 'total' } {
+function readResultCount(
+  call: Pick<TipCall, 'who'>,
+  version: string,
+  header: number | undefined,
+  rows: number,
+  limit: number,
+): { count: number; reading: 'exact' | 'more than' | 'total' } {
   const release = releaseOf(version);
   const full = rows >= limit;
   // From the page alone: a full page means at least `limit`, i.e. more than limit - 1.
-  const fromPage = full ? { count: limit - 1, reading: 'more than' as const } : { count: rows, reading: 'exact' as const };
+  const fromPage = full
+    ? { count: limit - 1, reading: 'more than' as const }
+    : { count: rows, reading: 'exact' as const };
   const misfit = (meaning: string) =>
-    failRetryable(`${call.who()}: X-Result-Count ${header} does not fit MISP ${version}'s meaning (${meaning}) for a page of ${rows} of at most ${limit}`, 'TipUnexpectedAnswer', { resultCount: header, rows, limit });
+    failRetryable(
+      `${call.who()}: X-Result-Count ${header} does not fit MISP ${version}'s meaning (${meaning}) for a page of ${rows} of at most ${limit}`,
+      'TipUnexpectedAnswer',
+      { resultCount: header, rows, limit },
+    );
   if (rows > limit) misfit('never more rows than the limit');
   if (header === undefined || !Number.isInteger(header) || header < 0 || !release) return fromPage;
   if (atLeast(release, [2, 4, 166])) {
@@ -100,27 +147,55 @@ function readResultCount(call: Pick<TipCall, 'who'>, version: string, header: nu
 
 /** The sum of GET /attributes/attributeStatistics/type: `{ "<type>": "<count as a string>", … }` (AttributesController::attributeStatistics). */
 async function statisticsTotal(call: TipCall, role: SiteRole): Promise<number> {
-  const answer = await mispRequest(call, role, { method: 'GET', path: '/attributes/attributeStatistics/type', expect: 'json' });
+  const answer = await mispRequest(call, role, {
+    method: 'GET',
+    path: '/attributes/attributeStatistics/type',
+    expect: 'json',
+  });
   const counts = answer.json;
-  if (!counts || typeof counts !== 'object' || Array.isArray(counts)) failRetryable(`${call.who(role)}: attributeStatistics answered without counts per type`, 'TipUnexpectedAnswer', { body: answer.text.slice(0, 200) });
+  if (!counts || typeof counts !== 'object' || Array.isArray(counts))
+    failRetryable(`${call.who(role)}: attributeStatistics answered without counts per type`, 'TipUnexpectedAnswer', {
+      body: answer.text.slice(0, 200),
+    });
   let sum = 0;
   for (const [type, value] of Object.entries(counts)) {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) failRetryable(`${call.who(role)}: attributeStatistics gave ${type} the count ${JSON.stringify(value)}`, 'TipUnexpectedAnswer');
+    if (!Number.isInteger(n) || n < 0)
+      failRetryable(
+        `${call.who(role)}: attributeStatistics gave ${type} the count ${JSON.stringify(value)}`,
+        'TipUnexpectedAnswer',
+      );
     sum += n;
   }
   return sum;
 }
 
 async function download(call: TipCall): Promise<Observation> {
-  const answer = await mispRequest(call, call.args.serving, { method: 'POST', path: '/attributes/restSearch', body: JSON.stringify({ returnFormat: 'csv', limit: DOWNLOAD_LIMIT, page: 1 }), expect: 'text' });
+  const answer = await mispRequest(call, call.args.serving, {
+    method: 'POST',
+    path: '/attributes/restSearch',
+    body: JSON.stringify({ returnFormat: 'csv', limit: DOWNLOAD_LIMIT, page: 1 }),
+    expect: 'text',
+  });
   const lines = answer.text.split('\n').filter((line) => line.trim() !== '');
   const header = lines[0] ?? '';
-  if (!/(^|,)"?(uuid|value)"?(,|$)/.test(header)) failRetryable(`${call.who()}: the CSV download has no header row with uuid or value (got ${JSON.stringify(header.slice(0, 60))})`, 'TipUnexpectedAnswer');
+  if (!/(^|,)"?(uuid|value)"?(,|$)/.test(header))
+    failRetryable(
+      `${call.who()}: the CSV download has no header row with uuid or value (got ${JSON.stringify(header.slice(0, 60))})`,
+      'TipUnexpectedAnswer',
+    );
   const rows = lines.length - 1;
   const min = call.args.thresholds.minRows ?? 1;
-  if (rows < min) failRetryable(`${call.who()}: the CSV download held ${plural(rows, 'row')}, expected at least ${count(min)}`, 'TipDownloadEmpty', { rows });
-  return { summary: `${call.who()}: downloaded ${plural(rows, 'attribute')} as CSV (${kib(answer.text.length)}, at most ${count(DOWNLOAD_LIMIT)})`, facts: { rows, bytes: answer.text.length } };
+  if (rows < min)
+    failRetryable(
+      `${call.who()}: the CSV download held ${plural(rows, 'row')}, expected at least ${count(min)}`,
+      'TipDownloadEmpty',
+      { rows },
+    );
+  return {
+    summary: `${call.who()}: downloaded ${plural(rows, 'attribute')} as CSV (${kib(answer.text.length)}, at most ${count(DOWNLOAD_LIMIT)})`,
+    facts: { rows, bytes: answer.text.length },
+  };
 }
 
 type Worker = { alive?: boolean | string; ok?: boolean };
@@ -138,13 +213,23 @@ async function getWorkers(call: TipCall, role: SiteRole): Promise<Workers> {
     path: '/servers/getWorkers',
     expect: 'json',
     explain: (status, body) =>
-      status === 403 && !/Authentication failed/i.test(body) ? { message: "this key is not a site admin's: /servers/getWorkers needs a site-admin key", type: 'TipNotSiteAdmin' } : undefined,
+      status === 403 && !/Authentication failed/i.test(body)
+        ? {
+            message: "this key is not a site admin's: /servers/getWorkers needs a site-admin key",
+            type: 'TipNotSiteAdmin',
+          }
+        : undefined,
   });
   if (Array.isArray(answer.json)) {
     const said = answer.json.map(String).join('; ');
-    failNonRetryable(`${call.who(role)}: background jobs are not enabled (getWorkers answered ${JSON.stringify(said)}): no worker to see`, 'TipJobsNotEnabled', { body: answer.text.slice(0, 200) });
+    failNonRetryable(
+      `${call.who(role)}: background jobs are not enabled (getWorkers answered ${JSON.stringify(said)}): no worker to see`,
+      'TipJobsNotEnabled',
+      { body: answer.text.slice(0, 200) },
+    );
   }
-  if (!answer.json || typeof answer.json !== 'object') failRetryable(`${call.who(role)}: getWorkers answered without queues`, 'TipUnexpectedAnswer');
+  if (!answer.json || typeof answer.json !== 'object')
+    failRetryable(`${call.who(role)}: getWorkers answered without queues`, 'TipUnexpectedAnswer');
   return answer.json as Workers;
 }
 
@@ -159,8 +244,12 @@ function readQueue(workers: Workers, queue: string): QueueReading {
   if (!(queue in workers)) return { absent: true };
   const entry = workers[queue] as { ok?: boolean; workers?: Worker[] } | undefined;
   const listed = Array.isArray(entry?.workers) ? entry.workers : [];
-  if (listed.some((w) => w.alive === true)) return { alive: entry?.ok === true ? listed.filter((w) => w.alive === true).length : 0 };
-  if (listed.some((w) => typeof w.alive === 'string')) return { unknown: `its workers' alive is ${JSON.stringify(listed.find((w) => typeof w.alive === 'string')?.alive)} (MISP cannot read /proc, proc_accessible ${JSON.stringify(workers.proc_accessible)})` };
+  if (listed.some((w) => w.alive === true))
+    return { alive: entry?.ok === true ? listed.filter((w) => w.alive === true).length : 0 };
+  if (listed.some((w) => typeof w.alive === 'string'))
+    return {
+      unknown: `its workers' alive is ${JSON.stringify(listed.find((w) => typeof w.alive === 'string')?.alive)} (MISP cannot read /proc, proc_accessible ${JSON.stringify(workers.proc_accessible)})`,
+    };
   return { alive: 0 };
 }
 
@@ -172,16 +261,35 @@ async function workers(call: TipCall): Promise<Observation> {
   const found = await getWorkers(call, call.args.serving);
   const readings = Object.fromEntries(queues.map((q) => [q, readQueue(found, q)]));
   const unknown = queues.filter((q) => 'unknown' in readings[q]);
-  if (unknown.length) failNonRetryable(`${call.who()}: cannot tell whether background workers are alive on ${unknown.join(', ')}: ${(readings[unknown[0]] as { unknown: string }).unknown}`, 'TipWorkersUnknown', { readings });
-  const counts = Object.fromEntries(queues.map((q) => [q, 'alive' in readings[q] ? (readings[q] as { alive: number }).alive : 0]));
+  if (unknown.length)
+    failNonRetryable(
+      `${call.who()}: cannot tell whether background workers are alive on ${unknown.join(', ')}: ${(readings[unknown[0]] as { unknown: string }).unknown}`,
+      'TipWorkersUnknown',
+      { readings },
+    );
+  const counts = Object.fromEntries(
+    queues.map((q) => [q, 'alive' in readings[q] ? (readings[q] as { alive: number }).alive : 0]),
+  );
   const absent = queues.filter((q) => 'absent' in readings[q]);
-  if (absent.length) failRetryable(`${call.who()}: getWorkers lists no ${absent.join(', ')} queue${absent.length > 1 ? 's' : ''}${simpleBackgroundJobs(found) ? ' (SimpleBackgroundJobs: only the queues of supervisord\'s misp-workers group are listed)' : ''}`, 'TipWorkersDown', { alive: counts, absent });
+  if (absent.length)
+    failRetryable(
+      `${call.who()}: getWorkers lists no ${absent.join(', ')} queue${absent.length > 1 ? 's' : ''}${simpleBackgroundJobs(found) ? " (SimpleBackgroundJobs: only the queues of supervisord's misp-workers group are listed)" : ''}`,
+      'TipWorkersDown',
+      { alive: counts, absent },
+    );
   const dead = queues.filter((q) => counts[q] === 0);
-  if (dead.length) failRetryable(`${call.who()}: no live background worker on ${dead.join(', ')}`, 'TipWorkersDown', { alive: counts });
-  return { summary: `${call.who()}: background workers alive on ${queues.map((q) => `${q} ${counts[q]}`).join(', ')}`, facts: { alive: counts } };
+  if (dead.length)
+    failRetryable(`${call.who()}: no live background worker on ${dead.join(', ')}`, 'TipWorkersDown', {
+      alive: counts,
+    });
+  return {
+    summary: `${call.who()}: background workers alive on ${queues.map((q) => `${q} ${counts[q]}`).join(', ')}`,
+    facts: { alive: counts },
+  };
 }
 
-const NO_SCHEDULER = (queue: string) => `this MISP runs SimpleBackgroundJobs without scheduler_worker: no ${queue} queue to see; cron-driven tasks are invisible to the API`;
+const NO_SCHEDULER = (queue: string) =>
+  `this MISP runs SimpleBackgroundJobs without scheduler_worker: no ${queue} queue to see; cron-driven tasks are invisible to the API`;
 
 /** Scheduled tasks run on exactly one node: the scheduler worker lives on the serving site and not on the other. */
 async function jobs(call: TipCall): Promise<Observation> {
@@ -190,26 +298,60 @@ async function jobs(call: TipCall): Promise<Observation> {
   const found = await getWorkers(call, call.args.serving);
   const reading = readQueue(found, queue);
   if ('absent' in reading) {
-    if (simpleBackgroundJobs(found)) failNonRetryable(`${call.who()}: ${NO_SCHEDULER(queue)}`, 'TipNoSchedulerQueue', { queues: Object.keys(found) });
-    failRetryable(`${call.who()}: getWorkers lists no ${queue} queue`, 'TipUnexpectedAnswer', { queues: Object.keys(found) });
+    if (simpleBackgroundJobs(found))
+      failNonRetryable(`${call.who()}: ${NO_SCHEDULER(queue)}`, 'TipNoSchedulerQueue', { queues: Object.keys(found) });
+    failRetryable(`${call.who()}: getWorkers lists no ${queue} queue`, 'TipUnexpectedAnswer', {
+      queues: Object.keys(found),
+    });
   }
-  if ('unknown' in reading) failNonRetryable(`${call.who()}: cannot tell whether a ${queue} worker is alive: ${reading.unknown}`, 'TipWorkersUnknown');
+  if ('unknown' in reading)
+    failNonRetryable(
+      `${call.who()}: cannot tell whether a ${queue} worker is alive: ${reading.unknown}`,
+      'TipWorkersUnknown',
+    );
   const here = reading.alive;
-  if (here === 0) failRetryable(`${call.who()}: no live ${queue} worker, so no node runs the scheduled tasks`, 'TipNoJobs', { [queue]: here });
+  if (here === 0)
+    failRetryable(`${call.who()}: no live ${queue} worker, so no node runs the scheduled tasks`, 'TipNoJobs', {
+      [queue]: here,
+    });
   const other = siteNames[call.other];
   let said: string;
   try {
     const there = await getWorkers(call, call.other);
     const theirs = readQueue(there, queue);
-    if ('alive' in theirs && theirs.alive > 0) failRetryable(`${call.who()}: scheduled tasks on two nodes: a live ${queue} worker on both ${siteNames[call.args.serving]} and ${other}`, 'TipJobsOnTwoServers', { here, there: theirs.alive });
-    if ('unknown' in theirs) failRetryable(`${call.who()}: cannot tell whether ${other} also runs scheduled tasks: ${theirs.unknown}`, 'TipOtherSiteUnreadable');
-    said = 'absent' in theirs ? `${other} lists no ${queue} queue (cron-driven tasks there are invisible to the API)` : `none on ${other}`;
+    if ('alive' in theirs && theirs.alive > 0)
+      failRetryable(
+        `${call.who()}: scheduled tasks on two nodes: a live ${queue} worker on both ${siteNames[call.args.serving]} and ${other}`,
+        'TipJobsOnTwoServers',
+        { here, there: theirs.alive },
+      );
+    if ('unknown' in theirs)
+      failRetryable(
+        `${call.who()}: cannot tell whether ${other} also runs scheduled tasks: ${theirs.unknown}`,
+        'TipOtherSiteUnreadable',
+      );
+    said =
+      'absent' in theirs
+        ? `${other} lists no ${queue} queue (cron-driven tasks there are invisible to the API)`
+        : `none on ${other}`;
   } catch (error) {
-    if (!(error instanceof ApplicationFailure) || ['TipJobsOnTwoServers', 'TipNotSiteAdmin', 'TipOtherSiteUnreadable'].includes(error.type ?? '')) throw error;
-    if (error.type !== UNREACHABLE && planned) failRetryable(`${call.who()}: cannot tell whether ${other} also runs scheduled tasks: ${error.message}`, 'TipOtherSiteUnreadable');
-    said = error.type === UNREACHABLE ? `${other} does not answer` : `${other} unreadable, taken as down in this outage`;
+    if (
+      !(error instanceof ApplicationFailure) ||
+      ['TipJobsOnTwoServers', 'TipNotSiteAdmin', 'TipOtherSiteUnreadable'].includes(error.type ?? '')
+    )
+      throw error;
+    if (error.type !== UNREACHABLE && planned)
+      failRetryable(
+        `${call.who()}: cannot tell whether ${other} also runs scheduled tasks: ${error.message}`,
+        'TipOtherSiteUnreadable',
+      );
+    said =
+      error.type === UNREACHABLE ? `${other} does not answer` : `${other} unreadable, taken as down in this outage`;
   }
-  return { summary: `${call.who()}: scheduled tasks on exactly one node: ${plural(here, `live ${queue} worker`)} here, ${said}`, facts: { [queue]: here } };
+  return {
+    summary: `${call.who()}: scheduled tasks on exactly one node: ${plural(here, `live ${queue} worker`)} here, ${said}`,
+    facts: { [queue]: here },
+  };
 }
 
 export const mispChecks: PlatformChecks = { health, indicators, download, workers, jobs };

@@ -50,34 +50,67 @@ export async function tipFetch(endpoint: TipEndpoint, request: TipRequest): Prom
   let response: Response;
   try {
     const signal = AbortSignal.any([AbortSignal.timeout(endpoint.timeoutMs), cancellationSignal()]);
-    response = await fetch(endpoint.baseUrl + request.path, { method: request.method, headers: request.headers, body: request.body, signal, redirect: 'manual' });
+    response = await fetch(endpoint.baseUrl + request.path, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      redirect: 'manual',
+    });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? ((error as Error).name === 'TimeoutError' ? `no answer within ${Math.round(endpoint.timeoutMs / 1000)} s` : (error as Error).message);
-    return failRetryable(`${endpoint.who} does not answer ${shown} (${redact(cause, endpoint.secrets)})`, UNREACHABLE, { baseUrl: endpoint.baseUrl });
+    const cause =
+      (error as { cause?: { code?: string } }).cause?.code ??
+      ((error as Error).name === 'TimeoutError'
+        ? `no answer within ${Math.round(endpoint.timeoutMs / 1000)} s`
+        : (error as Error).message);
+    return failRetryable(`${endpoint.who} does not answer ${shown} (${redact(cause, endpoint.secrets)})`, UNREACHABLE, {
+      baseUrl: endpoint.baseUrl,
+    });
   }
   const text = await response.text();
   const durationMs = Date.now() - started;
   const facts = { request: shown, status: response.status, body: redact(text.slice(0, 300), endpoint.secrets) };
   const type = response.headers.get('content-type') ?? '';
   const explained = response.status >= 300 ? request.explain?.(response.status, text) : undefined;
-  if (explained) failNonRetryable(`${endpoint.who}: ${redact(explained.message, endpoint.secrets)}`, explained.type, facts);
+  if (explained)
+    failNonRetryable(`${endpoint.who}: ${redact(explained.message, endpoint.secrets)}`, explained.type, facts);
   if (response.status === 401 || response.status === 403) {
-    failNonRetryable(`${endpoint.who} refused the API credentials: ${shown} answered ${response.status} (wrong key or token, or the API user lacks the permission)`, 'TipAuthRefused', facts);
+    failNonRetryable(
+      `${endpoint.who} refused the API credentials: ${shown} answered ${response.status} (wrong key or token, or the API user lacks the permission)`,
+      'TipAuthRefused',
+      facts,
+    );
   }
   if (response.status >= 300 && response.status < 400) {
-    failNonRetryable(`${endpoint.who} redirected ${shown} to ${redact(response.headers.get('location') ?? '?', endpoint.secrets)} (a sign-in page): the API credentials were not accepted`, 'TipAuthRefused', facts);
+    failNonRetryable(
+      `${endpoint.who} redirected ${shown} to ${redact(response.headers.get('location') ?? '?', endpoint.secrets)} (a sign-in page): the API credentials were not accepted`,
+      'TipAuthRefused',
+      facts,
+    );
   }
   if (/text\/html/i.test(type) || /^\s*<(!doctype|html)/i.test(text)) {
-    failNonRetryable(`${endpoint.who} answered ${shown} with an HTML page (${titleOf(text)}) where the API was expected: a sign-in page or a proxy in front of the API`, 'TipNotApi', facts);
+    failNonRetryable(
+      `${endpoint.who} answered ${shown} with an HTML page (${titleOf(text)}) where the API was expected: a sign-in page or a proxy in front of the API`,
+      'TipNotApi',
+      facts,
+    );
   }
   if (response.status < 200 || response.status >= 300) {
-    failRetryable(`${endpoint.who}: ${shown} answered ${response.status}${text ? `: ${redact(text.slice(0, 200), endpoint.secrets)}` : ''}`, 'TipUnhealthy', facts);
+    failRetryable(
+      `${endpoint.who}: ${shown} answered ${response.status}${text ? `: ${redact(text.slice(0, 200), endpoint.secrets)}` : ''}`,
+      'TipUnhealthy',
+      facts,
+    );
   }
   if (request.expect === 'text') return { status: response.status, headers: response.headers, text, durationMs };
   try {
     return { status: response.status, headers: response.headers, text, json: JSON.parse(text) as unknown, durationMs };
   } catch {
-    return failRetryable(`${endpoint.who}: ${shown} answered ${response.status} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))})`, 'TipNotApi', facts);
+    return failRetryable(
+      `${endpoint.who}: ${shown} answered ${response.status} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))})`,
+      'TipNotApi',
+      facts,
+    );
   }
 }
 
@@ -88,8 +121,17 @@ function titleOf(html: string): string {
 
 /** Reads a field a check relies on; an answer without it is an answer the check cannot read, never a pass. */
 export function field<T>(who: string, value: unknown, path: string, is: (v: unknown) => v is T, what: string): T {
-  const found = path.split('.').reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), value);
-  if (!is(found)) failRetryable(`${who}: the answer has no ${what} at ${path} (got ${JSON.stringify(found)?.slice(0, 80) ?? 'nothing'})`, 'TipUnexpectedAnswer');
+  const found = path
+    .split('.')
+    .reduce<unknown>(
+      (at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined),
+      value,
+    );
+  if (!is(found))
+    failRetryable(
+      `${who}: the answer has no ${what} at ${path} (got ${JSON.stringify(found)?.slice(0, 80) ?? 'nothing'})`,
+      'TipUnexpectedAnswer',
+    );
   return found;
 }
 

@@ -6,7 +6,14 @@
  */
 import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs } from './drivers';
 import { TIP_ACTIONS, type TipAction, type TipArgs } from './tip';
-import { TIP_PROTECTION_ACTIONS, TIP_RECOVERY_ACTIONS, type TipProtectionAction, type TipProtectionArgs, type TipRecoveryAction, type TipRecoveryArgs } from './tipRecovery';
+import {
+  TIP_PROTECTION_ACTIONS,
+  TIP_RECOVERY_ACTIONS,
+  type TipProtectionAction,
+  type TipProtectionArgs,
+  type TipRecoveryAction,
+  type TipRecoveryArgs,
+} from './tipRecovery';
 
 export * from './drivers';
 export * from './switch';
@@ -27,12 +34,23 @@ export interface WaitingCheck {
  * The arguments of the actions that may wait (WaitingCheck): the TIP profile's, and every component
  * kind's, merged in from kinds/<kind>/actions.ts.
  */
-export interface ComponentActionArgs extends Record<TipAction, TipArgs>, Record<TipRecoveryAction, TipRecoveryArgs>, Record<TipProtectionAction, TipProtectionArgs> {}
+export interface ComponentActionArgs
+  extends
+    Record<TipAction, TipArgs>,
+    Record<TipRecoveryAction, TipRecoveryArgs>,
+    Record<TipProtectionAction, TipProtectionArgs> {}
 
-export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & { [A in keyof ComponentActionArgs]: ComponentActionArgs[A] & WaitingCheck };
+export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & {
+  [A in keyof ComponentActionArgs]: ComponentActionArgs[A] & WaitingCheck;
+};
 
 export type StepAction = keyof ActionArgs;
 export type ActivityStepAction = Exclude<StepAction, 'manualTask'>;
 
 /** The actions the domain itself defines; kinds/index.ts adds every kind's to make STEP_ACTIONS. */
-export const DOMAIN_ACTIONS = [...DRIVER_ACTIONS, ...TIP_ACTIONS, ...TIP_RECOVERY_ACTIONS, ...TIP_PROTECTION_ACTIONS] as const;
+export const DOMAIN_ACTIONS = [
+  ...DRIVER_ACTIONS,
+  ...TIP_ACTIONS,
+  ...TIP_RECOVERY_ACTIONS,
+  ...TIP_PROTECTION_ACTIONS,
+] as const;

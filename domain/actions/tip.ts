@@ -4,7 +4,15 @@ import type { TipPlatform } from '../platforms';
 import type { TipCheckId, TipSite, TipThresholds } from '../tip';
 
 /** One action per check, so metrics and reports tell them apart. */
-export const TIP_ACTIONS = ['tipHealth', 'tipIndicators', 'tipDownload', 'tipPlaybooks', 'tipConnectors', 'tipWorkers', 'tipJobs'] as const;
+export const TIP_ACTIONS = [
+  'tipHealth',
+  'tipIndicators',
+  'tipDownload',
+  'tipPlaybooks',
+  'tipConnectors',
+  'tipWorkers',
+  'tipJobs',
+] as const;
 export type TipAction = (typeof TIP_ACTIONS)[number];
 
 export const TIP_ACTION_OF: Record<TipCheckId, TipAction> = {

@@ -3,7 +3,14 @@ import type { SiteRole } from '../sites';
 import type { TipArgs } from './tip';
 import type { TipProtection, TipRabbitmqSite, TipRecovery, TipRecoveryCheckId } from '../tipRecovery';
 
-export const TIP_RECOVERY_ACTIONS = ['tipVersion', 'tipIdentity', 'tipKeys', 'tipQueues', 'tipStreams', 'tipManagers'] as const;
+export const TIP_RECOVERY_ACTIONS = [
+  'tipVersion',
+  'tipIdentity',
+  'tipKeys',
+  'tipQueues',
+  'tipStreams',
+  'tipManagers',
+] as const;
 export type TipRecoveryAction = (typeof TIP_RECOVERY_ACTIONS)[number];
 
 export const TIP_RECOVERY_ACTION_OF: Record<TipRecoveryCheckId, TipRecoveryAction> = {

@@ -6,7 +6,12 @@ import type { SiteRole } from '../../domain/sites';
 export const ASG_ACTIONS = ['asgPreflight', 'asgHealth', 'asgScaleDown', 'asgScaleUp'] as const;
 export type AsgAction = (typeof ASG_ACTIONS)[number];
 
-export type AsgArgs = SwitchArgs & { sites: Record<SiteRole, AutoscalingSite>; capacity?: number; waitTimeoutMs: number; pollIntervalMs: number };
+export type AsgArgs = SwitchArgs & {
+  sites: Record<SiteRole, AutoscalingSite>;
+  capacity?: number;
+  waitTimeoutMs: number;
+  pollIntervalMs: number;
+};
 
 /** Registers the kind's actions: domain's ActionArgs holds every kind's. */
 declare module '../../domain/actions' {

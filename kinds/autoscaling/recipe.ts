@@ -28,13 +28,45 @@ export const autoscalingRecipe: Recipe<AutoscalingComponent> = {
     const capacity = component.capacity === undefined ? 'the capacity the other site ran' : `${component.capacity}`;
     switch (operation) {
       case 'preflight':
-        return [{ key: 'preflight', title: `Check Auto Scaling groups ${component.primary.group} and ${component.secondary.group} exist and can hold the serving capacity`, action: 'asgPreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check Auto Scaling groups ${component.primary.group} and ${component.secondary.group} exist and can hold the serving capacity`,
+            action: 'asgPreflight',
+            args: a,
+          },
+        ];
       case 'health':
-        return [{ key: 'in-service', title: `Check Auto Scaling group ${group} (${at}) runs its desired capacity, every instance InService and Healthy`, action: 'asgHealth', args: a, timeoutMs: waitingTimeout(component.waitTimeout) }];
+        return [
+          {
+            key: 'in-service',
+            title: `Check Auto Scaling group ${group} (${at}) runs its desired capacity, every instance InService and Healthy`,
+            action: 'asgHealth',
+            args: a,
+            timeoutMs: waitingTimeout(component.waitTimeout),
+          },
+        ];
       case 'stop':
-        return [{ key: 'scale-down', title: `Scale Auto Scaling group ${group} (${at}) down to ${component[context.site].standbyCapacity}, keeping its capacity in a tag`, action: 'asgScaleDown', args: a, destructive: true }];
+        return [
+          {
+            key: 'scale-down',
+            title: `Scale Auto Scaling group ${group} (${at}) down to ${component[context.site].standbyCapacity}, keeping its capacity in a tag`,
+            action: 'asgScaleDown',
+            args: a,
+            destructive: true,
+          },
+        ];
       case 'start':
-        return [{ key: 'scale-up', title: `Scale Auto Scaling group ${group} (${at}) to ${capacity} and wait until that many instances are InService`, action: 'asgScaleUp', args: a, destructive: true, timeoutMs: waitingTimeout(component.waitTimeout) }];
+        return [
+          {
+            key: 'scale-up',
+            title: `Scale Auto Scaling group ${group} (${at}) to ${capacity} and wait until that many instances are InService`,
+            action: 'asgScaleUp',
+            args: a,
+            destructive: true,
+            timeoutMs: waitingTimeout(component.waitTimeout),
+          },
+        ];
       default:
         return [];
     }

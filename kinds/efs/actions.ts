@@ -6,7 +6,13 @@ import type { SiteRole } from '../../domain/sites';
 export const EFS_ACTIONS = ['efsPreflight', 'efsHealth', 'efsGuard', 'efsFailover'] as const;
 export type EfsAction = (typeof EFS_ACTIONS)[number];
 
-export type EfsArgs = SwitchArgs & { sites: Record<SiteRole, EfsSite>; maxSyncAgeMs?: number; waitTimeoutMs: number; pollIntervalMs: number; serving?: boolean };
+export type EfsArgs = SwitchArgs & {
+  sites: Record<SiteRole, EfsSite>;
+  maxSyncAgeMs?: number;
+  waitTimeoutMs: number;
+  pollIntervalMs: number;
+  serving?: boolean;
+};
 
 /** Registers the kind's actions: domain's ActionArgs holds every kind's. */
 declare module '../../domain/actions' {

@@ -6,16 +6,31 @@
  */
 import { phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
 
-const fs = (more: Record<string, unknown> = {}) => ({ fs: { kind: 'efs', primary: { fileSystemId: 'fs-0123456789abcdef0', region: 'eu-west-1' }, secondary: { fileSystemId: 'fs-0fedcba9876543210', region: 'eu-central-1' }, ...more } });
+const fs = (more: Record<string, unknown> = {}) => ({
+  fs: {
+    kind: 'efs',
+    primary: { fileSystemId: 'fs-0123456789abcdef0', region: 'eu-west-1' },
+    secondary: { fileSystemId: 'fs-0fedcba9876543210', region: 'eu-central-1' },
+    ...more,
+  },
+});
 
 test('a minimal EFS pair gets the documented defaults: 20 minutes for the destination to become writable', () => {
-  expect(planWith(fs()).components.fs).toMatchObject({ tier: 'database', waitTimeout: 1_200_000, pollInterval: 10_000 });
+  expect(planWith(fs()).components.fs).toMatchObject({
+    tier: 'database',
+    waitTimeout: 1_200_000,
+    pollInterval: 10_000,
+  });
   expect(planWith(fs({ maxSyncAge: '15m' })).components.fs).toMatchObject({ maxSyncAge: 900_000 });
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(fs({ secondary: { fileSystemId: 'misp-efs' } }))).toEqual(['components.fs.secondary.fileSystemId: expected a file system id such as fs-0123456789abcdef0']);
-  expect(refusalsOf(fs({ primary: { fileSystemId: 'fs-0123456789abcdef0', region: 'Ireland' } }))).toEqual(['components.fs.primary.region: expected an AWS region such as eu-west-1']);
+  expect(refusalsOf(fs({ secondary: { fileSystemId: 'misp-efs' } }))).toEqual([
+    'components.fs.secondary.fileSystemId: expected a file system id such as fs-0123456789abcdef0',
+  ]);
+  expect(refusalsOf(fs({ primary: { fileSystemId: 'fs-0123456789abcdef0', region: 'Ireland' } }))).toEqual([
+    'components.fs.primary.region: expected an AWS region such as eu-west-1',
+  ]);
   expect(refusalsOf(fs({ tier: 'app' }))).toEqual(['components.fs.tier: expected "database"']);
 });
 
@@ -26,13 +41,25 @@ test('a failover refuses on a stale sync, then deletes the replication (destruct
     ['failover.fs.guard.secondary', 'efsGuard', 'secondary', false],
     ['failover.fs.failover.secondary', 'efsFailover', 'secondary', true],
   ]);
-  expect(stepById(failover, 'failover.fs.failover.secondary')).toMatchObject({ timeoutMs: 1_860_000, args: { waitTimeoutMs: 1_800_000, from: 'primary', to: 'secondary' } });
-  expect(stepById(failover, 'failover.fs.guard.secondary').title).toBe('Refuse to fail EFS over unless fs-0123456789abcdef0 -> fs-0fedcba9876543210 synced within the RPO');
-  expect(phaseSteps(plan, 'drill', 'failover-check').map((s) => [s.id, s.args])).toEqual([['failover-check.fs.health.secondary', expect.objectContaining({ serving: true })]]);
+  expect(stepById(failover, 'failover.fs.failover.secondary')).toMatchObject({
+    timeoutMs: 1_860_000,
+    args: { waitTimeoutMs: 1_800_000, from: 'primary', to: 'secondary' },
+  });
+  expect(stepById(failover, 'failover.fs.guard.secondary').title).toBe(
+    'Refuse to fail EFS over unless fs-0123456789abcdef0 -> fs-0fedcba9876543210 synced within the RPO',
+  );
+  expect(phaseSteps(plan, 'drill', 'failover-check').map((s) => [s.id, s.args])).toEqual([
+    ['failover-check.fs.health.secondary', expect.objectContaining({ serving: true })],
+  ]);
 });
 
-test('failback is a person\'s work: replicate back first, nothing automatic deletes a replication', () => {
+test("failback is a person's work: replicate back first, nothing automatic deletes a replication", () => {
   const back = phaseSteps(planWith(fs()), 'drill', 'failback');
   expect(back.map((s) => s.action)).toEqual(['manualTask']);
-  expect(back[0]).toMatchObject({ id: 'failback.fs.replicate-back.primary', args: { instructions: expect.stringContaining('create a replication fs-0fedcba9876543210 -> fs-0123456789abcdef0') } });
+  expect(back[0]).toMatchObject({
+    id: 'failback.fs.replicate-back.primary',
+    args: {
+      instructions: expect.stringContaining('create a replication fs-0fedcba9876543210 -> fs-0123456789abcdef0'),
+    },
+  });
 });

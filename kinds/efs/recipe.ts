@@ -29,16 +29,50 @@ export const efsRecipe: Recipe<EfsComponent> = {
     const dst = component.secondary.fileSystemId;
     switch (operation) {
       case 'preflight':
-        return [{ key: 'preflight', title: `Check EFS replication ${src} -> ${dst} is enabled and its last sync recent`, action: 'efsPreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check EFS replication ${src} -> ${dst} is enabled and its last sync recent`,
+            action: 'efsPreflight',
+            args: a,
+          },
+        ];
       case 'health': {
         const serving = servingSite(context) === context.site;
-        return [{ key: 'health', title: `Check EFS ${component[context.site].fileSystemId} (${at}) is available${serving ? ' and writable' : ''}`, action: 'efsHealth', args: { ...a, serving } }];
+        return [
+          {
+            key: 'health',
+            title: `Check EFS ${component[context.site].fileSystemId} (${at}) is available${serving ? ' and writable' : ''}`,
+            action: 'efsHealth',
+            args: { ...a, serving },
+          },
+        ];
       }
       case 'guard':
-        return context.to === 'secondary' ? [{ key: 'guard', title: context.planned ? `Refuse to fail EFS over unless ${src} -> ${dst} synced within the RPO` : `Record how old the last EFS sync ${src} -> ${dst} is`, action: 'efsGuard', args: a }] : [];
+        return context.to === 'secondary'
+          ? [
+              {
+                key: 'guard',
+                title: context.planned
+                  ? `Refuse to fail EFS over unless ${src} -> ${dst} synced within the RPO`
+                  : `Record how old the last EFS sync ${src} -> ${dst} is`,
+                action: 'efsGuard',
+                args: a,
+              },
+            ]
+          : [];
       case 'activate':
         if (context.site === 'secondary') {
-          return [{ key: 'failover', title: `Fail EFS over to ${at}: delete the replication ${src} -> ${dst} and wait until ${dst} is writable`, action: 'efsFailover', args: a, destructive: true, timeoutMs: waitingTimeout(component.waitTimeout) }];
+          return [
+            {
+              key: 'failover',
+              title: `Fail EFS over to ${at}: delete the replication ${src} -> ${dst} and wait until ${dst} is writable`,
+              action: 'efsFailover',
+              args: a,
+              destructive: true,
+              timeoutMs: waitingTimeout(component.waitTimeout),
+            },
+          ];
         }
         return [
           {

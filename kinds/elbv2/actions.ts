@@ -6,7 +6,11 @@ import type { SiteRole } from '../../domain/sites';
 export const ELBV2_ACTIONS = ['elbv2Preflight', 'elbv2Health', 'elbv2Register', 'elbv2Deregister'] as const;
 export type Elbv2Action = (typeof ELBV2_ACTIONS)[number];
 
-export type Elbv2Args = SwitchArgs & { sites: Record<SiteRole, Elbv2Site>; waitTimeoutMs: number; pollIntervalMs: number };
+export type Elbv2Args = SwitchArgs & {
+  sites: Record<SiteRole, Elbv2Site>;
+  waitTimeoutMs: number;
+  pollIntervalMs: number;
+};
 
 /** Registers the kind's actions: domain's ActionArgs holds every kind's. */
 declare module '../../domain/actions' {

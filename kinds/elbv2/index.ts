@@ -3,4 +3,8 @@ import { ELBV2_ACTIONS } from './actions';
 import { elbv2Recipe } from './recipe';
 import { defineKind } from '../kit/kind';
 
-export const elbv2 = defineKind('elbv2', { actions: ELBV2_ACTIONS, recipe: elbv2Recipe, healthChecksThatWait: ['elbv2Health'] });
+export const elbv2 = defineKind('elbv2', {
+  actions: ELBV2_ACTIONS,
+  recipe: elbv2Recipe,
+  healthChecksThatWait: ['elbv2Health'],
+});

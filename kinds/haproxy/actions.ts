@@ -2,7 +2,13 @@
 import type { SwitchArgs } from '../../domain/actions/switch';
 import type { SiteRole } from '../../domain/sites';
 
-export const HAPROXY_ACTIONS = ['haproxyPreflight', 'haproxyHealth', 'haproxyDrain', 'haproxySwitch', 'haproxyReady'] as const;
+export const HAPROXY_ACTIONS = [
+  'haproxyPreflight',
+  'haproxyHealth',
+  'haproxyDrain',
+  'haproxySwitch',
+  'haproxyReady',
+] as const;
 export type HaproxyAction = (typeof HAPROXY_ACTIONS)[number];
 
 export type HaproxyArgs = SwitchArgs & {

@@ -6,7 +6,16 @@
 import { adminStateOf, isOut, isServing, parseStat } from './activities/runtimeApi';
 import { idsOf, phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
 
-const lb = (more: Record<string, unknown> = {}) => ({ lb: { kind: 'haproxy', socket: '/run/haproxy/admin.sock', backend: 'misp', primary: { servers: ['misp-dc1'] }, secondary: { servers: ['misp-dc2'] }, ...more } });
+const lb = (more: Record<string, unknown> = {}) => ({
+  lb: {
+    kind: 'haproxy',
+    socket: '/run/haproxy/admin.sock',
+    backend: 'misp',
+    primary: { servers: ['misp-dc1'] },
+    secondary: { servers: ['misp-dc2'] },
+    ...more,
+  },
+});
 
 test('a minimal backend gets the documented defaults', () => {
   expect(planWith(lb()).components.lb).toEqual({
@@ -24,8 +33,12 @@ test('a minimal backend gets the documented defaults', () => {
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(lb({ socket: 'admin.sock' }))).toEqual(['components.lb.socket: expected the runtime API socket: a UNIX socket path such as /run/haproxy/admin.sock, or host:port']);
-  expect(refusalsOf(lb({ secondary: { servers: ['misp-dc1'] } }))).toEqual(['components.lb.secondary.servers: server misp-dc1 is listed for both sites; each server belongs to one site']);
+  expect(refusalsOf(lb({ socket: 'admin.sock' }))).toEqual([
+    'components.lb.socket: expected the runtime API socket: a UNIX socket path such as /run/haproxy/admin.sock, or host:port',
+  ]);
+  expect(refusalsOf(lb({ secondary: { servers: ['misp-dc1'] } }))).toEqual([
+    'components.lb.secondary.servers: server misp-dc1 is listed for both sites; each server belongs to one site',
+  ]);
   expect(refusalsOf(lb({ takeOut: 'disable' }))).toEqual(['components.lb.takeOut: expected one of "maint"|"drain"']);
 });
 
@@ -38,12 +51,25 @@ test('a failover drains the old site (RTO starts there), switches, readies the n
     ['failover.lb.ready.secondary', 'haproxyReady', 'secondary', true],
   ]);
   expect(failover[0].marks).toEqual(['rto-start']);
-  expect(stepById(failover, 'failover.lb.switch.secondary').args).toMatchObject({ from: 'primary', to: 'secondary', backend: 'misp', takeOut: 'drain', drainTimeoutMs: 30_000, servers: { primary: ['misp-dc1'], secondary: ['misp-dc2'] } });
-  expect(phaseSteps(plan, 'drill', 'failover-check').map((s) => [s.id, s.action, s.marks])).toEqual([['failover-check.lb.serving.secondary', 'haproxyHealth', ['rto-end']]]);
+  expect(stepById(failover, 'failover.lb.switch.secondary').args).toMatchObject({
+    from: 'primary',
+    to: 'secondary',
+    backend: 'misp',
+    takeOut: 'drain',
+    drainTimeoutMs: 30_000,
+    servers: { primary: ['misp-dc1'], secondary: ['misp-dc2'] },
+  });
+  expect(phaseSteps(plan, 'drill', 'failover-check').map((s) => [s.id, s.action, s.marks])).toEqual([
+    ['failover-check.lb.serving.secondary', 'haproxyHealth', ['rto-end']],
+  ]);
   // In an outage, draining the lost site is best effort; the new site's switch is not.
   const outage = phaseSteps(plan, 'failover', 'failover');
   expect(outage.map((s) => s.bestEffort)).toEqual([true, false, false]);
-  expect(idsOf(phaseSteps(plan, 'drill', 'pre-reboot'))).toEqual(['pre-reboot.lb.drain.primary', 'pre-reboot.lb.ready.primary', 'pre-reboot.lb.serving.primary']);
+  expect(idsOf(phaseSteps(plan, 'drill', 'pre-reboot'))).toEqual([
+    'pre-reboot.lb.drain.primary',
+    'pre-reboot.lb.ready.primary',
+    'pre-reboot.lb.serving.primary',
+  ]);
 });
 
 describe('the runtime API', () => {
@@ -62,11 +88,20 @@ describe('the runtime API', () => {
       ['misp', 'misp-dc1', 'UP', '2', 'L7OK', '200'],
       ['misp', 'misp-dc2', 'MAINT', '0', '* L7STS', '503'],
     ]);
-    expect(() => parseStat('Unknown command.\n')).toThrow('HAProxy answered "show stat" with something that is not its CSV: Unknown command.');
+    expect(() => parseStat('Unknown command.\n')).toThrow(
+      'HAProxy answered "show stat" with something that is not its CSV: Unknown command.',
+    );
   });
 
   test('admin-state bits say maint over drain over ready, and only a ready UP server serves', () => {
-    expect([0, 0x01, 0x04, 0x08, 0x10, 0x09].map(adminStateOf)).toEqual(['ready', 'maint', 'maint', 'drain', 'drain', 'maint']);
+    expect([0, 0x01, 0x04, 0x08, 0x10, 0x09].map(adminStateOf)).toEqual([
+      'ready',
+      'maint',
+      'maint',
+      'drain',
+      'drain',
+      'maint',
+    ]);
     const server = { name: 'misp-dc1', status: 'UP', checkStatus: 'L7OK', sessions: 0, admin: 'ready' as const };
     expect(isServing(server)).toBe(true);
     expect(isServing({ ...server, status: 'UP 1/3' })).toBe(false);

@@ -3,4 +3,8 @@ import { HAPROXY_ACTIONS } from './actions';
 import { haproxyRecipe } from './recipe';
 import { defineKind } from '../kit/kind';
 
-export const haproxy = defineKind('haproxy', { actions: HAPROXY_ACTIONS, recipe: haproxyRecipe, healthChecksThatWait: ['haproxyHealth'] });
+export const haproxy = defineKind('haproxy', {
+  actions: HAPROXY_ACTIONS,
+  recipe: haproxyRecipe,
+  healthChecksThatWait: ['haproxyHealth'],
+});

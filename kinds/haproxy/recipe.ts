@@ -32,9 +32,24 @@ export const haproxyRecipe: Recipe<HaproxyComponent> = {
     const servers = component[context.site].servers.join(', ');
     switch (operation) {
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${be}: the runtime API answers at admin level and knows the servers of both sites`, action: 'haproxyPreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${be}: the runtime API answers at admin level and knows the servers of both sites`,
+            action: 'haproxyPreflight',
+            args: a,
+          },
+        ];
       case 'health':
-        return [{ key: 'serving', title: `Check ${be} sends traffic to ${at} only: ${servers} UP, the other site's servers drained, in maintenance or down`, action: 'haproxyHealth', args: a, timeoutMs: waitingTimeout(component.waitTimeout) }];
+        return [
+          {
+            key: 'serving',
+            title: `Check ${be} sends traffic to ${at} only: ${servers} UP, the other site's servers drained, in maintenance or down`,
+            action: 'haproxyHealth',
+            args: a,
+            timeoutMs: waitingTimeout(component.waitTimeout),
+          },
+        ];
       case 'drain':
         return [
           {
@@ -47,9 +62,26 @@ export const haproxyRecipe: Recipe<HaproxyComponent> = {
           },
         ];
       case 'activate':
-        return [{ key: 'switch', title: `Switch ${be} to ${at}: ${servers} ready, ${siteName(context, context.from)}'s servers kept out`, action: 'haproxySwitch', args: a, destructive: true }];
+        return [
+          {
+            key: 'switch',
+            title: `Switch ${be} to ${at}: ${servers} ready, ${siteName(context, context.from)}'s servers kept out`,
+            action: 'haproxySwitch',
+            args: a,
+            destructive: true,
+          },
+        ];
       case 'rejoin':
-        return [{ key: 'ready', title: `Put ${servers} (${at}) back in ${be} and wait until its checks see them UP`, action: 'haproxyReady', args: a, destructive: true, timeoutMs: waitingTimeout(component.waitTimeout) }];
+        return [
+          {
+            key: 'ready',
+            title: `Put ${servers} (${at}) back in ${be} and wait until its checks see them UP`,
+            action: 'haproxyReady',
+            args: a,
+            destructive: true,
+            timeoutMs: waitingTimeout(component.waitTimeout),
+          },
+        ];
       default:
         return [];
     }

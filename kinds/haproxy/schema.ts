@@ -26,5 +26,10 @@ export const haproxyComponent = z
   })
   .superRefine((component, ctx) => {
     const shared = component.primary.servers.filter((s) => component.secondary.servers.includes(s));
-    if (shared.length) ctx.addIssue({ code: 'custom', path: ['secondary', 'servers'], message: `server ${shared.join(', ')} is listed for both sites; each server belongs to one site` });
+    if (shared.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secondary', 'servers'],
+        message: `server ${shared.join(', ')} is listed for both sites; each server belongs to one site`,
+      });
   });

@@ -16,4 +16,7 @@ export interface KindDefinition<K extends ComponentKind = ComponentKind> {
 }
 
 /** Ties a kind's name to its recipe's component type, so a recipe of another kind does not compile. */
-export const defineKind = <K extends ComponentKind>(kind: K, definition: Omit<KindDefinition<K>, 'kind'>): KindDefinition<K> => ({ kind, ...definition });
+export const defineKind = <K extends ComponentKind>(
+  kind: K,
+  definition: Omit<KindDefinition<K>, 'kind'>,
+): KindDefinition<K> => ({ kind, ...definition });

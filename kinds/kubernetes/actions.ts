@@ -2,7 +2,12 @@
 import type { KubernetesWorkload } from './types';
 import type { SiteRole } from '../../domain/sites';
 
-export const KUBERNETES_ACTIONS = ['kubernetesHealth', 'kubernetesPreflight', 'kubernetesStop', 'kubernetesStart'] as const;
+export const KUBERNETES_ACTIONS = [
+  'kubernetesHealth',
+  'kubernetesPreflight',
+  'kubernetesStop',
+  'kubernetesStart',
+] as const;
 export type KubernetesAction = (typeof KUBERNETES_ACTIONS)[number];
 
 /** Annotation on a workload that remembers its replica count while a drill keeps it at 0. */

@@ -11,7 +11,11 @@ import { phaseSteps, planWith, refusalsOf } from '../../test/unit/support/kindPl
 const platform = (more: Record<string, unknown> = {}) => ({
   platform: {
     kind: 'kubernetes',
-    workloads: [{ name: 'opencti-worker', replicas: 6 }, { name: 'opencti-platform', replicas: 3 }, { kind: 'StatefulSet', name: 'opencti-connector' }],
+    workloads: [
+      { name: 'opencti-worker', replicas: 6 },
+      { name: 'opencti-platform', replicas: 3 },
+      { kind: 'StatefulSet', name: 'opencti-connector' },
+    ],
     primary: { kubeconfig: '/etc/drillbook/kube/euw1.kubeconfig', context: 'opencti-euw1', namespace: 'opencti' },
     secondary: { kubeconfig: '/etc/drillbook/kube/euc1.kubeconfig', namespace: 'opencti' },
     ...more,
@@ -31,13 +35,21 @@ test('a minimal set of workloads gets the documented defaults: Deployments, five
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(platform({ workloads: [] }))).toEqual(['components.platform.workloads: expected at least one workload, in start order']);
-  expect(refusalsOf(platform({ workloads: [{ name: 'web' }, { name: 'web' }] }))).toEqual(['components.platform.workloads[1].name: Deployment/web is listed twice']);
-  expect(refusalsOf(platform({ workloads: [{ name: 'OpenCTI_Platform' }] }))).toEqual(['components.platform.workloads[0].name: expected a Kubernetes object name (lower-case letters, digits, - and .)']);
-  expect(refusalsOf(platform({ workloads: [{ kind: 'DaemonSet', name: 'agent' }] }))).toEqual(['components.platform.workloads[0].kind: expected one of "Deployment"|"StatefulSet"']);
+  expect(refusalsOf(platform({ workloads: [] }))).toEqual([
+    'components.platform.workloads: expected at least one workload, in start order',
+  ]);
+  expect(refusalsOf(platform({ workloads: [{ name: 'web' }, { name: 'web' }] }))).toEqual([
+    'components.platform.workloads[1].name: Deployment/web is listed twice',
+  ]);
+  expect(refusalsOf(platform({ workloads: [{ name: 'OpenCTI_Platform' }] }))).toEqual([
+    'components.platform.workloads[0].name: expected a Kubernetes object name (lower-case letters, digits, - and .)',
+  ]);
+  expect(refusalsOf(platform({ workloads: [{ kind: 'DaemonSet', name: 'agent' }] }))).toEqual([
+    'components.platform.workloads[0].kind: expected one of "Deployment"|"StatefulSet"',
+  ]);
 });
 
-test('a failover stops the old site\'s workloads (RTO starts there) and starts the new site\'s, in the plan\'s order, then checks them', () => {
+test("a failover stops the old site's workloads (RTO starts there) and starts the new site's, in the plan's order, then checks them", () => {
   const plan = planWith(platform({ rolloutTimeout: '10m' }));
   const failover = phaseSteps(plan, 'drill', 'failover');
   expect(failover.map((s) => [s.id, s.action, s.site, s.destructive, s.marks])).toEqual([
@@ -46,31 +58,84 @@ test('a failover stops the old site\'s workloads (RTO starts there) and starts t
   ]);
   // Each of the three workloads may take rolloutTimeout, and the step a minute more.
   expect(failover[1].timeoutMs).toBe(1_860_000);
-  expect(failover[1].args).toMatchObject({ rolloutTimeoutMs: 600_000, workloads: [{ name: 'opencti-worker' }, { name: 'opencti-platform' }, { name: 'opencti-connector' }] });
-  expect(phaseSteps(plan, 'drill', 'failover-check').map((s) => [s.id, s.action, s.marks])).toEqual([['failover-check.platform.health.secondary', 'kubernetesHealth', ['rto-end']]]);
+  expect(failover[1].args).toMatchObject({
+    rolloutTimeoutMs: 600_000,
+    workloads: [{ name: 'opencti-worker' }, { name: 'opencti-platform' }, { name: 'opencti-connector' }],
+  });
+  expect(phaseSteps(plan, 'drill', 'failover-check').map((s) => [s.id, s.action, s.marks])).toEqual([
+    ['failover-check.platform.health.secondary', 'kubernetesHealth', ['rto-end']],
+  ]);
   expect(phaseSteps(plan, 'failover', 'failover').map((s) => s.bestEffort)).toEqual([true, false]);
 });
 
 describe('rollout status', () => {
-  const spec = (name: string, replicas: number) => ({ replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } } } });
-  const deployment = (status: V1Deployment['status'], generation = 4): V1Deployment => ({ metadata: { name: 'opencti-platform', generation }, spec: spec('opencti-platform', 3), status: { observedGeneration: 4, ...status } });
+  const spec = (name: string, replicas: number) => ({
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } } },
+  });
+  const deployment = (status: V1Deployment['status'], generation = 4): V1Deployment => ({
+    metadata: { name: 'opencti-platform', generation },
+    spec: spec('opencti-platform', 3),
+    status: { observedGeneration: 4, ...status },
+  });
 
   test('a Deployment is done when every replica is updated and available, and says what it waits for until then', () => {
-    expect(deploymentRollout(deployment({ replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toEqual({ done: true, message: 'deployment "opencti-platform" successfully rolled out' });
-    expect(deploymentRollout(deployment({ replicas: 3, updatedReplicas: 1, availableReplicas: 1 }))).toEqual({ done: false, failed: false, message: '1 out of 3 new replicas have been updated' });
-    expect(deploymentRollout(deployment({ replicas: 4, updatedReplicas: 3, availableReplicas: 3 }))).toEqual({ done: false, failed: false, message: '1 old replicas are pending termination' });
-    expect(deploymentRollout(deployment({}, 5))).toEqual({ done: false, failed: false, message: 'waiting for deployment "opencti-platform" spec update to be observed' });
+    expect(deploymentRollout(deployment({ replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toEqual({
+      done: true,
+      message: 'deployment "opencti-platform" successfully rolled out',
+    });
+    expect(deploymentRollout(deployment({ replicas: 3, updatedReplicas: 1, availableReplicas: 1 }))).toEqual({
+      done: false,
+      failed: false,
+      message: '1 out of 3 new replicas have been updated',
+    });
+    expect(deploymentRollout(deployment({ replicas: 4, updatedReplicas: 3, availableReplicas: 3 }))).toEqual({
+      done: false,
+      failed: false,
+      message: '1 old replicas are pending termination',
+    });
+    expect(deploymentRollout(deployment({}, 5))).toEqual({
+      done: false,
+      failed: false,
+      message: 'waiting for deployment "opencti-platform" spec update to be observed',
+    });
   });
 
   test('a progress deadline fails the rollout only when it names the current ReplicaSet', () => {
-    const stuck = deployment({ replicas: 3, updatedReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "opencti-platform-7d9f" has timed out progressing.' }] });
-    expect(deploymentRollout(stuck, 'opencti-platform-7d9f')).toEqual({ done: false, failed: true, message: 'deployment "opencti-platform" exceeded its progress deadline' });
+    const stuck = deployment({
+      replicas: 3,
+      updatedReplicas: 1,
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: 'ReplicaSet "opencti-platform-7d9f" has timed out progressing.',
+        },
+      ],
+    });
+    expect(deploymentRollout(stuck, 'opencti-platform-7d9f')).toEqual({
+      done: false,
+      failed: true,
+      message: 'deployment "opencti-platform" exceeded its progress deadline',
+    });
     expect(deploymentRollout(stuck, 'opencti-platform-8c2a')).toMatchObject({ done: false, failed: false });
   });
 
   test('a StatefulSet is done when its pods are ready at the current revision', () => {
-    const set = (status: Partial<NonNullable<V1StatefulSet['status']>>): V1StatefulSet => ({ metadata: { name: 'opencti-connector', generation: 2 }, spec: { ...spec('opencti-connector', 2), serviceName: 'opencti-connector' }, status: { replicas: 2, observedGeneration: 2, ...status } });
-    expect(statefulSetRollout(set({ readyReplicas: 2, currentReplicas: 2, updateRevision: 'r2', currentRevision: 'r2' }))).toEqual({ done: true, message: 'statefulset rolling update complete 2 pods at revision r2' });
-    expect(statefulSetRollout(set({ readyReplicas: 1 }))).toEqual({ done: false, failed: false, message: 'waiting for 1 pods to be ready' });
+    const set = (status: Partial<NonNullable<V1StatefulSet['status']>>): V1StatefulSet => ({
+      metadata: { name: 'opencti-connector', generation: 2 },
+      spec: { ...spec('opencti-connector', 2), serviceName: 'opencti-connector' },
+      status: { replicas: 2, observedGeneration: 2, ...status },
+    });
+    expect(
+      statefulSetRollout(set({ readyReplicas: 2, currentReplicas: 2, updateRevision: 'r2', currentRevision: 'r2' })),
+    ).toEqual({ done: true, message: 'statefulset rolling update complete 2 pods at revision r2' });
+    expect(statefulSetRollout(set({ readyReplicas: 1 }))).toEqual({
+      done: false,
+      failed: false,
+      message: 'waiting for 1 pods to be ready',
+    });
   });
 });

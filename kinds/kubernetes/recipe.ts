@@ -9,8 +9,16 @@ import { siteName } from '../kit/recipe/siteSteps';
 import type { KubernetesArgs } from './actions';
 import type { KubernetesComponent, KubernetesWorkload } from './types';
 
-export function kubernetesArgs(component: KubernetesComponent, context: OperationContext, workloads: KubernetesWorkload[] = component.workloads): KubernetesArgs {
-  const site = (s: 'primary' | 'secondary') => ({ kubeconfig: component[s].kubeconfig, context: component[s].context, namespace: component[s].namespace });
+export function kubernetesArgs(
+  component: KubernetesComponent,
+  context: OperationContext,
+  workloads: KubernetesWorkload[] = component.workloads,
+): KubernetesArgs {
+  const site = (s: 'primary' | 'secondary') => ({
+    kubeconfig: component[s].kubeconfig,
+    context: component[s].context,
+    namespace: component[s].namespace,
+  });
   return {
     component: context.name,
     siteNames: { primary: siteName(context, 'primary'), secondary: siteName(context, 'secondary') },
@@ -21,7 +29,8 @@ export function kubernetesArgs(component: KubernetesComponent, context: Operatio
 }
 
 /** Every workload may wait its full rollout timeout, one after the other. */
-export const kubernetesStepTimeout = (component: KubernetesComponent, workloads = component.workloads.length): number => component.rolloutTimeout * workloads + 60_000;
+export const kubernetesStepTimeout = (component: KubernetesComponent, workloads = component.workloads.length): number =>
+  component.rolloutTimeout * workloads + 60_000;
 
 export const kubernetesRecipe: Recipe<KubernetesComponent> = {
   tier: () => 'app',
@@ -33,9 +42,23 @@ export const kubernetesRecipe: Recipe<KubernetesComponent> = {
     const names = component.workloads.map((w) => w.name);
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name} on ${at}: every workload's rollout complete, all replicas ready`, action: 'kubernetesHealth', args: a }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name} on ${at}: every workload's rollout complete, all replicas ready`,
+            action: 'kubernetesHealth',
+            args: a,
+          },
+        ];
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${name}: both sites' clusters answer and hold ${names.join(', ')}`, action: 'kubernetesPreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${name}: both sites' clusters answer and hold ${names.join(', ')}`,
+            action: 'kubernetesPreflight',
+            args: a,
+          },
+        ];
       case 'stop':
         return [
           {

@@ -5,7 +5,12 @@
 import { z } from 'zod';
 import { duration, stepTuning } from '../kit/schema/fields';
 
-const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'expected a Kubernetes object name (lower-case letters, digits, - and .)');
+const dnsName = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
+    'expected a Kubernetes object name (lower-case letters, digits, - and .)',
+  );
 
 const workload = z.strictObject({
   kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
@@ -38,7 +43,8 @@ export const kubernetesComponent = z
     const seen = new Set<string>();
     component.workloads.forEach((w, index) => {
       const key = `${w.kind}/${w.name}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['workloads', index, 'name'], message: `${key} is listed twice` });
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path: ['workloads', index, 'name'], message: `${key} is listed twice` });
       seen.add(key);
     });
   });

@@ -3,7 +3,12 @@ import type { SwitchArgs } from '../../domain/actions/switch';
 import type { HealthFileSite } from './types';
 import type { SiteRole } from '../../domain/sites';
 
-export const HEALTH_FILE_ACTIONS = ['healthFilePreflight', 'healthFileCheck', 'healthFileRemove', 'healthFileRestore'] as const;
+export const HEALTH_FILE_ACTIONS = [
+  'healthFilePreflight',
+  'healthFileCheck',
+  'healthFileRemove',
+  'healthFileRestore',
+] as const;
 export type HealthFileAction = (typeof HEALTH_FILE_ACTIONS)[number];
 
 export type HealthFileArgs = SwitchArgs & {

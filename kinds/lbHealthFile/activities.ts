@@ -30,7 +30,11 @@ async function judge(args: HealthFileArgs, site: SiteRole, aws: () => AwsClients
     const all = await backendServers(haproxy.socket, haproxy.backend);
     const names = entry.servers ?? [];
     const missing = names.filter((n) => !all.has(n));
-    if (missing.length) throw ApplicationFailure.nonRetryable(`HAProxy backend ${haproxy.backend} has no server ${missing.join(', ')} (the plan's ${site}.servers)`, 'HaproxyMisconfigured');
+    if (missing.length)
+      throw ApplicationFailure.nonRetryable(
+        `HAProxy backend ${haproxy.backend} has no server ${missing.join(', ')} (the plan's ${site}.servers)`,
+        'HaproxyMisconfigured',
+      );
     const servers = names.map((n) => all.get(n)!);
     return {
       // Healthy by its checks; out when its checks fail, or when the admin took it out (then its checks may be off).
@@ -40,7 +44,12 @@ async function judge(args: HealthFileArgs, site: SiteRole, aws: () => AwsClients
       nodes: servers.map((s) => ({ server: s.name, status: s.status, check: s.checkStatus, admin: s.admin })),
     };
   }
-  const targets = await targetHealth(aws(), entry.targetGroupArn as string, entry.region, entry.targets?.map((id) => ({ id })));
+  const targets = await targetHealth(
+    aws(),
+    entry.targetGroupArn as string,
+    entry.region,
+    entry.targets?.map((id) => ({ id })),
+  );
   return {
     healthy: targets.length > 0 && targets.every(isHealthy),
     out: targets.length > 0 && targets.every(isOutOfService),
@@ -89,7 +98,10 @@ export function createHealthFileActivities(deps: { aws: () => AwsClients }): Ste
       const state = await fileState(args, serving);
       if (state === 'missing') throw missingFile(args, serving);
       if (state === 'aside') {
-        throw ApplicationFailure.nonRetryable(`the health file of ${label(args, serving)} is moved aside (${args.sites[serving].path}${OFF_SUFFIX}), left so by an earlier drill: move it back before this one`, 'HealthFileAside');
+        throw ApplicationFailure.nonRetryable(
+          `the health file of ${label(args, serving)} is moved aside (${args.sites[serving].path}${OFF_SUFFIX}), left so by an earlier drill: move it back before this one`,
+          'HealthFileAside',
+        );
       }
       const primary = await judge(args, 'primary', deps.aws);
       const secondary = await judge(args, 'secondary', deps.aws);
@@ -104,10 +116,19 @@ export function createHealthFileActivities(deps: { aws: () => AwsClients }): Ste
       const args = input.step.args;
       const site = input.step.site ?? args.to;
       const state = await fileState(args, site);
-      if (state !== 'present') throw ApplicationFailure.retryable(`the health file ${args.sites[site].path} is ${state === 'aside' ? 'moved aside' : 'missing'} on ${label(args, site)}: the load balancer takes it out of rotation`, 'HealthFileAbsent');
+      if (state !== 'present')
+        throw ApplicationFailure.retryable(
+          `the health file ${args.sites[site].path} is ${state === 'aside' ? 'moved aside' : 'missing'} on ${label(args, site)}: the load balancer takes it out of rotation`,
+          'HealthFileAbsent',
+        );
       const { reached, waitedMs, last } = await waitUntil(args, site, deps.aws, 'healthy');
       const facts = { file: args.sites[site].path, nodes: last.nodes, waitedMs };
-      if (!reached) throw ApplicationFailure.retryable(`the load balancer does not see ${label(args, site)} healthy after ${Math.round(waitedMs / 1000)}s: ${last.said}`, 'HealthFileNodesUnhealthy', facts);
+      if (!reached)
+        throw ApplicationFailure.retryable(
+          `the load balancer does not see ${label(args, site)} healthy after ${Math.round(waitedMs / 1000)}s: ${last.said}`,
+          'HealthFileNodesUnhealthy',
+          facts,
+        );
       return { summary: `${label(args, site)} is in rotation: health file in place, ${last.said}`, facts };
     },
 
@@ -121,9 +142,20 @@ export function createHealthFileActivities(deps: { aws: () => AwsClients }): Ste
       const started = Date.now();
       if (state === 'present') await hostFiles(via).move(path, `${path}${OFF_SUFFIX}`);
       const { reached, waitedMs, last } = await waitUntil(args, site, deps.aws, 'out');
-      const facts = { file: path, movedTo: `${path}${OFF_SUFFIX}`, moved: state === 'present', nodes: last.nodes, outAfterMs: reached ? Date.now() - started : undefined, waitedMs };
+      const facts = {
+        file: path,
+        movedTo: `${path}${OFF_SUFFIX}`,
+        moved: state === 'present',
+        nodes: last.nodes,
+        outAfterMs: reached ? Date.now() - started : undefined,
+        waitedMs,
+      };
       if (!reached) {
-        throw ApplicationFailure.retryable(`${path} is moved aside on ${label(args, site)}, but after ${Math.round(waitedMs / 1000)}s the load balancer still does not see it unhealthy: ${last.said}`, 'HealthFileStillHealthy', facts);
+        throw ApplicationFailure.retryable(
+          `${path} is moved aside on ${label(args, site)}, but after ${Math.round(waitedMs / 1000)}s the load balancer still does not see it unhealthy: ${last.said}`,
+          'HealthFileStillHealthy',
+          facts,
+        );
       }
       return {
         summary: `${label(args, site)} out of rotation: ${state === 'present' ? `${path} moved aside` : `${path} was already moved aside`}; the load balancer saw it after ${((Date.now() - started) / 1000).toFixed(1)}s: ${last.said}`,
@@ -141,8 +173,19 @@ export function createHealthFileActivities(deps: { aws: () => AwsClients }): Ste
       const started = Date.now();
       if (state === 'aside') await hostFiles(via).move(`${path}${OFF_SUFFIX}`, path);
       const { reached, waitedMs, last } = await waitUntil(args, site, deps.aws, 'healthy');
-      const facts = { file: path, restored: state === 'aside', nodes: last.nodes, healthyAfterMs: reached ? Date.now() - started : undefined, waitedMs };
-      if (!reached) throw ApplicationFailure.retryable(`${path} is back on ${label(args, site)}, but after ${Math.round(waitedMs / 1000)}s the load balancer does not see it healthy: ${last.said}`, 'HealthFileNodesUnhealthy', facts);
+      const facts = {
+        file: path,
+        restored: state === 'aside',
+        nodes: last.nodes,
+        healthyAfterMs: reached ? Date.now() - started : undefined,
+        waitedMs,
+      };
+      if (!reached)
+        throw ApplicationFailure.retryable(
+          `${path} is back on ${label(args, site)}, but after ${Math.round(waitedMs / 1000)}s the load balancer does not see it healthy: ${last.said}`,
+          'HealthFileNodesUnhealthy',
+          facts,
+        );
       return {
         summary: `${label(args, site)} back in rotation: ${state === 'aside' ? `${path} restored` : `${path} was in place`}; the load balancer saw it healthy after ${((Date.now() - started) / 1000).toFixed(1)}s: ${last.said}`,
         facts,

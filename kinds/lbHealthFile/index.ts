@@ -3,4 +3,8 @@ import { HEALTH_FILE_ACTIONS } from './actions';
 import { lbHealthFileRecipe } from './recipe';
 import { defineKind } from '../kit/kind';
 
-export const lbHealthFile = defineKind('lbHealthFile', { actions: HEALTH_FILE_ACTIONS, recipe: lbHealthFileRecipe, healthChecksThatWait: ['healthFileCheck'] });
+export const lbHealthFile = defineKind('lbHealthFile', {
+  actions: HEALTH_FILE_ACTIONS,
+  recipe: lbHealthFileRecipe,
+  healthChecksThatWait: ['healthFileCheck'],
+});

@@ -31,13 +31,46 @@ export const lbHealthFileRecipe: Recipe<LbHealthFileComponent> = {
     const wait = waitingTimeout(component.waitTimeout);
     switch (operation) {
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${context.name}: the health file is in place on ${at} and ${lb} know each site's nodes`, action: 'healthFilePreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${context.name}: the health file is in place on ${at} and ${lb} know each site's nodes`,
+            action: 'healthFilePreflight',
+            args: a,
+          },
+        ];
       case 'health':
-        return [{ key: 'healthy', title: `Check ${at}'s health file ${file} is in place and ${lb} see its nodes healthy`, action: 'healthFileCheck', args: a, timeoutMs: wait }];
+        return [
+          {
+            key: 'healthy',
+            title: `Check ${at}'s health file ${file} is in place and ${lb} see its nodes healthy`,
+            action: 'healthFileCheck',
+            args: a,
+            timeoutMs: wait,
+          },
+        ];
       case 'drain':
-        return [{ key: 'out', title: `Take ${at} out of rotation: move ${file} aside and wait until ${lb} see its nodes unhealthy`, action: 'healthFileRemove', args: a, destructive: true, timeoutMs: wait }];
+        return [
+          {
+            key: 'out',
+            title: `Take ${at} out of rotation: move ${file} aside and wait until ${lb} see its nodes unhealthy`,
+            action: 'healthFileRemove',
+            args: a,
+            destructive: true,
+            timeoutMs: wait,
+          },
+        ];
       case 'rejoin':
-        return [{ key: 'in', title: `Put ${at} back in rotation: restore ${file} and wait until ${lb} see its nodes healthy`, action: 'healthFileRestore', args: a, destructive: true, timeoutMs: wait }];
+        return [
+          {
+            key: 'in',
+            title: `Put ${at} back in rotation: restore ${file} and wait until ${lb} see its nodes healthy`,
+            action: 'healthFileRestore',
+            args: a,
+            destructive: true,
+            timeoutMs: wait,
+          },
+        ];
       default:
         return [];
     }

@@ -5,13 +5,28 @@
  * ALB target group.
  */
 import { z } from 'zod';
-import { absoluteThroughVia, hostPath, region, runtimeApi, serverNames, stepTuning, via, waits } from '../kit/schema/stackFields';
+import {
+  absoluteThroughVia,
+  hostPath,
+  region,
+  runtimeApi,
+  serverNames,
+  stepTuning,
+  via,
+  waits,
+} from '../kit/schema/stackFields';
 
 const site = z.strictObject({
   path: hostPath,
   via: via.optional(),
   servers: serverNames.optional(),
-  targetGroupArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, 'expected a target group ARN (arn:aws:elasticloadbalancing:…:targetgroup/…)').optional(),
+  targetGroupArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:elasticloadbalancing:/,
+      'expected a target group ARN (arn:aws:elasticloadbalancing:…:targetgroup/…)',
+    )
+    .optional(),
   region: region.optional(),
   targets: z.array(z.string().min(1)).min(1).optional(),
 });
@@ -30,12 +45,27 @@ export const lbHealthFileComponent = z
   })
   .superRefine((component, ctx) => {
     if (component.judgedBy === 'haproxy' && !component.haproxy) {
-      ctx.addIssue({ code: 'custom', path: ['haproxy'], message: 'judgedBy: haproxy needs the runtime API socket and backend: { socket: /run/haproxy/admin.sock, backend: misp }' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['haproxy'],
+        message:
+          'judgedBy: haproxy needs the runtime API socket and backend: { socket: /run/haproxy/admin.sock, backend: misp }',
+      });
     }
     for (const role of ['primary', 'secondary'] as const) {
       const entry = component[role];
       absoluteThroughVia(entry, ctx, [role]);
-      if (component.judgedBy === 'haproxy' && !entry.servers) ctx.addIssue({ code: 'custom', path: [role, 'servers'], message: 'judgedBy: haproxy needs the backend servers whose checks ask for this file' });
-      if (component.judgedBy === 'elbv2' && !entry.targetGroupArn) ctx.addIssue({ code: 'custom', path: [role, 'targetGroupArn'], message: 'judgedBy: elbv2 needs the target group whose health check asks for this file' });
+      if (component.judgedBy === 'haproxy' && !entry.servers)
+        ctx.addIssue({
+          code: 'custom',
+          path: [role, 'servers'],
+          message: 'judgedBy: haproxy needs the backend servers whose checks ask for this file',
+        });
+      if (component.judgedBy === 'elbv2' && !entry.targetGroupArn)
+        ctx.addIssue({
+          code: 'custom',
+          path: [role, 'targetGroupArn'],
+          message: 'judgedBy: elbv2 needs the target group whose health check asks for this file',
+        });
     }
   });

@@ -3,7 +3,14 @@ import type { SecretRef } from '../../domain/drivers';
 import type { SqlEndpoint, SwitchArgs } from '../../domain/actions/switch';
 import type { SiteRole } from '../../domain/sites';
 
-export const MYSQL_ACTIONS = ['mysqlHealth', 'mysqlPreflight', 'mysqlGuard', 'mysqlFence', 'mysqlPromote', 'mysqlVerify'] as const;
+export const MYSQL_ACTIONS = [
+  'mysqlHealth',
+  'mysqlPreflight',
+  'mysqlGuard',
+  'mysqlFence',
+  'mysqlPromote',
+  'mysqlVerify',
+] as const;
 export type MysqlAction = (typeof MYSQL_ACTIONS)[number];
 
 export type MysqlArgs = SwitchArgs & {

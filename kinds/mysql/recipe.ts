@@ -31,9 +31,23 @@ export const mysqlRecipe: Recipe<MysqlComponent> = {
     const promoteTimeout = component.catchUpTimeout + 60_000;
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name} answers on ${at} (role and replication)`, action: 'mysqlHealth', args: a }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name} answers on ${at} (role and replication)`,
+            action: 'mysqlHealth',
+            args: a,
+          },
+        ];
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${name}: replication both ways, distinct server ids and auto-increment offsets, one writer`, action: 'mysqlPreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${name}: replication both ways, distinct server ids and auto-increment offsets, one writer`,
+            action: 'mysqlPreflight',
+            args: a,
+          },
+        ];
       case 'guard':
         return [
           {
@@ -47,7 +61,15 @@ export const mysqlRecipe: Recipe<MysqlComponent> = {
         ];
       case 'stop': {
         const fence: StepDraft[] = SWITCH_PHASES.has(context.phase)
-          ? [{ key: 'fence', title: `Fence ${name} on ${at}: read-only, end app sessions, list sessions that could still write`, action: 'mysqlFence', args: a, destructive: true }]
+          ? [
+              {
+                key: 'fence',
+                title: `Fence ${name} on ${at}: read-only, end app sessions, list sessions that could still write`,
+                action: 'mysqlFence',
+                args: a,
+                destructive: true,
+              },
+            ]
           : [];
         return [...fence, ...processStep('stop', `Stop ${name} on ${at}`, component[site].stop, site)];
       }
@@ -58,7 +80,16 @@ export const mysqlRecipe: Recipe<MysqlComponent> = {
         // After its own restart (pre-reboot) the primary site's node must write again.
         const rewrite: StepDraft[] =
           !SWITCH_PHASES.has(context.phase) && (component[site].stop || component[site].start)
-            ? [{ key: 'writer', title: `Make ${name} on ${at} the writer again after its restart`, action: 'mysqlPromote', args: { ...a, planned: true }, destructive: true, timeoutMs: promoteTimeout }]
+            ? [
+                {
+                  key: 'writer',
+                  title: `Make ${name} on ${at} the writer again after its restart`,
+                  action: 'mysqlPromote',
+                  args: { ...a, planned: true },
+                  destructive: true,
+                  timeoutMs: promoteTimeout,
+                },
+              ]
             : [];
         return [...start, ...rewrite];
       }
@@ -76,7 +107,14 @@ export const mysqlRecipe: Recipe<MysqlComponent> = {
           },
         ];
       case 'verify':
-        return [{ key: 'verify', title: `Verify ${name} on ${at} is the only writer and holds the canary written before the switch`, action: 'mysqlVerify', args: a }];
+        return [
+          {
+            key: 'verify',
+            title: `Verify ${name} on ${at} is the only writer and holds the canary written before the switch`,
+            action: 'mysqlVerify',
+            args: a,
+          },
+        ];
       default:
         return [];
     }

@@ -76,7 +76,13 @@ test('MySQL 8 Replica_*/Source_* columns are read by name', () => {
 });
 
 test('MariaDB Slave_*/Master_* columns give the same shape', () => {
-  expect(normalizeReplicaRow(mariaHealthy)).toMatchObject({ healthy: true, sourcePort: 3326, lagSeconds: 0, usingGtid: 'Slave_Pos', receivedGtids: '1-1-3,2-2-1' });
+  expect(normalizeReplicaRow(mariaHealthy)).toMatchObject({
+    healthy: true,
+    sourcePort: 3326,
+    lagSeconds: 0,
+    usingGtid: 'Slave_Pos',
+    receivedGtids: '1-1-3,2-2-1',
+  });
 });
 
 test('column order does not matter: a reversed row reads the same', () => {
@@ -85,7 +91,13 @@ test('column order does not matter: a reversed row reads the same', () => {
 });
 
 test('"Connecting" with a 1045 is broken, not healthy (healthy means exactly "Yes")', () => {
-  const s = normalizeReplicaRow({ ...mysql8Healthy, Replica_IO_Running: 'Connecting', Seconds_Behind_Source: null, Last_IO_Errno: 1045, Last_IO_Error: "error connecting to source 'repl@10.0.2.11:3306' - Access denied" });
+  const s = normalizeReplicaRow({
+    ...mysql8Healthy,
+    Replica_IO_Running: 'Connecting',
+    Seconds_Behind_Source: null,
+    Last_IO_Errno: 1045,
+    Last_IO_Error: "error connecting to source 'repl@10.0.2.11:3306' - Access denied",
+  });
   expect(s.healthy).toBe(false);
   expect(s.lagSeconds).toBeNull();
   expect(s.problem).toMatch(/^IO thread Connecting \(error 1045: error connecting to source/);
@@ -97,10 +109,14 @@ test('a stopped SQL thread (lag NULL) is broken', () => {
 });
 
 test('no row means "not a replica", never healthy', () => {
-  expect(normalizeReplicaRow(undefined)).toMatchObject({ configured: false, healthy: false, problem: 'no replication configured' });
+  expect(normalizeReplicaRow(undefined)).toMatchObject({
+    configured: false,
+    healthy: false,
+    problem: 'no replication configured',
+  });
 });
 
-test('MariaDB GTID wait list drops the candidate\'s own domain writes', () => {
+test("MariaDB GTID wait list drops the candidate's own domain writes", () => {
   expect(mariaWaitList('1-1-7,2-2-3', 2)).toBe('1-1-7');
   expect(mariaWaitList('1-1-7,2-2-3', 1)).toBe('2-2-3');
   expect(mariaWaitList('', 1)).toBe('');
@@ -125,9 +141,15 @@ const node = (over: Partial<NodeState>): NodeState => ({
 });
 
 test('auto_increment collisions, shared server ids and GTID domains, and two writers are preflight problems', () => {
-  const ok = pairProblems(node({}), node({ site: 'secondary', name: 'dc2', serverId: 2, readOnly: true, autoIncrementOffset: 2, gtidDomainId: 2 }));
+  const ok = pairProblems(
+    node({}),
+    node({ site: 'secondary', name: 'dc2', serverId: 2, readOnly: true, autoIncrementOffset: 2, gtidDomainId: 2 }),
+  );
   expect(ok).toEqual([]);
-  const bad = pairProblems(node({ autoIncrementIncrement: 1 }), node({ site: 'secondary', name: 'dc2', autoIncrementIncrement: 1 }));
+  const bad = pairProblems(
+    node({ autoIncrementIncrement: 1 }),
+    node({ site: 'secondary', name: 'dc2', autoIncrementIncrement: 1 }),
+  );
   expect(bad).toEqual(
     expect.arrayContaining([
       'both nodes have server_id 1',

@@ -15,7 +15,10 @@ export const mysqlComponent = z.strictObject({
   user: z.string().min(1),
   password: secretRef,
   /** Database for the drill's canary table (created when missing). */
-  canaryDatabase: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a database name of letters, digits and _').default('drillbook'),
+  canaryDatabase: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a database name of letters, digits and _')
+    .default('drillbook'),
   /** Longest wait for the candidate to apply everything the old writer wrote (planned switchover). */
   catchUpTimeout: duration.default(60_000),
   /** Accounts whose sessions are killed when the old writer is fenced (app accounts). */

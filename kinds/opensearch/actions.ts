@@ -3,7 +3,14 @@ import type { SecretRef } from '../../domain/drivers';
 import type { SwitchArgs } from '../../domain/actions/switch';
 import type { SiteRole } from '../../domain/sites';
 
-export const OPENSEARCH_ACTIONS = ['opensearchHealth', 'opensearchSnapshot', 'opensearchDrain', 'opensearchUndrain', 'opensearchGuard', 'opensearchVerify'] as const;
+export const OPENSEARCH_ACTIONS = [
+  'opensearchHealth',
+  'opensearchSnapshot',
+  'opensearchDrain',
+  'opensearchUndrain',
+  'opensearchGuard',
+  'opensearchVerify',
+] as const;
 export type OpensearchAction = (typeof OPENSEARCH_ACTIONS)[number];
 
 export type OpensearchArgs = SwitchArgs & {

@@ -4,7 +4,13 @@ import type { OpensearchSharedRepository } from './types';
 import type { SiteRole } from '../../domain/sites';
 import type { SwitchArgs } from '../../domain/actions/switch';
 
-export const OPENSEARCH_SITES_ACTIONS = ['opensearchClusterHealth', 'opensearchSitesPreflight', 'opensearchSiteSnapshot', 'opensearchRestore', 'opensearchRestoreVerify'] as const;
+export const OPENSEARCH_SITES_ACTIONS = [
+  'opensearchClusterHealth',
+  'opensearchSitesPreflight',
+  'opensearchSiteSnapshot',
+  'opensearchRestore',
+  'opensearchRestoreVerify',
+] as const;
 export type OpensearchSitesAction = (typeof OPENSEARCH_SITES_ACTIONS)[number];
 
 export type OpensearchSitesArgs = SwitchArgs & {

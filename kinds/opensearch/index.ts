@@ -4,4 +4,8 @@ import { OPENSEARCH_SITES_ACTIONS } from './clusterPerSiteActions';
 import { opensearchAnyRecipe } from './recipe';
 import { defineKind } from '../kit/kind';
 
-export const opensearch = defineKind('opensearch', { actions: [...OPENSEARCH_ACTIONS, ...OPENSEARCH_SITES_ACTIONS], recipe: opensearchAnyRecipe, healthChecksThatWait: ['opensearchHealth', 'opensearchClusterHealth'] });
+export const opensearch = defineKind('opensearch', {
+  actions: [...OPENSEARCH_ACTIONS, ...OPENSEARCH_SITES_ACTIONS],
+  recipe: opensearchAnyRecipe,
+  healthChecksThatWait: ['opensearchHealth', 'opensearchClusterHealth'],
+});

@@ -39,39 +39,101 @@ export const opensearchRecipe: Recipe<OpensearchComponent> = {
     const a = args(component, context);
     const at = siteName(context, site);
     const undrain = (s: SiteRole, key = 'undrain'): StepDraft[] =>
-      component[s].stop ? [{ key, title: `Let shards return to ${name}'s node on ${siteName(context, s)}`, action: 'opensearchUndrain', site: s, args: a }] : [];
+      component[s].stop
+        ? [
+            {
+              key,
+              title: `Let shards return to ${name}'s node on ${siteName(context, s)}`,
+              action: 'opensearchUndrain',
+              site: s,
+              args: a,
+            },
+          ]
+        : [];
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name}'s cluster is ${component.minStatus} or better as seen from ${at}`, action: 'opensearchHealth', args: a }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name}'s cluster is ${component.minStatus} or better as seen from ${at}`,
+            action: 'opensearchHealth',
+            args: a,
+          },
+        ];
       case 'preflight': {
         const snap = component.snapshot;
         if (!snap) return [];
-        const take = snap.take === 'always' ? 'take a snapshot of' : snap.take === 'if-missing' ? 'find (or take) a recent snapshot of' : 'find a recent snapshot of';
-        return [{ key: 'snapshot', title: `Check ${name}: ${take} it in ${snap.repository}`, action: 'opensearchSnapshot', args: a }];
+        const take =
+          snap.take === 'always'
+            ? 'take a snapshot of'
+            : snap.take === 'if-missing'
+              ? 'find (or take) a recent snapshot of'
+              : 'find a recent snapshot of';
+        return [
+          {
+            key: 'snapshot',
+            title: `Check ${name}: ${take} it in ${snap.repository}`,
+            action: 'opensearchSnapshot',
+            args: a,
+          },
+        ];
       }
       case 'guard':
         return [
           // The new side's node must run and be allowed to hold shards before the switch.
-          ...processStep('start-target', `Make sure ${name}'s node on ${siteName(context, to)} runs`, component[to].start, to),
+          ...processStep(
+            'start-target',
+            `Make sure ${name}'s node on ${siteName(context, to)} runs`,
+            component[to].start,
+            to,
+          ),
           ...undrain(to, 'undrain-target'),
-          { key: 'guard', title: `Write a canary document to ${name} and wait until the node on ${siteName(context, to)} holds it`, action: 'opensearchGuard', args: a },
+          {
+            key: 'guard',
+            title: `Write a canary document to ${name} and wait until the node on ${siteName(context, to)} holds it`,
+            action: 'opensearchGuard',
+            args: a,
+          },
         ];
       case 'stop':
         if (!component[site].stop) return [];
         return [
-          { key: 'drain', title: `Drain ${name}'s node on ${at}: move its shards away before it stops`, action: 'opensearchDrain', args: a, destructive: true },
+          {
+            key: 'drain',
+            title: `Drain ${name}'s node on ${at}: move its shards away before it stops`,
+            action: 'opensearchDrain',
+            args: a,
+            destructive: true,
+          },
           ...processStep('stop', `Stop ${name}'s node on ${at}`, component[site].stop, site),
         ];
       case 'reboot':
         return processStep('reboot', `Reboot ${name}'s host on ${at}`, component[site].reboot, site);
       case 'start':
-        return [...processStep('start', `Start ${name}'s node on ${at}`, component[site].start, site), ...undrain(site)];
+        return [
+          ...processStep('start', `Start ${name}'s node on ${at}`, component[site].start, site),
+          ...undrain(site),
+        ];
       case 'verify': {
-        const verify: StepDraft = { key: 'verify', title: `Verify ${name}'s node on ${at} returns the canary from its own copy`, action: 'opensearchVerify', args: a };
+        const verify: StepDraft = {
+          key: 'verify',
+          title: `Verify ${name}'s node on ${at} returns the canary from its own copy`,
+          action: 'opensearchVerify',
+          args: a,
+        };
         if (context.phase !== 'failback-check') return [verify];
         // Back home: the other site's node rejoins, so the drill leaves the cluster whole and no node excluded.
         const away: SiteRole = site === 'primary' ? 'secondary' : 'primary';
-        return [verify, ...processStep('rejoin', `Start ${name}'s node on ${siteName(context, away)} again`, component[away].start, away), ...undrain(away, 'rejoin-undrain')];
+        return [
+          verify,
+          ...processStep(
+            'rejoin',
+            `Start ${name}'s node on ${siteName(context, away)} again`,
+            component[away].start,
+            away,
+          ),
+          ...undrain(away, 'rejoin-undrain'),
+        ];
       }
       default:
         return [];

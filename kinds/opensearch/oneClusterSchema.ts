@@ -32,7 +32,10 @@ export const opensearchComponent = z.strictObject({
       indices: z.string().optional(),
     })
     .optional(),
-  canaryIndex: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case index name').default('drillbook-canary'),
+  canaryIndex: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case index name')
+    .default('drillbook-canary'),
   primary: opensearchSite,
   secondary: opensearchSite,
 });

@@ -33,14 +33,48 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
     const long = component.restoreTimeout + 60_000;
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name}'s cluster on ${at} is ${component.minStatus} or better`, action: 'opensearchClusterHealth', args: a, timeoutMs: long }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name}'s cluster on ${at} is ${component.minStatus} or better`,
+            action: 'opensearchClusterHealth',
+            args: a,
+            timeoutMs: long,
+          },
+        ];
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${name}: repository ${component.snapshot.repository} on both clusters and a recent snapshot in it`, action: 'opensearchSitesPreflight', args: a, timeoutMs: long }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${name}: repository ${component.snapshot.repository} on both clusters and a recent snapshot in it`,
+            action: 'opensearchSitesPreflight',
+            args: a,
+            timeoutMs: long,
+          },
+        ];
       case 'guard':
-        return [{ key: 'target-health', title: `Check ${name}'s cluster on ${siteName(context, to)} is ready to receive the restore`, action: 'opensearchClusterHealth', site: to, args: a, timeoutMs: long }];
+        return [
+          {
+            key: 'target-health',
+            title: `Check ${name}'s cluster on ${siteName(context, to)} is ready to receive the restore`,
+            action: 'opensearchClusterHealth',
+            site: to,
+            args: a,
+            timeoutMs: long,
+          },
+        ];
       case 'stop': {
         const snapshot: StepDraft[] = SWITCH_PHASES.has(context.phase)
-          ? [{ key: 'snapshot', title: `Take ${name}'s final snapshot on ${at} now that the app stopped writing (canary and per-index counts inside)`, action: 'opensearchSiteSnapshot', site, args: a, timeoutMs: long }]
+          ? [
+              {
+                key: 'snapshot',
+                title: `Take ${name}'s final snapshot on ${at} now that the app stopped writing (canary and per-index counts inside)`,
+                action: 'opensearchSiteSnapshot',
+                site,
+                args: a,
+                timeoutMs: long,
+              },
+            ]
           : [];
         return [...snapshot, ...processStep('stop', `Stop ${name}'s cluster on ${at}`, component[site].stop, site)];
       }
@@ -49,9 +83,25 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
       case 'start':
         return processStep('start', `Start ${name}'s cluster on ${at}`, component[site].start, site);
       case 'activate':
-        return [{ key: 'restore', title: `Restore ${name} on ${at} from ${siteName(context, from)}'s final snapshot, replacing its stale copies`, action: 'opensearchRestore', args: a, destructive: true, timeoutMs: long }];
+        return [
+          {
+            key: 'restore',
+            title: `Restore ${name} on ${at} from ${siteName(context, from)}'s final snapshot, replacing its stale copies`,
+            action: 'opensearchRestore',
+            args: a,
+            destructive: true,
+            timeoutMs: long,
+          },
+        ];
       case 'verify':
-        return [{ key: 'verify', title: `Verify ${name} on ${at} holds the snapshot's counts and the canary document`, action: 'opensearchRestoreVerify', args: a }];
+        return [
+          {
+            key: 'verify',
+            title: `Verify ${name} on ${at} holds the snapshot's counts and the canary document`,
+            action: 'opensearchRestoreVerify',
+            args: a,
+          },
+        ];
       default:
         return [];
     }
@@ -61,6 +111,8 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
 export const opensearchAnyRecipe: Recipe<OpensearchComponent | OpensearchSitesComponent> = {
   tier: () => 'search',
   steps(operation, component, context) {
-    return component.topology === 'cluster-per-site' ? opensearchSitesRecipe.steps(operation, component, context) : opensearchRecipe.steps(operation, component, context);
+    return component.topology === 'cluster-per-site'
+      ? opensearchSitesRecipe.steps(operation, component, context)
+      : opensearchRecipe.steps(operation, component, context);
   },
 };

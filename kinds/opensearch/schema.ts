@@ -39,7 +39,10 @@ export const opensearchSitesComponent = z.strictObject({
     /** A preflight takes a baseline snapshot unless a successful one ended within this window. */
     maxAge: duration.default(24 * 3_600_000),
   }),
-  canaryIndex: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case index name').default('drillbook-canary'),
+  canaryIndex: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case index name')
+    .default('drillbook-canary'),
   /** Longest wait for a snapshot or a restore (and the cluster after it). */
   restoreTimeout: duration.default(10 * 60_000),
   primary: site,
@@ -53,7 +56,11 @@ export const opensearchAnyComponent = z.looseObject({ topology: z.unknown().opti
   const topology = value.topology ?? 'one-cluster';
   const schema = typeof topology === 'string' ? TOPOLOGIES[topology as keyof typeof TOPOLOGIES] : undefined;
   if (!schema) {
-    ctx.addIssue({ code: 'custom', path: ['topology'], message: `expected one of ${Object.keys(TOPOLOGIES).join(', ')} (a node per site in one cluster, or a cluster per site), got ${JSON.stringify(topology)}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topology'],
+      message: `expected one of ${Object.keys(TOPOLOGIES).join(', ')} (a node per site in one cluster, or a cluster per site), got ${JSON.stringify(topology)}`,
+    });
     return z.NEVER;
   }
   const parsed = (schema as z.ZodType).safeParse(value);

@@ -3,7 +3,14 @@ import type { CommandDriver, SecretRef } from '../../domain/drivers';
 import type { SqlEndpoint, SwitchArgs } from '../../domain/actions/switch';
 import type { SiteRole } from '../../domain/sites';
 
-export const POSTGRES_ACTIONS = ['postgresHealth', 'postgresPreflight', 'postgresGuard', 'postgresPromote', 'postgresReprotect', 'postgresVerify'] as const;
+export const POSTGRES_ACTIONS = [
+  'postgresHealth',
+  'postgresPreflight',
+  'postgresGuard',
+  'postgresPromote',
+  'postgresReprotect',
+  'postgresVerify',
+] as const;
 export type PostgresAction = (typeof POSTGRES_ACTIONS)[number];
 
 export type PostgresArgs = SwitchArgs & {

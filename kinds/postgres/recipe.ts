@@ -47,9 +47,23 @@ export const postgresRecipe: Recipe<PostgresComponent> = {
         : [];
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name} answers on ${at} (role and replication)`, action: 'postgresHealth', args: args(component, context) }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name} answers on ${at} (role and replication)`,
+            action: 'postgresHealth',
+            args: args(component, context),
+          },
+        ];
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${name}: one primary, a streaming standby, both ready for pg_rewind`, action: 'postgresPreflight', args: args(component, context) }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${name}: one primary, a streaming standby, both ready for pg_rewind`,
+            action: 'postgresPreflight',
+            args: args(component, context),
+          },
+        ];
       case 'guard':
         return [
           // Failback after a real outage: the old primary must first be a standby of the new one.
@@ -65,7 +79,14 @@ export const postgresRecipe: Recipe<PostgresComponent> = {
         ];
       case 'stop':
         // In a switch, a clean shutdown is the fence: the walsender ships everything first.
-        return processStep('stop', SWITCH_PHASES.has(context.phase) ? `Stop ${name} on ${at} cleanly (fences the old primary)` : `Stop ${name} on ${at}`, component[site].stop, site);
+        return processStep(
+          'stop',
+          SWITCH_PHASES.has(context.phase)
+            ? `Stop ${name} on ${at} cleanly (fences the old primary)`
+            : `Stop ${name} on ${at}`,
+          component[site].stop,
+          site,
+        );
       case 'reboot':
         return processStep('reboot', `Reboot ${name}'s host on ${at}`, component[site].reboot, site);
       case 'start':
@@ -85,7 +106,14 @@ export const postgresRecipe: Recipe<PostgresComponent> = {
           ...reprotect(from),
         ];
       case 'verify':
-        return [{ key: 'verify', title: `Verify ${name} on ${at} is the only primary and holds the canary written before the switch`, action: 'postgresVerify', args: args(component, context) }];
+        return [
+          {
+            key: 'verify',
+            title: `Verify ${name} on ${at} is the only primary and holds the canary written before the switch`,
+            action: 'postgresVerify',
+            args: args(component, context),
+          },
+        ];
       default:
         return [];
     }

@@ -34,18 +34,29 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
   const base = args.sites[site].url.replace(/\/+$/, '');
   const auth = `Basic ${Buffer.from(`${args.username}:${password}`).toString('base64')}`;
   const where = `${args.component} on ${args.siteNames[site]} (${base})`;
-  const server = { kind: 'RabbitMQ', endpoint: new URL(base).host, label: `${args.component} on ${args.siteNames[site]}` };
+  const server = {
+    kind: 'RabbitMQ',
+    endpoint: new URL(base).host,
+    label: `${args.component} on ${args.siteNames[site]}`,
+  };
   const call = async (method: string, path: string, headers: Record<string, string> = {}) => {
     let response: Response;
     try {
-      response = await fetch(`${base}${path}`, { method, headers: { authorization: auth, ...headers }, signal: AbortSignal.timeout(10_000) });
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: auth, ...headers },
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (error) {
       // fetch rejects only when no answer came (refused, reset, the peer died mid-request, timed out)
       // and emits nothing: whatever the cause's code, the step fails naming the node, retryably.
       throw serverLost(server, (error as Error).cause ?? error, `${method} ${path}`);
     }
     if (response.status === 401) {
-      failNonRetryable(`${where} refused the drill account "${args.username}" (401): check the plan's username and password reference; the account needs the administrator or monitoring tag`, 'RabbitmqAuth');
+      failNonRetryable(
+        `${where} refused the drill account "${args.username}" (401): check the plan's username and password reference; the account needs the administrator or monitoring tag`,
+        'RabbitmqAuth',
+      );
     }
     return response;
   };
@@ -55,14 +66,21 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
       return JSON.parse(text);
     } catch {
       // An HTML page or a proxy's error where JSON was expected: the check cannot tell, so it fails.
-      failRetryable(`${where}: GET ${path} answered HTTP ${response.status} with something that is not JSON (${text.slice(0, 80)})`, 'RabbitmqUnexpectedAnswer');
+      failRetryable(
+        `${where}: GET ${path} answered HTTP ${response.status} with something that is not JSON (${text.slice(0, 80)})`,
+        'RabbitmqUnexpectedAnswer',
+      );
     }
   };
   return {
     async get<T>(path: string): Promise<T> {
       const response = await call('GET', path);
       const body = await json(response, path);
-      if (!response.ok) failRetryable(`${where}: GET ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`, 'RabbitmqUnexpectedAnswer');
+      if (!response.ok)
+        failRetryable(
+          `${where}: GET ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`,
+          'RabbitmqUnexpectedAnswer',
+        );
       return body as T;
     },
     async check(path: string) {
@@ -70,7 +88,10 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
       const body = (await json(response, path)) as { status?: string; reason?: string };
       if (response.status === 200 && body.status === 'ok') return { ok: true, body };
       if (response.status === 503) return { ok: false, reason: body.reason ?? JSON.stringify(body), body };
-      failRetryable(`${where}: health check ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`, 'RabbitmqUnexpectedAnswer');
+      failRetryable(
+        `${where}: health check ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`,
+        'RabbitmqUnexpectedAnswer',
+      );
     },
     async del(path: string, reason: string) {
       return (await call('DELETE', path, { 'x-reason': reason })).status;
@@ -81,22 +102,36 @@ async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Ap
 const vhostPath = (args: RabbitmqArgs) => encodeURIComponent(args.vhost);
 
 async function platformQueues(client: Api, args: RabbitmqArgs, planPath: string): Promise<QueueCounts[]> {
-  const rows = await client.get<Record<string, unknown>[]>(`/api/queues/${vhostPath(args)}?columns=name,messages_ready,messages_unacknowledged,consumers,state`);
+  const rows = await client.get<Record<string, unknown>[]>(
+    `/api/queues/${vhostPath(args)}?columns=name,messages_ready,messages_unacknowledged,consumers,state`,
+  );
   let pattern: RegExp | undefined;
   try {
     pattern = args.queues ? new RegExp(args.queues) : undefined;
   } catch (error) {
-    failNonRetryable(`${planPath}.queues: "${args.queues}" is not a regular expression (${(error as Error).message})`, 'PlanInvalid');
+    failNonRetryable(
+      `${planPath}.queues: "${args.queues}" is not a regular expression (${(error as Error).message})`,
+      'PlanInvalid',
+    );
   }
   // Counts appear a statistics interval after a queue is declared: missing counts are not zeros.
   return rows
     .filter((q) => !pattern || pattern.test(String(q.name)))
-    .map((q) => ({ name: String(q.name), ready: Number(q.messages_ready ?? NaN), unacked: Number(q.messages_unacknowledged ?? NaN), consumers: Number(q.consumers ?? NaN), state: q.state as string | undefined }));
+    .map((q) => ({
+      name: String(q.name),
+      ready: Number(q.messages_ready ?? NaN),
+      unacked: Number(q.messages_unacknowledged ?? NaN),
+      consumers: Number(q.consumers ?? NaN),
+      state: q.state as string | undefined,
+    }));
 }
 
 // A count the management API has not reported yet (a queue younger than its statistics interval) is unknown, never 0.
 const count = (n: number): string => (Number.isFinite(n) ? String(n) : '?');
-const describeQueues = (queues: QueueCounts[]) => queues.map((q) => `${q.name} ${count(q.ready)} ready/${count(q.unacked)} unacked/${count(q.consumers)} consumer(s)`).join('; ');
+const describeQueues = (queues: QueueCounts[]) =>
+  queues
+    .map((q) => `${q.name} ${count(q.ready)} ready/${count(q.unacked)} unacked/${count(q.consumers)} consumer(s)`)
+    .join('; ');
 const known = (n: number) => Number.isFinite(n);
 
 export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
@@ -111,17 +146,67 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const client = await api(input, site);
       const alarms = await client.check('/api/health/checks/alarms');
       const vhosts = await client.check('/api/health/checks/virtual-hosts');
-      const nodes = await client.get<{ name: string; running?: boolean; mem_alarm?: boolean; disk_free_alarm?: boolean; mem_used?: number; mem_limit?: number }[]>('/api/nodes');
-      const vhost = await client.get<{ name: string }[]>('/api/vhosts').then((list) => list.some((v) => v.name === args.vhost));
-      const facts = { site, alarms: alarms.body, virtualHosts: vhosts.body, nodes: nodes.map((n) => ({ name: n.name, running: n.running, memAlarm: n.mem_alarm, diskFreeAlarm: n.disk_free_alarm, memUsed: n.mem_used, memLimit: n.mem_limit })), vhostExists: vhost };
+      const nodes = await client.get<
+        {
+          name: string;
+          running?: boolean;
+          mem_alarm?: boolean;
+          disk_free_alarm?: boolean;
+          mem_used?: number;
+          mem_limit?: number;
+        }[]
+      >('/api/nodes');
+      const vhost = await client
+        .get<{ name: string }[]>('/api/vhosts')
+        .then((list) => list.some((v) => v.name === args.vhost));
+      const facts = {
+        site,
+        alarms: alarms.body,
+        virtualHosts: vhosts.body,
+        nodes: nodes.map((n) => ({
+          name: n.name,
+          running: n.running,
+          memAlarm: n.mem_alarm,
+          diskFreeAlarm: n.disk_free_alarm,
+          memUsed: n.mem_used,
+          memLimit: n.mem_limit,
+        })),
+        vhostExists: vhost,
+      };
       if (!alarms.ok) {
-        const which = ((alarms.body as { alarms?: { node: string; resource: string }[] }).alarms ?? []).map((a) => `${a.resource} on ${a.node}`).join(', ');
-        failRetryable(`${args.component} on ${at} has alarms in effect (${which || alarms.reason}): publishers are blocked`, 'RabbitmqAlarm', facts);
+        const which = ((alarms.body as { alarms?: { node: string; resource: string }[] }).alarms ?? [])
+          .map((a) => `${a.resource} on ${a.node}`)
+          .join(', ');
+        failRetryable(
+          `${args.component} on ${at} has alarms in effect (${which || alarms.reason}): publishers are blocked`,
+          'RabbitmqAlarm',
+          facts,
+        );
       }
-      if (!vhosts.ok) failRetryable(`${args.component} on ${at}: a virtual host is down (${vhosts.reason})`, 'RabbitmqVhostDown', facts);
-      if (!vhost) failNonRetryable(`${planPath(args)}.vhost: "${args.vhost}" does not exist on ${args.component} at ${at}`, 'PlanInvalid');
-      if (nodes.some((n) => n.running === false)) failRetryable(`${args.component} on ${at}: node(s) not running: ${nodes.filter((n) => n.running === false).map((n) => n.name).join(', ')}`, 'RabbitmqNodeDown', facts);
-      return { summary: `${args.component} on ${at}: ${nodes.length} node(s) running, no alarms, virtual host ${args.vhost} up`, facts };
+      if (!vhosts.ok)
+        failRetryable(
+          `${args.component} on ${at}: a virtual host is down (${vhosts.reason})`,
+          'RabbitmqVhostDown',
+          facts,
+        );
+      if (!vhost)
+        failNonRetryable(
+          `${planPath(args)}.vhost: "${args.vhost}" does not exist on ${args.component} at ${at}`,
+          'PlanInvalid',
+        );
+      if (nodes.some((n) => n.running === false))
+        failRetryable(
+          `${args.component} on ${at}: node(s) not running: ${nodes
+            .filter((n) => n.running === false)
+            .map((n) => n.name)
+            .join(', ')}`,
+          'RabbitmqNodeDown',
+          facts,
+        );
+      return {
+        summary: `${args.component} on ${at}: ${nodes.length} node(s) running, no alarms, virtual host ${args.vhost} up`,
+        facts,
+      };
     },
 
     /**
@@ -136,31 +221,47 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const client = await api(input, site);
       const first = await platformQueues(client, args, planPath(args));
       if (first.length === 0 && args.queues) {
-        failNonRetryable(`${planPath(args)}.queues: no queue of virtual host ${args.vhost} on ${at} matches /${args.queues}/`, 'PlanInvalid');
+        failNonRetryable(
+          `${planPath(args)}.queues: no queue of virtual host ${args.vhost} on ${at} matches /${args.queues}/`,
+          'PlanInvalid',
+        );
       }
       let last = first;
       // What was in flight when the drain began: the first reading in which every count is known.
       let before = first;
       const allKnown = (queues: QueueCounts[]) => queues.every((q) => known(q.ready) && known(q.unacked));
       let drainedSince: number | undefined;
-      const drained = (queues: QueueCounts[]) => queues.every((q) => known(q.ready) && known(q.unacked) && q.ready + q.unacked <= args.maxMessages);
-      const wait = await pollUntil(`queues on ${at} to drain`, args.waitTimeoutMs, async () => {
-        last = await platformQueues(client, args, planPath(args));
-        if (!allKnown(before) && allKnown(last)) before = last;
-        if (!drained(last)) {
-          drainedSince = undefined;
-          return false;
-        }
-        drainedSince ??= Date.now();
-        // The counts are sampled: only a reading a whole interval after the first drained one proves it.
-        return Date.now() - drainedSince >= args.statsIntervalMs;
-      }, Math.min(1000, Math.max(250, args.statsIntervalMs / 2)));
+      const drained = (queues: QueueCounts[]) =>
+        queues.every((q) => known(q.ready) && known(q.unacked) && q.ready + q.unacked <= args.maxMessages);
+      const wait = await pollUntil(
+        `queues on ${at} to drain`,
+        args.waitTimeoutMs,
+        async () => {
+          last = await platformQueues(client, args, planPath(args));
+          if (!allKnown(before) && allKnown(last)) before = last;
+          if (!drained(last)) {
+            drainedSince = undefined;
+            return false;
+          }
+          drainedSince ??= Date.now();
+          // The counts are sampled: only a reading a whole interval after the first drained one proves it.
+          return Date.now() - drainedSince >= args.statsIntervalMs;
+        },
+        Math.min(1000, Math.max(250, args.statsIntervalMs / 2)),
+      );
       const facts = { site, maxMessages: args.maxMessages, before, after: last, waitedMs: wait.waitedMs };
       if (!wait.reached) {
-        const held = last.filter((q) => !(known(q.ready) && known(q.unacked) && q.ready + q.unacked <= args.maxMessages));
-        failRetryable(`${args.component} on ${at}: ${held.length} queue(s) still hold messages after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(held)}); switching now would leave them behind`, 'QueuesNotDrained', facts);
+        const held = last.filter(
+          (q) => !(known(q.ready) && known(q.unacked) && q.ready + q.unacked <= args.maxMessages),
+        );
+        failRetryable(
+          `${args.component} on ${at}: ${held.length} queue(s) still hold messages after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(held)}); switching now would leave them behind`,
+          'QueuesNotDrained',
+          facts,
+        );
       }
-      const total = (queues: QueueCounts[]) => queues.reduce((n, q) => n + (known(q.ready) ? q.ready : 0) + (known(q.unacked) ? q.unacked : 0), 0);
+      const total = (queues: QueueCounts[]) =>
+        queues.reduce((n, q) => n + (known(q.ready) ? q.ready : 0) + (known(q.unacked) ? q.unacked : 0), 0);
       return {
         summary: `${args.component} on ${at}: ${last.length} platform queue(s) drained (${total(before)} message(s) in flight at the start, ${total(last)} now; waited ${Math.round(wait.waitedMs / 100) / 10}s)`,
         facts,
@@ -174,24 +275,49 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const at = args.siteNames[site];
       const client = await api(input, site);
       const users = new Set(args.platformUsers);
-      const mine = async () => (await client.get<{ name: string; user: string }[]>('/api/connections?columns=name,user')).filter((c) => users.has(c.user));
+      const mine = async () =>
+        (await client.get<{ name: string; user: string }[]>('/api/connections?columns=name,user')).filter((c) =>
+          users.has(c.user),
+        );
       const before = await mine();
       const reason = `drillbook: ${args.component} fenced on ${at} for the switch to ${args.siteNames[args.to]}`;
       const closed: string[] = [];
       for (const user of users) {
         // Per user: the per-user list appears at once, the global list a second or two after a connect.
         const status = await client.del(`/api/connections/username/${encodeURIComponent(user)}`, reason);
-        if (status !== 204 && status !== 404) failRetryable(`${args.component} on ${at}: closing ${user}'s connections answered HTTP ${status}`, 'RabbitmqUnexpectedAnswer');
+        if (status !== 204 && status !== 404)
+          failRetryable(
+            `${args.component} on ${at}: closing ${user}'s connections answered HTTP ${status}`,
+            'RabbitmqUnexpectedAnswer',
+          );
       }
       for (const c of before) closed.push(`${c.user} ${c.name}`);
       let left = before;
-      const wait = await pollUntil(`connections of ${[...users].join(', ')} on ${at} to close`, Math.min(args.waitTimeoutMs, 30_000), async () => {
-        left = await mine();
-        return left.length === 0;
-      });
-      const facts = { site, users: [...users], closed, left: left.map((c) => `${c.user} ${c.name}`), waitedMs: wait.waitedMs };
-      if (!wait.reached) failRetryable(`${args.component} on ${at}: ${left.length} connection(s) of the platform's users are still open (or reconnected): ${facts.left.join('; ')}`, 'FenceIncomplete', facts);
-      return { summary: `${args.component} on ${at}: fenced, ${before.length} connection(s) of ${[...users].join(', ')} closed and none open`, facts };
+      const wait = await pollUntil(
+        `connections of ${[...users].join(', ')} on ${at} to close`,
+        Math.min(args.waitTimeoutMs, 30_000),
+        async () => {
+          left = await mine();
+          return left.length === 0;
+        },
+      );
+      const facts = {
+        site,
+        users: [...users],
+        closed,
+        left: left.map((c) => `${c.user} ${c.name}`),
+        waitedMs: wait.waitedMs,
+      };
+      if (!wait.reached)
+        failRetryable(
+          `${args.component} on ${at}: ${left.length} connection(s) of the platform's users are still open (or reconnected): ${facts.left.join('; ')}`,
+          'FenceIncomplete',
+          facts,
+        );
+      return {
+        summary: `${args.component} on ${at}: fenced, ${before.length} connection(s) of ${[...users].join(', ')} closed and none open`,
+        facts,
+      };
     },
 
     /** After a switch: every platform queue on the new site has its consumers (workers) back. */
@@ -206,12 +332,24 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
         return last.length > 0 && last.every((q) => known(q.consumers) && q.consumers >= args.minConsumers);
       });
       const facts = { site, minConsumers: args.minConsumers, queues: last, waitedMs: wait.waitedMs };
-      if (last.length === 0) failRetryable(`${args.component} on ${at}: no platform queue${args.queues ? ` matching /${args.queues}/` : ''} exists in ${args.vhost}; the platform has not declared its queues here`, 'ConsumersMissing', facts);
+      if (last.length === 0)
+        failRetryable(
+          `${args.component} on ${at}: no platform queue${args.queues ? ` matching /${args.queues}/` : ''} exists in ${args.vhost}; the platform has not declared its queues here`,
+          'ConsumersMissing',
+          facts,
+        );
       if (!wait.reached) {
         const short = last.filter((q) => !(q.consumers >= args.minConsumers));
-        failRetryable(`${args.component} on ${at}: ${short.length} platform queue(s) have fewer than ${args.minConsumers} consumer(s) after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(short)})`, 'ConsumersMissing', facts);
+        failRetryable(
+          `${args.component} on ${at}: ${short.length} platform queue(s) have fewer than ${args.minConsumers} consumer(s) after ${Math.round(args.waitTimeoutMs / 1000)}s (${describeQueues(short)})`,
+          'ConsumersMissing',
+          facts,
+        );
       }
-      return { summary: `${args.component} on ${at}: consumers are back on ${last.length} platform queue(s) (${describeQueues(last)})`, facts };
+      return {
+        summary: `${args.component} on ${at}: consumers are back on ${last.length} platform queue(s) (${describeQueues(last)})`,
+        facts,
+      };
     },
   };
 }

@@ -7,13 +7,23 @@ export const checkProducers: ReferenceCheck = (components, ctx) => {
     const path = ['components', name, 'producers'];
     const target = components[c.producers.kubernetes];
     if (target?.kind !== 'kubernetes') {
-      const options = Object.entries(components).filter(([, other]) => other.kind === 'kubernetes').map(([n]) => n);
-      ctx.addIssue({ code: 'custom', path: [...path, 'kubernetes'], message: `expected the name of a kubernetes component${options.length ? ` (${options.join(', ')})` : ' (the plan has none)'}, got "${c.producers.kubernetes}"` });
+      const options = Object.entries(components)
+        .filter(([, other]) => other.kind === 'kubernetes')
+        .map(([n]) => n);
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'kubernetes'],
+        message: `expected the name of a kubernetes component${options.length ? ` (${options.join(', ')})` : ' (the plan has none)'}, got "${c.producers.kubernetes}"`,
+      });
       continue;
     }
     c.producers.workloads.forEach((workload, index) => {
       if (!target.workloads.some((w) => w.name === workload)) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'workloads', index], message: `"${workload}" is not one of components.${c.producers?.kubernetes}.workloads (${target.workloads.map((w) => w.name).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'workloads', index],
+          message: `"${workload}" is not one of components.${c.producers?.kubernetes}.workloads (${target.workloads.map((w) => w.name).join(', ')})`,
+        });
       }
     });
   }

@@ -55,9 +55,24 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
     const waitTimeout = component.waitTimeout + 60_000;
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name} on ${at}: node running, no alarms, virtual host ${component.vhost} up`, action: 'rabbitmqHealth', args: a }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name} on ${at}: node running, no alarms, virtual host ${component.vhost} up`,
+            action: 'rabbitmqHealth',
+            args: a,
+          },
+        ];
       case 'preflight':
-        return [{ key: 'standby', title: `Check ${name} on ${siteName(context, to)} (the standby site) is healthy too`, action: 'rabbitmqHealth', site: to, args: a }];
+        return [
+          {
+            key: 'standby',
+            title: `Check ${name} on ${siteName(context, to)} (the standby site) is healthy too`,
+            action: 'rabbitmqHealth',
+            site: to,
+            args: a,
+          },
+        ];
       case 'guard':
         // In an outage the old site's queues are out of reach: what they held is counted as lost, not waited for.
         if (!planned) return [];
@@ -74,7 +89,16 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
         ];
       case 'stop': {
         const fence: StepDraft[] = SWITCH_PHASES.has(context.phase)
-          ? [{ key: 'fence', title: `Fence ${name} on ${at}: close the connections of ${component.platformUsers.join(', ')}`, action: 'rabbitmqFence', args: a, destructive: true, timeoutMs: waitTimeout }]
+          ? [
+              {
+                key: 'fence',
+                title: `Fence ${name} on ${at}: close the connections of ${component.platformUsers.join(', ')}`,
+                action: 'rabbitmqFence',
+                args: a,
+                destructive: true,
+                timeoutMs: waitTimeout,
+              },
+            ]
           : [];
         return [...fence, ...processStep('stop', `Stop ${name} on ${at}`, component[site].stop, site)];
       }
@@ -83,7 +107,15 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
       case 'start':
         return processStep('start', `Start ${name} on ${at}`, component[site].start, site);
       case 'verify':
-        return [{ key: 'consumers', title: `Verify ${name}'s platform queues on ${at} have their consumers back (at least ${component.minConsumers} each)`, action: 'rabbitmqConsumers', args: a, timeoutMs: waitTimeout }];
+        return [
+          {
+            key: 'consumers',
+            title: `Verify ${name}'s platform queues on ${at} have their consumers back (at least ${component.minConsumers} each)`,
+            action: 'rabbitmqConsumers',
+            args: a,
+            timeoutMs: waitTimeout,
+          },
+        ];
       default:
         return [];
     }

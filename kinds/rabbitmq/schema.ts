@@ -49,7 +49,7 @@ export const rabbitmqComponent = z.strictObject({
   producers: z
     .strictObject({
       kubernetes: z.string().min(1),
-      workloads: z.array(z.string().min(1)).min(1, 'expected the producers\' workload names'),
+      workloads: z.array(z.string().min(1)).min(1, "expected the producers' workload names"),
     })
     .optional(),
   primary: site,

@@ -62,7 +62,16 @@ function activate(component: RdsComponent, context: OperationContext, a: RdsArgs
     'aurora-cluster': `Fail Aurora over to ${to} and wait until that member writes`,
     'aurora-global': `Switch over ${to} and wait until that region writes`,
   };
-  return [{ key: 'activate', title: titles[component.mode], action: 'rdsActivate', args: a, destructive: true, timeoutMs: wait }];
+  return [
+    {
+      key: 'activate',
+      title: titles[component.mode],
+      action: 'rdsActivate',
+      args: a,
+      destructive: true,
+      timeoutMs: wait,
+    },
+  ];
 }
 
 export const rdsRecipe: Recipe<RdsComponent> = {
@@ -73,10 +82,26 @@ export const rdsRecipe: Recipe<RdsComponent> = {
     const at = siteName(context, context.site);
     switch (operation) {
       case 'preflight':
-        return [{ key: 'preflight', title: `Check RDS ${component.mode}: ${where(component, 'primary')} writes and ${where(component, 'secondary')} is ready to take over`, action: 'rdsPreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check RDS ${component.mode}: ${where(component, 'primary')} writes and ${where(component, 'secondary')} is ready to take over`,
+            action: 'rdsPreflight',
+            args: a,
+          },
+        ];
       case 'health': {
         const serving = servingSite(context) === context.site;
-        return [{ key: 'health', title: serving ? `Check RDS serves from ${at}: ${where(component, context.site)} available and writing` : `Check RDS on ${at} stands by: ${where(component, context.site)} available`, action: 'rdsHealth', args: { ...a, serving } }];
+        return [
+          {
+            key: 'health',
+            title: serving
+              ? `Check RDS serves from ${at}: ${where(component, context.site)} available and writing`
+              : `Check RDS on ${at} stands by: ${where(component, context.site)} available`,
+            action: 'rdsHealth',
+            args: { ...a, serving },
+          },
+        ];
       }
       case 'guard':
         return [

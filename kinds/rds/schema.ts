@@ -7,16 +7,30 @@ import { z } from 'zod';
 import { RDS_MODES } from './types';
 import { region, stepTuning, waits } from '../kit/schema/stackFields';
 
-const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$|^arn:aws[a-z-]*:rds:/, 'expected an RDS identifier (letters, digits, dashes) or an ARN');
+const identifier = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9-]{0,62}$|^arn:aws[a-z-]*:rds:/,
+    'expected an RDS identifier (letters, digits, dashes) or an ARN',
+  );
 const site = z.strictObject({
   region: region.optional(),
-  availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an Availability Zone such as eu-west-1a').optional(),
+  availabilityZone: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an Availability Zone such as eu-west-1a')
+    .optional(),
   instance: identifier.optional(),
   cluster: identifier.optional(),
 });
 
 /** What each mode needs, said as the plan's paths. */
-const NEEDS: Record<(typeof RDS_MODES)[number], { top: ('instance' | 'cluster' | 'globalCluster')[]; site: ('availabilityZone' | 'instance' | 'cluster' | 'region')[] }> = {
+const NEEDS: Record<
+  (typeof RDS_MODES)[number],
+  {
+    top: ('instance' | 'cluster' | 'globalCluster')[];
+    site: ('availabilityZone' | 'instance' | 'cluster' | 'region')[];
+  }
+> = {
   'multi-az': { top: ['instance'], site: ['availabilityZone'] },
   'read-replica': { top: [], site: ['instance'] },
   'aurora-cluster': { top: ['cluster'], site: ['instance'] },
@@ -41,11 +55,23 @@ export const rdsComponent = z
   })
   .superRefine((component, ctx) => {
     const needs = NEEDS[component.mode];
-    for (const key of needs.top) if (!component[key]) ctx.addIssue({ code: 'custom', path: [key], message: `mode ${component.mode} needs ${key}` });
+    for (const key of needs.top)
+      if (!component[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: `mode ${component.mode} needs ${key}` });
     for (const role of ['primary', 'secondary'] as const) {
-      for (const key of needs.site) if (!component[role][key]) ctx.addIssue({ code: 'custom', path: [role, key], message: `mode ${component.mode} needs each site's ${key}` });
+      for (const key of needs.site)
+        if (!component[role][key])
+          ctx.addIssue({
+            code: 'custom',
+            path: [role, key],
+            message: `mode ${component.mode} needs each site's ${key}`,
+          });
     }
     if (component.mode === 'multi-az' && component.primary.availabilityZone === component.secondary.availabilityZone) {
-      ctx.addIssue({ code: 'custom', path: ['secondary', 'availabilityZone'], message: 'must differ from primary.availabilityZone: a Multi-AZ failover moves the writer to the standby zone' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secondary', 'availabilityZone'],
+        message: 'must differ from primary.availabilityZone: a Multi-AZ failover moves the writer to the standby zone',
+      });
     }
   });

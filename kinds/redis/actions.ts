@@ -3,7 +3,15 @@ import type { SecretRef } from '../../domain/drivers';
 import type { SiteRole } from '../../domain/sites';
 import type { SqlEndpoint, SwitchArgs } from '../../domain/actions/switch';
 
-export const REDIS_ACTIONS = ['redisHealth', 'redisPreflight', 'redisGuard', 'redisFence', 'redisPromote', 'redisReprotect', 'redisVerify'] as const;
+export const REDIS_ACTIONS = [
+  'redisHealth',
+  'redisPreflight',
+  'redisGuard',
+  'redisFence',
+  'redisPromote',
+  'redisReprotect',
+  'redisVerify',
+] as const;
 export type RedisAction = (typeof REDIS_ACTIONS)[number];
 
 export type RedisArgs = SwitchArgs & {

@@ -41,9 +41,23 @@ export const redisRecipe: Recipe<RedisComponent> = {
     });
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name} answers on ${at} (role and replication)`, action: 'redisHealth', args: a }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name} answers on ${at} (role and replication)`,
+            action: 'redisHealth',
+            args: a,
+          },
+        ];
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${name}: one master, its replica on the other site with the link up`, action: 'redisPreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${name}: one master, its replica on the other site with the link up`,
+            action: 'redisPreflight',
+            args: a,
+          },
+        ];
       case 'guard':
         return [
           // Failback after an outage: the old master must first follow the new one.
@@ -59,7 +73,15 @@ export const redisRecipe: Recipe<RedisComponent> = {
         ];
       case 'stop': {
         const fence: StepDraft[] = SWITCH_PHASES.has(context.phase)
-          ? [{ key: 'fence', title: `Fence ${name} on ${at}: writes refused at once (min-replicas-to-write out of reach)`, action: 'redisFence', args: a, destructive: true }]
+          ? [
+              {
+                key: 'fence',
+                title: `Fence ${name} on ${at}: writes refused at once (min-replicas-to-write out of reach)`,
+                action: 'redisFence',
+                args: a,
+                destructive: true,
+              },
+            ]
           : [];
         return [...fence, ...processStep('stop', `Stop ${name} on ${at}`, component[site].stop, site)];
       }
@@ -82,7 +104,14 @@ export const redisRecipe: Recipe<RedisComponent> = {
           reprotect(from),
         ];
       case 'verify':
-        return [{ key: 'verify', title: `Verify ${name} on ${at} is the only master, takes writes and holds the canary key`, action: 'redisVerify', args: a }];
+        return [
+          {
+            key: 'verify',
+            title: `Verify ${name} on ${at} is the only master, takes writes and holds the canary key`,
+            action: 'redisVerify',
+            args: a,
+          },
+        ];
       default:
         return [];
     }

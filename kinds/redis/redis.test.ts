@@ -7,7 +7,9 @@
 import { follows, linkOf, parseInfo, stateFromInfo } from './activities/node';
 import { idsOf, phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
 
-const cache = (more: Record<string, unknown> = {}) => ({ cache: { kind: 'redis', primary: { host: 'redis-euw1' }, secondary: { host: 'redis-euc1' }, ...more } });
+const cache = (more: Record<string, unknown> = {}) => ({
+  cache: { kind: 'redis', primary: { host: 'redis-euw1' }, secondary: { host: 'redis-euc1' }, ...more },
+});
 
 test('a minimal redis pair gets the documented defaults', () => {
   expect(planWith(cache()).components.cache).toEqual({
@@ -21,9 +23,15 @@ test('a minimal redis pair gets the documented defaults', () => {
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(cache({ secondary: { host: 'redis-euc1', port: '6379' } }))).toEqual(['components.cache.secondary.port: expected a port number from 1 to 65535']);
-  expect(refusalsOf(cache({ minReplicasToWrite: -1 }))).toEqual(['components.cache.minReplicasToWrite: Too small: expected number to be >=0']);
-  expect(refusalsOf(cache({ password: 'hunter2' }))).toEqual(['components.cache.password: expected a secret reference, never the secret itself: write { env: VAR } or { file: PATH }']);
+  expect(refusalsOf(cache({ secondary: { host: 'redis-euc1', port: '6379' } }))).toEqual([
+    'components.cache.secondary.port: expected a port number from 1 to 65535',
+  ]);
+  expect(refusalsOf(cache({ minReplicasToWrite: -1 }))).toEqual([
+    'components.cache.minReplicasToWrite: Too small: expected number to be >=0',
+  ]);
+  expect(refusalsOf(cache({ password: 'hunter2' }))).toEqual([
+    'components.cache.password: expected a secret reference, never the secret itself: write { env: VAR } or { file: PATH }',
+  ]);
 });
 
 test('a failover fences the old master before it promotes the replica, then re-protects the old side; the canary is verified after', () => {
@@ -37,8 +45,20 @@ test('a failover fences the old master before it promotes the replica, then re-p
     ['failover.cache.reprotect.primary', 'redisReprotect', 'primary', true],
   ]);
   expect(stepById(failover, 'failover.cache.fence.primary').marks).toEqual(['rto-start']);
-  expect(stepById(failover, 'failover.cache.promote.secondary')).toMatchObject({ timeoutMs: 180_000, args: { catchUpTimeoutMs: 120_000, maxLagBytes: 10_000_000, from: 'primary', to: 'secondary', canary: 'primary-to-secondary' } });
-  expect(stepById(phaseSteps(plan, 'drill', 'failover-check'), 'failover-check.cache.verify.secondary')).toMatchObject({ action: 'redisVerify', args: { canary: 'primary-to-secondary' } });
+  expect(stepById(failover, 'failover.cache.promote.secondary')).toMatchObject({
+    timeoutMs: 180_000,
+    args: {
+      catchUpTimeoutMs: 120_000,
+      maxLagBytes: 10_000_000,
+      from: 'primary',
+      to: 'secondary',
+      canary: 'primary-to-secondary',
+    },
+  });
+  expect(stepById(phaseSteps(plan, 'drill', 'failover-check'), 'failover-check.cache.verify.secondary')).toMatchObject({
+    action: 'redisVerify',
+    args: { canary: 'primary-to-secondary' },
+  });
 });
 
 test('in a real outage the lost side is fenced and re-protected best effort, and nothing first makes the new side a replica', () => {
@@ -53,19 +73,53 @@ test('in a real outage the lost side is fenced and re-protected best effort, and
 });
 
 describe('INFO replication', () => {
-  const masterInfo = ['# Replication', 'role:master', 'connected_slaves:1', 'slave0:ip=10.0.2.12,port=6379,state=online,offset=1520,lag=1', 'master_failover_state:no-failover', 'master_repl_offset:1534', ''].join('\r\n');
-  const replicaInfo = ['# Replication', 'role:slave', 'master_host:10.0.2.11', 'master_port:6379', 'master_link_status:down', 'master_last_io_seconds_ago:-1', 'master_sync_in_progress:0', 'slave_repl_offset:1400', 'master_link_down_since_seconds:42', 'master_repl_offset:1400', ''].join('\r\n');
+  const masterInfo = [
+    '# Replication',
+    'role:master',
+    'connected_slaves:1',
+    'slave0:ip=10.0.2.12,port=6379,state=online,offset=1520,lag=1',
+    'master_failover_state:no-failover',
+    'master_repl_offset:1534',
+    '',
+  ].join('\r\n');
+  const replicaInfo = [
+    '# Replication',
+    'role:slave',
+    'master_host:10.0.2.11',
+    'master_port:6379',
+    'master_link_status:down',
+    'master_last_io_seconds_ago:-1',
+    'master_sync_in_progress:0',
+    'slave_repl_offset:1400',
+    'master_link_down_since_seconds:42',
+    'master_repl_offset:1400',
+    '',
+  ].join('\r\n');
 
-  test('a master reports its replicas\' links with offset and lag', () => {
+  test("a master reports its replicas' links with offset and lag", () => {
     const master = stateFromInfo(parseInfo(masterInfo));
-    expect(master).toEqual({ reachable: true, role: 'master', offset: 1534, failoverState: 'no-failover', replicas: [{ host: '10.0.2.12', port: 6379, state: 'online', offset: 1520, lagSeconds: 1 }] });
+    expect(master).toEqual({
+      reachable: true,
+      role: 'master',
+      offset: 1534,
+      failoverState: 'no-failover',
+      replicas: [{ host: '10.0.2.12', port: 6379, state: 'online', offset: 1520, lagSeconds: 1 }],
+    });
     expect(linkOf(master, { host: '10.0.2.12', port: 6379 })?.offset).toBe(1520);
     expect(linkOf(master, { host: '10.0.2.12', port: 6380 })).toBeUndefined();
   });
 
   test('a replica ("slave", as Redis still says) with its link down says whom it follows and since when', () => {
     const replica = stateFromInfo(parseInfo(replicaInfo));
-    expect(replica).toMatchObject({ role: 'replica', masterHost: '10.0.2.11', masterPort: 6379, linkUp: false, syncInProgress: false, linkDownSinceSeconds: 42, offset: 1400 });
+    expect(replica).toMatchObject({
+      role: 'replica',
+      masterHost: '10.0.2.11',
+      masterPort: 6379,
+      linkUp: false,
+      syncInProgress: false,
+      linkDownSinceSeconds: 42,
+      offset: 1400,
+    });
     expect(follows(replica, { host: '10.0.2.11', port: 6379 })).toBe(true);
     expect(follows(replica, { host: '10.0.2.11', port: 6380 })).toBe(false);
   });

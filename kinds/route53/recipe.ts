@@ -34,14 +34,31 @@ export const route53Recipe: Recipe<Route53Component> = {
     const how = component.routing === 'failover' ? 'failover records' : 'record';
     switch (operation) {
       case 'preflight':
-        return [{ key: 'preflight', title: `Confirm the Route 53 ${how} ${name} and what it depends on exist`, action: 'route53Preflight', args: args(component, context) }];
+        return [
+          {
+            key: 'preflight',
+            title: `Confirm the Route 53 ${how} ${name} and what it depends on exist`,
+            action: 'route53Preflight',
+            args: args(component, context),
+          },
+        ];
       case 'health':
-        return [{ key: 'points', title: `Check the Route 53 ${how} ${name} send traffic to ${siteName}`, action: 'route53Check', args: args(component, context) }];
+        return [
+          {
+            key: 'points',
+            title: `Check the Route 53 ${how} ${name} send traffic to ${siteName}`,
+            action: 'route53Check',
+            args: args(component, context),
+          },
+        ];
       case 'activate':
         return [
           {
             key: 'switch',
-            title: component.routing === 'failover' ? `Fail ${name} over to ${siteName} (primary health check ${context.site === 'secondary' ? 'inverted' : 'restored'})` : `Point ${name} at ${siteName}`,
+            title:
+              component.routing === 'failover'
+                ? `Fail ${name} over to ${siteName} (primary health check ${context.site === 'secondary' ? 'inverted' : 'restored'})`
+                : `Point ${name} at ${siteName}`,
             action: 'route53Switch',
             args: args(component, context),
             destructive: true,

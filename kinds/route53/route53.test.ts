@@ -10,9 +10,20 @@ import type { Route53Args } from './actions';
 import { idsOf, phaseSteps, planWith, refusalsOf } from '../../test/unit/support/kindPlan';
 
 const dns = (more: Record<string, unknown> = {}) => ({
-  dns: { kind: 'route53', hostedZoneId: 'Z0123456789ABCDEFGHIJ', record: { name: 'CTI.example.com', type: 'CNAME' }, primary: { values: ['cti-euw1.example.com'] }, secondary: { values: ['cti-euc1.example.com'] }, ...more },
+  dns: {
+    kind: 'route53',
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    record: { name: 'CTI.example.com', type: 'CNAME' },
+    primary: { values: ['cti-euw1.example.com'] },
+    secondary: { values: ['cti-euc1.example.com'] },
+    ...more,
+  },
 });
-const failoverRouting = { routing: 'failover', primary: { setIdentifier: 'euw1', healthCheckId: 'hc-1' }, secondary: { setIdentifier: 'euc1' } };
+const failoverRouting = {
+  routing: 'failover',
+  primary: { setIdentifier: 'euw1', healthCheckId: 'hc-1' },
+  secondary: { setIdentifier: 'euc1' },
+};
 
 test('a minimal record gets the documented defaults, its name lower-cased and fully qualified', () => {
   expect(planWith(dns()).components.dns).toMatchObject({
@@ -26,35 +37,57 @@ test('a minimal record gets the documented defaults, its name lower-cased and fu
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(dns({ hostedZoneId: 'my-zone' }))).toEqual(['components.dns.hostedZoneId: expected a hosted zone id such as Z0123456789ABCDEFGHIJ']);
-  expect(refusalsOf(dns({ secondary: { values: ['a.example.com', 'b.example.com'] } }))).toEqual(['components.dns.secondary.values: a CNAME record holds exactly one value']);
+  expect(refusalsOf(dns({ hostedZoneId: 'my-zone' }))).toEqual([
+    'components.dns.hostedZoneId: expected a hosted zone id such as Z0123456789ABCDEFGHIJ',
+  ]);
+  expect(refusalsOf(dns({ secondary: { values: ['a.example.com', 'b.example.com'] } }))).toEqual([
+    'components.dns.secondary.values: a CNAME record holds exactly one value',
+  ]);
   expect(refusalsOf(dns({ ...failoverRouting, primary: { setIdentifier: 'euw1' } }))).toEqual([
     "components.dns.primary.healthCheckId: failover routing needs the primary record's health check: the drill fails over by inverting it",
   ]);
-  expect(refusalsOf(dns({ answerTest: 'unavailable' }))).toEqual(['components.dns.answerTest: answerTest belongs to routing: failover; a simple record is read back, its answer is never tested']);
+  expect(refusalsOf(dns({ answerTest: 'unavailable' }))).toEqual([
+    'components.dns.answerTest: answerTest belongs to routing: failover; a simple record is read back, its answer is never tested',
+  ]);
 });
 
 test('a failover switches the record to the new site in one destructive step, bounded by waitTimeout, and checks it after', () => {
   const plan = planWith(dns({ waitTimeout: '3m' }));
   const [switchStep, ...rest] = phaseSteps(plan, 'drill', 'failover');
   expect(rest).toEqual([]);
-  expect(switchStep).toMatchObject({ id: 'failover.dns.switch.secondary', action: 'route53Switch', site: 'secondary', destructive: true, timeoutMs: 240_000 });
+  expect(switchStep).toMatchObject({
+    id: 'failover.dns.switch.secondary',
+    action: 'route53Switch',
+    site: 'secondary',
+    destructive: true,
+    timeoutMs: 240_000,
+  });
   expect(switchStep.args).toMatchObject({
     site: 'secondary',
     routing: 'simple',
     waitTimeoutMs: 180_000,
     rtoMs: 900_000,
-    sites: { primary: { name: 'dc1', values: ['cti-euw1.example.com'] }, secondary: { name: 'dc2', values: ['cti-euc1.example.com'] } },
+    sites: {
+      primary: { name: 'dc1', values: ['cti-euw1.example.com'] },
+      secondary: { name: 'dc2', values: ['cti-euc1.example.com'] },
+    },
   });
   const check = phaseSteps(plan, 'drill', 'failover-check');
-  expect(check.map((s) => [s.id, s.action, s.marks])).toEqual([['failover-check.dns.points.secondary', 'route53Check', ['rto-end']]]);
+  expect(check.map((s) => [s.id, s.action, s.marks])).toEqual([
+    ['failover-check.dns.points.secondary', 'route53Check', ['rto-end']],
+  ]);
   expect(idsOf(phaseSteps(plan, 'drill', 'failback'))).toEqual(['failback.dns.switch.primary']);
-  expect(idsOf(phaseSteps(plan, 'drill', 'preparation'))).toEqual(expect.arrayContaining(['preparation.dns.points.primary', 'preparation.dns.preflight.primary']));
+  expect(idsOf(phaseSteps(plan, 'drill', 'preparation'))).toEqual(
+    expect.arrayContaining(['preparation.dns.points.primary', 'preparation.dns.preflight.primary']),
+  );
 });
 
-test('failover routing carries each site\'s set identifier and the primary\'s health check to the switch', () => {
+test("failover routing carries each site's set identifier and the primary's health check to the switch", () => {
   const [switchStep] = phaseSteps(planWith(dns(failoverRouting)), 'drill', 'failover');
-  expect(switchStep.args).toMatchObject({ routing: 'failover', sites: { primary: { setIdentifier: 'euw1', healthCheckId: 'hc-1' }, secondary: { setIdentifier: 'euc1' } } });
+  expect(switchStep.args).toMatchObject({
+    routing: 'failover',
+    sites: { primary: { setIdentifier: 'euw1', healthCheckId: 'hc-1' }, secondary: { setIdentifier: 'euc1' } },
+  });
 });
 
 describe('records', () => {
@@ -66,10 +99,24 @@ describe('records', () => {
 
   test('a simple record that holds routing-policy sets is refused, naming them', () => {
     const args = { record: { name: 'cti.example.com.', type: 'CNAME', ttl: 60 } } as Route53Args;
-    const plain = { Name: 'cti.example.com.', Type: 'CNAME' as const, TTL: 60, ResourceRecords: [{ Value: 'cti-euw1.example.com' }] };
+    const plain = {
+      Name: 'cti.example.com.',
+      Type: 'CNAME' as const,
+      TTL: 60,
+      ResourceRecords: [{ Value: 'cti-euw1.example.com' }],
+    };
     expect(simpleSet([plain], args)).toBe(plain);
-    const routed = () => simpleSet([{ ...plain, SetIdentifier: 'euw1' }, { ...plain, SetIdentifier: 'euc1' }], args);
+    const routed = () =>
+      simpleSet(
+        [
+          { ...plain, SetIdentifier: 'euw1' },
+          { ...plain, SetIdentifier: 'euc1' },
+        ],
+        args,
+      );
     expect(routed).toThrow(ApplicationFailure);
-    expect(routed).toThrow('cti.example.com. CNAME holds routing-policy record sets (euw1, euc1); set routing: failover in the plan');
+    expect(routed).toThrow(
+      'cti.example.com. CNAME holds routing-policy record sets (euw1, euc1); set routing: failover in the plan',
+    );
   });
 });

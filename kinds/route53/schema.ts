@@ -28,7 +28,9 @@ export const route53Component = z
     tier: z.literal('traffic').default('traffic'),
     description: z.string().optional(),
     ...stepTuning,
-    hostedZoneId: z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ'),
+    hostedZoneId: z
+      .string()
+      .regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ'),
     record: z.strictObject({
       name: recordName,
       type: z.enum(['A', 'AAAA', 'CNAME']),
@@ -47,26 +49,56 @@ export const route53Component = z
      * where the drill runs, so the record and health-check read-back are the only evidence. By
      * default an endpoint that does not answer the test fails the check: it could not tell.
      */
-    answerTest: z.enum(['required', 'unavailable'], { message: 'expected required (the default) or unavailable' }).default('required'),
+    answerTest: z
+      .enum(['required', 'unavailable'], { message: 'expected required (the default) or unavailable' })
+      .default('required'),
   })
   .superRefine((component, ctx) => {
     for (const site of ['primary', 'secondary'] as const) {
       const entry = component[site];
       if (component.routing === 'simple') {
-        if (!entry.values) ctx.addIssue({ code: 'custom', path: [site, 'values'], message: 'simple routing needs the values the record holds while this site is active' });
-        if (entry.setIdentifier || entry.healthCheckId) ctx.addIssue({ code: 'custom', path: [site], message: 'setIdentifier and healthCheckId belong to routing: failover' });
+        if (!entry.values)
+          ctx.addIssue({
+            code: 'custom',
+            path: [site, 'values'],
+            message: 'simple routing needs the values the record holds while this site is active',
+          });
+        if (entry.setIdentifier || entry.healthCheckId)
+          ctx.addIssue({
+            code: 'custom',
+            path: [site],
+            message: 'setIdentifier and healthCheckId belong to routing: failover',
+          });
         if (component.record.type === 'CNAME' && entry.values && entry.values.length !== 1) {
           ctx.addIssue({ code: 'custom', path: [site, 'values'], message: 'a CNAME record holds exactly one value' });
         }
       } else {
-        if (!entry.setIdentifier) ctx.addIssue({ code: 'custom', path: [site, 'setIdentifier'], message: 'failover routing needs the set identifier of this site\'s record' });
-        if (entry.values) ctx.addIssue({ code: 'custom', path: [site, 'values'], message: 'with routing: failover the drill does not rewrite values; it inverts the primary\'s health check' });
+        if (!entry.setIdentifier)
+          ctx.addIssue({
+            code: 'custom',
+            path: [site, 'setIdentifier'],
+            message: "failover routing needs the set identifier of this site's record",
+          });
+        if (entry.values)
+          ctx.addIssue({
+            code: 'custom',
+            path: [site, 'values'],
+            message: "with routing: failover the drill does not rewrite values; it inverts the primary's health check",
+          });
       }
     }
     if (component.routing === 'simple' && component.answerTest === 'unavailable') {
-      ctx.addIssue({ code: 'custom', path: ['answerTest'], message: 'answerTest belongs to routing: failover; a simple record is read back, its answer is never tested' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['answerTest'],
+        message: 'answerTest belongs to routing: failover; a simple record is read back, its answer is never tested',
+      });
     }
     if (component.routing === 'failover' && !component.primary.healthCheckId) {
-      ctx.addIssue({ code: 'custom', path: ['primary', 'healthCheckId'], message: 'failover routing needs the primary record\'s health check: the drill fails over by inverting it' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['primary', 'healthCheckId'],
+        message: "failover routing needs the primary record's health check: the drill fails over by inverting it",
+      });
     }
   });

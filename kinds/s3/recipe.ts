@@ -12,7 +12,11 @@ import type { S3Args } from './actions';
 import type { S3Component } from './types';
 
 function args(component: S3Component, context: OperationContext): S3Args {
-  const site = (s: SiteRole) => ({ bucket: component[s].bucket, region: component[s].region, endpoint: component[s].endpoint });
+  const site = (s: SiteRole) => ({
+    bucket: component[s].bucket,
+    region: component[s].region,
+    endpoint: component[s].endpoint,
+  });
   return {
     ...switchArgs(context),
     sites: { primary: site('primary'), secondary: site('secondary') },
@@ -25,7 +29,12 @@ function args(component: S3Component, context: OperationContext): S3Args {
 /** The plan's copy command, told which way this switch copies: DRILLBOOK_S3_FROM / _TO as BUCKET@REGION (and their endpoints). */
 function copyCommand(component: S3Component, from: SiteRole, to: SiteRole): CommandDriver {
   const copy = component.copy as CommandDriver;
-  const where = (s: SiteRole) => ({ [`DRILLBOOK_S3_${s === from ? 'FROM' : 'TO'}`]: `${component[s].bucket}@${component[s].region}`, ...(component[s].endpoint ? { [`DRILLBOOK_S3_${s === from ? 'FROM' : 'TO'}_ENDPOINT`]: component[s].endpoint as string } : {}) });
+  const where = (s: SiteRole) => ({
+    [`DRILLBOOK_S3_${s === from ? 'FROM' : 'TO'}`]: `${component[s].bucket}@${component[s].region}`,
+    ...(component[s].endpoint
+      ? { [`DRILLBOOK_S3_${s === from ? 'FROM' : 'TO'}_ENDPOINT`]: component[s].endpoint as string }
+      : {}),
+  });
   return { ...copy, env: { ...copy.env, ...where(from), ...where(to) } };
 }
 
@@ -38,14 +47,31 @@ export const s3Recipe: Recipe<S3Component> = {
     const bucket = (s: SiteRole) => component[s].bucket;
     switch (operation) {
       case 'health':
-        return [{ key: 'health', title: `Check ${name}: bucket ${bucket(site)} on ${siteName(context, site)} answers`, action: 's3Health', args: a }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name}: bucket ${bucket(site)} on ${siteName(context, site)} answers`,
+            action: 's3Health',
+            args: a,
+          },
+        ];
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${name}: both buckets versioned, ${component.replication === 's3' ? `a replication rule from ${bucket(from)} to ${bucket(to)}` : 'the copy step named'}`, action: 's3Preflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${name}: both buckets versioned, ${component.replication === 's3' ? `a replication rule from ${bucket(from)} to ${bucket(to)}` : 'the copy step named'}`,
+            action: 's3Preflight',
+            args: a,
+          },
+        ];
       case 'guard':
         return [
           {
             key: 'canary',
-            title: component.replication === 's3' ? `Put a canary object on ${bucket(from)} and wait until S3 reports it replicated to ${bucket(to)}` : `Put a canary object on ${bucket(from)}`,
+            title:
+              component.replication === 's3'
+                ? `Put a canary object on ${bucket(from)} and wait until S3 reports it replicated to ${bucket(to)}`
+                : `Put a canary object on ${bucket(from)}`,
             action: 's3Canary',
             site: from,
             args: a,
@@ -55,9 +81,26 @@ export const s3Recipe: Recipe<S3Component> = {
       case 'stop':
         // The store does not replicate: copy once the old side stopped writing, so the copy holds everything.
         if (!SWITCH_PHASES.has(context.phase) || component.replication !== 'copy' || !component.copy) return [];
-        return [{ ...driverStep('copy', `Copy ${bucket(site)} to ${bucket(to)} (the plan's copy step: the store does not replicate)`, { command: copyCommand(component, site, to) }, { destructive: true }), site }];
+        return [
+          {
+            ...driverStep(
+              'copy',
+              `Copy ${bucket(site)} to ${bucket(to)} (the plan's copy step: the store does not replicate)`,
+              { command: copyCommand(component, site, to) },
+              { destructive: true },
+            ),
+            site,
+          },
+        ];
       case 'verify':
-        return [{ key: 'verify', title: `Verify ${bucket(site)} on ${siteName(context, site)} holds the canary object put before the switch`, action: 's3Verify', args: a }];
+        return [
+          {
+            key: 'verify',
+            title: `Verify ${bucket(site)} on ${siteName(context, site)} holds the canary object put before the switch`,
+            action: 's3Verify',
+            args: a,
+          },
+        ];
       default:
         return [];
     }

@@ -8,7 +8,12 @@ import { commandDriver, duration, stepTuning } from '../kit/schema/fields';
 import { httpUrl } from '../kit/schema/url';
 
 const site = z.strictObject({
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 lower-case letters, digits, . and -)'),
+  bucket: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'expected an S3 bucket name (3-63 lower-case letters, digits, . and -)',
+    ),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
   /** An S3-compatible endpoint (MinIO, moto); AWS's own when absent. */
   endpoint: httpUrl('http://127.0.0.1:9000').optional(),
@@ -31,6 +36,16 @@ export const s3Component = z
     secondary: site,
   })
   .superRefine((component, ctx) => {
-    if (component.replication === 'copy' && !component.copy) ctx.addIssue({ code: 'custom', path: ['copy'], message: 'replication: copy needs the command that copies the old side\'s bucket to the new side\'s' });
-    if (component.replication === 's3' && component.copy) ctx.addIssue({ code: 'custom', path: ['copy'], message: 'a copy step belongs to replication: copy; with replication: s3 the store copies' });
+    if (component.replication === 'copy' && !component.copy)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['copy'],
+        message: "replication: copy needs the command that copies the old side's bucket to the new side's",
+      });
+    if (component.replication === 's3' && component.copy)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['copy'],
+        message: 'a copy step belongs to replication: copy; with replication: s3 the store copies',
+      });
   });

@@ -22,7 +22,10 @@ export const serviceRecipe: Recipe<ServiceComponent> = {
     const planned = verb && component[context.site][verb.driver];
     if (!verb || !planned) return [];
     const siteName = context.plan.sites[context.site].name;
-    const title = operation === 'health' ? `Check ${context.name} is healthy on ${siteName}` : `${verb.verb} ${context.name} on ${siteName}`;
+    const title =
+      operation === 'health'
+        ? `Check ${context.name} is healthy on ${siteName}`
+        : `${verb.verb} ${context.name} on ${siteName}`;
     return [driverStep(operation, title, planned, { destructive: verb.destructive })];
   },
 };

@@ -5,8 +5,14 @@
  */
 import { idsOf, phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
 
-const side = (port: number) => ({ stop: { command: ['systemctl', 'stop', 'app'] }, start: { command: ['systemctl', 'start', 'app'] }, health: { http: { url: `http://127.0.0.1:${port}/health`, within: '45s' } } });
-const app = (more: Record<string, unknown> = {}) => ({ app: { kind: 'service', primary: side(8080), secondary: side(8081), ...more } });
+const side = (port: number) => ({
+  stop: { command: ['systemctl', 'stop', 'app'] },
+  start: { command: ['systemctl', 'start', 'app'] },
+  health: { http: { url: `http://127.0.0.1:${port}/health`, within: '45s' } },
+});
+const app = (more: Record<string, unknown> = {}) => ({
+  app: { kind: 'service', primary: side(8080), secondary: side(8081), ...more },
+});
 
 test('a minimal service gets the app tier and drivers with their defaults', () => {
   const component = planWith(app()).components.app;
@@ -19,10 +25,18 @@ test('a minimal service gets the app tier and drivers with their defaults', () =
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(app({ tier: 'frontend' }))).toEqual(['components.app.tier: expected one of "app"|"search"|"database"|"traffic"']);
+  expect(refusalsOf(app({ tier: 'frontend' }))).toEqual([
+    'components.app.tier: expected one of "app"|"search"|"database"|"traffic"',
+  ]);
   // Worded as an unknown field of the plan itself is (plan/components.ts passes the kind's issues on as raised).
-  expect(refusalsOf(app({ secondary: { restart: { command: ['x'] } } }))).toEqual(['components.app.secondary: unknown field "restart"']);
-  expect(refusalsOf(app({ secondary: { stop: { command: ['x'], http: { url: 'http://127.0.0.1:8081/stop' } } } }))).toEqual(['components.app.secondary.stop: expected a step driver with exactly one of command, http, manual, got command and http']);
+  expect(refusalsOf(app({ secondary: { restart: { command: ['x'] } } }))).toEqual([
+    'components.app.secondary: unknown field "restart"',
+  ]);
+  expect(
+    refusalsOf(app({ secondary: { stop: { command: ['x'], http: { url: 'http://127.0.0.1:8081/stop' } } } })),
+  ).toEqual([
+    'components.app.secondary.stop: expected a step driver with exactly one of command, http, manual, got command and http',
+  ]);
 });
 
 test('a failover stops the old site first (RTO starts there), starts the new one, then checks it is up and the old side is down', () => {
@@ -34,8 +48,18 @@ test('a failover stops the old site first (RTO starts there), starts the new one
   ]);
   expect(failover[0].marks).toContain('rto-start');
   const check = phaseSteps(plan, 'drill', 'failover-check');
-  expect(stepById(check, 'failover-check.app.health.secondary')).toMatchObject({ action: 'checkHttp', readOnly: true, marks: ['rto-end'], args: { expect: 'up', http: { url: 'http://127.0.0.1:8081/health', within: 45_000 } } });
-  expect(stepById(check, 'failover-check.app.old-side-down.primary')).toMatchObject({ action: 'checkHttp', site: 'primary', readOnly: true, args: { expect: 'down', http: { url: 'http://127.0.0.1:8080/health' } } });
+  expect(stepById(check, 'failover-check.app.health.secondary')).toMatchObject({
+    action: 'checkHttp',
+    readOnly: true,
+    marks: ['rto-end'],
+    args: { expect: 'up', http: { url: 'http://127.0.0.1:8081/health', within: 45_000 } },
+  });
+  expect(stepById(check, 'failover-check.app.old-side-down.primary')).toMatchObject({
+    action: 'checkHttp',
+    site: 'primary',
+    readOnly: true,
+    args: { expect: 'down', http: { url: 'http://127.0.0.1:8080/health' } },
+  });
 });
 
 test('a site without a driver contributes no step for it: no stop, no old-side check', () => {

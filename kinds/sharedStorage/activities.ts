@@ -32,11 +32,20 @@ interface Arrival {
 const label = (args: StorageArgs, site: SiteRole) => `${args.siteNames[site]} (${site})`;
 const filesOf = (args: StorageArgs, site: SiteRole): HostFiles => hostFiles(args.sites[site].via);
 
-function canaryPaths(input: StepInput, args: StorageArgs, site: SiteRole): { dir: string; canary: string; arrival: string; key: string } {
+function canaryPaths(
+  input: StepInput,
+  args: StorageArgs,
+  site: SiteRole,
+): { dir: string; canary: string; arrival: string; key: string } {
   const key = canaryKey(input, args.canary);
   const name = canaryFileStem(input, args.canary);
   const dir = path.posix.join(args.sites[site].path, CANARY_DIR);
-  return { dir, canary: path.posix.join(dir, `canary-${name}.json`), arrival: path.posix.join(dir, `canary-${name}.arrived.json`), key };
+  return {
+    dir,
+    canary: path.posix.join(dir, `canary-${name}.json`),
+    arrival: path.posix.join(dir, `canary-${name}.arrived.json`),
+    key,
+  };
 }
 
 const parse = <T>(text: string | undefined): T | undefined => {
@@ -53,7 +62,8 @@ async function present(args: StorageArgs, site: SiteRole): Promise<string | unde
   const files = filesOf(args, site);
   const dir = args.sites[site].path;
   if (!(await files.isDirectory(dir))) return `${dir} is not there on ${label(args, site)} (${files.where})`;
-  if (args.sites[site].mountpoint && !(await files.isMountpoint(dir))) return `${dir} on ${label(args, site)} is a folder but nothing is mounted there`;
+  if (args.sites[site].mountpoint && !(await files.isMountpoint(dir)))
+    return `${dir} on ${label(args, site)} is a folder but nothing is mounted there`;
   return undefined;
 }
 
@@ -79,7 +89,13 @@ async function mustBePresent(args: StorageArgs, site: SiteRole): Promise<void> {
 }
 
 /** Polls `site` for a JSON file until `match` holds, up to `timeoutMs`. */
-async function waitForFile<T>(args: StorageArgs, site: SiteRole, file: string, timeoutMs: number, match: (value: T) => boolean) {
+async function waitForFile<T>(
+  args: StorageArgs,
+  site: SiteRole,
+  file: string,
+  timeoutMs: number,
+  match: (value: T) => boolean,
+) {
   const files = filesOf(args, site);
   let found: T | undefined;
   const { reached, waitedMs } = await pollUntil(
@@ -99,10 +115,20 @@ export function createStorageActivities(): StepDrivers<StorageAction> {
   return {
     async storagePreflight(input: StepInput<'storagePreflight'>): Promise<Observation> {
       const args = input.step.args;
-      const problems = (await Promise.all((['primary', 'secondary'] as const).map((site) => present(args, site)))).filter((p): p is string => Boolean(p));
-      if (problems.length) throw ApplicationFailure.nonRetryable(`${args.component}: ${problems.join('; ')}: check the plan's path (and via) and the mount`, 'StorageMisconfigured');
+      const problems = (
+        await Promise.all((['primary', 'secondary'] as const).map((site) => present(args, site)))
+      ).filter((p): p is string => Boolean(p));
+      if (problems.length)
+        throw ApplicationFailure.nonRetryable(
+          `${args.component}: ${problems.join('; ')}: check the plan's path (and via) and the mount`,
+          'StorageMisconfigured',
+        );
       const writes = await takesWrites(args, args.from);
-      if (!writes.ok) throw ApplicationFailure.retryable(`${args.component}: ${args.sites[args.from].path} on ${label(args, args.from)} does not take writes: ${writes.error}`, 'StorageReadOnly');
+      if (!writes.ok)
+        throw ApplicationFailure.retryable(
+          `${args.component}: ${args.sites[args.from].path} on ${label(args, args.from)} does not take writes: ${writes.error}`,
+          'StorageReadOnly',
+        );
       return {
         summary: `${args.component}: shared folder present on both sites (${args.sites.primary.path}, ${args.sites.secondary.path}) and takes writes on ${label(args, args.from)}`,
         facts: { primary: args.sites.primary.path, secondary: args.sites.secondary.path, writableOn: args.from },
@@ -115,11 +141,22 @@ export function createStorageActivities(): StepDrivers<StorageAction> {
       await mustBePresent(args, site);
       const where = args.sites[site].path;
       if (args.serving === false) {
-        return { summary: `${args.component}: ${where} is there on ${label(args, site)} (standby; writes not tried)`, facts: { path: where, serving: false } };
+        return {
+          summary: `${args.component}: ${where} is there on ${label(args, site)} (standby; writes not tried)`,
+          facts: { path: where, serving: false },
+        };
       }
       const writes = await takesWrites(args, site);
-      if (!writes.ok) throw ApplicationFailure.retryable(`${args.component}: ${where} on ${label(args, site)} does not take writes: ${writes.error}`, 'StorageReadOnly', { path: where });
-      return { summary: `${args.component}: ${where} on ${label(args, site)} is there and takes writes`, facts: { path: where, serving: true } };
+      if (!writes.ok)
+        throw ApplicationFailure.retryable(
+          `${args.component}: ${where} on ${label(args, site)} does not take writes: ${writes.error}`,
+          'StorageReadOnly',
+          { path: where },
+        );
+      return {
+        summary: `${args.component}: ${where} on ${label(args, site)} is there and takes writes`,
+        facts: { path: where, serving: true },
+      };
     },
 
     /** Before a switch: a canary on the old side, read on the new side; its age on arrival is the replication lag. */
@@ -131,35 +168,85 @@ export function createStorageActivities(): StepDrivers<StorageAction> {
       await mustBePresent(args, to);
       const writes = await takesWrites(args, from);
       if (!writes.ok) {
-        if (planned) throw ApplicationFailure.retryable(`${args.component}: ${label(args, from)} does not take writes, so no canary can prove what reaches ${label(args, to)}: ${writes.error}`, 'StorageReadOnly');
-        return { summary: `${args.component}: ${label(args, from)} does not answer (${writes.error}); no canary written before the failover`, facts: { canary: null } };
+        if (planned)
+          throw ApplicationFailure.retryable(
+            `${args.component}: ${label(args, from)} does not take writes, so no canary can prove what reaches ${label(args, to)}: ${writes.error}`,
+            'StorageReadOnly',
+          );
+        return {
+          summary: `${args.component}: ${label(args, from)} does not answer (${writes.error}); no canary written before the failover`,
+          facts: { canary: null },
+        };
       }
       // Run twice, the step keeps the canary (and the lag) it measured the first time.
       const fromFiles = filesOf(args, from);
       let canary = parse<Canary>(await fromFiles.read(source.canary));
       if (canary?.key !== source.key) {
-        canary = { key: source.key, drillId: input.drillId, site: args.siteNames[from], writtenAt: new Date().toISOString() };
+        canary = {
+          key: source.key,
+          drillId: input.drillId,
+          site: args.siteNames[from],
+          writtenAt: new Date().toISOString(),
+        };
         await fromFiles.write(source.canary, JSON.stringify(canary));
       }
       let arrival = parse<Arrival>(await fromFiles.read(source.arrival));
       if (arrival?.key !== source.key) {
-        const seen = await waitForFile<Canary>(args, to, target.canary, args.canaryTimeoutMs, (c) => c.key === source.key);
+        const seen = await waitForFile<Canary>(
+          args,
+          to,
+          target.canary,
+          args.canaryTimeoutMs,
+          (c) => c.key === source.key,
+        );
         if (!seen.reached) {
           const facts = { canary, waitedMs: seen.waitedMs };
-          if (planned) throw ApplicationFailure.retryable(`${args.component}: the canary written on ${label(args, from)} at ${canary.writtenAt} was not read on ${label(args, to)} within ${Math.round(args.canaryTimeoutMs / 1000)}s: replication is behind or stopped`, 'CanaryNotReplicated', facts);
-          return { summary: `${args.component}: the canary written on ${label(args, from)} did not reach ${label(args, to)} within ${Math.round(args.canaryTimeoutMs / 1000)}s before the failover`, facts };
+          if (planned)
+            throw ApplicationFailure.retryable(
+              `${args.component}: the canary written on ${label(args, from)} at ${canary.writtenAt} was not read on ${label(args, to)} within ${Math.round(args.canaryTimeoutMs / 1000)}s: replication is behind or stopped`,
+              'CanaryNotReplicated',
+              facts,
+            );
+          return {
+            summary: `${args.component}: the canary written on ${label(args, from)} did not reach ${label(args, to)} within ${Math.round(args.canaryTimeoutMs / 1000)}s before the failover`,
+            facts,
+          };
         }
-        arrival = { key: source.key, lagMs: Date.now() - Date.parse(canary.writtenAt), arrivedAt: new Date().toISOString() };
+        arrival = {
+          key: source.key,
+          lagMs: Date.now() - Date.parse(canary.writtenAt),
+          arrivedAt: new Date().toISOString(),
+        };
         await fromFiles.write(source.arrival, JSON.stringify(arrival));
       }
-      const facts: Record<string, unknown> = { canary, replicationLagMs: arrival.lagMs, arrivedAt: arrival.arrivedAt, rpoMs: args.rpoMs };
+      const facts: Record<string, unknown> = {
+        canary,
+        replicationLagMs: arrival.lagMs,
+        arrivedAt: arrival.arrivedAt,
+        rpoMs: args.rpoMs,
+      };
       if (planned && args.rpoMs !== undefined && arrival.lagMs > args.rpoMs) {
-        throw ApplicationFailure.retryable(`${args.component}: the canary took ${(arrival.lagMs / 1000).toFixed(1)}s to reach ${label(args, to)}, more than the RPO of ${Math.round(args.rpoMs / 1000)}s`, 'ReplicationLagOverRpo', facts);
+        throw ApplicationFailure.retryable(
+          `${args.component}: the canary took ${(arrival.lagMs / 1000).toFixed(1)}s to reach ${label(args, to)}, more than the RPO of ${Math.round(args.rpoMs / 1000)}s`,
+          'ReplicationLagOverRpo',
+          facts,
+        );
       }
       // The arrival note travels the same way, so the new side can state the lag after the switch.
-      const noted = await waitForFile<Arrival>(args, to, target.arrival, args.canaryTimeoutMs, (a) => a.key === source.key);
+      const noted = await waitForFile<Arrival>(
+        args,
+        to,
+        target.arrival,
+        args.canaryTimeoutMs,
+        (a) => a.key === source.key,
+      );
       facts.arrivalNoteReplicated = noted.reached;
-      if (!noted.reached && planned) throw ApplicationFailure.retryable(`${args.component}: the canary reached ${label(args, to)}, but the note of its lag did not follow within ${Math.round(args.canaryTimeoutMs / 1000)}s`, 'CanaryNotReplicated', facts);
+      if (!noted.reached && planned)
+        throw ApplicationFailure.retryable(
+          `${args.component}: the canary reached ${label(args, to)}, but the note of its lag did not follow within ${Math.round(args.canaryTimeoutMs / 1000)}s`,
+          'CanaryNotReplicated',
+          facts,
+        );
       return {
         summary: `${args.component}: canary written on ${label(args, from)} at ${canary.writtenAt} was read on ${label(args, to)} ${(arrival.lagMs / 1000).toFixed(1)}s later${args.rpoMs !== undefined ? ` (RPO ${Math.round(args.rpoMs / 1000)}s)` : ''}`,
         facts,
@@ -174,8 +261,18 @@ export function createStorageActivities(): StepDrivers<StorageAction> {
       const target = canaryPaths(input, args, site);
       await mustBePresent(args, site);
       const writes = await takesWrites(args, site);
-      if (!writes.ok) throw ApplicationFailure.retryable(`${args.component}: ${args.sites[site].path} on ${label(args, site)} does not take writes after the switch: ${writes.error}`, 'StorageReadOnly');
-      const seen = await waitForFile<Canary>(args, site, target.canary, args.planned ? args.canaryTimeoutMs : 1000, (c) => c.key === target.key);
+      if (!writes.ok)
+        throw ApplicationFailure.retryable(
+          `${args.component}: ${args.sites[site].path} on ${label(args, site)} does not take writes after the switch: ${writes.error}`,
+          'StorageReadOnly',
+        );
+      const seen = await waitForFile<Canary>(
+        args,
+        site,
+        target.canary,
+        args.planned ? args.canaryTimeoutMs : 1000,
+        (c) => c.key === target.key,
+      );
       const arrival = parse<Arrival>(await filesOf(args, site).read(target.arrival));
       const lagMs = arrival?.key === target.key ? arrival.lagMs : undefined;
       const found = seen.reached && seen.found !== undefined;
@@ -190,7 +287,12 @@ export function createStorageActivities(): StepDrivers<StorageAction> {
             : `${args.component}: canary file ${target.canary} was NOT found on ${label(args, site)}`,
         },
       };
-      if (!found && args.planned) throw ApplicationFailure.retryable(`${args.component}: the canary file written before the switch is missing on ${label(args, site)}: files were lost`, 'CanaryMissing', facts);
+      if (!found && args.planned)
+        throw ApplicationFailure.retryable(
+          `${args.component}: the canary file written before the switch is missing on ${label(args, site)}: files were lost`,
+          'CanaryMissing',
+          facts,
+        );
       return {
         summary: `${args.component}: ${label(args, site)} takes writes and ${found ? `holds the canary (replication lag ${lagMs === undefined ? 'unknown' : `${(lagMs / 1000).toFixed(1)}s`})` : 'does NOT hold the canary written before the failover'}`,
         facts,

@@ -12,7 +12,11 @@ import type { StorageArgs } from './actions';
 
 function args(component: SharedStorageComponent, context: OperationContext): StorageArgs {
   const site = (s: SharedStorageComponent['primary']) => ({ path: s.path, via: s.via, mountpoint: s.mountpoint });
-  return { ...switchArgs(context), sites: { primary: site(component.primary), secondary: site(component.secondary) }, canaryTimeoutMs: component.canaryTimeout };
+  return {
+    ...switchArgs(context),
+    sites: { primary: site(component.primary), secondary: site(component.secondary) },
+    canaryTimeoutMs: component.canaryTimeout,
+  };
 }
 
 export const sharedStorageRecipe: Recipe<SharedStorageComponent> = {
@@ -24,10 +28,24 @@ export const sharedStorageRecipe: Recipe<SharedStorageComponent> = {
     const at = siteName(context, site);
     switch (operation) {
       case 'preflight':
-        return [{ key: 'preflight', title: `Check ${name}: the shared folder is there on both sites and takes writes on ${siteName(context, from)}`, action: 'storagePreflight', args: a }];
+        return [
+          {
+            key: 'preflight',
+            title: `Check ${name}: the shared folder is there on both sites and takes writes on ${siteName(context, from)}`,
+            action: 'storagePreflight',
+            args: a,
+          },
+        ];
       case 'health': {
         const serving = servingSite(context) === site;
-        return [{ key: 'health', title: `Check ${name}'s shared folder on ${at} is mounted and ${serving ? 'takes writes' : 'readable (standby)'}`, action: 'storageHealth', args: { ...a, serving } }];
+        return [
+          {
+            key: 'health',
+            title: `Check ${name}'s shared folder on ${at} is mounted and ${serving ? 'takes writes' : 'readable (standby)'}`,
+            action: 'storageHealth',
+            args: { ...a, serving },
+          },
+        ];
       }
       case 'guard':
         return [
@@ -43,10 +61,20 @@ export const sharedStorageRecipe: Recipe<SharedStorageComponent> = {
         ];
       case 'activate': {
         const driver = component[site].activate;
-        return driver ? [driverStep('activate', `Make ${name}'s copy on ${at} the writable one`, driver, { destructive: true })] : [];
+        return driver
+          ? [driverStep('activate', `Make ${name}'s copy on ${at} the writable one`, driver, { destructive: true })]
+          : [];
       }
       case 'verify':
-        return [{ key: 'verify', title: `Verify ${name} on ${at} takes writes and holds the canary file written before the switch`, action: 'storageVerify', args: a, timeoutMs: waitingTimeout(component.canaryTimeout) }];
+        return [
+          {
+            key: 'verify',
+            title: `Verify ${name} on ${at} takes writes and holds the canary file written before the switch`,
+            action: 'storageVerify',
+            args: a,
+            timeoutMs: waitingTimeout(component.canaryTimeout),
+          },
+        ];
       default:
         return [];
     }

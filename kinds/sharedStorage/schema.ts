@@ -15,15 +15,17 @@ const site = z.strictObject({
   activate: driver.optional(),
 });
 
-export const sharedStorageComponent = z.strictObject({
-  kind: z.literal('sharedStorage'),
-  tier: z.literal('database').default('database'),
-  description: z.string().optional(),
-  ...stepTuning,
-  /** Longest wait for a canary written on one site to be read on the other. */
-  canaryTimeout: duration.default(60_000),
-  primary: site,
-  secondary: site,
-}).superRefine((component, ctx) => {
-  for (const role of ['primary', 'secondary'] as const) absoluteThroughVia(component[role], ctx, [role]);
-});
+export const sharedStorageComponent = z
+  .strictObject({
+    kind: z.literal('sharedStorage'),
+    tier: z.literal('database').default('database'),
+    description: z.string().optional(),
+    ...stepTuning,
+    /** Longest wait for a canary written on one site to be read on the other. */
+    canaryTimeout: duration.default(60_000),
+    primary: site,
+    secondary: site,
+  })
+  .superRefine((component, ctx) => {
+    for (const role of ['primary', 'secondary'] as const) absoluteThroughVia(component[role], ctx, [role]);
+  });

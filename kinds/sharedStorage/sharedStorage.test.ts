@@ -7,17 +7,37 @@
 import { phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
 
 const files = (more: Record<string, unknown> = {}) => ({
-  files: { kind: 'sharedStorage', primary: { path: '/var/www/MISP', via: ['ssh', 'misp-dc1'] }, secondary: { path: '/var/www/MISP', via: ['ssh', 'misp-dc2'], activate: { command: ['ssh', 'misp-dc2', 'drbdadm', 'primary', 'misp'] } }, ...more },
+  files: {
+    kind: 'sharedStorage',
+    primary: { path: '/var/www/MISP', via: ['ssh', 'misp-dc1'] },
+    secondary: {
+      path: '/var/www/MISP',
+      via: ['ssh', 'misp-dc2'],
+      activate: { command: ['ssh', 'misp-dc2', 'drbdadm', 'primary', 'misp'] },
+    },
+    ...more,
+  },
 });
 
 test('a minimal shared folder gets the documented defaults', () => {
-  expect(planWith(files()).components.files).toMatchObject({ tier: 'database', canaryTimeout: 60_000, primary: { path: '/var/www/MISP', mountpoint: false }, secondary: { mountpoint: false } });
+  expect(planWith(files()).components.files).toMatchObject({
+    tier: 'database',
+    canaryTimeout: 60_000,
+    primary: { path: '/var/www/MISP', mountpoint: false },
+    secondary: { mountpoint: false },
+  });
 });
 
 test('wrong shapes are refused naming the field and what it accepts', () => {
-  expect(refusalsOf(files({ primary: { path: 'www/MISP', via: ['ssh', 'misp-dc1'] } }))).toEqual(["components.files.primary.path: with via, give an absolute path: a relative one would be the remote login's"]);
-  expect(refusalsOf(files({ primary: { path: '/var/www/MISP; rm -rf /' } }))).toEqual(['components.files.primary.path: expected a path of letters, digits and _.@%+=:,/- (no spaces or shell characters)']);
-  expect(refusalsOf(files({ primary: { path: '/var/www/MISP', via: [] } }))).toEqual(['components.files.primary.via: expected the program that reaches the host, e.g. [ssh, misp-dc1]']);
+  expect(refusalsOf(files({ primary: { path: 'www/MISP', via: ['ssh', 'misp-dc1'] } }))).toEqual([
+    "components.files.primary.path: with via, give an absolute path: a relative one would be the remote login's",
+  ]);
+  expect(refusalsOf(files({ primary: { path: '/var/www/MISP; rm -rf /' } }))).toEqual([
+    'components.files.primary.path: expected a path of letters, digits and _.@%+=:,/- (no spaces or shell characters)',
+  ]);
+  expect(refusalsOf(files({ primary: { path: '/var/www/MISP', via: [] } }))).toEqual([
+    'components.files.primary.via: expected the program that reaches the host, e.g. [ssh, misp-dc1]',
+  ]);
 });
 
 test('a failover waits for the canary file to reach the new side, makes its copy writable, and verifies the canary there', () => {
@@ -27,8 +47,15 @@ test('a failover waits for the canary file to reach the new side, makes its copy
     ['failover.files.guard.secondary', 'storageGuard', 'secondary', false],
     ['failover.files.activate.secondary', 'runCommand', 'secondary', true],
   ]);
-  expect(stepById(failover, 'failover.files.guard.secondary').args).toMatchObject({ canaryTimeoutMs: 120_000, from: 'primary', to: 'secondary', canary: 'primary-to-secondary' });
-  expect(stepById(failover, 'failover.files.activate.secondary').args).toMatchObject({ command: { argv: ['ssh', 'misp-dc2', 'drbdadm', 'primary', 'misp'] } });
+  expect(stepById(failover, 'failover.files.guard.secondary').args).toMatchObject({
+    canaryTimeoutMs: 120_000,
+    from: 'primary',
+    to: 'secondary',
+    canary: 'primary-to-secondary',
+  });
+  expect(stepById(failover, 'failover.files.activate.secondary').args).toMatchObject({
+    command: { argv: ['ssh', 'misp-dc2', 'drbdadm', 'primary', 'misp'] },
+  });
   const check = phaseSteps(plan, 'drill', 'failover-check');
   expect(check.map((s) => [s.id, s.action])).toEqual([
     ['failover-check.files.health.secondary', 'storageHealth'],
@@ -36,10 +63,16 @@ test('a failover waits for the canary file to reach the new side, makes its copy
   ]);
   // After the switch the new side is the serving one: its health check asks that it takes writes.
   expect(stepById(check, 'failover-check.files.health.secondary').args).toMatchObject({ serving: true });
-  expect(stepById(phaseSteps(plan, 'drill', 'preparation'), 'preparation.files.health.primary').args).toMatchObject({ serving: true });
+  expect(stepById(phaseSteps(plan, 'drill', 'preparation'), 'preparation.files.health.primary').args).toMatchObject({
+    serving: true,
+  });
 });
 
 test('without an activate command nothing in the switch changes the storage', () => {
-  const failover = phaseSteps(planWith(files({ secondary: { path: '/var/www/MISP', via: ['ssh', 'misp-dc2'] } })), 'drill', 'failover');
+  const failover = phaseSteps(
+    planWith(files({ secondary: { path: '/var/www/MISP', via: ['ssh', 'misp-dc2'] } })),
+    'drill',
+    'failover',
+  );
   expect(failover.map((s) => [s.id, s.destructive])).toEqual([['failover.files.guard.secondary', false]]);
 });

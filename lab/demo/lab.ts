@@ -15,11 +15,14 @@ export interface DemoLab {
   probe?: () => Promise<{ secondaryUp: boolean; primaryDown: boolean }>;
 }
 
-const run = (program: string, args: string[]) => spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;
+const run = (program: string, args: string[]) =>
+  spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;
 
 function banner(lines: string[]): void {
   const width = Math.max(...lines.map((l) => l.length)) + 4;
-  console.log(`\n${'!'.repeat(width)}\n${lines.map((l) => `! ${l.padEnd(width - 4)} !`).join('\n')}\n${'!'.repeat(width)}\n`);
+  console.log(
+    `\n${'!'.repeat(width)}\n${lines.map((l) => `! ${l.padEnd(width - 4)} !`).join('\n')}\n${'!'.repeat(width)}\n`,
+  );
 }
 
 export function prepareDemoLab(explicitPlan: string | undefined): DemoLab {
@@ -34,7 +37,9 @@ export function prepareDemoLab(explicitPlan: string | undefined): DemoLab {
     ]);
     return { planFile: fallback, startedServers: false };
   }
-  console.log('bringing the lab up: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster (scripts/lab/lab.sh up)');
+  console.log(
+    'bringing the lab up: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster (scripts/lab/lab.sh up)',
+  );
   if (!run('bash', ['scripts/lab/lab.sh', 'up', 'all'])) {
     banner([
       'THE LAB SERVERS DID NOT ALL START (see the lines above, and data/lab/*.log).',

@@ -47,7 +47,13 @@ function options(): DemoOptions {
   const { values } = parseCommandLine({
     program: 'demo',
     usage: USAGE,
-    options: { plan: { type: 'string' }, platform: { type: 'string' }, port: { type: 'string' }, 'ui-port': { type: 'string' }, keep: { type: 'boolean' } },
+    options: {
+      plan: { type: 'string' },
+      platform: { type: 'string' },
+      port: { type: 'string' },
+      'ui-port': { type: 'string' },
+      keep: { type: 'boolean' },
+    },
   });
   const uiPort = values['ui-port'];
   return {
@@ -71,7 +77,8 @@ async function answers(http: HttpDriver): Promise<boolean> {
 
 function healthCheck(plan: Plan, site: 'primary' | 'secondary'): HttpDriver | undefined {
   for (const component of Object.values(plan.components)) {
-    if (component.kind === 'service' && component.tier === 'app' && component[site].health?.http) return component[site].health?.http;
+    if (component.kind === 'service' && component.tier === 'app' && component[site].health?.http)
+      return component[site].health?.http;
   }
   return undefined;
 }
@@ -98,8 +105,15 @@ async function main(): Promise<number> {
   if (await isPortOpen(opts.port)) {
     console.log(`using the Temporal server already on ${address}`);
   } else {
-    server = await startDevServer({ port: opts.port, uiPort, dbFile: path.join(demoDir, 'temporal.db'), logFile: path.join(demoDir, 'temporal.log') });
-    console.log(`started the Temporal dev server on ${address}; Web UI on http://127.0.0.1:${uiPort} (log: data/demo/temporal.log)`);
+    server = await startDevServer({
+      port: opts.port,
+      uiPort,
+      dbFile: path.join(demoDir, 'temporal.db'),
+      logFile: path.join(demoDir, 'temporal.log'),
+    });
+    console.log(
+      `started the Temporal dev server on ${address}; Web UI on http://127.0.0.1:${uiPort} (log: data/demo/temporal.log)`,
+    );
   }
   const taskQueue = 'drillbook-demo';
   const workerConnection = await NativeConnection.connect({ address });
@@ -116,8 +130,15 @@ async function main(): Promise<number> {
   try {
     const started = Date.now();
     if (server) await endLeftoverDrill(client, plan.target);
-    const handle = await startDrill(client, taskQueue, { target: plan.target, requestedBy: REQUESTER, planYaml, reason: 'npm run demo' });
-    console.log(`\nstarted ${handle.workflowId} as ${REQUESTER}; approvers ${APPROVERS.join(' and ')} answer every gate\n`);
+    const handle = await startDrill(client, taskQueue, {
+      target: plan.target,
+      requestedBy: REQUESTER,
+      planYaml,
+      reason: 'npm run demo',
+    });
+    console.log(
+      `\nstarted ${handle.workflowId} as ${REQUESTER}; approvers ${APPROVERS.join(' and ')} answer every gate\n`,
+    );
     const evidence = { checked: false, secondaryUp: false, primaryDown: false };
     const record = await runDrill(client, handle.workflowId, async (pending) => {
       if (pending.id !== 'approve-failback') return;
@@ -131,7 +152,9 @@ async function main(): Promise<number> {
         evidence.secondaryUp = secondary ? await answers(secondary) : false;
         evidence.primaryDown = primary ? !(await answers(primary)) : false;
       }
-      console.log(`   demo probe: secondary ${evidence.secondaryUp ? 'answers' : 'DOES NOT answer'}, primary ${evidence.primaryDown ? 'is down' : 'STILL answers'}`);
+      console.log(
+        `   demo probe: secondary ${evidence.secondaryUp ? 'answers' : 'DOES NOT answer'}, primary ${evidence.primaryDown ? 'is down' : 'STILL answers'}`,
+      );
     });
     const wallMs = Date.now() - started;
     console.log(`\n${renderRecord(record)}\n`);
@@ -140,11 +163,17 @@ async function main(): Promise<number> {
     for (const line of recoveryLines(record)) console.log(line);
     const protection = protectionLine(record);
     if (protection) console.log(protection);
-    if (lab.startMs !== undefined) console.log(`lab start ${(lab.startMs / 1000).toFixed(1)}s; drill wall time ${(wallMs / 1000).toFixed(1)}s`);
+    if (lab.startMs !== undefined)
+      console.log(`lab start ${(lab.startMs / 1000).toFixed(1)}s; drill wall time ${(wallMs / 1000).toFixed(1)}s`);
     // A plan that plants a test indicator must have measured when it was served again.
     const protected_ = !plan.tip?.protection || record.protection?.measuredMs !== undefined;
-    const ok = record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown && protected_;
-    console.log(ok ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.' : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}${protected_ ? '' : '; the time to protection was not measured'}`);
+    const ok =
+      record.status === 'succeeded' && evidence.checked && evidence.secondaryUp && evidence.primaryDown && protected_;
+    console.log(
+      ok
+        ? '\nDEMO PASSED: the drill succeeded and the secondary served while the primary was down.'
+        : `\nDEMO FAILED: status ${record.status}; secondary answered ${evidence.secondaryUp}, primary down ${evidence.primaryDown}${protected_ ? '' : '; the time to protection was not measured'}`,
+    );
     return ok ? 0 : 1;
   } finally {
     worker.shutdown();
@@ -163,14 +192,21 @@ async function main(): Promise<number> {
 /** The demo's own server may hold a drill from an interrupted demo; it would block the new one. */
 async function endLeftoverDrill(client: Client, target: string): Promise<void> {
   const handle = client.workflow.getHandle(`drill-${target}`);
-  const running = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);
+  const running = await handle.describe().then(
+    (d) => d.status.name === 'RUNNING',
+    () => false,
+  );
   if (!running) return;
   await handle.terminate('left over from an interrupted demo');
   console.log(`terminated drill-${target}, left over from an interrupted demo`);
 }
 
 /** Follows the drill, printing each step as it ends, and answers its gates as the demo's people. */
-async function runDrill(client: Client, workflowId: string, beforeAnswer: (pending: PendingAction) => Promise<void>): Promise<DrillRecord> {
+async function runDrill(
+  client: Client,
+  workflowId: string,
+  beforeAnswer: (pending: PendingAction) => Promise<void>,
+): Promise<DrillRecord> {
   const printed = new Set<string>();
   let answered = '';
   const deadline = Date.now() + 15 * 60_000;
@@ -181,7 +217,9 @@ async function runDrill(client: Client, workflowId: string, beforeAnswer: (pendi
       if (['succeeded', 'failed', 'skipped', 'best-effort-failed'].includes(step.status) && !printed.has(key)) {
         printed.add(key);
         const took = step.startedAt && step.endedAt ? `${Date.parse(step.endedAt) - Date.parse(step.startedAt)}ms` : '';
-        console.log(`  ${step.status === 'succeeded' ? '✓' : '✗'} [${step.phase}] ${step.title} (${took}) ${step.summary ?? step.error ?? ''}`);
+        console.log(
+          `  ${step.status === 'succeeded' ? '✓' : '✗'} [${step.phase}] ${step.title} (${took}) ${step.summary ?? step.error ?? ''}`,
+        );
       }
     }
     if (FINAL_STATUSES.includes(record.status)) return record;
@@ -204,11 +242,19 @@ async function answer(client: Client, workflowId: string, pending: PendingAction
       console.log(`   ${by}: ${result.message}`);
     }
   } else if (pending.kind === 'task') {
-    const result = await completeTask(client, workflowId, { by: REQUESTER, taskId: pending.id, note: 'done in the demo lab' });
+    const result = await completeTask(client, workflowId, {
+      by: REQUESTER,
+      taskId: pending.id,
+      note: 'done in the demo lab',
+    });
     console.log(`   ${REQUESTER}: ${result.message} (${pending.prompt})`);
   } else {
     console.log(`   a step failed: ${pending.error}; the demo aborts`);
-    await decide(client, workflowId, { by: REQUESTER, decision: 'abort', reason: 'the demo does not retry failed steps' });
+    await decide(client, workflowId, {
+      by: REQUESTER,
+      decision: 'abort',
+      reason: 'the demo does not retry failed steps',
+    });
   }
 }
 

@@ -16,7 +16,8 @@ const MISP_SH = 'scripts/lab/misp.sh';
 const FRONTEND = 'http://127.0.0.1:25080/health';
 const NODES = { primary: 'http://127.0.0.1:25081/health', secondary: 'http://127.0.0.1:25082/health' };
 
-const run = (program: string, args: string[]) => spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;
+const run = (program: string, args: string[]) =>
+  spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;
 
 /** The site named by the node that answered, or undefined when nothing answered with a site. */
 async function answeredBy(url: string): Promise<string | undefined> {
@@ -43,12 +44,20 @@ async function atStart(): Promise<boolean> {
 /** Between failover and failback: every answer through HAProxy comes from the secondary, and the primary's node is down. */
 export async function mispProbe(): Promise<{ secondaryUp: boolean; primaryDown: boolean }> {
   const through = await Promise.all([1, 2, 3, 4].map(() => answeredBy(FRONTEND)));
-  return { secondaryUp: through.every((site) => site === 'secondary'), primaryDown: (await answeredBy(NODES.primary)) === undefined };
+  return {
+    secondaryUp: through.every((site) => site === 'secondary'),
+    primaryDown: (await answeredBy(NODES.primary)) === undefined,
+  };
 }
 
 export async function prepareMispLab(): Promise<DemoLab & { startMs: number }> {
-  if (!run('bash', ['scripts/install-lab-deps.sh'])) throw new LabUnavailable("the MISP lab's servers could not be installed (see above; it needs root on Debian): run sudo bash scripts/install-lab-deps.sh");
-  console.log('bringing the MISP lab up: HAProxy in front of a stand-in MISP node per site, a MariaDB pair, shared storage with replication (scripts/lab/misp.sh up)');
+  if (!run('bash', ['scripts/install-lab-deps.sh']))
+    throw new LabUnavailable(
+      "the MISP lab's servers could not be installed (see above; it needs root on Debian): run sudo bash scripts/install-lab-deps.sh",
+    );
+  console.log(
+    'bringing the MISP lab up: HAProxy in front of a stand-in MISP node per site, a MariaDB pair, shared storage with replication (scripts/lab/misp.sh up)',
+  );
   const started = Date.now();
   if (!run('bash', [MISP_SH, 'up'])) {
     run('bash', [MISP_SH, 'down']);
@@ -57,11 +66,17 @@ export async function prepareMispLab(): Promise<DemoLab & { startMs: number }> {
   if (!(await atStart())) {
     console.log('the lab was left by an earlier drill with the secondary serving: recreating it');
     run('bash', [MISP_SH, 'destroy']);
-    if (!run('bash', [MISP_SH, 'up']) || !(await atStart())) throw new LabUnavailable('the recreated MISP lab does not serve from the primary through HAProxy');
+    if (!run('bash', [MISP_SH, 'up']) || !(await atStart()))
+      throw new LabUnavailable('the recreated MISP lab does not serve from the primary through HAProxy');
   }
   const startMs = Date.now() - started;
   console.log(`the MISP lab serves from the primary through HAProxy (started in ${(startMs / 1000).toFixed(1)}s)`);
-  return { planFile: path.join(PROJECT_ROOT, 'plans', 'misp-lab.yaml'), startedServers: true, startMs, probe: mispProbe };
+  return {
+    planFile: path.join(PROJECT_ROOT, 'plans', 'misp-lab.yaml'),
+    startedServers: true,
+    startMs,
+    probe: mispProbe,
+  };
 }
 
 export function stopMispLab(lab: DemoLab): void {

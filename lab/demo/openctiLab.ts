@@ -11,11 +11,13 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../store/config';
 import type { DemoLab } from './lab';
 
-const run = (program: string, args: string[]) => spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;
+const run = (program: string, args: string[]) =>
+  spawnSync(program, args, { cwd: PROJECT_ROOT, stdio: 'inherit' }).status === 0;
 const OPENCTI_SH = 'scripts/lab/opencti.sh';
 
 /** The lab's health access key, from the file the plan's checks name (never written into a URL we print). */
-const healthKey = (): string => readFileSync(path.join(PROJECT_ROOT, 'data', 'lab-opencti', 'secrets', 'opencti-health.password'), 'utf8').trim();
+const healthKey = (): string =>
+  readFileSync(path.join(PROJECT_ROOT, 'data', 'lab-opencti', 'secrets', 'opencti-health.password'), 'utf8').trim();
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -40,9 +42,17 @@ async function atStart(): Promise<boolean> {
 export class LabUnavailable extends Error {}
 
 export async function prepareOpenctiLab(): Promise<DemoLab & { startMs: number }> {
-  if (!run('bash', ['scripts/install-lab-deps.sh'])) throw new LabUnavailable('the OpenCTI lab\'s servers could not be installed (see above; it needs root on Debian): run sudo bash scripts/install-lab-deps.sh');
-  if (!run('bash', ['scripts/install-k8s.sh'])) throw new LabUnavailable('the Kubernetes control plane could not be built (see above; it needs Go and the Go module proxy): run bash scripts/install-k8s.sh');
-  console.log('bringing the OpenCTI lab up: a Kubernetes control plane, Redis, RabbitMQ, OpenSearch and S3 per site, and the stand-in platform (scripts/lab/opencti.sh up)');
+  if (!run('bash', ['scripts/install-lab-deps.sh']))
+    throw new LabUnavailable(
+      "the OpenCTI lab's servers could not be installed (see above; it needs root on Debian): run sudo bash scripts/install-lab-deps.sh",
+    );
+  if (!run('bash', ['scripts/install-k8s.sh']))
+    throw new LabUnavailable(
+      'the Kubernetes control plane could not be built (see above; it needs Go and the Go module proxy): run bash scripts/install-k8s.sh',
+    );
+  console.log(
+    'bringing the OpenCTI lab up: a Kubernetes control plane, Redis, RabbitMQ, OpenSearch and S3 per site, and the stand-in platform (scripts/lab/opencti.sh up)',
+  );
   const started = Date.now();
   if (!run('bash', [OPENCTI_SH, 'up'])) {
     run('bash', [OPENCTI_SH, 'down']);
@@ -51,7 +61,8 @@ export async function prepareOpenctiLab(): Promise<DemoLab & { startMs: number }
   if (!(await atStart())) {
     console.log('the lab was left by an earlier drill with the secondary serving: recreating it');
     run('bash', [OPENCTI_SH, 'destroy']);
-    if (!run('bash', [OPENCTI_SH, 'up']) || !(await atStart())) throw new LabUnavailable('the recreated OpenCTI lab does not serve from the primary');
+    if (!run('bash', [OPENCTI_SH, 'up']) || !(await atStart()))
+      throw new LabUnavailable('the recreated OpenCTI lab does not serve from the primary');
   }
   const startMs = Date.now() - started;
   console.log(`the OpenCTI lab serves from the primary (started in ${(startMs / 1000).toFixed(1)}s)`);

@@ -58,7 +58,9 @@ export class Pipeline {
   }
 
   private async connect(): Promise<ChannelModel> {
-    const connection = await amqp.connect(this.deps.amqpUrl, { clientProperties: { connection_name: `opencti-${this.deps.site}` } });
+    const connection = await amqp.connect(this.deps.amqpUrl, {
+      clientProperties: { connection_name: `opencti-${this.deps.site}` },
+    });
     connection.on('error', () => undefined);
     return connection;
   }
@@ -86,7 +88,11 @@ export class Pipeline {
       this.workerConnection = connection;
     }
     while (this.workerChannels.length < wanted) this.workerChannels.push(await this.consumer(this.workerConnection));
-    while (this.workerChannels.length > wanted) await this.workerChannels.pop()?.close().catch(() => undefined);
+    while (this.workerChannels.length > wanted)
+      await this.workerChannels
+        .pop()
+        ?.close()
+        .catch(() => undefined);
     this.counts.consumers = this.workerChannels.length;
   }
 
@@ -118,8 +124,25 @@ export class Pipeline {
     const indicator = JSON.parse(text) as { id: string; value: string; createdAt: string };
     const redis = await this.deps.redis();
     if (!redis) throw new Error('Redis does not answer');
-    await redis.sendCommand(['XADD', REDIS_STREAM, 'MAXLEN', '~', '10000', '*', 'id', indicator.id, 'value', indicator.value, 'site', this.deps.site]);
-    await this.deps.search.index({ index: INDICATOR_INDEX, id: indicator.id, body: { ...indicator, ingestedAt: new Date().toISOString(), ingestedBy: this.deps.site } });
+    await redis.sendCommand([
+      'XADD',
+      REDIS_STREAM,
+      'MAXLEN',
+      '~',
+      '10000',
+      '*',
+      'id',
+      indicator.id,
+      'value',
+      indicator.value,
+      'site',
+      this.deps.site,
+    ]);
+    await this.deps.search.index({
+      index: INDICATOR_INDEX,
+      id: indicator.id,
+      body: { ...indicator, ingestedAt: new Date().toISOString(), ingestedBy: this.deps.site },
+    });
   }
 
   private async connector(wanted: boolean): Promise<void> {
@@ -153,7 +176,13 @@ export class Pipeline {
     this.publishTimer = setInterval(() => {
       const n = this.counts.published + 1;
       const indicator = { id: randomUUID(), value: `198.51.100.${n % 250}`, createdAt: new Date().toISOString() };
-      if (this.connectorChannel?.sendToQueue(PUSH_QUEUE, Buffer.from(JSON.stringify(indicator)), { persistent: true, contentType: 'application/json' })) this.counts.published = n;
+      if (
+        this.connectorChannel?.sendToQueue(PUSH_QUEUE, Buffer.from(JSON.stringify(indicator)), {
+          persistent: true,
+          contentType: 'application/json',
+        })
+      )
+        this.counts.published = n;
     }, 1000);
   }
 }

@@ -7,7 +7,13 @@
  * DRILLBOOK_S3_FROM_ENDPOINT) instead. Credentials: the standard AWS chain (AWS_ACCESS_KEY_ID, ...).
  * Prints one line; exit 1 on failure, 2 on bad input (a flag it does not take, a bucket not BUCKET@REGION).
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { exitOnFailure, parseCommandLine } from '../../src/commandLine';
 import { UsageError } from '../../src/commands/errors';
 
@@ -19,7 +25,11 @@ function bucketAt(text: string | undefined, what: string): { bucket: string; reg
   return { bucket: match[1], region: match[2] };
 }
 
-export async function copyBucket(from: { bucket: string; region: string }, to: { bucket: string; region: string }, endpoint?: string): Promise<{ copied: string[]; same: number }> {
+export async function copyBucket(
+  from: { bucket: string; region: string },
+  to: { bucket: string; region: string },
+  endpoint?: string,
+): Promise<{ copied: string[]; same: number }> {
   const client = (region: string) => new S3Client({ region, endpoint, forcePathStyle: Boolean(endpoint) });
   const source = client(from.region);
   const target = client(to.region);
@@ -39,7 +49,9 @@ export async function copyBucket(from: { bucket: string; region: string }, to: {
         }
         const got = await source.send(new GetObjectCommand({ Bucket: from.bucket, Key: key }));
         const body = await got.Body?.transformToByteArray();
-        await target.send(new PutObjectCommand({ Bucket: to.bucket, Key: key, Body: body, ContentType: got.ContentType }));
+        await target.send(
+          new PutObjectCommand({ Bucket: to.bucket, Key: key, Body: body, ContentType: got.ContentType }),
+        );
         copied.push(key);
       }
       token = list.NextContinuationToken;
@@ -54,11 +66,17 @@ export async function copyBucket(from: { bucket: string; region: string }, to: {
 
 if (require.main === module) {
   const run = async () => {
-    const { values } = parseCommandLine({ program: 's3copy', usage: USAGE, options: { from: { type: 'string' }, to: { type: 'string' }, endpoint: { type: 'string' } } });
+    const { values } = parseCommandLine({
+      program: 's3copy',
+      usage: USAGE,
+      options: { from: { type: 'string' }, to: { type: 'string' }, endpoint: { type: 'string' } },
+    });
     const from = bucketAt(values.from ?? process.env.DRILLBOOK_S3_FROM, 'from');
     const to = bucketAt(values.to ?? process.env.DRILLBOOK_S3_TO, 'to');
     const { copied, same } = await copyBucket(from, to, values.endpoint ?? process.env.DRILLBOOK_S3_FROM_ENDPOINT);
-    console.log(`copied ${copied.length} object(s) from ${from.bucket} to ${to.bucket} (${same} already the same)${copied.length ? `: ${copied.slice(0, 5).join(', ')}${copied.length > 5 ? ', …' : ''}` : ''}`);
+    console.log(
+      `copied ${copied.length} object(s) from ${from.bucket} to ${to.bucket} (${same} already the same)${copied.length ? `: ${copied.slice(0, 5).join(', ')}${copied.length > 5 ? ', …' : ''}` : ''}`,
+    );
   };
   void run().catch(exitOnFailure('s3copy'));
 }

@@ -29,13 +29,32 @@ import { INDICATOR_INDEX, Pipeline, type RedisLike } from './pipeline';
 import { exitOnFailure, parseCommandLine, portOption, required } from '../../src/commandLine';
 import { labSecret, openctiApi, withRecovery, type ApiContext, type ApiData, type ApiHandler } from '../tip';
 
-const DEPLOYMENTS = ['opencti-worker-platform', 'opencti-worker', 'opencti-platform', 'opencti-connector-import'] as const;
+const DEPLOYMENTS = [
+  'opencti-worker-platform',
+  'opencti-worker',
+  'opencti-platform',
+  'opencti-connector-import',
+] as const;
 type Ready = Record<(typeof DEPLOYMENTS)[number], number>;
 
 const PROGRAM = 'opencti site';
-const USAGE = 'site --site S --port N --kubeconfig K [--namespace NS] --redis HOST:PORT --redis-password-file F --amqp HOST:PORT --amqp-password-file F --opensearch URL --health-key-file F [--api-token-file F [--version RELEASE]]';
+const USAGE =
+  'site --site S --port N --kubeconfig K [--namespace NS] --redis HOST:PORT --redis-password-file F --amqp HOST:PORT --amqp-password-file F --opensearch URL --health-key-file F [--api-token-file F [--version RELEASE]]';
 const text = { type: 'string' } as const;
-const OPTIONS = { site: text, port: text, kubeconfig: text, namespace: text, redis: text, 'redis-password-file': text, amqp: text, 'amqp-password-file': text, opensearch: text, 'health-key-file': text, 'api-token-file': text, version: text };
+const OPTIONS = {
+  site: text,
+  port: text,
+  kubeconfig: text,
+  namespace: text,
+  redis: text,
+  'redis-password-file': text,
+  amqp: text,
+  'amqp-password-file': text,
+  opensearch: text,
+  'health-key-file': text,
+  'api-token-file': text,
+  version: text,
+};
 const OPTIONAL = new Set(['namespace', 'api-token-file', 'version']);
 
 /** This stand-in's flags, every required one checked before it reads a file or opens a connection. */
@@ -67,7 +86,11 @@ async function main(): Promise<void> {
   let redis: (RedisLike & { destroy(): void }) | undefined;
   const redisClient = async (): Promise<RedisLike | undefined> => {
     if (redis) return redis;
-    const client = createClient({ socket: { host: redisHost, port: Number(redisPort), connectTimeout: 2000, reconnectStrategy: false }, password: redisPassword, disableOfflineQueue: true });
+    const client = createClient({
+      socket: { host: redisHost, port: Number(redisPort), connectTimeout: 2000, reconnectStrategy: false },
+      password: redisPassword,
+      disableOfflineQueue: true,
+    });
     client.on('error', () => undefined);
     client.on('end', () => (redis = undefined));
     try {
@@ -80,7 +103,12 @@ async function main(): Promise<void> {
   };
 
   const pipeline = new Pipeline({ site, amqpUrl, search, redis: redisClient, log });
-  const ready: Ready = { 'opencti-worker-platform': 0, 'opencti-worker': 0, 'opencti-platform': 0, 'opencti-connector-import': 0 };
+  const ready: Ready = {
+    'opencti-worker-platform': 0,
+    'opencti-worker': 0,
+    'opencti-platform': 0,
+    'opencti-connector-import': 0,
+  };
   const sockets = new Set<Socket>();
   const server = http.createServer((request, response) => void handle(request, response));
   server.on('connection', (socket) => {
@@ -109,7 +137,9 @@ async function main(): Promise<void> {
 
   async function indicators(): Promise<number | null> {
     try {
-      return Number(((await search.count({ index: INDICATOR_INDEX }, { ignore: [404] })).body as { count?: number }).count ?? 0);
+      return Number(
+        ((await search.count({ index: INDICATOR_INDEX }, { ignore: [404] })).body as { count?: number }).count ?? 0,
+      );
     } catch {
       return null;
     }
@@ -124,8 +154,19 @@ async function main(): Promise<void> {
     },
     indicatorCount: async () => (await indicators()) ?? Promise.reject(new Error('OpenSearch does not answer')),
     indicators: async (start, limit) => {
-      const found = (await search.search({ index: INDICATOR_INDEX, body: { from: start, size: limit, query: { match_all: {} } } }, { ignore: [404] })).body as { hits?: { hits?: { _source: { id: string; value: string; createdAt: string } }[] } };
-      return (found.hits?.hits ?? []).map((hit, index) => ({ id: start + index + 1, value: hit._source.value, type: 'ipv4-addr', site, createdAt: hit._source.createdAt }));
+      const found = (
+        await search.search(
+          { index: INDICATOR_INDEX, body: { from: start, size: limit, query: { match_all: {} } } },
+          { ignore: [404] },
+        )
+      ).body as { hits?: { hits?: { _source: { id: string; value: string; createdAt: string } }[] } };
+      return (found.hits?.hits ?? []).map((hit, index) => ({
+        id: start + index + 1,
+        value: hit._source.value,
+        type: 'ipv4-addr',
+        site,
+        createdAt: hit._source.createdAt,
+      }));
     },
     recentJobRuns: async () => [],
     // The drill's test indicator goes where the platform keeps its knowledge: this site's OpenSearch,
@@ -137,15 +178,34 @@ async function main(): Promise<void> {
         return doc;
       },
       list: async () => {
-        const found = (await search.search({ index: INDICATOR_INDEX, body: { size: 100, query: { exists: { field: 'label' } } } }, { ignore: [404] })).body as { hits?: { hits?: { _source: { id: string; value: string; type?: string; label: string; createdAt: string } }[] } };
+        const found = (
+          await search.search(
+            { index: INDICATOR_INDEX, body: { size: 100, query: { exists: { field: 'label' } } } },
+            { ignore: [404] },
+          )
+        ).body as {
+          hits?: {
+            hits?: { _source: { id: string; value: string; type?: string; label: string; createdAt: string } }[];
+          };
+        };
         return (found.hits?.hits ?? []).map((hit) => ({ ...hit._source, type: hit._source.type ?? 'ipv4-addr' }));
       },
-      remove: async (id) => (await search.delete({ index: INDICATOR_INDEX, id, refresh: 'wait_for' }, { ignore: [404] })).statusCode === 200,
+      remove: async (id) =>
+        (await search.delete({ index: INDICATOR_INDEX, id, refresh: 'wait_for' }, { ignore: [404] })).statusCode ===
+        200,
     },
   };
   const tokenFile = values['api-token-file'];
   const graphql: ApiHandler | undefined = tokenFile
-    ? ((context: ApiContext) => withRecovery('opencti', context, openctiApi(context)))({ site, data, monitorsEnabled: true, startedAt: new Date(), lastJobRunAt: () => connectorPing, credentials: { secret: labSecret(tokenFile), healthKey }, version: values.version })
+    ? ((context: ApiContext) => withRecovery('opencti', context, openctiApi(context)))({
+        site,
+        data,
+        monitorsEnabled: true,
+        startedAt: new Date(),
+        lastJobRunAt: () => connectorPing,
+        credentials: { secret: labSecret(tokenFile), healthKey },
+        version: values.version,
+      })
     : undefined;
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -155,15 +215,26 @@ async function main(): Promise<void> {
       response.end(JSON.stringify(body));
     };
     if (request.method === 'GET' && url.pathname === '/health') {
-      if (url.searchParams.get('health_access_key') !== healthKey) return send(401, { status: 'error', reason: 'wrong or missing health_access_key' });
+      if (url.searchParams.get('health_access_key') !== healthKey)
+        return send(401, { status: 'error', reason: 'wrong or missing health_access_key' });
       const h = await health();
       return send(h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'error', site, ...h });
     }
     // GraphQL, and the TAXII 2.1 collections consumers read (the API answers both: tip/recovery.ts).
-    if (((request.method === 'POST' && url.pathname === '/graphql') || (request.method === 'GET' && url.pathname.startsWith('/taxii2/'))) && graphql) {
+    if (
+      ((request.method === 'POST' && url.pathname === '/graphql') ||
+        (request.method === 'GET' && url.pathname.startsWith('/taxii2/'))) &&
+      graphql
+    ) {
       let body = '';
       for await (const chunk of request) body += chunk;
-      const reply = await graphql({ method: request.method ?? 'GET', url, rawPath: request.url ?? '/', headers: request.headers, body }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
+      const reply = await graphql({
+        method: request.method ?? 'GET',
+        url,
+        rawPath: request.url ?? '/',
+        headers: request.headers,
+        body,
+      }).catch((error: Error) => ({ status: 503, body: { errors: [{ message: error.message }] } }));
       return send(reply?.status ?? 404, reply?.body ?? { error: 'not found' });
     }
     if (request.method === 'GET' && url.pathname === '/lab/state') {
@@ -199,14 +270,17 @@ async function main(): Promise<void> {
     try {
       try {
         const list = await apps.listNamespacedDeployment({ namespace });
-        for (const name of DEPLOYMENTS) ready[name] = list.items.find((d) => d.metadata?.name === name)?.status?.readyReplicas ?? 0;
+        for (const name of DEPLOYMENTS)
+          ready[name] = list.items.find((d) => d.metadata?.name === name)?.status?.readyReplicas ?? 0;
       } catch {
         // The control plane is down: pods keep running as they were, so the last known state stands.
       }
       await serve(ready['opencti-platform'] > 0);
       if (pipeline.counts.connector) connectorPing = new Date();
       const consumers = ready['opencti-worker-platform'] > 0 ? ready['opencti-worker'] : 0;
-      await pipeline.reconcile({ consumers, connector: ready['opencti-connector-import'] > 0 }).catch((error: Error) => log(`pipeline: ${error.message}`));
+      await pipeline
+        .reconcile({ consumers, connector: ready['opencti-connector-import'] > 0 })
+        .catch((error: Error) => log(`pipeline: ${error.message}`));
     } finally {
       busy = false;
     }

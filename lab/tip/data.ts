@@ -26,7 +26,10 @@ export interface TestIndicators {
   remove(id: string): Promise<boolean>;
 }
 
-const labelled = (i: Indicator): LabelledIndicator | undefined => (i.label === undefined ? undefined : { id: String(i.id), value: i.value, type: i.type, label: i.label, createdAt: i.createdAt });
+const labelled = (i: Indicator): LabelledIndicator | undefined =>
+  i.label === undefined
+    ? undefined
+    : { id: String(i.id), value: i.value, type: i.type, label: i.label, createdAt: i.createdAt };
 
 export function tipStoreData(store: TipStore, site = 'lab'): ApiData {
   return {

@@ -21,11 +21,26 @@ function connector(context: ApiContext, release: OpenctiRelease): Record<string,
   // the platform (as in a site restored from the other's data), so it is not active.
   const ping = context.lastJobRunAt() ?? (context.monitorsEnabled ? context.startedAt : undefined);
   const active = ping !== undefined && Date.now() - ping.getTime() < ACTIVE_MS;
-  const updatedAt = release.heartbeat === 'redis' ? new Date(context.startedAt.getTime() - REGISTERED_BEFORE_START_MS) : (ping ?? new Date(context.startedAt.getTime() - ACTIVE_MS));
-  return { id: 'connector-import-file-stix', name: 'ImportFileStix', connector_type: 'INTERNAL_IMPORT_FILE', active, auto: true, updated_at: updatedAt.toISOString(), connector_state: null, built_in: false };
+  const updatedAt =
+    release.heartbeat === 'redis'
+      ? new Date(context.startedAt.getTime() - REGISTERED_BEFORE_START_MS)
+      : (ping ?? new Date(context.startedAt.getTime() - ACTIVE_MS));
+  return {
+    id: 'connector-import-file-stix',
+    name: 'ImportFileStix',
+    connector_type: 'INTERNAL_IMPORT_FILE',
+    active,
+    auto: true,
+    updated_at: updatedAt.toISOString(),
+    connector_state: null,
+    built_in: false,
+  };
 }
 
-const graphqlError = (message: string, code: string): ApiReply => ({ status: 200, body: { errors: [{ message, extensions: { code } }], data: null } });
+const graphqlError = (message: string, code: string): ApiReply => ({
+  status: 200,
+  body: { errors: [{ message, extensions: { code } }], data: null },
+});
 
 /**
  * The root fields the drill asks for. Signed out, every field needs auth except `about` on a release
@@ -42,26 +57,39 @@ async function query(context: ApiContext, release: OpenctiRelease, text: string,
     };
     if (!signedIn) return refuse('You must be logged in to do this.', 'AUTH_REQUIRED');
     const held = context.credentials.capabilities;
-    if (capability && held && !held.includes(capability)) return refuse('You are not allowed to do this.', 'FORBIDDEN_ACCESS');
+    if (capability && held && !held.includes(capability))
+      return refuse('You are not allowed to do this.', 'FORBIDDEN_ACCESS');
     data[name] = await answer();
   };
   const fields: [RegExp, () => Promise<void>][] = [
     [/\bme\s*\{/, guarded('me', () => ({ id: 'user--drillbook-drill' }))],
-    [/\babout\b/, release.aboutWithoutAuth ? async () => void (data.about = { version: release.version }) : guarded('about', () => ({ version: release.version }))],
+    [
+      /\babout\b/,
+      release.aboutWithoutAuth
+        ? async () => void (data.about = { version: release.version })
+        : guarded('about', () => ({ version: release.version })),
+    ],
     [
       /\bindicators\s*\(/,
-      guarded('indicators', async () => {
-        const first = Number(/first:\s*(\d+)/.exec(text)?.[1] ?? 25);
-        return {
-          pageInfo: { globalCount: await context.data.indicatorCount() },
-          edges: (await context.data.indicators(0, first)).map((i) => ({ node: { id: `indicator--${i.id}`, pattern: `[domain-name:value = '${i.value}']` } })),
-        };
-      }, 'KNOWLEDGE'),
+      guarded(
+        'indicators',
+        async () => {
+          const first = Number(/first:\s*(\d+)/.exec(text)?.[1] ?? 25);
+          return {
+            pageInfo: { globalCount: await context.data.indicatorCount() },
+            edges: (await context.data.indicators(0, first)).map((i) => ({
+              node: { id: `indicator--${i.id}`, pattern: `[domain-name:value = '${i.value}']` },
+            })),
+          };
+        },
+        'KNOWLEDGE',
+      ),
     ],
     [/\bconnectors\b/, guarded('connectors', () => [connector(context, release)], 'MODULES')],
   ];
   const asked = fields.filter(([pattern]) => pattern.test(text));
-  if (asked.length === 0) return graphqlError('Cannot query the fields asked for on the stand-in', 'GRAPHQL_VALIDATION_FAILED');
+  if (asked.length === 0)
+    return graphqlError('Cannot query the fields asked for on the stand-in', 'GRAPHQL_VALIDATION_FAILED');
   for (const [, answer] of asked) await answer();
   return { status: 200, body: errors.length ? { errors, data } : { data } };
 }
@@ -70,21 +98,37 @@ export function openctiApi(context: ApiContext): ApiHandler {
   const release = releaseOf('opencti', context.version);
   return async (request: ApiRequest) => {
     // Without a key the lab's own /health answers (appctl and people read it).
-    if (request.method === 'GET' && request.url.pathname === '/health' && request.url.searchParams.has('health_access_key')) {
-      if (!context.credentials.healthKey || request.url.searchParams.get('health_access_key') !== context.credentials.healthKey) return { status: 401, body: { status: 'unauthorized' } };
+    if (
+      request.method === 'GET' &&
+      request.url.pathname === '/health' &&
+      request.url.searchParams.has('health_access_key')
+    ) {
+      if (
+        !context.credentials.healthKey ||
+        request.url.searchParams.get('health_access_key') !== context.credentials.healthKey
+      )
+        return { status: 401, body: { status: 'unauthorized' } };
       const db = await context.data.state();
-      return db.reachable ? { status: 200, body: { status: 'success' } } : { status: 503, body: { status: 'error', error: db.error ?? 'database unreachable' } };
+      return db.reachable
+        ? { status: 200, body: { status: 'success' } }
+        : { status: 503, body: { status: 'error', error: db.error ?? 'database unreachable' } };
     }
     if (request.method !== 'POST' || request.url.pathname !== '/graphql') return undefined;
     const signedIn = header(request, 'authorization') === `Bearer ${context.credentials.secret}`;
     // A right token of an account the platform holds back (2FA to validate, a password to change) is refused whole, HTTP 200.
-    if (signedIn && context.credentials.refusal) return graphqlError(`The account is refused: ${context.credentials.refusal}`, context.credentials.refusal);
+    if (signedIn && context.credentials.refusal)
+      return graphqlError(`The account is refused: ${context.credentials.refusal}`, context.credentials.refusal);
     let body: { query?: unknown };
     try {
       body = JSON.parse(request.body) as { query?: unknown };
     } catch {
-      return { status: 400, body: { errors: [{ message: 'POST body is not JSON', extensions: { code: 'BAD_REQUEST' } }] } };
+      return {
+        status: 400,
+        body: { errors: [{ message: 'POST body is not JSON', extensions: { code: 'BAD_REQUEST' } }] },
+      };
     }
-    return typeof body.query === 'string' ? query(context, release, body.query, signedIn) : graphqlError('Must provide query string.', 'BAD_REQUEST');
+    return typeof body.query === 'string'
+      ? query(context, release, body.query, signedIn)
+      : graphqlError('Must provide query string.', 'BAD_REQUEST');
   };
 }

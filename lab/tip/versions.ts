@@ -75,13 +75,24 @@ const MISP_OPTIONS = ['cakeresque', 'simple', 'scheduler_worker', 'jobs_off', 'n
 export function mispRelease(spec: string): MispRelease {
   const [version, ...options] = spec.split('+');
   const release = triple(version);
-  if (!release || !atLeast(release, [2, 4, 103])) throw new Error(`--version for misp: expected a MISP release from 2.4.103 (X-Result-Count's first) such as 2.4.160 or 2.5.1, got "${version}"`);
+  if (!release || !atLeast(release, [2, 4, 103]))
+    throw new Error(
+      `--version for misp: expected a MISP release from 2.4.103 (X-Result-Count's first) such as 2.4.160 or 2.5.1, got "${version}"`,
+    );
   const unknown = options.filter((o) => !MISP_OPTIONS.includes(o));
-  if (unknown.length) throw new Error(`--version for misp: unknown option ${unknown.join(', ')}; options are ${MISP_OPTIONS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`--version for misp: unknown option ${unknown.join(', ')}; options are ${MISP_OPTIONS.join(', ')}`);
   // SimpleBackgroundJobs came in 2.4.151; without a choice a release before it runs CakeResque.
   const simpleFrom = atLeast(release, [2, 4, 151]);
-  if (options.includes('simple') && !simpleFrom) throw new Error(`--version for misp: SimpleBackgroundJobs came in 2.4.151, not in ${version}`);
-  const backgroundJobs = options.includes('jobs_off') ? 'off' : options.includes('cakeresque') ? 'cakeresque' : options.includes('simple') || simpleFrom ? 'simple' : 'cakeresque';
+  if (options.includes('simple') && !simpleFrom)
+    throw new Error(`--version for misp: SimpleBackgroundJobs came in 2.4.151, not in ${version}`);
+  const backgroundJobs = options.includes('jobs_off')
+    ? 'off'
+    : options.includes('cakeresque')
+      ? 'cakeresque'
+      : options.includes('simple') || simpleFrom
+        ? 'simple'
+        : 'cakeresque';
   return {
     version: `${release[0]}.${release[1]}.${release[2]}`,
     // <= 2.4.150 the rows sent; 2.4.151-2.4.165 find('count'); >= 2.4.166 (commit 66c627ce4) min(matches, limit) + 1 on a full page.
@@ -95,18 +106,29 @@ export function mispRelease(spec: string): MispRelease {
 export function openctiRelease(spec: string): OpenctiRelease {
   if (spec === 'redis-heartbeat') return { version: 'redis-heartbeat', heartbeat: 'redis', aboutWithoutAuth: false };
   const release = triple(spec);
-  if (!release || release[0] !== 6) throw new Error(`--version for opencti: expected a 6.x release such as 6.4.0, or redis-heartbeat (the newest source, heartbeats in Redis), got "${spec}"`);
+  if (!release || release[0] !== 6)
+    throw new Error(
+      `--version for opencti: expected a 6.x release such as 6.4.0, or redis-heartbeat (the newest source, heartbeats in Redis), got "${spec}"`,
+    );
   return { version: spec, heartbeat: 'updated_at', aboutWithoutAuth: true };
 }
 
 export function threatconnectRelease(spec: string): ThreatconnectRelease {
   const release = triple(spec);
-  if (!release || release[0] !== 7) throw new Error(`--version for threatconnect: expected a 7.x release such as 7.5 or 7.7, got "${spec}"`);
+  if (!release || release[0] !== 7)
+    throw new Error(`--version for threatconnect: expected a 7.x release such as 7.5 or 7.7, got "${spec}"`);
   return { version: spec, playbooksAndJobExecutions: atLeast(release, [7, 6, 0]) };
 }
 
 /** The release a personality answers as, from `--version` (or its default). */
-export function releaseOf<P extends PersonalityName>(personality: P, spec = DEFAULT_VERSIONS[personality]): Releases[P] {
-  const parse: { [K in PersonalityName]: (spec: string) => Releases[K] } = { misp: mispRelease, opencti: openctiRelease, threatconnect: threatconnectRelease };
+export function releaseOf<P extends PersonalityName>(
+  personality: P,
+  spec = DEFAULT_VERSIONS[personality],
+): Releases[P] {
+  const parse: { [K in PersonalityName]: (spec: string) => Releases[K] } = {
+    misp: mispRelease,
+    opencti: openctiRelease,
+    threatconnect: threatconnectRelease,
+  };
   return parse[personality](spec);
 }

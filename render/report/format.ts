@@ -7,7 +7,8 @@ export const ms = (iso: string | undefined): number | undefined => (iso ? Date.p
 export const stamp = (iso: string | undefined): string => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : '—');
 
 /** A time of day in tables; with the date when the drill spans more than one day. */
-export const clock = (iso: string | undefined, withDate = false): string => (iso ? (withDate ? stamp(iso) : iso.slice(11, 19)) : '—');
+export const clock = (iso: string | undefined, withDate = false): string =>
+  iso ? (withDate ? stamp(iso) : iso.slice(11, 19)) : '—';
 
 export const spanOf = (from?: string, to?: string): number | undefined => {
   const a = ms(from);

@@ -19,7 +19,9 @@ export function renderHtml(blocks: Block[], title: string, svg: string): string 
         out.push(`<p>${esc(block.text)}</p>`);
         break;
       case 'fields':
-        out.push(`<table class="fields">${block.rows.map(([label, value]) => `<tr><th>${esc(label)}</th><td>${esc(value)}</td></tr>`).join('')}</table>`);
+        out.push(
+          `<table class="fields">${block.rows.map(([label, value]) => `<tr><th>${esc(label)}</th><td>${esc(value)}</td></tr>`).join('')}</table>`,
+        );
         break;
       case 'table':
         out.push(
@@ -32,7 +34,11 @@ export function renderHtml(blocks: Block[], title: string, svg: string): string 
         out.push(`<div class="timeline">${svg}</div>`);
         break;
       case 'facts':
-        out.push(...block.items.map((item) => `<details><summary>${esc(item.title)}</summary><pre>${esc(item.text)}</pre></details>`));
+        out.push(
+          ...block.items.map(
+            (item) => `<details><summary>${esc(item.title)}</summary><pre>${esc(item.text)}</pre></details>`,
+          ),
+        );
         break;
     }
   }

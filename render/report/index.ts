@@ -28,7 +28,8 @@ export interface ReportOptions {
   audit?: AuditEntry[];
 }
 
-const heading = (record: DrillRecord): string => `${record.mode} of ${record.target}, ${record.startedAt.slice(0, 10)}: ${record.status}`;
+const heading = (record: DrillRecord): string =>
+  `${record.mode} of ${record.target}, ${record.startedAt.slice(0, 10)}: ${record.status}`;
 
 /** The JSON report: the whole record plus what the report computed from it. */
 function renderJson(record: DrillRecord, timeline: Timeline, generatedAt: string, audit: AuditEntry[]): string {

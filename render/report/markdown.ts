@@ -16,13 +16,23 @@ export function renderMarkdown(blocks: Block[], timelineHref: string): string {
         out.push(inline(block.text));
         break;
       case 'fields':
-        out.push('| | |', '|---|---|', ...block.rows.map(([label, value]) => `| **${cell(label)}** | ${cell(value)} |`));
+        out.push(
+          '| | |',
+          '|---|---|',
+          ...block.rows.map(([label, value]) => `| **${cell(label)}** | ${cell(value)} |`),
+        );
         break;
       case 'table':
-        out.push(`| ${block.head.map(cell).join(' | ')} |`, `|${block.head.map(() => '---').join('|')}|`, ...block.rows.map((row) => `| ${row.map(cell).join(' | ')} |`));
+        out.push(
+          `| ${block.head.map(cell).join(' | ')} |`,
+          `|${block.head.map(() => '---').join('|')}|`,
+          ...block.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+        );
         break;
       case 'timeline':
-        out.push(`![Timeline of the drill: phases and steps, with the time spent waiting for people hatched](${timelineHref})`);
+        out.push(
+          `![Timeline of the drill: phases and steps, with the time spent waiting for people hatched](${timelineHref})`,
+        );
         break;
       case 'facts':
         for (const item of block.items) {

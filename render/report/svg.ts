@@ -40,9 +40,14 @@ const LEGEND: { kind: BarKind; text: string }[] = [
 ];
 
 export const escapeXml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
-const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400].map((s) => s * 1000);
+const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400].map(
+  (s) => s * 1000,
+);
 
 /** A tick spacing giving at most ten ticks across the drill. */
 export function tickStep(totalMs: number): number {
@@ -68,8 +73,12 @@ export function renderTimelineSvg(timeline: Timeline, heading: string): string {
   const step = tickStep(span);
   for (let t = 0, i = 0; t <= span && i <= 40; t += step, i++) {
     const tx = x(timeline.start + t);
-    out.push(`<line x1="${tx.toFixed(1)}" y1="${TOP - 8}" x2="${tx.toFixed(1)}" y2="${chartBottom}" stroke="#eceff1"/>`);
-    out.push(`<text x="${tx.toFixed(1)}" y="${TOP - 12}" text-anchor="middle" fill="#546e7a">+${t === 0 ? '0s' : formatDuration(t)}</text>`);
+    out.push(
+      `<line x1="${tx.toFixed(1)}" y1="${TOP - 8}" x2="${tx.toFixed(1)}" y2="${chartBottom}" stroke="#eceff1"/>`,
+    );
+    out.push(
+      `<text x="${tx.toFixed(1)}" y="${TOP - 12}" text-anchor="middle" fill="#546e7a">+${t === 0 ? '0s' : formatDuration(t)}</text>`,
+    );
   }
 
   timeline.rows.forEach((row, index) => {
@@ -77,12 +86,15 @@ export function renderTimelineSvg(timeline: Timeline, heading: string): string {
     if (row.level === 0) out.push(`<rect x="0" y="${y}" width="${WIDTH}" height="${ROW_H}" fill="#f5f7f8"/>`);
     const indent = row.level === 0 ? 10 : 24;
     const weight = row.level === 0 ? ' font-weight="bold"' : '';
-    out.push(`<text x="${indent}" y="${y + 14}"${weight}><title>${escapeXml(row.label)}</title>${escapeXml(truncate(row.label, LABEL_CHARS - (row.level ? 2 : 0)))}</text>`);
+    out.push(
+      `<text x="${indent}" y="${y + 14}"${weight}><title>${escapeXml(row.label)}</title>${escapeXml(truncate(row.label, LABEL_CHARS - (row.level ? 2 : 0)))}</text>`,
+    );
     for (const bar of row.bars) {
       const bx = x(bar.from);
       const bw = Math.max(x(bar.to) - bx, MIN_BAR_W);
       const inset = bar.kind === 'phase' ? 3 : 4;
-      const stroke = bar.kind === 'phase' ? ' stroke="#90a4ae"' : bar.kind.startsWith('people') ? ' stroke="#f9a825"' : '';
+      const stroke =
+        bar.kind === 'phase' ? ' stroke="#90a4ae"' : bar.kind.startsWith('people') ? ' stroke="#f9a825"' : '';
       out.push(
         `<rect x="${bx.toFixed(1)}" y="${y + inset}" width="${bw.toFixed(1)}" height="${ROW_H - inset * 2}" rx="2" fill="${FILL[bar.kind]}"${stroke}><title>${escapeXml(`${bar.title} (${formatDuration(bar.to - bar.from)})`)}</title></rect>`,
       );
@@ -94,7 +106,9 @@ export function renderTimelineSvg(timeline: Timeline, heading: string): string {
   const legendY = chartBottom + 22;
   let lx = 10;
   for (const item of LEGEND) {
-    out.push(`<rect x="${lx}" y="${legendY - 10}" width="14" height="12" rx="2" fill="${FILL[item.kind]}"${item.kind === 'people' ? ' stroke="#f9a825"' : ''}/>`);
+    out.push(
+      `<rect x="${lx}" y="${legendY - 10}" width="14" height="12" rx="2" fill="${FILL[item.kind]}"${item.kind === 'people' ? ' stroke="#f9a825"' : ''}/>`,
+    );
     out.push(`<text x="${lx + 19}" y="${legendY}">${escapeXml(item.text)}</text>`);
     lx += 30 + item.text.length * 6.2;
   }

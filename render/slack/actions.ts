@@ -20,7 +20,11 @@ export const actionName = (actionId: string): ActionName | undefined =>
   (Object.keys(ACTIONS) as ActionName[]).find((name) => ACTIONS[name] === actionId);
 
 /** Block ids the endpoint looks for when it edits a message. */
-export const BLOCKS = { actions: 'drillbook_actions', progress: 'drillbook_progress', pause: 'drillbook_pause' } as const;
+export const BLOCKS = {
+  actions: 'drillbook_actions',
+  progress: 'drillbook_progress',
+  pause: 'drillbook_pause',
+} as const;
 
 export const SKIP_MODAL = 'drillbook_skip_reason';
 export const PAUSE_MODAL = 'drillbook_pause_reason';
@@ -40,7 +44,10 @@ export const encodeValue = (value: ButtonValue): string => JSON.stringify(value)
 export function decodeValue(text: unknown): ButtonValue | undefined {
   try {
     const value = JSON.parse(String(text)) as Partial<ButtonValue>;
-    const ok = typeof value.drill === 'string' && typeof value.gate === 'string' && ['approval', 'decision', 'task', 'pause'].includes(String(value.kind));
+    const ok =
+      typeof value.drill === 'string' &&
+      typeof value.gate === 'string' &&
+      ['approval', 'decision', 'task', 'pause'].includes(String(value.kind));
     return ok ? (value as ButtonValue) : undefined;
   } catch {
     return undefined;

@@ -27,13 +27,27 @@ export const mention = (name: string, headline: Pick<DrillHeadline, 'plan'>): st
 };
 
 /** Shown in each reader's own time zone by Slack; the UTC text is the fallback. */
-export const slackTime = (iso: string): string => `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time_secs}|${iso.slice(0, 19).replace('T', ' ')} UTC>`;
+export const slackTime = (iso: string): string =>
+  `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time_secs}|${iso.slice(0, 19).replace('T', ' ')} UTC>`;
 
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, MAX_SECTION) } });
-const context = (text: string, blockId?: string): KnownBlock => ({ type: 'context', ...(blockId ? { block_id: blockId } : {}), elements: [{ type: 'mrkdwn', text: cut(text, MAX_SECTION) }] });
+const section = (text: string): KnownBlock => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: cut(text, MAX_SECTION) },
+});
+const context = (text: string, blockId?: string): KnownBlock => ({
+  type: 'context',
+  ...(blockId ? { block_id: blockId } : {}),
+  elements: [{ type: 'mrkdwn', text: cut(text, MAX_SECTION) }],
+});
 const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: cut(text, 150) } });
 
-function button(action: keyof typeof ACTIONS, label: string, value: string, style?: 'primary' | 'danger', confirm?: { title: string; text: string; yes: string }): Button {
+function button(
+  action: keyof typeof ACTIONS,
+  label: string,
+  value: string,
+  style?: 'primary' | 'danger',
+  confirm?: { title: string; text: string; yes: string },
+): Button {
   return {
     type: 'button',
     action_id: ACTIONS[action],
@@ -41,21 +55,32 @@ function button(action: keyof typeof ACTIONS, label: string, value: string, styl
     value,
     ...(style ? { style } : {}),
     ...(confirm
-      ? { confirm: { title: { type: 'plain_text', text: cut(confirm.title, 100) }, text: { type: 'mrkdwn', text: cut(confirm.text, 300) }, confirm: { type: 'plain_text', text: confirm.yes }, deny: { type: 'plain_text', text: 'Cancel' } } }
+      ? {
+          confirm: {
+            title: { type: 'plain_text', text: cut(confirm.title, 100) },
+            text: { type: 'mrkdwn', text: cut(confirm.text, 300) },
+            confirm: { type: 'plain_text', text: confirm.yes },
+            deny: { type: 'plain_text', text: 'Cancel' },
+          },
+        }
       : {}),
   };
 }
 
 const about = (r: DrillHeadline): string => `${r.mode} of *${esc(r.target)}*`;
-const drillLine = (r: DrillHeadline): string => `Drill \`${r.drillId}\`, requested by ${mention(r.requestedBy, r)}${r.reason ? ` (${esc(r.reason)})` : ''}`;
+const drillLine = (r: DrillHeadline): string =>
+  `Drill \`${r.drillId}\`, requested by ${mention(r.requestedBy, r)}${r.reason ? ` (${esc(r.reason)})` : ''}`;
 
 function whoMay(r: DrillHeadline, pending: PendingAction): string {
   const plan = r.plan;
   if (!plan) return '';
-  if (pending.kind === 'pause') return 'Operators and approvers of the plan may resume it; the CLI (`drillbook resume`) and the Temporal UI (update `resume`) can too.';
+  if (pending.kind === 'pause')
+    return 'Operators and approvers of the plan may resume it; the CLI (`drillbook resume`) and the Temporal UI (update `resume`) can too.';
   if (pending.kind !== 'approval') return 'Approvers and operators of the plan may answer.';
   const missing = pending.quorum - pending.approvedBy.length;
-  const fourEyes = plan.fourEyes ? ` Four-eyes: ${mention(r.requestedBy, r)} started this drill and cannot approve it.` : '';
+  const fourEyes = plan.fourEyes
+    ? ` Four-eyes: ${mention(r.requestedBy, r)} started this drill and cannot approve it.`
+    : '';
   return `Who may approve: ${plan.approvers.map((a) => mention(a, r)).join(', ')}. ${missing} approval(s) needed.${fourEyes}`;
 }
 
@@ -72,11 +97,23 @@ export function gateMessage(event: Extract<DrillEvent, { type: 'gate-opened' }>)
     if (steps.length) {
       const listed = steps.slice(0, MAX_STEPS_LISTED).map((s) => `• ${esc(cut(s.title, 150))}`);
       if (steps.length > MAX_STEPS_LISTED) listed.push(`…and ${steps.length - MAX_STEPS_LISTED} more`);
-      blocks.push(section(`*What happens on approval* (${steps.length} step${steps.length === 1 ? '' : 's'}):\n${listed.join('\n')}`));
+      blocks.push(
+        section(
+          `*What happens on approval* (${steps.length} step${steps.length === 1 ? '' : 's'}):\n${listed.join('\n')}`,
+        ),
+      );
     }
     actions = [
-      button('approve', 'Approve', value, 'primary', { title: `Approve ${pending.id}?`, text: `The ${r.mode} of ${esc(r.target)} goes ahead with the steps listed.`, yes: 'Approve' }),
-      button('reject', 'Reject', value, 'danger', { title: `Reject ${pending.id}?`, text: 'The drill stops here and ends as rejected.', yes: 'Reject' }),
+      button('approve', 'Approve', value, 'primary', {
+        title: `Approve ${pending.id}?`,
+        text: `The ${r.mode} of ${esc(r.target)} goes ahead with the steps listed.`,
+        yes: 'Approve',
+      }),
+      button('reject', 'Reject', value, 'danger', {
+        title: `Reject ${pending.id}?`,
+        text: 'The drill stops here and ends as rejected.',
+        yes: 'Reject',
+      }),
     ];
   } else if (pending.kind === 'decision') {
     text = `Step ${pending.id} of the ${r.mode} of ${r.target} failed: retry, skip or abort?`;
@@ -85,22 +122,45 @@ export function gateMessage(event: Extract<DrillEvent, { type: 'gate-opened' }>)
     actions = [
       button('retry', 'Retry', value, 'primary'),
       button('skip', 'Skip…', value),
-      button('abort', 'Abort', value, 'danger', { title: 'Abort the drill?', text: 'The drill stops here. After a switch, the way back is offered for approval.', yes: 'Abort' }),
+      button('abort', 'Abort', value, 'danger', {
+        title: 'Abort the drill?',
+        text: 'The drill stops here. After a switch, the way back is offered for approval.',
+        yes: 'Abort',
+      }),
     ];
   } else if (pending.kind === 'pause') {
     text = `The ${r.mode} of ${r.target} is paused: ${pending.prompt}`;
     blocks.push(header('Drill paused'), section(`${esc(pending.prompt)}\n${drillLine(r)}`));
-    actions = [button('resume', 'Resume', value, 'primary', { title: 'Resume the drill?', text: `The ${r.mode} of ${esc(r.target)} goes on with its next step.`, yes: 'Resume' })];
+    actions = [
+      button('resume', 'Resume', value, 'primary', {
+        title: 'Resume the drill?',
+        text: `The ${r.mode} of ${esc(r.target)} goes on with its next step.`,
+        yes: 'Resume',
+      }),
+    ];
   } else {
     text = `Manual task in the ${r.mode} of ${r.target}: ${pending.prompt}`;
     blocks.push(header('Manual task'), section(`${esc(pending.prompt)}\n${drillLine(r)}`));
-    actions = [button('done', 'Mark done', value, 'primary', { title: 'Mark the task done?', text: esc(cut(pending.prompt, 250)), yes: 'Done' })];
+    actions = [
+      button('done', 'Mark done', value, 'primary', {
+        title: 'Mark the task done?',
+        text: esc(cut(pending.prompt, 250)),
+        yes: 'Done',
+      }),
+    ];
   }
   blocks.push(context(whoMay(r, pending)), { type: 'actions', block_id: BLOCKS.actions, elements: actions });
   return { text, blocks };
 }
 
-const RESULT_WORDS = { approved: '✅ Approved', rejected: '❌ Rejected', completed: '☑️ Done', decided: '➡️ Decided', resumed: '▶️ Resumed', 'timed-out': '⏱️ Nobody answered in time' } as const;
+const RESULT_WORDS = {
+  approved: '✅ Approved',
+  rejected: '❌ Rejected',
+  completed: '☑️ Done',
+  decided: '➡️ Decided',
+  resumed: '▶️ Resumed',
+  'timed-out': '⏱️ Nobody answered in time',
+} as const;
 
 /** The gate's message once it closed: no buttons left, who answered and when. */
 export function closedGateMessage(event: Extract<DrillEvent, { type: 'gate-closed' }>, atIso: string): SlackMessage {
@@ -115,18 +175,46 @@ export function closedGateMessage(event: Extract<DrillEvent, { type: 'gate-close
 }
 
 /** What the record says happened at a gate: one line per answer, for the message's progress line. */
-export function progressLine(record: DrillRecord, kind: PendingAction['kind'], gate: string): { line: string; closed: boolean } {
+export function progressLine(
+  record: DrillRecord,
+  kind: PendingAction['kind'],
+  gate: string,
+): { line: string; closed: boolean } {
   const open = record.pending?.id === gate && record.pending.kind === kind;
   const answers =
     kind === 'approval'
-      ? record.approvals.filter((a) => a.gate === gate).map((a) => `${a.decision === 'approved' ? '✅' : '❌'} ${mention(a.by, record)} ${a.decision} ${slackTime(a.at)}`)
+      ? record.approvals
+          .filter((a) => a.gate === gate)
+          .map(
+            (a) =>
+              `${a.decision === 'approved' ? '✅' : '❌'} ${mention(a.by, record)} ${a.decision} ${slackTime(a.at)}`,
+          )
       : kind === 'decision'
-        ? record.decisions.filter((d) => d.stepId === gate).map((d) => `➡️ ${mention(d.by, record)} chose ${d.decision}${d.reason ? ` (${esc(d.reason)})` : ''} ${slackTime(d.at)}`)
+        ? record.decisions
+            .filter((d) => d.stepId === gate)
+            .map(
+              (d) =>
+                `➡️ ${mention(d.by, record)} chose ${d.decision}${d.reason ? ` (${esc(d.reason)})` : ''} ${slackTime(d.at)}`,
+            )
         : kind === 'pause'
-          ? (record.pauses ?? []).filter((p) => p.resumedBy && p.resumedAt).map((p) => `▶️ ${mention(p.resumedBy as string, record)} resumed ${slackTime(p.resumedAt as string)}`).slice(-1)
-          : record.tasks.filter((t) => t.stepId === gate && t.completedBy).map((t) => `☑️ ${mention(t.completedBy as string, record)} marked it done ${slackTime(t.completedAt as string)}`);
-  const waiting = open && record.pending ? ` · waiting for ${record.pending.quorum - record.pending.approvedBy.length} more approval(s)` : '';
-  return { line: `${answers.join(' · ') || 'No answer yet'}${open && kind === 'approval' ? waiting : open ? '' : ' · gate closed'}`, closed: !open };
+          ? (record.pauses ?? [])
+              .filter((p) => p.resumedBy && p.resumedAt)
+              .map((p) => `▶️ ${mention(p.resumedBy as string, record)} resumed ${slackTime(p.resumedAt as string)}`)
+              .slice(-1)
+          : record.tasks
+              .filter((t) => t.stepId === gate && t.completedBy)
+              .map(
+                (t) =>
+                  `☑️ ${mention(t.completedBy as string, record)} marked it done ${slackTime(t.completedAt as string)}`,
+              );
+  const waiting =
+    open && record.pending
+      ? ` · waiting for ${record.pending.quorum - record.pending.approvedBy.length} more approval(s)`
+      : '';
+  return {
+    line: `${answers.join(' · ') || 'No answer yet'}${open && kind === 'approval' ? waiting : open ? '' : ' · gate closed'}`,
+    closed: !open,
+  };
 }
 
 export function reminderText(event: Extract<DrillEvent, { type: 'gate-reminder' }>): string {
@@ -155,21 +243,30 @@ export function phaseMessage(r: DrillHeadline, phase: string): SlackMessage {
 }
 
 export function endedMessage(record: DrillRecord): SlackMessage {
-  const icon = record.status === 'succeeded' ? '🏁' : record.status === 'aborted' || record.status === 'rejected' ? '🛑' : '⚠️';
+  const icon =
+    record.status === 'succeeded' ? '🏁' : record.status === 'aborted' || record.status === 'rejected' ? '🛑' : '⚠️';
   const measure = (name: string, m: DrillRecord['rto']) =>
-    m ? `${name} ${m.measuredMs === undefined ? '?' : formatDuration(m.measuredMs)}${m.objectiveMs !== undefined ? ` (objective ${formatDuration(m.objectiveMs)}: ${m.met ? 'met' : '*missed*'})` : ''}` : `${name} not measured`;
+    m
+      ? `${name} ${m.measuredMs === undefined ? '?' : formatDuration(m.measuredMs)}${m.objectiveMs !== undefined ? ` (objective ${formatDuration(m.objectiveMs)}: ${m.met ? 'met' : '*missed*'})` : ''}`
+      : `${name} not measured`;
   const text = `${icon} The ${record.mode} of ${record.target} ended: ${record.status}`;
   return {
     text,
     blocks: [
       section(`${icon} The ${about(record)} ended: *${record.status}*\n${esc(record.outcome ?? '')}`),
-      context(`${measure('RTO', record.rto)} · ${measure('RPO', record.rpo)} · ${record.approvals.length} approval(s), ${record.decisions.length} decision(s) · the evidence report is in this thread`),
+      context(
+        `${measure('RTO', record.rto)} · ${measure('RPO', record.rpo)} · ${record.approvals.length} approval(s), ${record.decisions.length} decision(s) · the evidence report is in this thread`,
+      ),
     ],
   };
 }
 
 /** A modal that asks why (the reason is kept in the record), keeping the drill and message in private_metadata. */
-function reasonModal(callbackId: string, context: SkipContext, text: { title: string; submit: string; explain: string; question: string }): ModalView {
+function reasonModal(
+  callbackId: string,
+  context: SkipContext,
+  text: { title: string; submit: string; explain: string; question: string },
+): ModalView {
   return {
     type: 'modal',
     callback_id: callbackId,
@@ -179,7 +276,12 @@ function reasonModal(callbackId: string, context: SkipContext, text: { title: st
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       section(text.explain),
-      { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: text.question }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3 } },
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: text.question },
+        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3 },
+      },
     ],
   };
 }

@@ -2,9 +2,12 @@
 import type { Client } from '@temporalio/client';
 import { STEP_ACTIONS } from '../../kinds';
 
-const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number => (t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : 0);
+const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
+  t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : 0;
 
-const payloadJson = (payloads: { data?: Uint8Array | null }[] | null | undefined): Record<string, unknown> | undefined => {
+const payloadJson = (
+  payloads: { data?: Uint8Array | null }[] | null | undefined,
+): Record<string, unknown> | undefined => {
   const data = payloads?.[0]?.data;
   if (!data) return undefined;
   try {
@@ -18,7 +21,12 @@ const payloadJson = (payloads: { data?: Uint8Array | null }[] | null | undefined
  * A step that ran as a local activity: its marker keeps the step's outcome, with the start and end the
  * activity measured itself (a local activity has no started or completed events).
  */
-function localStep(event: { markerRecordedEventAttributes?: { markerName?: string | null; details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null } | null }): { started: number; ended: number } | undefined {
+function localStep(event: {
+  markerRecordedEventAttributes?: {
+    markerName?: string | null;
+    details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null;
+  } | null;
+}): { started: number; ended: number } | undefined {
   const marker = event.markerRecordedEventAttributes;
   if (marker?.markerName !== 'core_local_activity') return undefined;
   const data = payloadJson(marker.details?.data?.payloads);
@@ -63,11 +71,19 @@ export async function overheadFromHistory(client: Client, workflowId: string): P
       continue;
     }
     const completed = event.activityTaskCompletedEventAttributes;
-    if (completed && (STEP_ACTIONS as readonly string[]).includes(typeOf.get(String(completed.scheduledEventId)) ?? '')) {
+    if (
+      completed &&
+      (STEP_ACTIONS as readonly string[]).includes(typeOf.get(String(completed.scheduledEventId)) ?? '')
+    ) {
       lastCompleted = seconds(event.eventTime);
       continue;
     }
-    if (event.workflowExecutionUpdateAcceptedEventAttributes || event.workflowExecutionSignaledEventAttributes || event.timerStartedEventAttributes) lastCompleted = undefined;
+    if (
+      event.workflowExecutionUpdateAcceptedEventAttributes ||
+      event.workflowExecutionSignaledEventAttributes ||
+      event.timerStartedEventAttributes
+    )
+      lastCompleted = undefined;
   }
   return gaps;
 }

@@ -13,8 +13,21 @@ export function noopPlan(target: string, steps: number, options: { readOnly?: bo
   const marked = options.readOnly ? { readOnly: true, timeout: '5s' } : {};
   return stringify({
     ...base(target),
-    components: { noop: { kind: 'service', primary: { health: { command: ['true'] } }, secondary: { health: { command: ['true'] } } } },
-    steps: Array.from({ length: steps }, (_, i) => ({ id: `noop-${i}`, phase: 'failover-check', segment: 'verify', title: `No-op ${i}`, command: ['true'], ...marked })),
+    components: {
+      noop: {
+        kind: 'service',
+        primary: { health: { command: ['true'] } },
+        secondary: { health: { command: ['true'] } },
+      },
+    },
+    steps: Array.from({ length: steps }, (_, i) => ({
+      id: `noop-${i}`,
+      phase: 'failover-check',
+      segment: 'verify',
+      title: `No-op ${i}`,
+      command: ['true'],
+      ...marked,
+    })),
   });
 }
 

@@ -14,11 +14,15 @@ import type { Client } from '@temporalio/client';
 const deploymentName = (): string => process.env.DRILLBOOK_DEPLOYMENT ?? DEFAULT_DEPLOYMENT;
 
 export function registerDeploymentCommands(program: Command): void {
-  const deployment = program.command('deployment').description('worker builds (Worker Deployment versions): which one takes new drills');
+  const deployment = program
+    .command('deployment')
+    .description('worker builds (Worker Deployment versions): which one takes new drills');
 
   deployment
     .command('describe')
-    .description('every build with its open drills, its pollers and its state (drained only when no open drill is pinned to it)')
+    .description(
+      'every build with its open drills, its pollers and its state (drained only when no open drill is pinned to it)',
+    )
     .action(async () => {
       quietReplays();
       await withClient(async (client) => {
@@ -29,45 +33,94 @@ export function registerDeploymentCommands(program: Command): void {
           asking(`the open workflows of task queue ${taskQueue}`, openWorkflows(client, taskQueue)),
           asking(`the pollers of task queue ${taskQueue}`, workflowPollers(client, taskQueue)),
         ]);
-        if (!state && drills.length === 0) throw new UsageError(`no worker of deployment "${name}" has polled yet: start \`drillbook worker\` first`);
-        for (const line of await describeBuilds(client, name, state, drills.filter((d) => (d.deploymentName ?? name) === name), pollers.filter((p) => p.deploymentName === name))) console.log(line);
+        if (!state && drills.length === 0)
+          throw new UsageError(`no worker of deployment "${name}" has polled yet: start \`drillbook worker\` first`);
+        for (const line of await describeBuilds(
+          client,
+          name,
+          state,
+          drills.filter((d) => (d.deploymentName ?? name) === name),
+          pollers.filter((p) => p.deploymentName === name),
+        ))
+          console.log(line);
       });
     });
 
   deployment
     .command('promote')
-    .description('make a build current: new drills start on it; drills pinned to other builds finish where they started')
+    .description(
+      'make a build current: new drills start on it; drills pinned to other builds finish where they started',
+    )
     .argument('<buildId>', 'the build id a `drillbook worker` printed at start')
     .option('--by <name>', 'who promotes it (kept by Temporal as the identity)', process.env.USER ?? 'drillbook')
     .action(async (buildId: string, options: { by: string }) => {
       await withClient(async (client) => {
-        await makeCurrent(client, { deploymentName: deploymentName(), buildId }, { identity: options.by, waitMs: 5000 });
+        await makeCurrent(
+          client,
+          { deploymentName: deploymentName(), buildId },
+          { identity: options.by, waitMs: 5000 },
+        );
         console.log(`${deploymentName()}/${buildId} is current: new drills start on it`);
       });
     });
 }
 
 /** Says which question the server did not answer. */
-const asking = <T>(what: string, answer: Promise<T>): Promise<T> => answer.catch((error: Error) => Promise.reject(new Error(`asking Temporal for ${what}: ${error.message}`, { cause: error })));
+const asking = <T>(what: string, answer: Promise<T>): Promise<T> =>
+  answer.catch((error: Error) =>
+    Promise.reject(new Error(`asking Temporal for ${what}: ${error.message}`, { cause: error })),
+  );
 
-const ago = (date: Date | undefined): string => (date ? `${Math.max(0, Math.round((Date.now() - date.getTime()) / 1000))} s ago` : 'never');
+const ago = (date: Date | undefined): string =>
+  date ? `${Math.max(0, Math.round((Date.now() - date.getTime()) / 1000))} s ago` : 'never';
 
 /** One block per build: its state, its pollers, its open drills (and, for a build nobody serves, what its drills need). */
-async function describeBuilds(client: Client, name: string, state: DeploymentState | undefined, drills: OpenDrill[], pollers: Poller[]): Promise<string[]> {
+async function describeBuilds(
+  client: Client,
+  name: string,
+  state: DeploymentState | undefined,
+  drills: OpenDrill[],
+  pollers: Poller[],
+): Promise<string[]> {
   const silenceMs = pollerSilenceMs();
-  const ids = [...new Set([...(state?.versions ?? []).map((v) => v.buildId), ...drills.map((d) => d.pinnedTo), ...pollers.map((p) => p.buildId)].filter((id): id is string => Boolean(id)))];
+  const ids = [
+    ...new Set(
+      [
+        ...(state?.versions ?? []).map((v) => v.buildId),
+        ...drills.map((d) => d.pinnedTo),
+        ...pollers.map((p) => p.buildId),
+      ].filter((id): id is string => Boolean(id)),
+    ),
+  ];
   const here = currentBuild().buildId;
   const bundle = workflowBundlePath();
-  const lines = [`deployment ${name}: current ${state?.current ?? '(none: new drills wait)'}${state?.ramping ? `, ramping ${state.ramping}` : ''}; this CLI is build ${here}`];
+  const lines = [
+    `deployment ${name}: current ${state?.current ?? '(none: new drills wait)'}${state?.ramping ? `, ramping ${state.ramping}` : ''}; this CLI is build ${here}`,
+  ];
   for (const id of ids) {
     const pinned = drills.filter((d) => d.pinnedTo === id);
-    const polling = pollers.filter((p) => p.buildId === id && p.lastAccess && Date.now() - p.lastAccess.getTime() <= silenceMs);
+    const polling = pollers.filter(
+      (p) => p.buildId === id && p.lastAccess && Date.now() - p.lastAccess.getTime() <= silenceMs,
+    );
     const seen = state?.versions.find((v) => v.buildId === id);
-    const role = id === state?.current ? 'current: new drills start here' : id === state?.ramping ? 'ramping' : pinned.length === 0 ? 'drained: no open drill is pinned to it; its workers can stop' : polling.length ? 'draining: its workers finish the drills pinned to it' : `STRANDED: drills pinned to it and no worker of it polled for ${Math.round(silenceMs / 1000)} s`;
+    const role =
+      id === state?.current
+        ? 'current: new drills start here'
+        : id === state?.ramping
+          ? 'ramping'
+          : pinned.length === 0
+            ? 'drained: no open drill is pinned to it; its workers can stop'
+            : polling.length
+              ? 'draining: its workers finish the drills pinned to it'
+              : `STRANDED: drills pinned to it and no worker of it polled for ${Math.round(silenceMs / 1000)} s`;
     lines.push('', `${id}  ${role}${seen?.createdAt ? `  (first seen ${seen.createdAt.toISOString()})` : ''}`);
     const all = pollers.filter((p) => p.buildId === id);
-    lines.push(`  pollers: ${all.length ? all.map((p) => `${p.identity} (last poll ${ago(p.lastAccess)}${polling.includes(p) ? '' : ', gone'})`).join(', ') : 'none'}`);
-    lines.push(`  open drills: ${pinned.length ? pinned.map((d) => `${d.workflowId}${d.overridden ? ' (moved here)' : ''}`).join(', ') : 'none'}`);
+    lines.push(
+      `  pollers: ${all.length ? all.map((p) => `${p.identity} (last poll ${ago(p.lastAccess)}${polling.includes(p) ? '' : ', gone'})`).join(', ') : 'none'}`,
+    );
+    lines.push(
+      `  open drills: ${pinned.length ? pinned.map((d) => `${d.workflowId}${d.overridden ? ' (moved here)' : ''}`).join(', ') : 'none'}`,
+    );
     if (pinned.length && polling.length === 0 && id !== here) {
       for (const drill of pinned) {
         const replay = existsSync(bundle) ? await replayOn(client, drill, bundle).catch(() => undefined) : undefined;

@@ -6,7 +6,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { temporalSettings } from '../../store/config';
-import { approve, completeTask, decide, drillStatus, drillView, listDrills, pause, reject, resume, startDrill } from '../drills';
+import {
+  approve,
+  completeTask,
+  decide,
+  drillStatus,
+  drillView,
+  listDrills,
+  pause,
+  reject,
+  resume,
+  startDrill,
+} from '../drills';
 import { findPlanFile, loadPlanFile } from '../../plan/load';
 import { plansDir } from '../../store/config';
 import { renderRecord } from '../../render/record';
@@ -19,7 +30,11 @@ import { type DrillRecord, FINAL_STATUSES, type OperatorDecision } from '../../d
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
 
 /** Follows a drill until it ends (or `maxMs` passes), redrawing on a terminal, printing changes elsewhere. */
-export async function follow(client: Client, id: string, options: { maxMs?: number; onRecord?: (record: DrillRecord) => void } = {}): Promise<DrillRecord> {
+export async function follow(
+  client: Client,
+  id: string,
+  options: { maxMs?: number; onRecord?: (record: DrillRecord) => void } = {},
+): Promise<DrillRecord> {
   const deadline = Date.now() + (options.maxMs ?? 24 * 3_600_000);
   let record = await drillStatus(client, id);
   while (!FINAL_STATUSES.includes(record.status) && Date.now() < deadline) {
@@ -51,10 +66,17 @@ export function registerDrillCommands(program: Command): void {
       } else {
         const local = await findPlanFile(plansDir(), target);
         if (local) await loadPlanFile(local);
-        else if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new UsageError(`${planOrTarget} is neither a plan file nor a target name`);
+        else if (!/^[a-z0-9][a-z0-9-]*$/.test(target))
+          throw new UsageError(`${planOrTarget} is neither a plan file nor a target name`);
       }
       await withClient(async (client) => {
-        const handle = await startDrill(client, temporalSettings().taskQueue, { target, mode, requestedBy: options.by, planYaml, reason: options.reason });
+        const handle = await startDrill(client, temporalSettings().taskQueue, {
+          target,
+          mode,
+          requestedBy: options.by,
+          planYaml,
+          reason: options.reason,
+        });
         console.log(handle.workflowId);
         if (!options.wait) return;
         const record = await follow(client, handle.workflowId);
@@ -74,25 +96,44 @@ export function registerDrillCommands(program: Command): void {
         if (options.json || options.once || !process.stdout.isTTY) {
           quietReplays(); // a drill no worker answers for is read from its history
           const view = await drillView(client, id);
-          if (options.json) console.log(JSON.stringify(view.live ? view.record : { ...view.record, stale: { asOf: view.asOf, note: view.note } }, null, 2));
-          else console.log(view.live ? renderRecord(view.record) : `STALE: ${view.note}\n\n${renderRecord(view.record)}`);
+          if (options.json)
+            console.log(
+              JSON.stringify(
+                view.live ? view.record : { ...view.record, stale: { asOf: view.asOf, note: view.note } },
+                null,
+                2,
+              ),
+            );
+          else
+            console.log(view.live ? renderRecord(view.record) : `STALE: ${view.note}\n\n${renderRecord(view.record)}`);
           return;
         }
-        await follow(client, id, { onRecord: (record) => process.stdout.write(`\x1b[2J\x1b[H${renderRecord(record)}\n\n(following; Ctrl-C to stop watching, the drill goes on)\n`) });
+        await follow(client, id, {
+          onRecord: (record) =>
+            process.stdout.write(
+              `\x1b[2J\x1b[H${renderRecord(record)}\n\n(following; Ctrl-C to stop watching, the drill goes on)\n`,
+            ),
+        });
       });
     });
 
   for (const verdict of ['approve', 'reject'] as const) {
     program
       .command(verdict)
-      .description(verdict === 'approve' ? 'approve the open gate (counts towards the quorum)' : 'reject the open gate; the drill ends as rejected')
+      .description(
+        verdict === 'approve'
+          ? 'approve the open gate (counts towards the quorum)'
+          : 'reject the open gate; the drill ends as rejected',
+      )
       .argument('<id>', 'workflow ID or target')
       .requiredOption('--as <user>', 'who you are (must be an approver of the plan)')
       .option('--comment <text>', 'kept in the record')
       .option('--gate <gate>', 'the gate you mean; refused if another is open')
       .action(async (id: string, options: { as: string; comment?: string; gate?: string }) => {
         const input = { by: options.as, comment: options.comment, gate: options.gate };
-        const result = await withClient((client) => (verdict === 'approve' ? approve(client, id, input) : reject(client, id, input)));
+        const result = await withClient((client) =>
+          verdict === 'approve' ? approve(client, id, input) : reject(client, id, input),
+        );
         console.log(result.message);
       });
   }
@@ -128,8 +169,16 @@ export function registerDrillCommands(program: Command): void {
     .option('--reason <text>', 'required for skip; kept in the record')
     .option('--step <stepId>', 'the step you mean; refused if another is waiting')
     .action(async (id: string, decision: string, options: { as: string; reason?: string; step?: string }) => {
-      if (!['retry', 'skip', 'abort'].includes(decision)) throw new UsageError(`decision must be retry, skip or abort, got "${decision}"`);
-      const result = await withClient((client) => decide(client, id, { by: options.as, decision: decision as OperatorDecision, reason: options.reason, stepId: options.step }));
+      if (!['retry', 'skip', 'abort'].includes(decision))
+        throw new UsageError(`decision must be retry, skip or abort, got "${decision}"`);
+      const result = await withClient((client) =>
+        decide(client, id, {
+          by: options.as,
+          decision: decision as OperatorDecision,
+          reason: options.reason,
+          stepId: options.step,
+        }),
+      );
       console.log(result.message);
     });
 
@@ -141,7 +190,9 @@ export function registerDrillCommands(program: Command): void {
     .requiredOption('--as <user>', 'who you are')
     .option('--note <text>', 'what was done; kept in the record')
     .action(async (id: string, task: string, options: { as: string; note?: string }) => {
-      const result = await withClient((client) => completeTask(client, id, { by: options.as, taskId: task, note: options.note }));
+      const result = await withClient((client) =>
+        completeTask(client, id, { by: options.as, taskId: task, note: options.note }),
+      );
       console.log(result.message);
     });
 
@@ -151,10 +202,22 @@ export function registerDrillCommands(program: Command): void {
     .option('--running', 'only running drills')
     .option('--limit <n>', 'at most this many', '50')
     .action(async (options: { running?: boolean; limit: string }) => {
-      const drills = await withClient((client) => listDrills(client, { running: options.running, limit: Number(options.limit) }));
+      const drills = await withClient((client) =>
+        listDrills(client, { running: options.running, limit: Number(options.limit) }),
+      );
       if (drills.length === 0) console.log('no drills');
       for (const d of drills) {
-        console.log([d.workflowId.padEnd(28), d.status.padEnd(10), (d.mode ?? '').padEnd(8), (d.phase ?? '').padEnd(15), (d.outcome ?? '').padEnd(10), d.startTime.toISOString(), ...(d.reason ? [d.reason] : [])].join(' '));
+        console.log(
+          [
+            d.workflowId.padEnd(28),
+            d.status.padEnd(10),
+            (d.mode ?? '').padEnd(8),
+            (d.phase ?? '').padEnd(15),
+            (d.outcome ?? '').padEnd(10),
+            d.startTime.toISOString(),
+            ...(d.reason ? [d.reason] : []),
+          ].join(' '),
+        );
       }
     });
 }

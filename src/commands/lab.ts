@@ -34,13 +34,19 @@ function platformSh(platform: string, args: string[]): number {
 }
 
 function checkPlatform(platform: string, server: string): boolean {
-  if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}, got "${platform}"`);
+  if (!PLATFORMS.includes(platform))
+    throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}, got "${platform}"`);
   const lab = PLATFORM_LABS[platform];
   if (!lab) return false;
-  if (!lab.servers.includes(server)) throw new UsageError(`server of the ${platform} lab must be one of ${lab.servers.join(', ')}, got "${server}"`);
+  if (!lab.servers.includes(server))
+    throw new UsageError(`server of the ${platform} lab must be one of ${lab.servers.join(', ')}, got "${server}"`);
   return true;
 }
-const platformOption = ['-p, --platform <platform>', 'whose lab: threatconnect (MariaDB, PostgreSQL, OpenSearch, the stand-in app), opencti or misp', 'threatconnect'] as const;
+const platformOption = [
+  '-p, --platform <platform>',
+  'whose lab: threatconnect (MariaDB, PostgreSQL, OpenSearch, the stand-in app), opencti or misp',
+  'threatconnect',
+] as const;
 
 /** Runs lab.sh with the terminal attached; returns its exit status. */
 function labSh(args: string[]): number {
@@ -58,12 +64,20 @@ function checkSite(site: string): void {
 }
 
 export function registerLabCommands(program: Command): void {
-  const lab = program.command('lab').description('the local lab: real MariaDB, PostgreSQL and OpenSearch servers per site, and the stand-in app, started as the lab plans start them');
+  const lab = program
+    .command('lab')
+    .description(
+      'the local lab: real MariaDB, PostgreSQL and OpenSearch servers per site, and the stand-in app, started as the lab plans start them',
+    );
 
   lab
     .command('up')
     .description('start the lab (creating it on first use) and wait until it serves; says loudly what failed')
-    .argument('[server]', 'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
+    .argument(
+      '[server]',
+      'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)',
+      'all',
+    )
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
@@ -77,7 +91,11 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('down')
     .description('stop the lab cleanly')
-    .argument('[server]', 'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
+    .argument(
+      '[server]',
+      'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)',
+      'all',
+    )
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
@@ -91,7 +109,11 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('status')
     .description('one line per server: up/down, role, replication; exits 1 if any is down')
-    .argument('[server]', 'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)', 'all')
+    .argument(
+      '[server]',
+      'all | mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)',
+      'all',
+    )
     .option(...platformOption)
     .action((server: string, options: { platform: string }) => {
       if (checkPlatform(options.platform, server)) {
@@ -105,8 +127,13 @@ export function registerLabCommands(program: Command): void {
   for (const verb of ['start', 'stop', 'kill'] as const) {
     lab
       .command(verb)
-      .description(verb === 'kill' ? "hard-kill one site's server (SIGKILL), as in a crash" : `${verb} one site's server`)
-      .argument('<server>', 'mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)')
+      .description(
+        verb === 'kill' ? "hard-kill one site's server (SIGKILL), as in a crash" : `${verb} one site's server`,
+      )
+      .argument(
+        '<server>',
+        'mariadb | postgres | opensearch | app (opencti: kubernetes | redis | rabbitmq | opensearch | s3 | platform; misp: mariadb | shared | haproxy | node)',
+      )
       .argument('<site>', 'primary | secondary')
       .option(...platformOption)
       .action((server: string, site: string, options: { platform: string }) => {

@@ -7,7 +7,8 @@ import { UsageError } from './errors';
 import { DRILL_MODES, type DrillMode } from '../../domain';
 
 export function parseMode(mode: string): DrillMode {
-  if (!DRILL_MODES.includes(mode as DrillMode)) throw new UsageError(`--mode must be one of ${DRILL_MODES.join(', ')}, got "${mode}"`);
+  if (!DRILL_MODES.includes(mode as DrillMode))
+    throw new UsageError(`--mode must be one of ${DRILL_MODES.join(', ')}, got "${mode}"`);
   return mode as DrillMode;
 }
 
@@ -23,7 +24,9 @@ export function registerPlanCommands(program: Command): void {
       for (const file of files) {
         try {
           const loaded = await loadPlanFile(file);
-          const steps = DRILL_MODES.map((mode) => `${compileRunbook(loaded, mode).phases.reduce((n, p) => n + p.steps.length, 0)} ${mode}`);
+          const steps = DRILL_MODES.map(
+            (mode) => `${compileRunbook(loaded, mode).phases.reduce((n, p) => n + p.steps.length, 0)} ${mode}`,
+          );
           console.log(`${file}: ok (target ${loaded.target}; steps: ${steps.join(', ')})`);
         } catch (error) {
           if (!(error instanceof PlanValidationError)) throw error;

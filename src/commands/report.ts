@@ -26,13 +26,16 @@ export async function fetchRecord(client: Client, id: string): Promise<DrillReco
 export function registerReportCommands(program: Command): void {
   program
     .command('report')
-    .description('render the evidence report of a drill (a running one too): Markdown, JSON, HTML with the timeline, or the timeline SVG')
+    .description(
+      'render the evidence report of a drill (a running one too): Markdown, JSON, HTML with the timeline, or the timeline SVG',
+    )
     .argument('<id>', 'workflow ID (drill-<target>) or target')
     .option('--format <format>', REPORT_FORMATS.join(' | '), 'md')
     .option('--out <file>', 'write to this file instead of standard output')
     .option('--save', `save every format under the reports folder (${defaultReportsDir()}) and print the paths`)
     .action(async (id: string, options: { format: string; out?: string; save?: boolean }) => {
-      if (!REPORT_FORMATS.includes(options.format as ReportFormat)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${options.format}"`);
+      if (!REPORT_FORMATS.includes(options.format as ReportFormat))
+        throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${options.format}"`);
       const client = await connectClient();
       try {
         const record = await fetchRecord(client, id);

@@ -6,7 +6,18 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { plansDir, temporalSettings } from '../../store/config';
 import { findPlanFile, loadPlanFile } from '../../plan/load';
-import { createDrillSchedule, deleteSchedule, describeSchedule, listSchedules, parseCadence, pauseSchedule, precheckScheduleIdFor, scheduleIdFor, triggerSchedule, unpauseSchedule } from '../schedules';
+import {
+  createDrillSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listSchedules,
+  parseCadence,
+  pauseSchedule,
+  precheckScheduleIdFor,
+  scheduleIdFor,
+  triggerSchedule,
+  unpauseSchedule,
+} from '../schedules';
 import { createPrecheckSchedule } from '../prechecks';
 import { parseDuration } from '../../kinds/kit/schema/duration';
 import { withClient } from '../temporal/connect';
@@ -14,7 +25,6 @@ import { UsageError } from './errors';
 import { parseMode } from './plan';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
-
 
 const inZone = (date: Date, timeZone: string): string =>
   `${new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(date)} ${timeZone}`;
@@ -38,29 +48,46 @@ interface CreateOptions {
 
 async function createPrecheckScheduleCommand(planOrTarget: string, options: CreateOptions): Promise<void> {
   const everyMs = parseDuration(options.every);
-  if (everyMs === undefined || everyMs < 60_000) throw new UsageError(`--every must be a duration of at least 1m, such as 30m or 1h; got "${options.every}"`);
+  if (everyMs === undefined || everyMs < 60_000)
+    throw new UsageError(`--every must be a duration of at least 1m, such as 30m or 1h; got "${options.every}"`);
   const plan = await resolvePlan(planOrTarget);
   await withClient(async (client) => {
     if (options.replace) await deleteSchedule(client, precheckScheduleIdFor(plan.target)).catch(() => undefined);
-    await createPrecheckSchedule(client, { target: plan.target, taskQueue: temporalSettings().taskQueue, everyMs, createdBy: options.by, planYaml: plan.planYaml, note: options.note });
-    console.log(`${precheckScheduleIdFor(plan.target)}: a readiness precheck of ${plan.target} every ${options.every}; drifts are posted once, and again when they clear`);
+    await createPrecheckSchedule(client, {
+      target: plan.target,
+      taskQueue: temporalSettings().taskQueue,
+      everyMs,
+      createdBy: options.by,
+      planYaml: plan.planYaml,
+      note: options.note,
+    });
+    console.log(
+      `${precheckScheduleIdFor(plan.target)}: a readiness precheck of ${plan.target} every ${options.every}; drifts are posted once, and again when they clear`,
+    );
   });
 }
 
 /** A plan file travels with the schedule (as with `start`); a target is loaded by the workers at each run. */
-export async function resolvePlan(planOrTarget: string): Promise<{ target: string; timezone?: string; planYaml?: string }> {
+export async function resolvePlan(
+  planOrTarget: string,
+): Promise<{ target: string; timezone?: string; planYaml?: string }> {
   if (existsSync(planOrTarget)) {
     const plan = await loadPlanFile(planOrTarget);
     return { target: plan.target, timezone: plan.timezone, planYaml: await readFile(planOrTarget, 'utf8') };
   }
   const local = await findPlanFile(plansDir(), planOrTarget);
   if (local) return { target: planOrTarget, timezone: (await loadPlanFile(local)).timezone };
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(planOrTarget)) throw new UsageError(`${planOrTarget} is neither a plan file nor a target name`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(planOrTarget))
+    throw new UsageError(`${planOrTarget} is neither a plan file nor a target name`);
   return { target: planOrTarget };
 }
 
 export function registerScheduleCommands(program: Command): void {
-  const schedule = program.command('schedule').description('schedule drills: quarterly by default, first Tuesday of Jan/Apr/Jul/Oct at 10:00 in the plan\'s time zone');
+  const schedule = program
+    .command('schedule')
+    .description(
+      "schedule drills: quarterly by default, first Tuesday of Jan/Apr/Jul/Oct at 10:00 in the plan's time zone",
+    );
 
   schedule
     .command('create')
@@ -75,7 +102,7 @@ export function registerScheduleCommands(program: Command): void {
     .option('--cron <expr>', 'any cron expression instead of the options above')
     .option('--timezone <zone>', "IANA time zone (default: the plan's)")
     .option('--reason <text>', 'the reason each scheduled drill records')
-    .option('--note <text>', 'added to the schedule\'s note')
+    .option('--note <text>', "added to the schedule's note")
     .option('--paused', 'create it paused')
     .option('--replace', 'replace an existing schedule of the target')
     .option('--precheck', 'schedule readiness prechecks instead of drills (with --every)')
@@ -93,11 +120,25 @@ export function registerScheduleCommands(program: Command): void {
       const timezone = options.timezone ?? plan.timezone ?? 'UTC';
       await withClient(async (client) => {
         if (options.replace) await deleteSchedule(client, plan.target).catch(() => undefined);
-        await createDrillSchedule(client, { target: plan.target, taskQueue: temporalSettings().taskQueue, timezone, createdBy: options.by, cadence, cron: options.cron, mode, planYaml: plan.planYaml, reason: options.reason, note: options.note, paused: options.paused });
+        await createDrillSchedule(client, {
+          target: plan.target,
+          taskQueue: temporalSettings().taskQueue,
+          timezone,
+          createdBy: options.by,
+          cadence,
+          cron: options.cron,
+          mode,
+          planYaml: plan.planYaml,
+          reason: options.reason,
+          note: options.note,
+          paused: options.paused,
+        });
         const description = await describeSchedule(client, plan.target);
         console.log(scheduleIdFor(plan.target));
-        for (const next of description.info.nextActionTimes.slice(0, 3)) console.log(`  next: ${inZone(next, timezone)}`);
-        if (plan.planYaml) console.log('  the plan file is stored in the schedule: run this again with --replace after changing it');
+        for (const next of description.info.nextActionTimes.slice(0, 3))
+          console.log(`  next: ${inZone(next, timezone)}`);
+        if (plan.planYaml)
+          console.log('  the plan file is stored in the schedule: run this again with --replace after changing it');
       });
     });
 
@@ -107,7 +148,15 @@ export function registerScheduleCommands(program: Command): void {
     .action(async () => {
       const schedules = await withClient((client) => listSchedules(client));
       if (schedules.length === 0) console.log('no drill schedules');
-      for (const s of schedules) console.log([s.scheduleId.padEnd(36), (s.paused ? 'paused' : 'active').padEnd(7), s.next ? s.next.toISOString() : '-'.padEnd(24), s.note ?? ''].join(' '));
+      for (const s of schedules)
+        console.log(
+          [
+            s.scheduleId.padEnd(36),
+            (s.paused ? 'paused' : 'active').padEnd(7),
+            s.next ? s.next.toISOString() : '-'.padEnd(24),
+            s.note ?? '',
+          ].join(' '),
+        );
     });
 
   schedule
@@ -120,19 +169,27 @@ export function registerScheduleCommands(program: Command): void {
       if (options.json) return console.log(JSON.stringify(d, null, 2));
       const zone = d.spec.timezone ?? 'UTC';
       // The server keeps cron expressions as calendars too, so calendars describe every schedule.
-      const when = (d.spec.calendars ?? []).map((c) => `${c.comment ? `${c.comment}, ` : ''}months ${c.month.map((m) => m.start).join(',')}, days ${c.dayOfMonth.map((r) => `${r.start}-${r.end}`).join(',')}, ${c.dayOfWeek.map((r) => r.start).join(',')} at ${c.hour.map((r) => r.start).join(',')}:${String(c.minute[0]?.start ?? 0).padStart(2, '0')}`);
+      const when = (d.spec.calendars ?? []).map(
+        (c) =>
+          `${c.comment ? `${c.comment}, ` : ''}months ${c.month.map((m) => m.start).join(',')}, days ${c.dayOfMonth.map((r) => `${r.start}-${r.end}`).join(',')}, ${c.dayOfWeek.map((r) => r.start).join(',')} at ${c.hour.map((r) => r.start).join(',')}:${String(c.minute[0]?.start ?? 0).padStart(2, '0')}`,
+      );
       console.log(`${d.scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}, time zone ${zone}`);
       console.log(`  when: ${when.join('; ') || JSON.stringify(d.spec)}`);
       console.log(`  note: ${d.state.note ?? ''}`);
       console.log(`  created by: ${String(d.memo?.createdBy ?? '?')}, overlap ${d.policies.overlap}`);
       for (const next of d.info.nextActionTimes.slice(0, 4)) console.log(`  next: ${inZone(next, zone)}`);
-      for (const run of d.info.recentActions) console.log(`  ran: ${run.takenAt.toISOString()} ${run.action.workflow.workflowId}`);
+      for (const run of d.info.recentActions)
+        console.log(`  ran: ${run.takenAt.toISOString()} ${run.action.workflow.workflowId}`);
     });
 
   const simple: [string, string, (client: Client, id: string, note: string) => Promise<void>][] = [
     ['pause', 'pause a schedule (no drills start until unpaused)', pauseSchedule],
     ['unpause', 'resume a paused schedule', unpauseSchedule],
-    ['trigger', 'run the schedule now: starts a drill that waits at its first gate', (client, id) => triggerSchedule(client, id)],
+    [
+      'trigger',
+      'run the schedule now: starts a drill that waits at its first gate',
+      (client, id) => triggerSchedule(client, id),
+    ],
     ['delete', 'delete a schedule (running drills go on)', (client, id) => deleteSchedule(client, id)],
   ];
   for (const [name, description, act] of simple) {
@@ -143,7 +200,13 @@ export function registerScheduleCommands(program: Command): void {
       .option('--by <user>', 'who does it (kept in the note)', me())
       .option('--note <text>', 'why')
       .action(async (id: string, options: { by: string; note?: string }) => {
-        await withClient((client) => act(client, id, `${name}d by ${options.by} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`));
+        await withClient((client) =>
+          act(
+            client,
+            id,
+            `${name}d by ${options.by} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`,
+          ),
+        );
         console.log(`${name}: done`);
       });
   }

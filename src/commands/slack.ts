@@ -15,7 +15,8 @@ const log = (message: string): void => console.log(`${new Date().toISOString()} 
 
 async function interactionDeps(): Promise<InteractionDeps> {
   const web = slackWebClient();
-  if (!web) throw new UsageError('set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE (the bot token that posts and edits messages)');
+  if (!web)
+    throw new UsageError('set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE (the bot token that posts and edits messages)');
   return { temporal: await connectClient(), web, log, auditDir: defaultAuditDir() };
 }
 
@@ -29,16 +30,23 @@ function untilStopped(stop: () => Promise<void>): Promise<void> {
 }
 
 export function registerSlackCommands(program: Command): void {
-  const slack = program.command('slack').description('answer drills from Slack buttons (approve, reject, retry, skip, abort, done)');
+  const slack = program
+    .command('slack')
+    .description('answer drills from Slack buttons (approve, reject, retry, skip, abort, done)');
 
   slack
     .command('serve')
-    .description(`serve Slack's Interactivity Request URL at ${INTERACTIONS_PATH} (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, TEMPORAL_ADDRESS)`)
+    .description(
+      `serve Slack's Interactivity Request URL at ${INTERACTIONS_PATH} (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, TEMPORAL_ADDRESS)`,
+    )
     .option('--port <port>', 'port to listen on', '3000')
     .option('--host <host>', 'address to bind (behind a TLS proxy or tunnel)', '127.0.0.1')
     .action(async (options: { port: string; host: string }) => {
       const signingSecret = secretFromEnv('SLACK_SIGNING_SECRET');
-      if (!signingSecret) throw new UsageError('set SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE (Basic Information > Signing Secret)');
+      if (!signingSecret)
+        throw new UsageError(
+          'set SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE (Basic Information > Signing Secret)',
+        );
       const deps = await interactionDeps();
       const endpoint = createSlackServer({
         signingSecret,
@@ -57,12 +65,20 @@ export function registerSlackCommands(program: Command): void {
 
   slack
     .command('socket')
-    .description('take Slack interactions over Socket Mode, for servers without public ingress (SLACK_APP_TOKEN, SLACK_BOT_TOKEN)')
+    .description(
+      'take Slack interactions over Socket Mode, for servers without public ingress (SLACK_APP_TOKEN, SLACK_BOT_TOKEN)',
+    )
     .action(async () => {
       const appToken = secretFromEnv('SLACK_APP_TOKEN');
-      if (!appToken) throw new UsageError('set SLACK_APP_TOKEN or SLACK_APP_TOKEN_FILE (an xapp- token with connections:write)');
+      if (!appToken)
+        throw new UsageError('set SLACK_APP_TOKEN or SLACK_APP_TOKEN_FILE (an xapp- token with connections:write)');
       const deps = await interactionDeps();
-      const socket = await startSocketMode({ appToken, slackApiUrl: process.env.SLACK_API_URL, handle: (payload, meta) => handleInteraction(payload, deps, meta), log });
+      const socket = await startSocketMode({
+        appToken,
+        slackApiUrl: process.env.SLACK_API_URL,
+        handle: (payload, meta) => handleInteraction(payload, deps, meta),
+        log,
+      });
       log('Slack Socket Mode connected');
       await untilStopped(async () => {
         await socket.stop();

@@ -33,14 +33,27 @@ export interface TransportRefusal {
 
 export type SlackAuditor = (refusal: TransportRefusal) => Promise<void>;
 
-const targetOf = (drill: string | undefined): string | undefined => (drill?.startsWith('drill-') ? drill.slice('drill-'.length) : undefined);
+const targetOf = (drill: string | undefined): string | undefined =>
+  drill?.startsWith('drill-') ? drill.slice('drill-'.length) : undefined;
 
 /** Keeps transport refusals in the audit folder, attributing each to a target only when a drill of it exists. */
-export function slackAuditor(auditDir: string, temporal: Client, log: (message: string) => void = () => undefined): SlackAuditor {
+export function slackAuditor(
+  auditDir: string,
+  temporal: Client,
+  log: (message: string) => void = () => undefined,
+): SlackAuditor {
   return async ({ kind, reason, from, rawBody }) => {
     const claim = claimOf(rawBody);
     const claimed = targetOf(claim.drill);
-    const exists = claimed ? await temporal.workflow.getHandle(drillWorkflowId(claimed)).describe().then(() => true, () => false) : false;
+    const exists = claimed
+      ? await temporal.workflow
+          .getHandle(drillWorkflowId(claimed))
+          .describe()
+          .then(
+            () => true,
+            () => false,
+          )
+      : false;
     const entry: AuditEntry = {
       at: new Date().toISOString(),
       target: exists && claimed ? claimed : UNATTRIBUTED,

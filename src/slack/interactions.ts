@@ -9,8 +9,25 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import { appendAudit } from '../../store/auditTrail';
-import { approve, completeTask, decide, drillView, DrillRefused, pause, reject, resume, type HandedOver } from '../drills';
-import { actionName, decodeValue, PAUSE_MODAL, SKIP_MODAL, type ButtonValue, type SkipContext } from '../../render/slack/actions';
+import {
+  approve,
+  completeTask,
+  decide,
+  drillView,
+  DrillRefused,
+  pause,
+  reject,
+  resume,
+  type HandedOver,
+} from '../drills';
+import {
+  actionName,
+  decodeValue,
+  PAUSE_MODAL,
+  SKIP_MODAL,
+  type ButtonValue,
+  type SkipContext,
+} from '../../render/slack/actions';
 import { mention, pauseModal, progressLine, skipModal } from '../../render/slack/blocks';
 import type { HandlerResult } from '../../workflows/handlers';
 import type { DrillRecord } from '../../domain';
@@ -24,7 +41,11 @@ export interface SlackInteraction {
   container?: { channel_id?: string; message_ts?: string };
   channel?: { id: string };
   message?: { ts?: string; text?: string; blocks?: KnownBlock[] };
-  view?: { callback_id?: string; private_metadata?: string; state?: { values?: Record<string, Record<string, { value?: string | null }>> } };
+  view?: {
+    callback_id?: string;
+    private_metadata?: string;
+    state?: { values?: Record<string, Record<string, { value?: string | null }>> };
+  };
 }
 
 /** What the transport knows about one request: its id, so the drill acts on a request once however often it arrives. */
@@ -47,7 +68,15 @@ class Refusal extends Error {}
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, rejectLate) => {
-    timer = setTimeout(() => rejectLate(new Refusal(`${what} did not answer within ${Math.round(ms / 1000)}s; is a Drillbook worker running? The CLI and the Temporal UI can answer too.`)), ms);
+    timer = setTimeout(
+      () =>
+        rejectLate(
+          new Refusal(
+            `${what} did not answer within ${Math.round(ms / 1000)}s; is a Drillbook worker running? The CLI and the Temporal UI can answer too.`,
+          ),
+        ),
+      ms,
+    );
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
@@ -70,12 +99,30 @@ const notLinked = (record: DrillRecord, slackUserId: string): string =>
  * A stranger's click still reaches the drill, which refuses it and records the refusal, and it is kept
  * in the target's audit trail beside the transport's refusals; the person is told why.
  */
-async function refuseStranger(deps: InteractionDeps, meta: InteractionMeta, action: string, value: ButtonValue, record: DrillRecord, slackUserId: string, reason?: string): Promise<never> {
+async function refuseStranger(
+  deps: InteractionDeps,
+  meta: InteractionMeta,
+  action: string,
+  value: ButtonValue,
+  record: DrillRecord,
+  slackUserId: string,
+  reason?: string,
+): Promise<never> {
   const by = `slack:${slackUserId}`;
   const why = notLinked(record, slackUserId);
   if (deps.auditDir) {
-    const entry = { at: new Date().toISOString(), target: record.target, kind: 'slack-unknown-user', by, via: 'slack', reason: `${action} refused: ${why}`, workflowId: value.drill } as const;
-    await appendAudit(deps.auditDir, entry).catch((error: Error) => deps.log?.(`could not keep the refusal in the audit trail: ${error.message}`));
+    const entry = {
+      at: new Date().toISOString(),
+      target: record.target,
+      kind: 'slack-unknown-user',
+      by,
+      via: 'slack',
+      reason: `${action} refused: ${why}`,
+      workflowId: value.drill,
+    } as const;
+    await appendAudit(deps.auditDir, entry).catch((error: Error) =>
+      deps.log?.(`could not keep the refusal in the audit trail: ${error.message}`),
+    );
   }
   await answer(deps, meta, action, value, by, reason).catch(() => undefined);
   throw new Refusal(why);
@@ -83,24 +130,43 @@ async function refuseStranger(deps: InteractionDeps, meta: InteractionMeta, acti
 
 /** The drill's record, live, or from its history when no worker answers (a click is then still recorded, as a hand-over). */
 async function recordOf(deps: InteractionDeps, drill: string): Promise<DrillRecord> {
-  return withTimeout(drillView(deps.temporal, drill), deps.answerTimeoutMs ?? 30_000, `drill ${drill}`).then((view) => view.record);
+  return withTimeout(drillView(deps.temporal, drill), deps.answerTimeoutMs ?? 30_000, `drill ${drill}`).then(
+    (view) => view.record,
+  );
 }
 
 /** Tells the person their answer is recorded in the drill's history and will be acted on when a worker is back. */
-async function tellHandedOver(deps: InteractionDeps, channel: string | undefined, user: string, handedOver: HandedOver): Promise<void> {
+async function tellHandedOver(
+  deps: InteractionDeps,
+  channel: string | undefined,
+  user: string,
+  handedOver: HandedOver,
+): Promise<void> {
   deps.log?.(`handed over for ${user}: ${handedOver.message}`);
   if (!channel) return;
   const text = `📝 Recorded: no Drillbook worker answered within a few seconds, so your answer is kept in the drill's history and will be acted on when a worker is back, with the same checks (if it is refused then, the refusal is kept in the drill's record).`;
   await deps.web.chat.postEphemeral({ channel, user, text });
 }
 
-async function tellRefusal(deps: InteractionDeps, channel: string | undefined, user: string, reason: string): Promise<void> {
+async function tellRefusal(
+  deps: InteractionDeps,
+  channel: string | undefined,
+  user: string,
+  reason: string,
+): Promise<void> {
   deps.log?.(`refused for ${user}: ${reason}`);
   if (!channel) return;
   await deps.web.chat.postEphemeral({ channel, user, text: `⛔ Refused: ${reason}` });
 }
 
-async function answer(deps: InteractionDeps, meta: InteractionMeta, action: string, value: ButtonValue, by: string, reason?: string): Promise<HandlerResult | HandedOver> {
+async function answer(
+  deps: InteractionDeps,
+  meta: InteractionMeta,
+  action: string,
+  value: ButtonValue,
+  by: string,
+  reason?: string,
+): Promise<HandlerResult | HandedOver> {
   const { temporal } = deps;
   const via = 'in Slack';
   // The channel the record keeps, and the request's id: the drill acts on one Slack request once, however often it arrives.
@@ -108,16 +174,48 @@ async function answer(deps: InteractionDeps, meta: InteractionMeta, action: stri
   const work = (() => {
     switch (action) {
       case 'approve':
-        return approve(temporal, value.drill, { by, gate: value.gate, comment: `approved ${via}`, openedAt: value.since, ...sent });
+        return approve(temporal, value.drill, {
+          by,
+          gate: value.gate,
+          comment: `approved ${via}`,
+          openedAt: value.since,
+          ...sent,
+        });
       case 'reject':
-        return reject(temporal, value.drill, { by, gate: value.gate, comment: `rejected ${via}`, openedAt: value.since, ...sent });
+        return reject(temporal, value.drill, {
+          by,
+          gate: value.gate,
+          comment: `rejected ${via}`,
+          openedAt: value.since,
+          ...sent,
+        });
       case 'retry':
       case 'abort':
-        return decide(temporal, value.drill, { by, decision: action, stepId: value.gate, reason: `chosen ${via}`, openedAt: value.since, ...sent });
+        return decide(temporal, value.drill, {
+          by,
+          decision: action,
+          stepId: value.gate,
+          reason: `chosen ${via}`,
+          openedAt: value.since,
+          ...sent,
+        });
       case 'skip':
-        return decide(temporal, value.drill, { by, decision: 'skip', stepId: value.gate, reason, openedAt: value.since, ...sent });
+        return decide(temporal, value.drill, {
+          by,
+          decision: 'skip',
+          stepId: value.gate,
+          reason,
+          openedAt: value.since,
+          ...sent,
+        });
       case 'done':
-        return completeTask(temporal, value.drill, { by, taskId: value.gate, note: `marked done ${via}`, openedAt: value.since, ...sent });
+        return completeTask(temporal, value.drill, {
+          by,
+          taskId: value.gate,
+          note: `marked done ${via}`,
+          openedAt: value.since,
+          ...sent,
+        });
       case 'pause':
         return pause(temporal, value.drill, { by, reason, ...sent });
       case 'resume':
@@ -142,13 +240,20 @@ async function onButton(payload: SlackInteraction, deps: InteractionDeps, meta: 
     if (!linked) return await refuseStranger(deps, meta, action, value, record, payload.user.id);
     if (action === 'skip' || action === 'pause') {
       const cli = action === 'skip' ? '`drillbook decide … skip --reason`' : '`drillbook pause … --reason`';
-      if (!payload.trigger_id || !channel || !ts) throw new Refusal(`Slack sent no trigger to open the reason dialog; use ${cli}`);
+      if (!payload.trigger_id || !channel || !ts)
+        throw new Refusal(`Slack sent no trigger to open the reason dialog; use ${cli}`);
       const context: SkipContext = { ...value, channel, ts };
-      await deps.web.views.open({ trigger_id: payload.trigger_id, view: action === 'skip' ? skipModal(context) : pauseModal(context) });
+      await deps.web.views.open({
+        trigger_id: payload.trigger_id,
+        view: action === 'skip' ? skipModal(context) : pauseModal(context),
+      });
       return;
     }
     // A Resume button answers the pause it was posted for: a later pause needs its own message's button.
-    if (action === 'resume' && (record.pending?.kind !== 'pause' || (value.since !== undefined && record.pending.since !== value.since))) {
+    if (
+      action === 'resume' &&
+      (record.pending?.kind !== 'pause' || (value.since !== undefined && record.pending.since !== value.since))
+    ) {
       throw new Refusal('that Resume button is for a pause that is over; the drill is not held by it any more');
     }
     const result = await answer(deps, meta, action, value, by);
@@ -159,7 +264,8 @@ async function onButton(payload: SlackInteraction, deps: InteractionDeps, meta: 
       await deps.web.chat.postMessage({ channel, thread_ts: ts, text: progress.line });
     }
   } catch (error) {
-    if (error instanceof Refusal || error instanceof DrillRefused) return tellRefusal(deps, channel, payload.user.id, error.message);
+    if (error instanceof Refusal || error instanceof DrillRefused)
+      return tellRefusal(deps, channel, payload.user.id, error.message);
     throw error;
   }
 }
@@ -192,7 +298,8 @@ async function onPauseReason(payload: SlackInteraction, deps: InteractionDeps, m
     const line = `⏸️ ${mention(by, record)} paused the drill: ${reason}. The step in flight finishes, then it holds before its next step until someone resumes it.`;
     await deps.web.chat.postMessage({ channel: context.channel, thread_ts: context.ts, text: line });
   } catch (error) {
-    if (error instanceof Refusal || error instanceof DrillRefused) return tellRefusal(deps, context.channel, payload.user.id, error.message);
+    if (error instanceof Refusal || error instanceof DrillRefused)
+      return tellRefusal(deps, context.channel, payload.user.id, error.message);
     throw error;
   }
 }
@@ -210,14 +317,21 @@ async function onSkipReason(payload: SlackInteraction, deps: InteractionDeps, me
     if (!result.accepted) return await tellHandedOver(deps, context.channel, payload.user.id, result);
     deps.log?.(`${by} (${payload.user.id}) skipped ${context.gate} of ${context.drill}: ${reason}`);
   } catch (error) {
-    if (error instanceof Refusal || error instanceof DrillRefused) return tellRefusal(deps, context.channel, payload.user.id, error.message);
+    if (error instanceof Refusal || error instanceof DrillRefused)
+      return tellRefusal(deps, context.channel, payload.user.id, error.message);
     throw error;
   }
 }
 
-export async function handleInteraction(payload: SlackInteraction, deps: InteractionDeps, meta: InteractionMeta = {}): Promise<void> {
+export async function handleInteraction(
+  payload: SlackInteraction,
+  deps: InteractionDeps,
+  meta: InteractionMeta = {},
+): Promise<void> {
   if (payload.type === 'block_actions') return onButton(payload, deps, meta);
-  if (payload.type === 'view_submission' && payload.view?.callback_id === SKIP_MODAL) return onSkipReason(payload, deps, meta);
-  if (payload.type === 'view_submission' && payload.view?.callback_id === PAUSE_MODAL) return onPauseReason(payload, deps, meta);
+  if (payload.type === 'view_submission' && payload.view?.callback_id === SKIP_MODAL)
+    return onSkipReason(payload, deps, meta);
+  if (payload.type === 'view_submission' && payload.view?.callback_id === PAUSE_MODAL)
+    return onPauseReason(payload, deps, meta);
   deps.log?.(`ignored a ${payload.type} interaction`);
 }

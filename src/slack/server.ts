@@ -66,7 +66,11 @@ export function createSlackServer(options: SlackServerOptions): SlackServer {
         if (raw === 'too-large') return reply(413, 'too large');
         const verdict = await verifySlackRequest(
           options.signingSecret,
-          { timestamp: single(req.headers['x-slack-request-timestamp']), signature: single(req.headers['x-slack-signature']), rawBody: raw },
+          {
+            timestamp: single(req.headers['x-slack-request-timestamp']),
+            signature: single(req.headers['x-slack-signature']),
+            rawBody: raw,
+          },
           guard,
           options.now?.(),
         );
@@ -74,21 +78,27 @@ export function createSlackServer(options: SlackServerOptions): SlackServer {
           const from = req.socket.remoteAddress;
           log(`refused a request from ${from}: ${verdict.reason}`);
           // Kept before the answer goes out, so whoever sees the 401 finds it in the trail.
-          await options.audit?.({ kind: verdict.kind, reason: verdict.reason, from, rawBody: raw }).catch((error: Error) => log(`could not keep the refusal in the audit trail: ${error.message}`));
+          await options
+            .audit?.({ kind: verdict.kind, reason: verdict.reason, from, rawBody: raw })
+            .catch((error: Error) => log(`could not keep the refusal in the audit trail: ${error.message}`));
           return reply(401, 'invalid request signature');
         }
         let payload: SlackInteraction;
         try {
-          if (!String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) throw new Error('not a form');
+          if (!String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded'))
+            throw new Error('not a form');
           payload = JSON.parse(new URLSearchParams(raw.toString('utf8')).get('payload') ?? '') as SlackInteraction;
-          if (typeof payload?.type !== 'string' || typeof payload.user?.id !== 'string') throw new Error('no type or user');
+          if (typeof payload?.type !== 'string' || typeof payload.user?.id !== 'string')
+            throw new Error('no type or user');
         } catch (error) {
           log(`bad interaction payload: ${(error as Error).message}`);
           return reply(400, 'expected payload=<interaction JSON>');
         }
         // An empty 200 acknowledges a click and closes a modal; the answer follows as a message edit or an ephemeral note.
         reply(200);
-        const work = options.handle(payload, { requestId: verdict.requestId }).catch((error: Error) => log(`interaction failed: ${error.message}`));
+        const work = options
+          .handle(payload, { requestId: verdict.requestId })
+          .catch((error: Error) => log(`interaction failed: ${error.message}`));
         inflight.add(work);
         void work.finally(() => inflight.delete(work));
       },

@@ -19,12 +19,21 @@ export interface SocketMode {
 
 export async function startSocketMode(options: SocketModeOptions): Promise<SocketMode> {
   const log = options.log ?? (() => undefined);
-  const client = new SocketModeClient({ appToken: options.appToken, clientOptions: { slackApiUrl: options.slackApiUrl }, logLevel: LogLevel.ERROR });
-  client.on('interactive', async ({ ack, body, envelope_id }: { ack: () => Promise<void>; body: SlackInteraction; envelope_id?: string }) => {
-    // Acknowledge first: Slack retries an envelope not acknowledged within three seconds (with the same envelope id, which the drill acts on once).
-    await ack();
-    await options.handle(body, { requestId: envelope_id ? `slack-socket:${envelope_id}` : undefined }).catch((error: Error) => log(`interaction failed: ${error.message}`));
+  const client = new SocketModeClient({
+    appToken: options.appToken,
+    clientOptions: { slackApiUrl: options.slackApiUrl },
+    logLevel: LogLevel.ERROR,
   });
+  client.on(
+    'interactive',
+    async ({ ack, body, envelope_id }: { ack: () => Promise<void>; body: SlackInteraction; envelope_id?: string }) => {
+      // Acknowledge first: Slack retries an envelope not acknowledged within three seconds (with the same envelope id, which the drill acts on once).
+      await ack();
+      await options
+        .handle(body, { requestId: envelope_id ? `slack-socket:${envelope_id}` : undefined })
+        .catch((error: Error) => log(`interaction failed: ${error.message}`));
+    },
+  );
   await client.start();
   return { client, stop: () => client.disconnect() };
 }

@@ -21,7 +21,8 @@ export function sign(secret: string, timestamp: string, rawBody: string | Buffer
 }
 
 /** One name per signed request: the replay guard's key, and the request id the drill de-duplicates by. */
-export const requestKey = (timestamp: string, signature: string): string => createHash('sha256').update(`${timestamp}:${signature}`).digest('hex').slice(0, 40);
+export const requestKey = (timestamp: string, signature: string): string =>
+  createHash('sha256').update(`${timestamp}:${signature}`).digest('hex').slice(0, 40);
 
 /**
  * Signatures seen within the window, one empty file each in `dir`, named `<expiry>-<key>`. A file is
@@ -78,13 +79,19 @@ export interface SignedRequest {
   rawBody: Buffer;
 }
 
-export async function verifySlackRequest(secret: string, request: SignedRequest, guard: ReplayGuard, nowMs: number = Date.now()): Promise<Verdict> {
+export async function verifySlackRequest(
+  secret: string,
+  request: SignedRequest,
+  guard: ReplayGuard,
+  nowMs: number = Date.now(),
+): Promise<Verdict> {
   const { timestamp, signature, rawBody } = request;
   const bad = (reason: string): Verdict => ({ ok: false, reason, kind: 'slack-bad-signature' });
   if (!timestamp || !signature) return bad('missing X-Slack-Request-Timestamp or X-Slack-Signature');
   if (!/^\d{1,12}$/.test(timestamp)) return bad('malformed timestamp');
   const nowS = Math.floor(nowMs / 1000);
-  if (Math.abs(nowS - Number(timestamp)) > WINDOW_S) return { ok: false, reason: 'timestamp outside the five-minute window', kind: 'slack-stale' };
+  if (Math.abs(nowS - Number(timestamp)) > WINDOW_S)
+    return { ok: false, reason: 'timestamp outside the five-minute window', kind: 'slack-stale' };
   if (!/^v0=[0-9a-f]{64}$/.test(signature)) return bad('malformed signature');
   const expected = Buffer.from(sign(secret, timestamp, rawBody));
   const given = Buffer.from(signature);
@@ -94,8 +101,13 @@ export async function verifySlackRequest(secret: string, request: SignedRequest,
   try {
     first = await guard.remember(timestamp, signature, nowS);
   } catch (error) {
-    return { ok: false, reason: `the replay guard could not keep the request (${(error as Error).message}), so it was refused`, kind: 'slack-replay' };
+    return {
+      ok: false,
+      reason: `the replay guard could not keep the request (${(error as Error).message}), so it was refused`,
+      kind: 'slack-replay',
+    };
   }
-  if (!first) return { ok: false, reason: 'replayed request (this signature was accepted once already)', kind: 'slack-replay' };
+  if (!first)
+    return { ok: false, reason: 'replayed request (this signature was accepted once already)', kind: 'slack-replay' };
   return { ok: true, requestId: `slack:${requestKey(timestamp, signature)}` };
 }

@@ -61,11 +61,16 @@ function workflowSources(root: string): string[] {
 
 export function buildInfoOfSources(root: string = PROJECT_ROOT): BuildInfo {
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-  const sdk = JSON.parse(readFileSync(require.resolve('@temporalio/workflow/package.json', { paths: [root] }), 'utf8')) as { version: string };
+  const sdk = JSON.parse(
+    readFileSync(require.resolve('@temporalio/workflow/package.json', { paths: [root] }), 'utf8'),
+  ) as { version: string };
   const hash = createHash('sha256').update(`@temporalio/workflow ${sdk.version}\n`);
   for (const file of workflowSources(root)) {
     // Paths with forward slashes, so a Windows checkout hashes as a Linux one does.
-    hash.update(`${file.split(path.sep).join('/')}\n`).update(readFileSync(path.join(root, file))).update('\n');
+    hash
+      .update(`${file.split(path.sep).join('/')}\n`)
+      .update(readFileSync(path.join(root, file)))
+      .update('\n');
   }
   return { version, buildId: `${version}-${hash.digest('hex').slice(0, 12)}` };
 }

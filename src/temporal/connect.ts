@@ -4,7 +4,12 @@ import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings, type TemporalSettings } from '../../store/config';
 
 export async function connect(settings: TemporalSettings = temporalSettings()): Promise<Connection> {
-  return Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey, connectTimeout: '10s' });
+  return Connection.connect({
+    address: settings.address,
+    tls: settings.tls,
+    apiKey: settings.apiKey,
+    connectTimeout: '10s',
+  });
 }
 
 export async function connectClient(settings: TemporalSettings = temporalSettings()): Promise<Client> {

@@ -11,7 +11,8 @@ export function metricsAddress(port: string | undefined, env: NodeJS.ProcessEnv 
   const value = port ?? env.DRILLBOOK_METRICS_PORT;
   if (value === undefined || value === '') return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > 65535) throw new Error(`metrics port must be a number from 1 to 65535, got "${value}"`);
+  if (!Number.isInteger(number) || number < 1 || number > 65535)
+    throw new Error(`metrics port must be a number from 1 to 65535, got "${value}"`);
   return `${env.DRILLBOOK_METRICS_HOST ?? '127.0.0.1'}:${number}`;
 }
 

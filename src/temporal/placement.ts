@@ -22,7 +22,8 @@ export interface Poller {
  * access as when its long poll began, and an idle long poll lasts up to about a minute, so a live
  * worker can look 60-70 s quiet; a killed one stays in the list for minutes (DRILLBOOK_POLLER_SILENCE_S).
  */
-export const pollerSilenceMs = (env: NodeJS.ProcessEnv = process.env): number => Number(env.DRILLBOOK_POLLER_SILENCE_S ?? 90) * 1000;
+export const pollerSilenceMs = (env: NodeJS.ProcessEnv = process.env): number =>
+  Number(env.DRILLBOOK_POLLER_SILENCE_S ?? 90) * 1000;
 
 /** The workers polling a task queue for workflow tasks, each with its build. */
 export async function workflowPollers(client: Client, taskQueue: string): Promise<Poller[]> {
@@ -35,13 +36,19 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
     identity: p.identity ?? '',
     buildId: p.deploymentOptions?.buildId || undefined,
     deploymentName: p.deploymentOptions?.deploymentName || undefined,
-    lastAccess: p.lastAccessTime?.seconds ? new Date(Number(p.lastAccessTime.seconds) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6)) : undefined,
+    lastAccess: p.lastAccessTime?.seconds
+      ? new Date(Number(p.lastAccessTime.seconds) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6))
+      : undefined,
   }));
 }
 
 /** The builds a worker polls as now (seen within `silenceMs`). */
 export function servedBuilds(pollers: Poller[], silenceMs: number, now = Date.now()): Set<string> {
-  return new Set(pollers.filter((p) => p.buildId && p.lastAccess && now - p.lastAccess.getTime() <= silenceMs).map((p) => p.buildId as string));
+  return new Set(
+    pollers
+      .filter((p) => p.buildId && p.lastAccess && now - p.lastAccess.getTime() <= silenceMs)
+      .map((p) => p.buildId as string),
+  );
 }
 
 export interface OpenDrill {
@@ -56,13 +63,25 @@ export interface OpenDrill {
 }
 
 /** Where a workflow's tasks go, from its versioning info (newer fields first, deprecated ones as fallback). */
-export function placementOf(versioning: temporal.api.workflow.v1.IWorkflowExecutionVersioningInfo | null | undefined): Pick<OpenDrill, 'pinnedTo' | 'deploymentName' | 'overridden'> {
+export function placementOf(
+  versioning: temporal.api.workflow.v1.IWorkflowExecutionVersioningInfo | null | undefined,
+): Pick<OpenDrill, 'pinnedTo' | 'deploymentName' | 'overridden'> {
   const override = versioning?.versioningOverride;
-  const overridePinned = override?.pinned?.version ?? (override?.behavior === PINNED ? versionOfString(override.pinnedVersion) : undefined);
-  if (overridePinned?.buildId) return { pinnedTo: overridePinned.buildId, deploymentName: overridePinned.deploymentName ?? undefined, overridden: true };
+  const overridePinned =
+    override?.pinned?.version ?? (override?.behavior === PINNED ? versionOfString(override.pinnedVersion) : undefined);
+  if (overridePinned?.buildId)
+    return {
+      pinnedTo: overridePinned.buildId,
+      deploymentName: overridePinned.deploymentName ?? undefined,
+      overridden: true,
+    };
   if (versioning?.behavior !== PINNED) return { overridden: false };
   const version = versioning.deploymentVersion ?? versionOfString(versioning.version);
-  return { pinnedTo: version?.buildId || undefined, deploymentName: version?.deploymentName || undefined, overridden: false };
+  return {
+    pinnedTo: version?.buildId || undefined,
+    deploymentName: version?.deploymentName || undefined,
+    overridden: false,
+  };
 }
 
 /** Servers before 1.28 spelled a version "<deployment>.<build id>" (deprecated fields). */
@@ -83,9 +102,17 @@ export async function openWorkflows(client: Client, taskQueue: string): Promise<
   const found: OpenDrill[] = [];
   const query = `TaskQueue = '${taskQueue.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Running'`;
   for await (const info of client.workflow.list({ query })) {
-    const description = await client.workflow.getHandle(info.workflowId, info.runId).describe().catch(() => undefined);
+    const description = await client.workflow
+      .getHandle(info.workflowId, info.runId)
+      .describe()
+      .catch(() => undefined);
     if (!description || description.status.name !== 'RUNNING') continue; // closed since it was listed
-    found.push({ workflowId: info.workflowId, runId: info.runId, type: info.type, ...placementOf(description.raw.workflowExecutionInfo?.versioningInfo) });
+    found.push({
+      workflowId: info.workflowId,
+      runId: info.runId,
+      type: info.type,
+      ...placementOf(description.raw.workflowExecutionInfo?.versioningInfo),
+    });
     if (found.length >= MAX_OPEN) break;
   }
   return found;
@@ -100,10 +127,20 @@ export interface Serving {
   polling: string[];
 }
 
-export async function servingOf(client: Client, taskQueue: string, workflowId: string, env: NodeJS.ProcessEnv = process.env): Promise<Serving | undefined> {
+export async function servingOf(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Serving | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
-  const drill: OpenDrill = { workflowId, runId: description.runId, type: description.type, ...placementOf(description.raw.workflowExecutionInfo?.versioningInfo) };
+  const drill: OpenDrill = {
+    workflowId,
+    runId: description.runId,
+    type: description.type,
+    ...placementOf(description.raw.workflowExecutionInfo?.versioningInfo),
+  };
   const pollers = await workflowPollers(client, description.taskQueue || taskQueue);
   const served = servedBuilds(pollers, pollerSilenceMs(env));
   const anyRecent = pollers.some((p) => p.lastAccess && Date.now() - p.lastAccess.getTime() <= pollerSilenceMs(env));

@@ -13,15 +13,21 @@ import { ensureSearchAttributes } from './searchAttributes';
 
 /** `$TEMPORAL_CLI`, `temporal` on PATH, tools/temporal; installs into tools/ when none is found. */
 export function findTemporalCli(options: { install?: boolean } = {}): string {
-  const candidates = [process.env.TEMPORAL_CLI, path.join(PROJECT_ROOT, 'tools', 'temporal')].filter((c): c is string => Boolean(c));
+  const candidates = [process.env.TEMPORAL_CLI, path.join(PROJECT_ROOT, 'tools', 'temporal')].filter((c): c is string =>
+    Boolean(c),
+  );
   for (const candidate of candidates) if (existsSync(candidate)) return candidate;
   try {
     return execFileSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).trim();
   } catch {
     // Not on PATH.
   }
-  if (options.install === false) throw new Error('no Temporal CLI: set TEMPORAL_CLI, put `temporal` on PATH, or run scripts/install-temporal.sh');
-  const output = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-temporal.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (options.install === false)
+    throw new Error('no Temporal CLI: set TEMPORAL_CLI, put `temporal` on PATH, or run scripts/install-temporal.sh');
+  const output = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-temporal.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return output.trim().split('\n').pop() as string;
 }
 
@@ -86,13 +92,26 @@ export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  if (await isPortOpen(options.port)) throw new Error(`port ${options.port} is already in use; is a Temporal server already running there?`);
+  if (await isPortOpen(options.port))
+    throw new Error(`port ${options.port} is already in use; is a Temporal server already running there?`);
   mkdirSync(path.dirname(options.dbFile), { recursive: true });
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--db-filename',
+    options.dbFile,
+    '--log-level',
+    'warn',
+  ];
   for (const [key, value] of Object.entries({ ...DRILL_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
     if (value !== undefined) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
-  for (const [pragma, value] of Object.entries(options.sqlitePragmas ?? DRILL_SQLITE_PRAGMAS)) args.push('--sqlite-pragma', `${pragma}=${value}`);
+  for (const [pragma, value] of Object.entries(options.sqlitePragmas ?? DRILL_SQLITE_PRAGMAS))
+    args.push('--sqlite-pragma', `${pragma}=${value}`);
   if (options.httpPort) args.push('--http-port', String(options.httpPort));
   if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.headless) args.push('--headless');
@@ -123,11 +142,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 }
 
 /** Polls until the frontend answers; bounded by time and by the child's death. */
-export async function waitForServer(address: string, child: ChildProcess | undefined, timeoutMs: number): Promise<void> {
+export async function waitForServer(
+  address: string,
+  child: ChildProcess | undefined,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null)
+      throw new Error(`the Temporal dev server exited with code ${child.exitCode} before it was ready`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: '2s' });
       try {
@@ -141,5 +165,7 @@ export async function waitForServer(address: string, child: ChildProcess | undef
       await sleep(250);
     }
   }
-  throw new Error(`the Temporal server at ${address} did not answer within ${timeoutMs / 1000}s: ${(lastError as Error)?.message}`);
+  throw new Error(
+    `the Temporal server at ${address} did not answer within ${timeoutMs / 1000}s: ${(lastError as Error)?.message}`,
+  );
 }

@@ -45,7 +45,10 @@ export interface DeploymentState {
 export async function describeDeployment(client: Client, deploymentName: string): Promise<DeploymentState | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const { workerDeploymentInfo: info } = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName });
+      const { workerDeploymentInfo: info } = await client.workflowService.describeWorkerDeployment({
+        namespace: client.options.namespace,
+        deploymentName,
+      });
       const routing = info?.routingConfig;
       return {
         current: routing?.currentDeploymentVersion?.buildId ?? undefined,
@@ -74,7 +77,11 @@ function drainageName(status: number | null | undefined): string | undefined {
  * Makes `buildId` the version new drills start on. The server knows a version only once a worker of
  * it has polled, so this retries for a while after the worker starts.
  */
-export async function makeCurrent(client: Client, version: WorkerDeploymentVersion, options: { identity: string; waitMs?: number } = { identity: 'drillbook' }): Promise<void> {
+export async function makeCurrent(
+  client: Client,
+  version: WorkerDeploymentVersion,
+  options: { identity: string; waitMs?: number } = { identity: 'drillbook' },
+): Promise<void> {
   const deadline = Date.now() + (options.waitMs ?? 30_000);
   for (let attempt = 1; ; attempt++) {
     try {

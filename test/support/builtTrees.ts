@@ -20,7 +20,10 @@ export function releaseCommit(version: string): string {
     return git('rev-parse', '--verify', '--quiet', `refs/tags/${version}^{commit}`);
   } catch {
     const found = git('log', '--all', '--format=%H', '--fixed-strings', `--grep=Release ${version}:`, '-n', '1');
-    if (!found) throw new Error(`no tag ${version} and no "Release ${version}:" commit in ${ROOT}: fetch the tags (git fetch --tags)`);
+    if (!found)
+      throw new Error(
+        `no tag ${version} and no "Release ${version}:" commit in ${ROOT}: fetch the tags (git fetch --tags)`,
+      );
     return found;
   }
 }
@@ -38,7 +41,9 @@ const older = (a: string, b: string): boolean => {
  */
 export function previousRelease(version: string): string {
   const tagged = git('tag', '--list').split('\n');
-  const released = git('log', '--all', '--format=%s', '--extended-regexp', '--grep=^Release [0-9]+\\.[0-9]+\\.[0-9]+:').split('\n').map((s) => /^Release (\S+):/.exec(s)?.[1] ?? '');
+  const released = git('log', '--all', '--format=%s', '--extended-regexp', '--grep=^Release [0-9]+\\.[0-9]+\\.[0-9]+:')
+    .split('\n')
+    .map((s) => /^Release (\S+):/.exec(s)?.[1] ?? '');
   const candidates = [...tagged, ...released].filter((v) => /^\d+\.\d+\.\d+$/.test(v) && older(v, version));
   if (!candidates.length) throw new Error(`no release before ${version} in ${ROOT}: fetch the tags (git fetch --tags)`);
   return candidates.reduce((newest, v) => (older(newest, v) ? v : newest));
@@ -46,8 +51,13 @@ export function previousRelease(version: string): string {
 
 /** `npm run build` in a tree (node_modules linked from this project on its first build). */
 export function build(dir: string): void {
-  if (!existsSync(path.join(dir, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000 });
+  if (!existsSync(path.join(dir, 'node_modules')))
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  execFileSync('npm', ['run', '--silent', 'build'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 10 * 60_000,
+  });
 }
 
 /**
@@ -68,7 +78,24 @@ export function builtRelease(version: string): string {
 }
 
 /** What a checkout holds that a build reads (the tree as committed, without dist/, builds/ or data). */
-const TREE = ['domain', 'kinds', 'workflows', 'activities', 'plan', 'render', 'store', 'lab', 'src', 'scripts', 'bin', 'plans', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const TREE = [
+  'domain',
+  'kinds',
+  'workflows',
+  'activities',
+  'plan',
+  'render',
+  'store',
+  'lab',
+  'src',
+  'scripts',
+  'bin',
+  'plans',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
 
 /** This tree, as it is now, copied to a new folder elsewhere and built there. */
 export function builtCopy(name: string): string {
@@ -80,7 +107,9 @@ export function builtCopy(name: string): string {
 
 /** `drillbook --version` of a built tree: its version and build id. */
 export function versionOf(root: string): { version: string; buildId: string } {
-  const line = execFileSync(process.execPath, [path.join(root, 'dist', 'src', 'cli.js'), '--version'], { encoding: 'utf8' }).trim();
+  const line = execFileSync(process.execPath, [path.join(root, 'dist', 'src', 'cli.js'), '--version'], {
+    encoding: 'utf8',
+  }).trim();
   const match = /^drillbook (\S+), build (\S+)$/.exec(line);
   if (!match) throw new Error(`unexpected --version output: ${line}`);
   return { version: match[1], buildId: match[2] };

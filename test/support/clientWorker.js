@@ -32,9 +32,21 @@ async function hold(id, ask, { mode, holdMs, longQuery }) {
 }
 
 const calls = {
-  postgres: (id, c) => withPg(c.args, c.password, 'primary', (client) => hold(id, (sql) => client.query(sql ?? 'SELECT 1'), { ...c, longQuery: 'SELECT pg_sleep(60)' })).then((r) => r.result),
-  mysql: (id, c) => withNode(c.args, 'primary', c.password, (conn) => hold(id, (sql) => conn.query(sql ?? 'SELECT 1'), { ...c, longQuery: 'SELECT SLEEP(60)' })).then((r) => r.result),
-  redis: (id, c) => withRedis(c.args, 'primary', 'test.redis', (client) => hold(id, (command) => client.sendCommand(command ?? ['PING']), { ...c, longQuery: ['BLPOP', 'never-pushed', '60'] })),
+  postgres: (id, c) =>
+    withPg(c.args, c.password, 'primary', (client) =>
+      hold(id, (sql) => client.query(sql ?? 'SELECT 1'), { ...c, longQuery: 'SELECT pg_sleep(60)' }),
+    ).then((r) => r.result),
+  mysql: (id, c) =>
+    withNode(c.args, 'primary', c.password, (conn) =>
+      hold(id, (sql) => conn.query(sql ?? 'SELECT 1'), { ...c, longQuery: 'SELECT SLEEP(60)' }),
+    ).then((r) => r.result),
+  redis: (id, c) =>
+    withRedis(c.args, 'primary', 'test.redis', (client) =>
+      hold(id, (command) => client.sendCommand(command ?? ['PING']), {
+        ...c,
+        longQuery: ['BLPOP', 'never-pushed', '60'],
+      }),
+    ),
   rabbitmq: (id, c) => {
     // The activity polls the management API on its own; it holds the node from its first reading.
     setTimeout(() => send({ id, event: 'holding' }), c.holdAfterMs ?? 1500);
@@ -46,7 +58,18 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const call = JSON.parse(line);
   calls[call.kind](call.id, call).then(
     (result) => send({ id: call.id, ok: true, result }),
-    (error) => send({ id: call.id, ok: false, error: { name: error.name, type: error.type, message: error.message, nonRetryable: error.nonRetryable, details: error.details } }),
+    (error) =>
+      send({
+        id: call.id,
+        ok: false,
+        error: {
+          name: error.name,
+          type: error.type,
+          message: error.message,
+          nonRetryable: error.nonRetryable,
+          details: error.details,
+        },
+      }),
   );
 });
 send({ event: 'ready', pid: process.pid });

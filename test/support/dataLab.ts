@@ -23,7 +23,11 @@ export interface DataLab {
   dir: string;
   offset: number;
   env: NodeJS.ProcessEnv;
-  ports: { mariadb: Record<SiteRole, number>; postgres: Record<SiteRole, number>; opensearch: Record<SiteRole, number> };
+  ports: {
+    mariadb: Record<SiteRole, number>;
+    postgres: Record<SiteRole, number>;
+    opensearch: Record<SiteRole, number>;
+  };
   secret(name: string): SecretRef;
   /** Runs lab.sh with this lab's dir and offset; returns stdout (throws with stderr on failure). */
   lab(...args: string[]): Promise<string>;
@@ -37,14 +41,21 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-datalab-'));
   // mkdtemp makes the folder 700; the mysql, postgres and OpenSearch users must reach inside.
   chmodSync(dir, 0o755);
-  const env = { ...process.env, DRILLBOOK_LAB_DIR: dir, DRILLBOOK_LAB_PORT_OFFSET: String(offset), DRILLBOOK_LAB_TIMEOUT: '120' };
+  const env = {
+    ...process.env,
+    DRILLBOOK_LAB_DIR: dir,
+    DRILLBOOK_LAB_PORT_OFFSET: String(offset),
+    DRILLBOOK_LAB_TIMEOUT: '120',
+  };
   const lab = async (...args: string[]) => {
     try {
       const { stdout } = await run('bash', [LAB_SH, ...args], { env, timeout: 300_000, maxBuffer: 4 << 20 });
       return stdout;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`lab.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
+      throw new Error(`lab.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, {
+        cause: error,
+      });
     }
   };
   const handle: DataLab = {
@@ -58,7 +69,14 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
     },
     secret: (name) => ({ file: path.join(dir, 'secrets', `${name}.password`) }),
     lab,
-    argv: (...args) => ['env', `DRILLBOOK_LAB_DIR=${dir}`, `DRILLBOOK_LAB_PORT_OFFSET=${offset}`, 'bash', LAB_SH, ...args],
+    argv: (...args) => [
+      'env',
+      `DRILLBOOK_LAB_DIR=${dir}`,
+      `DRILLBOOK_LAB_PORT_OFFSET=${offset}`,
+      'bash',
+      LAB_SH,
+      ...args,
+    ],
     destroy: async () => {
       await lab('destroy').catch(() => undefined);
     },
@@ -75,13 +93,25 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
 const SITE_NAMES = { primary: 'dc1', secondary: 'dc2' };
 
 export function switchArgs(component: string, over: Partial<SwitchArgs> = {}): SwitchArgs {
-  return { siteNames: SITE_NAMES, from: 'primary', to: 'secondary', planned: true, rpoMs: 60_000, canary: 'failover', component, ...over };
+  return {
+    siteNames: SITE_NAMES,
+    from: 'primary',
+    to: 'secondary',
+    planned: true,
+    rpoMs: 60_000,
+    canary: 'failover',
+    component,
+    ...over,
+  };
 }
 
 export function mysqlArgs(lab: DataLab, over: Partial<MysqlArgs> = {}): MysqlArgs {
   return {
     ...switchArgs('tip-db'),
-    sites: { primary: { host: '127.0.0.1', port: lab.ports.mariadb.primary }, secondary: { host: '127.0.0.1', port: lab.ports.mariadb.secondary } },
+    sites: {
+      primary: { host: '127.0.0.1', port: lab.ports.mariadb.primary },
+      secondary: { host: '127.0.0.1', port: lab.ports.mariadb.secondary },
+    },
     user: 'drill',
     password: lab.secret('mysql-drill'),
     canaryDatabase: 'drillbook',
@@ -94,7 +124,10 @@ export function mysqlArgs(lab: DataLab, over: Partial<MysqlArgs> = {}): MysqlArg
 export function postgresArgs(lab: DataLab, over: Partial<PostgresArgs> = {}): PostgresArgs {
   return {
     ...switchArgs('tip-pg'),
-    sites: { primary: { host: '127.0.0.1', port: lab.ports.postgres.primary }, secondary: { host: '127.0.0.1', port: lab.ports.postgres.secondary } },
+    sites: {
+      primary: { host: '127.0.0.1', port: lab.ports.postgres.primary },
+      secondary: { host: '127.0.0.1', port: lab.ports.postgres.secondary },
+    },
     user: 'drill',
     password: lab.secret('pg-drill'),
     database: 'postgres',
@@ -118,12 +151,24 @@ export function opensearchArgs(lab: DataLab, over: Partial<OpensearchArgs> = {})
 }
 
 /** A StepInput as the workflow would send it. */
-export function stepInput<A extends MysqlAction | PostgresAction | OpensearchAction>(drillId: string, action: A, args: ActionArgs[A], site?: SiteRole): StepInput<A> {
-  return { drillId, target: 'lab', step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 } };
+export function stepInput<A extends MysqlAction | PostgresAction | OpensearchAction>(
+  drillId: string,
+  action: A,
+  args: ActionArgs[A],
+  site?: SiteRole,
+): StepInput<A> {
+  return {
+    drillId,
+    target: 'lab',
+    step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 },
+  };
 }
 
 /** Awaits an activity that must fail with `type`; returns its message and the facts it carried. */
-export async function expectFailure(promise: Promise<Observation>, type: string): Promise<{ message: string; facts: Record<string, unknown> }> {
+export async function expectFailure(
+  promise: Promise<Observation>,
+  type: string,
+): Promise<{ message: string; facts: Record<string, unknown> }> {
   try {
     await promise;
   } catch (error) {

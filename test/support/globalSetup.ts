@@ -23,7 +23,13 @@ export default async function globalSetup(): Promise<void> {
   };
   const extra = testPortRange() ? { httpPort: await another(), metricsPort: await another() } : {};
   const [server, bundle] = await Promise.all([
-    startDevServer({ port, headless: true, ...extra, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') }),
+    startDevServer({
+      port,
+      headless: true,
+      ...extra,
+      dbFile: path.join(dir, 'temporal.db'),
+      logFile: path.join(dir, 'temporal.log'),
+    }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
   ]);
   const bundlePath = path.join(dir, 'workflow-bundle.js');

@@ -57,7 +57,12 @@ export async function stopNode(node: Node): Promise<void> {
   await new Promise<void>((resolve) => node.server.close(() => resolve()));
 }
 
-export function startHaproxy(dir: string, frontend: number, backend: string, servers: { name: string; port: number }[]): HaproxyLab {
+export function startHaproxy(
+  dir: string,
+  frontend: number,
+  backend: string,
+  servers: { name: string; port: number }[],
+): HaproxyLab {
   mkdirSync(dir, { recursive: true });
   const socket = path.join(dir, 'admin.sock');
   const pidfile = path.join(dir, 'haproxy.pid');

@@ -11,7 +11,9 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
-export const RELEASE = (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const RELEASE = (
+  JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** The runs each release's corpus must hold (issue: drills that survive upgrades). */
 export const RELEASE_RUNS = [
@@ -46,12 +48,14 @@ const versionParts = (version: string): number[] => version.split('-')[0].split(
 
 function atLeast(version: string, since: string): boolean {
   const [a, b] = [versionParts(version), versionParts(since)];
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
   return true;
 }
 
 /** The runs a release's corpus must hold. */
-export const runsOfRelease = (release: string): string[] => RELEASE_RUNS.filter((run) => atLeast(release, RUNS_SINCE[run] ?? '0.0.0'));
+export const runsOfRelease = (release: string): string[] =>
+  RELEASE_RUNS.filter((run) => atLeast(release, RUNS_SINCE[run] ?? '0.0.0'));
 
 /** Every recorded history below test/histories, releases' folders and the legacy top level alike. */
 export function recordedHistories(dir = HISTORIES_DIR): string[] {

@@ -16,7 +16,12 @@ const SETTLE_MS = 60_000;
 const password = (lab: DataLab, name: string): string => readFileSync(lab.secret(name).file as string, 'utf8').trim();
 
 /** Asks `read` every 250 ms until `done`; fails naming `what` and the last value after `timeoutMs`. */
-async function settle<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = SETTLE_MS): Promise<T> {
+async function settle<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = SETTLE_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | string = 'nothing read';
   while (Date.now() < deadline) {
@@ -33,8 +38,20 @@ async function settle<T>(what: string, read: () => Promise<T>, done: (value: T) 
 
 // ---- MariaDB pair ------------------------------------------------------------------------------
 
-async function mariadb(lab: DataLab, site: SiteRole, statement: string, user: 'drill' | 'app' = 'drill'): Promise<Record<string, unknown>[]> {
-  const c = await mysql.createConnection({ host: '127.0.0.1', port: lab.ports.mariadb[site], user, password: password(lab, `mysql-${user}`), database: user === 'app' ? 'tip' : undefined, connectTimeout: 2000 });
+async function mariadb(
+  lab: DataLab,
+  site: SiteRole,
+  statement: string,
+  user: 'drill' | 'app' = 'drill',
+): Promise<Record<string, unknown>[]> {
+  const c = await mysql.createConnection({
+    host: '127.0.0.1',
+    port: lab.ports.mariadb[site],
+    user,
+    password: password(lab, `mysql-${user}`),
+    database: user === 'app' ? 'tip' : undefined,
+    connectTimeout: 2000,
+  });
   try {
     const [rows] = await c.query(statement);
     return rows as Record<string, unknown>[];
@@ -55,7 +72,17 @@ async function mariaState(lab: DataLab, site: SiteRole): Promise<MariaState> {
   const [g] = await mariadb(lab, site, 'SELECT @@global.read_only AS ro, @@gtid_binlog_pos AS pos');
   const [r] = await mariadb(lab, site, 'SHOW REPLICA STATUS');
   // Per-domain positions in a canonical order, so two nodes' lists compare as text.
-  return { readOnly: Number(g.ro) === 1, binlogPos: String(g.pos ?? '').split(',').map((x) => x.trim()).sort().join(','), io: r?.Slave_IO_Running as string, sql: r?.Slave_SQL_Running as string, delay: Number(r?.SQL_Delay ?? 0) };
+  return {
+    readOnly: Number(g.ro) === 1,
+    binlogPos: String(g.pos ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .sort()
+      .join(','),
+    io: r?.Slave_IO_Running as string,
+    sql: r?.Slave_SQL_Running as string,
+    delay: Number(r?.SQL_Delay ?? 0),
+  };
 }
 
 /** Both nodes replicate, without delay, and have written and applied the same transactions. */
@@ -89,13 +116,23 @@ export async function mariadbWriterOn(lab: DataLab, writer: SiteRole): Promise<v
   await mariadb(lab, writer, 'CREATE TABLE IF NOT EXISTS t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40))', 'app');
   await mariaInSync(lab);
   const [w, o] = await Promise.all([mariaState(lab, writer), mariaState(lab, otherSite(writer))]);
-  if (w.readOnly || !o.readOnly) throw new Error(`lab setup: MariaDB writer should be ${writer} only; read_only is ${w.readOnly} there and ${o.readOnly} on the other`);
+  if (w.readOnly || !o.readOnly)
+    throw new Error(
+      `lab setup: MariaDB writer should be ${writer} only; read_only is ${w.readOnly} there and ${o.readOnly} on the other`,
+    );
 }
 
 // ---- PostgreSQL pair ---------------------------------------------------------------------------
 
 async function postgres(lab: DataLab, site: SiteRole, statement: string): Promise<Record<string, unknown>[]> {
-  const c = new PgClient({ host: '127.0.0.1', port: lab.ports.postgres[site], user: 'drill', password: password(lab, 'pg-drill'), database: 'postgres', connectionTimeoutMillis: 2000 });
+  const c = new PgClient({
+    host: '127.0.0.1',
+    port: lab.ports.postgres[site],
+    user: 'drill',
+    password: password(lab, 'pg-drill'),
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  });
   await c.connect();
   try {
     return (await c.query(statement)).rows as Record<string, unknown>[];
@@ -104,7 +141,8 @@ async function postgres(lab: DataLab, site: SiteRole, statement: string): Promis
   }
 }
 
-const inRecovery = async (lab: DataLab, site: SiteRole): Promise<boolean> => (await postgres(lab, site, 'SELECT pg_is_in_recovery() AS r'))[0].r === true;
+const inRecovery = async (lab: DataLab, site: SiteRole): Promise<boolean> =>
+  (await postgres(lab, site, 'SELECT pg_is_in_recovery() AS r'))[0].r === true;
 
 /**
  * Both PostgreSQL nodes up, `primary` the primary taking writes (no online fence left on it) and the
@@ -120,7 +158,11 @@ export async function postgresPrimaryOn(lab: DataLab, primary: SiteRole): Promis
   }
   // Rejoins a stopped or second primary as a standby of ours; leaves a streaming standby alone.
   await lab.lab('rewind', 'postgres', standby);
-  const [{ default_transaction_read_only: fenced }] = await postgres(lab, primary, 'SHOW default_transaction_read_only');
+  const [{ default_transaction_read_only: fenced }] = await postgres(
+    lab,
+    primary,
+    'SHOW default_transaction_read_only',
+  );
   if (fenced !== 'off') {
     await postgres(lab, primary, 'ALTER SYSTEM RESET default_transaction_read_only');
     await postgres(lab, primary, 'SELECT pg_reload_conf()');
@@ -131,13 +173,21 @@ export async function postgresPrimaryOn(lab: DataLab, primary: SiteRole): Promis
       receiver: (await postgres(lab, standby, 'SELECT status, sender_port FROM pg_stat_wal_receiver'))[0],
       readOnly: (await postgres(lab, primary, 'SHOW default_transaction_read_only'))[0].default_transaction_read_only,
     }),
-    ({ receiver, readOnly }) => receiver?.status === 'streaming' && Number(receiver.sender_port) === lab.ports.postgres[primary] && readOnly === 'off',
+    ({ receiver, readOnly }) =>
+      receiver?.status === 'streaming' &&
+      Number(receiver.sender_port) === lab.ports.postgres[primary] &&
+      readOnly === 'off',
   );
 }
 
 // ---- OpenSearch cluster ------------------------------------------------------------------------
 
-async function opensearch(lab: DataLab, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function opensearch(
+  lab: DataLab,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${lab.ports.opensearch.primary}${urlPath}`, {
     method,
     headers: body ? { 'content-type': 'application/json' } : undefined,
@@ -153,11 +203,20 @@ async function opensearch(lab: DataLab, method: string, urlPath: string, body?: 
  */
 export async function opensearchFresh(lab: DataLab): Promise<void> {
   await lab.lab('up', 'opensearch'); // starts a node a test stopped
-  await opensearch(lab, 'PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.exclude._name': null } });
+  await opensearch(lab, 'PUT', '/_cluster/settings', {
+    persistent: { 'cluster.routing.allocation.exclude._name': null },
+  });
   const listed = await opensearch(lab, 'GET', '/_snapshot/drill-snapshots/_all');
   for (const snapshot of (listed.json.snapshots as { snapshot: string }[] | undefined) ?? []) {
-    const deleted = await opensearch(lab, 'DELETE', `/_snapshot/drill-snapshots/${encodeURIComponent(snapshot.snapshot)}`);
-    if (deleted.status !== 200) throw new Error(`lab setup: could not delete snapshot ${snapshot.snapshot}: HTTP ${deleted.status} ${JSON.stringify(deleted.json)}`);
+    const deleted = await opensearch(
+      lab,
+      'DELETE',
+      `/_snapshot/drill-snapshots/${encodeURIComponent(snapshot.snapshot)}`,
+    );
+    if (deleted.status !== 200)
+      throw new Error(
+        `lab setup: could not delete snapshot ${snapshot.snapshot}: HTTP ${deleted.status} ${JSON.stringify(deleted.json)}`,
+      );
   }
   await settle(
     'the OpenSearch cluster did not turn green with both nodes',

@@ -21,7 +21,12 @@ export interface MotoAws {
 export async function startMotoAws(port: number, logDir: string): Promise<MotoAws> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { endpoint, stop } = await spawnMoto(port, logDir);
-  const config = (region?: string) => ({ region: region ?? 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const config = (region?: string) => ({
+    region: region ?? 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   const clients: AwsClients = {
     rds: (region) => new RDSClient(config(region)),
     autoscaling: (region) => new AutoScalingClient(config(region)),
@@ -33,7 +38,9 @@ export async function startMotoAws(port: number, logDir: string): Promise<MotoAw
 }
 
 /** The failure an activity threw (or undefined when it passed), to look at its type and message. */
-export async function failureOf(work: Promise<unknown>): Promise<{ message: string; type?: string; nonRetryable?: boolean } | undefined> {
+export async function failureOf(
+  work: Promise<unknown>,
+): Promise<{ message: string; type?: string; nonRetryable?: boolean } | undefined> {
   try {
     await work;
     return undefined;

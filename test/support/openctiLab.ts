@@ -8,7 +8,15 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Observation, SecretRef, SiteRole, StepInput, SwitchArgs, ActivityStepAction, ActionArgs } from '../../domain';
+import type {
+  Observation,
+  SecretRef,
+  SiteRole,
+  StepInput,
+  SwitchArgs,
+  ActivityStepAction,
+  ActionArgs,
+} from '../../domain';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
@@ -44,9 +52,16 @@ export interface OpenctiLab {
 
 /** The control plane is built once (~10 min, scripts/install-k8s.sh): far longer than a test's setup may take. */
 function requireKubernetesBinaries(): void {
-  const bin = process.env.DRILLBOOK_K8S_BIN ?? path.join(process.env.DRILLBOOK_TOOLS_DIR ?? path.join(ROOT, 'tools'), 'k8s', 'bin');
-  const missing = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'kwok'].filter((b) => !existsSync(path.join(bin, b)));
-  if (missing.length) throw new Error(`${missing.join(', ')} missing in ${bin}: run \`bash scripts/install-k8s.sh\` (about 10 minutes the first time) before these tests`);
+  const bin =
+    process.env.DRILLBOOK_K8S_BIN ??
+    path.join(process.env.DRILLBOOK_TOOLS_DIR ?? path.join(ROOT, 'tools'), 'k8s', 'bin');
+  const missing = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'kwok'].filter(
+    (b) => !existsSync(path.join(bin, b)),
+  );
+  if (missing.length)
+    throw new Error(
+      `${missing.join(', ')} missing in ${bin}: run \`bash scripts/install-k8s.sh\` (about 10 minutes the first time) before these tests`,
+    );
 }
 
 export async function startOpenctiLab(offset: number, servers: OpenctiServer[]): Promise<OpenctiLab> {
@@ -54,14 +69,21 @@ export async function startOpenctiLab(offset: number, servers: OpenctiServer[]):
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-octi-'));
   // mkdtemp makes the folder 700; the OpenSearch user must reach inside.
   chmodSync(dir, 0o755);
-  const env = { ...process.env, DRILLBOOK_LAB_DIR: dir, DRILLBOOK_LAB_PORT_OFFSET: String(offset), DRILLBOOK_LAB_TIMEOUT: '120' };
+  const env = {
+    ...process.env,
+    DRILLBOOK_LAB_DIR: dir,
+    DRILLBOOK_LAB_PORT_OFFSET: String(offset),
+    DRILLBOOK_LAB_TIMEOUT: '120',
+  };
   const lab = async (...args: string[]) => {
     try {
       const { stdout } = await run('bash', [OPENCTI_SH, ...args], { env, timeout: 900_000, maxBuffer: 4 << 20 });
       return stdout;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`opencti.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
+      throw new Error(`opencti.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, {
+        cause: error,
+      });
     }
   };
   const handle: OpenctiLab = {
@@ -74,7 +96,14 @@ export async function startOpenctiLab(offset: number, servers: OpenctiServer[]):
     secretValue: (name) => readFileSync(path.join(dir, 'secrets', `${name}.password`), 'utf8').trim(),
     kubeconfig: (site, who = 'drill') => path.join(dir, 'k8s', site, `${who}.kubeconfig`),
     lab,
-    argv: (...args) => ['env', `DRILLBOOK_LAB_DIR=${dir}`, `DRILLBOOK_LAB_PORT_OFFSET=${offset}`, 'bash', OPENCTI_SH, ...args],
+    argv: (...args) => [
+      'env',
+      `DRILLBOOK_LAB_DIR=${dir}`,
+      `DRILLBOOK_LAB_PORT_OFFSET=${offset}`,
+      'bash',
+      OPENCTI_SH,
+      ...args,
+    ],
     destroy: async () => {
       await lab('destroy').catch(() => undefined);
     },
@@ -91,16 +120,37 @@ export async function startOpenctiLab(offset: number, servers: OpenctiServer[]):
 const SITE_NAMES = { primary: 'dc1', secondary: 'dc2' };
 
 export function switchArgs(component: string, over: Partial<SwitchArgs> = {}): SwitchArgs {
-  return { siteNames: SITE_NAMES, from: 'primary', to: 'secondary', planned: true, rpoMs: 60_000, canary: 'failover', component, ...over };
+  return {
+    siteNames: SITE_NAMES,
+    from: 'primary',
+    to: 'secondary',
+    planned: true,
+    rpoMs: 60_000,
+    canary: 'failover',
+    component,
+    ...over,
+  };
 }
 
 /** A StepInput as the workflow would send it. */
-export function stepInput<A extends ActivityStepAction>(drillId: string, action: A, args: ActionArgs[A], site?: SiteRole): StepInput<A> {
-  return { drillId, target: 'opencti-lab', step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 } };
+export function stepInput<A extends ActivityStepAction>(
+  drillId: string,
+  action: A,
+  args: ActionArgs[A],
+  site?: SiteRole,
+): StepInput<A> {
+  return {
+    drillId,
+    target: 'opencti-lab',
+    step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 },
+  };
 }
 
 /** Awaits an activity that must fail with `type`; returns its message and the facts it carried. */
-export async function expectFailure(promise: Promise<Observation>, type: string): Promise<{ message: string; facts: Record<string, unknown> }> {
+export async function expectFailure(
+  promise: Promise<Observation>,
+  type: string,
+): Promise<{ message: string; facts: Record<string, unknown> }> {
   try {
     await promise;
   } catch (error) {

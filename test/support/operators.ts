@@ -5,7 +5,12 @@ import { approve, completeTask, drillStatus } from '../../src/drills';
 import { type DrillRecord, FINAL_STATUSES, type PendingKind } from '../../domain';
 
 /** Polls the drill's status until `predicate` holds; bounded by time. */
-export async function waitForRecord(client: Client, id: string, predicate: (r: DrillRecord) => boolean, timeoutMs = 60_000): Promise<DrillRecord> {
+export async function waitForRecord(
+  client: Client,
+  id: string,
+  predicate: (r: DrillRecord) => boolean,
+  timeoutMs = 60_000,
+): Promise<DrillRecord> {
   const deadline = Date.now() + timeoutMs;
   let last: DrillRecord | undefined;
   while (Date.now() < deadline) {
@@ -30,17 +35,30 @@ export const waitForPending = (client: Client, id: string, kind: PendingKind, ga
 export async function driveDrill(
   client: Client,
   id: string,
-  options: { approvers: string[]; operator: string; stopAt?: string; timeoutMs?: number; onGate?: (r: DrillRecord) => Promise<void> },
+  options: {
+    approvers: string[];
+    operator: string;
+    stopAt?: string;
+    timeoutMs?: number;
+    onGate?: (r: DrillRecord) => Promise<void>;
+  },
 ): Promise<DrillRecord> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
-    const record = await waitForRecord(client, id, (r) => FINAL_STATUSES.includes(r.status) || r.pending !== null, deadline - Date.now());
+    const record = await waitForRecord(
+      client,
+      id,
+      (r) => FINAL_STATUSES.includes(r.status) || r.pending !== null,
+      deadline - Date.now(),
+    );
     if (FINAL_STATUSES.includes(record.status) || !record.pending) return record;
     const pending = record.pending;
     if (options.stopAt === pending.id) return record;
     await options.onGate?.(record);
     if (pending.kind === 'approval') {
-      for (const by of options.approvers.filter((a) => !pending.approvedBy.includes(a)).slice(0, pending.quorum - pending.approvedBy.length)) {
+      for (const by of options.approvers
+        .filter((a) => !pending.approvedBy.includes(a))
+        .slice(0, pending.quorum - pending.approvedBy.length)) {
         await approve(client, id, { by, gate: pending.id, comment: 'test approval' });
       }
     } else if (pending.kind === 'task') {

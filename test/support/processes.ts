@@ -32,7 +32,13 @@ function exited(child: ChildProcess): Promise<void> {
  * A `drillbook worker` process of the project's dist/, or of another built tree (`root`: another
  * folder's build, a previous release). An env value of undefined removes that variable.
  */
-export function spawnWorker(taskQueue: string, logDir: string, env: NodeJS.ProcessEnv = {}, root = ROOT, args: string[] = []): WorkerProcess {
+export function spawnWorker(
+  taskQueue: string,
+  logDir: string,
+  env: NodeJS.ProcessEnv = {},
+  root = ROOT,
+  args: string[] = [],
+): WorkerProcess {
   const logFile = path.join(logDir, `worker-${Date.now()}-${Math.random().toString(16).slice(2, 6)}.log`);
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'cli.js'), 'worker', ...args], {
@@ -60,7 +66,8 @@ export function spawnWorker(taskQueue: string, logDir: string, env: NodeJS.Proce
         const said = readFileSync(logFile, 'utf8');
         const line = READY_LINE.exec(said)?.[0];
         if (line) return line;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${said}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${said}`);
         await sleep(250); // the worker writes its log as it goes; nothing to await but the file
       }
       throw new Error(`worker not ready within ${withinMs} ms:\n${readFileSync(logFile, 'utf8')}`);

@@ -38,7 +38,14 @@ export function clickPayload(userId: string, message: PostedMessage, action: Act
     container: { type: 'message', channel_id: message.channel, message_ts: message.ts },
     channel: { id: message.channel },
     message: { ts: message.ts, text: message.text, blocks: message.blocks },
-    actions: [{ type: 'button', action_id: ACTIONS[action], value: buttonValue(message, action), action_ts: `${Date.now() / 1000}` }],
+    actions: [
+      {
+        type: 'button',
+        action_id: ACTIONS[action],
+        value: buttonValue(message, action),
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
 }
 
@@ -51,17 +58,41 @@ export interface RawRequest {
 export function signedRequest(secret: string, payload: unknown, options: { timestamp?: number } = {}): RawRequest {
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(secret, timestamp, body) } };
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': sign(secret, timestamp, body),
+    },
+  };
 }
 
-export async function send(endpoint: string, request: RawRequest, method = 'POST'): Promise<{ status: number; body: string }> {
-  const response = await fetch(endpoint, { method, headers: request.headers, body: method === 'GET' ? undefined : request.body, signal: AbortSignal.timeout(10_000) });
+export async function send(
+  endpoint: string,
+  request: RawRequest,
+  method = 'POST',
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(endpoint, {
+    method,
+    headers: request.headers,
+    body: method === 'GET' ? undefined : request.body,
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: response.status, body: await response.text() };
 }
 
 /** The nth message the worker posted for this gate (a failed step's gate can open more than once). */
-export async function gateMessage(slack: SlackStandin, gate: string, nth = 1, timeoutMs = 30_000): Promise<PostedMessage> {
-  const matching = () => slack.callsTo('chat.postMessage').filter((c) => c.response && JSON.stringify(c.params.blocks ?? []).includes(`\\"gate\\":\\"${gate}\\"`));
+export async function gateMessage(
+  slack: SlackStandin,
+  gate: string,
+  nth = 1,
+  timeoutMs = 30_000,
+): Promise<PostedMessage> {
+  const matching = () =>
+    slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.response && JSON.stringify(c.params.blocks ?? []).includes(`\\"gate\\":\\"${gate}\\"`));
   const deadline = Date.now() + timeoutMs;
   while (matching().length < nth && Date.now() < deadline) await sleep(100);
   const calls = matching();

@@ -53,11 +53,19 @@ function parseParams(raw: string, contentType: string | undefined): Record<strin
 
 function frame(opcode: number, payload: Buffer): Buffer {
   const length = payload.length;
-  const head = length < 126 ? Buffer.from([0x80 | opcode, length]) : length < 65_536 ? Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff]) : Buffer.concat([Buffer.from([0x80 | opcode, 127]), (() => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64BE(BigInt(length));
-    return b;
-  })()]);
+  const head =
+    length < 126
+      ? Buffer.from([0x80 | opcode, length])
+      : length < 65_536
+        ? Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff])
+        : Buffer.concat([
+            Buffer.from([0x80 | opcode, 127]),
+            (() => {
+              const b = Buffer.alloc(8);
+              b.writeBigUInt64BE(BigInt(length));
+              return b;
+            })(),
+          ]);
   return Buffer.concat([head, payload]);
 }
 
@@ -108,9 +116,19 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       }
       case 'conversations.history': {
         // Newest first, as Slack returns them; metadata only when asked for.
-        const inChannel = posted.filter((m) => m.channel === params.channel && Number(m.ts) >= Number(params.oldest ?? 0)).reverse();
+        const inChannel = posted
+          .filter((m) => m.channel === params.channel && Number(m.ts) >= Number(params.oldest ?? 0))
+          .reverse();
         const withMetadata = params.include_all_metadata === true || params.include_all_metadata === 'true';
-        return { ok: true, messages: inChannel.map((m) => ({ ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) })), has_more: false };
+        return {
+          ok: true,
+          messages: inChannel.map((m) => ({
+            ts: m.ts,
+            text: m.text,
+            ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+          })),
+          has_more: false,
+        };
       }
       case 'chat.update':
         return { ok: true, channel: params.channel, ts: params.ts };
@@ -146,11 +164,18 @@ export async function startSlackStandin(): Promise<SlackStandin> {
         if (found) return found;
         await sleep(100);
       }
-      throw new Error(`no ${method} call matched within ${timeoutMs}ms; calls: ${standin.calls.map((c) => c.method).join(', ')}`);
+      throw new Error(
+        `no ${method} call matched within ${timeoutMs}ms; calls: ${standin.calls.map((c) => c.method).join(', ')}`,
+      );
     },
     async sendInteractive(payload, timeoutMs = 10_000) {
       const envelopeId = randomUUID();
-      const message = frame(0x1, Buffer.from(JSON.stringify({ envelope_id: envelopeId, type: 'interactive', payload, accepts_response_payload: false })));
+      const message = frame(
+        0x1,
+        Buffer.from(
+          JSON.stringify({ envelope_id: envelopeId, type: 'interactive', payload, accepts_response_payload: false }),
+        ),
+      );
       for (const socket of sockets) socket.write(message);
       const deadline = Date.now() + timeoutMs;
       while (!acks.has(envelopeId)) {
@@ -205,7 +230,9 @@ export async function startSlackStandin(): Promise<SlackStandin> {
     const key = req.headers['sec-websocket-key'];
     if (!key || !req.url?.startsWith('/socket')) return socket.destroy();
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     sockets.add(socket);
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (data: Buffer) => {

@@ -4,7 +4,10 @@ import { parsePlan } from '../../plan/load';
 import { compileRunbook } from '../../workflows/runbook';
 import type { ActivityStepAction, Step, StepInput, StepOf } from '../../domain';
 
-export function stackPlan(components: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function stackPlan(
+  components: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     target: 'misp-test',
     platform: 'generic',
@@ -35,7 +38,12 @@ export function stepById(steps: Step[], id: string): Step {
 }
 
 /** The step as the workflow sends it to the activity of its action (checked, so a wrong id fails loudly). */
-export function inputOf<A extends ActivityStepAction>(action: A, steps: Step[], id: string, drillId = 'drill-misp-test'): StepInput<A> {
+export function inputOf<A extends ActivityStepAction>(
+  action: A,
+  steps: Step[],
+  id: string,
+  drillId = 'drill-misp-test',
+): StepInput<A> {
   const step = stepById(steps, id);
   if (step.action !== action) throw new Error(`${step.id} runs ${step.action}, not ${action}`);
   return { drillId, target: 'misp-test', step: step as StepOf<A> };

@@ -33,13 +33,16 @@ export async function createStandinLab(target: string, edit?: Edit): Promise<Sta
   for (const site of ['primary', 'secondary'] as const) {
     const app = plan.components.app[site];
     app.health.http.url = `http://127.0.0.1:${ports[site]}/health`;
-    for (const verb of ['start', 'stop'] as const) app[verb].command = ['node', APPCTL, verb, site, '--port', String(ports[site]), '--dir', dir];
+    for (const verb of ['start', 'stop'] as const)
+      app[verb].command = ['node', APPCTL, verb, site, '--port', String(ports[site]), '--dir', dir];
   }
   plan.steps = plan.steps.filter((s: { id: string }) => s.id !== 'announce-failover');
   edit?.(plan);
   const appctl = (verb: 'start' | 'stop' | 'status', site: 'primary' | 'secondary'): string => {
     try {
-      return execFileSync('node', [APPCTL, verb, site, '--port', String(ports[site]), '--dir', dir], { encoding: 'utf8' });
+      return execFileSync('node', [APPCTL, verb, site, '--port', String(ports[site]), '--dir', dir], {
+        encoding: 'utf8',
+      });
     } catch (error) {
       return String((error as { stdout?: string }).stdout ?? '');
     }

@@ -14,7 +14,10 @@ export function quietRuntime(): void {
   runtimeInstalled = true;
   try {
     // The SDK's core logs too (it warns that the time-skipping test server lacks a capability tests do not use).
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
   } catch {
     // Already installed by another helper in this process.
   }
@@ -22,7 +25,8 @@ export function quietRuntime(): void {
 
 export const address = (): string => {
   const value = process.env.TEMPORAL_ADDRESS;
-  if (!value) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (jest globalSetup starts the server)');
+  if (!value)
+    throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (jest globalSetup starts the server)');
   return value;
 };
 
@@ -46,13 +50,30 @@ export interface RunningWorker {
 export async function startTestWorker(
   taskQueue: string,
   deps: Partial<ActivityDeps> = {},
-  options: { buildId?: string; promote?: boolean; identity?: string; versioned?: boolean; workflowBundleCode?: string } = {},
+  options: {
+    buildId?: string;
+    promote?: boolean;
+    identity?: string;
+    versioned?: boolean;
+    workflowBundleCode?: string;
+  } = {},
 ): Promise<RunningWorker> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address: address() });
   const computed = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: taskQueue });
-  const version: VersionSettings = { versioned: options.versioned ?? computed.versioned, version: { deploymentName: taskQueue, buildId: options.buildId ?? computed.version.buildId } };
-  const worker = await createDrillWorker({ connection, namespace: 'default', taskQueue, deps, version, identity: options.identity, workflowBundleCode: options.workflowBundleCode });
+  const version: VersionSettings = {
+    versioned: options.versioned ?? computed.versioned,
+    version: { deploymentName: taskQueue, buildId: options.buildId ?? computed.version.buildId },
+  };
+  const worker = await createDrillWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    version,
+    identity: options.identity,
+    workflowBundleCode: options.workflowBundleCode,
+  });
   const running = worker.run();
   if (version.versioned && options.promote !== false) {
     const client = await testClient();

@@ -18,7 +18,11 @@ const START_ATTEMPTS = 3;
 export function testServerLauncher(): string {
   const given = process.env.TEMPORAL_TEST_SERVER;
   if (given) return given;
-  const printed = execFileSync('bash', [path.join(ROOT, 'scripts', 'install-test-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 });
+  const printed = execFileSync('bash', [path.join(ROOT, 'scripts', 'install-test-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 900_000,
+  });
   return printed.trim().split('\n').at(-1) ?? '';
 }
 
@@ -34,9 +38,14 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   // The SDK gives a new server 5 s to answer; a JVM on a loaded 2-core machine can miss that once.
   for (let attempt = 1; !env; attempt++) {
     try {
-      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } });
+      env = await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: launcher } },
+      });
     } catch (error) {
-      if (attempt >= START_ATTEMPTS) throw new Error(`the time-skipping test server (${launcher}) did not start: ${(error as Error).message}`, { cause: error });
+      if (attempt >= START_ATTEMPTS)
+        throw new Error(`the time-skipping test server (${launcher}) did not start: ${(error as Error).message}`, {
+          cause: error,
+        });
     }
   }
   await env.connection.operatorService.addSearchAttributes({

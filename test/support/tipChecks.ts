@@ -13,7 +13,9 @@ export function planOf(yaml: string): Plan {
 
 /** The TIP check `tip-<id>` as the plan's drill compiles it for `phase` (preparation: the primary serves). */
 export function compiledCheck(plan: Plan, id: string, phase: PhaseId = 'preparation'): Step {
-  const step = compileRunbook(plan, 'drill').phases.find((p) => p.id === phase)?.steps.find((s) => s.id.endsWith(`tip-${id}`));
+  const step = compileRunbook(plan, 'drill')
+    .phases.find((p) => p.id === phase)
+    ?.steps.find((s) => s.id.endsWith(`tip-${id}`));
   if (!step) throw new Error(`no ${id} check in the runbook's ${phase}`);
   return step;
 }

@@ -64,14 +64,25 @@ export interface TipPair {
 function withFailedRuns(store: TipStore, failed: JobRun[]): TipStore {
   return {
     ...store,
-    recentJobRuns: async (count) => [...(await store.recentJobRuns(count)), ...failed].sort((a, b) => Date.parse(b.ranAt) - Date.parse(a.ranAt)).slice(0, count),
+    recentJobRuns: async (count) =>
+      [...(await store.recentJobRuns(count)), ...failed]
+        .sort((a, b) => Date.parse(b.ranAt) - Date.parse(a.ranAt))
+        .slice(0, count),
   };
 }
 
 /** Two stand-ins of one personality over one store; `seed` puts an indicator in it first. */
-export async function startTipPair(personality: PersonalityName, sites: { primary?: SiteOptions; secondary?: SiteOptions }, seed = true): Promise<TipPair> {
+export async function startTipPair(
+  personality: PersonalityName,
+  sites: { primary?: SiteOptions; secondary?: SiteOptions },
+  seed = true,
+): Promise<TipPair> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `drillbook-tip-${personality}-`));
-  const files = { secret: path.join(dir, 'secret'), healthKey: path.join(dir, 'health-key'), wrong: path.join(dir, 'wrong') };
+  const files = {
+    secret: path.join(dir, 'secret'),
+    healthKey: path.join(dir, 'health-key'),
+    wrong: path.join(dir, 'wrong'),
+  };
   writeFileSync(files.secret, `${CREDENTIALS.secret}\n`);
   writeFileSync(files.healthKey, CREDENTIALS.healthKey);
   writeFileSync(files.wrong, 'not-the-key');
@@ -95,7 +106,13 @@ export async function startTipPair(personality: PersonalityName, sites: { primar
         jobEveryMs: 200,
         monitorsEnabled: options.monitorsEnabled ?? false,
         loginPage: options.loginPage,
-        api: { personality, version: options.version, release: options.release, instanceUuid: options.instanceUuid, credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret, ...options.credentials } },
+        api: {
+          personality,
+          version: options.version,
+          release: options.release,
+          instanceUuid: options.instanceUuid,
+          credentials: { ...CREDENTIALS, secret: options.secret ?? CREDENTIALS.secret, ...options.credentials },
+        },
       }),
     );
     urls[site] = `http://127.0.0.1:${port}`;
@@ -118,7 +135,11 @@ export async function startTipPair(personality: PersonalityName, sites: { primar
 type Tip = Record<string, unknown>;
 
 /** A plan of the platform whose tip block points at the pair; `edit` changes the tip block. */
-export function tipPlanYaml(platform: PersonalityName | 'generic', pair: Pick<TipPair, 'urls' | 'files'> | undefined, edit?: (tip: Tip) => void): string {
+export function tipPlanYaml(
+  platform: PersonalityName | 'generic',
+  pair: Pick<TipPair, 'urls' | 'files'> | undefined,
+  edit?: (tip: Tip) => void,
+): string {
   const plan: Record<string, unknown> = {
     target: `tip-${platform}`,
     platform,
@@ -127,16 +148,32 @@ export function tipPlanYaml(platform: PersonalityName | 'generic', pair: Pick<Ti
     components: {
       app: {
         kind: 'service',
-        primary: { health: { http: { url: 'http://127.0.0.1:27999/health' } }, stop: { command: ['true'] }, start: { command: ['true'] } },
-        secondary: { health: { http: { url: 'http://127.0.0.1:27998/health' } }, stop: { command: ['true'] }, start: { command: ['true'] } },
+        primary: {
+          health: { http: { url: 'http://127.0.0.1:27999/health' } },
+          stop: { command: ['true'] },
+          start: { command: ['true'] },
+        },
+        secondary: {
+          health: { http: { url: 'http://127.0.0.1:27998/health' } },
+          stop: { command: ['true'] },
+          start: { command: ['true'] },
+        },
       },
     },
   };
   if (pair && platform !== 'generic') {
     const site = (role: 'primary' | 'secondary'): Tip => {
       const secret = { file: pair.files.secret };
-      if (platform === 'threatconnect') return { url: pair.urls[role], accessId: CREDENTIALS.accessId, secretKey: secret, serverName: role, monitorsEnabled: { command: ['sh', '-c', role === 'primary' ? 'echo true' : 'echo false'] } };
-      if (platform === 'opencti') return { url: pair.urls[role], token: secret, healthKey: { file: pair.files.healthKey } };
+      if (platform === 'threatconnect')
+        return {
+          url: pair.urls[role],
+          accessId: CREDENTIALS.accessId,
+          secretKey: secret,
+          serverName: role,
+          monitorsEnabled: { command: ['sh', '-c', role === 'primary' ? 'echo true' : 'echo false'] },
+        };
+      if (platform === 'opencti')
+        return { url: pair.urls[role], token: secret, healthKey: { file: pair.files.healthKey } };
       return { url: pair.urls[role], key: secret };
     };
     const tip: Tip = { primary: site('primary'), secondary: site('secondary'), timeout: '3s' };

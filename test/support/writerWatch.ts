@@ -64,7 +64,13 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
   const mariadbSample = async (site: SiteRole): Promise<Answer> => {
     let c: mysql.Connection;
     try {
-      c = await mysql.createConnection({ host: '127.0.0.1', port: lab.ports.mariadb[site], user: 'drill', password: password('mysql-drill'), connectTimeout: 1000 });
+      c = await mysql.createConnection({
+        host: '127.0.0.1',
+        port: lab.ports.mariadb[site],
+        user: 'drill',
+        password: password('mysql-drill'),
+        connectTimeout: 1000,
+      });
     } catch (error) {
       return isRefused(error) ? { kind: 'down' } : { kind: 'unknown', why: why(error) };
     }
@@ -78,7 +84,14 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
     }
   };
   const postgresSample = async (site: SiteRole): Promise<Answer> => {
-    const c = new PgClient({ host: '127.0.0.1', port: lab.ports.postgres[site], user: 'drill', password: password('pg-drill'), database: 'postgres', connectionTimeoutMillis: 1000 });
+    const c = new PgClient({
+      host: '127.0.0.1',
+      port: lab.ports.postgres[site],
+      user: 'drill',
+      password: password('pg-drill'),
+      database: 'postgres',
+      connectionTimeoutMillis: 1000,
+    });
     try {
       await c.connect();
     } catch (error) {
@@ -86,7 +99,9 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
       return isRefused(error) ? { kind: 'down' } : { kind: 'unknown', why: why(error) };
     }
     try {
-      const { rows } = await c.query("SELECT pg_is_in_recovery() AS standby, current_setting('default_transaction_read_only') AS ro");
+      const { rows } = await c.query(
+        "SELECT pg_is_in_recovery() AS standby, current_setting('default_transaction_read_only') AS ro",
+      );
       return rows[0].standby === false && rows[0].ro === 'off' ? { kind: 'writable' } : { kind: 'not writable' };
     } catch (error) {
       return { kind: 'unknown', why: why(error) };
@@ -96,8 +111,14 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
   };
 
   const fresh = (): NodeWatch => ({ samples: 0, unknown: 0, down: 0, longestUnknownMs: 0, unknownWhy: {} });
-  const nodes: Watched['nodes'] = { mariadb: { primary: fresh(), secondary: fresh() }, postgres: { primary: fresh(), secondary: fresh() } };
-  const sawWritable: Watched['sawWritable'] = { mariadb: { primary: false, secondary: false }, postgres: { primary: false, secondary: false } };
+  const nodes: Watched['nodes'] = {
+    mariadb: { primary: fresh(), secondary: fresh() },
+    postgres: { primary: fresh(), secondary: fresh() },
+  };
+  const sawWritable: Watched['sawWritable'] = {
+    mariadb: { primary: false, secondary: false },
+    postgres: { primary: false, secondary: false },
+  };
   /** When each node's current stretch of unknown samples began. */
   const unknownSince: Partial<Record<`${Server}.${SiteRole}`, number>> = {};
   const bothWritable: string[] = [];
@@ -112,7 +133,8 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
       node.unknownWhy[answer.why] = (node.unknownWhy[answer.why] ?? 0) + 1;
       unknownSince[key] ??= at;
     } else {
-      if (unknownSince[key] !== undefined) node.longestUnknownMs = Math.max(node.longestUnknownMs, at - unknownSince[key]);
+      if (unknownSince[key] !== undefined)
+        node.longestUnknownMs = Math.max(node.longestUnknownMs, at - unknownSince[key]);
       delete unknownSince[key];
       if (answer.kind === 'down') node.down += 1;
       if (answer.kind === 'writable') sawWritable[server][site] = true;
@@ -125,12 +147,17 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
     for (const server of SERVERS) {
       for (const site of SITES) {
         const open = unknownSince[`${server}.${site}`];
-        if (open !== undefined) copy[server][site].longestUnknownMs = Math.max(copy[server][site].longestUnknownMs, at - open);
+        if (open !== undefined)
+          copy[server][site].longestUnknownMs = Math.max(copy[server][site].longestUnknownMs, at - open);
       }
     }
     return { samples, bothWritable: [...bothWritable], sawWritable: structuredClone(sawWritable), nodes: copy };
   };
-  const waiters: { seen: (watched: Watched) => boolean; resolve: (watched: Watched) => void; reject: (error: Error) => void }[] = [];
+  const waiters: {
+    seen: (watched: Watched) => boolean;
+    resolve: (watched: Watched) => void;
+    reject: (error: Error) => void;
+  }[] = [];
   const tellWaiters = (at: number): void => {
     const watched = snapshot(at);
     for (const waiter of waiters.filter((w) => w.seen(watched))) {
@@ -149,13 +176,17 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
       const answers: Record<Server, [Answer, Answer]> = { mariadb: [m1, m2], postgres: [p1, p2] };
       for (const server of SERVERS) {
         SITES.forEach((site, n) => note(server, site, answers[server][n], at));
-        if (answers[server].every((a) => a.kind === 'writable')) bothWritable.push(`${new Date(at).toISOString()} ${server}`);
+        if (answers[server].every((a) => a.kind === 'writable'))
+          bothWritable.push(`${new Date(at).toISOString()} ${server}`);
       }
       tellWaiters(at);
       // The sampling interval: about ten answers a second per node, without crowding a 2-core machine.
       await sleep(100);
     }
-    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the writer watch stopped sampling after ${samples} rounds before what was awaited was seen`));
+    for (const waiter of waiters.splice(0))
+      waiter.reject(
+        new Error(`the writer watch stopped sampling after ${samples} rounds before what was awaited was seen`),
+      );
   })();
 
   return {
@@ -170,18 +201,26 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
           const node = nodes[server][site];
           const open = unknownSince[`${server}.${site}`];
           if (open !== undefined) node.longestUnknownMs = Math.max(node.longestUnknownMs, end - open);
-          const reasons = Object.entries(node.unknownWhy).map(([reason, n]) => `${reason} x${n}`).join(', ');
+          const reasons = Object.entries(node.unknownWhy)
+            .map(([reason, n]) => `${reason} x${n}`)
+            .join(', ');
           if (node.unknown > node.samples * MAX_UNKNOWN_SHARE) {
-            problems.push(`${server} ${site}: ${node.unknown} of ${node.samples} samples unknown (more than ${MAX_UNKNOWN_SHARE * 100}%): ${reasons}`);
+            problems.push(
+              `${server} ${site}: ${node.unknown} of ${node.samples} samples unknown (more than ${MAX_UNKNOWN_SHARE * 100}%): ${reasons}`,
+            );
           }
           if (node.longestUnknownMs > MAX_UNKNOWN_STRETCH_MS) {
-            problems.push(`${server} ${site}: unknown for ${(node.longestUnknownMs / 1000).toFixed(1)} s at a stretch (more than ${MAX_UNKNOWN_STRETCH_MS / 1000} s): ${reasons}`);
+            problems.push(
+              `${server} ${site}: unknown for ${(node.longestUnknownMs / 1000).toFixed(1)} s at a stretch (more than ${MAX_UNKNOWN_STRETCH_MS / 1000} s): ${reasons}`,
+            );
           }
         }
       }
       if (problems.length) {
         const seen = bothWritable.length ? `\n  and it did see two writers at: ${bothWritable.join(', ')}` : '';
-        throw new Error(`the writer watch could not tell whether a node took writes too often to prove there was never a second writer:\n  ${problems.join('\n  ')}${seen}`);
+        throw new Error(
+          `the writer watch could not tell whether a node took writes too often to prove there was never a second writer:\n  ${problems.join('\n  ')}${seen}`,
+        );
       }
       return { samples, bothWritable, sawWritable, nodes };
     },

@@ -7,12 +7,27 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isAlive, processStartTicks, readRunning, recordRunning, waitForOrphan, type RunningCommand } from '../../kinds/kit/activities/orphans';
+import {
+  isAlive,
+  processStartTicks,
+  readRunning,
+  recordRunning,
+  waitForOrphan,
+  type RunningCommand,
+} from '../../kinds/kit/activities/orphans';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-orphans-'));
 
 function entryFor(pid: number, overrides: Partial<RunningCommand> = {}): RunningCommand {
-  return { pid, startTicks: processStartTicks(pid) as string, argv: ['sleep', '2'], host: os.hostname(), worker: 'test:1', startedAt: new Date().toISOString(), ...overrides };
+  return {
+    pid,
+    startTicks: processStartTicks(pid) as string,
+    argv: ['sleep', '2'],
+    host: os.hostname(),
+    worker: 'test:1',
+    startedAt: new Date().toISOString(),
+    ...overrides,
+  };
 }
 
 describe('commands left running by a dead worker', () => {
@@ -24,8 +39,12 @@ describe('commands left running by a dead worker', () => {
     const started = Date.now();
     const note = await waitForOrphan('live', 30_000, dir);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(child.exitCode === null ? await new Promise((resolve) => child.once('exit', resolve)) : child.exitCode).toBe(0);
-    expect(note).toMatch(/^found the previous attempt's process group \d+ \(`sleep 2`, started by test:1\) still running after its worker died; waited \d\.\d s/);
+    expect(child.exitCode === null ? await new Promise((resolve) => child.once('exit', resolve)) : child.exitCode).toBe(
+      0,
+    );
+    expect(note).toMatch(
+      /^found the previous attempt's process group \d+ \(`sleep 2`, started by test:1\) still running after its worker died; waited \d\.\d s/,
+    );
     expect(readRunning('live', dir)).toBeUndefined();
   });
 

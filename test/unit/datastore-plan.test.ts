@@ -62,20 +62,41 @@ const errorsOf = (text: string): string[] => {
 
 test('a plan with mysql, postgres and opensearch components parses with defaults', () => {
   const plan = parse(PLAN);
-  expect(plan.components.db).toMatchObject({ kind: 'mysql', tier: 'database', canaryDatabase: 'drillbook', catchUpTimeout: 60_000, primary: { host: '127.0.0.1', port: 3316 } });
+  expect(plan.components.db).toMatchObject({
+    kind: 'mysql',
+    tier: 'database',
+    canaryDatabase: 'drillbook',
+    catchUpTimeout: 60_000,
+    primary: { host: '127.0.0.1', port: 3316 },
+  });
   expect(plan.components.pg).toMatchObject({ kind: 'postgres', database: 'postgres', catchUpTimeout: 30_000 });
-  expect(plan.components.search).toMatchObject({ kind: 'opensearch', tier: 'search', minStatus: 'yellow', snapshot: { maxAge: 86_400_000, take: 'if-missing' } });
+  expect(plan.components.search).toMatchObject({
+    kind: 'opensearch',
+    tier: 'search',
+    minStatus: 'yellow',
+    snapshot: { maxAge: 86_400_000, take: 'if-missing' },
+  });
 });
 
 test('schema errors in data components name their path', () => {
-  expect(errorsOf(PLAN.replace('secondary: { port: 3326 }', 'secondary: { port: "3326" }'))).toContain('components.db.secondary.port: expected a port number from 1 to 65535');
+  expect(errorsOf(PLAN.replace('secondary: { port: 3326 }', 'secondary: { port: "3326" }'))).toContain(
+    'components.db.secondary.port: expected a port number from 1 to 65535',
+  );
   // A password written into the plan is refused, and the refusal does not repeat it (it goes to logs).
-  const inline = errorsOf(PLAN.replace('password: { file: data/lab/secrets/mysql-drill.password }', 'password: hunter2-inline-value'));
+  const inline = errorsOf(
+    PLAN.replace('password: { file: data/lab/secrets/mysql-drill.password }', 'password: hunter2-inline-value'),
+  );
   expect(inline).toEqual([expect.stringMatching(/^components\.db\.password: /)]);
   expect(inline.join('\n')).not.toContain('hunter2-inline-value');
-  expect(errorsOf(PLAN.replace('node: os-primary, ', ''))).toContain('components.search.primary.node: is required (expected string)');
-  expect(errorsOf(PLAN.replace('take: if-missing', 'take: sometimes'))[0]).toMatch(/^components\.search\.snapshot\.take: /);
-  expect(errorsOf(PLAN.replace('catchUpTimeout: 30s', 'catchUpTimeout: soon'))).toContain('components.pg.catchUpTimeout: expected a duration such as "30s", "15m" or "4h", got "soon"');
+  expect(errorsOf(PLAN.replace('node: os-primary, ', ''))).toContain(
+    'components.search.primary.node: is required (expected string)',
+  );
+  expect(errorsOf(PLAN.replace('take: if-missing', 'take: sometimes'))[0]).toMatch(
+    /^components\.search\.snapshot\.take: /,
+  );
+  expect(errorsOf(PLAN.replace('catchUpTimeout: 30s', 'catchUpTimeout: soon'))).toContain(
+    'components.pg.catchUpTimeout: expected a duration such as "30s", "15m" or "4h", got "soon"',
+  );
 });
 
 const ids = (steps: Step[]) => steps.map((s) => s.id);
@@ -109,17 +130,39 @@ test('a drill guards, stops app then search then the database, promotes, re-prot
 
   const promote = failover.find((s) => s.id === 'failover.db.promote.secondary')!;
   expect(promote).toMatchObject({ action: 'mysqlPromote', destructive: true, bestEffort: false });
-  expect(promote.args).toMatchObject({ from: 'primary', to: 'secondary', planned: true, rpoMs: 60_000, canary: 'primary-to-secondary', password: { file: 'data/lab/secrets/mysql-drill.password' } });
+  expect(promote.args).toMatchObject({
+    from: 'primary',
+    to: 'secondary',
+    planned: true,
+    rpoMs: 60_000,
+    canary: 'primary-to-secondary',
+    password: { file: 'data/lab/secrets/mysql-drill.password' },
+  });
 
   const check = runbook.phases.find((p) => p.id === 'failover-check')!.steps;
-  expect(check.find((s) => s.id === 'failover-check.db.verify.secondary')?.args).toMatchObject({ canary: 'primary-to-secondary' });
+  expect(check.find((s) => s.id === 'failover-check.db.verify.secondary')?.args).toMatchObject({
+    canary: 'primary-to-secondary',
+  });
   const prep = ids(runbook.phases.find((p) => p.id === 'preparation')!.steps);
-  expect(prep).toEqual(expect.arrayContaining(['preparation.db.preflight.primary', 'preparation.pg.preflight.primary', 'preparation.search.snapshot.primary']));
+  expect(prep).toEqual(
+    expect.arrayContaining([
+      'preparation.db.preflight.primary',
+      'preparation.pg.preflight.primary',
+      'preparation.search.snapshot.primary',
+    ]),
+  );
 
   const failback = ids(runbook.phases.find((p) => p.id === 'failback')!.steps);
   // Failback first makes sure the primary site is a standby again, then guards.
   expect(failback.indexOf('failback.pg.reprotect.primary')).toBeLessThan(failback.indexOf('failback.pg.guard.primary'));
-  expect(failback).toEqual(expect.arrayContaining(['failback.db.fence.secondary', 'failback.db.promote.primary', 'failback.pg.reprotect.secondary', 'failback.search.start-target.primary']));
+  expect(failback).toEqual(
+    expect.arrayContaining([
+      'failback.db.fence.secondary',
+      'failback.db.promote.primary',
+      'failback.pg.reprotect.secondary',
+      'failback.search.start-target.primary',
+    ]),
+  );
 });
 
 test('every step of every mode has its own id', () => {
@@ -144,7 +187,10 @@ test('in failover mode (a real outage) the steps that touch the primary site are
 function pathsContaining(value: unknown, needle: string, at = ''): string[] {
   if (typeof value === 'string') return value.includes(needle) ? [at] : [];
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, inner]) => [...(key.includes(needle) ? [`${at}${at ? '.' : ''}${key} (a key)`] : []), ...pathsContaining(inner, needle, at ? `${at}.${key}` : key)]);
+  return Object.entries(value).flatMap(([key, inner]) => [
+    ...(key.includes(needle) ? [`${at}${at ? '.' : ''}${key} (a key)`] : []),
+    ...pathsContaining(inner, needle, at ? `${at}.${key}` : key),
+  ]);
 }
 
 describe('planted passwords', () => {
@@ -172,10 +218,13 @@ describe('planted passwords', () => {
     for (const mode of ['drill', 'failover', 'failback'] as const) {
       // The plan activity's result is what the drill's history keeps: the plan and the compiled runbook.
       const loaded = await loadPlan({ target: 'tip-lab', planYaml: plan, mode });
-      const steps = [...(loaded.compiled?.runbook.phases ?? []), ...(loaded.compiled?.wayBack ?? [])].flatMap((p) => p.steps);
+      const steps = [...(loaded.compiled?.runbook.phases ?? []), ...(loaded.compiled?.wayBack ?? [])].flatMap(
+        (p) => p.steps,
+      );
       const db = steps.find((s) => s.action === 'mysqlPromote');
       const pg = steps.find((s) => s.action === 'postgresPromote');
-      if (db?.action !== 'mysqlPromote' || pg?.action !== 'postgresPromote') throw new Error(`${mode}: no promote steps for db and pg`);
+      if (db?.action !== 'mysqlPromote' || pg?.action !== 'postgresPromote')
+        throw new Error(`${mode}: no promote steps for db and pg`);
 
       // The steps name the planted secrets, and the worker would resolve them to the planted values...
       expect(db.args.password).toEqual({ file: passwordFile });
@@ -185,7 +234,9 @@ describe('planted passwords', () => {
 
       // ...but the values themselves are nowhere in what the history keeps (the walk does find the
       // file's path, so it would find a value too).
-      expect(pathsContaining(loaded, passwordFile)).toContainEqual(expect.stringMatching(/^compiled\.runbook\.phases\.\d+\.steps\.\d+\.args\.password\.file$/));
+      expect(pathsContaining(loaded, passwordFile)).toContainEqual(
+        expect.stringMatching(/^compiled\.runbook\.phases\.\d+\.steps\.\d+\.args\.password\.file$/),
+      );
       expect(pathsContaining(loaded, mysqlPassword)).toEqual([]);
       expect(pathsContaining(loaded, pgPassword)).toEqual([]);
     }

@@ -17,19 +17,32 @@ beforeAll(async () => {
 afterEach(() => harness.terminateRunning());
 afterAll(() => harness?.stop());
 
-const PHASES = ['preparation', 'pre-reboot', 'check', 'failover', 'failover-check', 'failback', 'failback-check', 'wrap-up'];
+const PHASES = [
+  'preparation',
+  'pre-reboot',
+  'check',
+  'failover',
+  'failover-check',
+  'failback',
+  'failback-check',
+  'wrap-up',
+];
 
 describe('a drill that runs to its end', () => {
-  it('succeeds once signed off, every phase done, every step run once in the runbook\'s order', async () => {
+  it("succeeds once signed off, every phase done, every step run once in the runbook's order", async () => {
     const id = await harness.start('end-signed');
     await harness.approveUntil(id, 'signoff');
     const waiting = await harness.record(id);
-    expect(waiting.pending?.prompt).toBe('Sign off the drill of end-signed: 12 steps succeeded, 0 skipped, 0 passed over.');
+    expect(waiting.pending?.prompt).toBe(
+      'Sign off the drill of end-signed: 12 steps succeeded, 0 skipped, 0 passed over.',
+    );
     await approve(harness.client, id, { by: 'carol', gate: 'signoff' });
 
     const record = await harness.ending(id);
     expect(record.status).toBe('succeeded');
-    expect(record.outcome).toBe('The drill of end-signed succeeded: 12 steps succeeded, 0 skipped, 0 passed over; signed off by carol.');
+    expect(record.outcome).toBe(
+      'The drill of end-signed succeeded: 12 steps succeeded, 0 skipped, 0 passed over; signed off by carol.',
+    );
     expect(record.phases.map((p) => [p.id, p.status])).toEqual(PHASES.map((p) => [p, 'done']));
     expect(harness.calls(id).map((c) => c.stepId)).toEqual(ALL_STEPS);
     expect(record.approvals.map((a) => [a.gate, a.by, a.via])).toEqual([
@@ -50,16 +63,20 @@ describe('a drill that runs to its end', () => {
 
     const record = await harness.ending(id);
     expect(record.status).toBe('rejected');
-    expect(record.outcome).toBe('All phases ran (12 steps succeeded, 0 skipped, 0 passed over) but carol refused the sign-off: the RTO was missed.');
+    expect(record.outcome).toBe(
+      'All phases ran (12 steps succeeded, 0 skipped, 0 passed over) but carol refused the sign-off: the RTO was missed.',
+    );
   });
 
-  it('ends timed out when nobody signs off within the plan\'s timeout', async () => {
+  it("ends timed out when nobody signs off within the plan's timeout", async () => {
     const id = await harness.start('end-signoff-unanswered');
     await harness.approveUntil(id, 'signoff');
 
     const record = await harness.ending(id);
     expect(record.status).toBe('timed-out');
-    expect(record.outcome).toBe('All phases ran (12 steps succeeded, 0 skipped, 0 passed over) but nobody signed off in time.');
+    expect(record.outcome).toBe(
+      'All phases ran (12 steps succeeded, 0 skipped, 0 passed over) but nobody signed off in time.',
+    );
     expect(record.waits?.at(-1)).toMatchObject({ id: 'signoff', result: 'timed-out' });
   });
 });
@@ -74,7 +91,13 @@ describe('a drill stopped at a gate', () => {
     expect(record.status).toBe('rejected');
     expect(record.outcome).toBe('carol rejected phase failover: not this week; nothing in it ran.');
     expect(harness.ran(id)).toEqual([...STEPS.preparation, ...STEPS['pre-reboot'], ...STEPS.check]);
-    expect(record.phases.filter((p) => p.status === 'not-run').map((p) => p.id)).toEqual(['failover', 'failover-check', 'failback', 'failback-check', 'wrap-up']);
+    expect(record.phases.filter((p) => p.status === 'not-run').map((p) => p.id)).toEqual([
+      'failover',
+      'failover-check',
+      'failback',
+      'failback-check',
+      'wrap-up',
+    ]);
   });
 
   it('says so without a comment when the rejection has none', async () => {
@@ -85,13 +108,15 @@ describe('a drill stopped at a gate', () => {
     expect((await harness.ending(id)).outcome).toBe('bob rejected phase pre-reboot; nothing in it ran.');
   });
 
-  it('ends timed out when nobody approves a phase within the plan\'s timeout, having reminded every 15 minutes', async () => {
+  it("ends timed out when nobody approves a phase within the plan's timeout, having reminded every 15 minutes", async () => {
     const id = await harness.start('end-gate-unanswered');
     await harness.approveUntil(id, 'approve-pre-reboot');
 
     const record = await harness.ending(id);
     expect(record.status).toBe('timed-out');
-    expect(record.outcome).toBe("Nobody approved phase pre-reboot within the plan's approval timeout; nothing in it ran.");
+    expect(record.outcome).toBe(
+      "Nobody approved phase pre-reboot within the plan's approval timeout; nothing in it ran.",
+    );
     expect(record.reminders.filter((r) => r.id === 'approve-pre-reboot')).toHaveLength(TIMEOUT_MS / REMINDER_MS - 1);
     expect(harness.ran(id)).toEqual(STEPS.preparation);
   });
@@ -116,26 +141,53 @@ describe('a drill refused at its start', () => {
     await expect(harness.ending(id)).rejects.toBeInstanceOf(WorkflowFailedError);
     const record = await harness.record(id);
     expect(record.status).toBe('refused');
-    expect(record.outcome).toBe('No step ran: the plan given at start is not a valid plan: approvals.quorum: needs 4 approvals but only 3 approvers are listed');
+    expect(record.outcome).toBe(
+      'No step ran: the plan given at start is not a valid plan: approvals.quorum: needs 4 approvals but only 3 approvers are listed',
+    );
     expect(harness.calls(id)).toEqual([]);
   });
 
   it('refuses input that names nobody as its starter', async () => {
-    const handle = await harness.client.workflow.start('drillWorkflow', { taskQueue: harness.taskQueue, workflowId: 'drill-end-nobody', args: [{ target: 'end-nobody', requestedBy: ' ' }] });
+    const handle = await harness.client.workflow.start('drillWorkflow', {
+      taskQueue: harness.taskQueue,
+      workflowId: 'drill-end-nobody',
+      args: [{ target: 'end-nobody', requestedBy: ' ' }],
+    });
 
-    await expect(handle.result()).rejects.toMatchObject({ cause: { message: 'invalid drill input: requestedBy: say who starts the drill' } });
-    expect(await harness.record(handle.workflowId)).toMatchObject({ status: 'refused', outcome: 'Refused, nothing ran: invalid drill input: requestedBy: say who starts the drill' });
+    await expect(handle.result()).rejects.toMatchObject({
+      cause: { message: 'invalid drill input: requestedBy: say who starts the drill' },
+    });
+    expect(await harness.record(handle.workflowId)).toMatchObject({
+      status: 'refused',
+      outcome: 'Refused, nothing ran: invalid drill input: requestedBy: say who starts the drill',
+    });
     expect(harness.calls(handle.workflowId)).toEqual([]);
   });
 
   it('refuses a drill started under another workflow ID, and keeps the refusal in the audit trail', async () => {
-    const handle = await harness.client.workflow.start('drillWorkflow', { taskQueue: harness.taskQueue, workflowId: 'my-own-id', args: [{ target: 'end-wrong-id', requestedBy: 'dave' }] });
+    const handle = await harness.client.workflow.start('drillWorkflow', {
+      taskQueue: harness.taskQueue,
+      workflowId: 'my-own-id',
+      args: [{ target: 'end-wrong-id', requestedBy: 'dave' }],
+    });
     const reason =
       'a drill of end-wrong-id must run under the workflow ID drill-end-wrong-id, not my-own-id: that ID is what keeps to one drill per target and lets the CLI and Slack find it. Nothing ran; start it again as drill-end-wrong-id.';
 
     await expect(handle.result()).rejects.toMatchObject({ cause: { message: reason } });
-    expect(await harness.record('my-own-id')).toMatchObject({ status: 'refused', outcome: `Refused, nothing ran: ${reason}` });
-    expect(harness.audits).toEqual([expect.objectContaining({ target: 'end-wrong-id', kind: 'wrong-id-start', by: 'dave', via: 'ui', reason, workflowId: 'my-own-id' })]);
+    expect(await harness.record('my-own-id')).toMatchObject({
+      status: 'refused',
+      outcome: `Refused, nothing ran: ${reason}`,
+    });
+    expect(harness.audits).toEqual([
+      expect.objectContaining({
+        target: 'end-wrong-id',
+        kind: 'wrong-id-start',
+        by: 'dave',
+        via: 'ui',
+        reason,
+        workflowId: 'my-own-id',
+      }),
+    ]);
   });
 });
 
@@ -154,9 +206,12 @@ describe('a real outage (failover mode)', () => {
     expect(harness.ran(id)).toEqual([...STEPS.failover, ...STEPS['failover-check']]);
     expect(record.steps.find((s) => s.id === 'failover.app.stop.primary')).toMatchObject({
       status: 'best-effort-failed',
-      summary: 'Stop app on dc1 failed and was passed over (the site may be gone): exit 255: ssh: connect to host dc1: No route to host',
+      summary:
+        'Stop app on dc1 failed and was passed over (the site may be gone): exit 255: ssh: connect to host dc1: No route to host',
     });
     expect(record.decisions).toEqual([]);
-    expect(record.outcome).toBe('The failover of end-outage succeeded: 2 steps succeeded, 0 skipped, 1 passed over; signed off by carol.');
+    expect(record.outcome).toBe(
+      'The failover of end-outage succeeded: 2 steps succeeded, 0 skipped, 1 passed over; signed off by carol.',
+    );
   });
 });

@@ -22,12 +22,19 @@ test('a signed request is accepted once, also by a new guard on the same folder,
   const first = await verifySlackRequest(SECRET, request, new ReplayGuard(dir), nowMs);
   expect(first).toMatchObject({ ok: true, requestId: expect.stringMatching(/^slack:[0-9a-f]{40}$/) });
   // The endpoint restarted: a new guard, the same folder.
-  expect(await verifySlackRequest(SECRET, request, new ReplayGuard(dir), nowMs)).toEqual({ ok: false, kind: 'slack-replay', reason: expect.stringMatching(/replayed request/) });
+  expect(await verifySlackRequest(SECRET, request, new ReplayGuard(dir), nowMs)).toEqual({
+    ok: false,
+    kind: 'slack-replay',
+    reason: expect.stringMatching(/replayed request/),
+  });
   expect(readdirSync(dir)).toHaveLength(1);
 
   // Past the window the entry is swept (the window check refuses the old request by itself then).
   const later = nowMs + (WINDOW_S + 60) * 1000;
-  expect(await verifySlackRequest(SECRET, request, new ReplayGuard(dir), later)).toMatchObject({ ok: false, kind: 'slack-stale' });
+  expect(await verifySlackRequest(SECRET, request, new ReplayGuard(dir), later)).toMatchObject({
+    ok: false,
+    kind: 'slack-stale',
+  });
   const laterTs = String(Math.floor(later / 1000));
   const fresh = { timestamp: laterTs, signature: sign(SECRET, laterTs, rawBody), rawBody };
   expect(await verifySlackRequest(SECRET, fresh, new ReplayGuard(dir), later)).toMatchObject({ ok: true });
@@ -40,13 +47,24 @@ test('a guard that cannot keep what it saw refuses (fail closed)', async () => {
   writeFileSync(file, 'x');
   const timestamp = String(Math.floor(Date.now() / 1000));
   const rawBody = Buffer.from('payload=%7B%7D');
-  const verdict = await verifySlackRequest(SECRET, { timestamp, signature: sign(SECRET, timestamp, rawBody), rawBody }, new ReplayGuard(file));
+  const verdict = await verifySlackRequest(
+    SECRET,
+    { timestamp, signature: sign(SECRET, timestamp, rawBody), rawBody },
+    new ReplayGuard(file),
+  );
   expect(verdict).toMatchObject({ ok: false, reason: expect.stringMatching(/could not keep the request/) });
 });
 
 test('the audit trail appends per target, passes over a torn line, sends bad names to the unattributed trail and stops at its size limit', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-audit-'));
-  const entry = (n: number, target = 'lab'): AuditEntry => ({ at: new Date(1_800_000_000_000 + n).toISOString(), target, kind: 'duplicate-start', by: 'dave', via: 'cli', reason: `try ${n}` });
+  const entry = (n: number, target = 'lab'): AuditEntry => ({
+    at: new Date(1_800_000_000_000 + n).toISOString(),
+    target,
+    kind: 'duplicate-start',
+    by: 'dave',
+    via: 'cli',
+    reason: `try ${n}`,
+  });
   expect(await appendAudit(dir, entry(1))).toBe('kept');
   appendFileSync(trailFile(dir, 'lab'), '{"at":"torn'); // a crash mid-write
   appendFileSync(trailFile(dir, 'lab'), '\n');
@@ -54,7 +72,9 @@ test('the audit trail appends per target, passes over a torn line, sends bad nam
   expect((await readAudit(dir, 'lab')).entries.map((e) => e.reason)).toEqual(['try 1', 'try 2']);
 
   expect(await appendAudit(dir, entry(3, '../../etc/passwd'))).toBe('kept');
-  expect((await readAudit(dir, UNATTRIBUTED)).entries).toEqual([expect.objectContaining({ target: UNATTRIBUTED, reason: 'try 3' })]);
+  expect((await readAudit(dir, UNATTRIBUTED)).entries).toEqual([
+    expect.objectContaining({ target: UNATTRIBUTED, reason: 'try 3' }),
+  ]);
 
   // A forger's long fields are cut, and the trail stops at its limit.
   const long = { ...entry(4), reason: 'x'.repeat(100_000) };

@@ -18,8 +18,21 @@ describe('compileRunbook', () => {
 
   it('a drill runs all eight phases, with gates before pre-reboot, failover and failback', () => {
     const runbook = compileRunbook(tc, 'drill');
-    expect(runbook.phases.map((p) => p.id)).toEqual(['preparation', 'pre-reboot', 'check', 'failover', 'failover-check', 'failback', 'failback-check', 'wrap-up']);
-    expect(runbook.phases.filter((p) => p.needsApproval).map((p) => p.id)).toEqual(['pre-reboot', 'failover', 'failback']);
+    expect(runbook.phases.map((p) => p.id)).toEqual([
+      'preparation',
+      'pre-reboot',
+      'check',
+      'failover',
+      'failover-check',
+      'failback',
+      'failback-check',
+      'wrap-up',
+    ]);
+    expect(runbook.phases.filter((p) => p.needsApproval).map((p) => p.id)).toEqual([
+      'pre-reboot',
+      'failover',
+      'failback',
+    ]);
   });
 
   it('a real outage runs only failover and failover-check, and what touches the primary is best-effort', () => {
@@ -28,7 +41,11 @@ describe('compileRunbook', () => {
     const steps = runbook.phases.flatMap((p) => p.steps);
     expect(steps.filter((s) => s.site === 'primary').every((s) => s.bestEffort)).toBe(true);
     expect(steps.filter((s) => s.site === 'secondary').every((s) => !s.bestEffort)).toBe(true);
-    expect(compileRunbook(tc, 'drill').phases.flatMap((p) => p.steps).some((s) => s.bestEffort)).toBe(false);
+    expect(
+      compileRunbook(tc, 'drill')
+        .phases.flatMap((p) => p.steps)
+        .some((s) => s.bestEffort),
+    ).toBe(false);
   });
 
   it('failover stops app, search, database on the primary, switches, then starts database, search, app on the secondary', () => {
@@ -50,11 +67,15 @@ describe('compileRunbook', () => {
     expect(failover?.steps.filter((s) => s.destructive)).toHaveLength(7);
   });
 
-  it('places a team\'s manual steps in their segment and confirms backups in preparation', () => {
+  it("places a team's manual steps in their segment and confirms backups in preparation", () => {
     const runbook = compileRunbook(tc, 'drill');
     const preReboot = runbook.phases.find((p) => p.id === 'pre-reboot')?.steps.map((s) => s.id);
-    expect(preReboot?.indexOf('pre-reboot.reboot-esx')).toBeGreaterThan(preReboot?.indexOf('pre-reboot.db.stop.primary') ?? Infinity);
-    expect(preReboot?.indexOf('pre-reboot.reboot-esx')).toBeLessThan(preReboot?.indexOf('pre-reboot.db.start.primary') ?? -1);
+    expect(preReboot?.indexOf('pre-reboot.reboot-esx')).toBeGreaterThan(
+      preReboot?.indexOf('pre-reboot.db.stop.primary') ?? Infinity,
+    );
+    expect(preReboot?.indexOf('pre-reboot.reboot-esx')).toBeLessThan(
+      preReboot?.indexOf('pre-reboot.db.start.primary') ?? -1,
+    );
     const prep = runbook.phases.find((p) => p.id === 'preparation')?.steps ?? [];
     expect(prep.map((s) => s.action)).toContain('manualTask');
     expect(prep.at(-1)?.id).toBe('preparation.vm-snapshots');
@@ -62,7 +83,7 @@ describe('compileRunbook', () => {
     expect(lab.at(-1)?.id).toBe('preparation.confirm-backups');
   });
 
-  it('gives every step a unique id, the plan\'s retry policy and a timeout', () => {
+  it("gives every step a unique id, the plan's retry policy and a timeout", () => {
     for (const mode of ['drill', 'failover', 'failback'] as const) {
       const steps = compileRunbook(tc, mode).phases.flatMap((p) => p.steps);
       expect(new Set(steps.map((s) => s.id)).size).toBe(steps.length);
@@ -76,13 +97,37 @@ describe('compileRunbook', () => {
   it('marks the checks that change nothing, and only short ones run as local activities', () => {
     const lab = plan('example-lab.yaml');
     lab.steps.push(
-      { id: 'smoke', phase: 'failover-check', title: 'Smoke test', destructive: false, readOnly: true, command: { argv: ['true'], shell: false, expectExit: [0], timeout: 5000 } },
-      { id: 'announce', phase: 'failover-check', title: 'Post a message', destructive: false, command: { argv: ['true'], shell: false, expectExit: [0], timeout: 5000 } },
+      {
+        id: 'smoke',
+        phase: 'failover-check',
+        title: 'Smoke test',
+        destructive: false,
+        readOnly: true,
+        command: { argv: ['true'], shell: false, expectExit: [0], timeout: 5000 },
+      },
+      {
+        id: 'announce',
+        phase: 'failover-check',
+        title: 'Post a message',
+        destructive: false,
+        command: { argv: ['true'], shell: false, expectExit: [0], timeout: 5000 },
+      },
     );
     const steps = compileRunbook(lab, 'drill').phases.flatMap((p) => p.steps);
     const readOnly = steps.filter((s) => s.readOnly).map((s) => s.id);
-    expect(readOnly).toEqual(expect.arrayContaining(['preparation.app.health.primary', 'failover-check.app.health.secondary', 'failover-check.app.old-side-down.primary', 'failover-check.smoke']));
-    expect(steps.filter((s) => s.destructive || s.action === 'manualTask' || s.id.endsWith('announce')).some((s) => s.readOnly)).toBe(false);
+    expect(readOnly).toEqual(
+      expect.arrayContaining([
+        'preparation.app.health.primary',
+        'failover-check.app.health.secondary',
+        'failover-check.app.old-side-down.primary',
+        'failover-check.smoke',
+      ]),
+    );
+    expect(
+      steps
+        .filter((s) => s.destructive || s.action === 'manualTask' || s.id.endsWith('announce'))
+        .some((s) => s.readOnly),
+    ).toBe(false);
     const byId = (id: string) => steps.find((s) => s.id === id) as (typeof steps)[number];
     // A 3 s HTTP check runs locally; the same check waiting up to 30 s for a started service does not.
     expect(runsLocally(byId('preparation.app.health.primary'))).toBe(true);

@@ -17,15 +17,26 @@ const TOKEN = 'opencti-token-4f1c2a';
 
 /** An OpenCTI-like API: GraphQL with a bearer token, a login page where a proxy sends the unauthenticated, a text echo. */
 function answer(req: http.IncomingMessage, body: string, res: http.ServerResponse, count: { value: number }): void {
-  const json = (status: number, value: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  const json = (status: number, value: unknown): void =>
+    void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   if (req.url === '/graphql' && req.method === 'POST') {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body><form action="/login">Sign in</form></body></html>');
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return void res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!DOCTYPE html><html><body><form action="/login">Sign in</form></body></html>');
     if (req.headers['content-type'] !== 'application/json') return json(415, { error: 'expected JSON' });
     const { query } = JSON.parse(body) as { query?: string };
     if (!query?.includes('globalCount')) return json(400, { errors: [{ message: 'no query' }] });
-    return json(200, { data: { about: { version: '6.4.2' }, indicators: { pageInfo: { globalCount: count.value } }, connectors: [{ active: true }, { active: true }] } });
+    return json(200, {
+      data: {
+        about: { version: '6.4.2' },
+        indicators: { pageInfo: { globalCount: count.value } },
+        connectors: [{ active: true }, { active: true }],
+      },
+    });
   }
-  if (req.url === '/echo' && req.method === 'PUT') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`${req.headers['content-type']}|${body}`);
+  if (req.url === '/echo' && req.method === 'PUT')
+    return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`${req.headers['content-type']}|${body}`);
   res.writeHead(404).end();
 }
 
@@ -90,14 +101,19 @@ describe('step drivers from a plan, against a real server', () => {
   let runbook: Runbook;
   const run = (id: string) => {
     const step = runbook.phases.flatMap((phase) => phase.steps).find((s) => s.id === `check.${id}`) as Step;
-    const input = { drillId: 'drill-drivers', target: 'drivers', step } as StepInput<'checkHttp'> & StepInput<'runCommand'>;
-    return step.action === 'checkHttp' ? createHttpActivities().checkHttp(input) : createCommandActivities({ workdir: ROOT }).runCommand(input);
+    const input = { drillId: 'drill-drivers', target: 'drivers', step } as StepInput<'checkHttp'> &
+      StepInput<'runCommand'>;
+    return step.action === 'checkHttp'
+      ? createHttpActivities().checkHttp(input)
+      : createCommandActivities({ workdir: ROOT }).runCommand(input);
   };
 
   beforeAll(async () => {
     server.on('request', (req, res) => {
       let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8'))).on('end', () => answer(req, body, res, count));
+      req
+        .on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+        .on('end', () => answer(req, body, res, count));
     });
     const port = await listen(server);
     process.env.DRILLBOOK_TEST_OPENCTI_AUTH = `Bearer ${TOKEN}`;
@@ -111,19 +127,30 @@ describe('step drivers from a plan, against a real server', () => {
   it('posts a JSON body and passes on the values the answer holds, saying what it saw', async () => {
     count.value = 48_211;
     const seen = await run('indicators');
-    expect(seen.summary).toMatch(/answered 200 in \d+ms: data\.indicators\.pageInfo\.globalCount = 48211, data\.about\.version = "6\.4\.2"/);
+    expect(seen.summary).toMatch(
+      /answered 200 in \d+ms: data\.indicators\.pageInfo\.globalCount = 48211, data\.about\.version = "6\.4\.2"/,
+    );
   });
 
   it('fails when a value is out of bounds, naming the path and the value', async () => {
     count.value = 0;
-    await expect(run('indicators')).rejects.toThrow(/answered 200 but data\.indicators\.pageInfo\.globalCount is 0, expected at least 1$/);
+    await expect(run('indicators')).rejects.toThrow(
+      /answered 200 but data\.indicators\.pageInfo\.globalCount is 0, expected at least 1$/,
+    );
   });
 
   it('fails closed on an HTML login page where JSON was expected, saying so', async () => {
     count.value = 48_211;
-    const failure: ApplicationFailure = await run('no-token').then(() => undefined as never, (error: ApplicationFailure) => error);
-    expect(failure.message).toMatch(/answered 200 but the answer is not JSON \(text\/html: "<!DOCTYPE html><html><body><form action=\\?"\/login\\?">Sign in/);
-    expect(failure.message).toContain('so data.indicators.pageInfo.globalCount, data.about.version, data.connectors[1].active, data.connectors cannot be checked');
+    const failure: ApplicationFailure = await run('no-token').then(
+      () => undefined as never,
+      (error: ApplicationFailure) => error,
+    );
+    expect(failure.message).toMatch(
+      /answered 200 but the answer is not JSON \(text\/html: "<!DOCTYPE html><html><body><form action=\\?"\/login\\?">Sign in/,
+    );
+    expect(failure.message).toContain(
+      'so data.indicators.pageInfo.globalCount, data.about.version, data.connectors[1].active, data.connectors cannot be checked',
+    );
   });
 
   it('sends a string body as text', async () => {
@@ -132,7 +159,9 @@ describe('step drivers from a plan, against a real server', () => {
 
   it('checks a command on its output as well as its exit code', async () => {
     await expect(run('role')).resolves.toMatchObject({ summary: expect.stringMatching(/exited 0/) });
-    await expect(run('role-wrong')).rejects.toThrow('exited 0 but its output does not match /^role:master$/; it ended "role:slave"');
+    await expect(run('role-wrong')).rejects.toThrow(
+      'exited 0 but its output does not match /^role:master$/; it ended "role:slave"',
+    );
   });
 
   it('keeps the secret header a reference in the compiled runbook: its value never enters the history', () => {

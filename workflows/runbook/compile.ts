@@ -10,7 +10,23 @@ import { withStartGrace } from './startGrace';
 import { TIP_SEGMENTS, tipDrafts } from './tip';
 import { tipCleanupDrafts, tipProtectionDrafts, tipRecoveryDrafts } from './tipRecovery';
 import { directionOf, PHASE_SEGMENTS, PHASE_TITLES, PHASES_BY_MODE, PHASES_NEEDING_APPROVAL } from '../../domain';
-import type { CompiledDrill, Component, DrillMode, ExtraStep, PhaseId, Plan, Runbook, RunbookPhase, SegmentOf, SiteRole, Step, StepMark, StopCondition, StopConditionSpec, Tier } from '../../domain';
+import type {
+  CompiledDrill,
+  Component,
+  DrillMode,
+  ExtraStep,
+  PhaseId,
+  Plan,
+  Runbook,
+  RunbookPhase,
+  SegmentOf,
+  SiteRole,
+  Step,
+  StepMark,
+  StopCondition,
+  StopConditionSpec,
+  Tier,
+} from '../../domain';
 
 const STOP_ORDER: Tier[] = ['app', 'search', 'database'];
 const START_ORDER: Tier[] = ['database', 'search', 'app'];
@@ -90,7 +106,10 @@ const CONFIRM_BACKUPS: StepDraft = {
   key: 'confirm-backups',
   title: 'Confirm that backups and VM snapshots of both sites are done',
   action: 'manualTask',
-  args: { instructions: "Confirm that today's database backups and the VM snapshots of both sites have completed, and note where they are." },
+  args: {
+    instructions:
+      "Confirm that today's database backups and the VM snapshots of both sites have completed, and note where they are.",
+  },
 };
 
 export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
@@ -101,8 +120,17 @@ export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
     steps: compilePhase(plan, mode, phase),
   }));
   const stopConditions = (plan.stopConditions ?? []).map((condition) => stopConditionStep(plan, mode, condition));
-  const cleanup = tipCleanupDrafts(plan, mode).map(({ draft, after }) => ({ step: { ...finishStep(plan, mode, 'wrap-up', 'end', draft, {}), id: `cleanup.${draft.key}` }, after }));
-  return { target: plan.target, mode, phases, ...(stopConditions.length ? { stopConditions } : {}), ...(cleanup.length ? { cleanup } : {}) };
+  const cleanup = tipCleanupDrafts(plan, mode).map(({ draft, after }) => ({
+    step: { ...finishStep(plan, mode, 'wrap-up', 'end', draft, {}), id: `cleanup.${draft.key}` },
+    after,
+  }));
+  return {
+    target: plan.target,
+    mode,
+    phases,
+    ...(stopConditions.length ? { stopConditions } : {}),
+    ...(cleanup.length ? { cleanup } : {}),
+  };
 }
 
 function stopConditionStep(plan: Plan, mode: DrillMode, condition: StopConditionSpec): StopCondition {
@@ -139,10 +167,25 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
           if (recipe.tier(component) !== tier) continue;
           const lane: Step[] = [];
           for (const operation of operations) {
-            const context: OperationContext = { plan, mode, phase, name, site, ...directionOf(phase), planned: mode !== 'failover' };
+            const context: OperationContext = {
+              plan,
+              mode,
+              phase,
+              name,
+              site,
+              ...directionOf(phase),
+              planned: mode !== 'failover',
+            };
             for (const made of recipe.steps(operation, component, context)) {
-              const draft = operation === 'health' ? withStartGrace(made, phase, component, oneTryMs(plan, component)) : made;
-              lane.push(finishStep(plan, mode, phase, segment.name, checkMarked(operation, draft), { component: name, site, tuning: component }));
+              const draft =
+                operation === 'health' ? withStartGrace(made, phase, component, oneTryMs(plan, component)) : made;
+              lane.push(
+                finishStep(plan, mode, phase, segment.name, checkMarked(operation, draft), {
+                  component: name,
+                  site,
+                  tuning: component,
+                }),
+              );
             }
           }
           if (lane.length) lanes.push(lane);
@@ -150,7 +193,8 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
         // Components of one tier do not depend on each other: they run at once, each in its own lane.
         if (lanes.length > 1) {
           blocks += 1;
-          for (const lane of lanes) for (const step of lane) Object.assign(step, { block: blocks, lane: step.component });
+          for (const lane of lanes)
+            for (const step of lane) Object.assign(step, { block: blocks, lane: step.component });
         }
         segmentSteps.push(...lanes.flat());
         if (SERVING_TIERS.includes(tier)) servingSteps.push(...lanes.flat());
@@ -159,11 +203,14 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
     markSegment(segmentSteps, segment, servingSteps);
     // The platform's own checks, once what it runs on answers again, on the site that serves.
     if (TIP_SEGMENTS[phase] === segment.name) {
-      for (const draft of tipDrafts(plan, phase, site, mode !== 'failover')) segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
-      for (const draft of tipRecoveryDrafts(plan, phase, site, mode !== 'failover')) segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
+      for (const draft of tipDrafts(plan, phase, site, mode !== 'failover'))
+        segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
+      for (const draft of tipRecoveryDrafts(plan, phase, site, mode !== 'failover'))
+        segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
     }
     // The time to protection: the test indicator planted before the first stop, looked for after the switch, removed.
-    for (const draft of tipProtectionDrafts(plan, mode, phase, segment.name)) segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
+    for (const draft of tipProtectionDrafts(plan, mode, phase, segment.name))
+      segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
     const extras = extraSteps(plan, mode, phase, segment.name);
     // The paper checklist's checkpoint: without a team's own backup checks, a person confirms them.
     if (phase === 'preparation' && segment.name === 'backups' && extras.length === 0) {
@@ -195,9 +242,13 @@ function markSegment(steps: Step[], segment: Segment, serving: Step[]): void {
 function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string): Step[] {
   const names = segments(phase).map((s) => s.name);
   const lastSegment = names[names.length - 1];
-  const here = plan.steps.filter((extra) => extra.phase === phase && (extra.segment ?? lastSegment) === segmentName && (extra.modes ?? [mode]).includes(mode));
-  return orderByAfter(here)
-    .ordered.map((extra) => finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }));
+  const here = plan.steps.filter(
+    (extra) =>
+      extra.phase === phase && (extra.segment ?? lastSegment) === segmentName && (extra.modes ?? [mode]).includes(mode),
+  );
+  return orderByAfter(here).ordered.map((extra) =>
+    finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }),
+  );
 }
 
 function extraDraft(extra: ExtraStep): StepDraft {
@@ -210,8 +261,11 @@ function extraDraft(extra: ExtraStep): StepDraft {
 const CHECK_OPERATIONS: readonly Operation[] = ['health', 'verify'];
 
 function checkMarked(operation: Operation, draft: StepDraft): StepDraft {
-  const plainCheck = (draft.action === 'checkHttp' && draft.args.http.method !== 'POST') || draft.action === 'runCommand';
-  return CHECK_OPERATIONS.includes(operation) && plainCheck && !draft.destructive ? { ...draft, readOnly: true } : draft;
+  const plainCheck =
+    (draft.action === 'checkHttp' && draft.args.http.method !== 'POST') || draft.action === 'runCommand';
+  return CHECK_OPERATIONS.includes(operation) && plainCheck && !draft.destructive
+    ? { ...draft, readOnly: true }
+    : draft;
 }
 
 export interface StepOwner {
@@ -223,11 +277,19 @@ export interface StepOwner {
 /** A step's own timeout when its draft sets none: the component's, else the plan's default. */
 const oneTryMs = (plan: Plan, tuning: StepOwner['tuning']): number => tuning?.timeout ?? plan.defaults.stepTimeout;
 
-export function finishStep(plan: Plan, mode: DrillMode, phase: PhaseId, segment: string, draft: StepDraft, owner: StepOwner): Step {
+export function finishStep(
+  plan: Plan,
+  mode: DrillMode,
+  phase: PhaseId,
+  segment: string,
+  draft: StepDraft,
+  owner: StepOwner,
+): Step {
   const site = draft.site ?? owner.site;
   const { defaults, approvals } = plan;
   const id = [phase, owner.component, draft.key, owner.component ? site : undefined].filter(Boolean).join('.');
-  const timeoutMs = draft.action === 'manualTask' ? approvals.timeout : (draft.timeoutMs ?? oneTryMs(plan, owner.tuning));
+  const timeoutMs =
+    draft.action === 'manualTask' ? approvals.timeout : (draft.timeoutMs ?? oneTryMs(plan, owner.tuning));
   // The action and its arguments travel together from the draft; spreading the draft keeps them paired.
   const { key: _key, marks, retry, readOnly, ...call } = draft;
   return {

@@ -18,20 +18,39 @@ export function compilePrecheck(plan: Plan): Step[] {
   const steps: Step[] = [];
   for (const [name, component] of Object.entries(plan.components)) {
     const recipe = recipeFor(component);
-    const context = (site: SiteRole): OperationContext => ({ plan, mode: 'drill', phase: 'preparation', name, site, ...directionOf('preparation'), planned: true });
+    const context = (site: SiteRole): OperationContext => ({
+      plan,
+      mode: 'drill',
+      phase: 'preparation',
+      name,
+      site,
+      ...directionOf('preparation'),
+      planned: true,
+    });
     const sites: SiteRole[] = BOTH_SITES.has(recipe.tier(component)) ? ['primary', 'secondary'] : ['primary'];
     const drafts: { draft: StepDraft; site: SiteRole }[] = [
-      ...recipe.steps('preflight', component, context('primary')).map((draft) => ({ draft: readOnly(draft), site: 'primary' as SiteRole })),
+      ...recipe
+        .steps('preflight', component, context('primary'))
+        .map((draft) => ({ draft: readOnly(draft), site: 'primary' as SiteRole })),
       ...sites.flatMap((site) => recipe.steps('health', component, context(site)).map((draft) => ({ draft, site }))),
     ];
     for (const { draft, site } of drafts) {
       if (draft.action === 'manualTask') continue;
-      steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { component: name, site, tuning: component }), `components.${name}`));
+      steps.push(
+        asPrecheck(
+          finishStep(plan, 'drill', 'preparation', 'precheck', draft, { component: name, site, tuning: component }),
+          `components.${name}`,
+        ),
+      );
     }
   }
   // The platform's own checks read only: on the site that serves now.
-  for (const draft of tipDrafts(plan, 'preparation', 'primary', true)) steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { site: 'primary' }), 'tip'));
-  for (const draft of tipRecoveryDrafts(plan, 'preparation', 'primary', true)) steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { site: 'primary' }), 'tip.recovery'));
+  for (const draft of tipDrafts(plan, 'preparation', 'primary', true))
+    steps.push(asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { site: 'primary' }), 'tip'));
+  for (const draft of tipRecoveryDrafts(plan, 'preparation', 'primary', true))
+    steps.push(
+      asPrecheck(finishStep(plan, 'drill', 'preparation', 'precheck', draft, { site: 'primary' }), 'tip.recovery'),
+    );
   for (const [program, path] of programsOf(plan)) steps.push(asPrecheck(programPresent(plan, program), path));
   return uniqueIds(steps);
 }
@@ -45,7 +64,18 @@ function readOnly(draft: StepDraft): StepDraft {
 
 function asPrecheck(step: Step, planPath: string): Step {
   // Read-only checks: a couple of quick attempts, then the drift is reported rather than retried for minutes.
-  return { ...step, id: step.id.replace(/^preparation\./, 'precheck.'), planPath, bestEffort: false, destructive: false, retry: { ...step.retry, maximumAttempts: Math.min(step.retry.maximumAttempts, 2), maximumIntervalMs: Math.min(step.retry.maximumIntervalMs, 2000) } };
+  return {
+    ...step,
+    id: step.id.replace(/^preparation\./, 'precheck.'),
+    planPath,
+    bestEffort: false,
+    destructive: false,
+    retry: {
+      ...step.retry,
+      maximumAttempts: Math.min(step.retry.maximumAttempts, 2),
+      maximumIntervalMs: Math.min(step.retry.maximumIntervalMs, 2000),
+    },
+  };
 }
 
 function uniqueIds(steps: Step[]): Step[] {
@@ -72,14 +102,17 @@ function programsOf(plan: Plan): Map<string, string> {
     }
   }
   plan.steps.forEach((step, index) => add(step.command, `steps[${index}]`));
-  for (const site of ['primary', 'secondary'] as const) add(plan.tip?.[site].monitorsEnabled?.command, `tip.${site}.monitorsEnabled`);
-  for (const site of ['primary', 'secondary'] as const) add(plan.tip?.[site].recoveryState?.command, `tip.${site}.recoveryState`);
+  for (const site of ['primary', 'secondary'] as const)
+    add(plan.tip?.[site].monitorsEnabled?.command, `tip.${site}.monitorsEnabled`);
+  for (const site of ['primary', 'secondary'] as const)
+    add(plan.tip?.[site].recoveryState?.command, `tip.${site}.recoveryState`);
   const trimming = plan.tip?.recovery?.streams?.trimming;
   if (typeof trimming === 'object') add(trimming.command, 'tip.recovery.streams.trimming');
   return found;
 }
 
-const isDriver = (value: unknown): value is Driver => typeof value === 'object' && value !== null && ('command' in value || 'http' in value || 'manual' in value);
+const isDriver = (value: unknown): value is Driver =>
+  typeof value === 'object' && value !== null && ('command' in value || 'http' in value || 'manual' in value);
 
 function programPresent(plan: Plan, program: string): Step {
   const draft: StepDraft = {
@@ -91,4 +124,3 @@ function programPresent(plan: Plan, program: string): Step {
   };
   return finishStep(plan, 'drill', 'preparation', 'precheck', draft, {});
 }
-

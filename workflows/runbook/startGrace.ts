@@ -21,14 +21,26 @@ export function withStartGrace(draft: StepDraft, phase: PhaseId, tuning: StepTun
       return draft;
     case 'checkHttp': {
       const http = { ...draft.args.http, within: draft.args.http.within ?? within };
-      return { ...draft, args: { ...draft.args, http }, timeoutMs: withWait(http.timeout, http.within, ONE_HTTP_TRY_MS) };
+      return {
+        ...draft,
+        args: { ...draft.args, http },
+        timeoutMs: withWait(http.timeout, http.within, ONE_HTTP_TRY_MS),
+      };
     }
     case 'runCommand': {
       const command = { ...draft.args.command, within: draft.args.command.within ?? within };
-      return { ...draft, args: { ...draft.args, command }, timeoutMs: withWait(command.timeout, command.within, ONE_COMMAND_RUN_MS) };
+      return {
+        ...draft,
+        args: { ...draft.args, command },
+        timeoutMs: withWait(command.timeout, command.within, ONE_COMMAND_RUN_MS),
+      };
     }
     default:
       if (HEALTH_CHECKS_THAT_WAIT.includes(draft.action) || draft.args.within !== undefined) return draft;
-      return { ...draft, args: { ...draft.args, within }, timeoutMs: withWait(draft.timeoutMs ?? stepTimeoutMs, within, stepTimeoutMs) } as StepDraft;
+      return {
+        ...draft,
+        args: { ...draft.args, within },
+        timeoutMs: withWait(draft.timeoutMs ?? stepTimeoutMs, within, stepTimeoutMs),
+      } as StepDraft;
   }
 }

@@ -4,7 +4,19 @@
  * site that serves in a phase, each a tip* activity speaking the plan's platform's API. Pure.
  */
 import type { StepDraft } from '../../kinds/kit/recipe/recipe';
-import { START_GRACE_MS, TIP_ACTION_OF, TIP_CHECKS, TIP_CHECKS_AFTER_A_START, TIP_DEFAULTS, type PhaseId, type Plan, type SiteRole, type TipCheckId, type TipPlatform, type TipThresholds } from '../../domain';
+import {
+  START_GRACE_MS,
+  TIP_ACTION_OF,
+  TIP_CHECKS,
+  TIP_CHECKS_AFTER_A_START,
+  TIP_DEFAULTS,
+  type PhaseId,
+  type Plan,
+  type SiteRole,
+  type TipCheckId,
+  type TipPlatform,
+  type TipThresholds,
+} from '../../domain';
 
 /** Where the checks go: the segment of each check phase after which the platform must serve. */
 export const TIP_SEGMENTS: Partial<Record<PhaseId, string>> = {
@@ -19,11 +31,17 @@ const NAMES: Record<TipPlatform, string> = { threatconnect: 'ThreatConnect', ope
 function what(platform: TipPlatform, check: TipCheckId, t: TipThresholds, other: string): string {
   switch (check) {
     case 'health':
-      return platform === 'opencti' ? 'health endpoint and the GraphQL API answer (platform version)' : platform === 'misp' ? 'the API answers signed in (/servers/getVersion)' : 'the v3 API answers signed in (security/owners)';
+      return platform === 'opencti'
+        ? 'health endpoint and the GraphQL API answer (platform version)'
+        : platform === 'misp'
+          ? 'the API answers signed in (/servers/getVersion)'
+          : 'the v3 API answers signed in (security/owners)';
     case 'indicators':
       return `indicators are present (at least ${t.minCount}${t.total === 'statistics' ? '; the total from attributeStatistics' : ''})`;
     case 'download':
-      return platform === 'misp' ? `attributes download as CSV (restSearch, at least ${t.minRows} row${t.minRows === 1 ? '' : 's'})` : `indicators download (at least ${t.minRows} row${t.minRows === 1 ? '' : 's'})`;
+      return platform === 'misp'
+        ? `attributes download as CSV (restSearch, at least ${t.minRows} row${t.minRows === 1 ? '' : 's'})`
+        : `indicators download (at least ${t.minRows} row${t.minRows === 1 ? '' : 's'})`;
     case 'playbooks':
       return `playbooks are listed and the active ones counted (at least ${t.minActive})`;
     case 'connectors':
@@ -31,7 +49,9 @@ function what(platform: TipPlatform, check: TipCheckId, t: TipThresholds, other:
     case 'workers':
       return `background workers are alive (${(t.queues ?? []).join(', ')})`;
     case 'jobs':
-      return platform === 'misp' ? `scheduled tasks run on exactly one node (a ${t.schedulerQueue ?? 'scheduler'} worker here, none on ${other})` : `jobs run on exactly one app server (monitorsEnabled here, not on ${other})`;
+      return platform === 'misp'
+        ? `scheduled tasks run on exactly one node (a ${t.schedulerQueue ?? 'scheduler'} worker here, none on ${other})`
+        : `jobs run on exactly one app server (monitorsEnabled here, not on ${other})`;
   }
 }
 
@@ -59,7 +79,16 @@ export function tipDrafts(plan: Plan, phase: PhaseId, serving: SiteRole, planned
       title: `${NAMES[platform]} on ${siteNames[serving]}: ${what(platform, check, thresholds, other)}`,
       action: TIP_ACTION_OF[check],
       site: serving,
-      args: { platform, check, serving, siteNames, sites: { primary: tip.primary, secondary: tip.secondary }, planned, thresholds, requestTimeoutMs: tip.timeout },
+      args: {
+        platform,
+        check,
+        serving,
+        siteNames,
+        sites: { primary: tip.primary, secondary: tip.secondary },
+        planned,
+        thresholds,
+        requestTimeoutMs: tip.timeout,
+      },
       timeoutMs,
     });
   }

@@ -7,11 +7,32 @@
  * any other ending. Pure.
  */
 import type { StepDraft } from '../../kinds/kit/recipe/recipe';
-import { START_GRACE_MS, TIP_CHECKS_AFTER_A_START, TIP_RECOVERY_ACTION_OF, TIP_RECOVERY_CHECKS, TIP_RECOVERY_PHASES, type DrillMode, type PhaseId, type Plan, type SiteRole, type StepAction, type TipPlatform, type TipProtection, type TipRabbitmqSite, type TipRecoveryCheckId, type TipThresholds } from '../../domain';
+import {
+  START_GRACE_MS,
+  TIP_CHECKS_AFTER_A_START,
+  TIP_RECOVERY_ACTION_OF,
+  TIP_RECOVERY_CHECKS,
+  TIP_RECOVERY_PHASES,
+  type DrillMode,
+  type PhaseId,
+  type Plan,
+  type SiteRole,
+  type StepAction,
+  type TipPlatform,
+  type TipProtection,
+  type TipRabbitmqSite,
+  type TipRecoveryCheckId,
+  type TipThresholds,
+} from '../../domain';
 
 const NAMES: Record<TipPlatform, string> = { threatconnect: 'ThreatConnect', opencti: 'OpenCTI', misp: 'MISP' };
 
-const seconds = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`);
+const seconds = (ms: number): string =>
+  ms % 3_600_000 === 0
+    ? `${ms / 3_600_000} h`
+    : ms % 60_000 === 0
+      ? `${ms / 60_000} min`
+      : `${Math.round(ms / 1000)} s`;
 
 function what(plan: Plan, check: TipRecoveryCheckId, here: string, other: string): string {
   switch (check) {
@@ -33,7 +54,12 @@ function what(plan: Plan, check: TipRecoveryCheckId, here: string, other: string
 function rabbitmqOf(plan: Plan): Record<SiteRole, TipRabbitmqSite> | undefined {
   const component = plan.tip?.recovery?.rabbitmq ? plan.components[plan.tip.recovery.rabbitmq] : undefined;
   if (component?.kind !== 'rabbitmq') return undefined;
-  const site = (role: SiteRole): TipRabbitmqSite => ({ url: component[role].url, username: component.username, password: component.password, vhost: component.vhost });
+  const site = (role: SiteRole): TipRabbitmqSite => ({
+    url: component[role].url,
+    username: component.username,
+    password: component.password,
+    vhost: component.vhost,
+  });
   return { primary: site('primary'), secondary: site('secondary') };
 }
 
@@ -48,7 +74,10 @@ export function tipRecoveryDrafts(plan: Plan, phase: PhaseId, serving: SiteRole,
   for (const check of TIP_RECOVERY_CHECKS[platform]) {
     const setting = tip.checks[check];
     if (setting === 'off') continue;
-    const thresholds: TipThresholds = { ...(TIP_CHECKS_AFTER_A_START.includes(phase) ? { within: START_GRACE_MS } : {}), ...setting };
+    const thresholds: TipThresholds = {
+      ...(TIP_CHECKS_AFTER_A_START.includes(phase) ? { within: START_GRACE_MS } : {}),
+      ...setting,
+    };
     drafts.push({
       key: `tip-${check}`,
       title: `${NAMES[platform]} on ${siteNames[serving]}: ${what(plan, check, siteNames[serving], other)}`,
@@ -89,10 +118,24 @@ function protectionDraft(plan: Plan, which: ProtectionStep, site: SiteRole): Ste
   const platform = plan.platform as TipPlatform;
   const protection = tip.protection!;
   const siteNames = { primary: plan.sites.primary.name, secondary: plan.sites.secondary.name };
-  const args = { platform, siteNames, sites: { primary: tip.primary, secondary: tip.secondary }, requestTimeoutMs: tip.timeout, site, protection };
+  const args = {
+    platform,
+    siteNames,
+    sites: { primary: tip.primary, secondary: tip.secondary },
+    requestTimeoutMs: tip.timeout,
+    site,
+    protection,
+  };
   const name = `${NAMES[platform]} on ${siteNames[site]}`;
   if (which === 'plant') {
-    return { key: 'tip-protection-plant', title: `${name}: plant the drill's test indicator (a TEST-NET-1 address labelled with this drill's run) before the first stop`, action: 'tipProtectionPlant', site, args, timeoutMs: tip.timeout * 4 + 10_000 };
+    return {
+      key: 'tip-protection-plant',
+      title: `${name}: plant the drill's test indicator (a TEST-NET-1 address labelled with this drill's run) before the first stop`,
+      action: 'tipProtectionPlant',
+      site,
+      args,
+      timeoutMs: tip.timeout * 4 + 10_000,
+    };
   }
   if (which === 'served') {
     return {
@@ -105,7 +148,14 @@ function protectionDraft(plan: Plan, which: ProtectionStep, site: SiteRole): Ste
       timeoutMs: protection.within + tip.timeout * 2 + 10_000,
     };
   }
-  return { key: 'tip-protection-remove', title: `${NAMES[platform]}: remove the drill's test indicator on ${siteNames.primary} and ${siteNames.secondary}`, action: 'tipProtectionRemove', site, args, timeoutMs: tip.timeout * 6 + 10_000 };
+  return {
+    key: 'tip-protection-remove',
+    title: `${NAMES[platform]}: remove the drill's test indicator on ${siteNames.primary} and ${siteNames.secondary}`,
+    action: 'tipProtectionRemove',
+    site,
+    args,
+    timeoutMs: tip.timeout * 6 + 10_000,
+  };
 }
 
 /** The protection steps a segment gets: only in a drill (a planned switchover), only with tip.protection. */

@@ -29,7 +29,20 @@ function platformOf(args: TipProtectionArgs): ProtectionPlatform {
 
 function callOf(input: StepInput<TipProtectionAction>, workdir: string): TipCall {
   const { args } = input.step;
-  return tipCall({ platform: args.platform, check: 'health', serving: args.site, siteNames: args.siteNames, sites: args.sites, planned: true, thresholds: {}, requestTimeoutMs: args.requestTimeoutMs }, input.step.id, workdir);
+  return tipCall(
+    {
+      platform: args.platform,
+      check: 'health',
+      serving: args.site,
+      siteNames: args.siteNames,
+      sites: args.sites,
+      planned: true,
+      thresholds: {},
+      requestTimeoutMs: args.requestTimeoutMs,
+    },
+    input.step.id,
+    workdir,
+  );
 }
 
 async function plant(input: StepInput<TipProtectionAction>, workdir: string): Promise<Observation> {
@@ -40,16 +53,24 @@ async function plant(input: StepInput<TipProtectionAction>, workdir: string): Pr
   const found = await platform.find(call, site, indicator);
   const id = found[0] ?? (await platform.create(call, site, indicator));
   const how = found.length ? 'found already planted (an earlier attempt of this step)' : 'planted';
-  return { summary: `${call.who(site)}: ${how} the test indicator ${indicator.ip} (id ${id}), labelled ${indicator.key}`, facts: { ip: indicator.ip, id, key: indicator.key } };
+  return {
+    summary: `${call.who(site)}: ${how} the test indicator ${indicator.ip} (id ${id}), labelled ${indicator.key}`,
+    facts: { ip: indicator.ip, id, key: indicator.key },
+  };
 }
 
 /** A consumer's feed: any answer that names the address (a text list, CSV, JSON). */
 async function consumerServes(call: TipCall, url: string, indicator: TestIndicator): Promise<boolean> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.any([AbortSignal.timeout(call.args.requestTimeoutMs), cancellationSignal()]) });
+    response = await fetch(url, {
+      signal: AbortSignal.any([AbortSignal.timeout(call.args.requestTimeoutMs), cancellationSignal()]),
+    });
   } catch (error) {
-    return failRetryable(`the consumer URL ${new URL(url).host} does not answer (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`, UNREACHABLE);
+    return failRetryable(
+      `the consumer URL ${new URL(url).host} does not answer (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`,
+      UNREACHABLE,
+    );
   }
   if (!response.ok) failRetryable(`the consumer URL ${new URL(url).host} answered ${response.status}`, 'TipUnhealthy');
   return mentions(await response.text(), indicator.ip);
@@ -62,9 +83,22 @@ async function served(input: StepInput<TipProtectionAction>, workdir: string): P
   const indicator = testIndicator(input);
   const consumer = protection.consumer?.[site];
   return passWithin(protection.within, `${call.who(site)}: the test indicator`, async () => {
-    const seen = consumer ? { served: await consumerServes(call, consumer, indicator), where: `the consumer URL ${new URL(consumer).host}${new URL(consumer).pathname}` } : await platform.served(call, site, indicator);
-    if (!seen.served) failRetryable(`${call.who(site)}: the test indicator ${indicator.ip} (${indicator.key}) is not served in ${seen.where} yet`, 'TipNotProtected', { ip: indicator.ip });
-    return { summary: `${call.who(site)}: serves the test indicator ${indicator.ip} in ${seen.where}: consumers are protected again`, facts: { ip: indicator.ip, key: indicator.key, where: seen.where } };
+    const seen = consumer
+      ? {
+          served: await consumerServes(call, consumer, indicator),
+          where: `the consumer URL ${new URL(consumer).host}${new URL(consumer).pathname}`,
+        }
+      : await platform.served(call, site, indicator);
+    if (!seen.served)
+      failRetryable(
+        `${call.who(site)}: the test indicator ${indicator.ip} (${indicator.key}) is not served in ${seen.where} yet`,
+        'TipNotProtected',
+        { ip: indicator.ip },
+      );
+    return {
+      summary: `${call.who(site)}: serves the test indicator ${indicator.ip} in ${seen.where}: consumers are protected again`,
+      facts: { ip: indicator.ip, key: indicator.key, where: seen.where },
+    };
   });
 }
 
@@ -97,18 +131,49 @@ async function remove(input: StepInput<TipProtectionAction>, workdir: string): P
     const r = results[role];
     if (!r) return `${siteNames[role]} not asked`;
     if ('removed' in r) return r.removed ? `deleted on ${siteNames[role]}` : `none on ${siteNames[role]}`;
-    if ('seen' in r) return r.seen ? `${siteNames[role]} still shows it until replication carries the delete` : `gone from ${siteNames[role]}`;
+    if ('seen' in r)
+      return r.seen
+        ? `${siteNames[role]} still shows it until replication carries the delete`
+        : `gone from ${siteNames[role]}`;
     return 'unreachable' in r ? `${siteNames[role]} does not answer` : `${siteNames[role]} refused: ${r.refused}`;
   });
-  const facts = { ip: indicator.ip, key: indicator.key, sites: Object.fromEntries(order.map((role) => [siteNames[role], results[role]])) };
-  const read = order.filter((role) => { const r = results[role]; return r !== undefined && ('removed' in r || 'seen' in r); });
-  if (read.length === 0) failRetryable(`${call.who()}: could not remove the test indicator ${indicator.ip} (${indicator.key}): ${said.join('; ')}`, 'TipIndicatorNotRemoved', facts);
-  const refusedWhileThere = order.some((role) => { const r = results[role]; return r !== undefined && 'refused' in r; }) && !deleted && read.length < order.length;
-  if (refusedWhileThere) failRetryable(`${call.who()}: could not tell whether the test indicator ${indicator.ip} is gone: ${said.join('; ')}`, 'TipIndicatorNotRemoved', facts);
-  return { summary: `${call.who()}: removed the test indicator ${indicator.ip} (${indicator.key}): ${said.join('; ')}`, facts };
+  const facts = {
+    ip: indicator.ip,
+    key: indicator.key,
+    sites: Object.fromEntries(order.map((role) => [siteNames[role], results[role]])),
+  };
+  const read = order.filter((role) => {
+    const r = results[role];
+    return r !== undefined && ('removed' in r || 'seen' in r);
+  });
+  if (read.length === 0)
+    failRetryable(
+      `${call.who()}: could not remove the test indicator ${indicator.ip} (${indicator.key}): ${said.join('; ')}`,
+      'TipIndicatorNotRemoved',
+      facts,
+    );
+  const refusedWhileThere =
+    order.some((role) => {
+      const r = results[role];
+      return r !== undefined && 'refused' in r;
+    }) &&
+    !deleted &&
+    read.length < order.length;
+  if (refusedWhileThere)
+    failRetryable(
+      `${call.who()}: could not tell whether the test indicator ${indicator.ip} is gone: ${said.join('; ')}`,
+      'TipIndicatorNotRemoved',
+      facts,
+    );
+  return {
+    summary: `${call.who()}: removed the test indicator ${indicator.ip} (${indicator.key}): ${said.join('; ')}`,
+    facts,
+  };
 }
 
-export function createTipProtectionActivities(deps: { workdir: string }): { [A in TipProtectionAction]: StepDriver<A> } {
+export function createTipProtectionActivities(deps: { workdir: string }): {
+  [A in TipProtectionAction]: StepDriver<A>;
+} {
   return {
     tipProtectionPlant: (input) => plant(input, deps.workdir),
     tipProtectionServed: (input) => served(input, deps.workdir),

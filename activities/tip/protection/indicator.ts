@@ -17,8 +17,13 @@ export interface TestIndicator {
 export function testIndicator(input: { drillId: string }): TestIndicator {
   const key = canaryKey(input, 'tip-protection');
   const octet = 1 + (createHash('sha256').update(key).digest().readUInt16BE(0) % 254);
-  return { key, ip: `192.0.2.${octet}`, label: `Drillbook DR drill test indicator ${key} (TEST-NET-1, safe to ignore; removed when the drill ends)` };
+  return {
+    key,
+    ip: `192.0.2.${octet}`,
+    label: `Drillbook DR drill test indicator ${key} (TEST-NET-1, safe to ignore; removed when the drill ends)`,
+  };
 }
 
 /** The address stands alone in a text (a feed line, a CSV cell, a pattern), not as part of 192.0.2.10. */
-export const mentions = (text: string, ip: string): boolean => new RegExp(`(^|[^0-9.])${ip.replace(/\./g, '\\.')}($|[^0-9])`, 'm').test(text);
+export const mentions = (text: string, ip: string): boolean =>
+  new RegExp(`(^|[^0-9.])${ip.replace(/\./g, '\\.')}($|[^0-9])`, 'm').test(text);

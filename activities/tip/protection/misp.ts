@@ -14,23 +14,63 @@ import type { ProtectionPlatform } from './platform';
 
 export const mispProtection = (eventId: string): ProtectionPlatform => ({
   async find(call, role, indicator) {
-    const body = JSON.stringify({ returnFormat: 'json', type: 'ip-dst', value: indicator.ip, eventid: eventId, limit: 100, page: 1 });
-    const answer = await mispRequest(call, role, { method: 'POST', path: '/attributes/restSearch', body, expect: 'json' });
-    const found = field(call.who(role), answer.json, 'response.Attribute', isArray, 'attributes') as { id?: string; comment?: string }[];
+    const body = JSON.stringify({
+      returnFormat: 'json',
+      type: 'ip-dst',
+      value: indicator.ip,
+      eventid: eventId,
+      limit: 100,
+      page: 1,
+    });
+    const answer = await mispRequest(call, role, {
+      method: 'POST',
+      path: '/attributes/restSearch',
+      body,
+      expect: 'json',
+    });
+    const found = field(call.who(role), answer.json, 'response.Attribute', isArray, 'attributes') as {
+      id?: string;
+      comment?: string;
+    }[];
     return found.filter((a) => a.comment === indicator.label && a.id !== undefined).map((a) => String(a.id));
   },
   async create(call, role, indicator) {
-    const body = JSON.stringify({ type: 'ip-dst', category: 'Network activity', value: indicator.ip, to_ids: true, comment: indicator.label, distribution: '5' });
-    const answer = await mispRequest(call, role, { method: 'POST', path: `/attributes/add/${encodeURIComponent(eventId)}`, body, expect: 'json' });
+    const body = JSON.stringify({
+      type: 'ip-dst',
+      category: 'Network activity',
+      value: indicator.ip,
+      to_ids: true,
+      comment: indicator.label,
+      distribution: '5',
+    });
+    const answer = await mispRequest(call, role, {
+      method: 'POST',
+      path: `/attributes/add/${encodeURIComponent(eventId)}`,
+      body,
+      expect: 'json',
+    });
     const id = (answer.json as { Attribute?: { id?: unknown } })?.Attribute?.id;
-    if (id === undefined) failRetryable(`${call.who(role)}: /attributes/add answered without the new Attribute's id`, 'TipUnexpectedAnswer');
+    if (id === undefined)
+      failRetryable(
+        `${call.who(role)}: /attributes/add answered without the new Attribute's id`,
+        'TipUnexpectedAnswer',
+      );
     return String(id);
   },
   async served(call, role, indicator) {
-    const answer = await mispRequest(call, role, { method: 'GET', path: '/attributes/text/download/ip-dst', expect: 'text' });
+    const answer = await mispRequest(call, role, {
+      method: 'GET',
+      path: '/attributes/text/download/ip-dst',
+      expect: 'text',
+    });
     return { served: mentions(answer.text, indicator.ip), where: 'the text export /attributes/text/download/ip-dst' };
   },
   async remove(call, role, id) {
-    await mispRequest(call, role, { method: 'POST', path: `/attributes/delete/${encodeURIComponent(id)}`, body: JSON.stringify({ hard: 1 }), expect: 'json' });
+    await mispRequest(call, role, {
+      method: 'POST',
+      path: `/attributes/delete/${encodeURIComponent(id)}`,
+      body: JSON.stringify({ hard: 1 }),
+      expect: 'json',
+    });
   },
 });

@@ -12,11 +12,19 @@ import { managers, queues, streams } from './opencti';
 import { version } from './version';
 import { TIP_RECOVERY_CHECKS, type TipRecoveryAction, type TipRecoveryCheckId } from '../../../domain';
 
-const CHECKS: Record<TipRecoveryCheckId, (call: RecoveryCall) => Promise<Observation>> = { version, identity, keys, queues, streams, managers };
+const CHECKS: Record<TipRecoveryCheckId, (call: RecoveryCall) => Promise<Observation>> = {
+  version,
+  identity,
+  keys,
+  queues,
+  streams,
+  managers,
+};
 
 export async function runTipRecoveryCheck(input: StepInput<TipRecoveryAction>, workdir: string): Promise<Observation> {
   const { args } = input.step;
-  if (!TIP_RECOVERY_CHECKS[args.platform]?.includes(args.check)) return failNonRetryable(`${args.platform} has no recovery-state check "${args.check}"`, 'TipCheckUnknown');
+  if (!TIP_RECOVERY_CHECKS[args.platform]?.includes(args.check))
+    return failNonRetryable(`${args.platform} has no recovery-state check "${args.check}"`, 'TipCheckUnknown');
   const call = recoveryCall(args, input.step.id, workdir);
   return passWithin(args.thresholds.within, `${call.who()}: ${args.check}`, () => CHECKS[args.check](call));
 }

@@ -19,8 +19,15 @@ export const isDigest = (value: string): boolean => DIGEST.test(value);
 export async function readState(call: TipCall, role: SiteRole): Promise<StateReading> {
   const command = call.args.sites[role].recoveryState?.command;
   if (!command) return { unreadable: `the plan gives no tip.${role}.recoveryState command` };
-  const result = await runProcess(command, { cwd: call.workdir, timeoutMs: command.timeout ?? call.args.requestTimeoutMs, where: `${call.stepId}.recoveryState.${role}` });
-  if (result.timedOut || result.exitCode !== 0) return { unreadable: `its recoveryState command \`${command.argv[0]}\` ${result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}`}` };
+  const result = await runProcess(command, {
+    cwd: call.workdir,
+    timeoutMs: command.timeout ?? call.args.requestTimeoutMs,
+    where: `${call.stepId}.recoveryState.${role}`,
+  });
+  if (result.timedOut || result.exitCode !== 0)
+    return {
+      unreadable: `its recoveryState command \`${command.argv[0]}\` ${result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}`}`,
+    };
   const values = new Map<string, string>();
   for (const line of result.stdout.split('\n')) {
     const match = LINE.exec(line);

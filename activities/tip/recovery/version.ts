@@ -22,18 +22,52 @@ export const releaseOf = (text: string): string => /\d+(?:\.\d+)+/.exec(text)?.[
 
 export async function apiVersion(call: TipCall, role: SiteRole): Promise<string> {
   const who = call.who(role);
-  if (call.args.platform === 'misp') return field(who, (await mispRequest(call, role, { method: 'GET', path: '/servers/getVersion', expect: 'json' })).json, 'version', isString, 'MISP version');
-  if (call.args.platform === 'opencti') return field(who, await graphql(call, role, 'query DrillVersion { about { version } }'), 'about.version', isString, 'platform version');
-  return field(who, (await tcRequest(call, role, { method: 'GET', path: '/api/v3/openApi', expect: 'json' })).json, 'info.version', isString, 'v3 API version (openApi info.version)');
+  if (call.args.platform === 'misp')
+    return field(
+      who,
+      (await mispRequest(call, role, { method: 'GET', path: '/servers/getVersion', expect: 'json' })).json,
+      'version',
+      isString,
+      'MISP version',
+    );
+  if (call.args.platform === 'opencti')
+    return field(
+      who,
+      await graphql(call, role, 'query DrillVersion { about { version } }'),
+      'about.version',
+      isString,
+      'platform version',
+    );
+  return field(
+    who,
+    (await tcRequest(call, role, { method: 'GET', path: '/api/v3/openApi', expect: 'json' })).json,
+    'info.version',
+    isString,
+    'v3 API version (openApi info.version)',
+  );
 }
 
 export async function version(call: TipCall): Promise<Observation> {
   const { siteNames, serving } = call.args;
   const { here, there } = await readBoth(call, (role) => apiVersion(call, role), 'version');
-  const facts = { [siteNames[serving]]: here.value, [siteNames[call.other]]: 'value' in there ? there.value : 'unknown' };
-  if (!('value' in there)) return { summary: `${call.who()}: runs ${here.value}; ${there.unknown}, taken as down in this outage: compare the releases before failing back`, facts };
+  const facts = {
+    [siteNames[serving]]: here.value,
+    [siteNames[call.other]]: 'value' in there ? there.value : 'unknown',
+  };
+  if (!('value' in there))
+    return {
+      summary: `${call.who()}: runs ${here.value}; ${there.unknown}, taken as down in this outage: compare the releases before failing back`,
+      facts,
+    };
   if (releaseOf(here.value) !== releaseOf(there.value)) {
-    failRetryable(`${call.who()} runs ${here.value} but ${siteNames[call.other]} runs ${there.value} (by ${there.via}): a standby on a newer release migrates the data when it starts, and failing back to the older one breaks`, 'TipVersionsDiffer', facts);
+    failRetryable(
+      `${call.who()} runs ${here.value} but ${siteNames[call.other]} runs ${there.value} (by ${there.via}): a standby on a newer release migrates the data when it starts, and failing back to the older one breaks`,
+      'TipVersionsDiffer',
+      facts,
+    );
   }
-  return { summary: `${call.who()}: the same release as ${siteNames[call.other]}, ${releaseOf(here.value)} (${siteNames[serving]} ${here.value} by ${here.via}, ${siteNames[call.other]} ${there.value} by ${there.via})`, facts };
+  return {
+    summary: `${call.who()}: the same release as ${siteNames[call.other]}, ${releaseOf(here.value)} (${siteNames[serving]} ${here.value} by ${here.via}, ${siteNames[call.other]} ${there.value} by ${there.via})`,
+    facts,
+  };
 }

@@ -36,16 +36,23 @@ export function runtimeCommand(socket: string, command: string, timeoutMs = COMM
     const connection = connectTo(socket);
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = setTimeout(() => connection.destroy(new Error(`no answer to "${command}" within ${timeoutMs}ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => connection.destroy(new Error(`no answer to "${command}" within ${timeoutMs}ms`)),
+      timeoutMs,
+    );
     connection.on('connect', () => connection.end(`${command}\n`));
     connection.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) connection.destroy(new Error(`answer to "${command}" is larger than ${MAX_ANSWER_BYTES} bytes`));
+      if (size > MAX_ANSWER_BYTES)
+        connection.destroy(new Error(`answer to "${command}" is larger than ${MAX_ANSWER_BYTES} bytes`));
       else chunks.push(chunk);
     });
     connection.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const why = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? `nothing answers at ${socket} (${error.code}): is HAProxy running with "stats socket ${socket} level admin"?` : error.message;
+      const why =
+        error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
+          ? `nothing answers at ${socket} (${error.code}): is HAProxy running with "stats socket ${socket} level admin"?`
+          : error.message;
       reject(ApplicationFailure.retryable(`HAProxy runtime API: ${why}`, 'HaproxyUnreachable'));
     });
     connection.on('close', (hadError) => {
@@ -59,7 +66,11 @@ export function runtimeCommand(socket: string, command: string, timeoutMs = COMM
 export function parseStat(csv: string): Record<string, string>[] {
   const lines = csv.split('\n').filter((line) => line.trim() !== '');
   const header = lines.shift();
-  if (!header?.startsWith('# ')) throw ApplicationFailure.retryable(`HAProxy answered "show stat" with something that is not its CSV: ${csv.slice(0, 200)}`, 'HaproxyUnexpectedAnswer');
+  if (!header?.startsWith('# '))
+    throw ApplicationFailure.retryable(
+      `HAProxy answered "show stat" with something that is not its CSV: ${csv.slice(0, 200)}`,
+      'HaproxyUnexpectedAnswer',
+    );
   const names = header.slice(2).split(',');
   return lines.map((line) => {
     const values = line.split(',');
@@ -81,7 +92,10 @@ export function adminStateOf(bits: number): AdminState {
 function refuseUnknown(answer: string, what: string): void {
   const text = answer.trim();
   if (/No such (backend|server)|Can't find backend/i.test(text)) {
-    throw ApplicationFailure.nonRetryable(`HAProxy has ${text.replace(/\.$/, '').toLowerCase()} for ${what}: check the plan's backend and server names against haproxy.cfg`, 'HaproxyMisconfigured');
+    throw ApplicationFailure.nonRetryable(
+      `HAProxy has ${text.replace(/\.$/, '').toLowerCase()} for ${what}: check the plan's backend and server names against haproxy.cfg`,
+      'HaproxyMisconfigured',
+    );
   }
 }
 
@@ -93,7 +107,8 @@ export async function backendServers(socket: string, backend: string): Promise<M
   for (const line of admin.split('\n')) {
     const fields = line.trim().split(/\s+/);
     // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ...
-    if (fields.length > 6 && fields[1] === backend && /^\d+$/.test(fields[0])) adminOf.set(fields[3], adminStateOf(Number(fields[6])));
+    if (fields.length > 6 && fields[1] === backend && /^\d+$/.test(fields[0]))
+      adminOf.set(fields[3], adminStateOf(Number(fields[6])));
   }
   const rows = parseStat(await runtimeCommand(socket, 'show stat'));
   const servers = new Map<string, ServerState>();
@@ -109,7 +124,10 @@ export async function backendServers(socket: string, backend: string): Promise<M
     });
   }
   if (!rows.some((row) => row.pxname === backend)) {
-    throw ApplicationFailure.nonRetryable(`HAProxy has no backend "${backend}": check the plan's backend against haproxy.cfg`, 'HaproxyMisconfigured');
+    throw ApplicationFailure.nonRetryable(
+      `HAProxy has no backend "${backend}": check the plan's backend against haproxy.cfg`,
+      'HaproxyMisconfigured',
+    );
   }
   return servers;
 }
@@ -118,7 +136,11 @@ export async function backendServers(socket: string, backend: string): Promise<M
 export async function setAdminState(socket: string, backend: string, server: string, state: AdminState): Promise<void> {
   const answer = await runtimeCommand(socket, `set server ${backend}/${server} state ${state}`);
   refuseUnknown(answer, `${backend}/${server}`);
-  if (answer.trim() !== '') throw ApplicationFailure.retryable(`HAProxy refused "set server ${backend}/${server} state ${state}": ${answer.trim()}`, 'HaproxyRefused');
+  if (answer.trim() !== '')
+    throw ApplicationFailure.retryable(
+      `HAProxy refused "set server ${backend}/${server} state ${state}": ${answer.trim()}`,
+      'HaproxyRefused',
+    );
 }
 
 /** Taking traffic: admin ready and its checks UP (not "UP 1/3", which is going down). "no check" cannot tell, so it is not UP. */
@@ -127,4 +149,5 @@ export const isServing = (s: ServerState): boolean => s.admin === 'ready' && s.s
 /** Out of rotation: drained or in maintenance by the admin, or down by its checks. */
 export const isOut = (s: ServerState): boolean => s.admin !== 'ready' || /^(DOWN|MAINT|DRAIN|NOLB)/.test(s.status);
 
-export const describe = (s: ServerState): string => `${s.name} ${s.status}${s.admin === 'ready' ? '' : ` (${s.admin})`}${s.checkStatus ? ` check ${s.checkStatus}` : ''}${s.sessions ? `, ${s.sessions} session(s)` : ''}`;
+export const describe = (s: ServerState): string =>
+  `${s.name} ${s.status}${s.admin === 'ready' ? '' : ` (${s.admin})`}${s.checkStatus ? ` check ${s.checkStatus}` : ''}${s.sessions ? `, ${s.sessions} session(s)` : ''}`;

@@ -53,11 +53,13 @@ export const snapshotName = (input: { drillId: string }, canary: string): string
   `drill-${canaryKey(input, canary)}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
 
 /** The Redis key of this run's canary. */
-export const redisCanaryKey = (input: { drillId: string }, canary: string): string => `drillbook:canary:${canaryKey(input, canary)}`;
+export const redisCanaryKey = (input: { drillId: string }, canary: string): string =>
+  `drillbook:canary:${canaryKey(input, canary)}`;
 
 /** The S3 object key of this run's canary (the key's safe characters only). */
 export const canaryObjectKey = (input: { drillId: string }, canary: string): string =>
   `drillbook-canary/${canaryKey(input, canary).replace(/[^A-Za-z0-9._/-]/g, '_')}.json`;
 
 /** A file-name-safe form of this run's canary key, for the shared-storage canary files (well under 255 bytes). */
-export const canaryFileStem = (input: { drillId: string }, canary: string): string => canaryKey(input, canary).replace(/[^A-Za-z0-9_.-]+/g, '_');
+export const canaryFileStem = (input: { drillId: string }, canary: string): string =>
+  canaryKey(input, canary).replace(/[^A-Za-z0-9_.-]+/g, '_');

@@ -35,14 +35,19 @@ export interface Guard {
 /** The failure type of a step whose server went away under it: retried, then an operator decides. */
 export const SERVER_LOST = 'ServerLost';
 
-export const describeServer = (server: ServerRef): string => `${server.kind}${server.label ? ` ${server.label}` : ''} (${server.endpoint})`;
+export const describeServer = (server: ServerRef): string =>
+  `${server.kind}${server.label ? ` ${server.label}` : ''} (${server.endpoint})`;
 
 /**
  * Listens for 'error' on `client` (and on any `also`, such as a child's pipes) for the rest of its
  * life, keeping the first error; the listener stays after the work ends, so a late error of a closed
  * client is heard too.
  */
-export function guardClient(client: ErrorEmitter, server: ServerRef, ...also: (ErrorEmitter | null | undefined)[]): Guard {
+export function guardClient(
+  client: ErrorEmitter,
+  server: ServerRef,
+  ...also: (ErrorEmitter | null | undefined)[]
+): Guard {
   let lost: Error | undefined;
   const keep = (error: Error) => {
     lost ??= error;
@@ -59,9 +64,22 @@ export function guardClient(client: ErrorEmitter, server: ServerRef, ...also: (E
 
 /** Node's own words for a connection that broke or never was (errno codes on socket errors). */
 const SOCKET_CODES = new Set([
-  'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN', 'ERR_SOCKET_CLOSED', 'ERR_STREAM_DESTROYED',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTCONN',
+  'ERR_SOCKET_CLOSED',
+  'ERR_STREAM_DESTROYED',
   // fetch (undici) names a peer that died mid-request by its own codes: "other side closed" is UND_ERR_SOCKET.
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** Whether `error` is a socket's (the connection broke), whatever client raised it. */
@@ -80,10 +98,15 @@ const messageOf = (error: unknown): string => {
  */
 export function serverLost(from: Guard | ServerRef, error: unknown, doing?: string): ApplicationFailure {
   const [server, lost] = 'server' in from ? [from.server, from.lost] : [from, undefined];
-  const cause = lost && lost !== error ? `${messageOf(error)}; the connection said: ${messageOf(lost)}` : messageOf(error);
-  return ApplicationFailure.retryable(`${describeServer(server)} stopped answering${doing ? ` while ${doing}` : ''}: ${cause}. The step can be retried once the server is back`, SERVER_LOST, {
-    server: { kind: server.kind, endpoint: server.endpoint, ...(server.label ? { label: server.label } : {}) },
-  });
+  const cause =
+    lost && lost !== error ? `${messageOf(error)}; the connection said: ${messageOf(lost)}` : messageOf(error);
+  return ApplicationFailure.retryable(
+    `${describeServer(server)} stopped answering${doing ? ` while ${doing}` : ''}: ${cause}. The step can be retried once the server is back`,
+    SERVER_LOST,
+    {
+      server: { kind: server.kind, endpoint: server.endpoint, ...(server.label ? { label: server.label } : {}) },
+    },
+  );
 }
 
 /** Ends a client without waiting forever for a server that is gone: `end` is given `ms`, then `destroy` runs. */
@@ -92,7 +115,13 @@ export async function closeWithin(end: () => Promise<unknown>, destroy?: () => v
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), ms);
   });
-  const outcome = await Promise.race([end().then(() => 'ended' as const, () => 'failed' as const), late]);
+  const outcome = await Promise.race([
+    end().then(
+      () => 'ended' as const,
+      () => 'failed' as const,
+    ),
+    late,
+  ]);
   clearTimeout(timer);
   if (outcome !== 'ended') destroy?.();
 }

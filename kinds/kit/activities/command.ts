@@ -45,7 +45,10 @@ class Tail {
   }
 }
 
-export async function runProcess(command: CommandDriver, options: { cwd: string; timeoutMs: number; where: string }): Promise<CommandResult> {
+export async function runProcess(
+  command: CommandDriver,
+  options: { cwd: string; timeoutMs: number; where: string },
+): Promise<CommandResult> {
   const { resolved: env, secrets } = await resolveValues(command.env, `${options.where}.env`);
   const [program, ...args] = command.shell ? ['/bin/sh', '-c', command.argv.join(' ')] : command.argv;
   // An earlier attempt's command still running (its worker was killed) ends before this one starts.
@@ -63,7 +66,14 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
   guardClient(child, { kind: 'command', endpoint: program, label: options.where }, child.stdout, child.stderr);
   const startTicks = child.pid ? processStartTicks(child.pid) : undefined;
   if (key && child.pid && startTicks) {
-    recordRunning(key, { pid: child.pid, startTicks, argv: command.argv, host: os.hostname(), worker: `${os.hostname()}:${process.pid}`, startedAt: new Date(started).toISOString() });
+    recordRunning(key, {
+      pid: child.pid,
+      startTicks,
+      argv: command.argv,
+      host: os.hostname(),
+      worker: `${os.hostname()}:${process.pid}`,
+      startedAt: new Date(started).toISOString(),
+    });
   }
   const stdout = new Tail();
   const stderr = new Tail();
@@ -100,11 +110,23 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
   try {
     const { code, signal } = await whileHeartbeating(exit, () => ({ runningMs: Date.now() - started }));
     const output = matched?.whole(secrets);
-    return { exitCode: code, signal, stdout: stdout.value(secrets), stderr: stderr.value(secrets), ...(output === undefined ? {} : { output }), durationMs: Date.now() - started, timedOut, orphan };
+    return {
+      exitCode: code,
+      signal,
+      stdout: stdout.value(secrets),
+      stderr: stderr.value(secrets),
+      ...(output === undefined ? {} : { output }),
+      durationMs: Date.now() - started,
+      timedOut,
+      orphan,
+    };
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).code;
     if (errno === 'ENOENT' || errno === 'EACCES') {
-      throw ApplicationFailure.nonRetryable(`${options.where}: cannot run "${command.argv[0]}" (${errno}); check the plan's argv and the worker's PATH`, 'CommandNotRunnable');
+      throw ApplicationFailure.nonRetryable(
+        `${options.where}: cannot run "${command.argv[0]}" (${errno}); check the plan's argv and the worker's PATH`,
+        'CommandNotRunnable',
+      );
     }
     throw error;
   } finally {
@@ -117,7 +139,9 @@ export async function runProcess(command: CommandDriver, options: { cwd: string;
 export function createCommandActivities(deps: { workdir: string }) {
   return {
     async runCommand(input: StepInput<'runCommand'>): Promise<Observation> {
-      return passWithin(input.step.args.command.within, `\`${input.step.args.command.argv.join(' ')}\` to pass`, () => runOnce(input, deps.workdir));
+      return passWithin(input.step.args.command.within, `\`${input.step.args.command.argv.join(' ')}\` to pass`, () =>
+        runOnce(input, deps.workdir),
+      );
     },
   };
 }
@@ -127,9 +151,20 @@ async function runOnce(input: StepInput<'runCommand'>, workdir: string): Promise
   const timeoutMs = command.timeout ?? input.step.timeoutMs;
   const result = await runProcess(command, { cwd: workdir, timeoutMs, where: input.step.id });
   const shown = command.argv.join(' ');
-  const facts = { argv: command.argv, exitCode: result.exitCode, durationMs: result.durationMs, stdout: result.stdout, stderr: result.stderr, ...(result.orphan ? { orphan: result.orphan } : {}) };
+  const facts = {
+    argv: command.argv,
+    exitCode: result.exitCode,
+    durationMs: result.durationMs,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ...(result.orphan ? { orphan: result.orphan } : {}),
+  };
   if (result.timedOut) {
-    throw ApplicationFailure.retryable(`\`${shown}\` did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped`, 'CommandTimedOut', facts);
+    throw ApplicationFailure.retryable(
+      `\`${shown}\` did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped`,
+      'CommandTimedOut',
+      facts,
+    );
   }
   if (result.exitCode === null || !command.expectExit.includes(result.exitCode)) {
     const why = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
@@ -139,7 +174,14 @@ async function runOnce(input: StepInput<'runCommand'>, workdir: string): Promise
   // Multiline: ^ and $ match at every line, as a person reading the output expects.
   if (command.expectOutput !== undefined && !new RegExp(command.expectOutput, 'm').test(result.output ?? '')) {
     const lastLine = result.stdout.split('\n').pop();
-    throw ApplicationFailure.retryable(`\`${shown}\` exited ${result.exitCode} but its output does not match /${command.expectOutput}/${lastLine ? `; it ended "${lastLine}"` : '; it printed nothing'}`, 'CommandFailed', facts);
+    throw ApplicationFailure.retryable(
+      `\`${shown}\` exited ${result.exitCode} but its output does not match /${command.expectOutput}/${lastLine ? `; it ended "${lastLine}"` : '; it printed nothing'}`,
+      'CommandFailed',
+      facts,
+    );
   }
-  return { summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s${result.orphan ? `; it ${result.orphan}` : ''}`, facts };
+  return {
+    summary: `\`${shown}\` exited ${result.exitCode} after ${(result.durationMs / 1000).toFixed(1)}s${result.orphan ? `; it ${result.orphan}` : ''}`,
+    facts,
+  };
 }

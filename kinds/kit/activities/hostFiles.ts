@@ -46,7 +46,10 @@ function run(argv: string[], stdin?: string): Promise<Run> {
       clearTimeout(timer);
       reject(
         error.code === 'ENOENT'
-          ? ApplicationFailure.nonRetryable(`cannot run "${argv[0]}" (not found on this worker): check the plan's via`, 'CommandNotRunnable')
+          ? ApplicationFailure.nonRetryable(
+              `cannot run "${argv[0]}" (not found on this worker): check the plan's via`,
+              'CommandNotRunnable',
+            )
           : error,
       );
     });
@@ -67,13 +70,20 @@ function remote(via: string[]): HostFiles {
     const result = await run([...via, ...args], stdin);
     // ssh says 255 when it could not reach the host; a killed command (timeout) has no code.
     if (result.code === 255 || result.code === null) {
-      throw ApplicationFailure.retryable(`${where}: \`${args.join(' ')}\` could not run on the host (${result.code === null ? 'timed out' : `exit 255: ${result.stderr}`})`, 'HostUnreachable');
+      throw ApplicationFailure.retryable(
+        `${where}: \`${args.join(' ')}\` could not run on the host (${result.code === null ? 'timed out' : `exit 255: ${result.stderr}`})`,
+        'HostUnreachable',
+      );
     }
     return result;
   };
   const must = async (args: string[], stdin?: string): Promise<string> => {
     const result = await exec(args, stdin);
-    if (result.code !== 0) throw ApplicationFailure.retryable(`${where}: \`${args.join(' ')}\` exited ${result.code}: ${result.stderr}`, 'HostCommandFailed');
+    if (result.code !== 0)
+      throw ApplicationFailure.retryable(
+        `${where}: \`${args.join(' ')}\` exited ${result.code}: ${result.stderr}`,
+        'HostCommandFailed',
+      );
     return result.stdout;
   };
   return {
@@ -97,10 +107,21 @@ function remote(via: string[]): HostFiles {
 
 const local: HostFiles = {
   where: 'this worker',
-  exists: (file) => stat(file).then(() => true, () => false),
-  isDirectory: (dir) => stat(dir).then((s) => s.isDirectory(), () => false),
+  exists: (file) =>
+    stat(file).then(
+      () => true,
+      () => false,
+    ),
+  isDirectory: (dir) =>
+    stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ),
   isMountpoint: async (dir) => (await run(['mountpoint', '-q', dir])).code === 0,
-  read: (file) => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error))),
+  read: (file) =>
+    readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' ? undefined : Promise.reject(error),
+    ),
   async write(file, content) {
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.drillbook-tmp`);
     await writeFile(tmp, content);

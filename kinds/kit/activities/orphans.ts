@@ -22,14 +22,18 @@ export interface RunningCommand {
   startedAt: string;
 }
 
-export const runDir = (env: NodeJS.ProcessEnv = process.env): string => env.DRILLBOOK_RUN_DIR ?? path.join(os.tmpdir(), 'drillbook-run', 'commands');
+export const runDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.DRILLBOOK_RUN_DIR ?? path.join(os.tmpdir(), 'drillbook-run', 'commands');
 
 /** The activity this command belongs to, the same for all its attempts; undefined outside an activity. */
 export function commandKey(label: string): string | undefined {
   try {
     const { workflowExecution, activityId } = Context.current().info;
     if (!workflowExecution) return undefined;
-    return createHash('sha256').update(`${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}/${label}`).digest('hex').slice(0, 32);
+    return createHash('sha256')
+      .update(`${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}/${label}`)
+      .digest('hex')
+      .slice(0, 32);
   } catch {
     return undefined;
   }
@@ -46,7 +50,8 @@ export function processStartTicks(pid: number): string | undefined {
 }
 
 /** Alive and the same process: a pid reused by another process has another start time. */
-export const isAlive = (entry: RunningCommand): boolean => entry.host === os.hostname() && processStartTicks(entry.pid) === entry.startTicks;
+export const isAlive = (entry: RunningCommand): boolean =>
+  entry.host === os.hostname() && processStartTicks(entry.pid) === entry.startTicks;
 
 const fileOf = (key: string, dir: string): string => path.join(dir, `${key}.json`);
 

@@ -48,7 +48,12 @@ export async function pollFor<T>(
 }
 
 /** Asks `check` until it holds; see pollFor. */
-export async function pollUntil(what: string, timeoutMs: number, check: (leftMs: number) => Promise<boolean>, everyMs = 500): Promise<Waited> {
+export async function pollUntil(
+  what: string,
+  timeoutMs: number,
+  check: (leftMs: number) => Promise<boolean>,
+  everyMs = 500,
+): Promise<Waited> {
   const { reached, waitedMs } = await pollFor(what, timeoutMs, check, (ok) => ok, everyMs);
   return { reached, waitedMs };
 }

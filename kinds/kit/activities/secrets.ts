@@ -11,7 +11,10 @@ export async function resolveSecret(ref: SecretRef, where: string): Promise<stri
   if (ref.env !== undefined) {
     const value = process.env[ref.env];
     if (value === undefined || value === '') {
-      throw ApplicationFailure.nonRetryable(`${where}: environment variable ${ref.env} is not set on this worker`, 'SecretMissing');
+      throw ApplicationFailure.nonRetryable(
+        `${where}: environment variable ${ref.env} is not set on this worker`,
+        'SecretMissing',
+      );
     }
     return value;
   }
@@ -19,7 +22,10 @@ export async function resolveSecret(ref: SecretRef, where: string): Promise<stri
     return (await readFile(ref.file as string, 'utf8')).replace(/\r?\n$/, '');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw ApplicationFailure.nonRetryable(`${where}: secret file ${ref.file} cannot be read (${reason})`, 'SecretMissing');
+    throw ApplicationFailure.nonRetryable(
+      `${where}: secret file ${ref.file} cannot be read (${reason})`,
+      'SecretMissing',
+    );
   }
 }
 

@@ -8,7 +8,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { pollUntil } from './polling';
 import type { Observation } from './types';
 
-export async function passWithin(withinMs: number | undefined, what: string, once: () => Promise<Observation>, everyMs = 1000): Promise<Observation> {
+export async function passWithin(
+  withinMs: number | undefined,
+  what: string,
+  once: () => Promise<Observation>,
+  everyMs = 1000,
+): Promise<Observation> {
   if (!withinMs) return once();
   let last: unknown;
   let passed: Observation | undefined;
@@ -29,7 +34,12 @@ export async function passWithin(withinMs: number | undefined, what: string, onc
   );
   const waited = `${Math.floor(waitedMs / 1000)} s`;
   if (reached && passed) {
-    return waitedMs < everyMs ? passed : { summary: `${passed.summary} (after waiting ${(waitedMs / 1000).toFixed(1)} s)`, facts: { ...passed.facts, waitedMs } };
+    return waitedMs < everyMs
+      ? passed
+      : {
+          summary: `${passed.summary} (after waiting ${(waitedMs / 1000).toFixed(1)} s)`,
+          facts: { ...passed.facts, waitedMs },
+        };
   }
   const failure = last instanceof ApplicationFailure ? last : undefined;
   throw ApplicationFailure.create({

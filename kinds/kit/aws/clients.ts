@@ -20,11 +20,16 @@ export interface AwsClients {
 export const workerRegion = (): string => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
 /** The region of an ARN (arn:aws:service:REGION:…), when it has one. */
-export const regionOfArn = (arn: string | undefined): string | undefined => (arn?.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined);
+export const regionOfArn = (arn: string | undefined): string | undefined =>
+  arn?.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
 
 export function defaultAwsClients(): AwsClients {
   const cache = new Map<string, unknown>();
-  const make = <T>(service: string, region: string | undefined, build: (config: { region: string; maxAttempts: number }) => T): T => {
+  const make = <T>(
+    service: string,
+    region: string | undefined,
+    build: (config: { region: string; maxAttempts: number }) => T,
+  ): T => {
     const key = `${service}@${region ?? workerRegion()}`;
     if (!cache.has(key)) cache.set(key, build({ region: region ?? workerRegion(), maxAttempts: 3 }));
     return cache.get(key) as T;

@@ -29,7 +29,8 @@ export function awsFailure(error: unknown, where: string, hint?: string): Applic
   if (error instanceof ApplicationFailure) return error;
   const name = (error as Error).name ?? 'Error';
   const message = (error as Error).message ?? String(error);
-  if (FIXABLE.has(name)) return ApplicationFailure.nonRetryable(`${where}: ${name}: ${message}${hint ? `; ${hint}` : ''}`, name);
+  if (FIXABLE.has(name))
+    return ApplicationFailure.nonRetryable(`${where}: ${name}: ${message}${hint ? `; ${hint}` : ''}`, name);
   // A stand-in that does not implement the call answers HTML: the SDK then cannot read it. It cannot tell, so it fails.
   return ApplicationFailure.retryable(`${where}: ${name}: ${message}`, name);
 }

@@ -12,12 +12,23 @@ export interface TargetState {
   reason?: string;
 }
 
-export async function targetHealth(clients: AwsClients, targetGroupArn: string, region?: string, targets?: { id: string; port?: number }[]): Promise<TargetState[]> {
+export async function targetHealth(
+  clients: AwsClients,
+  targetGroupArn: string,
+  region?: string,
+  targets?: { id: string; port?: number }[],
+): Promise<TargetState[]> {
   const client = clients.elbv2(region ?? regionOfArn(targetGroupArn));
   const answer = await aws(
     `target group ${targetGroupArn}`,
-    () => client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: targets?.map((t) => ({ Id: t.id, Port: t.port })) })),
-    'check the plan\'s targetGroupArn (and region) against the load balancer',
+    () =>
+      client.send(
+        new DescribeTargetHealthCommand({
+          TargetGroupArn: targetGroupArn,
+          Targets: targets?.map((t) => ({ Id: t.id, Port: t.port })),
+        }),
+      ),
+    "check the plan's targetGroupArn (and region) against the load balancer",
   );
   return (answer.TargetHealthDescriptions ?? []).map((d: TargetHealthDescription) => ({
     id: d.Target?.Id ?? '?',
@@ -29,5 +40,8 @@ export async function targetHealth(clients: AwsClients, targetGroupArn: string, 
 
 export const isHealthy = (t: TargetState): boolean => t.state === 'healthy';
 /** Not sent traffic: failing checks, draining, not registered, or in a zone the load balancer does not serve. */
-export const isOutOfService = (t: TargetState): boolean => ['unhealthy', 'unhealthy.draining', 'unused', 'draining', 'unavailable'].includes(t.state);
-export const describeTargets = (targets: TargetState[]): string => targets.map((t) => `${t.id}${t.port ? `:${t.port}` : ''} ${t.state}${t.reason ? ` (${t.reason})` : ''}`).join(', ') || 'no targets';
+export const isOutOfService = (t: TargetState): boolean =>
+  ['unhealthy', 'unhealthy.draining', 'unused', 'draining', 'unavailable'].includes(t.state);
+export const describeTargets = (targets: TargetState[]): string =>
+  targets.map((t) => `${t.id}${t.port ? `:${t.port}` : ''} ${t.state}${t.reason ? ` (${t.reason})` : ''}`).join(', ') ||
+  'no targets';

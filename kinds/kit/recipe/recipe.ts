@@ -2,7 +2,18 @@
  * A recipe says what one component kind does for each runbook operation. Recipes are pure: they
  * only describe steps, the activities named by `action` do the work.
  */
-import type { ActionArgs, Component, DrillMode, PhaseId, Plan, RetrySpec, SiteRole, StepAction, StepMark, Tier } from '../../../domain';
+import type {
+  ActionArgs,
+  Component,
+  DrillMode,
+  PhaseId,
+  Plan,
+  RetrySpec,
+  SiteRole,
+  StepAction,
+  StepMark,
+  Tier,
+} from '../../../domain';
 
 export type Operation =
   /** Is it serving on `site`? */

@@ -22,7 +22,9 @@ export function switchArgs(context: OperationContext): SwitchArgs {
 }
 
 /** The host and port of each site of a database pair, as the activities need them. */
-export function hostPorts(component: Record<SiteRole, { host: string; port: number }>): Record<SiteRole, { host: string; port: number }> {
+export function hostPorts(
+  component: Record<SiteRole, { host: string; port: number }>,
+): Record<SiteRole, { host: string; port: number }> {
   return {
     primary: { host: component.primary.host, port: component.primary.port },
     secondary: { host: component.secondary.host, port: component.secondary.port },
@@ -30,7 +32,13 @@ export function hostPorts(component: Record<SiteRole, { host: string; port: numb
 }
 
 /** A process driver (stop/start/reboot) of one site as a step, if the plan has one. */
-export function processStep(key: string, title: string, driver: Driver | undefined, site: SiteRole, destructive = true): StepDraft[] {
+export function processStep(
+  key: string,
+  title: string,
+  driver: Driver | undefined,
+  site: SiteRole,
+  destructive = true,
+): StepDraft[] {
   return driver ? [{ ...driverStep(key, title, driver, { destructive }), site }] : [];
 }
 

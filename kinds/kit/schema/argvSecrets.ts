@@ -24,18 +24,59 @@ interface Word {
   index: number;
 }
 
-const fromEnv = (variable: string) => `give ${variable} in the command's env as { env: VAR } or { file: PATH }, which the worker resolves when the step runs`;
-const shellForm = (written: string) => `or, with shell: true, write ${written} and give VAR in the command's env as { env: NAME } or { file: PATH }`;
+const fromEnv = (variable: string) =>
+  `give ${variable} in the command's env as { env: VAR } or { file: PATH }, which the worker resolves when the step runs`;
+const shellForm = (written: string) =>
+  `or, with shell: true, write ${written} and give VAR in the command's env as { env: NAME } or { file: PATH }`;
 
 /** The clients whose short options carry a password, and where each reads one from instead. */
 const CLIENTS = {
   // -pSECRET, attached only: `mysql -p db` prompts and takes db as the database.
-  mysql: { program: /^(mysql|mariadb|mysqladmin|mysqldump|mysqlcheck|mysqlshow|mysqlimport|mysqlpump|mysqlslap|mariadb-[a-z-]+)$/, option: '-p', separate: false, what: 'a MySQL/MariaDB password (-p…)', instead: `drop it and ${fromEnv('MYSQL_PWD')} (mysql and mariadb clients read it)` },
-  redis: { program: /^(redis-cli|valkey-cli|keydb-cli)$/, option: '-a', separate: true, what: 'a Redis password (-a)', instead: `drop -a and ${fromEnv('REDISCLI_AUTH')} (redis-cli reads it)` },
-  rabbitmqadmin: { program: /^rabbitmqadmin$/, option: '-p', separate: true, what: 'a RabbitMQ password (rabbitmqadmin -p)', instead: 'give it in a rabbitmqadmin config file (-c PATH) the worker reads, or use the rabbitmq component kind, whose password is { env: VAR } or { file: PATH }' },
-  mongo: { program: /^(mongo|mongosh|mongodump|mongorestore|mongoexport|mongostat)$/, option: '-p', separate: true, what: 'a MongoDB password (-p)', instead: 'give the connection string in the command\'s env as { env: VAR } or { file: PATH }' },
-  sshpass: { program: /^sshpass$/, option: '-p', separate: true, what: 'an SSH password (sshpass -p)', instead: `use sshpass -e and ${fromEnv('SSHPASS')}` },
-  curl: { program: /^curl$/, option: '-u', separate: true, what: 'a user:password (curl -u)', instead: 'use the http driver with headers: { Authorization: { file: PATH } } (a file holding "Basic …"), or curl --netrc-file PATH' },
+  mysql: {
+    program:
+      /^(mysql|mariadb|mysqladmin|mysqldump|mysqlcheck|mysqlshow|mysqlimport|mysqlpump|mysqlslap|mariadb-[a-z-]+)$/,
+    option: '-p',
+    separate: false,
+    what: 'a MySQL/MariaDB password (-p…)',
+    instead: `drop it and ${fromEnv('MYSQL_PWD')} (mysql and mariadb clients read it)`,
+  },
+  redis: {
+    program: /^(redis-cli|valkey-cli|keydb-cli)$/,
+    option: '-a',
+    separate: true,
+    what: 'a Redis password (-a)',
+    instead: `drop -a and ${fromEnv('REDISCLI_AUTH')} (redis-cli reads it)`,
+  },
+  rabbitmqadmin: {
+    program: /^rabbitmqadmin$/,
+    option: '-p',
+    separate: true,
+    what: 'a RabbitMQ password (rabbitmqadmin -p)',
+    instead:
+      'give it in a rabbitmqadmin config file (-c PATH) the worker reads, or use the rabbitmq component kind, whose password is { env: VAR } or { file: PATH }',
+  },
+  mongo: {
+    program: /^(mongo|mongosh|mongodump|mongorestore|mongoexport|mongostat)$/,
+    option: '-p',
+    separate: true,
+    what: 'a MongoDB password (-p)',
+    instead: "give the connection string in the command's env as { env: VAR } or { file: PATH }",
+  },
+  sshpass: {
+    program: /^sshpass$/,
+    option: '-p',
+    separate: true,
+    what: 'an SSH password (sshpass -p)',
+    instead: `use sshpass -e and ${fromEnv('SSHPASS')}`,
+  },
+  curl: {
+    program: /^curl$/,
+    option: '-u',
+    separate: true,
+    what: 'a user:password (curl -u)',
+    instead:
+      'use the http driver with headers: { Authorization: { file: PATH } } (a file holding "Basic …"), or curl --netrc-file PATH',
+  },
 } as const;
 type Client = keyof typeof CLIENTS;
 
@@ -43,7 +84,8 @@ type Client = keyof typeof CLIENTS;
 const RABBITMQCTL_PASSWORD = new Set(['add_user', 'change_password', 'authenticate_user']);
 
 /** `--password=SECRET` or `--password SECRET` in any tool (rabbitmqadmin, redis-cli --pass, wget --http-password, kubectl --token). */
-const SECRET_LONG_OPTION = /^--(?!no-)(?:[a-z0-9]+-)*(?:password|passwd|pass|token|secret|api-?key|apikey|access-key|secret-key|client-secret)$/i;
+const SECRET_LONG_OPTION =
+  /^--(?!no-)(?:[a-z0-9]+-)*(?:password|passwd|pass|token|secret|api-?key|apikey|access-key|secret-key|client-secret)$/i;
 const CURL_USER = /^(-u|--user|-U|--proxy-user)$/;
 const HEADER_OPTION = /^(-H|--header)$/;
 /** `Authorization: Bearer …`, `X-Api-Key: …`: a header line. */
@@ -58,7 +100,8 @@ const SHELLS = /^(sh|bash|dash|ash|zsh|ksh)$/;
 export const isShellReference = (value: string): boolean => value === '' || /^[$`]/.test(value);
 
 const basename = (word: string): string => word.slice(word.lastIndexOf('/') + 1);
-const clientOf = (word: string): Client | undefined => (Object.keys(CLIENTS) as Client[]).find((client) => CLIENTS[client].program.test(basename(word)));
+const clientOf = (word: string): Client | undefined =>
+  (Object.keys(CLIENTS) as Client[]).find((client) => CLIENTS[client].program.test(basename(word)));
 
 /** Splits a shell line into words, honouring quotes and backslashes: enough to find options and their values. */
 export function shellWords(line: string): string[] {
@@ -108,7 +151,10 @@ function wordsOf(argv: readonly string[], shell: boolean): Word[] {
     const previous = words[words.length - 1]?.text;
     const afterShellC = previous === '-c' && words.length >= 2 && SHELLS.test(basename(words[words.length - 2].text));
     // A header line given to -H, `--header=Authorization: …` or a bare header line is one word, spaces and all.
-    const oneWord = (!shell && previous !== undefined && HEADER_OPTION.test(previous)) || /^--?[A-Za-z-]+=/.test(element) || HEADER_LINE.test(element);
+    const oneWord =
+      (!shell && previous !== undefined && HEADER_OPTION.test(previous)) ||
+      /^--?[A-Za-z-]+=/.test(element) ||
+      HEADER_LINE.test(element);
     if (shell || afterShellC || (!oneWord && /\s/.test(element))) {
       for (const text of shellWords(element)) words.push({ text, index });
     } else {
@@ -124,14 +170,23 @@ function headerFinding(line: string): { what: string; instead: string } | undefi
   if (!header || !SECRET_NAMES.header.test(header[1])) return undefined;
   const value = header[2].trim().replace(/^(Bearer|Basic|Token|ApiKey)\s+/i, '');
   if (isShellReference(value)) return undefined;
-  return { what: `the header ${header[1]}`, instead: `use the http driver with headers: { ${header[1]}: { env: VAR } } (or { file: PATH }), ${shellForm(`-H "${header[1]}: $VAR"`)}` };
+  return {
+    what: `the header ${header[1]}`,
+    instead: `use the http driver with headers: { ${header[1]}: { env: VAR } } (or { file: PATH }), ${shellForm(`-H "${header[1]}: $VAR"`)}`,
+  };
 }
 
 /** An option's value: after `=`, attached to a short option, or the next word (when it is not an option). */
-function valueOf(words: Word[], i: number, shortAttached: boolean): { word: Word; value: string; consumed: number } | undefined {
+function valueOf(
+  words: Word[],
+  i: number,
+  shortAttached: boolean,
+): { word: Word; value: string; consumed: number } | undefined {
   const { text } = words[i];
-  if (text.startsWith('--') && text.includes('=')) return { word: words[i], value: text.slice(text.indexOf('=') + 1), consumed: 0 };
-  if (shortAttached && !text.startsWith('--') && text.length > 2) return { word: words[i], value: text.slice(2), consumed: 0 };
+  if (text.startsWith('--') && text.includes('='))
+    return { word: words[i], value: text.slice(text.indexOf('=') + 1), consumed: 0 };
+  if (shortAttached && !text.startsWith('--') && text.length > 2)
+    return { word: words[i], value: text.slice(2), consumed: 0 };
   const next = words[i + 1];
   if (!next || SEPARATORS.has(next.text) || next.text.startsWith('-')) return undefined;
   return { word: next, value: next.text, consumed: 1 };
@@ -142,7 +197,10 @@ export function argvSecrets(argv: readonly string[], shell = false): ArgvSecret[
   const words = wordsOf(argv, shell);
   const found: ArgvSecret[] = [];
   const refuse = (word: Word, what: string, instead: string) =>
-    found.push({ index: word.index, message: `${what} is written inline, so it would be kept in the drill's history and report: ${instead}` });
+    found.push({
+      index: word.index,
+      message: `${what} is written inline, so it would be kept in the drill's history and report: ${instead}`,
+    });
   let client: Client | undefined;
   for (let i = 0; i < words.length; i++) {
     const { text } = words[i];
@@ -159,18 +217,37 @@ export function argvSecrets(argv: readonly string[], shell = false): ArgvSecret[
       const at = words.findIndex((word, j) => j > i && RABBITMQCTL_PASSWORD.has(word.text));
       const password = at > 0 ? words[at + 2] : undefined;
       if (password && !SEPARATORS.has(password.text) && !isShellReference(password.text)) {
-        refuse(password, `a RabbitMQ password (rabbitmqctl ${words[at].text})`, `with shell: true, write "$VAR" (or "$(cat FILE)" of a file on the host) and give VAR in the command's env as { env: NAME } or { file: PATH }`);
+        refuse(
+          password,
+          `a RabbitMQ password (rabbitmqctl ${words[at].text})`,
+          `with shell: true, write "$VAR" (or "$(cat FILE)" of a file on the host) and give VAR in the command's env as { env: NAME } or { file: PATH }`,
+        );
       }
       continue;
     }
     const option = text.startsWith('--') && text.includes('=') ? text.slice(0, text.indexOf('=')) : text;
     const rule = client && CLIENTS[client];
-    if (rule && (text === rule.option || (text.startsWith(rule.option) && !text.startsWith('--')) || (client === 'curl' && CURL_USER.test(option)))) {
+    if (
+      rule &&
+      (text === rule.option ||
+        (text.startsWith(rule.option) && !text.startsWith('--')) ||
+        (client === 'curl' && CURL_USER.test(option)))
+    ) {
       const given = valueOf(words, i, true);
       if (!given || (text === rule.option && !rule.separate)) continue; // `mysql -p db`: a prompt, and the database
       i += given.consumed;
-      const secret = client === 'curl' ? (given.value.includes(':') ? given.value.slice(given.value.indexOf(':') + 1) : '') : given.value;
-      if (!isShellReference(secret)) refuse(given.word, rule.what, `${rule.instead}, ${shellForm(client === 'curl' ? `${option} "user:$VAR"` : client === 'mysql' ? '-p"$VAR"' : `${rule.option} "$VAR"`)}`);
+      const secret =
+        client === 'curl'
+          ? given.value.includes(':')
+            ? given.value.slice(given.value.indexOf(':') + 1)
+            : ''
+          : given.value;
+      if (!isShellReference(secret))
+        refuse(
+          given.word,
+          rule.what,
+          `${rule.instead}, ${shellForm(client === 'curl' ? `${option} "user:$VAR"` : client === 'mysql' ? '-p"$VAR"' : `${rule.option} "$VAR"`)}`,
+        );
       continue;
     }
     if (HEADER_OPTION.test(option) || /^-H[^-]/.test(text)) {
@@ -183,7 +260,12 @@ export function argvSecrets(argv: readonly string[], shell = false): ArgvSecret[
     if (SECRET_LONG_OPTION.test(option)) {
       const given = valueOf(words, i, false);
       i += given?.consumed ?? 0;
-      if (given && !isShellReference(given.value)) refuse(given.word, `a secret (${option})`, `pass it the way the tool reads it from its environment or a file, and ${fromEnv('that variable')}; ${shellForm(`${option}="$VAR"`)}`);
+      if (given && !isShellReference(given.value))
+        refuse(
+          given.word,
+          `a secret (${option})`,
+          `pass it the way the tool reads it from its environment or a file, and ${fromEnv('that variable')}; ${shellForm(`${option}="$VAR"`)}`,
+        );
       continue;
     }
     const assignment = ASSIGNMENT.exec(text);

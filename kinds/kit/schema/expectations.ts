@@ -20,14 +20,24 @@ export const JSON_PATH = /^[^.[\]\s]+(\[\d+\])*(\.[^.[\]\s]+(\[\d+\])*)*$/;
 
 export const jsonExpectation = z
   .strictObject({
-    path: z.string().regex(JSON_PATH, 'expected a path into the JSON answer such as data.indicators.pageInfo.globalCount or items[0].id'),
+    path: z
+      .string()
+      .regex(
+        JSON_PATH,
+        'expected a path into the JSON answer such as data.indicators.pageInfo.globalCount or items[0].id',
+      ),
     equals: jsonValue.optional(),
     min: z.number().optional(),
     max: z.number().optional(),
     exists: z.boolean().optional(),
   })
   .superRefine((check, ctx) => {
-    if (check.equals === undefined && check.min === undefined && check.max === undefined && check.exists === undefined) {
+    if (
+      check.equals === undefined &&
+      check.min === undefined &&
+      check.max === undefined &&
+      check.exists === undefined
+    ) {
       ctx.addIssue({ code: 'custom', message: 'expected at least one of equals, min, max, exists beside the path' });
     }
   });

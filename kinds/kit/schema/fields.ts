@@ -11,7 +11,10 @@ import { HTTP_METHODS } from '../../../domain';
  * An object with exactly one of the given keys. Unlike a union, errors inside the chosen key keep
  * their full path (`components.app.primary.stop.command.argv`), which is what a plan author needs.
  */
-export function exactlyOne<Shape extends Record<string, z.ZodType>, Base extends Record<string, z.ZodType> = Record<never, never>>(
+export function exactlyOne<
+  Shape extends Record<string, z.ZodType>,
+  Base extends Record<string, z.ZodType> = Record<never, never>,
+>(
   what: string,
   shape: Shape,
   base?: Base,
@@ -36,19 +39,27 @@ export function exactlyOne<Shape extends Record<string, z.ZodType>, Base extends
 
 /** A duration as the plan writes it ("30s", "15m", "4h"); a number or anything else is refused saying so. */
 export const duration = z
-  .string({ error: (issue) => (issue.input === undefined ? undefined : `expected a duration such as "30s", "15m" or "4h", got ${JSON.stringify(issue.input)}`) })
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? undefined
+        : `expected a duration such as "30s", "15m" or "4h", got ${JSON.stringify(issue.input)}`,
+  })
   .transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "15m" or "4h", got "${text}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "15m" or "4h", got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 export const identifier = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes (at most 63), starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'expected lower-case letters, digits and dashes (at most 63), starting with a letter or digit',
+  );
 
 /**
  * A secret is never written into a plan: the plan names where the worker finds it.
@@ -72,35 +83,52 @@ const valueOrSecret = z.union([z.string(), secretRef], {
 const COMMAND_FORMS =
   'expected a command as a list of words such as [systemctl, stop, app], or { argv: [...], env, cwd, timeout, expectExit, expectOutput }; a whole command line in one string is { argv: ["..."], shell: true }';
 
-const commandObject = z.strictObject({
-  // YAML reads `[sleep, 5]` or `[true]` as a number or a boolean: a word of a command line is its text.
-  argv: z.array(z.union([z.string(), z.number(), z.boolean()], { error: 'expected a word of the command line' }).transform(String), { error: COMMAND_FORMS }).min(1, 'expected at least the program to run'),
-  env: secretAwareMap('env', valueOrSecret).optional(),
-  cwd: z.string().optional(),
-  /** Run through /bin/sh -c: only when the plan asks (pipes, globs), never by default. */
-  shell: z.boolean().default(false),
-  timeout: duration.optional(),
-  expectExit: z.array(z.number().int()).default([0]),
-  /** A regular expression stdout must match as well (a count, a role, a version). */
-  expectOutput: pattern.optional(),
-  /** A check that waits for what it checks: run again until it passes, for at most this long. */
-  within: duration.optional(),
-}, { error: (issue) => (issue.code === 'invalid_type' ? COMMAND_FORMS : undefined) }).superRefine((command, ctx) => {
-  // A password on the command line or in a URL in its env would be kept in the drill's history.
-  for (const found of argvSecrets(command.argv, command.shell)) ctx.addIssue({ code: 'custom', path: ['argv', found.index], message: found.message });
-  for (const [name, value] of Object.entries(command.env ?? {})) {
-    if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) continue;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      continue;
+const commandObject = z
+  .strictObject(
+    {
+      // YAML reads `[sleep, 5]` or `[true]` as a number or a boolean: a word of a command line is its text.
+      argv: z
+        .array(
+          z
+            .union([z.string(), z.number(), z.boolean()], { error: 'expected a word of the command line' })
+            .transform(String),
+          { error: COMMAND_FORMS },
+        )
+        .min(1, 'expected at least the program to run'),
+      env: secretAwareMap('env', valueOrSecret).optional(),
+      cwd: z.string().optional(),
+      /** Run through /bin/sh -c: only when the plan asks (pipes, globs), never by default. */
+      shell: z.boolean().default(false),
+      timeout: duration.optional(),
+      expectExit: z.array(z.number().int()).default([0]),
+      /** A regular expression stdout must match as well (a count, a role, a version). */
+      expectOutput: pattern.optional(),
+      /** A check that waits for what it checks: run again until it passes, for at most this long. */
+      within: duration.optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? COMMAND_FORMS : undefined) },
+  )
+  .superRefine((command, ctx) => {
+    // A password on the command line or in a URL in its env would be kept in the drill's history.
+    for (const found of argvSecrets(command.argv, command.shell))
+      ctx.addIssue({ code: 'custom', path: ['argv', found.index], message: found.message });
+    for (const [name, value] of Object.entries(command.env ?? {})) {
+      if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) continue;
+      let url: URL | undefined;
+      try {
+        url = new URL(value);
+      } catch {
+        continue;
+      }
+      for (const found of urlCredentials(url)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['env', name],
+          message: `a URL with ${describeUrlCredential(found)} is a secret written inline (it would be kept in the drill's history): give the credential its own variable as { env: VAR } or { file: PATH }, or the whole URL: ${name}: { file: PATH }`,
+        });
+      }
     }
-    for (const found of urlCredentials(url)) {
-      ctx.addIssue({ code: 'custom', path: ['env', name], message: `a URL with ${describeUrlCredential(found)} is a secret written inline (it would be kept in the drill's history): give the credential its own variable as { env: VAR } or { file: PATH }, or the whole URL: ${name}: { file: PATH }` });
-    }
-  }
-});
+  });
 
 /** `[systemctl, stop, app]` is short for `{ argv: [systemctl, stop, app] }`. */
 export const commandDriver = z.preprocess((value) => (Array.isArray(value) ? { argv: value } : value), commandObject);
@@ -120,7 +148,9 @@ export const httpDriver = z
     /** Sent as text when a string, as JSON otherwise (a GraphQL query, a restSearch filter). */
     body: jsonValue.optional(),
     expectStatus: z
-      .union([statusCode, z.array(statusCode)], { error: 'expected an HTTP status code or a list of them, such as 200 or [200, 401] (numbers, not quoted)' })
+      .union([statusCode, z.array(statusCode)], {
+        error: 'expected an HTTP status code or a list of them, such as 200 or [200, 401] (numbers, not quoted)',
+      })
       .default(200)
       .transform((value) => (Array.isArray(value) ? value : [value])),
     bodyMatch: pattern.optional(),
@@ -133,16 +163,24 @@ export const httpDriver = z
   })
   .superRefine((http, ctx) => {
     if (http.body !== undefined && (http.method === 'GET' || http.method === 'HEAD')) {
-      ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${http.method} request sends no body; write method: POST (or PUT, PATCH, DELETE)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['body'],
+        message: `a ${http.method} request sends no body; write method: POST (or PUT, PATCH, DELETE)`,
+      });
     }
     if (http.method === 'HEAD' && (http.bodyMatch !== undefined || http.expectJson !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['method'], message: 'a HEAD answer has no body to match; write method: GET' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['method'],
+        message: 'a HEAD answer has no body to match; write method: GET',
+      });
     }
   });
 
-export const manualDriver = z.union([z.string().min(1), z.strictObject({ instructions: z.string().min(1) })]).transform((value) =>
-  typeof value === 'string' ? value : value.instructions,
-);
+export const manualDriver = z
+  .union([z.string().min(1), z.strictObject({ instructions: z.string().min(1) })])
+  .transform((value) => (typeof value === 'string' ? value : value.instructions));
 
 /** How one operation on one site is carried out: a command, an HTTP check or a person. */
 export const DRIVER_SHAPE = { command: commandDriver, http: httpDriver, manual: manualDriver };

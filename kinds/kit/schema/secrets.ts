@@ -13,7 +13,8 @@ const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-
 const SECRET_ENV = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|KEY|AUTH|CREDENTIAL|COOKIE|_PWD$|(^|_)PASS(_|$)|^SSHPASS$/i;
 // Query parameters that carry a credential: OpenCTI's health_access_key, token, access_token, api_key,
 // apikey, key, password, secret, client_secret, and a pre-signed URL's X-Amz-Signature/-Credential.
-const SECRET_QUERY = /(^|[_.-])(key|apikey|token|secret|password|passwd|pwd|pass|auth|authkey|signature|sig|credential|session|sessionid)$/i;
+const SECRET_QUERY =
+  /(^|[_.-])(key|apikey|token|secret|password|passwd|pwd|pass|auth|authkey|signature|sig|credential|session|sessionid)$/i;
 
 export const SECRET_NAMES = {
   header: { test: (name: string) => SECRET_HEADER.test(name), what: 'header' },
@@ -30,7 +31,11 @@ export function secretAwareMap<V extends z.ZodType>(kind: keyof typeof SECRET_NA
   return z.record(z.string(), value).superRefine((map, ctx) => {
     for (const [name, entry] of Object.entries(map)) {
       if (typeof entry === 'string' && rule.test(name)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `the ${rule.what} ${name} holds a secret, which a plan never writes inline (it would be kept in the drill's history): ${SECRET_HINT}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `the ${rule.what} ${name} holds a secret, which a plan never writes inline (it would be kept in the drill's history): ${SECRET_HINT}`,
+        });
       }
     }
   });

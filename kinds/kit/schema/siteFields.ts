@@ -12,4 +12,3 @@ export const processDrivers = {
   start: driver.optional(),
   reboot: driver.optional(),
 };
-

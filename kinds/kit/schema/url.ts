@@ -31,7 +31,8 @@ const INSTEAD = {
       ? `write the URL without it and the parameter under the check's query: { ${found.name}: { env: VAR } } (or { file: PATH }); the worker adds it when the check runs and keeps it out of the history and the report`
       : 'send it as a header written { env: VAR } or { file: PATH } (headers: { Authorization: { file: PATH } })',
   /** Other URL fields (a management API, a cluster, an endpoint): the component's own credential fields. */
-  component: () => 'give it in the credential fields beside this URL (password, token, key, healthKey) as { env: VAR } or { file: PATH }',
+  component: () =>
+    'give it in the credential fields beside this URL (password, token, key, healthKey) as { env: VAR } or { file: PATH }',
 } as const;
 
 /**
@@ -40,7 +41,11 @@ const INSTEAD = {
  * A credential in the URL is refused with what to write instead (`instead`: the http driver's
  * `query` references, or the component's own credential fields).
  */
-export function httpUrl(example = 'https://tip.example.org/api/health', of = '', instead: keyof typeof INSTEAD = 'component') {
+export function httpUrl(
+  example = 'https://tip.example.org/api/health',
+  of = '',
+  instead: keyof typeof INSTEAD = 'component',
+) {
   const expected = `expected an absolute http(s) URL${of ? ` ${of}` : ''} with a host, such as ${example}`;
   return z.string({ error: expected }).superRefine((text, ctx) => {
     let url: URL | undefined;
@@ -58,8 +63,15 @@ export function httpUrl(example = 'https://tip.example.org/api/health', of = '',
 }
 
 /** Adds a refusal for each credential written into a URL, saying what to write instead. */
-export function refuseUrlCredentials(url: URL, ctx: z.RefinementCtx, instead: keyof typeof INSTEAD = 'component'): void {
+export function refuseUrlCredentials(
+  url: URL,
+  ctx: z.RefinementCtx,
+  instead: keyof typeof INSTEAD = 'component',
+): void {
   for (const found of urlCredentials(url)) {
-    ctx.addIssue({ code: 'custom', message: `credentials in a URL are secrets kept in the drill's history, and this one has ${describeUrlCredential(found)}: ${INSTEAD[instead](found)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `credentials in a URL are secrets kept in the drill's history, and this one has ${describeUrlCredential(found)}: ${INSTEAD[instead](found)}`,
+    });
   }
 }

@@ -9,7 +9,15 @@
 import type * as K8s from '@kubernetes/client-node';
 import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
-import { deploymentRollout, isReady, isTerminating, labelSelector, podReason, statefulSetRollout, type Rollout } from './rollout';
+import {
+  deploymentRollout,
+  isReady,
+  isTerminating,
+  labelSelector,
+  podReason,
+  statefulSetRollout,
+  type Rollout,
+} from './rollout';
 import type { StepDrivers, StepInput } from '../../kit/activities/types';
 import { type SiteRole } from '../../../domain';
 import { REMEMBERED_REPLICAS_ANNOTATION, type KubernetesAction, type KubernetesArgs } from '../actions';
@@ -32,11 +40,15 @@ async function k8s(): Promise<typeof K8s> {
     loaded ??= await import('@kubernetes/client-node');
     return loaded;
   } catch (error) {
-    failNonRetryable(`@kubernetes/client-node cannot be loaded on this worker (Node ${process.version}; needs 20.19 or later): ${(error as Error).message}`, 'WorkerSetup');
+    failNonRetryable(
+      `@kubernetes/client-node cannot be loaded on this worker (Node ${process.version}; needs 20.19 or later): ${(error as Error).message}`,
+      'WorkerSetup',
+    );
   }
 }
 
-const where = (args: KubernetesArgs, site: SiteRole) => `${args.component} on ${args.siteNames[site]} (namespace ${args.sites[site].namespace})`;
+const where = (args: KubernetesArgs, site: SiteRole) =>
+  `${args.component} on ${args.siteNames[site]} (namespace ${args.sites[site].namespace})`;
 const label = (w: KubernetesWorkload) => `${w.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${w.name}`;
 
 /** Turns the API's errors into what a person can act on: not found and forbidden are plan or RBAC problems. */
@@ -50,10 +62,25 @@ function explain(error: unknown, args: KubernetesArgs, site: SiteRole, what: str
     reason = String(e.body ?? '');
   }
   const at = where(args, site);
-  if (e.code === 404) failNonRetryable(`${at}: ${what} does not exist (${reason || 'NotFound'}); check components.${args.component}.workloads and the site's namespace`, 'WorkloadNotFound');
-  if (e.code === 401) failNonRetryable(`${at}: the cluster refused the kubeconfig's credentials (401) for ${what}; check components.${args.component}.${site}.kubeconfig`, 'KubernetesAuth');
-  if (e.code === 403) failNonRetryable(`${at}: the drill's identity may not do this to ${what} (403: ${reason}); it needs get/patch on deployments, statefulsets and their scale, and list on pods`, 'KubernetesForbidden');
-  failRetryable(`${at}: the API server did not answer for ${what}: ${e.code ? `HTTP ${e.code} ${reason}` : (e.message ?? String(error))}`, 'KubernetesUnreachable');
+  if (e.code === 404)
+    failNonRetryable(
+      `${at}: ${what} does not exist (${reason || 'NotFound'}); check components.${args.component}.workloads and the site's namespace`,
+      'WorkloadNotFound',
+    );
+  if (e.code === 401)
+    failNonRetryable(
+      `${at}: the cluster refused the kubeconfig's credentials (401) for ${what}; check components.${args.component}.${site}.kubeconfig`,
+      'KubernetesAuth',
+    );
+  if (e.code === 403)
+    failNonRetryable(
+      `${at}: the drill's identity may not do this to ${what} (403: ${reason}); it needs get/patch on deployments, statefulsets and their scale, and list on pods`,
+      'KubernetesForbidden',
+    );
+  failRetryable(
+    `${at}: the API server did not answer for ${what}: ${e.code ? `HTTP ${e.code} ${reason}` : (e.message ?? String(error))}`,
+    'KubernetesUnreachable',
+  );
 }
 
 async function siteClient(args: KubernetesArgs, site: SiteRole): Promise<SiteClient> {
@@ -63,10 +90,20 @@ async function siteClient(args: KubernetesArgs, site: SiteRole): Promise<SiteCli
   try {
     kc.loadFromFile(kubeconfig);
   } catch (error) {
-    failNonRetryable(`components.${args.component}.${site}.kubeconfig: ${kubeconfig} cannot be read on this worker (${(error as Error).message})`, 'KubeconfigMissing');
+    failNonRetryable(
+      `components.${args.component}.${site}.kubeconfig: ${kubeconfig} cannot be read on this worker (${(error as Error).message})`,
+      'KubeconfigMissing',
+    );
   }
   if (context) {
-    if (!kc.getContextObject(context)) failNonRetryable(`components.${args.component}.${site}.context: "${context}" is not in ${kubeconfig} (it has ${kc.getContexts().map((c) => c.name).join(', ')})`, 'KubeconfigMissing');
+    if (!kc.getContextObject(context))
+      failNonRetryable(
+        `components.${args.component}.${site}.context: "${context}" is not in ${kubeconfig} (it has ${kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ')})`,
+        'KubeconfigMissing',
+      );
     kc.setCurrentContext(context);
   }
   // Made after the context is chosen: each client keeps that cluster's URL (FIELD-NOTES 11.2).
@@ -75,15 +112,21 @@ async function siteClient(args: KubernetesArgs, site: SiteRole): Promise<SiteCli
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return {
     read: (w) =>
-      (w.kind === 'StatefulSet' ? apps.readNamespacedStatefulSet({ name: w.name, namespace }) : apps.readNamespacedDeployment({ name: w.name, namespace })).catch((error) => explain(error, args, site, label(w))),
+      (w.kind === 'StatefulSet'
+        ? apps.readNamespacedStatefulSet({ name: w.name, namespace })
+        : apps.readNamespacedDeployment({ name: w.name, namespace })
+      ).catch((error) => explain(error, args, site, label(w))),
     mergePatch: (w, body) =>
-      (w.kind === 'StatefulSet' ? apps.patchNamespacedStatefulSet({ name: w.name, namespace, body }, merge) : apps.patchNamespacedDeployment({ name: w.name, namespace, body }, merge)).catch((error) =>
-        explain(error, args, site, label(w)),
-      ),
+      (w.kind === 'StatefulSet'
+        ? apps.patchNamespacedStatefulSet({ name: w.name, namespace, body }, merge)
+        : apps.patchNamespacedDeployment({ name: w.name, namespace, body }, merge)
+      ).catch((error) => explain(error, args, site, label(w))),
     pods: async (workload) => {
       const selector = labelSelector(workload.spec?.selector);
       if (!selector) return [];
-      const list = await core.listNamespacedPod({ namespace, labelSelector: selector }).catch((error) => explain(error, args, site, `the pods of ${workload.metadata?.name}`));
+      const list = await core
+        .listNamespacedPod({ namespace, labelSelector: selector })
+        .catch((error) => explain(error, args, site, `the pods of ${workload.metadata?.name}`));
       return list.items;
     },
     currentReplicaSet: async (d) => {
@@ -91,13 +134,19 @@ async function siteClient(args: KubernetesArgs, site: SiteRole): Promise<SiteCli
       const list = await apps
         .listNamespacedReplicaSet({ namespace, labelSelector: labelSelector(d.spec?.selector) })
         .catch((error) => explain(error, args, site, `the replica sets of ${d.metadata?.name}`));
-      return list.items.find((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision && rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid))?.metadata?.name;
+      return list.items.find(
+        (rs) =>
+          rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
+          rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid),
+      )?.metadata?.name;
     },
   };
 }
 
 const rolloutOf = (kind: KubernetesWorkload['kind'], w: Workload, currentReplicaSet?: string): Rollout =>
-  kind === 'StatefulSet' ? statefulSetRollout(w as K8s.V1StatefulSet) : deploymentRollout(w as K8s.V1Deployment, currentReplicaSet);
+  kind === 'StatefulSet'
+    ? statefulSetRollout(w as K8s.V1StatefulSet)
+    : deploymentRollout(w as K8s.V1Deployment, currentReplicaSet);
 
 /** Only a deadline that names the current revision's ReplicaSet fails the rollout (see deploymentRollout). */
 async function judge(client: SiteClient, w: KubernetesWorkload, object: Workload): Promise<Rollout> {
@@ -129,10 +178,20 @@ interface WorkloadState {
   remembered?: number;
 }
 
-async function stateOf(client: SiteClient, w: KubernetesWorkload): Promise<{ object: Workload; state: WorkloadState; rollout: Rollout }> {
+async function stateOf(
+  client: SiteClient,
+  w: KubernetesWorkload,
+): Promise<{ object: Workload; state: WorkloadState; rollout: Rollout }> {
   const object = await client.read(w);
   const rollout = await judge(client, w, object);
-  const state: WorkloadState = { workload: label(w), replicas: object.spec?.replicas ?? 1, ready: object.status?.readyReplicas ?? 0, rollout: rollout.message, complete: rollout.done, remembered: remembered(object) };
+  const state: WorkloadState = {
+    workload: label(w),
+    replicas: object.spec?.replicas ?? 1,
+    ready: object.status?.readyReplicas ?? 0,
+    rollout: rollout.message,
+    complete: rollout.done,
+    remembered: remembered(object),
+  };
   return { object, state, rollout };
 }
 
@@ -150,12 +209,22 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
       for (const w of args.workloads) {
         const { object, state } = await stateOf(client, w);
         states.push(state);
-        if (state.replicas === 0) problems.push(`${state.workload} is scaled to 0${state.remembered !== undefined ? ` (remembers ${state.remembered})` : ''}`);
-        else if (!state.complete || state.ready < state.replicas) problems.push(`${state.workload}: ${state.rollout}, ${state.ready}/${state.replicas} ready${(await podReasons(client, object)).map((r) => `; ${r}`).join('')}`);
+        if (state.replicas === 0)
+          problems.push(
+            `${state.workload} is scaled to 0${state.remembered !== undefined ? ` (remembers ${state.remembered})` : ''}`,
+          );
+        else if (!state.complete || state.ready < state.replicas)
+          problems.push(
+            `${state.workload}: ${state.rollout}, ${state.ready}/${state.replicas} ready${(await podReasons(client, object)).map((r) => `; ${r}`).join('')}`,
+          );
       }
       const facts = { site, workloads: states };
-      if (problems.length) failRetryable(`${where(args, site)} does not serve: ${problems.join('; ')}`, 'WorkloadsNotReady', facts);
-      return { summary: `${where(args, site)}: ${states.map((s) => `${s.workload} ${s.ready}/${s.replicas}`).join(', ')} ready, every rollout complete`, facts };
+      if (problems.length)
+        failRetryable(`${where(args, site)} does not serve: ${problems.join('; ')}`, 'WorkloadsNotReady', facts);
+      return {
+        summary: `${where(args, site)}: ${states.map((s) => `${s.workload} ${s.ready}/${s.replicas}`).join(', ')} ready, every rollout complete`,
+        facts,
+      };
     },
 
     /** Both sites' clusters answer and hold every workload (the standby typically at 0 replicas). */
@@ -169,10 +238,23 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         for (const w of args.workloads) states.push((await stateOf(client, w)).state);
         facts[site] = states;
         const running = states.filter((s) => s.replicas > 0).length;
-        parts.push(`${args.siteNames[site]} has all ${states.length} workloads (${running} running, ${states.length - running} at 0)`);
+        parts.push(
+          `${args.siteNames[site]} has all ${states.length} workloads (${running} running, ${states.length - running} at 0)`,
+        );
       }
-      const unstartable = args.workloads.filter((w, i) => (facts.secondary as WorkloadState[])[i].replicas === 0 && (facts.secondary as WorkloadState[])[i].remembered === undefined && w.replicas === undefined && (facts.primary as WorkloadState[])[i].replicas === 0);
-      if (unstartable.length) failNonRetryable(`${args.component}: ${unstartable.map(label).join(', ')} run on neither site and no replica count is known; add replicas: N to components.${args.component}.workloads`, 'PlanIncomplete', facts);
+      const unstartable = args.workloads.filter(
+        (w, i) =>
+          (facts.secondary as WorkloadState[])[i].replicas === 0 &&
+          (facts.secondary as WorkloadState[])[i].remembered === undefined &&
+          w.replicas === undefined &&
+          (facts.primary as WorkloadState[])[i].replicas === 0,
+      );
+      if (unstartable.length)
+        failNonRetryable(
+          `${args.component}: ${unstartable.map(label).join(', ')} run on neither site and no replica count is known; add replicas: N to components.${args.component}.workloads`,
+          'PlanIncomplete',
+          facts,
+        );
       return { summary: `${args.component}: ${parts.join('; ')}`, facts };
     },
 
@@ -188,7 +270,10 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         const note: Record<string, unknown> = { workload: label(w), before: replicas, remembered: remembered(before) };
         if (replicas > 0) {
           // One merge patch: the count is remembered in the same write that scales to 0.
-          await client.mergePatch(w, { metadata: { annotations: { [REMEMBERED_REPLICAS_ANNOTATION]: String(replicas) } }, spec: { replicas: 0 } });
+          await client.mergePatch(w, {
+            metadata: { annotations: { [REMEMBERED_REPLICAS_ANNOTATION]: String(replicas) } },
+            spec: { replicas: 0 },
+          });
           note.remembered = replicas;
         }
         let left: K8s.V1Pod[] = [];
@@ -198,10 +283,22 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         });
         Object.assign(note, { waitedMs: wait.waitedMs, podsLeft: left.length });
         done.push(note);
-        if (!wait.reached) failRetryable(`${where(args, site)}: ${label(w)} still has ${left.length} pod(s) ${Math.round(args.rolloutTimeoutMs / 1000)}s after scaling to 0 (${left.map((p) => p.metadata?.name).join(', ')})`, 'ScaleDownTimeout', { site, workloads: done });
+        if (!wait.reached)
+          failRetryable(
+            `${where(args, site)}: ${label(w)} still has ${left.length} pod(s) ${Math.round(args.rolloutTimeoutMs / 1000)}s after scaling to 0 (${left.map((p) => p.metadata?.name).join(', ')})`,
+            'ScaleDownTimeout',
+            { site, workloads: done },
+          );
       }
-      const said = done.map((d) => (d.before === 0 ? `${d.workload} was already at 0${d.remembered !== undefined ? ` (remembers ${d.remembered})` : ''}` : `${d.workload} ${d.before}→0`));
-      return { summary: `${where(args, site)}: scaled to 0 in reverse order, counts remembered on the workloads: ${said.join(', ')}`, facts: { site, workloads: done } };
+      const said = done.map((d) =>
+        d.before === 0
+          ? `${d.workload} was already at 0${d.remembered !== undefined ? ` (remembers ${d.remembered})` : ''}`
+          : `${d.workload} ${d.before}→0`,
+      );
+      return {
+        summary: `${where(args, site)}: scaled to 0 in reverse order, counts remembered on the workloads: ${said.join(', ')}`,
+        facts: { site, workloads: done },
+      };
     },
 
     /**
@@ -219,22 +316,37 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
         const current = before.spec?.replicas ?? 1;
         const target = remembered(before) ?? (current > 0 ? current : w.replicas);
         if (target === undefined) {
-          failNonRetryable(`${where(args, site)}: ${label(w)} is at 0 replicas, remembers no count and the plan names none; add replicas: N to components.${args.component}.workloads[${index}]`, 'PlanIncomplete', { site, workloads: done });
+          failNonRetryable(
+            `${where(args, site)}: ${label(w)} is at 0 replicas, remembers no count and the plan names none; add replicas: N to components.${args.component}.workloads[${index}]`,
+            'PlanIncomplete',
+            { site, workloads: done },
+          );
         }
         if (current !== target) await client.mergePatch(w, { spec: { replicas: target } });
         let latest: Workload = before;
         let rollout: Rollout = rolloutOf(w.kind, before);
         let readyPods = 0;
-        const wait = await pollUntil(`${label(w)} to roll out ${target} replica(s)`, args.rolloutTimeoutMs, async () => {
-          latest = await client.read(w);
-          rollout = await judge(client, w, latest);
-          // A failed rollout (progress deadline exceeded) ends the wait at once.
-          if (!rollout.done) return rollout.failed;
-          const pods = (await client.pods(latest)).filter((p) => !isTerminating(p));
-          readyPods = pods.filter(isReady).length;
-          return readyPods >= target && pods.length === readyPods;
-        });
-        const note = { workload: label(w), from: current, to: target, rollout: rollout.message, readyPods, waitedMs: wait.waitedMs };
+        const wait = await pollUntil(
+          `${label(w)} to roll out ${target} replica(s)`,
+          args.rolloutTimeoutMs,
+          async () => {
+            latest = await client.read(w);
+            rollout = await judge(client, w, latest);
+            // A failed rollout (progress deadline exceeded) ends the wait at once.
+            if (!rollout.done) return rollout.failed;
+            const pods = (await client.pods(latest)).filter((p) => !isTerminating(p));
+            readyPods = pods.filter(isReady).length;
+            return readyPods >= target && pods.length === readyPods;
+          },
+        );
+        const note = {
+          workload: label(w),
+          from: current,
+          to: target,
+          rollout: rollout.message,
+          readyPods,
+          waitedMs: wait.waitedMs,
+        };
         done.push(note);
         if (!rollout.done || !wait.reached) {
           const reasons = await podReasons(client, latest);
@@ -246,10 +358,14 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
             { site, workloads: done, podReasons: reasons },
           );
         }
-        if (remembered(latest) !== undefined) await client.mergePatch(w, { metadata: { annotations: { [REMEMBERED_REPLICAS_ANNOTATION]: null } } });
+        if (remembered(latest) !== undefined)
+          await client.mergePatch(w, { metadata: { annotations: { [REMEMBERED_REPLICAS_ANNOTATION]: null } } });
       }
       const said = done.map((d) => `${d.workload} ${d.from}→${d.to} (${Math.round(Number(d.waitedMs) / 100) / 10}s)`);
-      return { summary: `${where(args, site)}: started in order, each rollout complete with its pods Ready: ${said.join(', ')}`, facts: { site, workloads: done } };
+      return {
+        summary: `${where(args, site)}: started in order, each rollout complete with its pods Ready: ${said.join(', ')}`,
+        facts: { site, workloads: done },
+      };
     },
   };
 }

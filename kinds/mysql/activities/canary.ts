@@ -39,7 +39,11 @@ const canaryRow = (r: Row): CanaryRow => ({
 
 export async function readCanary(conn: Conn, db: string, id: string): Promise<CanaryRow | undefined> {
   try {
-    const [row] = await query(conn, `SELECT id, kind, site, written_at, lag_seconds, note FROM \`${db}\`.canary WHERE id = ?`, [id]);
+    const [row] = await query(
+      conn,
+      `SELECT id, kind, site, written_at, lag_seconds, note FROM \`${db}\`.canary WHERE id = ?`,
+      [id],
+    );
     return row && canaryRow(row);
   } catch (error) {
     if ([1146, 1049].includes(errnoOf(error) ?? 0)) return undefined; // no table / db yet
@@ -48,7 +52,11 @@ export async function readCanary(conn: Conn, db: string, id: string): Promise<Ca
 }
 
 /** Writes the row once (a second run keeps the first row and its time) and returns it as stored. */
-export async function writeCanary(conn: Conn, db: string, row: Omit<CanaryRow, 'written_at'> & { drillId: string }): Promise<CanaryRow> {
+export async function writeCanary(
+  conn: Conn,
+  db: string,
+  row: Omit<CanaryRow, 'written_at'> & { drillId: string },
+): Promise<CanaryRow> {
   await ensureCanaryTable(conn, db);
   await query(
     conn,

@@ -99,8 +99,18 @@ function chooseMethod(conn: Conn, candidate: NodeState, old: NodeState | undefin
  * until it applied everything it received. Each check waits server-side for 1 to 2 s, so a check is
  * asked again at once; a check that answers at once is asked again after a second.
  */
-export async function waitCaughtUp(conn: Conn, candidate: NodeState, old: NodeState | undefined, timeoutMs: number): Promise<CatchUp> {
+export async function waitCaughtUp(
+  conn: Conn,
+  candidate: NodeState,
+  old: NodeState | undefined,
+  timeoutMs: number,
+): Promise<CatchUp> {
   const how = chooseMethod(conn, candidate, old);
-  const { reached, waitedMs } = await pollUntil(how.method, timeoutMs, (leftMs) => how.check(Math.max(1, Math.min(2, Math.ceil(leftMs / 1000)))), 1000);
+  const { reached, waitedMs } = await pollUntil(
+    how.method,
+    timeoutMs,
+    (leftMs) => how.check(Math.max(1, Math.min(2, Math.ceil(leftMs / 1000)))),
+    1000,
+  );
   return { reached, method: how.method, target: how.target, waitedMs };
 }

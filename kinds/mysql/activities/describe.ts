@@ -33,8 +33,13 @@ export function nodeFacts(s: NodeState): Record<string, unknown> {
 }
 
 /** "writable", "read-only" or "unreachable (ECONNREFUSED)". */
-export const role = (s: NodeState): string => (!s.reachable ? `unreachable (${s.error})` : s.readOnly ? 'read-only' : 'writable');
+export const role = (s: NodeState): string =>
+  !s.reachable ? `unreachable (${s.error})` : s.readOnly ? 'read-only' : 'writable';
 
 /** "replication healthy, lag 0s", "replication SQL thread No", or "replication unknown". */
 export const replicationPhrase = (s: NodeState): string =>
-  !s.reachable || !s.replica ? 'replication unknown' : s.replica.healthy ? `replication healthy, lag ${s.replica.lagSeconds}s` : `replication ${s.replica.problem}`;
+  !s.reachable || !s.replica
+    ? 'replication unknown'
+    : s.replica.healthy
+      ? `replication healthy, lag ${s.replica.lagSeconds}s`
+      : `replication ${s.replica.problem}`;

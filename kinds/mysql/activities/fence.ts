@@ -14,7 +14,12 @@ export interface FenceResult {
   killed: { id: number; user: string }[];
 }
 
-export async function fence(conn: Conn, node: NodeState, killSessionsOf: string[], drillUser: string): Promise<FenceResult> {
+export async function fence(
+  conn: Conn,
+  node: NodeState,
+  killSessionsOf: string[],
+  drillUser: string,
+): Promise<FenceResult> {
   const alreadyFenced = node.flavor === 'mysql' ? node.superReadOnly === true : node.readOnly === true;
   if (!alreadyFenced) {
     // read_only waits for commits in flight and explicit locks: bound that wait.
@@ -40,16 +45,26 @@ export async function fence(conn: Conn, node: NodeState, killSessionsOf: string[
   let writers: Row[] = [];
   if (node.flavor === 'mariadb') {
     // USER_PRIVILEGES lists other accounts only when the drill account may read mysql.*.
-    const holders = await query(conn, "SELECT DISTINCT GRANTEE AS g FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'READ_ONLY ADMIN'");
+    const holders = await query(
+      conn,
+      "SELECT DISTINCT GRANTEE AS g FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'READ_ONLY ADMIN'",
+    );
     const users = new Set(holders.map((h) => String(h.g).replace(/^'([^']*)'@.*$/, '$1')));
     privilegesVisible = [...users].some((u) => u !== drillUser);
-    writers = sessions.filter((s) => (users.has(String(s.user)) || !privilegesVisible) && !killed.some((k) => k.id === Number(s.id)));
+    writers = sessions.filter(
+      (s) => (users.has(String(s.user)) || !privilegesVisible) && !killed.some((k) => k.id === Number(s.id)),
+    );
   }
   // The position to wait for is the one after the fence: nothing can be added to it any more.
   await refreshPosition(conn, node);
   return {
     alreadyFenced,
-    sessionsThatCanStillWrite: writers.map((s) => ({ id: Number(s.id), user: String(s.user), host: String(s.host), command: String(s.command) })),
+    sessionsThatCanStillWrite: writers.map((s) => ({
+      id: Number(s.id),
+      user: String(s.user),
+      host: String(s.host),
+      command: String(s.command),
+    })),
     privilegesVisible,
     killed,
   };

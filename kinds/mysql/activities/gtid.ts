@@ -2,7 +2,10 @@
 
 export function parseMariaGtids(list: string | undefined): Map<number, { server: number; seq: number }> {
   const map = new Map<number, { server: number; seq: number }>();
-  for (const part of (list ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (list ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [domain, server, seq] = part.split('-').map(Number);
     if ([domain, server, seq].some((n) => Number.isNaN(n))) continue;
     map.set(domain, { server, seq });

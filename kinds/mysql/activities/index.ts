@@ -31,7 +31,12 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
       const site = input.step.site ?? args.to;
       const node = await inspect(args, site, password);
       const facts = { node: nodeFacts(node) };
-      if (!node.reachable) failRetryable(`${args.component} on ${node.name} (${node.endpoint}) is not reachable: ${node.error}`, 'DatabaseUnreachable', facts);
+      if (!node.reachable)
+        failRetryable(
+          `${args.component} on ${node.name} (${node.endpoint}) is not reachable: ${node.error}`,
+          'DatabaseUnreachable',
+          facts,
+        );
       return { summary: `${args.component} on ${node.name} answers: ${role(node)}, ${replicationPhrase(node)}`, facts };
     },
 
@@ -41,9 +46,13 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
       const [p, s] = await Promise.all([inspect(args, 'primary', password), inspect(args, 'secondary', password)]);
       const problems = pairProblems(p, s);
       const facts = { nodes: [nodeFacts(p), nodeFacts(s)], problems };
-      if (problems.length) failRetryable(`${args.component} is not ready for a drill: ${problems.join('; ')}`, 'PreflightFailed', facts);
+      if (problems.length)
+        failRetryable(`${args.component} is not ready for a drill: ${problems.join('; ')}`, 'PreflightFailed', facts);
       const writer = !p.readOnly ? p : s;
-      return { summary: `${args.component}: ${writer.name} writes, both directions replicate (lag ${p.replica?.lagSeconds}s / ${s.replica?.lagSeconds}s), auto-increment offsets ${p.autoIncrementOffset}/${s.autoIncrementOffset} step ${p.autoIncrementIncrement}`, facts };
+      return {
+        summary: `${args.component}: ${writer.name} writes, both directions replicate (lag ${p.replica?.lagSeconds}s / ${s.replica?.lagSeconds}s), auto-increment offsets ${p.autoIncrementOffset}/${s.autoIncrementOffset} step ${p.autoIncrementIncrement}`,
+        facts,
+      };
     },
 
     /**
@@ -55,27 +64,59 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
       const { args, password } = await setup(input);
       const { from, to } = args;
       const [old, cand] = await Promise.all([inspect(args, from, password), inspect(args, to, password)]);
-      const facts: Record<string, unknown> = { nodes: [nodeFacts(old), nodeFacts(cand)], planned: args.planned, rpoObjectiveMs: args.rpoMs };
+      const facts: Record<string, unknown> = {
+        nodes: [nodeFacts(old), nodeFacts(cand)],
+        planned: args.planned,
+        rpoObjectiveMs: args.rpoMs,
+      };
       if (cand.reachable && !cand.readOnly && (!old.reachable || old.readOnly)) {
-        return { summary: `${args.component}: ${cand.name} is already the writer; nothing to guard`, facts: { ...facts, alreadySwitched: true } };
+        return {
+          summary: `${args.component}: ${cand.name} is already the writer; nothing to guard`,
+          facts: { ...facts, alreadySwitched: true },
+        };
       }
-      if (!cand.reachable) failRetryable(`${args.component}: the switch target ${cand.name} (${cand.endpoint}) is not reachable: ${cand.error}`, 'DatabaseUnreachable', facts);
+      if (!cand.reachable)
+        failRetryable(
+          `${args.component}: the switch target ${cand.name} (${cand.endpoint}) is not reachable: ${cand.error}`,
+          'DatabaseUnreachable',
+          facts,
+        );
       const lag = cand.replica?.lagSeconds ?? null;
       facts.lagSeconds = lag;
       if (args.planned) {
-        if (!old.reachable) failRetryable(`${args.component}: the current writer ${old.name} is not reachable (${old.error}); a planned switchover needs it (use failover mode for an outage)`, 'DatabaseUnreachable', facts);
+        if (!old.reachable)
+          failRetryable(
+            `${args.component}: the current writer ${old.name} is not reachable (${old.error}); a planned switchover needs it (use failover mode for an outage)`,
+            'DatabaseUnreachable',
+            facts,
+          );
         if (!cand.replica?.healthy) {
-          failRetryable(`refusing a planned switchover of ${args.component} to ${cand.name}: replication from ${old.name} is broken (${cand.replica?.problem}). An operator may skip this guard with a reason.`, 'ReplicationBroken', facts);
+          failRetryable(
+            `refusing a planned switchover of ${args.component} to ${cand.name}: replication from ${old.name} is broken (${cand.replica?.problem}). An operator may skip this guard with a reason.`,
+            'ReplicationBroken',
+            facts,
+          );
         }
         if (args.rpoMs !== undefined && lag !== null && lag * 1000 > args.rpoMs) {
-          failRetryable(`refusing a planned switchover of ${args.component} to ${cand.name}: it lags ${lag}s, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
+          failRetryable(
+            `refusing a planned switchover of ${args.component} to ${cand.name}: it lags ${lag}s, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`,
+            'LagOverObjective',
+            facts,
+          );
         }
       }
       let canary: CanaryRow | undefined;
       const writer = old.reachable && !old.readOnly ? old : undefined;
       if (writer) {
         const { result } = await withNode(args, writer.site, password, (conn) =>
-          writeCanary(conn, args.canaryDatabase, { id: canaryId(input), kind: 'canary', drillId: input.drillId, site: writer.name, lag_seconds: lag, note: `before ${args.planned ? 'switchover' : 'failover'} ${from} -> ${to}` }),
+          writeCanary(conn, args.canaryDatabase, {
+            id: canaryId(input),
+            kind: 'canary',
+            drillId: input.drillId,
+            site: writer.name,
+            lag_seconds: lag,
+            note: `before ${args.planned ? 'switchover' : 'failover'} ${from} -> ${to}`,
+          }),
         );
         canary = result;
       }
@@ -91,16 +132,27 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
     async mysqlFence(input) {
       const { args, password } = await setup(input);
       const site = input.step.site ?? args.from;
-      const { state, result } = await withNode(args, site, password, (conn, node) => fence(conn, node, args.killSessionsOf, args.user));
+      const { state, result } = await withNode(args, site, password, (conn, node) =>
+        fence(conn, node, args.killSessionsOf, args.user),
+      );
       const facts = { node: nodeFacts(state), fence: result };
-      if (!state.reachable || !result) failRetryable(`${args.component} on ${state.name} is not reachable to fence (${state.error})`, 'DatabaseUnreachable', facts);
+      if (!state.reachable || !result)
+        failRetryable(
+          `${args.component} on ${state.name} is not reachable to fence (${state.error})`,
+          'DatabaseUnreachable',
+          facts,
+        );
       const still = result.sessionsThatCanStillWrite;
       return {
         summary:
           `${args.component} on ${state.name}: ${result.alreadyFenced ? 'already read-only' : 'now read-only'} at ${state.gtidPosition || `${state.binlogFile}:${state.binlogPosition}`}` +
           (result.killed.length ? `; killed ${result.killed.length} app session(s)` : '') +
-          (still.length ? `; ${still.length} session(s) can still write (${[...new Set(still.map((s) => s.user))].join(', ')} hold READ_ONLY ADMIN)` : '; no session can still write') +
-          (state.flavor === 'mariadb' && !result.privilegesVisible ? ' (the drill account cannot see other accounts\' privileges)' : ''),
+          (still.length
+            ? `; ${still.length} session(s) can still write (${[...new Set(still.map((s) => s.user))].join(', ')} hold READ_ONLY ADMIN)`
+            : '; no session can still write') +
+          (state.flavor === 'mariadb' && !result.privilegesVisible
+            ? " (the drill account cannot see other accounts' privileges)"
+            : ''),
         facts,
       };
     },
@@ -116,22 +168,37 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
       const to = input.step.site ?? args.to;
       const from = otherSite(to);
       const cand0 = await inspect(args, to, password);
-      if (!cand0.reachable) failRetryable(`${args.component}: ${cand0.name} (${cand0.endpoint}) is not reachable to promote: ${cand0.error}`, 'DatabaseUnreachable', { node: nodeFacts(cand0) });
+      if (!cand0.reachable)
+        failRetryable(
+          `${args.component}: ${cand0.name} (${cand0.endpoint}) is not reachable to promote: ${cand0.error}`,
+          'DatabaseUnreachable',
+          { node: nodeFacts(cand0) },
+        );
 
       // The old writer: fence it when reachable (idempotent), remember its position.
-      const oldSide = await withNode(args, from, password, (conn, node) => fence(conn, node, args.killSessionsOf, args.user));
+      const oldSide = await withNode(args, from, password, (conn, node) =>
+        fence(conn, node, args.killSessionsOf, args.user),
+      );
       const old = oldSide.state;
       const fenced = oldSide.result;
       const facts: Record<string, unknown> = { planned: args.planned, old: nodeFacts(old), fence: fenced ?? null };
 
       if (!cand0.readOnly) {
         facts.candidate = nodeFacts(cand0);
-        return { summary: `${args.component}: ${cand0.name} is already the writer; ${old.name} is ${role(old)}`, facts: { ...facts, alreadyWriter: true } };
+        return {
+          summary: `${args.component}: ${cand0.name} is already the writer; ${old.name} is ${role(old)}`,
+          facts: { ...facts, alreadyWriter: true },
+        };
       }
 
       const { state: cand, result } = await withNode(args, to, password, async (conn, node) => {
         const lagBefore = node.replica?.lagSeconds ?? null;
-        const catchUp = await waitCaughtUp(conn, node, old.reachable ? old : undefined, args.planned ? args.catchUpTimeoutMs : Math.min(args.catchUpTimeoutMs, 10_000));
+        const catchUp = await waitCaughtUp(
+          conn,
+          node,
+          old.reachable ? old : undefined,
+          args.planned ? args.catchUpTimeoutMs : Math.min(args.catchUpTimeoutMs, 10_000),
+        );
         if (!catchUp.reached && args.planned) return { catchUp, lagBefore, promoted: false };
         await makeWritable(conn, node);
         await writeCanary(conn, args.canaryDatabase, {
@@ -145,7 +212,12 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
         return { catchUp, lagBefore, promoted: true };
       });
       facts.candidate = nodeFacts(cand);
-      if (!result) failRetryable(`${args.component}: lost ${cand.name} while promoting it (${cand.error})`, 'DatabaseUnreachable', facts);
+      if (!result)
+        failRetryable(
+          `${args.component}: lost ${cand.name} while promoting it (${cand.error})`,
+          'DatabaseUnreachable',
+          facts,
+        );
       Object.assign(facts, { catchUp: result.catchUp, lagSecondsBefore: result.lagBefore });
 
       if (!result.promoted) {
@@ -169,7 +241,11 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
           ? `${cand.name} had applied everything ${old.reachable ? `${old.name} wrote (${result.catchUp.method})` : 'it received'} before it became writable`
           : `${cand.name} became writable with lag ${lagAtCutover ?? 'unknown'}s (${result.catchUp.method} not reached)`,
       };
-      const why = args.planned ? `${old.name} ${old.reachable ? (fenced?.alreadyFenced ? 'was already read-only' : 'fenced read-only') : 'down'}` : old.reachable ? `${old.name} reachable and fenced` : `primary unreachable`;
+      const why = args.planned
+        ? `${old.name} ${old.reachable ? (fenced?.alreadyFenced ? 'was already read-only' : 'fenced read-only') : 'down'}`
+        : old.reachable
+          ? `${old.name} reachable and fenced`
+          : `primary unreachable`;
       return {
         summary: `promoting ${cand.name} (${args.component}): ${why}, lag ${lagAtCutover === null ? 'unknown' : `${lagAtCutover}s`}${result.catchUp.reached ? `, caught up in ${(result.catchUp.waitedMs / 1000).toFixed(1)}s` : ''}`,
         facts,
@@ -187,15 +263,30 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
       const { last: seen } = await pollFor(
         `canary ${id} on ${args.siteNames[to]}`,
         10_000,
-        () => withNode(args, to, password, async (conn) => ({ canary: await readCanary(conn, args.canaryDatabase, id), cutover: await readCanary(conn, args.canaryDatabase, cutoverMarkerId(input)) })),
+        () =>
+          withNode(args, to, password, async (conn) => ({
+            canary: await readCanary(conn, args.canaryDatabase, id),
+            cutover: await readCanary(conn, args.canaryDatabase, cutoverMarkerId(input)),
+          })),
         (s) => !s.state.reachable || Boolean(s.result?.canary && s.result.cutover),
         200,
       );
       const { state: cand, result } = seen;
-      const facts: Record<string, unknown> = { nodes: [nodeFacts(cand), nodeFacts(old)], canary: result?.canary ?? null, cutover: result?.cutover ?? null };
-      if (!cand.reachable) failRetryable(`${args.component}: ${cand.name} is not reachable (${cand.error})`, 'DatabaseUnreachable', facts);
-      if (cand.readOnly) failRetryable(`${args.component}: ${cand.name} is still read-only after the switch`, 'NotWritable', facts);
-      if (old.reachable && !old.readOnly) failRetryable(`${args.component}: TWO WRITERS: ${old.name} is writable as well as ${cand.name}`, 'TwoWriters', facts);
+      const facts: Record<string, unknown> = {
+        nodes: [nodeFacts(cand), nodeFacts(old)],
+        canary: result?.canary ?? null,
+        cutover: result?.cutover ?? null,
+      };
+      if (!cand.reachable)
+        failRetryable(`${args.component}: ${cand.name} is not reachable (${cand.error})`, 'DatabaseUnreachable', facts);
+      if (cand.readOnly)
+        failRetryable(`${args.component}: ${cand.name} is still read-only after the switch`, 'NotWritable', facts);
+      if (old.reachable && !old.readOnly)
+        failRetryable(
+          `${args.component}: TWO WRITERS: ${old.name} is writable as well as ${cand.name}`,
+          'TwoWriters',
+          facts,
+        );
       const canaryFound = Boolean(result?.canary);
       const lag = result?.cutover?.lag_seconds ?? null;
       facts.rpoEvidence = {
@@ -205,7 +296,12 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
           ? `canary ${id} written on ${result?.canary?.site} at ${result?.canary?.written_at} was read on ${cand.name}; lag at cutover ${lag ?? 'unknown'}s`
           : `canary ${id} was NOT found on ${cand.name}${result?.cutover ? '' : ' (and no cutover marker: was the switch made by this drill?)'}`,
       };
-      if (!canaryFound && args.planned) failRetryable(`${args.component}: the canary written before the switch is missing on ${cand.name}: data was lost`, 'CanaryMissing', facts);
+      if (!canaryFound && args.planned)
+        failRetryable(
+          `${args.component}: the canary written before the switch is missing on ${cand.name}: data was lost`,
+          'CanaryMissing',
+          facts,
+        );
       return {
         summary: `${args.component}: ${cand.name} is the only writer (${old.name} ${role(old)}); canary ${canaryFound ? 'found' : 'missing'}, lag at cutover ${lag ?? 'unknown'}s; ${replicationPhrase(old)} on ${old.name}`,
         facts,

@@ -48,7 +48,10 @@ async function inspectConn(conn: Conn, state: NodeState): Promise<NodeState> {
   state.autoIncrementIncrement = Number(basics.inc);
   state.autoIncrementOffset = Number(basics.off);
   if (state.flavor === 'mariadb') {
-    const [g] = await query(conn, 'SELECT @@gtid_domain_id AS domain, @@gtid_binlog_pos AS binlogPos, @@gtid_current_pos AS currentPos');
+    const [g] = await query(
+      conn,
+      'SELECT @@gtid_domain_id AS domain, @@gtid_binlog_pos AS binlogPos, @@gtid_current_pos AS currentPos',
+    );
     state.gtidDomainId = Number(g.domain);
     state.gtidPosition = String(g.binlogPos ?? '');
     state.gtidCurrentPos = String(g.currentPos ?? '');
@@ -64,10 +67,18 @@ async function inspectConn(conn: Conn, state: NodeState): Promise<NodeState> {
 
 /** Re-reads what the node has written: GTID position and binlog file/position. */
 export async function refreshPosition(conn: Conn, state: NodeState): Promise<void> {
-  const [g] = await query(conn, state.flavor === 'mariadb' ? 'SELECT @@gtid_binlog_pos AS p' : 'SELECT @@global.gtid_executed AS p');
+  const [g] = await query(
+    conn,
+    state.flavor === 'mariadb' ? 'SELECT @@gtid_binlog_pos AS p' : 'SELECT @@global.gtid_executed AS p',
+  );
   state.gtidPosition = String(g.p ?? '').replace(/\s+/g, '');
   try {
-    const rows = await query(conn, state.flavor === 'mysql' && !/^8\.0\./.test(state.version ?? '') ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS');
+    const rows = await query(
+      conn,
+      state.flavor === 'mysql' && !/^8\.0\./.test(state.version ?? '')
+        ? 'SHOW BINARY LOG STATUS'
+        : 'SHOW MASTER STATUS',
+    );
     if (rows[0]) {
       state.binlogFile = str(rows[0].File);
       state.binlogPosition = num(rows[0].Position);
@@ -83,7 +94,13 @@ const CONFIG_ERRNOS = new Set([1044, 1045, 1049, 1227, 1142, 1698]);
 /** mysql2 marks a broken connection `fatal`; 1053 server shutdown, 1927 connection killed; a closed connection refuses new commands. */
 const lostConnection = (error: unknown): boolean => {
   const e = error as { fatal?: boolean; errno?: number; message?: string };
-  return Boolean(e.fatal) || e.errno === 1053 || e.errno === 1927 || isSocketError(error) || /closed state|connection lost/i.test(e.message ?? '');
+  return (
+    Boolean(e.fatal) ||
+    e.errno === 1053 ||
+    e.errno === 1927 ||
+    isSocketError(error) ||
+    /closed state|connection lost/i.test(e.message ?? '')
+  );
 };
 
 /**
@@ -91,7 +108,12 @@ const lostConnection = (error: unknown): boolean => {
  * the state says so and `result` is absent. Refused by the server: a non-retryable failure. Lost
  * while `use` worked (the server stopped, the link broke): a retryable failure naming the server.
  */
-export async function withNode<T>(args: MysqlArgs, site: SiteRole, password: string, use: (conn: Conn, state: NodeState) => Promise<T>): Promise<{ state: NodeState; result?: T }> {
+export async function withNode<T>(
+  args: MysqlArgs,
+  site: SiteRole,
+  password: string,
+  use: (conn: Conn, state: NodeState) => Promise<T>,
+): Promise<{ state: NodeState; result?: T }> {
   const endpoint = `${args.sites[site].host}:${args.sites[site].port}`;
   const state: NodeState = { site, name: args.siteNames[site], endpoint, reachable: false };
   let conn: Conn | undefined;
@@ -123,9 +145,14 @@ export async function withNode<T>(args: MysqlArgs, site: SiteRole, password: str
     return { state };
   } finally {
     const open = conn;
-    if (open) await closeWithin(() => open.end(), () => open.destroy());
+    if (open)
+      await closeWithin(
+        () => open.end(),
+        () => open.destroy(),
+      );
   }
 }
 
 /** One site's state, nothing changed. */
-export const inspect = (args: MysqlArgs, site: SiteRole, password: string): Promise<NodeState> => withNode(args, site, password, async () => undefined).then((r) => r.state);
+export const inspect = (args: MysqlArgs, site: SiteRole, password: string): Promise<NodeState> =>
+  withNode(args, site, password, async () => undefined).then((r) => r.state);

@@ -40,7 +40,16 @@ function pick(row: Row, ...names: string[]): unknown {
 /** Turns one row of SHOW REPLICA STATUS / SHOW SLAVE STATUS (any flavour) into ReplicaStatus. */
 export function normalizeReplicaRow(row: Row | undefined): ReplicaStatus {
   if (!row) {
-    return { configured: false, lagSeconds: null, lastIoErrno: 0, lastIoError: '', lastSqlErrno: 0, lastSqlError: '', healthy: false, problem: 'no replication configured' };
+    return {
+      configured: false,
+      lagSeconds: null,
+      lastIoErrno: 0,
+      lastIoError: '',
+      lastSqlErrno: 0,
+      lastSqlError: '',
+      healthy: false,
+      problem: 'no replication configured',
+    };
   }
   const lag = pick(row, 'Seconds_Behind_Source', 'Seconds_Behind_Master');
   const autoPosition = pick(row, 'Auto_Position');
@@ -59,14 +68,18 @@ export function normalizeReplicaRow(row: Row | undefined): ReplicaStatus {
     readSourceLogPos: num(pick(row, 'Read_Source_Log_Pos', 'Read_Master_Log_Pos')),
     relaySourceLogFile: str(pick(row, 'Relay_Source_Log_File', 'Relay_Master_Log_File')),
     execSourceLogPos: num(pick(row, 'Exec_Source_Log_Pos', 'Exec_Master_Log_Pos')),
-    usingGtid: str(pick(row, 'Using_Gtid')) ?? (autoPosition === undefined ? undefined : Number(autoPosition) === 1 ? 'Auto_Position' : 'No'),
+    usingGtid:
+      str(pick(row, 'Using_Gtid')) ??
+      (autoPosition === undefined ? undefined : Number(autoPosition) === 1 ? 'Auto_Position' : 'No'),
     receivedGtids: str(pick(row, 'Gtid_IO_Pos', 'Retrieved_Gtid_Set')),
     executedGtids: str(pick(row, 'Executed_Gtid_Set')),
     healthy: false,
   };
   // Healthy means both threads say exactly "Yes" (not "Connecting"), no errors, and a known lag.
-  if (status.ioRunning !== 'Yes') status.problem = `IO thread ${status.ioRunning ?? '?'}${status.lastIoErrno ? ` (error ${status.lastIoErrno}: ${status.lastIoError})` : ''}`;
-  else if (status.sqlRunning !== 'Yes') status.problem = `SQL thread ${status.sqlRunning ?? '?'}${status.lastSqlErrno ? ` (error ${status.lastSqlErrno}: ${status.lastSqlError})` : ''}`;
+  if (status.ioRunning !== 'Yes')
+    status.problem = `IO thread ${status.ioRunning ?? '?'}${status.lastIoErrno ? ` (error ${status.lastIoErrno}: ${status.lastIoError})` : ''}`;
+  else if (status.sqlRunning !== 'Yes')
+    status.problem = `SQL thread ${status.sqlRunning ?? '?'}${status.lastSqlErrno ? ` (error ${status.lastSqlErrno}: ${status.lastSqlError})` : ''}`;
   else if (status.lastIoErrno !== 0) status.problem = `IO error ${status.lastIoErrno}: ${status.lastIoError}`;
   else if (status.lastSqlErrno !== 0) status.problem = `SQL error ${status.lastSqlErrno}: ${status.lastSqlError}`;
   else if (status.lagSeconds === null) status.problem = 'lag unknown';

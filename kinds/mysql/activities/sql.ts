@@ -25,5 +25,7 @@ export async function query(conn: Conn, sql: string, params: unknown[] = []): Pr
 /** The server's error number (1064 syntax, 1305 no such function, 1146 no such table, ...). */
 export const errnoOf = (error: unknown): number | undefined => (error as { errno?: number }).errno;
 
-export const num = (value: unknown): number | undefined => (value === null || value === undefined || value === '' ? undefined : Number(value));
-export const str = (value: unknown): string | undefined => (value === null || value === undefined ? undefined : String(value));
+export const num = (value: unknown): number | undefined =>
+  value === null || value === undefined || value === '' ? undefined : Number(value);
+export const str = (value: unknown): string | undefined =>
+  value === null || value === undefined ? undefined : String(value);

@@ -19,7 +19,10 @@ export async function excluded(client: Client): Promise<string[]> {
   const res = await client.cluster.getSettings({ flat_settings: true });
   const body = res.body as { persistent?: Record<string, string> };
   const value = body.persistent?.[EXCLUDE] ?? '';
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export async function setExcluded(client: Client, names: string[]): Promise<void> {
@@ -28,7 +31,13 @@ export async function setExcluded(client: Client, names: string[]): Promise<void
 
 async function shardCopies(client: Client, index?: string): Promise<ShardCopy[]> {
   const res = await client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node'], index });
-  return res.body.map((s) => ({ index: s.index ?? '', shard: s.shard ?? '', prirep: s.prirep ?? '', state: s.state ?? '', node: s.node ?? null }));
+  return res.body.map((s) => ({
+    index: s.index ?? '',
+    shard: s.shard ?? '',
+    prirep: s.prirep ?? '',
+    state: s.state ?? '',
+    node: s.node ?? null,
+  }));
 }
 
 // A relocating shard's node reads "from -> ip id to": it is still on `from` until it arrives.
@@ -47,5 +56,17 @@ export async function shardsOn(client: Client, node: string, index?: string): Pr
 export async function onlyCopiesOn(client: Client, node: string): Promise<ShardCopy[]> {
   const all = await shardCopies(client);
   const onNode = isOn(node);
-  return all.filter(onNode).filter((copy) => !all.some((other) => other.index === copy.index && other.shard === copy.shard && other.state === 'STARTED' && other.node && !onNode(other)));
+  return all
+    .filter(onNode)
+    .filter(
+      (copy) =>
+        !all.some(
+          (other) =>
+            other.index === copy.index &&
+            other.shard === copy.shard &&
+            other.state === 'STARTED' &&
+            other.node &&
+            !onNode(other),
+        ),
+    );
 }

@@ -9,13 +9,20 @@ import { type Body, describeError } from './cluster';
 export async function ensureCanaryIndex(c: Client, index: string): Promise<void> {
   const exists = await c.indices.exists({ index });
   if (exists.body) return;
-  await c.indices.create({ index, body: { settings: { number_of_shards: 1, auto_expand_replicas: '0-all' } } }).catch((error) => {
-    if (!/resource_already_exists/.test(describeError(error))) throw error;
-  });
+  await c.indices
+    .create({ index, body: { settings: { number_of_shards: 1, auto_expand_replicas: '0-all' } } })
+    .catch((error) => {
+      if (!/resource_already_exists/.test(describeError(error))) throw error;
+    });
 }
 
 /** Writes the document once; a second run finds it and keeps its first time. Returns when it was written. */
-export async function writeCanaryDoc(c: Client, index: string, id: string, doc: { drillId: string; canary: string; site: string }): Promise<string> {
+export async function writeCanaryDoc(
+  c: Client,
+  index: string,
+  id: string,
+  doc: { drillId: string; canary: string; site: string },
+): Promise<string> {
   const existing = await c.get({ index, id }, { ignore: [404] });
   const found = existing.body as { found?: boolean; _source?: { writtenAt?: string } };
   if (found.found && found._source?.writtenAt) return found._source.writtenAt;
@@ -25,10 +32,17 @@ export async function writeCanaryDoc(c: Client, index: string, id: string, doc: 
 }
 
 /** Reads the document from this node's own copy, else (no local copy) through the cluster; says which. */
-export async function readCanaryDoc(c: Client, index: string, id: string): Promise<{ found: boolean; source?: Body; how: string }> {
+export async function readCanaryDoc(
+  c: Client,
+  index: string,
+  id: string,
+): Promise<{ found: boolean; source?: Body; how: string }> {
   const read = async (preference?: string) => {
     const res = await c.get({ index, id, ...(preference ? { preference } : {}) }, { ignore: [404] });
-    return { found: Boolean((res.body as { found?: boolean }).found), source: (res.body as { _source?: Body })._source };
+    return {
+      found: Boolean((res.body as { found?: boolean }).found),
+      source: (res.body as { _source?: Body })._source,
+    };
   };
   try {
     return { ...(await read('_only_local')), how: 'from its local copy' };

@@ -49,8 +49,13 @@ export function clusterLost(error: unknown, server: ServerRef): ApplicationFailu
 }
 
 export function describeError(error: unknown): string {
-  const e = error as { meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } }; message?: string; name?: string };
-  if (e.meta?.body?.error?.type) return `${e.meta.statusCode} ${e.meta.body.error.type}${e.meta.body.error.reason ? `: ${e.meta.body.error.reason}` : ''}`;
+  const e = error as {
+    meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } };
+    message?: string;
+    name?: string;
+  };
+  if (e.meta?.body?.error?.type)
+    return `${e.meta.statusCode} ${e.meta.body.error.type}${e.meta.body.error.reason ? `: ${e.meta.body.error.reason}` : ''}`;
   if (e.meta?.statusCode) return `HTTP ${e.meta.statusCode}`;
   return e.message ?? String(error);
 }
@@ -85,7 +90,10 @@ export async function nodeNames(client: Client): Promise<string[]> {
 }
 
 /** A reachable node to talk to: `prefer`'s, else the other site's. */
-export async function anyNode(clientFor: (s: SiteRole) => Client, prefer: SiteRole): Promise<{ site: SiteRole; c: Client; h: Health } | undefined> {
+export async function anyNode(
+  clientFor: (s: SiteRole) => Client,
+  prefer: SiteRole,
+): Promise<{ site: SiteRole; c: Client; h: Health } | undefined> {
   for (const site of [prefer, otherSite(prefer)]) {
     const c = clientFor(site);
     const h = await health(c);

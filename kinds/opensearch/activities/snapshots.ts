@@ -10,7 +10,8 @@ export async function listSnapshots(c: Client, component: string, repository: st
     return ((res.body as { snapshots?: Body[] }).snapshots ?? []) as Body[];
   } catch (error) {
     const type = (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
-    if (type === 'repository_missing_exception') failNonRetryable(`${component}: snapshot repository "${repository}" does not exist`, 'NoSnapshotRepository');
+    if (type === 'repository_missing_exception')
+      failNonRetryable(`${component}: snapshot repository "${repository}" does not exist`, 'NoSnapshotRepository');
     throw error;
   }
 }
@@ -23,11 +24,21 @@ export async function getSnapshot(c: Client, repository: string, name: string): 
 
 /** SUCCESS, no failed shard, ended within `maxAgeMs`. */
 export const isGoodSnapshot = (s: Body, maxAgeMs: number): boolean =>
-  s.state === 'SUCCESS' && Number((s.shards as Body | undefined)?.failed ?? 0) === 0 && Date.now() - Number(s.end_time_in_millis) <= maxAgeMs;
+  s.state === 'SUCCESS' &&
+  Number((s.shards as Body | undefined)?.failed ?? 0) === 0 &&
+  Date.now() - Number(s.end_time_in_millis) <= maxAgeMs;
 
 /** The newest good snapshot of `snapshots`. */
 export const newestGood = (snapshots: Body[], maxAgeMs: number): Body | undefined =>
-  snapshots.filter((s) => isGoodSnapshot(s, maxAgeMs)).sort((a, b) => Number(b.end_time_in_millis) - Number(a.end_time_in_millis))[0];
+  snapshots
+    .filter((s) => isGoodSnapshot(s, maxAgeMs))
+    .sort((a, b) => Number(b.end_time_in_millis) - Number(a.end_time_in_millis))[0];
 
 /** What the report keeps of a snapshot. */
-export const snapshotFacts = (s: Body) => ({ snapshot: s.snapshot, state: s.state, endTime: s.end_time, shards: s.shards, indices: (s.indices as string[] | undefined)?.length });
+export const snapshotFacts = (s: Body) => ({
+  snapshot: s.snapshot,
+  state: s.state,
+  endTime: s.end_time,
+  shards: s.shards,
+  indices: (s.indices as string[] | undefined)?.length,
+});

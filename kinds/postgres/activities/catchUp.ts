@@ -8,7 +8,12 @@ export interface Replayed extends Waited {
   lagBytes: number | null;
 }
 
-export async function waitReplayed(c: Client, what: string, targetLsn: string | undefined, timeoutMs: number): Promise<Replayed> {
+export async function waitReplayed(
+  c: Client,
+  what: string,
+  targetLsn: string | undefined,
+  timeoutMs: number,
+): Promise<Replayed> {
   const behind = async (): Promise<number | null> => {
     const [r] = await q(
       c,

@@ -23,4 +23,11 @@ export function pgFacts(n: PgNode): Record<string, unknown> {
 }
 
 /** "a primary", "a standby", "a primary fenced read-only" or "unreachable (ECONNREFUSED)". */
-export const roleOf = (n: PgNode): string => (!n.reachable ? `unreachable (${n.error})` : n.inRecovery ? 'a standby' : n.defaultReadOnly ? 'a primary fenced read-only' : 'a primary');
+export const roleOf = (n: PgNode): string =>
+  !n.reachable
+    ? `unreachable (${n.error})`
+    : n.inRecovery
+      ? 'a standby'
+      : n.defaultReadOnly
+        ? 'a primary fenced read-only'
+        : 'a primary';

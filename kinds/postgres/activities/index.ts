@@ -32,11 +32,19 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       const { args, password } = await setup(input);
       const node = await inspect(args, password, input.step.site ?? args.to);
       const facts = { node: pgFacts(node) };
-      if (!node.reachable) failRetryable(`${args.component} on ${node.name} (${node.endpoint}) is not reachable: ${node.error}`, 'DatabaseUnreachable', facts);
+      if (!node.reachable)
+        failRetryable(
+          `${args.component} on ${node.name} (${node.endpoint}) is not reachable: ${node.error}`,
+          'DatabaseUnreachable',
+          facts,
+        );
       const detail = node.inRecovery
         ? `receiver ${node.receiver?.status ?? 'not running'}${node.receiver?.senderPort ? ` from :${node.receiver.senderPort}` : ''}, apply backlog ${node.applyBacklogBytes ?? '?'} bytes`
         : `${node.standbys?.filter((s) => s.state === 'streaming').length ?? 0} standby(s) streaming`;
-      return { summary: `${args.component} on ${node.name} answers as ${roleOf(node)} (timeline ${node.timeline}): ${detail}`, facts };
+      return {
+        summary: `${args.component} on ${node.name} answers as ${roleOf(node)} (timeline ${node.timeline}): ${detail}`,
+        facts,
+      };
     },
 
     /** One primary, the other a standby streaming from it, both ready for pg_rewind. */
@@ -45,10 +53,14 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       const [p, s] = await Promise.all([inspect(args, password, 'primary'), inspect(args, password, 'secondary')]);
       const problems = pairProblems(args, p, s);
       const facts = { nodes: [pgFacts(p), pgFacts(s)], problems };
-      if (problems.length) failRetryable(`${args.component} is not ready for a drill: ${problems.join('; ')}`, 'PreflightFailed', facts);
+      if (problems.length)
+        failRetryable(`${args.component} is not ready for a drill: ${problems.join('; ')}`, 'PreflightFailed', facts);
       const primary = p.inRecovery ? s : p;
       const lag = primary.standbys?.[0];
-      return { summary: `${args.component}: ${primary.name} is primary, ${(primary === p ? s : p).name} streams from it (lag ${lag?.replayLagBytes ?? '?'} bytes); both can be rewound`, facts };
+      return {
+        summary: `${args.component}: ${primary.name} is primary, ${(primary === p ? s : p).name} streams from it (lag ${lag?.replayLagBytes ?? '?'} bytes); both can be rewound`,
+        facts,
+      };
     },
 
     /**
@@ -59,27 +71,63 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       const { args, password } = await setup(input);
       const { from, to } = args;
       const [old, cand] = await Promise.all([inspect(args, password, from), inspect(args, password, to)]);
-      const facts: Record<string, unknown> = { nodes: [pgFacts(old), pgFacts(cand)], planned: args.planned, rpoObjectiveMs: args.rpoMs };
+      const facts: Record<string, unknown> = {
+        nodes: [pgFacts(old), pgFacts(cand)],
+        planned: args.planned,
+        rpoObjectiveMs: args.rpoMs,
+      };
       if (cand.reachable && !cand.inRecovery && (!old.reachable || old.inRecovery)) {
-        return { summary: `${args.component}: ${cand.name} is already the primary; nothing to guard`, facts: { ...facts, alreadySwitched: true } };
+        return {
+          summary: `${args.component}: ${cand.name} is already the primary; nothing to guard`,
+          facts: { ...facts, alreadySwitched: true },
+        };
       }
-      if (!cand.reachable) failRetryable(`${args.component}: the switch target ${cand.name} (${cand.endpoint}) is not reachable: ${cand.error}`, 'DatabaseUnreachable', facts);
+      if (!cand.reachable)
+        failRetryable(
+          `${args.component}: the switch target ${cand.name} (${cand.endpoint}) is not reachable: ${cand.error}`,
+          'DatabaseUnreachable',
+          facts,
+        );
       const row = old.standbys?.find((s) => s.state === 'streaming') ?? old.standbys?.[0];
-      const lagBytes = row?.replayLagBytes ?? (cand.applyBacklogBytes ?? null);
+      const lagBytes = row?.replayLagBytes ?? cand.applyBacklogBytes ?? null;
       const lagSeconds = row ? (row.replayLagSeconds ?? (row.replayLagBytes === 0 ? 0 : null)) : null;
       Object.assign(facts, { lagBytes, lagSeconds });
       if (args.planned) {
-        if (!old.reachable || old.inRecovery) failRetryable(`${args.component}: ${old.name} is not a reachable primary (${roleOf(old)}); a planned switchover needs it (use failover mode for an outage)`, 'DatabaseUnreachable', facts);
+        if (!old.reachable || old.inRecovery)
+          failRetryable(
+            `${args.component}: ${old.name} is not a reachable primary (${roleOf(old)}); a planned switchover needs it (use failover mode for an outage)`,
+            'DatabaseUnreachable',
+            facts,
+          );
         if (!streamsFrom(args, cand, from)) {
-          failRetryable(`refusing a planned switchover of ${args.component} to ${cand.name}: it does not stream from ${old.name} (receiver ${cand.receiver?.status ?? 'not running'}). An operator may skip this guard with a reason.`, 'ReplicationBroken', facts);
+          failRetryable(
+            `refusing a planned switchover of ${args.component} to ${cand.name}: it does not stream from ${old.name} (receiver ${cand.receiver?.status ?? 'not running'}). An operator may skip this guard with a reason.`,
+            'ReplicationBroken',
+            facts,
+          );
         }
         if (args.rpoMs !== undefined && lagSeconds !== null && lagSeconds * 1000 > args.rpoMs) {
-          failRetryable(`refusing a planned switchover of ${args.component} to ${cand.name}: it lags ${lagSeconds.toFixed(1)}s, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
+          failRetryable(
+            `refusing a planned switchover of ${args.component} to ${cand.name}: it lags ${lagSeconds.toFixed(1)}s, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`,
+            'LagOverObjective',
+            facts,
+          );
         }
       }
       let canary: Row | undefined;
       if (old.reachable && !old.inRecovery) {
-        canary = (await withPg(args, password, from, (c) => writeCanary(c, { id: canaryId(input), kind: 'canary', drillId: input.drillId, site: old.name, lagBytes, note: `before ${args.planned ? 'switchover' : 'failover'} ${from} -> ${to}` }))).result;
+        canary = (
+          await withPg(args, password, from, (c) =>
+            writeCanary(c, {
+              id: canaryId(input),
+              kind: 'canary',
+              drillId: input.drillId,
+              site: old.name,
+              lagBytes,
+              note: `before ${args.planned ? 'switchover' : 'failover'} ${from} -> ${to}`,
+            }),
+          )
+        ).result;
       }
       facts.canary = canary ?? null;
       return {
@@ -99,12 +147,25 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       const to = input.step.site ?? args.to;
       const from = otherSite(to);
       const cand0 = await inspect(args, password, to);
-      if (!cand0.reachable) failRetryable(`${args.component}: ${cand0.name} (${cand0.endpoint}) is not reachable to promote: ${cand0.error}`, 'DatabaseUnreachable', { candidate: pgFacts(cand0) });
+      if (!cand0.reachable)
+        failRetryable(
+          `${args.component}: ${cand0.name} (${cand0.endpoint}) is not reachable to promote: ${cand0.error}`,
+          'DatabaseUnreachable',
+          { candidate: pgFacts(cand0) },
+        );
       const old0 = await inspect(args, password, from);
       const facts: Record<string, unknown> = { planned: args.planned, candidate: pgFacts(cand0), old: pgFacts(old0) };
       if (!cand0.inRecovery) {
-        if (old0.reachable && !old0.inRecovery && !old0.defaultReadOnly) failRetryable(`${args.component}: TWO PRIMARIES: ${cand0.name} and ${old0.name} both accept writes`, 'TwoPrimaries', facts);
-        return { summary: `${args.component}: ${cand0.name} is already the primary; ${old0.name} is ${roleOf(old0)}`, facts: { ...facts, alreadyPrimary: true } };
+        if (old0.reachable && !old0.inRecovery && !old0.defaultReadOnly)
+          failRetryable(
+            `${args.component}: TWO PRIMARIES: ${cand0.name} and ${old0.name} both accept writes`,
+            'TwoPrimaries',
+            facts,
+          );
+        return {
+          summary: `${args.component}: ${cand0.name} is already the primary; ${old0.name} is ${roleOf(old0)}`,
+          facts: { ...facts, alreadyPrimary: true },
+        };
       }
 
       // Fence a reachable old primary online and take its last LSN.
@@ -112,22 +173,41 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       let targetLsn: string | undefined;
       if (old0.reachable && !old0.inRecovery) {
         const fenced = await withPg(args, password, from, fenceOnline);
-        if (!fenced.result) failRetryable(`${args.component}: ${old0.name} answers as a primary but could not be fenced (${fenced.node.error}); refusing to make a second primary`, 'FenceFailed', facts);
+        if (!fenced.result)
+          failRetryable(
+            `${args.component}: ${old0.name} answers as a primary but could not be fenced (${fenced.node.error}); refusing to make a second primary`,
+            'FenceFailed',
+            facts,
+          );
         fencedHere = fenced.result.fencedHere;
         targetLsn = fenced.result.lastLsn;
         facts.fence = fenced.result;
       }
 
       const timeoutMs = args.planned ? args.catchUpTimeoutMs : Math.min(args.catchUpTimeoutMs, 10_000);
-      const what = targetLsn ? `${cand0.name} to replay up to ${targetLsn}` : `${cand0.name} to apply all WAL it received`;
+      const what = targetLsn
+        ? `${cand0.name} to replay up to ${targetLsn}`
+        : `${cand0.name} to apply all WAL it received`;
       const { result: catchUp } = await withPg(args, password, to, (c) => waitReplayed(c, what, targetLsn, timeoutMs));
-      if (!catchUp) failRetryable(`${args.component}: lost ${cand0.name} while waiting for it to catch up`, 'DatabaseUnreachable', facts);
+      if (!catchUp)
+        failRetryable(
+          `${args.component}: lost ${cand0.name} while waiting for it to catch up`,
+          'DatabaseUnreachable',
+          facts,
+        );
       const { lagBytes } = catchUp;
-      Object.assign(facts, { catchUp: { reached: catchUp.reached, waitedMs: catchUp.waitedMs, target: targetLsn ?? 'received WAL' }, lagBytesAtCutover: lagBytes });
+      Object.assign(facts, {
+        catchUp: { reached: catchUp.reached, waitedMs: catchUp.waitedMs, target: targetLsn ?? 'received WAL' },
+        lagBytesAtCutover: lagBytes,
+      });
 
       if (!catchUp.reached && args.planned) {
         if (fencedHere) await withPg(args, password, from, unfence);
-        failRetryable(`${args.component}: ${cand0.name} did not replay ${targetLsn ?? 'its received WAL'} within ${timeoutMs / 1000}s (${lagBytes ?? '?'} bytes behind); ${fencedHere ? `${old0.name} takes writes again` : 'nothing was changed'}`, 'CatchUpTimeout', facts);
+        failRetryable(
+          `${args.component}: ${cand0.name} did not replay ${targetLsn ?? 'its received WAL'} within ${timeoutMs / 1000}s (${lagBytes ?? '?'} bytes behind); ${fencedHere ? `${old0.name} takes writes again` : 'nothing was changed'}`,
+          'CatchUpTimeout',
+          facts,
+        );
       }
 
       const { node: cand, result: promoted } = await withPg(args, password, to, async (c, n) => {
@@ -146,7 +226,12 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
         const [t] = await q(c, 'SELECT timeline_id FROM pg_control_checkpoint()');
         return { marker, timeline: Number(t.timeline_id) };
       });
-      if (!promoted) failRetryable(`${args.component}: lost ${cand.name} while promoting it (${cand.error})`, 'DatabaseUnreachable', facts);
+      if (!promoted)
+        failRetryable(
+          `${args.component}: lost ${cand.name} while promoting it (${cand.error})`,
+          'DatabaseUnreachable',
+          facts,
+        );
       facts.cutover = promoted.marker;
       facts.rpoEvidence = {
         dataLossMs: catchUp.reached && targetLsn ? 0 : undefined,
@@ -154,8 +239,17 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
           ? `${cand0.name} replayed ${targetLsn ? `everything ${old0.name} wrote (up to ${targetLsn})` : 'all WAL it had received'} before promotion`
           : `${cand0.name} was promoted ${lagBytes ?? '?'} bytes short of the WAL it had received`,
       };
-      const why = old0.reachable ? (args.planned ? `${old0.name} fenced at ${targetLsn}` : `${old0.name} reachable, fenced`) : args.planned ? `${old0.name} down` : 'primary unreachable';
-      return { summary: `promoting ${cand0.name} (${args.component}): ${why}, lag ${lagBytes ?? 'unknown'} bytes; now primary on timeline ${promoted.timeline}`, facts };
+      const why = old0.reachable
+        ? args.planned
+          ? `${old0.name} fenced at ${targetLsn}`
+          : `${old0.name} reachable, fenced`
+        : args.planned
+          ? `${old0.name} down`
+          : 'primary unreachable';
+      return {
+        summary: `promoting ${cand0.name} (${args.component}): ${why}, lag ${lagBytes ?? 'unknown'} bytes; now primary on timeline ${promoted.timeline}`,
+        facts,
+      };
     },
 
     /**
@@ -169,27 +263,76 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       const source = otherSite(site);
       const [node0, primary] = await Promise.all([inspect(args, password, site), inspect(args, password, source)]);
       const facts: Record<string, unknown> = { node: pgFacts(node0), newPrimary: pgFacts(primary) };
-      if (!primary.reachable || primary.inRecovery) failRetryable(`${args.component}: cannot re-protect ${node0.name}: ${primary.name} is not a reachable primary (${roleOf(primary)})`, 'NoPrimary', facts);
+      if (!primary.reachable || primary.inRecovery)
+        failRetryable(
+          `${args.component}: cannot re-protect ${node0.name}: ${primary.name} is not a reachable primary (${roleOf(primary)})`,
+          'NoPrimary',
+          facts,
+        );
       if (streamsFrom(args, node0, source)) {
-        return { summary: `${args.component}: ${node0.name} is already a standby streaming from ${primary.name}; nothing to do`, facts: { ...facts, alreadyProtected: true } };
+        return {
+          summary: `${args.component}: ${node0.name} is already a standby streaming from ${primary.name}; nothing to do`,
+          facts: { ...facts, alreadyProtected: true },
+        };
       }
-      const ready = node0.reachable ? node0.walLogHints || node0.dataChecksums : primary.walLogHints || primary.dataChecksums;
+      const ready = node0.reachable
+        ? node0.walLogHints || node0.dataChecksums
+        : primary.walLogHints || primary.dataChecksums;
       if (ready === false) {
-        failNonRetryable(`${args.component}: ${node0.name} has neither wal_log_hints nor data checksums; pg_rewind cannot run (rebuild it with pg_basebackup)`, 'RewindImpossible', facts);
+        failNonRetryable(
+          `${args.component}: ${node0.name} has neither wal_log_hints nor data checksums; pg_rewind cannot run (rebuild it with pg_basebackup)`,
+          'RewindImpossible',
+          facts,
+        );
       }
-      facts.rewindReadinessCheckedOn = node0.reachable ? node0.name : `${primary.name} (${node0.name} is down; a pair shares its settings)`;
-      if (!args.rewind) failNonRetryable(`${args.component}: the plan has no rewind command for ${node0.name}`, 'NoRewindDriver');
+      facts.rewindReadinessCheckedOn = node0.reachable
+        ? node0.name
+        : `${primary.name} (${node0.name} is down; a pair shares its settings)`;
+      if (!args.rewind)
+        failNonRetryable(`${args.component}: the plan has no rewind command for ${node0.name}`, 'NoRewindDriver');
       await withPg(args, password, source, (c) => q(c, 'CHECKPOINT'));
-      const result = await runProcess(args.rewind, { cwd: deps.workdir, timeoutMs: args.rewind.timeout ?? input.step.timeoutMs, where: input.step.id });
-      facts.rewind = { argv: args.rewind.argv, exitCode: result.exitCode, durationMs: result.durationMs, stdout: result.stdout, stderr: result.stderr };
+      const result = await runProcess(args.rewind, {
+        cwd: deps.workdir,
+        timeoutMs: args.rewind.timeout ?? input.step.timeoutMs,
+        where: input.step.id,
+      });
+      facts.rewind = {
+        argv: args.rewind.argv,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        stdout: result.stdout,
+        stderr: result.stderr,
+      };
       if (result.timedOut || result.exitCode === null || !args.rewind.expectExit.includes(result.exitCode)) {
-        failRetryable(`${args.component}: rewinding ${node0.name} failed (\`${args.rewind.argv.join(' ')}\` ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}): ${(result.stderr || result.stdout).split('\n').pop()}`, 'RewindFailed', facts);
+        failRetryable(
+          `${args.component}: rewinding ${node0.name} failed (\`${args.rewind.argv.join(' ')}\` ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}): ${(result.stderr || result.stdout).split('\n').pop()}`,
+          'RewindFailed',
+          facts,
+        );
       }
-      const { reached, last: node } = await pollFor(`${node0.name} to stream from ${primary.name}`, 60_000, () => inspect(args, password, site), (n) => streamsFrom(args, n, source), 250);
+      const { reached, last: node } = await pollFor(
+        `${node0.name} to stream from ${primary.name}`,
+        60_000,
+        () => inspect(args, password, site),
+        (n) => streamsFrom(args, n, source),
+        250,
+      );
       facts.node = pgFacts(node);
-      if (!reached) failRetryable(`${args.component}: ${node.name} was rewound but does not stream from ${primary.name} after 60s (${roleOf(node)}, receiver ${node.receiver?.status ?? 'not running'})`, 'NotStreaming', facts);
-      const said = /no rewind required/.test(result.stdout + result.stderr) ? 'no rewind was required' : /Done!/.test(result.stdout + result.stderr) ? 'pg_rewind rewound it' : 'the rewind command succeeded';
-      return { summary: `${args.component}: ${node.name} rejoined as a standby of ${primary.name} (${said}), streaming on timeline ${node.timeline}`, facts };
+      if (!reached)
+        failRetryable(
+          `${args.component}: ${node.name} was rewound but does not stream from ${primary.name} after 60s (${roleOf(node)}, receiver ${node.receiver?.status ?? 'not running'})`,
+          'NotStreaming',
+          facts,
+        );
+      const said = /no rewind required/.test(result.stdout + result.stderr)
+        ? 'no rewind was required'
+        : /Done!/.test(result.stdout + result.stderr)
+          ? 'pg_rewind rewound it'
+          : 'the rewind command succeeded';
+      return {
+        summary: `${args.component}: ${node.name} rejoined as a standby of ${primary.name} (${said}), streaming on timeline ${node.timeline}`,
+        facts,
+      };
     },
 
     /** After a switch: `to` is the only primary and holds the canary written before the switch. */
@@ -203,15 +346,30 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       const { last: seen } = await pollFor(
         `canary ${id} on ${args.siteNames[to]}`,
         10_000,
-        () => withPg(args, password, to, async (c) => ({ canary: await readCanary(c, id), cutover: await readCanary(c, cutoverMarkerId(input)) })),
+        () =>
+          withPg(args, password, to, async (c) => ({
+            canary: await readCanary(c, id),
+            cutover: await readCanary(c, cutoverMarkerId(input)),
+          })),
         (s) => !s.node.reachable || Boolean(s.result?.canary && s.result.cutover),
         250,
       );
       const cand = seen.node;
-      const facts: Record<string, unknown> = { nodes: [pgFacts(cand), pgFacts(old)], canary: seen.result?.canary ?? null, cutover: seen.result?.cutover ?? null };
-      if (!cand.reachable) failRetryable(`${args.component}: ${cand.name} is not reachable (${cand.error})`, 'DatabaseUnreachable', facts);
-      if (cand.inRecovery) failRetryable(`${args.component}: ${cand.name} is still a standby after the switch`, 'NotPromoted', facts);
-      if (old.reachable && !old.inRecovery && !old.defaultReadOnly) failRetryable(`${args.component}: TWO PRIMARIES: ${old.name} accepts writes as well as ${cand.name}`, 'TwoPrimaries', facts);
+      const facts: Record<string, unknown> = {
+        nodes: [pgFacts(cand), pgFacts(old)],
+        canary: seen.result?.canary ?? null,
+        cutover: seen.result?.cutover ?? null,
+      };
+      if (!cand.reachable)
+        failRetryable(`${args.component}: ${cand.name} is not reachable (${cand.error})`, 'DatabaseUnreachable', facts);
+      if (cand.inRecovery)
+        failRetryable(`${args.component}: ${cand.name} is still a standby after the switch`, 'NotPromoted', facts);
+      if (old.reachable && !old.inRecovery && !old.defaultReadOnly)
+        failRetryable(
+          `${args.component}: TWO PRIMARIES: ${old.name} accepts writes as well as ${cand.name}`,
+          'TwoPrimaries',
+          facts,
+        );
       const canaryFound = Boolean(seen.result?.canary);
       const lagBytes = seen.result?.cutover?.lag_bytes;
       facts.rpoEvidence = {
@@ -221,9 +379,17 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
           ? `canary ${id} written on ${seen.result?.canary?.site} at ${seen.result?.canary?.written_at} (LSN ${seen.result?.canary?.lsn}) was read on ${cand.name}; ${lagBytes ?? 'unknown'} bytes unapplied at cutover`
           : `canary ${id} was NOT found on ${cand.name}`,
       };
-      if (!canaryFound && args.planned) failRetryable(`${args.component}: the canary written before the switch is missing on ${cand.name}: data was lost`, 'CanaryMissing', facts);
+      if (!canaryFound && args.planned)
+        failRetryable(
+          `${args.component}: the canary written before the switch is missing on ${cand.name}: data was lost`,
+          'CanaryMissing',
+          facts,
+        );
       const back = streamsFrom(args, old, to) ? `${old.name} streams from it` : `${old.name} is ${roleOf(old)}`;
-      return { summary: `${args.component}: ${cand.name} is the only primary (${back}); canary ${canaryFound ? 'found' : 'missing'}, ${lagBytes ?? 'unknown'} bytes unapplied at cutover`, facts };
+      return {
+        summary: `${args.component}: ${cand.name} is the only primary (${back}); canary ${canaryFound ? 'found' : 'missing'}, ${lagBytes ?? 'unknown'} bytes unapplied at cutover`,
+        facts,
+      };
     },
   };
 }

@@ -36,7 +36,12 @@ export interface PgNode {
   replayLsn?: string | null;
   /** Standby: received but not yet applied. */
   applyBacklogBytes?: number | null;
-  receiver?: { status: string; senderHost: string | null; senderPort: number | null; receivedTli: number | null } | null;
+  receiver?: {
+    status: string;
+    senderHost: string | null;
+    senderPort: number | null;
+    receivedTli: number | null;
+  } | null;
   standbys?: StandbyRow[];
   walLogHints?: boolean;
   dataChecksums?: boolean;
@@ -69,7 +74,12 @@ async function inspectClient(client: Client, node: PgNode): Promise<void> {
     node.applyBacklogBytes = s.backlog === null ? null : Number(s.backlog);
     const [r] = await q(client, 'SELECT status, sender_host, sender_port, received_tli FROM pg_stat_wal_receiver');
     node.receiver = r
-      ? { status: String(r.status), senderHost: (r.sender_host as string | null) ?? null, senderPort: r.sender_port === null ? null : Number(r.sender_port), receivedTli: r.received_tli === null ? null : Number(r.received_tli) }
+      ? {
+          status: String(r.status),
+          senderHost: (r.sender_host as string | null) ?? null,
+          senderPort: r.sender_port === null ? null : Number(r.sender_port),
+          receivedTli: r.received_tli === null ? null : Number(r.received_tli),
+        }
       : null;
     // The receiver's timeline can be newer than the last checkpoint's.
     if (node.receiver?.receivedTli) node.timeline = Math.max(node.timeline, node.receiver.receivedTli);
@@ -100,7 +110,12 @@ const CONFIG_CODES = new Set(['28P01', '28000', '3D000', '42501']);
 /** The server ended the session (57P01 admin shutdown, 57P02 crash, 57P03 starting or stopping) or the link broke (class 08). */
 const lostConnection = (error: unknown): boolean => {
   const code = String((error as { code?: unknown }).code ?? '');
-  return /^57P0[123]$/.test(code) || code.startsWith('08') || isSocketError(error) || /Connection terminated|not queryable|Client was closed/i.test((error as Error).message ?? '');
+  return (
+    /^57P0[123]$/.test(code) ||
+    code.startsWith('08') ||
+    isSocketError(error) ||
+    /Connection terminated|not queryable|Client was closed/i.test((error as Error).message ?? '')
+  );
 };
 
 /**
@@ -108,12 +123,29 @@ const lostConnection = (error: unknown): boolean => {
  * the node says so and `result` is absent. Refused by the server: a non-retryable failure. Lost
  * while `use` worked (the server stopped, the link broke): a retryable failure naming the server.
  */
-export async function withPg<T>(args: PostgresArgs, password: string, site: SiteRole, use?: (client: Client, node: PgNode) => Promise<T>): Promise<{ node: PgNode; result?: T }> {
+export async function withPg<T>(
+  args: PostgresArgs,
+  password: string,
+  site: SiteRole,
+  use?: (client: Client, node: PgNode) => Promise<T>,
+): Promise<{ node: PgNode; result?: T }> {
   const { host, port } = args.sites[site];
   const node: PgNode = { site, name: args.siteNames[site], endpoint: `${host}:${port}`, reachable: false };
-  const client = new Client({ host, port, user: args.user, password, database: args.database, connectionTimeoutMillis: 5000, application_name: 'drillbook' });
+  const client = new Client({
+    host,
+    port,
+    user: args.user,
+    password,
+    database: args.database,
+    connectionTimeoutMillis: 5000,
+    application_name: 'drillbook',
+  });
   // pg emits 'error' when the server ends the session, also after failing the query that saw it.
-  const guard = guardClient(client, { kind: 'PostgreSQL', endpoint: node.endpoint, label: `${args.component} on ${node.name}` });
+  const guard = guardClient(client, {
+    kind: 'PostgreSQL',
+    endpoint: node.endpoint,
+    label: `${args.component} on ${node.name}`,
+  });
   let connected = false;
   try {
     await client.connect();
@@ -132,7 +164,8 @@ export async function withPg<T>(args: PostgresArgs, password: string, site: Site
     }
     // Lost after it answered: the work in `use` failed, which is not "unreachable".
     if (connected && node.version) {
-      if (guard.lost || lostConnection(error)) throw serverLost(guard, error, use ? 'the step used it' : 'reading its state');
+      if (guard.lost || lostConnection(error))
+        throw serverLost(guard, error, use ? 'the step used it' : 'reading its state');
       throw error;
     }
     node.reachable = false;
@@ -144,8 +177,14 @@ export async function withPg<T>(args: PostgresArgs, password: string, site: Site
 }
 
 /** One site's state, nothing changed. */
-export const inspect = (args: PostgresArgs, password: string, site: SiteRole): Promise<PgNode> => withPg(args, password, site).then((r) => r.node);
+export const inspect = (args: PostgresArgs, password: string, site: SiteRole): Promise<PgNode> =>
+  withPg(args, password, site).then((r) => r.node);
 
 /** Is `standby` streaming from `primary`'s endpoint? */
 export const streamsFrom = (args: PostgresArgs, standby: PgNode, primary: SiteRole): boolean =>
-  Boolean(standby.reachable && standby.inRecovery && standby.receiver?.status === 'streaming' && standby.receiver.senderPort === args.sites[primary].port);
+  Boolean(
+    standby.reachable &&
+    standby.inRecovery &&
+    standby.receiver?.status === 'streaming' &&
+    standby.receiver.senderPort === args.sites[primary].port,
+  );

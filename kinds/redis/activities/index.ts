@@ -7,7 +7,17 @@
  */
 import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
-import { describeNode, describeRedisError, follows, inspect, inspectNode, linkOf, withRedis, type RedisConnection, type RedisNodeState } from './node';
+import {
+  describeNode,
+  describeRedisError,
+  follows,
+  inspect,
+  inspectNode,
+  linkOf,
+  withRedis,
+  type RedisConnection,
+  type RedisNodeState,
+} from './node';
 import { redisCanaryKey } from '../../kit/activities/canary';
 import type { StepDrivers, StepInput } from '../../kit/activities/types';
 import { otherSite, type SiteRole } from '../../../domain';
@@ -53,7 +63,12 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const site = input.step.site ?? args.to;
       const node = await look(input, site);
       const facts = { site, endpoint: endpoint(args, site), node };
-      if (!node.reachable) failRetryable(`${args.component} on ${args.siteNames[site]} (${endpoint(args, site)}) does not answer: ${node.error}`, 'RedisUnreachable', facts);
+      if (!node.reachable)
+        failRetryable(
+          `${args.component} on ${args.siteNames[site]} (${endpoint(args, site)}) does not answer: ${node.error}`,
+          'RedisUnreachable',
+          facts,
+        );
       return { summary: `${args.component} on ${args.siteNames[site]}: ${describeNode(node)}`, facts };
     },
 
@@ -63,11 +78,31 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const [from, to] = [await look(input, args.from), await look(input, args.to)];
       const facts = { [args.from]: from, [args.to]: to };
       const name = (s: SiteRole) => args.siteNames[s];
-      if (!from.reachable || !to.reachable) failRetryable(`${args.component}: ${!from.reachable ? name(args.from) : name(args.to)} does not answer`, 'RedisUnreachable', facts);
-      if (from.role === 'master' && to.role === 'master') failRetryable(`${args.component}: both ${name(args.from)} and ${name(args.to)} are masters: two writers`, 'TwoMasters', facts);
-      if (from.role !== 'master') failRetryable(`${args.component}: ${name(args.from)} is not the master (${describeNode(from)})`, 'NotMaster', facts);
+      if (!from.reachable || !to.reachable)
+        failRetryable(
+          `${args.component}: ${!from.reachable ? name(args.from) : name(args.to)} does not answer`,
+          'RedisUnreachable',
+          facts,
+        );
+      if (from.role === 'master' && to.role === 'master')
+        failRetryable(
+          `${args.component}: both ${name(args.from)} and ${name(args.to)} are masters: two writers`,
+          'TwoMasters',
+          facts,
+        );
+      if (from.role !== 'master')
+        failRetryable(
+          `${args.component}: ${name(args.from)} is not the master (${describeNode(from)})`,
+          'NotMaster',
+          facts,
+        );
       const link = linkOf(from, args.sites[args.to]);
-      if (!(follows(to, args.sites[args.from]) || link) || !to.linkUp) failRetryable(`${args.component}: ${name(args.to)} does not replicate from ${name(args.from)} with its link up (${describeNode(to)})`, 'ReplicationBroken', facts);
+      if (!(follows(to, args.sites[args.from]) || link) || !to.linkUp)
+        failRetryable(
+          `${args.component}: ${name(args.to)} does not replicate from ${name(args.from)} with its link up (${describeNode(to)})`,
+          'ReplicationBroken',
+          facts,
+        );
       return {
         summary: `${args.component}: ${name(args.from)} is the master and ${name(args.to)} replicates from it, ${Math.max(0, (from.offset ?? 0) - (link?.offset ?? to.offset ?? 0))} B behind`,
         facts,
@@ -86,23 +121,46 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const [old, cand] = [await look(input, from), await look(input, to)];
       const link = old.reachable ? linkOf(old, args.sites[to]) : undefined;
       const lagBytes = link && old.offset !== undefined ? Math.max(0, old.offset - link.offset) : undefined;
-      const lagSeconds = link?.lagSeconds ?? (cand.reachable && cand.role === 'replica' ? cand.lastIoSecondsAgo : undefined);
+      const lagSeconds =
+        link?.lagSeconds ?? (cand.reachable && cand.role === 'replica' ? cand.lastIoSecondsAgo : undefined);
       const facts: Record<string, unknown> = { planned: args.planned, [from]: old, [to]: cand, lagBytes, lagSeconds };
       const newName = args.siteNames[to];
       const oldName = args.siteNames[from];
       if (args.planned) {
-        if (!old.reachable) failRetryable(`refusing a planned switchover of ${args.component}: ${oldName} does not answer (${old.error})`, 'RedisUnreachable', facts);
-        if (!cand.reachable) failRetryable(`refusing a planned switchover of ${args.component}: ${newName} does not answer (${cand.error})`, 'RedisUnreachable', facts);
+        if (!old.reachable)
+          failRetryable(
+            `refusing a planned switchover of ${args.component}: ${oldName} does not answer (${old.error})`,
+            'RedisUnreachable',
+            facts,
+          );
+        if (!cand.reachable)
+          failRetryable(
+            `refusing a planned switchover of ${args.component}: ${newName} does not answer (${cand.error})`,
+            'RedisUnreachable',
+            facts,
+          );
         // The replica may reach its master by another address (a proxy, NAT): the master's own list counts too.
         const following = cand.role === 'replica' && (follows(cand, args.sites[from]) || Boolean(link));
         if (!following || !cand.linkUp || !link || link.state !== 'online') {
-          failRetryable(`refusing a planned switchover of ${args.component} to ${newName}: it does not replicate from ${oldName} with its link up (${describeNode(cand)}). An operator may skip this guard with a reason.`, 'ReplicationBroken', facts);
+          failRetryable(
+            `refusing a planned switchover of ${args.component} to ${newName}: it does not replicate from ${oldName} with its link up (${describeNode(cand)}). An operator may skip this guard with a reason.`,
+            'ReplicationBroken',
+            facts,
+          );
         }
         if (args.rpoMs !== undefined && (lagSeconds ?? 0) * 1000 > args.rpoMs) {
-          failRetryable(`refusing a planned switchover of ${args.component} to ${newName}: its last acknowledgement is ${lagSeconds}s old, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
+          failRetryable(
+            `refusing a planned switchover of ${args.component} to ${newName}: its last acknowledgement is ${lagSeconds}s old, more than the RPO objective of ${args.rpoMs / 1000}s. An operator may skip this guard with a reason.`,
+            'LagOverObjective',
+            facts,
+          );
         }
         if (args.maxLagBytes !== undefined && (lagBytes ?? 0) > args.maxLagBytes) {
-          failRetryable(`refusing a planned switchover of ${args.component} to ${newName}: it is ${lagBytes} B behind, more than the plan's maxLagBytes of ${args.maxLagBytes}. An operator may skip this guard with a reason.`, 'LagOverObjective', facts);
+          failRetryable(
+            `refusing a planned switchover of ${args.component} to ${newName}: it is ${lagBytes} B behind, more than the plan's maxLagBytes of ${args.maxLagBytes}. An operator may skip this guard with a reason.`,
+            'LagOverObjective',
+            facts,
+          );
         }
       }
       let canary: Record<string, unknown> | undefined;
@@ -110,13 +168,25 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
         const key = keyOf(input, args);
         canary = await withRedis(args, from, input.step.id, async (client) => {
           const existing = await client.sendCommand(['GET', key]);
-          const value = existing ? String(existing) : JSON.stringify({ drillId: input.drillId, canary: args.canary, writtenAt: new Date().toISOString(), site: oldName });
+          const value = existing
+            ? String(existing)
+            : JSON.stringify({
+                drillId: input.drillId,
+                canary: args.canary,
+                writtenAt: new Date().toISOString(),
+                site: oldName,
+              });
           if (!existing) await client.sendCommand(['SET', key, value]);
           const acks = Number(await client.sendCommand(['WAIT', '1', '5000']));
           return { key, value, acknowledgedBy: acks };
         });
         facts.canary = canary;
-        if (args.planned && Number(canary.acknowledgedBy) < 1) failRetryable(`${args.component}: the canary key was not acknowledged by ${newName} within 5 s (WAIT 1 5000 returned 0)`, 'CanaryNotReplicated', facts);
+        if (args.planned && Number(canary.acknowledgedBy) < 1)
+          failRetryable(
+            `${args.component}: the canary key was not acknowledged by ${newName} within 5 s (WAIT 1 5000 returned 0)`,
+            'CanaryNotReplicated',
+            facts,
+          );
       }
       const lag = `${lagBytes ?? '?'} B and ${lagSeconds ?? '?'} s behind`;
       return {
@@ -138,14 +208,29 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const at = args.siteNames[site];
       const node = await look(input, site);
       const facts: Record<string, unknown> = { site, before: node };
-      if (!node.reachable) failRetryable(`${args.component} on ${at} does not answer, so it cannot be fenced (${node.error}); if the site is gone, an operator may skip this step with a reason`, 'RedisUnreachable', facts);
-      if (node.role === 'replica') return { summary: `${args.component} on ${at} is already a replica (${describeNode(node)}): it refuses writes`, facts };
+      if (!node.reachable)
+        failRetryable(
+          `${args.component} on ${at} does not answer, so it cannot be fenced (${node.error}); if the site is gone, an operator may skip this step with a reason`,
+          'RedisUnreachable',
+          facts,
+        );
+      if (node.role === 'replica')
+        return {
+          summary: `${args.component} on ${at} is already a replica (${describeNode(node)}): it refuses writes`,
+          facts,
+        };
       const probe = await withRedis(args, site, input.step.id, async (client) => {
-        if ((node.minReplicasToWrite ?? 0) < FENCED_MIN_REPLICAS) await client.sendCommand(['CONFIG', 'SET', 'min-replicas-to-write', String(FENCED_MIN_REPLICAS)]);
+        if ((node.minReplicasToWrite ?? 0) < FENCED_MIN_REPLICAS)
+          await client.sendCommand(['CONFIG', 'SET', 'min-replicas-to-write', String(FENCED_MIN_REPLICAS)]);
         return writeProbe(client);
       });
       Object.assign(facts, { minReplicasToWriteBefore: node.minReplicasToWrite, probe, offsetAtFence: node.offset });
-      if (probe.ok) failRetryable(`${args.component} on ${at}: a probe write still succeeded after raising min-replicas-to-write; it is not fenced`, 'FenceFailed', facts);
+      if (probe.ok)
+        failRetryable(
+          `${args.component} on ${at}: a probe write still succeeded after raising min-replicas-to-write; it is not fenced`,
+          'FenceFailed',
+          facts,
+        );
       return {
         summary: `${args.component} on ${at} is fenced: writes get "${(probe.error ?? '').split(' ').slice(0, 5).join(' ')}" (min-replicas-to-write ${FENCED_MIN_REPLICAS}, was ${node.minReplicasToWrite}); offset at fence ${node.offset}`,
         facts,
@@ -166,27 +251,51 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const cand = await look(input, to);
       const old = await look(input, from);
       const facts: Record<string, unknown> = { planned: args.planned, [to]: cand, [from]: old };
-      if (!cand.reachable) failRetryable(`${args.component} on ${newName} does not answer (${cand.error}); cannot promote it`, 'RedisUnreachable', facts);
+      if (!cand.reachable)
+        failRetryable(
+          `${args.component} on ${newName} does not answer (${cand.error}); cannot promote it`,
+          'RedisUnreachable',
+          facts,
+        );
       let how: string;
       if (cand.role === 'master') {
-        if (old.reachable && old.role === 'master') failRetryable(`${args.component}: ${newName} and ${oldName} are both masters; refusing to pick one (fence ${oldName} or make it a replica first)`, 'TwoMasters', facts);
+        if (old.reachable && old.role === 'master')
+          failRetryable(
+            `${args.component}: ${newName} and ${oldName} are both masters; refusing to pick one (fence ${oldName} or make it a replica first)`,
+            'TwoMasters',
+            facts,
+          );
         how = `was already the master`;
       } else if (args.planned) {
-        if (!old.reachable) failRetryable(`${args.component}: ${oldName} does not answer, so a planned promote cannot prove ${newName} holds everything; use failover mode for an outage`, 'RedisUnreachable', facts);
+        if (!old.reachable)
+          failRetryable(
+            `${args.component}: ${oldName} does not answer, so a planned promote cannot prove ${newName} holds everything; use failover mode for an outage`,
+            'RedisUnreachable',
+            facts,
+          );
         const target = old.offset ?? 0;
         let seen = cand;
         const wait = await pollUntil(`${newName} to reach offset ${target}`, args.catchUpTimeoutMs, async () => {
           seen = await inspect(args, to, input.step.id);
           return Boolean(seen.reachable && (seen.offset ?? -1) >= target);
         });
-        Object.assign(facts, { catchUp: { target, reached: wait.reached, offset: seen.offset, waitedMs: wait.waitedMs } });
-        if (!wait.reached) failRetryable(`${args.component}: ${newName} is at offset ${seen.offset}, short of ${oldName}'s ${target} after ${Math.round(args.catchUpTimeoutMs / 1000)}s`, 'CatchUpTimeout', facts);
+        Object.assign(facts, {
+          catchUp: { target, reached: wait.reached, offset: seen.offset, waitedMs: wait.waitedMs },
+        });
+        if (!wait.reached)
+          failRetryable(
+            `${args.component}: ${newName} is at offset ${seen.offset}, short of ${oldName}'s ${target} after ${Math.round(args.catchUpTimeoutMs / 1000)}s`,
+            'CatchUpTimeout',
+            facts,
+          );
         how = await failover(args, from, to, input.step.id, facts);
       } else {
         await withRedis(args, to, input.step.id, (client) => client.sendCommand(['REPLICAOF', 'NO', 'ONE']));
         how = `REPLICAOF NO ONE (${oldName} ${old.reachable ? 'still answers' : 'does not answer'}; link down for ${cand.linkDownSinceSeconds ?? '?'} s)`;
         if (old.reachable && old.role === 'master') {
-          await withRedis(args, from, input.step.id, (client) => client.sendCommand(['REPLICAOF', args.sites[to].host, String(args.sites[to].port)]));
+          await withRedis(args, from, input.step.id, (client) =>
+            client.sendCommand(['REPLICAOF', args.sites[to].host, String(args.sites[to].port)]),
+          );
           how += `; ${oldName} now follows it`;
         }
       }
@@ -195,7 +304,12 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
         return { node: await inspectNode(client), probe: await writeProbe(client) };
       });
       Object.assign(facts, { after: after.node, probe: after.probe });
-      if (after.node.role !== 'master' || !after.probe.ok) failRetryable(`${args.component} on ${newName} does not take writes after the promote: ${after.probe.error ?? describeNode(after.node)}`, 'PromoteFailed', facts);
+      if (after.node.role !== 'master' || !after.probe.ok)
+        failRetryable(
+          `${args.component} on ${newName} does not take writes after the promote: ${after.probe.error ?? describeNode(after.node)}`,
+          'PromoteFailed',
+          facts,
+        );
       return { summary: `${args.component} on ${newName} is the master and takes writes: ${how}`, facts };
     },
 
@@ -207,21 +321,47 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const at = args.siteNames[site];
       const node = await look(input, site);
       const facts: Record<string, unknown> = { site, before: node };
-      if (!node.reachable) failRetryable(`${args.component} on ${at} does not answer (${node.error}); it cannot rejoin as a replica until it runs`, 'RedisUnreachable', facts);
+      if (!node.reachable)
+        failRetryable(
+          `${args.component} on ${at} does not answer (${node.error}); it cannot rejoin as a replica until it runs`,
+          'RedisUnreachable',
+          facts,
+        );
       const master = args.sites[other];
-      if (follows(node, master) && node.linkUp && !node.syncInProgress) return { summary: `${args.component} on ${at} already replicates from ${args.siteNames[other]} with its link up`, facts };
+      if (follows(node, master) && node.linkUp && !node.syncInProgress)
+        return {
+          summary: `${args.component} on ${at} already replicates from ${args.siteNames[other]} with its link up`,
+          facts,
+        };
       if (!follows(node, master)) {
-        await withRedis(args, site, input.step.id, (client) => client.sendCommand(['REPLICAOF', master.host, String(master.port)]));
+        await withRedis(args, site, input.step.id, (client) =>
+          client.sendCommand(['REPLICAOF', master.host, String(master.port)]),
+        );
       }
       let seen = node;
-      const wait = await pollUntil(`${at} to replicate from ${args.siteNames[other]}`, args.catchUpTimeoutMs, async () => {
-        seen = await inspect(args, site, input.step.id);
-        return Boolean(seen.linkUp && !seen.syncInProgress);
-      });
+      const wait = await pollUntil(
+        `${at} to replicate from ${args.siteNames[other]}`,
+        args.catchUpTimeoutMs,
+        async () => {
+          seen = await inspect(args, site, input.step.id);
+          return Boolean(seen.linkUp && !seen.syncInProgress);
+        },
+      );
       Object.assign(facts, { after: seen, waitedMs: wait.waitedMs });
-      if (!wait.reached) failRetryable(`${args.component} on ${at}: no replication link to ${args.siteNames[other]} after ${Math.round(args.catchUpTimeoutMs / 1000)}s (${describeNode(seen)})`, 'ReplicationBroken', facts);
-      const diverged = node.role === 'master' && (node.offset ?? 0) > 0 ? ` (it was a master at offset ${node.offset}; what it held beyond the new master was discarded by the resync)` : '';
-      return { summary: `${args.component} on ${at} is a replica of ${args.siteNames[other]} again, link up${diverged}`, facts };
+      if (!wait.reached)
+        failRetryable(
+          `${args.component} on ${at}: no replication link to ${args.siteNames[other]} after ${Math.round(args.catchUpTimeoutMs / 1000)}s (${describeNode(seen)})`,
+          'ReplicationBroken',
+          facts,
+        );
+      const diverged =
+        node.role === 'master' && (node.offset ?? 0) > 0
+          ? ` (it was a master at offset ${node.offset}; what it held beyond the new master was discarded by the resync)`
+          : '';
+      return {
+        summary: `${args.component} on ${at} is a replica of ${args.siteNames[other]} again, link up${diverged}`,
+        facts,
+      };
     },
 
     /** After a switch: `to` is the only master, takes writes, and holds the canary key written before. */
@@ -233,36 +373,75 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
       const old = await look(input, from);
       const facts: Record<string, unknown> = { [from]: old };
       const key = keyOf(input, args);
-      const seen = await withRedis(args, to, input.step.id, async (client) => ({ node: await inspectNode(client), probe: await writeProbe(client), canary: await client.sendCommand(['GET', key]) })).catch(
-        (error: Error) => failRetryable(`${args.component} on ${newName} does not answer: ${describeRedisError(error)}`, 'RedisUnreachable', facts),
+      const seen = await withRedis(args, to, input.step.id, async (client) => ({
+        node: await inspectNode(client),
+        probe: await writeProbe(client),
+        canary: await client.sendCommand(['GET', key]),
+      })).catch((error: Error) =>
+        failRetryable(
+          `${args.component} on ${newName} does not answer: ${describeRedisError(error)}`,
+          'RedisUnreachable',
+          facts,
+        ),
       );
       Object.assign(facts, { [to]: seen.node, probe: seen.probe });
-      if (seen.node.role !== 'master') failRetryable(`${args.component} on ${newName} is not the master after the switch (${describeNode(seen.node)})`, 'NotMaster', facts);
+      if (seen.node.role !== 'master')
+        failRetryable(
+          `${args.component} on ${newName} is not the master after the switch (${describeNode(seen.node)})`,
+          'NotMaster',
+          facts,
+        );
       if (old.reachable && old.role === 'master' && (old.minReplicasToWrite ?? 0) < FENCED_MIN_REPLICAS) {
-        failRetryable(`${args.component}: ${args.siteNames[from]} is still a master that takes writes beside ${newName}: two writers`, 'TwoMasters', facts);
+        failRetryable(
+          `${args.component}: ${args.siteNames[from]} is still a master that takes writes beside ${newName}: two writers`,
+          'TwoMasters',
+          facts,
+        );
       }
-      if (!seen.probe.ok) failRetryable(`${args.component} on ${newName} refuses writes: ${seen.probe.error}`, 'NotWritable', facts);
+      if (!seen.probe.ok)
+        failRetryable(`${args.component} on ${newName} refuses writes: ${seen.probe.error}`, 'NotWritable', facts);
       const found = seen.canary !== null && seen.canary !== undefined;
       const written = found ? (JSON.parse(String(seen.canary)) as { writtenAt?: string }).writtenAt : undefined;
       facts.canary = { key, found, value: found ? String(seen.canary) : null };
       facts.rpoEvidence = {
         canaryFound: found,
         dataLossMs: found ? 0 : undefined,
-        detail: found ? `Redis canary key written at ${written} was read on ${newName}` : `Redis canary key ${key} was NOT found on ${newName}`,
+        detail: found
+          ? `Redis canary key written at ${written} was read on ${newName}`
+          : `Redis canary key ${key} was NOT found on ${newName}`,
       };
-      if (!found && args.planned) failRetryable(`${args.component}: the canary key ${key} is missing on ${newName}`, 'CanaryMissing', facts);
-      return { summary: `${args.component} on ${newName}: the only master, takes writes; canary ${found ? 'found' : 'missing'}`, facts };
+      if (!found && args.planned)
+        failRetryable(`${args.component}: the canary key ${key} is missing on ${newName}`, 'CanaryMissing', facts);
+      return {
+        summary: `${args.component} on ${newName}: the only master, takes writes; canary ${found ? 'found' : 'missing'}`,
+        facts,
+      };
     },
   };
 }
 
 /** FAILOVER TO the candidate, waited for; REPLICAOF on both sides when the old master refuses it. */
-async function failover(args: RedisArgs, from: SiteRole, to: SiteRole, where: string, facts: Record<string, unknown>): Promise<string> {
+async function failover(
+  args: RedisArgs,
+  from: SiteRole,
+  to: SiteRole,
+  where: string,
+  facts: Record<string, unknown>,
+): Promise<string> {
   const target = args.sites[to];
   const [newName, oldName] = [args.siteNames[to], args.siteNames[from]];
   let refusal: string | undefined;
   try {
-    await withRedis(args, from, where, (client) => client.sendCommand(['FAILOVER', 'TO', target.host, String(target.port), 'TIMEOUT', String(Math.max(1000, args.catchUpTimeoutMs))]));
+    await withRedis(args, from, where, (client) =>
+      client.sendCommand([
+        'FAILOVER',
+        'TO',
+        target.host,
+        String(target.port),
+        'TIMEOUT',
+        String(Math.max(1000, args.catchUpTimeoutMs)),
+      ]),
+    );
   } catch (error) {
     refusal = (error as Error).message;
   }

@@ -55,12 +55,23 @@ export function parseInfo(text: string): Record<string, string> {
 
 function parseReplica(value: string): ReplicaLink {
   const fields = Object.fromEntries(value.split(',').map((pair) => pair.split('=') as [string, string]));
-  return { host: fields.ip, port: Number(fields.port), state: fields.state, offset: Number(fields.offset), lagSeconds: Number(fields.lag) };
+  return {
+    host: fields.ip,
+    port: Number(fields.port),
+    state: fields.state,
+    offset: Number(fields.offset),
+    lagSeconds: Number(fields.lag),
+  };
 }
 
 export function stateFromInfo(info: Record<string, string>): RedisNodeState {
   const role = info.role === 'master' ? 'master' : 'replica';
-  const state: RedisNodeState = { reachable: true, role, offset: Number(info.master_repl_offset), failoverState: info.master_failover_state };
+  const state: RedisNodeState = {
+    reachable: true,
+    role,
+    offset: Number(info.master_repl_offset),
+    failoverState: info.master_failover_state,
+  };
   if (role === 'master') {
     state.replicas = Object.keys(info)
       .filter((key) => /^slave\d+$/.test(key))
@@ -71,7 +82,8 @@ export function stateFromInfo(info: Record<string, string>): RedisNodeState {
     state.linkUp = info.master_link_status === 'up';
     state.lastIoSecondsAgo = Number(info.master_last_io_seconds_ago);
     state.syncInProgress = info.master_sync_in_progress === '1';
-    if (info.master_link_down_since_seconds !== undefined) state.linkDownSinceSeconds = Number(info.master_link_down_since_seconds);
+    if (info.master_link_down_since_seconds !== undefined)
+      state.linkDownSinceSeconds = Number(info.master_link_down_since_seconds);
     // A replica's own received offset; master_repl_offset mirrors it on replicas.
     state.offset = Number(info.slave_repl_offset ?? info.master_repl_offset);
   }
@@ -107,7 +119,13 @@ const LOST_ERRORS = new Set(['SocketClosedUnexpectedlyError', 'ClientClosedError
  * ~3 s (an error, for the caller to word). A node lost while `work` used it (it stopped, the link
  * broke) fails the step retryably, naming the node.
  */
-export async function withRedis<T>(args: RedisArgs, site: SiteRole, where: string, work: (client: RedisConnection) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+export async function withRedis<T>(
+  args: RedisArgs,
+  site: SiteRole,
+  where: string,
+  work: (client: RedisConnection) => Promise<T>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const password = args.password ? await resolveSecret(args.password, `${where}.password`) : undefined;
   const { host, port } = args.sites[site];
   const client = createClient({
@@ -117,11 +135,21 @@ export async function withRedis<T>(args: RedisArgs, site: SiteRole, where: strin
     disableOfflineQueue: true,
   });
   // node-redis emits 'error' when the socket closes, with or without a command waiting.
-  const guard = guardClient(client, { kind: 'Redis', endpoint: `${host}:${port}`, label: `${args.component} on ${args.siteNames[site]}` });
+  const guard = guardClient(client, {
+    kind: 'Redis',
+    endpoint: `${host}:${port}`,
+    label: `${args.component} on ${args.siteNames[site]}`,
+  });
   // A node that accepts the connection but never answers (a stopped process) must not hang the step.
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from ${host}:${port} within ${timeoutMs / 1000}s`), { code: 'TIMEOUT' })), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error(`no answer from ${host}:${port} within ${timeoutMs / 1000}s`), { code: 'TIMEOUT' }),
+        ),
+      timeoutMs,
+    );
   });
   let connected = false;
   try {
@@ -134,7 +162,13 @@ export async function withRedis<T>(args: RedisArgs, site: SiteRole, where: strin
     ]);
   } catch (error) {
     if (error instanceof ApplicationFailure || !connected) throw error;
-    if (guard.lost || isSocketError(error) || LOST_ERRORS.has((error as Error).name) || /socket closed|client is closed/i.test((error as Error).message ?? '')) throw serverLost(guard, error, 'the step used it');
+    if (
+      guard.lost ||
+      isSocketError(error) ||
+      LOST_ERRORS.has((error as Error).name) ||
+      /socket closed|client is closed/i.test((error as Error).message ?? '')
+    )
+      throw serverLost(guard, error, 'the step used it');
     throw error;
   } finally {
     clearTimeout(timer);
@@ -148,7 +182,8 @@ export async function inspect(args: RedisArgs, site: SiteRole, where: string): P
     return await withRedis(args, site, where, inspectNode);
   } catch (error) {
     // Lost while being read is as unreachable as never answering: a fact for the check to weigh.
-    if (error instanceof ApplicationFailure && error.type === SERVER_LOST) return { reachable: false, error: error.message };
+    if (error instanceof ApplicationFailure && error.type === SERVER_LOST)
+      return { reachable: false, error: error.message };
     if ((error as { name?: string }).name === 'ApplicationFailure') throw error;
     return { reachable: false, error: describeRedisError(error) };
   }
@@ -166,8 +201,13 @@ export async function inspectNode(client: RedisConnection): Promise<RedisNodeSta
 export function describeNode(node: RedisNodeState): string {
   if (!node.reachable) return `does not answer (${node.error})`;
   if (node.role === 'master') {
-    const links = (node.replicas ?? []).map((r) => `${r.host}:${r.port} ${r.state}, ${Math.max(0, (node.offset ?? 0) - r.offset)} B behind`);
-    const fenced = node.minReplicasToWrite !== undefined && node.minReplicasToWrite > (node.replicas?.length ?? 0) ? '; fenced (min-replicas-to-write ' + node.minReplicasToWrite + ')' : '';
+    const links = (node.replicas ?? []).map(
+      (r) => `${r.host}:${r.port} ${r.state}, ${Math.max(0, (node.offset ?? 0) - r.offset)} B behind`,
+    );
+    const fenced =
+      node.minReplicasToWrite !== undefined && node.minReplicasToWrite > (node.replicas?.length ?? 0)
+        ? '; fenced (min-replicas-to-write ' + node.minReplicasToWrite + ')'
+        : '';
     return `master at offset ${node.offset}, ${links.length} replica(s)${links.length ? ` (${links.join('; ')})` : ''}${fenced}`;
   }
   return `replica of ${node.masterHost}:${node.masterPort}, link ${node.linkUp ? 'up' : 'down'}, offset ${node.offset}${node.syncInProgress ? ', full sync in progress' : ''}`;

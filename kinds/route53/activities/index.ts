@@ -4,17 +4,38 @@
  * failover records), waits until Route 53 reports the change INSYNC, and reads it back.
  * Endpoint and credentials come from the standard AWS chain (AWS_ENDPOINT_URL_ROUTE_53 in tests).
  */
-import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, Route53Client, UpdateHealthCheckCommand, waitUntilResourceRecordSetsChanged } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetHostedZoneCommand,
+  Route53Client,
+  UpdateHealthCheckCommand,
+  waitUntilResourceRecordSetsChanged,
+} from '@aws-sdk/client-route-53';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { cancellationSignal, whileHeartbeating } from '../../kit/activities/heartbeat';
-import { asFailure, dnsAnswer, failoverSets, healthCheck, normaliseName, READ_BACK_ONLY, recordSets, sameValues, simpleSet, valuesOf, type DnsAnswer } from './records';
+import {
+  asFailure,
+  dnsAnswer,
+  failoverSets,
+  healthCheck,
+  normaliseName,
+  READ_BACK_ONLY,
+  recordSets,
+  sameValues,
+  simpleSet,
+  valuesOf,
+  type DnsAnswer,
+} from './records';
 import type { Observation, StepDriver, StepDrivers, StepInput } from '../../kit/activities/types';
 import type { Route53Action, Route53Args } from '../actions';
 
 export function defaultRoute53Client(): Route53Client {
   // Route 53 is global: the region only selects the partition and the signing region.
-  return new Route53Client({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1', maxAttempts: 3 });
+  return new Route53Client({
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    maxAttempts: 3,
+  });
 }
 
 const describeSite = (args: Route53Args, site = args.site) => `${args.sites[site].name} (${site})`;
@@ -34,12 +55,21 @@ async function waitInsync(client: Route53Client, args: Route53Args, changeId: st
   const pollS = Math.max(1, Math.round(args.pollIntervalMs / 1000));
   await whileHeartbeating(
     waitUntilResourceRecordSetsChanged(
-      { client, maxWaitTime: Math.max(1, Math.round(args.waitTimeoutMs / 1000)), minDelay: pollS, maxDelay: Math.max(pollS, 30), abortSignal: cancellationSignal() },
+      {
+        client,
+        maxWaitTime: Math.max(1, Math.round(args.waitTimeoutMs / 1000)),
+        minDelay: pollS,
+        maxDelay: Math.max(pollS, 30),
+        abortSignal: cancellationSignal(),
+      },
       { Id: changeId },
     ),
     () => ({ changeId }),
   ).catch((error: Error) => {
-    throw ApplicationFailure.retryable(`change ${changeId} of ${args.record.name} was not INSYNC within ${Math.round(args.waitTimeoutMs / 1000)}s: ${error.message}`, 'Route53NotInsync');
+    throw ApplicationFailure.retryable(
+      `change ${changeId} of ${args.record.name} was not INSYNC within ${Math.round(args.waitTimeoutMs / 1000)}s: ${error.message}`,
+      'Route53NotInsync',
+    );
   });
   return Date.now() - started;
 }
@@ -57,7 +87,17 @@ async function ensureSimple(client: Route53Client, input: StepInput, args: Route
         HostedZoneId: args.hostedZoneId,
         ChangeBatch: {
           Comment: `drillbook ${input.drillId} ${input.step.id}`,
-          Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: args.record.name, Type: args.record.type, TTL: args.record.ttl, ResourceRecords: want.map((Value) => ({ Value })) } }],
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                Name: args.record.name,
+                Type: args.record.type,
+                TTL: args.record.ttl,
+                ResourceRecords: want.map((Value) => ({ Value })),
+              },
+            },
+          ],
         },
       }),
     );
@@ -67,9 +107,21 @@ async function ensureSimple(client: Route53Client, input: StepInput, args: Route
   const insyncMs = changeId ? await waitInsync(client, args, changeId) : undefined;
   const after = simpleSet(await recordSets(client, args), args);
   if (!after || !sameValues(valuesOf(after), want)) {
-    throw ApplicationFailure.retryable(`${record} reads back ${JSON.stringify(valuesOf(after))} after the change; expected ${JSON.stringify(want)}`, 'Route53ReadBack');
+    throw ApplicationFailure.retryable(
+      `${record} reads back ${JSON.stringify(valuesOf(after))} after the change; expected ${JSON.stringify(want)}`,
+      'Route53ReadBack',
+    );
   }
-  const facts = { record, before: valuesOf(before), after: valuesOf(after), ttl: after.TTL, changed: !pointing, changeId, submittedAt, insyncMs };
+  const facts = {
+    record,
+    before: valuesOf(before),
+    after: valuesOf(after),
+    ttl: after.TTL,
+    changed: !pointing,
+    changeId,
+    submittedAt,
+    insyncMs,
+  };
   const summary = pointing
     ? `${record} already pointed at ${describeSite(args)} (${want.join(', ')}); nothing to change`
     : `${record} now points at ${describeSite(args)}: ${valuesOf(before).join(', ') || '(none)'} -> ${want.join(', ')}; change ${changeId} INSYNC after ${insyncMs}ms`;
@@ -83,15 +135,33 @@ async function ensureFailover(client: Route53Client, args: Route53Args): Promise
   const wantInverted = args.site === 'secondary';
   const before = await healthCheck(client, id);
   if (before.inverted !== wantInverted) {
-    await client.send(new UpdateHealthCheckCommand({ HealthCheckId: id, Inverted: wantInverted, HealthCheckVersion: before.version }));
+    await client.send(
+      new UpdateHealthCheckCommand({ HealthCheckId: id, Inverted: wantInverted, HealthCheckVersion: before.version }),
+    );
   }
   const after = await healthCheck(client, id);
-  if (after.inverted !== wantInverted) throw ApplicationFailure.retryable(`health check ${id} reads back Inverted=${after.inverted} after the update`, 'Route53ReadBack');
+  if (after.inverted !== wantInverted)
+    throw ApplicationFailure.retryable(
+      `health check ${id} reads back Inverted=${after.inverted} after the update`,
+      'Route53ReadBack',
+    );
   const answer = await waitForAnswer(client, args, valuesOf(sets[args.site]));
-  const facts = { record: `${args.record.name} ${args.record.type}`, healthCheck: id, invertedBefore: before.inverted, invertedAfter: after.inverted, observations: after.observations, dnsAnswer: answer };
+  const facts = {
+    record: `${args.record.name} ${args.record.type}`,
+    healthCheck: id,
+    invertedBefore: before.inverted,
+    invertedAfter: after.inverted,
+    observations: after.observations,
+    dnsAnswer: answer,
+  };
   const verb = before.inverted === wantInverted ? 'was already' : 'is now';
-  const how = wantInverted ? 'inverted, so Route 53 answers with the SECONDARY record' : 'restored, so Route 53 answers with the PRIMARY record while it is healthy';
-  return { summary: `Primary health check ${id} ${verb} ${how} (${describeSite(args)}); ${answer.supported ? `Route 53 answers ${answer.values.join(', ')}` : READ_BACK_ONLY}`, facts };
+  const how = wantInverted
+    ? 'inverted, so Route 53 answers with the SECONDARY record'
+    : 'restored, so Route 53 answers with the PRIMARY record while it is healthy';
+  return {
+    summary: `Primary health check ${id} ${verb} ${how} (${describeSite(args)}); ${answer.supported ? `Route 53 answers ${answer.values.join(', ')}` : READ_BACK_ONLY}`,
+    facts,
+  };
 }
 
 /** Route 53's checkers need a few intervals to act on an inversion: poll its answer, bounded by waitTimeout. */
@@ -100,7 +170,11 @@ async function waitForAnswer(client: Route53Client, args: Route53Args, want: str
   const work = async (): Promise<DnsAnswer> => {
     const maxPolls = Math.ceil(args.waitTimeoutMs / Math.max(args.pollIntervalMs, 1000)) + 1;
     let answer = await dnsAnswer(client, args);
-    for (let poll = 0; poll < maxPolls && answer.supported && !sameValues(answer.values, want) && Date.now() < deadline; poll++) {
+    for (
+      let poll = 0;
+      poll < maxPolls && answer.supported && !sameValues(answer.values, want) && Date.now() < deadline;
+      poll++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, Math.max(args.pollIntervalMs, 1000)));
       answer = await dnsAnswer(client, args);
     }
@@ -108,7 +182,11 @@ async function waitForAnswer(client: Route53Client, args: Route53Args, want: str
   };
   const answer = await whileHeartbeating(work());
   if (answer.supported && !sameValues(answer.values, want)) {
-    throw ApplicationFailure.retryable(`Route 53 still answers ${answer.values.join(', ')} for ${args.record.name}; expected ${want.join(', ')}`, 'Route53NotSwitched', { dnsAnswer: answer });
+    throw ApplicationFailure.retryable(
+      `Route 53 still answers ${answer.values.join(', ')} for ${args.record.name}; expected ${want.join(', ')}`,
+      'Route53NotSwitched',
+      { dnsAnswer: answer },
+    );
   }
   return answer;
 }
@@ -120,11 +198,22 @@ async function check(client: Route53Client, args: Route53Args): Promise<Observat
     const current = simpleSet(sets, args);
     const want = args.sites[args.site].values ?? [];
     const facts = { record, values: valuesOf(current), ttl: current?.TTL, expected: want };
-    if (!current) throw ApplicationFailure.retryable(`${record} does not exist in zone ${args.hostedZoneId}`, 'Route53Missing', facts);
+    if (!current)
+      throw ApplicationFailure.retryable(
+        `${record} does not exist in zone ${args.hostedZoneId}`,
+        'Route53Missing',
+        facts,
+      );
     if (!sameValues(valuesOf(current), want)) {
       const other = args.site === 'primary' ? 'secondary' : 'primary';
-      const where = sameValues(valuesOf(current), args.sites[other].values ?? []) ? describeSite(args, other) : 'neither site';
-      throw ApplicationFailure.retryable(`${record} points at ${where} (${valuesOf(current).join(', ')}); expected ${describeSite(args)} (${want.join(', ')})`, 'Route53Elsewhere', facts);
+      const where = sameValues(valuesOf(current), args.sites[other].values ?? [])
+        ? describeSite(args, other)
+        : 'neither site';
+      throw ApplicationFailure.retryable(
+        `${record} points at ${where} (${valuesOf(current).join(', ')}); expected ${describeSite(args)} (${want.join(', ')})`,
+        'Route53Elsewhere',
+        facts,
+      );
     }
     return { summary: `${record} points at ${describeSite(args)}: ${want.join(', ')} (TTL ${current.TTL}s)`, facts };
   }
@@ -134,13 +223,24 @@ async function check(client: Route53Client, args: Route53Args): Promise<Observat
   const want = valuesOf(found[args.site]);
   const facts = { record, healthCheck: hc, dnsAnswer: answer, expected: want };
   if (hc.inverted !== (args.site === 'secondary')) {
-    throw ApplicationFailure.retryable(`the primary health check ${hc.id} is ${hc.inverted ? '' : 'not '}inverted, so traffic does not go to ${describeSite(args)}`, 'Route53Elsewhere', facts);
+    throw ApplicationFailure.retryable(
+      `the primary health check ${hc.id} is ${hc.inverted ? '' : 'not '}inverted, so traffic does not go to ${describeSite(args)}`,
+      'Route53Elsewhere',
+      facts,
+    );
   }
   if (answer.supported && !sameValues(answer.values, want)) {
-    throw ApplicationFailure.retryable(`Route 53 answers ${answer.values.join(', ')} for ${record}; expected ${want.join(', ')}`, 'Route53Elsewhere', facts);
+    throw ApplicationFailure.retryable(
+      `Route 53 answers ${answer.values.join(', ')} for ${record}; expected ${want.join(', ')}`,
+      'Route53Elsewhere',
+      facts,
+    );
   }
   const answered = answer.supported ? `Route 53 answers ${answer.values.join(', ')}` : READ_BACK_ONLY;
-  return { summary: `${record} sends traffic to ${describeSite(args)}: primary health check ${hc.inverted ? 'inverted' : 'not inverted'}; ${answered}`, facts };
+  return {
+    summary: `${record} sends traffic to ${describeSite(args)}: primary health check ${hc.inverted ? 'inverted' : 'not inverted'}; ${answered}`,
+    facts,
+  };
 }
 
 async function preflight(client: Route53Client, args: Route53Args): Promise<Observation> {
@@ -148,37 +248,66 @@ async function preflight(client: Route53Client, args: Route53Args): Promise<Obse
   const zoneName = normaliseName(zone.HostedZone?.Name ?? '');
   const name = normaliseName(args.record.name);
   if (name !== zoneName && !name.endsWith(`.${zoneName}`)) {
-    throw ApplicationFailure.nonRetryable(`${args.record.name} is not in hosted zone ${args.hostedZoneId} (${zoneName})`, 'Route53Misconfigured');
+    throw ApplicationFailure.nonRetryable(
+      `${args.record.name} is not in hosted zone ${args.hostedZoneId} (${zoneName})`,
+      'Route53Misconfigured',
+    );
   }
   const sets = await recordSets(client, args);
   const ttl = args.record.ttl;
-  const ttlNote = args.rtoMs !== undefined && ttl * 1000 > args.rtoMs ? `; TTL ${ttl}s is longer than the RTO objective, so resolvers may keep the old answer past it` : '';
+  const ttlNote =
+    args.rtoMs !== undefined && ttl * 1000 > args.rtoMs
+      ? `; TTL ${ttl}s is longer than the RTO objective, so resolvers may keep the old answer past it`
+      : '';
   if (args.routing === 'simple') {
     const current = simpleSet(sets, args);
-    if (!current) throw ApplicationFailure.nonRetryable(`${args.record.name} ${args.record.type} does not exist in zone ${zoneName}; create it before the drill`, 'Route53Missing');
-    return { summary: `Zone ${zoneName} holds ${args.record.name} ${args.record.type} -> ${valuesOf(current).join(', ')} (TTL ${current.TTL}s)${ttlNote}`, facts: { zone: zoneName, values: valuesOf(current), ttl: current.TTL } };
+    if (!current)
+      throw ApplicationFailure.nonRetryable(
+        `${args.record.name} ${args.record.type} does not exist in zone ${zoneName}; create it before the drill`,
+        'Route53Missing',
+      );
+    return {
+      summary: `Zone ${zoneName} holds ${args.record.name} ${args.record.type} -> ${valuesOf(current).join(', ')} (TTL ${current.TTL}s)${ttlNote}`,
+      facts: { zone: zoneName, values: valuesOf(current), ttl: current.TTL },
+    };
   }
   const found = failoverSets(sets, args);
   const hc = await healthCheck(client, args.sites.primary.healthCheckId as string);
-  if (hc.disabled) throw ApplicationFailure.nonRetryable(`health check ${hc.id} is disabled: Route 53 then treats the primary as always healthy and cannot fail over`, 'Route53Misconfigured');
-  const facts = { zone: zoneName, primary: valuesOf(found.primary), secondary: valuesOf(found.secondary), healthCheck: hc };
-  return { summary: `Zone ${zoneName} holds PRIMARY ${args.sites.primary.setIdentifier} and SECONDARY ${args.sites.secondary.setIdentifier} for ${args.record.name}; health check ${hc.id} ${hc.inverted ? 'is INVERTED already' : 'is in place'}${ttlNote}`, facts };
+  if (hc.disabled)
+    throw ApplicationFailure.nonRetryable(
+      `health check ${hc.id} is disabled: Route 53 then treats the primary as always healthy and cannot fail over`,
+      'Route53Misconfigured',
+    );
+  const facts = {
+    zone: zoneName,
+    primary: valuesOf(found.primary),
+    secondary: valuesOf(found.secondary),
+    healthCheck: hc,
+  };
+  return {
+    summary: `Zone ${zoneName} holds PRIMARY ${args.sites.primary.setIdentifier} and SECONDARY ${args.sites.secondary.setIdentifier} for ${args.record.name}; health check ${hc.id} ${hc.inverted ? 'is INVERTED already' : 'is in place'}${ttlNote}`,
+    facts,
+  };
 }
 
 export function createRoute53Activities(deps: { route53?: Route53Client }): StepDrivers<Route53Action> {
   // Built at first use, so workers whose plans have no Route 53 record never need AWS settings.
   let client = deps.route53;
   const use = (): Route53Client => (client ??= defaultRoute53Client());
-  const guarded = (work: (input: StepInput<Route53Action>, args: Route53Args) => Promise<Observation>): StepDriver<Route53Action> => async (input) => {
-    try {
-      return await work(input, input.step.args);
-    } catch (error) {
-      throw asFailure(error, `Route 53 (${input.step.id})`);
-    }
-  };
+  const guarded =
+    (work: (input: StepInput<Route53Action>, args: Route53Args) => Promise<Observation>): StepDriver<Route53Action> =>
+    async (input) => {
+      try {
+        return await work(input, input.step.args);
+      } catch (error) {
+        throw asFailure(error, `Route 53 (${input.step.id})`);
+      }
+    };
   return {
     route53Preflight: guarded((_input, args) => preflight(use(), args)),
     route53Check: guarded((_input, args) => check(use(), args)),
-    route53Switch: guarded((input, args) => (args.routing === 'failover' ? ensureFailover(use(), args) : ensureSimple(use(), input, args))),
+    route53Switch: guarded((input, args) =>
+      args.routing === 'failover' ? ensureFailover(use(), args) : ensureSimple(use(), input, args),
+    ),
   };
 }

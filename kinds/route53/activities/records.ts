@@ -25,7 +25,8 @@ export const normaliseName = (name: string): string => {
 
 /** Values compared as a set; a CNAME target with or without its final dot is the same target. */
 export function sameValues(a: readonly string[], b: readonly string[]): boolean {
-  const norm = (values: readonly string[]) => [...new Set(values.map((v) => v.trim().toLowerCase().replace(/\.$/, '')))].sort().join(' ');
+  const norm = (values: readonly string[]) =>
+    [...new Set(values.map((v) => v.trim().toLowerCase().replace(/\.$/, '')))].sort().join(' ');
   return norm(a) === norm(b);
 }
 
@@ -78,14 +79,25 @@ export function failoverSets(sets: ResourceRecordSet[], args: Route53Args): Fail
     const id = args.sites[role].setIdentifier;
     const set = sets.find((s) => s.SetIdentifier === id);
     const expected = role === 'primary' ? 'PRIMARY' : 'SECONDARY';
-    if (!set) throw ApplicationFailure.nonRetryable(`${args.record.name} ${args.record.type} has no record set "${id}" (the plan's ${role})`, 'Route53Misconfigured');
-    if (set.Failover !== expected) throw ApplicationFailure.nonRetryable(`record set "${id}" of ${args.record.name} is ${set.Failover ?? 'not a failover record'}, expected ${expected}`, 'Route53Misconfigured');
+    if (!set)
+      throw ApplicationFailure.nonRetryable(
+        `${args.record.name} ${args.record.type} has no record set "${id}" (the plan's ${role})`,
+        'Route53Misconfigured',
+      );
+    if (set.Failover !== expected)
+      throw ApplicationFailure.nonRetryable(
+        `record set "${id}" of ${args.record.name} is ${set.Failover ?? 'not a failover record'}, expected ${expected}`,
+        'Route53Misconfigured',
+      );
     return set;
   };
   const found = { primary: find('primary'), secondary: find('secondary') };
   const planned = args.sites.primary.healthCheckId;
   if (found.primary.HealthCheckId !== planned) {
-    throw ApplicationFailure.nonRetryable(`the PRIMARY record of ${args.record.name} uses health check ${found.primary.HealthCheckId ?? '(none)'}, the plan names ${planned}`, 'Route53Misconfigured');
+    throw ApplicationFailure.nonRetryable(
+      `the PRIMARY record of ${args.record.name} uses health check ${found.primary.HealthCheckId ?? '(none)'}, the plan names ${planned}`,
+      'Route53Misconfigured',
+    );
   }
   return found;
 }
@@ -102,7 +114,12 @@ export interface HealthCheckState {
 export async function healthCheck(client: Route53Client, id: string): Promise<HealthCheckState> {
   const { HealthCheck } = await client.send(new GetHealthCheckCommand({ HealthCheckId: id }));
   const config = HealthCheck?.HealthCheckConfig;
-  const state: HealthCheckState = { id, inverted: Boolean(config?.Inverted), disabled: Boolean(config?.Disabled), version: HealthCheck?.HealthCheckVersion ?? 1 };
+  const state: HealthCheckState = {
+    id,
+    inverted: Boolean(config?.Inverted),
+    disabled: Boolean(config?.Disabled),
+    version: HealthCheck?.HealthCheckVersion ?? 1,
+  };
   try {
     const status = await client.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }));
     const counts: Record<string, number> = {};
@@ -123,7 +140,8 @@ export type DnsAnswer = { supported: true; values: string[]; code?: string } | {
 const NOT_OFFERED = new Set(['UnknownOperationException', 'UnknownOperation', 'NotImplemented', 'InvalidAction']);
 
 /** The sentence a check gives when the plan said Route 53's answer cannot be tested where the drill runs. */
-export const READ_BACK_ONLY = 'the record and health-check read-back is the only evidence (the plan says Route 53\'s answer cannot be tested here: answerTest: unavailable)';
+export const READ_BACK_ONLY =
+  "the record and health-check read-back is the only evidence (the plan says Route 53's answer cannot be tested here: answerTest: unavailable)";
 
 /**
  * What Route 53 answers now (TestDNSAnswer). Only the plan can say the answer cannot be tested
@@ -136,7 +154,13 @@ export const READ_BACK_ONLY = 'the record and health-check read-back is the only
 export async function dnsAnswer(client: Route53Client, args: Route53Args): Promise<DnsAnswer> {
   if (args.answerTest === 'unavailable') return { supported: false, reason: 'answerTest: unavailable in the plan' };
   try {
-    const answer = await client.send(new TestDNSAnswerCommand({ HostedZoneId: args.hostedZoneId, RecordName: args.record.name, RecordType: args.record.type }));
+    const answer = await client.send(
+      new TestDNSAnswerCommand({
+        HostedZoneId: args.hostedZoneId,
+        RecordName: args.record.name,
+        RecordType: args.record.type,
+      }),
+    );
     return { supported: true, values: answer.RecordData ?? [], code: answer.ResponseCode };
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -162,7 +186,17 @@ export function asFailure(error: unknown, where: string): Error {
   if (error instanceof ApplicationFailure) return error;
   const name = (error as Error).name ?? 'Error';
   const message = `${where}: ${(error as Error).message}`;
-  const fixable = ['CredentialsProviderError', 'NoSuchHostedZone', 'NoSuchHealthCheck', 'AccessDenied', 'AccessDeniedException', 'InvalidInput', 'InvalidChangeBatch', 'InvalidClientTokenId', 'SignatureDoesNotMatch'];
+  const fixable = [
+    'CredentialsProviderError',
+    'NoSuchHostedZone',
+    'NoSuchHealthCheck',
+    'AccessDenied',
+    'AccessDeniedException',
+    'InvalidInput',
+    'InvalidChangeBatch',
+    'InvalidClientTokenId',
+    'SignatureDoesNotMatch',
+  ];
   if (fixable.includes(name)) return ApplicationFailure.nonRetryable(message, name);
   return ApplicationFailure.retryable(message, name);
 }

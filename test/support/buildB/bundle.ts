@@ -8,7 +8,10 @@ export async function bundleBuildB(): Promise<string> {
     workflowsPath: require.resolve('../../../workflows'),
     logger: new DefaultLogger('WARN'),
     webpackConfigHook: (config) => {
-      config.plugins = [...(config.plugins ?? []), new webpack.NormalModuleReplacementPlugin(/kinds[\\/]recipes(\.ts)?$/, path.join(__dirname, 'recipes.ts'))];
+      config.plugins = [
+        ...(config.plugins ?? []),
+        new webpack.NormalModuleReplacementPlugin(/kinds[\\/]recipes(\.ts)?$/, path.join(__dirname, 'recipes.ts')),
+      ];
       return config;
     },
   });

@@ -2,6 +2,9 @@
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 export async function bundleBuildC(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   return code;
 }

@@ -17,10 +17,23 @@ import { statusQuery } from '../../../workflows/handlers';
 import { compileDrill } from '../../../workflows/runbook';
 import { createTimeSkippingEnv } from '../../support/timeSkipping';
 import { waitForRecord } from '../../support/operators';
-import type { AuditEntry, DrillActivities, DrillEvent, DrillMode, DrillRecord, PendingAction, StepFailureDetails, StepInput, StepOutcome } from '../../../domain';
+import type {
+  AuditEntry,
+  DrillActivities,
+  DrillEvent,
+  DrillMode,
+  DrillRecord,
+  PendingAction,
+  StepFailureDetails,
+  StepInput,
+  StepOutcome,
+} from '../../../domain';
 
 /** The activities a drill of the harness's plans calls: its plan, its people, its report, and its steps (all commands). */
-export type MockedActivities = Pick<DrillActivities, 'loadPlan' | 'notify' | 'writeReport' | 'previousPrecheck' | 'auditRefusal' | 'runCommand' | 'checkHttp'>;
+export type MockedActivities = Pick<
+  DrillActivities,
+  'loadPlan' | 'notify' | 'writeReport' | 'previousPrecheck' | 'auditRefusal' | 'runCommand' | 'checkHttp'
+>;
 
 export interface PlanOptions {
   quorum?: number;
@@ -42,16 +55,42 @@ export const TIMEOUT_MS = 2 * 3_600_000;
  * bob and carol, operator oncall. Retries: 2 attempts, 100 ms apart, so a failing step asks soon.
  */
 export function planYaml(target: string, options: PlanOptions = {}): string {
-  const site = (name: string) => ({ health: { command: ['check', name] }, stop: { command: ['stop', name] }, start: { command: ['start', name] } });
+  const site = (name: string) => ({
+    health: { command: ['check', name] },
+    stop: { command: ['stop', name] },
+    start: { command: ['start', name] },
+  });
   const plan: Record<string, unknown> = {
     target,
     platform: 'generic',
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
-    approvals: { approvers: ['alice', 'bob', 'carol'], operators: ['oncall'], fourEyes: options.fourEyes ?? true, quorum: options.quorum ?? 1, reminderAfter: '15m', timeout: '2h' },
-    defaults: { retry: { maximumAttempts: 2, initialInterval: '100ms', backoffCoefficient: 1, maximumInterval: '100ms' }, stepTimeout: '5s' },
+    approvals: {
+      approvers: ['alice', 'bob', 'carol'],
+      operators: ['oncall'],
+      fourEyes: options.fourEyes ?? true,
+      quorum: options.quorum ?? 1,
+      reminderAfter: '15m',
+      timeout: '2h',
+    },
+    defaults: {
+      retry: { maximumAttempts: 2, initialInterval: '100ms', backoffCoefficient: 1, maximumInterval: '100ms' },
+      stepTimeout: '5s',
+    },
     components: { app: { kind: 'service', primary: site('primary'), secondary: site('secondary') } },
-    steps: options.manualBackups ? [] : [{ id: 'backups-done', phase: 'preparation', segment: 'backups', title: 'Backups are done', command: ['backups', 'done'] }],
-    ...(options.stopCondition ? { stopConditions: [{ id: 'error-rate', title: 'The error rate is low', command: ['error-rate'] }] } : {}),
+    steps: options.manualBackups
+      ? []
+      : [
+          {
+            id: 'backups-done',
+            phase: 'preparation',
+            segment: 'backups',
+            title: 'Backups are done',
+            command: ['backups', 'done'],
+          },
+        ],
+    ...(options.stopCondition
+      ? { stopConditions: [{ id: 'error-rate', title: 'The error rate is low', command: ['error-rate'] }] }
+      : {}),
   };
   options.edit?.(plan);
   return stringify(plan);
@@ -111,21 +150,40 @@ export interface Harness {
 const key = (drillId: string, stepId: string) => `${drillId} ${stepId}`;
 
 /** The mocked activities over the harness's state: what fails, and what was called and told. */
-function mockActivities(failing: Map<string, string>, calls: StepCall[], told: DrillEvent[], reports: DrillRecord[], audits: AuditEntry[]): MockedActivities {
+function mockActivities(
+  failing: Map<string, string>,
+  calls: StepCall[],
+  told: DrillEvent[],
+  reports: DrillRecord[],
+  audits: AuditEntry[],
+): MockedActivities {
   async function step(input: StepInput): Promise<StepOutcome> {
     const { attempt } = Context.current().info;
     const startedAt = new Date().toISOString();
     const message = failing.get(key(input.drillId, input.step.id));
     calls.push({ drillId: input.drillId, stepId: input.step.id, attempt, failed: message !== undefined });
     // As asStepActivity does: the attempt travels in the failure's details, so the record says how many it took.
-    if (message !== undefined) throw ApplicationFailure.create({ message, type: 'CommandFailed', details: [{ attempt } satisfies StepFailureDetails] });
+    if (message !== undefined)
+      throw ApplicationFailure.create({
+        message,
+        type: 'CommandFailed',
+        details: [{ attempt } satisfies StepFailureDetails],
+      });
     return { summary: `${input.step.title}: ok`, facts: {}, attempt, startedAt, endedAt: new Date().toISOString() };
   }
   return {
     async loadPlan(input) {
       const result = parsePlan(input.planYaml ?? '');
-      if (!result.ok) throw ApplicationFailure.nonRetryable(`the plan given at start is not a valid plan: ${result.errors.map(formatPlanError).join('; ')}`, 'InvalidPlan');
-      return { plan: result.plan, source: 'the plan given at start', compiled: compileDrill(result.plan, input.mode ?? 'drill') };
+      if (!result.ok)
+        throw ApplicationFailure.nonRetryable(
+          `the plan given at start is not a valid plan: ${result.errors.map(formatPlanError).join('; ')}`,
+          'InvalidPlan',
+        );
+      return {
+        plan: result.plan,
+        source: 'the plan given at start',
+        compiled: compileDrill(result.plan, input.mode ?? 'drill'),
+      };
     },
     async notify(event) {
       told.push(event);
@@ -180,7 +238,12 @@ export async function startHarness(): Promise<Harness> {
     reports,
     audits,
     async start(target, options = {}) {
-      const handle = await startDrill(client, taskQueue, { target, requestedBy: options.requestedBy ?? 'alice', mode: options.mode, planYaml: planYaml(target, options) });
+      const handle = await startDrill(client, taskQueue, {
+        target,
+        requestedBy: options.requestedBy ?? 'alice',
+        mode: options.mode,
+        planYaml: planYaml(target, options),
+      });
       started.push(handle.workflowId);
       return handle.workflowId;
     },

@@ -10,7 +10,10 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-unit-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows'), logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   process.env.DRILLBOOK_WORKFLOW_BUNDLE = bundlePath;
