@@ -10,12 +10,9 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 
 const root = path.resolve(__dirname, '..');
+// What the build compiles (tsconfig.build.json's folders: one list of the source folders) and what configures it.
 const SOURCES = [
-  'src',
-  'workflows',
-  'activities',
-  'domain',
-  'scripts',
+  ...JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')).include,
   'package.json',
   'package-lock.json',
   'tsconfig.json',

@@ -10,19 +10,8 @@ const path = require('node:path');
 const ts = require('typescript');
 
 const ROOT = path.resolve(__dirname, '..');
-const FOLDERS = [
-  'domain',
-  'kinds',
-  'workflows',
-  'activities',
-  'plan',
-  'render',
-  'store',
-  'lab',
-  'src',
-  'scripts',
-  'test',
-];
+/** Every folder TypeScript checks (tsconfig.json's `include`, tests among them). */
+const FOLDERS = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')).include;
 
 /** @param {string} dir @returns {Generator<string>} */
 function* tsFiles(dir) {

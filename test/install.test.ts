@@ -44,10 +44,10 @@ describe('npx drillbook right after npm ci', () => {
     expect(second.stdout).toBe(first.stdout);
 
     // After a `git pull` that removed a module, dist/ still holds its old output: rebuilt, saying so.
-    rmSync(path.join(checkout, 'activities', 'within.ts'));
+    rmSync(path.join(checkout, 'kinds', 'kit', 'activities', 'within.ts'));
     writeFileSync(
-      path.join(checkout, 'activities', 'within.ts'),
-      readFileSync(path.join(ROOT, 'activities', 'within.ts')),
+      path.join(checkout, 'kinds', 'kit', 'activities', 'within.ts'),
+      readFileSync(path.join(ROOT, 'kinds', 'kit', 'activities', 'within.ts')),
     );
     const afterPull = await run('npx', ['--no-install', 'drillbook', 'plan', 'check', 'plans/lab.yaml'], {
       cwd: checkout,

@@ -4,7 +4,7 @@
  * `npm run build`, so its workers are the ones an operator would run.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './standinLab';
@@ -77,18 +77,9 @@ export function builtRelease(version: string): string {
   return dir;
 }
 
-/** What a checkout holds that a build reads (the tree as committed, without dist/, builds/ or data). */
+/** What a checkout holds that a build reads (the tree as committed, without dist/, builds/ or data): the build's source folders and what configures it. */
 const TREE = [
-  'domain',
-  'kinds',
-  'workflows',
-  'activities',
-  'plan',
-  'render',
-  'store',
-  'lab',
-  'src',
-  'scripts',
+  ...(JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include,
   'bin',
   'plans',
   'package.json',

@@ -8,11 +8,11 @@
 const path = require('node:path');
 const readline = require('node:readline');
 
-const dist = path.join(__dirname, '..', '..', 'dist', 'activities');
-const { withPg } = require(path.join(dist, 'postgres', 'inspect.js'));
-const { withNode } = require(path.join(dist, 'mysql', 'inspect.js'));
-const { withRedis } = require(path.join(dist, 'redisNode.js'));
-const { createRabbitmqActivities } = require(path.join(dist, 'rabbitmq.js'));
+const kinds = path.join(__dirname, '..', '..', 'dist', 'kinds');
+const { withPg } = require(path.join(kinds, 'postgres', 'activities', 'inspect.js'));
+const { withNode } = require(path.join(kinds, 'mysql', 'activities', 'inspect.js'));
+const { withRedis } = require(path.join(kinds, 'redis', 'activities', 'node.js'));
+const { createRabbitmqActivities } = require(path.join(kinds, 'rabbitmq', 'activities.js'));
 
 const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
