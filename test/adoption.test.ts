@@ -7,10 +7,8 @@
  * describe` name the build it needs and the command that serves it.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { startDrill } from '../src/drills';
@@ -40,18 +38,6 @@ const ADOPTION_PACE = { DRILLBOOK_ADOPT_EVERY_S: '2', DRILLBOOK_POLLER_SILENCE_S
 
 /** Workers of built trees use their own bundle and build id, not the test run's. */
 const OWN_BUILD = { DRILLBOOK_WORKFLOW_BUNDLE: undefined, DRILLBOOK_BUILD_ID: undefined };
-
-async function waitForLine(file: string, pattern: RegExp, withinMs: number): Promise<string> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    const line = readFileSync(file, 'utf8')
-      .split('\n')
-      .find((l) => pattern.test(l));
-    if (line) return line;
-    await sleep(500); // the worker writes its log as it goes; nothing to await but the file
-  }
-  throw new Error(`no line matching ${pattern} in ${file} within ${withinMs} ms:\n${readFileSync(file, 'utf8')}`);
-}
 
 /** Which worker identities completed the drill's workflow tasks, in order of first appearance. */
 async function workflowTaskWorkers(client: Client, workflowId: string): Promise<string[]> {
@@ -131,7 +117,7 @@ describe('a new build adopts the drills it can replay', () => {
     );
     expect(move.events).toBeGreaterThan(10);
     expect(adopted.pending?.id).toBe('approve-pre-reboot');
-    expect(await waitForLine(fresh.log, /^adopted drill-adopt-lab moved from build/, 5000)).toContain(mine.buildId);
+    expect(await fresh.line(/^adopted drill-adopt-lab moved from build/, 5000)).toContain(mine.buildId);
     const after = await servingOf(client, queue, workflowId);
     expect(after?.drill).toMatchObject({ pinnedTo: mine.buildId, overridden: true });
 
@@ -180,8 +166,7 @@ describe('a new build adopts the drills it can replay', () => {
       SLACK_API_URL: slack.url,
     });
     processes.push(fresh);
-    const stays = await waitForLine(
-      fresh.log,
+    const stays = await fresh.line(
       new RegExp(
         `^${workflowId} stays pinned to build ${buildC}, which no worker has polled for 20 s: its history does not replay`,
       ),

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './standinLab';
+import { olderThan } from './versions';
 
 const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
 
@@ -28,13 +29,6 @@ export function releaseCommit(version: string): string {
   }
 }
 
-const versionKey = (v: string): number[] => v.split('.').map(Number);
-const older = (a: string, b: string): boolean => {
-  const [x, y] = [versionKey(a), versionKey(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
-  return false;
-};
-
 /**
  * The newest release before `version`: from the tags, or, in a clone without tags (a helper's
  * worktree), from the "Release X.Y.Z:" commits.
@@ -44,9 +38,9 @@ export function previousRelease(version: string): string {
   const released = git('log', '--all', '--format=%s', '--extended-regexp', '--grep=^Release [0-9]+\\.[0-9]+\\.[0-9]+:')
     .split('\n')
     .map((s) => /^Release (\S+):/.exec(s)?.[1] ?? '');
-  const candidates = [...tagged, ...released].filter((v) => /^\d+\.\d+\.\d+$/.test(v) && older(v, version));
+  const candidates = [...tagged, ...released].filter((v) => /^\d+\.\d+\.\d+$/.test(v) && olderThan(v, version));
   if (!candidates.length) throw new Error(`no release before ${version} in ${ROOT}: fetch the tags (git fetch --tags)`);
-  return candidates.reduce((newest, v) => (older(newest, v) ? v : newest));
+  return candidates.reduce((newest, v) => (olderThan(newest, v) ? v : newest));
 }
 
 /** `npm run build` in a tree (node_modules linked from this project on its first build). */

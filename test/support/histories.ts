@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { atLeast } from './versions';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
 export const RELEASE = (
@@ -43,15 +44,6 @@ export const RELEASE_RUNS = [
 
 /** Runs added after the corpus began: a release older than the one named is not asked for them. */
 const RUNS_SINCE: Partial<Record<(typeof RELEASE_RUNS)[number], string>> = { 'adopted-drill': '0.5.0' };
-
-const versionParts = (version: string): number[] => version.split('-')[0].split('.').map(Number);
-
-function atLeast(version: string, since: string): boolean {
-  const [a, b] = [versionParts(version), versionParts(since)];
-  for (let i = 0; i < Math.max(a.length, b.length); i++)
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
-  return true;
-}
 
 /** The runs a release's corpus must hold. */
 export const runsOfRelease = (release: string): string[] =>

@@ -17,9 +17,11 @@ export interface WorkerProcess {
    * version (the line says whether it made itself current). Throws with the log when it exits first.
    */
   ready(withinMs?: number): Promise<string>;
+  /** The first line of its log matching `pattern`, once it is written; throws with the log when the process exits first. */
+  line(pattern: RegExp, withinMs: number): Promise<string>;
 }
 
-const READY_LINE = /^drillbook worker on .*$/m;
+const READY_LINE = /^drillbook worker on /;
 
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -60,17 +62,22 @@ export function spawnWorker(
       await exited(child);
       clearTimeout(timer);
     },
-    async ready(withinMs = 120_000) {
+    async line(pattern, withinMs) {
       const deadline = Date.now() + withinMs;
       while (Date.now() < deadline) {
         const said = readFileSync(logFile, 'utf8');
-        const line = READY_LINE.exec(said)?.[0];
-        if (line) return line;
+        const found = said.split('\n').find((l) => pattern.test(l));
+        if (found) return found;
         if (child.exitCode !== null || child.signalCode !== null)
-          throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${said}`);
+          throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it wrote ${pattern}:\n${said}`);
         await sleep(250); // the worker writes its log as it goes; nothing to await but the file
       }
-      throw new Error(`worker not ready within ${withinMs} ms:\n${readFileSync(logFile, 'utf8')}`);
+      throw new Error(
+        `no line matching ${pattern} in ${logFile} within ${withinMs} ms:\n${readFileSync(logFile, 'utf8')}`,
+      );
+    },
+    ready(withinMs = 120_000) {
+      return this.line(READY_LINE, withinMs);
     },
   };
 }

@@ -4,7 +4,7 @@
  * that refuses the drill account is a misconfiguration.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { closeWithin, guardClient, isSocketError, serverLost, type Guard } from '../../kit/activities/clients';
+import { closeWithin, isSocketError, serverLost, type Guard } from '../../kit/activities/clients';
 import { failNonRetryable } from '../../kit/activities/failures';
 import { type ReplicaStatus, replicaStatus } from './replicaStatus';
 import { type Conn, connect, errnoOf, num, query, str } from './sql';
@@ -119,9 +119,7 @@ export async function withNode<T>(
   let conn: Conn | undefined;
   let guard: Guard | undefined;
   try {
-    conn = await connect(args, site, password);
-    // mysql2 emits 'error' when the server goes away between commands (a shutdown, a killed session).
-    guard = guardClient(conn, { kind: 'MySQL/MariaDB', endpoint, label: `${args.component} on ${state.name}` });
+    ({ conn, guard } = await connect(args, site, password, `${args.component} on ${state.name}`));
     state.reachable = true;
     await inspectConn(conn, state);
     return { state, result: await use(conn, state) };

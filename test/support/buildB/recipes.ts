@@ -2,8 +2,9 @@
  * Build B's recipes, for the upgrade test: today's, except that the service recipe's titles say
  * "build B". Bundled in place of kinds/recipes.ts.
  */
-import type { Component, ComponentKind, ComponentOfKind } from '../../../domain';
+import type { Component, ComponentOfKind } from '../../../domain';
 import { KINDS } from '../../../kinds';
+import { recipeIn, recipesOf } from '../../../kinds/kit/kind';
 import type { Recipe } from '../../../kinds/kit/recipe/recipe';
 
 const todays = KINDS.service.recipe;
@@ -13,11 +14,6 @@ const serviceB: Recipe<ComponentOfKind<'service'>> = {
     todays.steps(operation, component, context).map((draft) => ({ ...draft, title: `${draft.title} (build B)` })),
 };
 
-export const RECIPES = {
-  ...Object.fromEntries(Object.values(KINDS).map((k) => [k.kind, k.recipe])),
-  service: serviceB,
-} as { [K in ComponentKind]: Recipe<ComponentOfKind<K>> };
+export const RECIPES = { ...recipesOf(KINDS), service: serviceB };
 
-export function recipeFor(component: Component): Recipe {
-  return RECIPES[component.kind] as Recipe;
-}
+export const recipeFor = (component: Component): Recipe => recipeIn(RECIPES, component);
