@@ -35,7 +35,10 @@ const site = z.strictObject({
     .strictObject({
       id: z
         .string()
-        .regex(/^b-[0-9a-f-]{36}$/, 'expected an Amazon MQ broker id such as b-1234abcd-56ef-78ab-90cd-1234567890ab'),
+        .regex(
+          /^b-[A-Za-z0-9-]{8,64}$/,
+          'expected an Amazon MQ broker id such as b-1234abcd-56ef-78ab-90cd-1234567890ab',
+        ),
       region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as eu-west-1'),
     })
     .optional(),
