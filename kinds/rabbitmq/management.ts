@@ -1,14 +1,13 @@
 /**
  * One site's RabbitMQ management HTTP API (FIELD-NOTES 9.2-9.3) with the drill account's Basic
  * auth, over http or, for Amazon MQ and any component with a tls block, https verifying the
- * broker's certificate against the plan's CA bundle (FIELD-NOTES 9.5). Node's fetch cannot be given
- * a CA per request, so this speaks node:http(s) itself: one request, one connection, 10 s at most.
+ * broker's certificate against the plan's CA bundle (FIELD-NOTES 9.5), through the kit's
+ * requestWithCa (Node's fetch takes no CA per request).
  */
-import http from 'node:http';
-import https from 'node:https';
 import { failNonRetryable, failRetryable } from '../kit/activities/failures';
 import { readCaBundle, failUntrusted, untrustedCertificate } from '../kit/activities/caBundle';
 import { serverLost } from '../kit/activities/clients';
+import { requestWithCa } from '../kit/activities/tlsRequest';
 import { resolveSecret } from '../kit/activities/secrets';
 import type { StepInput } from '../kit/activities/types';
 import type { SiteRole } from '../../domain';
@@ -23,43 +22,11 @@ export interface Api {
   post<T>(path: string, body: unknown): Promise<{ status: number; body: T }>;
 }
 
-const REQUEST_MS = 10_000;
-
 /** The plan's CA bundle and where the plan names it, when the component has a tls block. */
 export async function caOf(args: RabbitmqArgs): Promise<{ pem: string; file: string; planPath: string } | undefined> {
   if (!args.tls) return undefined;
   const planPath = `components.${args.component}.tls.ca`;
   return { pem: await readCaBundle(args.tls.ca.file, planPath), file: args.tls.ca.file, planPath };
-}
-
-/** One request; rejects only when no answer came (refused, reset, timed out, a certificate refused). */
-function request(
-  url: URL,
-  method: string,
-  headers: Record<string, string>,
-  ca: string | undefined,
-  body?: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const options = { method, headers, agent: false as const, timeout: REQUEST_MS };
-    const answer = (response: http.IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-    };
-    const req =
-      url.protocol === 'https:'
-        ? https.request(url, { ...options, ...(ca ? { ca } : {}) }, answer)
-        : http.request(url, options, answer);
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error(`no answer within ${REQUEST_MS / 1000}s`), { code: 'ETIMEDOUT' })),
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 export async function managementApi(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Api> {
@@ -78,13 +45,12 @@ export async function managementApi(input: StepInput<RabbitmqAction>, site: Site
     let response: { status: number; text: string };
     try {
       const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-      response = await request(
-        new URL(`${base}${path}`),
+      response = await requestWithCa(new URL(`${base}${path}`), {
         method,
-        { authorization: auth, ...json, ...headers },
-        ca?.pem,
-        body === undefined ? undefined : JSON.stringify(body),
-      );
+        headers: { authorization: auth, ...json, ...headers },
+        ca: ca?.pem,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (error) {
       const code = untrustedCertificate(error);
       if (code)
