@@ -220,3 +220,28 @@ test('a self-hosted plan without amqp, tls or broker compiles to the same argume
     });
   }
 });
+
+test("OpenCTI's connector-queues check reads an Amazon MQ broker with the component's CA; a plain broker's check is as before", () => {
+  const tip = {
+    primary: { url: 'https://opencti-euw1.example.com', token: { env: 'T' }, healthKey: { env: 'K' } },
+    secondary: { url: 'https://opencti-euc1.example.com', token: { env: 'T' }, healthKey: { env: 'K' } },
+    recovery: { rabbitmq: 'queue' },
+    checks: { streams: 'off' },
+  };
+  const queuesCheck = (components: Record<string, unknown>) =>
+    compileRunbook(planWith(components, { platform: 'opencti', tip }), 'drill')
+      .phases.flatMap((p) => p.steps)
+      .find((s) => s.action === 'tipQueues');
+  expect(queuesCheck(amazonMq())?.args).toMatchObject({
+    rabbitmq: {
+      primary: { url: `https://${BROKER_A}.mq.eu-west-1.amazonaws.com`, ca: '/etc/drillbook/amazon-root-cas.pem' },
+      secondary: { url: `https://${BROKER_B}.mq.eu-central-1.amazonaws.com`, ca: '/etc/drillbook/amazon-root-cas.pem' },
+    },
+  });
+  expect((queuesCheck(queue())?.args as { rabbitmq: Record<string, object> }).rabbitmq.primary).toEqual({
+    url: 'http://mq-euw1:15672',
+    username: 'drillbook',
+    password: { env: 'MQ_PW' },
+    vhost: '/',
+  });
+});
