@@ -75,4 +75,6 @@ export interface TipRabbitmqSite {
   username: string;
   password: SecretRef;
   vhost: string;
+  /** The component's tls.ca file: the CA bundle the broker's certificate is verified against. */
+  ca?: string;
 }

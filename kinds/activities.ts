@@ -29,7 +29,7 @@ export interface KindActivityDeps {
   workdir: string;
   /** Route 53 client; by default one from the standard AWS chain, made at first use. */
   route53?: Route53Client;
-  /** RDS, Auto Scaling, ELBv2, EFS and CloudWatch clients per region; by default from the standard AWS chain, made at first use. */
+  /** RDS, Auto Scaling, ELBv2, EFS, CloudWatch and Amazon MQ clients per region; by default from the standard AWS chain, made at first use. */
   aws?: AwsClients;
 }
 
@@ -54,7 +54,7 @@ export function createKindActivities(deps: KindActivityDeps): StepDrivers<KindAc
     ...createElbv2Activities({ aws }),
     ...createEfsActivities({ aws }),
     ...createRedisActivities(),
-    ...createRabbitmqActivities(),
+    ...createRabbitmqActivities({ aws }),
     ...createKubernetesActivities(),
     ...createS3Activities(),
   };

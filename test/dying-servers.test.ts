@@ -11,12 +11,11 @@
  * fails), and two JVM nodes would add about a minute here.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { mysqlArgs, postgresArgs, startDataLab, type DataLab } from './support/dataLab';
 import { startOpenctiLab, switchArgs, type OpenctiLab } from './support/openctiLab';
-import { testPortRange } from './support/ports';
+import { labOffsetFor } from './support/ports';
 import type { StepInput } from '../domain';
 import type { RabbitmqArgs } from '../kinds/rabbitmq/actions';
 import type { RedisArgs } from '../kinds/redis/actions';
@@ -89,32 +88,6 @@ class ClientWorker {
 }
 
 /** Listening on it now would work: nothing else holds the port. */
-const free = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-
-const taken = new Set<number>();
-/**
- * A lab port offset that puts every one of `bases` (a lab's fixed ports) inside this run's
- * DRILLBOOK_TEST_PORTS, on ports free now and not given to another lab of this file.
- */
-async function offsetFor(bases: number[]): Promise<number> {
-  const range = testPortRange() ?? { from: 26000, to: 26999 };
-  const [low, high] = [Math.min(...bases), Math.max(...bases)];
-  for (let offset = range.from - low; offset + high <= range.to; offset++) {
-    const ports = bases.map((b) => b + offset);
-    if (ports.some((p) => taken.has(p))) continue;
-    if ((await Promise.all(ports.map(free))).every(Boolean)) {
-      for (const p of ports) taken.add(p);
-      return offset;
-    }
-  }
-  throw new Error(`no offset puts ports ${bases.join(', ')} inside ${range.from}-${range.to}, free`);
-}
-
 const readSecret = (file: string) => require('node:fs').readFileSync(file, 'utf8').trim() as string;
 
 let worker: ClientWorker;
@@ -154,7 +127,7 @@ function expectServerLost(answer: Answer, server: RegExp): void {
 describe('PostgreSQL', () => {
   let lab: DataLab;
   beforeAll(async () => {
-    lab = await startDataLab(await offsetFor([5433, 5434]), ['postgres']);
+    lab = await startDataLab(await labOffsetFor([5433, 5434]), ['postgres']);
   });
   afterAll(async () => {
     await lab?.destroy();
@@ -190,7 +163,7 @@ describe('PostgreSQL', () => {
 describe('MariaDB', () => {
   let lab: DataLab;
   beforeAll(async () => {
-    lab = await startDataLab(await offsetFor([3316, 3326]), ['mariadb']);
+    lab = await startDataLab(await labOffsetFor([3316, 3326]), ['mariadb']);
   });
   afterAll(async () => {
     await lab?.destroy();
@@ -223,7 +196,7 @@ describe('Redis and RabbitMQ', () => {
   let lab: OpenctiLab;
   beforeAll(async () => {
     // One offset for the OpenCTI lab's Redis (7379/7380) and RabbitMQ (AMQP 767x, API 777x, Erlang distribution 787x).
-    lab = await startOpenctiLab(await offsetFor([7379, 7380, 7672, 7673, 7772, 7773, 7872, 7873]), [
+    lab = await startOpenctiLab(await labOffsetFor([7379, 7380, 7672, 7673, 7772, 7773, 7872, 7873]), [
       'redis',
       'rabbitmq',
     ]);

@@ -2,12 +2,25 @@
 import type { SecretRef } from '../../domain/drivers';
 import type { SiteRole } from '../../domain/sites';
 import type { SwitchArgs } from '../../domain/actions/switch';
+import type { AmazonMqBroker, RabbitmqTls } from './types';
 
-export const RABBITMQ_ACTIONS = ['rabbitmqHealth', 'rabbitmqDrain', 'rabbitmqFence', 'rabbitmqConsumers'] as const;
+export const RABBITMQ_ACTIONS = [
+  'rabbitmqHealth',
+  'rabbitmqDrain',
+  'rabbitmqFence',
+  'rabbitmqConsumers',
+  'rabbitmqCanary',
+  'rabbitmqRebootBroker',
+] as const;
 export type RabbitmqAction = (typeof RABBITMQ_ACTIONS)[number];
 
 export type RabbitmqArgs = SwitchArgs & {
-  sites: Record<SiteRole, { url: string }>;
+  /** The management API; the AMQP endpoint (canary) and the Amazon MQ broker (reboot) where the plan names them. */
+  sites: Record<SiteRole, { url: string; amqp?: string; broker?: AmazonMqBroker }>;
+  /** The CA every client verifies the broker's certificate against. */
+  tls?: RabbitmqTls;
+  /** rabbitmqRebootBroker: longest wait for the broker to leave RUNNING and come back. */
+  rebootTimeoutMs?: number;
   username: string;
   password: SecretRef;
   vhost: string;

@@ -3,15 +3,19 @@
  * (alarms, virtual hosts), the platform's queues drained before a planned switch (ready and
  * unacknowledged at or under the plan's threshold, held over a whole statistics interval because
  * the API's counts are sampled), the platform users' connections closed as the fence, and
- * consumers back on the new site's queues after the switch.
+ * consumers back on the new site's queues after the switch. Amazon MQ and any component with a tls
+ * block: the management API over https and the canary over amqps, both verifying the broker's
+ * certificate against the plan's CA (./management.ts, ./canary.ts); a broker's reboot through the
+ * Amazon MQ API (./broker.ts).
  */
 import { failNonRetryable, failRetryable } from '../kit/activities/failures';
-import { serverLost } from '../kit/activities/clients';
 import { pollUntil } from '../kit/activities/polling';
-import { resolveSecret } from '../kit/activities/secrets';
-import type { StepDrivers, StepInput } from '../kit/activities/types';
-import type { SiteRole } from '../../domain';
+import type { StepDrivers } from '../kit/activities/types';
+import { lazyAwsClients, type AwsClients } from '../kit/aws';
 import type { RabbitmqAction, RabbitmqArgs } from './actions';
+import { rabbitmqRebootBroker } from './broker';
+import { rabbitmqCanary } from './canary';
+import { managementApi, type Api } from './management';
 
 interface QueueCounts {
   name: string;
@@ -19,84 +23,6 @@ interface QueueCounts {
   unacked: number;
   consumers: number;
   state?: string;
-}
-
-interface Api {
-  get<T>(path: string): Promise<T>;
-  /** A health check: 200 `{status: ok}`, 503 with a reason; anything else is an error. */
-  check(path: string): Promise<{ ok: boolean; reason?: string; body: unknown }>;
-  del(path: string, reason: string): Promise<number>;
-}
-
-async function api(input: StepInput<RabbitmqAction>, site: SiteRole): Promise<Api> {
-  const args = input.step.args;
-  const password = await resolveSecret(args.password, `${input.step.id}.password`);
-  const base = args.sites[site].url.replace(/\/+$/, '');
-  const auth = `Basic ${Buffer.from(`${args.username}:${password}`).toString('base64')}`;
-  const where = `${args.component} on ${args.siteNames[site]} (${base})`;
-  const server = {
-    kind: 'RabbitMQ',
-    endpoint: new URL(base).host,
-    label: `${args.component} on ${args.siteNames[site]}`,
-  };
-  const call = async (method: string, path: string, headers: Record<string, string> = {}) => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: auth, ...headers },
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (error) {
-      // fetch rejects only when no answer came (refused, reset, the peer died mid-request, timed out)
-      // and emits nothing: whatever the cause's code, the step fails naming the node, retryably.
-      throw serverLost(server, (error as Error).cause ?? error, `${method} ${path}`);
-    }
-    if (response.status === 401) {
-      failNonRetryable(
-        `${where} refused the drill account "${args.username}" (401): check the plan's username and password reference; the account needs the administrator or monitoring tag`,
-        'RabbitmqAuth',
-      );
-    }
-    return response;
-  };
-  const json = async (response: Response, path: string): Promise<unknown> => {
-    const text = await response.text();
-    try {
-      return JSON.parse(text);
-    } catch {
-      // An HTML page or a proxy's error where JSON was expected: the check cannot tell, so it fails.
-      failRetryable(
-        `${where}: GET ${path} answered HTTP ${response.status} with something that is not JSON (${text.slice(0, 80)})`,
-        'RabbitmqUnexpectedAnswer',
-      );
-    }
-  };
-  return {
-    async get<T>(path: string): Promise<T> {
-      const response = await call('GET', path);
-      const body = await json(response, path);
-      if (!response.ok)
-        failRetryable(
-          `${where}: GET ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`,
-          'RabbitmqUnexpectedAnswer',
-        );
-      return body as T;
-    },
-    async check(path: string) {
-      const response = await call('GET', path);
-      const body = (await json(response, path)) as { status?: string; reason?: string };
-      if (response.status === 200 && body.status === 'ok') return { ok: true, body };
-      if (response.status === 503) return { ok: false, reason: body.reason ?? JSON.stringify(body), body };
-      failRetryable(
-        `${where}: health check ${path} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`,
-        'RabbitmqUnexpectedAnswer',
-      );
-    },
-    async del(path: string, reason: string) {
-      return (await call('DELETE', path, { 'x-reason': reason })).status;
-    },
-  };
 }
 
 const vhostPath = (args: RabbitmqArgs) => encodeURIComponent(args.vhost);
@@ -134,8 +60,10 @@ const describeQueues = (queues: QueueCounts[]) =>
     .join('; ');
 const known = (n: number) => Number.isFinite(n);
 
-export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
+/** `aws`: the Amazon MQ client for a broker's reboot, made at first use (kinds/activities.ts). */
+export function createRabbitmqActivities(deps: { aws?: () => AwsClients } = {}): StepDrivers<RabbitmqAction> {
   const planPath = (args: RabbitmqArgs) => `components.${args.component}`;
+  const aws = deps.aws ?? lazyAwsClients();
 
   return {
     /** The node answers, has no alarm in effect (memory, disk) and its virtual hosts run. */
@@ -143,7 +71,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const args = input.step.args;
       const site = input.step.site ?? args.to;
       const at = args.siteNames[site];
-      const client = await api(input, site);
+      const client = await managementApi(input, site);
       const alarms = await client.check('/api/health/checks/alarms');
       const vhosts = await client.check('/api/health/checks/virtual-hosts');
       const nodes = await client.get<
@@ -218,7 +146,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const args = input.step.args;
       const site = input.step.site ?? args.from;
       const at = args.siteNames[site];
-      const client = await api(input, site);
+      const client = await managementApi(input, site);
       const first = await platformQueues(client, args, planPath(args));
       if (first.length === 0 && args.queues) {
         failNonRetryable(
@@ -273,7 +201,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const args = input.step.args;
       const site = input.step.site ?? args.from;
       const at = args.siteNames[site];
-      const client = await api(input, site);
+      const client = await managementApi(input, site);
       const users = new Set(args.platformUsers);
       const mine = async () =>
         (await client.get<{ name: string; user: string }[]>('/api/connections?columns=name,user')).filter((c) =>
@@ -325,7 +253,7 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
       const args = input.step.args;
       const site = input.step.site ?? args.to;
       const at = args.siteNames[site];
-      const client = await api(input, site);
+      const client = await managementApi(input, site);
       let last: QueueCounts[] = [];
       const wait = await pollUntil(`consumers on ${at}`, args.waitTimeoutMs, async () => {
         last = await platformQueues(client, args, planPath(args));
@@ -351,5 +279,9 @@ export function createRabbitmqActivities(): StepDrivers<RabbitmqAction> {
         facts,
       };
     },
+
+    rabbitmqCanary,
+
+    rabbitmqRebootBroker: (input) => rabbitmqRebootBroker(input, aws()),
   };
 }

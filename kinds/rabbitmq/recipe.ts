@@ -8,7 +8,43 @@ import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { processStep, siteName, SWITCH_PHASES, switchArgs } from '../kit/recipe/siteSteps';
 import { kubernetesArgs, kubernetesStepTimeout } from '../kubernetes/recipe';
 import type { RabbitmqArgs } from './actions';
-import type { RabbitmqComponent } from './types';
+import type { RabbitmqComponent, RabbitmqSite } from './types';
+import type { SiteRole } from '../../domain';
+
+/** Over the broker's AMQP endpoint, where the plan names one: a message published and read back through the management API. */
+function canary(component: RabbitmqComponent, context: OperationContext, a: RabbitmqArgs, why: string): StepDraft[] {
+  const site = context.site;
+  const amqp = component[site].amqp;
+  if (!amqp) return [];
+  return [
+    {
+      key: 'canary',
+      title: `Publish a canary message to ${context.name} on ${siteName(context, site)} over ${new URL(amqp).protocol.replace(':', '')} and read it back through the management API (${why})`,
+      action: 'rabbitmqCanary',
+      args: a,
+    },
+  ];
+}
+
+/** Amazon MQ: RebootBroker on the site's broker, watched leaving RUNNING and coming back; self-hosted: the plan's reboot driver. */
+function reboot(component: RabbitmqComponent, context: OperationContext, a: RabbitmqArgs): StepDraft[] {
+  const { name, site } = context;
+  const broker = component[site].broker;
+  if (!broker)
+    return processStep('reboot', `Reboot ${name}'s host on ${siteName(context, site)}`, component[site].reboot, site);
+  return [
+    {
+      key: 'reboot-broker',
+      title: `Reboot ${name}'s Amazon MQ broker ${broker.id} (${broker.region}) on ${siteName(context, site)}: RebootBroker, then wait until it left RUNNING and is RUNNING again`,
+      action: 'rabbitmqRebootBroker',
+      args: { ...a, rebootTimeoutMs: component.rebootTimeout },
+      destructive: true,
+      timeoutMs: component.rebootTimeout + 60_000,
+      // Rebooting is not idempotent: a second attempt would reboot a broker that just came back.
+      retry: { maximumAttempts: 1 },
+    },
+  ];
+}
 
 /** The plan's producers (connectors), scaled to 0 on the old site so nothing new arrives while the queues drain. */
 function stopProducers(component: RabbitmqComponent, context: OperationContext): StepDraft[] {
@@ -29,10 +65,16 @@ function stopProducers(component: RabbitmqComponent, context: OperationContext):
   ];
 }
 
+/** A site as the activities reach it; a plan without amqp, broker or tls compiles to the same arguments as before them. */
+function siteArgs(site: RabbitmqSite): RabbitmqArgs['sites'][SiteRole] {
+  return { url: site.url, ...(site.amqp ? { amqp: site.amqp } : {}), ...(site.broker ? { broker: site.broker } : {}) };
+}
+
 export function rabbitmqArgs(component: RabbitmqComponent, context: OperationContext): RabbitmqArgs {
   return {
     ...switchArgs(context),
-    sites: { primary: { url: component.primary.url }, secondary: { url: component.secondary.url } },
+    sites: { primary: siteArgs(component.primary), secondary: siteArgs(component.secondary) },
+    ...(component.tls ? { tls: component.tls } : {}),
     username: component.username,
     password: component.password,
     vhost: component.vhost,
@@ -62,6 +104,10 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
             action: 'rabbitmqHealth',
             args: a,
           },
+          // After its broker rebooted: the AMQP listener takes and delivers messages again, not only the API.
+          ...(context.phase === 'pre-reboot' && component[site].broker
+            ? canary(component, context, a, 'after the reboot')
+            : []),
         ];
       case 'preflight':
         return [
@@ -103,7 +149,7 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
         return [...fence, ...processStep('stop', `Stop ${name} on ${at}`, component[site].stop, site)];
       }
       case 'reboot':
-        return processStep('reboot', `Reboot ${name}'s host on ${at}`, component[site].reboot, site);
+        return reboot(component, context, a);
       case 'start':
         return processStep('start', `Start ${name} on ${at}`, component[site].start, site);
       case 'verify':
@@ -115,6 +161,7 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
             args: a,
             timeoutMs: waitTimeout,
           },
+          ...canary(component, context, a, 'the new site takes and delivers messages'),
         ];
       default:
         return [];

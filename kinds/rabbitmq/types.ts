@@ -1,9 +1,28 @@
 /** What a validated plan says about a `rabbitmq` component (RabbitMQ per site); kinds/rabbitmq/schema.ts validates YAML into it. */
 import type { SecretRef, ComponentBase, ProcessDrivers } from '../../domain/drivers';
 
+/** Where a broker runs: RabbitMQ the operator runs, or Amazon MQ for RabbitMQ (TLS only, rebooted through its API). */
+export const RABBITMQ_PROVIDERS = ['self-hosted', 'amazon-mq'] as const;
+export type RabbitmqProvider = (typeof RABBITMQ_PROVIDERS)[number];
+
+/** An Amazon MQ broker: what RebootBroker and DescribeBroker name. */
+export interface AmazonMqBroker {
+  id: string;
+  region: string;
+}
+
+/** The CA bundle the clients trust for this broker's certificates (Amazon's root CAs for Amazon MQ). */
+export interface RabbitmqTls {
+  ca: { file: string };
+}
+
 export interface RabbitmqSite extends ProcessDrivers {
-  /** The management HTTP API, e.g. http://mq-ams1:15672. */
+  /** The management HTTP API, e.g. http://mq-ams1:15672 or https://b-1234.mq.eu-west-1.amazonaws.com. */
   url: string;
+  /** The AMQP endpoint the canary publishes through, e.g. amqps://b-1234.mq.eu-west-1.amazonaws.com:5671. */
+  amqp?: string;
+  /** amazon-mq: this site's broker, rebooted in the pre-reboot phase. */
+  broker?: AmazonMqBroker;
 }
 
 /** Workloads of a `kubernetes` component that publish to the queues (connectors). */
@@ -16,6 +35,11 @@ export interface ProducerRef {
 export interface RabbitmqComponent extends ComponentBase {
   kind: 'rabbitmq';
   tier: 'database';
+  provider: RabbitmqProvider;
+  /** Every client (management API, AMQP) verifies the broker's certificate against this CA. */
+  tls?: RabbitmqTls;
+  /** Longest wait for a broker's reboot (RebootBroker) to leave RUNNING and come back. */
+  rebootTimeout: number;
   username: string;
   password: SecretRef;
   vhost: string;

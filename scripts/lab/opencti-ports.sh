@@ -14,6 +14,10 @@ REDIS_PORT_primary=$((7379 + LAB_OFFSET)); REDIS_PORT_secondary=$((7380 + LAB_OF
 RMQ_AMQP_primary=$((7672 + LAB_OFFSET));  RMQ_AMQP_secondary=$((7673 + LAB_OFFSET))
 RMQ_MGMT_primary=$((7772 + LAB_OFFSET));  RMQ_MGMT_secondary=$((7773 + LAB_OFFSET))
 RMQ_DIST_primary=$((7872 + LAB_OFFSET));  RMQ_DIST_secondary=$((7873 + LAB_OFFSET))
+# RabbitMQ's TLS listeners (DRILLBOOK_LAB_RABBITMQ_TLS, rabbitmq.sh): AMQPS and the HTTPS management API,
+# next to the distribution port so a TLS-only node's ports fit in a band of eight.
+RMQ_AMQPS_primary=$((7876 + LAB_OFFSET)); RMQ_AMQPS_secondary=$((7877 + LAB_OFFSET))
+RMQ_MGMTS_primary=$((7878 + LAB_OFFSET)); RMQ_MGMTS_secondary=$((7879 + LAB_OFFSET))
 # OpenSearch, one single-node cluster per site (HTTP, transport), sharing an fs snapshot folder.
 OSS_HTTP_primary=$((7250 + LAB_OFFSET));  OSS_HTTP_secondary=$((7251 + LAB_OFFSET))
 OSS_TRANSPORT_primary=$((7350 + LAB_OFFSET)); OSS_TRANSPORT_secondary=$((7351 + LAB_OFFSET))
@@ -28,6 +32,7 @@ oc_port() { # oc_port NAME SITE
     k8s-etcd) v="K8S_ETCD_$2";; k8s-peer) v="K8S_PEER_$2";; k8s-api) v="K8S_API_$2";;
     redis) v="REDIS_PORT_$2";;
     rabbitmq) v="RMQ_AMQP_$2";; rabbitmq-mgmt) v="RMQ_MGMT_$2";; rabbitmq-dist) v="RMQ_DIST_$2";;
+    rabbitmq-amqps) v="RMQ_AMQPS_$2";; rabbitmq-mgmt-tls) v="RMQ_MGMTS_$2";;
     opensearch) v="OSS_HTTP_$2";; opensearch-transport) v="OSS_TRANSPORT_$2";;
     opencti) v="OPENCTI_PORT_$2";;
     s3) echo "$S3_PORT"; return 0;;

@@ -11,7 +11,8 @@
 #   opencti.sh destroy                  down, then delete the lab dir
 # SERVER: kubernetes | redis | rabbitmq | opensearch | s3 | platform;  SITE: primary | secondary.
 # Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab-opencti), DRILLBOOK_LAB_PORT_OFFSET (default 0),
-# DRILLBOOK_LAB_TIMEOUT (seconds per readiness wait, default 120).
+# DRILLBOOK_LAB_TIMEOUT (seconds per readiness wait, default 120), DRILLBOOK_LAB_RABBITMQ_TLS (off | on |
+# only: RabbitMQ's AMQPS and HTTPS management listeners, certificates by lab/tls.ts; rabbitmq.sh).
 # `platform` is the stand-in OpenCTI platform per site (lab/opencti/, needs `npm run build`): it
 # serves only while its site's opencti-platform Deployment has ready replicas, like a Service.
 set -uo pipefail
@@ -32,7 +33,7 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 STACK=opencti-lab
 ALL_SERVERS=(kubernetes redis rabbitmq opensearch s3 platform)
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
@@ -117,6 +118,10 @@ LAB_RABBITMQ_PRIMARY_AMQP_PORT=$(oc_port rabbitmq primary)
 LAB_RABBITMQ_SECONDARY_AMQP_PORT=$(oc_port rabbitmq secondary)
 LAB_RABBITMQ_PRIMARY_URL=$(mq_url primary)
 LAB_RABBITMQ_SECONDARY_URL=$(mq_url secondary)
+LAB_RABBITMQ_TLS=$MQ_TLS
+LAB_RABBITMQ_PRIMARY_AMQPS_PORT=$(oc_port rabbitmq-amqps primary)
+LAB_RABBITMQ_SECONDARY_AMQPS_PORT=$(oc_port rabbitmq-amqps secondary)
+LAB_RABBITMQ_CA_FILE=$(mq_tls_dir)/ca.pem
 LAB_RABBITMQ_DRILL_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-drill.password
 LAB_RABBITMQ_OPENCTI_PASSWORD_FILE=$LAB_SECRETS/rabbitmq-opencti.password
 LAB_OPENSEARCH_PRIMARY_URL=$(oss_url primary)

@@ -29,6 +29,10 @@ const BASES = {
   redis: { primary: 7379, secondary: 7380 },
   rabbitmq: { primary: 7672, secondary: 7673 },
   rabbitmqMgmt: { primary: 7772, secondary: 7773 },
+  rabbitmqDist: { primary: 7872, secondary: 7873 },
+  /** With rabbitmqTls: AMQPS and the HTTPS management API. */
+  rabbitmqAmqps: { primary: 7876, secondary: 7877 },
+  rabbitmqMgmtTls: { primary: 7878, secondary: 7879 },
   opensearch: { primary: 7250, secondary: 7251 },
   k8sApi: { primary: 7443, secondary: 7444 },
   platform: { primary: 7090, secondary: 7091 },
@@ -43,6 +47,8 @@ export interface OpenctiLab {
   secret(name: string): SecretRef;
   secretValue(name: string): string;
   kubeconfig(site: SiteRole, who?: 'drill' | 'admin'): string;
+  /** The lab CA that signed the TLS listeners' certificate (with rabbitmqTls). */
+  caFile: string;
   /** Runs opencti.sh with this lab's dir and offset; returns stdout (throws with stderr on failure). */
   lab(...args: string[]): Promise<string>;
   /** The argv a plan names to run opencti.sh for this lab. */
@@ -64,7 +70,12 @@ function requireKubernetesBinaries(): void {
     );
 }
 
-export async function startOpenctiLab(offset: number, servers: OpenctiServer[]): Promise<OpenctiLab> {
+/** `rabbitmqTls`: RabbitMQ's TLS listeners beside the plain ones (`on`) or alone, as Amazon MQ has them (`only`). */
+export async function startOpenctiLab(
+  offset: number,
+  servers: OpenctiServer[],
+  options: { rabbitmqTls?: 'on' | 'only' } = {},
+): Promise<OpenctiLab> {
   if (servers.includes('kubernetes')) requireKubernetesBinaries();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-octi-'));
   // mkdtemp makes the folder 700; the OpenSearch user must reach inside.
@@ -74,6 +85,7 @@ export async function startOpenctiLab(offset: number, servers: OpenctiServer[]):
     DRILLBOOK_LAB_DIR: dir,
     DRILLBOOK_LAB_PORT_OFFSET: String(offset),
     DRILLBOOK_LAB_TIMEOUT: '120',
+    ...(options.rabbitmqTls ? { DRILLBOOK_LAB_RABBITMQ_TLS: options.rabbitmqTls } : {}),
   };
   const lab = async (...args: string[]) => {
     try {
@@ -95,11 +107,13 @@ export async function startOpenctiLab(offset: number, servers: OpenctiServer[]):
     secret: (name) => ({ file: path.join(dir, 'secrets', `${name}.password`) }),
     secretValue: (name) => readFileSync(path.join(dir, 'secrets', `${name}.password`), 'utf8').trim(),
     kubeconfig: (site, who = 'drill') => path.join(dir, 'k8s', site, `${who}.kubeconfig`),
+    caFile: path.join(dir, 'tls', 'ca.pem'),
     lab,
     argv: (...args) => [
       'env',
       `DRILLBOOK_LAB_DIR=${dir}`,
       `DRILLBOOK_LAB_PORT_OFFSET=${offset}`,
+      ...(options.rabbitmqTls ? [`DRILLBOOK_LAB_RABBITMQ_TLS=${options.rabbitmqTls}`] : []),
       'bash',
       OPENCTI_SH,
       ...args,

@@ -43,3 +43,23 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port in DRILLBOOK_TEST_PORTS=${range.from}-${range.to}`);
 }
+
+const given = new Set<number>();
+/**
+ * A lab port offset that puts every one of `bases` (a lab's fixed ports) inside this run's
+ * DRILLBOOK_TEST_PORTS (26000-26999 when unset), on ports free now and not given to another lab of
+ * this test file.
+ */
+export async function labOffsetFor(bases: number[]): Promise<number> {
+  const range = testPortRange() ?? { from: 26000, to: 26999 };
+  const [low, high] = [Math.min(...bases), Math.max(...bases)];
+  for (let offset = range.from - low; offset + high <= range.to; offset++) {
+    const ports = bases.map((b) => b + offset);
+    if (ports.some((p) => given.has(p))) continue;
+    if ((await Promise.all(ports.map(listenOn))).every((got) => got !== undefined)) {
+      for (const p of ports) given.add(p);
+      return offset;
+    }
+  }
+  throw new Error(`no offset puts ports ${bases.join(', ')} inside ${range.from}-${range.to}, free`);
+}

@@ -59,6 +59,8 @@ function rabbitmqOf(plan: Plan): Record<SiteRole, TipRabbitmqSite> | undefined {
     username: component.username,
     password: component.password,
     vhost: component.vhost,
+    // Only with a tls block, so the plans before it compile to the same arguments.
+    ...(component.tls ? { ca: component.tls.ca.file } : {}),
   });
   return { primary: site('primary'), secondary: site('secondary') };
 }

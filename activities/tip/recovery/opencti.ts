@@ -30,6 +30,8 @@ import { field, isArray, UNREACHABLE } from '../request';
 import { runProcess } from '../../../kinds/kit/activities/command';
 import { failRetryable } from '../../../kinds/kit/activities/failures';
 import { resolveSecret } from '../../../kinds/kit/activities/secrets';
+import { failUntrusted, readCaBundle, untrustedCertificate } from '../../../kinds/kit/activities/caBundle';
+import { requestWithCa } from '../../../kinds/kit/activities/tlsRequest';
 import { cancellationSignal } from '../../../kinds/kit/activities/heartbeat';
 import type { SiteRole, TipRabbitmqSite } from '../../../domain';
 
@@ -43,28 +45,67 @@ async function queueNames(call: TipCall, role: SiteRole, site: TipRabbitmqSite):
   const password = await resolveSecret(site.password, `${call.stepId}.rabbitmq.${role}.password`);
   const url = `${site.url.replace(/\/+$/, '')}/api/queues/${encodeURIComponent(site.vhost)}?columns=name`;
   const who = `RabbitMQ on ${call.args.siteNames[role]}`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: {
-        authorization: `Basic ${Buffer.from(`${site.username}:${password}`).toString('base64')}`,
-        accept: 'application/json',
-      },
-      signal: AbortSignal.any([AbortSignal.timeout(call.args.requestTimeoutMs), cancellationSignal()]),
-    });
-  } catch (error) {
-    return failRetryable(
-      `${who} does not answer its management API (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`,
-      UNREACHABLE,
-    );
+  const authorization = `Basic ${Buffer.from(`${site.username}:${password}`).toString('base64')}`;
+  let status: number;
+  let listed: { name?: unknown }[] | undefined;
+  if (site.ca) {
+    // The component's tls block: the broker's certificate is verified against its CA bundle (Amazon MQ, a private CA).
+    const planPath = 'tls.ca of the component tip.recovery.rabbitmq names';
+    const ca = await readCaBundle(site.ca, planPath);
+    let answer: { status: number; text: string };
+    try {
+      answer = await requestWithCa(new URL(url), {
+        headers: { authorization, accept: 'application/json' },
+        ca,
+        timeoutMs: call.args.requestTimeoutMs,
+      });
+    } catch (error) {
+      const code = untrustedCertificate(error);
+      if (code)
+        failUntrusted(
+          `the management API of ${who} (${site.url})`,
+          code,
+          error,
+          { file: site.ca, planPath },
+          'TipUntrustedCertificate',
+        );
+      return failRetryable(
+        `${who} does not answer its management API (${(error as { code?: string }).code ?? (error as Error).message})`,
+        UNREACHABLE,
+      );
+    }
+    status = answer.status;
+    listed = (() => {
+      try {
+        return JSON.parse(answer.text) as { name?: unknown }[];
+      } catch {
+        return undefined;
+      }
+    })();
+  } else {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { authorization, accept: 'application/json' },
+        signal: AbortSignal.any([AbortSignal.timeout(call.args.requestTimeoutMs), cancellationSignal()]),
+      });
+    } catch (error) {
+      return failRetryable(
+        `${who} does not answer its management API (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`,
+        UNREACHABLE,
+      );
+    }
+    status = response.status;
+    listed = response.ok
+      ? ((await response.json().catch(() => undefined)) as { name?: unknown }[] | undefined)
+      : undefined;
   }
-  if (response.status === 401 || response.status === 403)
+  if (status === 401 || status === 403)
     failRetryable(
-      `${who} refused the management API credentials of user ${site.username} (${response.status})`,
+      `${who} refused the management API credentials of user ${site.username} (${status})`,
       'TipAuthRefused',
     );
-  if (!response.ok) failRetryable(`${who}: GET /api/queues answered ${response.status}`, 'TipUnexpectedAnswer');
-  const listed = (await response.json().catch(() => undefined)) as { name?: unknown }[] | undefined;
+  if (status < 200 || status >= 300) failRetryable(`${who}: GET /api/queues answered ${status}`, 'TipUnexpectedAnswer');
   if (!Array.isArray(listed))
     failRetryable(`${who}: GET /api/queues answered without a list of queues`, 'TipUnexpectedAnswer');
   return new Set(listed.map((q) => q.name).filter((name): name is string => typeof name === 'string'));

@@ -7,6 +7,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { MqClient } from '@aws-sdk/client-mq';
 import { RDSClient } from '@aws-sdk/client-rds';
 
 export interface AwsClients {
@@ -15,6 +16,7 @@ export interface AwsClients {
   elbv2(region?: string): ElasticLoadBalancingV2Client;
   efs(region?: string): EFSClient;
   cloudwatch(region?: string): CloudWatchClient;
+  mq(region?: string): MqClient;
 }
 
 export const workerRegion = (): string => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -40,5 +42,6 @@ export function defaultAwsClients(): AwsClients {
     elbv2: (region) => make('elbv2', region, (c) => new ElasticLoadBalancingV2Client(c)),
     efs: (region) => make('efs', region, (c) => new EFSClient(c)),
     cloudwatch: (region) => make('cloudwatch', region, (c) => new CloudWatchClient(c)),
+    mq: (region) => make('mq', region, (c) => new MqClient(c)),
   };
 }

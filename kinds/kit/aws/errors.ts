@@ -19,6 +19,8 @@ const FIXABLE = new Set([
   'InvalidTarget',
   'InvalidTargetException',
   'FileSystemNotFound',
+  // Amazon MQ: a broker id the account does not have in that region.
+  'NotFoundException',
   'ValidationError',
   'InvalidParameterValue',
   'InvalidParameterCombination',
