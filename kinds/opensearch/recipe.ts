@@ -7,13 +7,20 @@
 import { opensearchRecipe } from './oneClusterRecipe';
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { processStep, siteName, SWITCH_PHASES, switchArgs } from '../kit/recipe/siteSteps';
-import type { OpensearchComponent, OpensearchSitesComponent } from './types';
-import type { OpensearchSitesArgs } from './clusterPerSiteActions';
+import type { OpensearchClusterSite, OpensearchComponent, OpensearchSitesComponent } from './types';
+import type { OpensearchSitesArgs, OpensearchSitesEndpoint } from './clusterPerSiteActions';
+
+/** What a step needs of a site: its URL, and for an Amazon OpenSearch domain its signing and S3 repository. */
+const endpoint = ({ url, aws, s3Repository }: OpensearchClusterSite): OpensearchSitesEndpoint => ({
+  url,
+  ...(aws ? { aws } : {}),
+  ...(s3Repository ? { s3Repository } : {}),
+});
 
 function args(component: OpensearchSitesComponent, context: OperationContext): OpensearchSitesArgs {
   return {
     ...switchArgs(context),
-    sites: { primary: { url: component.primary.url }, secondary: { url: component.secondary.url } },
+    sites: { primary: endpoint(component.primary), secondary: endpoint(component.secondary) },
     username: component.username,
     password: component.password,
     minStatus: component.minStatus,
