@@ -43,3 +43,21 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port in DRILLBOOK_TEST_PORTS=${range.from}-${range.to}`);
 }
+
+/**
+ * A lab port offset that puts every one of `bases` (a lab script's fixed ports) inside this run's
+ * DRILLBOOK_TEST_PORTS (else `fallback`), on ports free right now.
+ */
+export async function labOffsetFor(
+  bases: number[],
+  fallback: { from: number; to: number } = { from: 26000, to: 26999 },
+): Promise<number> {
+  const range = testPortRange() ?? fallback;
+  const [low, high] = [Math.min(...bases), Math.max(...bases)];
+  // Bounded: each offset of the range is tried once.
+  for (let offset = range.from - low; offset + high <= range.to; offset++) {
+    const ports = bases.map((b) => b + offset);
+    if ((await Promise.all(ports.map(listenOn))).every((got) => got !== undefined)) return offset;
+  }
+  throw new Error(`no offset puts ports ${bases.join(', ')} inside ${range.from}-${range.to}, free`);
+}
