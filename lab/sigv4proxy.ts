@@ -10,8 +10,10 @@
  *
  *   node dist/lab/sigv4proxy.js --upstream http://127.0.0.1:7250 --port 7260 --region eu-west-1 \
  *     --access-key-id AKIDLAB --secret-key-file data/lab/secrets/aws-lab.key [--service es] \
- *     [--s3-folder DIR]
+ *     [--s3-folder DIR] [--tls-dir DIR]
  *
+ * --tls-dir: serve HTTPS as a domain endpoint does, with a lab CA and certificate made there
+ * (lab/tls.ts; a plan trusts DIR/ca.pem with `ca: { file }`).
  * --s3-folder: a STAND-IN for S3, because the lab's OpenSearch has no repository-s3 plugin. A
  * signed `PUT _snapshot/<repo>` of type s3 (role_arn required, as Amazon OpenSearch requires it) is
  * recorded and registered on the lab's OpenSearch as an fs repository in DIR/<bucket>/<base_path>
@@ -23,10 +25,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { makeLabCertificates } from './tls';
 import { exitOnFailure, oneOf, parseCommandLine, portOption, required } from '../src/commandLine';
 
 export interface Sigv4ProxyOptions {
@@ -42,6 +46,8 @@ export interface Sigv4ProxyOptions {
   maxSkewMs?: number;
   /** The S3 stand-in's folder (see the file's comment); absent: s3 registrations go upstream unchanged. */
   s3Folder?: string;
+  /** Serve HTTPS, as a domain endpoint does, with this certificate (lab/tls.ts makes one); absent: HTTP. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** What the proxy decided about one request; kept so a test can see every request was signed. */
@@ -311,7 +317,7 @@ export async function startSigv4Proxy(options: Sigv4ProxyOptions): Promise<Sigv4
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     void (async () => {
       const method = req.method ?? 'GET';
       const pathAndQuery = req.url ?? '/';
@@ -348,7 +354,10 @@ export async function startSigv4Proxy(options: Sigv4ProxyOptions): Promise<Sigv4
         }
       }
     })();
-  });
+  };
+  const server = options.tls
+    ? https.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
+    : http.createServer(handler);
   // A client dropping its connection mid-request is its business, not the proxy's end.
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -357,7 +366,7 @@ export async function startSigv4Proxy(options: Sigv4ProxyOptions): Promise<Sigv4
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     verdicts,
     registrations,
@@ -370,7 +379,7 @@ export async function startSigv4Proxy(options: Sigv4ProxyOptions): Promise<Sigv4
 }
 
 const PROGRAM = 'sigv4proxy';
-const USAGE = `usage: node dist/lab/sigv4proxy.js --upstream URL --port N --region R --access-key-id ID --secret-key-file F [--service es|aoss] [--s3-folder DIR]`;
+const USAGE = `usage: node dist/lab/sigv4proxy.js --upstream URL --port N --region R --access-key-id ID --secret-key-file F [--service es|aoss] [--s3-folder DIR] [--tls-dir DIR]`;
 
 async function main(): Promise<void> {
   const { values } = parseCommandLine({
@@ -384,6 +393,7 @@ async function main(): Promise<void> {
       'access-key-id': { type: 'string' },
       'secret-key-file': { type: 'string' },
       's3-folder': { type: 'string' },
+      'tls-dir': { type: 'string' },
     },
   });
   const need = (name: string) => required(PROGRAM, values, name);
@@ -395,6 +405,7 @@ async function main(): Promise<void> {
     keys: { [need('access-key-id')]: readFileSync(need('secret-key-file'), 'utf8').trim() },
     port: portOption(PROGRAM, values.port, 'port', 0),
     s3Folder: values['s3-folder'],
+    tls: values['tls-dir'] ? await makeLabCertificates(values['tls-dir']) : undefined,
   });
   console.log(`${PROGRAM}: ${proxy.url} → ${values.upstream} (SigV4 ${values.region}/${service})`);
 }

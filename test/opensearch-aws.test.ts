@@ -11,12 +11,14 @@
  * registers an fs folder in its place; snapshot, restore and canary then run signed against the
  * real clusters. Without the stand-in, OpenSearch's own refusal of the s3 type fails the step.
  */
-import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Client } from '@opensearch-project/opensearch';
 import { createOpensearchSitesActivities } from '../kinds/opensearch/activities/sites';
 import { startSigv4Proxy, type Sigv4Proxy } from '../lab/sigv4proxy';
+import { makeLabCertificates, type LabCertificates } from '../lab/tls';
 import { freePort, labOffsetFor } from './support/ports';
 import { expectFailure, startOpenctiLab, stepInput, switchArgs, type OpenctiLab } from './support/openctiLab';
 import type { SiteRole } from '../domain';
@@ -31,6 +33,8 @@ const AWS_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKE
 const savedEnv = Object.fromEntries(AWS_ENV.map((name) => [name, process.env[name]]));
 
 let lab: OpenctiLab;
+/** The proxies serve HTTPS, as domain endpoints do, with a lab CA the plan names (`ca: { file }`). */
+let certs: LabCertificates;
 const proxies = {} as Record<SiteRole, Sigv4Proxy>;
 /** In front of the primary cluster without the S3 stand-in: an s3 registration reaches OpenSearch as sent. */
 let plainProxy: Sigv4Proxy;
@@ -49,18 +53,21 @@ beforeAll(async () => {
   const upstream = (site: SiteRole) => `http://127.0.0.1:${lab.port('opensearch', site)}`;
   const s3Folder = `${lab.dir}/opensearch-sites/snapshots`;
   const keys = { [KEY.accessKeyId]: KEY.secretAccessKey };
+  certs = await makeLabCertificates(`${lab.dir}/tls`);
   for (const site of ['primary', 'secondary'] as const)
     proxies[site] = await startSigv4Proxy({
       upstream: upstream(site),
       region: REGIONS[site],
       keys,
       s3Folder,
+      tls: certs,
       port: await freePort(),
     });
   plainProxy = await startSigv4Proxy({
     upstream: upstream('primary'),
     region: REGIONS.primary,
     keys,
+    tls: certs,
     port: await freePort(),
   });
   // The platform's data, written straight to the cluster (the app's writes, not the drill's).
@@ -99,6 +106,7 @@ const args = (over: Partial<OpensearchSitesArgs> = {}): OpensearchSitesArgs => (
     },
   },
   minStatus: 'yellow',
+  ca: { file: certs.caFile },
   canaryIndex: 'drillbook-canary',
   snapshot: { repository: 'aws-dr', indices: 'opencti_*', maxAge: 3_600_000 },
   waitMs: 60_000,
@@ -118,8 +126,15 @@ function raw(
   request: { method: string; path: string; headers?: Record<string, string>; body?: string },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: proxy.port, method: request.method, path: request.path, headers: request.headers },
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: proxy.port,
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        ca: readFileSync(certs.caFile),
+      },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString('utf8')));
@@ -324,7 +339,9 @@ test("without the lab's S3 stand-in, OpenSearch's own refusal of the s3 reposito
     }),
     'SearchUnavailable',
   );
-  expect(refused.message).toMatch(/^search on dc1 \(http:\/\/127\.0\.0\.1:\d+\): \d{3} repository_exception: .*\[s3\]/);
+  expect(refused.message).toMatch(
+    /^search on dc1 \(https:\/\/127\.0\.0\.1:\d+\): \d{3} repository_exception: .*\[s3\]/,
+  );
   // It was signed and passed the proxy: the refusal is OpenSearch's, not the signature's.
   expect(plainProxy.verdicts.filter((v) => v.method !== 'GET').at(-1)).toMatchObject({
     verdict: 'passed',

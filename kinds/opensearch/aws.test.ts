@@ -95,7 +95,7 @@ test('an aws site without its S3 repository, or a repository without roleArn, is
   ]);
 });
 
-test('one site signed and the other not, Serverless, an S3 repository on a self-hosted site, and register beside aws sites are refused', () => {
+test('one site signed and the other not, plain HTTP, Serverless, an S3 repository on a self-hosted site, and register beside aws sites are refused', () => {
   expect(refusalsOf(aws({ secondary: { url: 'https://search-euc1.example.org' } }))).toEqual([
     'components.search.secondary.aws: is required because primary.aws signs with SigV4: both sites are Amazon OpenSearch Service domains ({ region, service: es }) or neither is',
   ]);
@@ -123,6 +123,9 @@ test('one site signed and the other not, Serverless, an S3 repository on a self-
     ),
   ).toEqual([
     "components.search.snapshot.register: Amazon OpenSearch Service sites register an s3 repository from each site's s3Repository (bucket, region, roleArn); remove register",
+  ]);
+  expect(refusalsOf(aws({ primary: domain('eu-west-1', { url: 'http://search-euw1.example.org:9200' }) }))).toEqual([
+    'components.search.primary.url: an Amazon OpenSearch Service domain takes signed requests over HTTPS: expected its https:// endpoint, such as https://vpc-opencti-abc123.eu-west-1.es.amazonaws.com, got "http://search-euw1.example.org:9200"',
   ]);
   expect(refusalsOf(aws({ primary: domain('eu-west-1', { aws: { region: 'Ireland' } }) }))).toEqual([
     'components.search.primary.aws.region: expected an AWS region such as eu-west-1',

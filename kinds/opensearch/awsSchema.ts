@@ -1,6 +1,6 @@
 /**
  * What a cluster per site refuses when its sites are Amazon OpenSearch Service domains (`aws`):
- * basic auth beside SigV4, one site signed and the other not, OpenSearch Serverless (no snapshots),
+ * basic auth beside SigV4, one site signed and the other not, plain HTTP, OpenSearch Serverless (no snapshots),
  * a site without the S3 repository and role Amazon OpenSearch needs to register it, and the
  * self-hosted `snapshot.register` it would ignore. Each refusal names the field.
  */
@@ -11,8 +11,8 @@ interface Shape {
   username?: string;
   password?: unknown;
   snapshot: { register?: unknown };
-  primary: { aws?: { service: string }; s3Repository?: unknown };
-  secondary: { aws?: { service: string }; s3Repository?: unknown };
+  primary: { url: string; aws?: { service: string }; s3Repository?: unknown };
+  secondary: { url: string; aws?: { service: string }; s3Repository?: unknown };
 }
 
 const ROLES: SiteRole[] = ['primary', 'secondary'];
@@ -43,6 +43,11 @@ export function refuseAwsConflicts(component: Shape, ctx: IssueSink): void {
       );
   }
   for (const role of signed) {
+    if (!component[role].url.startsWith('https://'))
+      add(
+        [role, 'url'],
+        `an Amazon OpenSearch Service domain takes signed requests over HTTPS: expected its https:// endpoint, such as https://vpc-opencti-abc123.eu-west-1.es.amazonaws.com, got "${component[role].url}"`,
+      );
     if (component[role].aws?.service === 'aoss')
       add(
         [role, 'aws', 'service'],

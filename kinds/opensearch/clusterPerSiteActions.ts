@@ -25,6 +25,8 @@ export type OpensearchSitesArgs = SwitchArgs & {
   username?: string;
   password?: SecretRef;
   minStatus: 'green' | 'yellow';
+  /** PEM file of a private CA the clusters' HTTPS certificates chain to. */
+  ca?: { file: string };
   canaryIndex: string;
   snapshot: OpensearchSharedRepository;
   /** Longest wait for a snapshot or a restore (and the cluster to reach minStatus after it). */

@@ -24,6 +24,7 @@ function args(component: OpensearchSitesComponent, context: OperationContext): O
     username: component.username,
     password: component.password,
     minStatus: component.minStatus,
+    ...(component.ca ? { ca: component.ca } : {}),
     canaryIndex: component.canaryIndex,
     snapshot: component.snapshot,
     waitMs: component.restoreTimeout,

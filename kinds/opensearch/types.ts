@@ -73,6 +73,8 @@ export interface OpensearchSitesComponent extends ComponentBase {
   username?: string;
   password?: SecretRef;
   minStatus: 'green' | 'yellow';
+  /** PEM file of the CA that signed the clusters' HTTPS certificates (a private CA; not needed for Amazon OpenSearch). */
+  ca?: { file: string };
   snapshot: OpensearchSharedRepository;
   canaryIndex: string;
   /** Longest wait for a snapshot or a restore to finish. */

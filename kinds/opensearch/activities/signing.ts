@@ -4,6 +4,7 @@
  * SDK's default chain (environment, shared profile, web identity, container or instance role). The
  * plan names only the region and service; no credential ever enters it.
  */
+import { rootCertificates } from 'node:tls';
 import { Client, type ClientOptions } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -25,14 +26,21 @@ export function lazyCredentialChain(): AwsCredentialSource {
 
 /**
  * A client for one site: SigV4-signed when the site is an Amazon OpenSearch domain (`aws`), else
- * with the plan's basic auth when it gives one. No retries of its own (the step's policy retries).
+ * with the plan's basic auth when it gives one; `ca` (PEM) is trusted beside Node's own roots. No retries of its own (the step's policy retries).
  */
 export function siteClient(
   site: OpensearchSitesEndpoint,
   basic: { username: string; password: string } | undefined,
   credentials: AwsCredentialSource,
+  ca?: string,
 ): Client {
-  const common: ClientOptions = { node: site.url, maxRetries: 0, requestTimeout: 30_000 };
+  const common: ClientOptions = {
+    node: site.url,
+    maxRetries: 0,
+    requestTimeout: 30_000,
+    // Node's `ca` replaces its roots; the plan's CA is added to them instead.
+    ...(ca ? { ssl: { ca: [...rootCertificates, ca] } } : {}),
+  };
   if (!site.aws) return new Client({ ...common, auth: basic });
   return new Client({
     ...AwsSigv4Signer({ region: site.aws.region, service: site.aws.service, getCredentials: credentials }),

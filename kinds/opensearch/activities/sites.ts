@@ -67,10 +67,13 @@ export function createOpensearchSitesActivities(
   async function connect(input: StepInput<OpensearchSitesAction>, site: SiteRole): Promise<Client> {
     const args = input.step.args;
     const password = args.password ? await resolveSecret(args.password, `${input.step.id}.password`) : undefined;
+    // Not a secret, but read the same way: a file the worker has, failing the step when it has not.
+    const ca = args.ca ? await resolveSecret(args.ca, `${input.step.id}.ca`) : undefined;
     return siteClient(
       args.sites[site],
       args.username && password ? { username: args.username, password } : undefined,
       awsCredentials,
+      ca,
     );
   }
 
