@@ -26,7 +26,7 @@ import type { OpensearchSitesAction, OpensearchSitesArgs } from '../kinds/opense
 
 jest.setTimeout(240_000);
 
-const KEY = { accessKeyId: 'AKIADRILLBOOKLAB0001', secretAccessKey: 'lab-secret-for-the-sigv4-proxy-only' };
+const KEY = { accessKeyId: 'DRILLBOOKLABKEY0001', secretAccessKey: 'lab-secret-for-the-sigv4-proxy-only' };
 const REGIONS: Record<SiteRole, string> = { primary: 'eu-west-1', secondary: 'eu-central-1' };
 const ROLE = 'arn:aws:iam::111122223333:role/opencti-search-snapshots';
 const AWS_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'] as const;

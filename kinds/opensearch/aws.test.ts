@@ -38,7 +38,14 @@ test('an Amazon OpenSearch site signs as a managed domain (service es) unless it
     primary: { aws: { region: 'eu-west-1', service: 'es' } },
     secondary: { aws: { region: 'eu-central-1', service: 'es' } },
   });
-  const restore = stepById(phaseSteps(plan, 'drill', 'failover'), 'failover.search.restore.secondary');
+  const failover = phaseSteps(plan, 'drill', 'failover');
+  expect(stepById(failover, 'failover.search.target-health.secondary').title).toBe(
+    "Check search's Amazon OpenSearch domain (SigV4) on dc2 is ready to receive the restore",
+  );
+  expect(stepById(phaseSteps(plan, 'drill', 'preparation'), 'preparation.search.preflight.primary').title).toBe(
+    'Check search: S3 repository opencti-dr (role opencti-search-snapshots) on both domains and a recent snapshot in it',
+  );
+  const restore = stepById(failover, 'failover.search.restore.secondary');
   expect(restore.args).toMatchObject({
     sites: {
       primary: { aws: { region: 'eu-west-1', service: 'es' }, s3Repository: { basePath: 'opencti/dr', roleArn: ROLE } },

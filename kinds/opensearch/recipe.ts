@@ -31,6 +31,17 @@ function args(component: OpensearchSitesComponent, context: OperationContext): O
   };
 }
 
+/** How titles name a site's cluster: an Amazon OpenSearch domain (signed) or a cluster. */
+const clusterWord = (component: OpensearchSitesComponent) =>
+  component.primary.aws ? 'Amazon OpenSearch domain (SigV4)' : 'cluster';
+
+/** The repository as the preflight's title names it: with its S3 role when Amazon OpenSearch registers it. */
+function repositoryWords(component: OpensearchSitesComponent): string {
+  const s3 = component.primary.s3Repository;
+  if (!s3) return `repository ${component.snapshot.repository} on both clusters`;
+  return `S3 repository ${component.snapshot.repository} (role ${s3.roleArn.split('/').pop()}) on both domains`;
+}
+
 export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
   tier: () => 'search',
 
@@ -44,7 +55,7 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
         return [
           {
             key: 'health',
-            title: `Check ${name}'s cluster on ${at} is ${component.minStatus} or better`,
+            title: `Check ${name}'s ${clusterWord(component)} on ${at} is ${component.minStatus} or better`,
             action: 'opensearchClusterHealth',
             args: a,
             timeoutMs: long,
@@ -54,7 +65,7 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
         return [
           {
             key: 'preflight',
-            title: `Check ${name}: repository ${component.snapshot.repository} on both clusters and a recent snapshot in it`,
+            title: `Check ${name}: ${repositoryWords(component)} and a recent snapshot in it`,
             action: 'opensearchSitesPreflight',
             args: a,
             timeoutMs: long,
@@ -64,7 +75,7 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
         return [
           {
             key: 'target-health',
-            title: `Check ${name}'s cluster on ${siteName(context, to)} is ready to receive the restore`,
+            title: `Check ${name}'s ${clusterWord(component)} on ${siteName(context, to)} is ready to receive the restore`,
             action: 'opensearchClusterHealth',
             site: to,
             args: a,
