@@ -177,6 +177,9 @@ async function verify(
     region: options.region,
     service: options.service,
     sha256: Hash.bind(null, 'sha256'),
+    // Sign exactly the headers the client signed: the SDK would otherwise add and sign its own
+    // x-amz-content-sha256, which clients signing without one (curl --aws-sigv4, botocore) never sent.
+    applyChecksum: false,
   });
   const signed = await signer.sign(
     {

@@ -11,8 +11,10 @@
  * registers an fs folder in its place; snapshot, restore and canary then run signed against the
  * real clusters. Without the stand-in, OpenSearch's own refusal of the s3 type fails the step.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
+import { promisify } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Client } from '@opensearch-project/opensearch';
@@ -25,6 +27,7 @@ import type { SiteRole } from '../domain';
 import type { OpensearchSitesAction, OpensearchSitesArgs } from '../kinds/opensearch/clusterPerSiteActions';
 
 jest.setTimeout(240_000);
+const run = promisify(execFile);
 
 const KEY = { accessKeyId: 'DRILLBOOKLABKEY0001', secretAccessKey: 'lab-secret-for-the-sigv4-proxy-only' };
 const REGIONS: Record<SiteRole, string> = { primary: 'eu-west-1', secondary: 'eu-central-1' };
@@ -226,6 +229,13 @@ test('the proxy refuses unsigned, wrongly signed, stale, wrong-region, wrong-ser
   });
   expect(unnamedHash.status).toBe(403);
   expect(JSON.parse(unnamedHash.body).message).toMatch(/^The request signature we calculated does not match/);
+  // ... while the same kind of request, unaltered, passes.
+  const intact = { ...put, path: '/intact' };
+  const untouched = await raw(proxy, {
+    ...intact,
+    headers: await signedHeaders(proxy, intact, { withoutContentHash: true }),
+  });
+  expect(untouched.status).toBe(200);
 
   // The same request correctly signed reaches OpenSearch: the refusals above are the signature's doing.
   const signed = await raw(proxy, { ...health, headers: await signedHeaders(proxy, health) });
@@ -240,6 +250,7 @@ test('the proxy refuses unsigned, wrongly signed, stale, wrong-region, wrong-ser
     false,
     false,
     true,
+    true,
   ]);
   // Nothing of the refused PUT reached OpenSearch.
   expect(
@@ -251,6 +262,34 @@ test('the proxy refuses unsigned, wrongly signed, stale, wrong-region, wrong-ser
       })
     ).status,
   ).toBe(404);
+});
+
+test('curl: an unsigned request is refused, one curl signs itself (--aws-sigv4, a third signer) passes', async () => {
+  const curl = async (...extra: string[]) => {
+    const { stdout } = await run(
+      'curl',
+      [
+        '-sS',
+        '--max-time',
+        '10',
+        '--cacert',
+        certs.caFile,
+        '-w',
+        ' %{http_code}',
+        ...extra,
+        `${proxies.primary.url}/_cluster/health`,
+      ],
+      { timeout: 20_000 },
+    );
+    return stdout;
+  };
+  expect(await curl()).toBe('{"message":"Missing Authentication Token"} 403');
+  expect(
+    await curl('--aws-sigv4', 'aws:amz:eu-west-1:es', '--user', `${KEY.accessKeyId}:${KEY.secretAccessKey}`),
+  ).toMatch(/"cluster_name":"opencti-primary".* 200$/);
+  expect(await curl('--aws-sigv4', 'aws:amz:eu-west-1:es', '--user', `${KEY.accessKeyId}:wrong`)).toMatch(
+    /^\{"message":"The request signature we calculated does not match.* 403$/,
+  );
 });
 
 test("a drill's health check through the proxy passes with the worker's credentials from its environment, and fails closed with wrong ones", async () => {
