@@ -1,6 +1,6 @@
 /** Step arguments of the opensearch-per-site activities: snapshot on one cluster, restore on the other. */
 import type { SecretRef } from '../../domain/drivers';
-import type { OpensearchSharedRepository } from './types';
+import type { OpensearchAwsSigning, OpensearchS3Repository, OpensearchSharedRepository } from './types';
 import type { SiteRole } from '../../domain/sites';
 import type { SwitchArgs } from '../../domain/actions/switch';
 
@@ -13,11 +13,20 @@ export const OPENSEARCH_SITES_ACTIONS = [
 ] as const;
 export type OpensearchSitesAction = (typeof OPENSEARCH_SITES_ACTIONS)[number];
 
+export interface OpensearchSitesEndpoint {
+  url: string;
+  aws?: OpensearchAwsSigning;
+  s3Repository?: OpensearchS3Repository;
+}
+
 export type OpensearchSitesArgs = SwitchArgs & {
-  sites: Record<SiteRole, { url: string }>;
+  /** Each site's endpoint; an Amazon OpenSearch domain's also its signing and its S3 repository. */
+  sites: Record<SiteRole, OpensearchSitesEndpoint>;
   username?: string;
   password?: SecretRef;
   minStatus: 'green' | 'yellow';
+  /** PEM file of a private CA the clusters' HTTPS certificates chain to. */
+  ca?: { file: string };
   canaryIndex: string;
   snapshot: OpensearchSharedRepository;
   /** Longest wait for a snapshot or a restore (and the cluster to reach minStatus after it). */

@@ -7,20 +7,39 @@
 import { opensearchRecipe } from './oneClusterRecipe';
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { processStep, siteName, SWITCH_PHASES, switchArgs } from '../kit/recipe/siteSteps';
-import type { OpensearchComponent, OpensearchSitesComponent } from './types';
-import type { OpensearchSitesArgs } from './clusterPerSiteActions';
+import type { OpensearchClusterSite, OpensearchComponent, OpensearchSitesComponent } from './types';
+import type { OpensearchSitesArgs, OpensearchSitesEndpoint } from './clusterPerSiteActions';
+
+/** What a step needs of a site: its URL, and for an Amazon OpenSearch domain its signing and S3 repository. */
+const endpoint = ({ url, aws, s3Repository }: OpensearchClusterSite): OpensearchSitesEndpoint => ({
+  url,
+  ...(aws ? { aws } : {}),
+  ...(s3Repository ? { s3Repository } : {}),
+});
 
 function args(component: OpensearchSitesComponent, context: OperationContext): OpensearchSitesArgs {
   return {
     ...switchArgs(context),
-    sites: { primary: { url: component.primary.url }, secondary: { url: component.secondary.url } },
+    sites: { primary: endpoint(component.primary), secondary: endpoint(component.secondary) },
     username: component.username,
     password: component.password,
     minStatus: component.minStatus,
+    ...(component.ca ? { ca: component.ca } : {}),
     canaryIndex: component.canaryIndex,
     snapshot: component.snapshot,
     waitMs: component.restoreTimeout,
   };
+}
+
+/** How titles name a site's cluster: an Amazon OpenSearch domain (signed) or a cluster. */
+const clusterWord = (component: OpensearchSitesComponent) =>
+  component.primary.aws ? 'Amazon OpenSearch domain (SigV4)' : 'cluster';
+
+/** The repository as the preflight's title names it: with its S3 role when Amazon OpenSearch registers it. */
+function repositoryWords(component: OpensearchSitesComponent): string {
+  const s3 = component.primary.s3Repository;
+  if (!s3) return `repository ${component.snapshot.repository} on both clusters`;
+  return `S3 repository ${component.snapshot.repository} (role ${s3.roleArn.split('/').pop()}) on both domains`;
 }
 
 export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
@@ -36,7 +55,7 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
         return [
           {
             key: 'health',
-            title: `Check ${name}'s cluster on ${at} is ${component.minStatus} or better`,
+            title: `Check ${name}'s ${clusterWord(component)} on ${at} is ${component.minStatus} or better`,
             action: 'opensearchClusterHealth',
             args: a,
             timeoutMs: long,
@@ -46,7 +65,7 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
         return [
           {
             key: 'preflight',
-            title: `Check ${name}: repository ${component.snapshot.repository} on both clusters and a recent snapshot in it`,
+            title: `Check ${name}: ${repositoryWords(component)} and a recent snapshot in it`,
             action: 'opensearchSitesPreflight',
             args: a,
             timeoutMs: long,
@@ -56,7 +75,7 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
         return [
           {
             key: 'target-health',
-            title: `Check ${name}'s cluster on ${siteName(context, to)} is ready to receive the restore`,
+            title: `Check ${name}'s ${clusterWord(component)} on ${siteName(context, to)} is ready to receive the restore`,
             action: 'opensearchClusterHealth',
             site: to,
             args: a,

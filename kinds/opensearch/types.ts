@@ -34,6 +34,25 @@ export interface OpensearchComponent extends ComponentBase {
  */
 export interface OpensearchClusterSite extends ProcessDrivers {
   url: string;
+  /** An Amazon OpenSearch Service domain: every request signed with SigV4 (credentials from the worker's AWS chain, never the plan). */
+  aws?: OpensearchAwsSigning;
+  /** Where this site's snapshot repository lives on S3 and the role Amazon OpenSearch assumes to reach it (aws sites). */
+  s3Repository?: OpensearchS3Repository;
+}
+
+export interface OpensearchAwsSigning {
+  region: string;
+  /** `es`: a managed domain; `aoss`: OpenSearch Serverless (refused by cluster-per-site: it has no snapshots). */
+  service: 'es' | 'aoss';
+}
+
+/** The settings of an `s3` snapshot repository on Amazon OpenSearch Service ("Registering a manual snapshot repository"). */
+export interface OpensearchS3Repository {
+  bucket: string;
+  region: string;
+  /** The IAM role Amazon OpenSearch assumes to read and write the bucket; the worker's identity needs iam:PassRole on it. */
+  roleArn: string;
+  basePath?: string;
 }
 
 export interface OpensearchSharedRepository {
@@ -54,6 +73,8 @@ export interface OpensearchSitesComponent extends ComponentBase {
   username?: string;
   password?: SecretRef;
   minStatus: 'green' | 'yellow';
+  /** PEM file of the CA that signed the clusters' HTTPS certificates (a private CA; not needed for Amazon OpenSearch). */
+  ca?: { file: string };
   snapshot: OpensearchSharedRepository;
   canaryIndex: string;
   /** Longest wait for a snapshot or a restore to finish. */

@@ -20,7 +20,11 @@ RMQ_AMQPS_primary=$((7876 + LAB_OFFSET)); RMQ_AMQPS_secondary=$((7877 + LAB_OFFS
 RMQ_MGMTS_primary=$((7878 + LAB_OFFSET)); RMQ_MGMTS_secondary=$((7879 + LAB_OFFSET))
 # OpenSearch, one single-node cluster per site (HTTP, transport), sharing an fs snapshot folder.
 OSS_HTTP_primary=$((7250 + LAB_OFFSET));  OSS_HTTP_secondary=$((7251 + LAB_OFFSET))
-OSS_TRANSPORT_primary=$((7350 + LAB_OFFSET)); OSS_TRANSPORT_secondary=$((7351 + LAB_OFFSET))
+# DRILLBOOK_LAB_OSS_TRANSPORT_GAP (default 100) puts transport that far above HTTP, so a test whose
+# port range is narrower than 100 keeps both inside it.
+OSS_TRANSPORT_GAP="${DRILLBOOK_LAB_OSS_TRANSPORT_GAP:-100}"
+case "$OSS_TRANSPORT_GAP" in ''|0|*[!0-9]*) echo "lab: DRILLBOOK_LAB_OSS_TRANSPORT_GAP must be a positive integer, got '$OSS_TRANSPORT_GAP'" >&2; exit 2;; esac
+OSS_TRANSPORT_primary=$((OSS_HTTP_primary + OSS_TRANSPORT_GAP)); OSS_TRANSPORT_secondary=$((OSS_HTTP_secondary + OSS_TRANSPORT_GAP))
 # S3: one moto server holding both sites' buckets (moto does not replicate; see s3.sh).
 S3_PORT=$((7566 + LAB_OFFSET))
 # The stand-in OpenCTI platform of each site (lab/opencti/).

@@ -46,13 +46,17 @@ export async function freePort(): Promise<number> {
 
 const given = new Set<number>();
 /**
- * A lab port offset that puts every one of `bases` (a lab's fixed ports) inside this run's
- * DRILLBOOK_TEST_PORTS (26000-26999 when unset), on ports free now and not given to another lab of
- * this test file.
+ * A lab port offset that puts every one of `bases` (a lab script's fixed ports) inside this run's
+ * DRILLBOOK_TEST_PORTS (else `fallback`), on ports free now and not given to another lab of this
+ * test file.
  */
-export async function labOffsetFor(bases: number[]): Promise<number> {
-  const range = testPortRange() ?? { from: 26000, to: 26999 };
+export async function labOffsetFor(
+  bases: number[],
+  fallback: { from: number; to: number } = { from: 26000, to: 26999 },
+): Promise<number> {
+  const range = testPortRange() ?? fallback;
   const [low, high] = [Math.min(...bases), Math.max(...bases)];
+  // Bounded: each offset of the range is tried once.
   for (let offset = range.from - low; offset + high <= range.to; offset++) {
     const ports = bases.map((b) => b + offset);
     if (ports.some((p) => given.has(p))) continue;

@@ -50,12 +50,18 @@ export function clusterLost(error: unknown, server: ServerRef): ApplicationFailu
 
 export function describeError(error: unknown): string {
   const e = error as {
-    meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } };
+    meta?: {
+      statusCode?: number;
+      body?: { error?: { type?: string; reason?: string }; message?: string; Message?: string };
+    };
     message?: string;
     name?: string;
   };
   if (e.meta?.body?.error?.type)
     return `${e.meta.statusCode} ${e.meta.body.error.type}${e.meta.body.error.reason ? `: ${e.meta.body.error.reason}` : ''}`;
+  // Amazon OpenSearch's own refusals (a signature, a token, an IAM policy) are `{ "message": … }`.
+  const aws = e.meta?.body?.message ?? e.meta?.body?.Message;
+  if (e.meta?.statusCode && typeof aws === 'string') return `${e.meta.statusCode} ${aws}`;
   if (e.meta?.statusCode) return `HTTP ${e.meta.statusCode}`;
   return e.message ?? String(error);
 }

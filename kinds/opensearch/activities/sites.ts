@@ -6,7 +6,7 @@
  * new side that replaces its stale copies of those indices, and a check that the counts and the
  * canary arrived. The restore leaves a marker document saying which snapshot it restored.
  */
-import { Client } from '@opensearch-project/opensearch';
+import type { Client } from '@opensearch-project/opensearch';
 import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
 import { clusterLost, describeError } from './cluster';
@@ -15,6 +15,7 @@ import { resolveSecret } from '../../kit/activities/secrets';
 import type { StepDrivers, StepInput } from '../../kit/activities/types';
 import { otherSite, type SiteRole } from '../../../domain';
 import type { OpensearchSitesAction, OpensearchSitesArgs } from '../clusterPerSiteActions';
+import { type AwsCredentialSource, lazyCredentialChain, siteClient } from './signing';
 
 type Body = Record<string, unknown>;
 
@@ -39,16 +40,41 @@ interface Snapshot {
 
 const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);
 
-export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAction> {
+/** The S3 repository settings an Amazon OpenSearch domain registers (AWS "Registering a manual snapshot repository"). */
+export function s3RepositoryRegistration(
+  repo: NonNullable<OpensearchSitesArgs['sites'][SiteRole]['s3Repository']>,
+): NonNullable<OpensearchSitesArgs['snapshot']['register']> {
+  return {
+    type: 's3',
+    settings: {
+      bucket: repo.bucket,
+      region: repo.region,
+      role_arn: repo.roleArn,
+      ...(repo.basePath ? { base_path: repo.basePath } : {}),
+    },
+  };
+}
+
+/**
+ * `awsCredentials`: where SigV4 credentials for Amazon OpenSearch sites come from; the SDK's default
+ * chain unless a test gives its own (made at first use, kept for the worker's life and refreshed by it).
+ */
+export function createOpensearchSitesActivities(
+  options: { awsCredentials?: AwsCredentialSource } = {},
+): StepDrivers<OpensearchSitesAction> {
+  const awsCredentials = options.awsCredentials ?? lazyCredentialChain();
+
   async function connect(input: StepInput<OpensearchSitesAction>, site: SiteRole): Promise<Client> {
     const args = input.step.args;
     const password = args.password ? await resolveSecret(args.password, `${input.step.id}.password`) : undefined;
-    return new Client({
-      node: args.sites[site].url,
-      auth: args.username && password ? { username: args.username, password } : undefined,
-      maxRetries: 0,
-      requestTimeout: 30_000,
-    });
+    // Not a secret, but read the same way: a file the worker has, failing the step when it has not.
+    const ca = args.ca ? await resolveSecret(args.ca, `${input.step.id}.ca`) : undefined;
+    return siteClient(
+      args.sites[site],
+      args.username && password ? { username: args.username, password } : undefined,
+      awsCredentials,
+      ca,
+    );
   }
 
   /** Runs `work` against a site's cluster; a cluster that does not answer fails the step (retried). */
@@ -86,7 +112,10 @@ export function createOpensearchSitesActivities(): StepDrivers<OpensearchSitesAc
     writable: boolean,
     site: SiteRole,
   ): Promise<string> {
-    const { repository, register } = args.snapshot;
+    const { repository } = args.snapshot;
+    // An Amazon OpenSearch site registers its own S3 repository with the role it assumes; others the plan's register.
+    const s3 = args.sites[site].s3Repository;
+    const register = s3 ? s3RepositoryRegistration(s3) : args.snapshot.register;
     const current = await c.snapshot.getRepository({ repository }, { ignore: [404] });
     const existing = (current.body as Record<string, { type: string; settings: Record<string, unknown> }>)[repository];
     if (args.lookOnly) {
