@@ -26,6 +26,9 @@ import { expectFailure, startOpenctiLab, stepInput, switchArgs, type OpenctiLab 
 import type { SiteRole } from '../domain';
 import type { OpensearchSitesAction, OpensearchSitesArgs } from '../kinds/opensearch/clusterPerSiteActions';
 
+/** This file's ports when DRILLBOOK_TEST_PORTS is unset: jest runs two files at once, and the other labs' fallback bands are 26000-27999. */
+const OWN_PORTS = { from: 31000, to: 31299 };
+
 jest.setTimeout(240_000);
 const run = promisify(execFile);
 
@@ -52,7 +55,7 @@ function workerCredentials(secretAccessKey: string): void {
 beforeAll(async () => {
   // Transport 5 above HTTP (not 100), so an offset can put all four of the lab's ports inside this run's range.
   process.env.DRILLBOOK_LAB_OSS_TRANSPORT_GAP = '5';
-  lab = await startOpenctiLab(await labOffsetFor([7250, 7251, 7255, 7256]), ['opensearch']);
+  lab = await startOpenctiLab(await labOffsetFor([7250, 7251, 7255, 7256], OWN_PORTS), ['opensearch']);
   const upstream = (site: SiteRole) => `http://127.0.0.1:${lab.port('opensearch', site)}`;
   const s3Folder = `${lab.dir}/opensearch-sites/snapshots`;
   const keys = { [KEY.accessKeyId]: KEY.secretAccessKey };

@@ -26,6 +26,9 @@ import { freePort, labOffsetFor } from './support/ports';
 import type { SiteRole } from '../domain';
 import type { RabbitmqAction, RabbitmqArgs } from '../kinds/rabbitmq/actions';
 
+/** This file's ports when DRILLBOOK_TEST_PORTS is unset: jest runs two files at once, and the other labs' fallback bands are 26000-27999. */
+const OWN_PORTS = { from: 31300, to: 31399 };
+
 jest.setTimeout(180_000);
 
 let lab: OpenctiLab;
@@ -34,7 +37,7 @@ let acts: ReturnType<typeof createRabbitmqActivities>;
 
 beforeAll(async () => {
   // Erlang distribution 787x and the TLS listeners 7876-7879: a TLS-only node's ports fit a band of eight.
-  const offset = await labOffsetFor([7872, 7873, 7876, 7877, 7878, 7879]);
+  const offset = await labOffsetFor([7872, 7873, 7876, 7877, 7878, 7879], OWN_PORTS);
   lab = await startOpenctiLab(offset, ['rabbitmq'], { rabbitmqTls: 'only' });
   moto = await startMotoAws(await freePort(), mkdtempSync(path.join(os.tmpdir(), 'drillbook-mq-')));
   acts = createRabbitmqActivities({ aws: () => moto.clients });
