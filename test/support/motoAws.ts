@@ -6,6 +6,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClients } from '../../kinds/kit/aws';
@@ -33,6 +34,7 @@ export async function startMotoAws(port: number, logDir: string): Promise<MotoAw
     elbv2: (region) => new ElasticLoadBalancingV2Client(config(region)),
     efs: (region) => new EFSClient(config(region)),
     cloudwatch: (region) => new CloudWatchClient(config(region)),
+    elasticache: (region) => new ElastiCacheClient(config(region)),
   };
   return { endpoint, clients, stop };
 }

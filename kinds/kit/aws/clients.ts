@@ -6,6 +6,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 
@@ -15,6 +16,7 @@ export interface AwsClients {
   elbv2(region?: string): ElasticLoadBalancingV2Client;
   efs(region?: string): EFSClient;
   cloudwatch(region?: string): CloudWatchClient;
+  elasticache(region?: string): ElastiCacheClient;
 }
 
 export const workerRegion = (): string => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -40,5 +42,6 @@ export function defaultAwsClients(): AwsClients {
     elbv2: (region) => make('elbv2', region, (c) => new ElasticLoadBalancingV2Client(c)),
     efs: (region) => make('efs', region, (c) => new EFSClient(c)),
     cloudwatch: (region) => make('cloudwatch', region, (c) => new CloudWatchClient(c)),
+    elasticache: (region) => make('elasticache', region, (c) => new ElastiCacheClient(c)),
   };
 }
