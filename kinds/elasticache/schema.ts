@@ -21,6 +21,23 @@ const groupId = z
 const TLS_FORMS =
   "expected { ca: { file: PATH } } (the CA the endpoint chains to), {} to trust the worker's own root CAs, or false for a group without in-transit encryption";
 
+const tlsOptions = z.strictObject(
+  { ca: secretRef.optional() },
+  { error: (issue) => (issue.code === 'invalid_type' ? TLS_FORMS : undefined) },
+);
+/** On unless the plan says `false`. Not a union: its errors would hide the path inside (`tls.ca`). */
+const tls = z
+  .unknown()
+  .transform((value, ctx): false | z.output<typeof tlsOptions> => {
+    if (value === false) return false;
+    const parsed = tlsOptions.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message });
+    return z.NEVER;
+  })
+  .default({});
+
 const site = z.strictObject({
   region: region.optional(),
   replicationGroup: groupId,
@@ -44,7 +61,7 @@ export const elasticacheComponent = z
       .string()
       .regex(/^\d{4}$/, 'expected a node group id such as "0001"')
       .default('0001'),
-    tls: z.union([z.literal(false), z.strictObject({ ca: secretRef.optional() })], { error: TLS_FORMS }).default({}),
+    tls,
     authToken: secretRef.optional(),
     username: z.string().min(1).optional(),
     catchUpTimeout: duration.default(30_000),
