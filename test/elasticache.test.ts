@@ -110,6 +110,40 @@ test('preflight reads the primary node from DescribeReplicationGroups and reache
   expect(pre.summary).toMatch(new RegExp(`dc2 as replica of 127\\.0\\.0\\.1:${redis.ports.primary}, link up`));
 });
 
+test("a replication group ElastiCache does not know is refused, naming the plan's field", async () => {
+  const steps = drillSteps(
+    stackPlan({
+      cache: {
+        kind: 'elasticache',
+        mode: 'multi-az',
+        tls: { ca: { file: redis.certs.caFile } },
+        authToken: { file: redis.tokenFile },
+        primary: {
+          region: 'us-east-1',
+          replicationGroup: 'opencti-cahce',
+          member: 'opencti-cahce-001',
+          host: '127.0.0.1',
+          port: 1,
+        },
+        secondary: {
+          region: 'us-east-1',
+          replicationGroup: 'opencti-cahce',
+          member: 'opencti-cahce-002',
+          host: '127.0.0.1',
+          port: 2,
+        },
+      },
+    }),
+  );
+  const failure = await failureOf(
+    acts.elasticachePreflight(inputOf('elasticachePreflight', steps, 'preparation.cache.preflight.primary')),
+  );
+  expect(failure).toMatchObject({ type: 'ReplicationGroupNotFoundFault', nonRetryable: true });
+  expect(failure?.message).toMatch(
+    /ElastiCache replication group opencti-cahce in us-east-1: DescribeReplicationGroups: ReplicationGroupNotFoundFault.*; check the plan's primary\.replicationGroup and primary\.region/,
+  );
+});
+
 test('a wrong AUTH token, and a CA the endpoint does not chain to, fail closed at once saying what to check', async () => {
   const wrongToken = path.join(dir, 'wrong-token');
   writeFileSync(wrongToken, 'not-the-token\n');

@@ -121,6 +121,22 @@ test('wrong shapes are refused naming the field and what it accepts', () => {
   ]);
 });
 
+test('both sites naming one endpoint are refused: the canary could not tell the sides apart', () => {
+  expect(
+    refusalsOf(
+      multiAz({
+        secondary: {
+          replicationGroup: 'opencti-cache',
+          member: 'opencti-cache-002',
+          host: 'opencti-cache-001.x.cache.amazonaws.com',
+        },
+      }),
+    ),
+  ).toEqual([
+    "components.cache.secondary.host: must differ from primary's endpoint (opencti-cache-001.x.cache.amazonaws.com:6379): the canary is written on one side and read on the other, so each site names its own node's endpoint (multi-az: the member's; global-datastore: the region's primary endpoint)",
+  ]);
+});
+
 test('a drill guards, then makes one destructive Global Datastore failover, and verifies the canary on the new side', () => {
   const plan = planWith(globalDatastore({ waitTimeout: '15m', catchUpTimeout: '10s' }));
   const failover = phaseSteps(plan, 'drill', 'failover');

@@ -72,6 +72,12 @@ export const elasticacheComponent = z
   })
   .superRefine((component, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const [p, s] = [component.primary, component.secondary];
+    if (p.host === s.host && p.port === s.port)
+      issue(
+        ['secondary', 'host'],
+        `must differ from primary's endpoint (${p.host}:${p.port}): the canary is written on one side and read on the other, so each site names its own node's endpoint (multi-az: the member's; global-datastore: the region's primary endpoint)`,
+      );
     if (component.mode === 'multi-az') {
       if (component.primary.replicationGroup !== component.secondary.replicationGroup)
         issue(
