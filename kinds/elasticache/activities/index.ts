@@ -14,9 +14,9 @@ import type { AwsClients } from '../../kit/aws/clients';
 import { describeNode, describeRedisError, withRedis, readReplication } from '../../redis/activities/node';
 import { otherSite, type SiteRole } from '../../../domain';
 import type { ElasticacheAction, ElasticacheArgs } from '../actions';
-import { failOverTo, label, serving, type Serving } from './controlPlane';
+import { failOverTo, label, regionOf, serving, type Serving } from './controlPlane';
 import { endpointOf, look, readKey, writeCanary, writeProbe } from './dataPlane';
-import { replicationLag } from './lag';
+import { metricOf, replicationLag, type Lag } from './lag';
 
 const keyOf = (input: StepInput, args: ElasticacheArgs) => redisCanaryKey(input, args.canary);
 
@@ -101,7 +101,12 @@ export function createElasticacheActivities(deps: { aws: () => AwsClients }): St
       const facts: Record<string, unknown> = { planned, ...now.facts };
       if (now.site === to)
         return { summary: `ElastiCache is already primary on ${label(args, to)}: ${now.said}`, facts };
-      const lag = await replicationLag(clients, args);
+      // In an outage the lag is a record, not a condition: CloudWatch not answering must not hold the promotion.
+      const lag: Lag = await replicationLag(clients, args).catch((error: Error): Lag => {
+        if (planned) throw error;
+        facts.lagError = error.message;
+        return { metric: metricOf(args), node: args.sites[to].replicationGroup, region: regionOf(args, to) };
+      });
       facts.lag = lag;
       const rpo = args.rpoMs !== undefined ? ` (RPO ${Math.round(args.rpoMs / 1000)}s)` : '';
       if (planned) {

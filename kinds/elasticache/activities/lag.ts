@@ -9,7 +9,7 @@ import { managed, regionOf, replicationGroup } from './controlPlane';
 import type { ElasticacheArgs } from '../actions';
 
 export interface Lag {
-  metric: 'ReplicationLag' | 'GlobalDatastoreReplicationLag';
+  metric: string;
   /** The node (cache cluster id) the metric was asked for. */
   node: string;
   region: string;
@@ -26,9 +26,12 @@ async function laggingNode(clients: AwsClients, args: ElasticacheArgs): Promise<
   return primary?.CacheClusterId ?? group.MemberClusters?.[0] ?? `${args.sites[args.to].replicationGroup}-001`;
 }
 
+export const metricOf = (args: ElasticacheArgs): string =>
+  args.mode === 'multi-az' ? 'ReplicationLag' : 'GlobalDatastoreReplicationLag';
+
 /** The newest datapoint of the last 5 minutes (Maximum per minute). */
 export async function replicationLag(clients: AwsClients, args: ElasticacheArgs): Promise<Lag> {
-  const metric = args.mode === 'multi-az' ? 'ReplicationLag' : 'GlobalDatastoreReplicationLag';
+  const metric = metricOf(args);
   const node = await laggingNode(clients, args);
   const region = regionOf(args, args.to);
   const now = Date.now();
