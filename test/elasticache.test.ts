@@ -264,3 +264,43 @@ test('verify: before the switch the replica refuses writes; once the primary mov
   const after = await verify();
   expect(after.summary).toMatch(/cache on dc2 takes writes and holds the canary key; dc1 refuses writes \(READONLY/);
 });
+
+test('in an outage with the serving node gone, the guard records the lag and says no canary was written; the promotion still fails closed on moto', async () => {
+  // Last: it kills dc1's node for good.
+  await redis.kill(redis.ports.primary);
+  const outage = drillSteps(
+    stackPlan({
+      cache: {
+        kind: 'elasticache',
+        mode: 'multi-az',
+        tls: { ca: { file: redis.certs.caFile } },
+        authToken: { file: redis.tokenFile },
+        waitTimeout: '2s',
+        pollInterval: '200ms',
+        primary: {
+          region: 'us-east-1',
+          replicationGroup: 'opencti-cache',
+          member: 'opencti-cache-001',
+          host: '127.0.0.1',
+          port: redis.ports.primary,
+        },
+        secondary: {
+          region: 'us-east-1',
+          replicationGroup: 'opencti-cache',
+          member: 'opencti-cache-002',
+          host: '127.0.0.1',
+          port: redis.ports.secondary,
+        },
+      },
+    }),
+    'failover',
+  );
+  const guard = await acts.elasticacheGuard(inputOf('elasticacheGuard', outage, 'failover.cache.guard.secondary'));
+  expect(guard.summary).toMatch(
+    /ElastiCache ReplicationLag of opencti-cache-002: 1s \(RPO 60s\); dc1 does not answer \(.*\), so no canary key was written/,
+  );
+  const promote = await failureOf(
+    acts.elasticacheActivate(inputOf('elasticacheActivate', outage, 'failover.cache.activate.secondary')),
+  );
+  expect(promote).toMatchObject({ type: 'ElasticacheActionNotImplemented', nonRetryable: true });
+});

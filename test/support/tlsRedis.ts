@@ -20,6 +20,8 @@ export interface TlsRedisPair {
   token: string;
   /** Runs `work` with a TLS client of one node, as an application would. */
   client<T>(port: number, work: (c: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>): Promise<T>;
+  /** SIGKILLs the node on `port`, as a lost region or zone does, and waits for it to be gone. */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,13 +58,21 @@ export async function startTlsRedisPair(dir: string): Promise<TlsRedisPair> {
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   const ports = { primary: await freePort(), secondary: await freePort() };
   const children: ChildProcess[] = [];
+  const byPort = new Map<number, ChildProcess>();
   const start = (port: number, replicaOf?: number) => {
     const log = openSync(path.join(dir, `redis-${port}.log`), 'a');
     const child = spawn('redis-server', [nodeConfig(dir, port, certs, token, replicaOf)], {
       stdio: ['ignore', log, log],
     });
     children.push(child);
+    byPort.set(port, child);
   };
+  const gone = (child: ChildProcess, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   const client = async <T>(
     port: number,
     work: (c: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>,
@@ -85,17 +95,12 @@ export async function startTlsRedisPair(dir: string): Promise<TlsRedisPair> {
     tokenFile,
     token,
     client,
+    async kill(port) {
+      const child = byPort.get(port);
+      if (child) await gone(child, 'SIGKILL');
+    },
     async stop() {
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once('exit', () => resolve());
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(children.map((child) => gone(child, 'SIGTERM')));
     },
   };
   start(ports.primary);
