@@ -25,8 +25,7 @@ export const label = (args: ElasticacheArgs, site: SiteRole) => `${args.siteName
 
 /** The SDK could not read the answer as ElastiCache's: the endpoint does not implement the action. */
 function notImplemented(error: unknown): boolean {
-  const e = error as { message?: string; $metadata?: { httpStatusCode?: number } };
-  return /Deserialization error|XML parse error|not yet implemented/i.test(e.message ?? '');
+  return /Deserialization error|XML parse error|not yet implemented/i.test((error as Error).message ?? '');
 }
 
 /**
@@ -45,7 +44,7 @@ export async function managed<T>(
     if (notImplemented(error)) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       throw ApplicationFailure.nonRetryable(
-        `${where}: this endpoint does not implement ${action} (HTTP ${status ?? '?'}, an answer the AWS SDK cannot read; moto 5.2.5 implements no ${action}), so ${unconfirmed} could not be confirmed`,
+        `${where}: this endpoint does not implement ${action} (HTTP ${status ?? '?'}, an answer the AWS SDK cannot read, as moto gives for an action it does not implement), so ${unconfirmed} could not be confirmed`,
         'ElasticacheActionNotImplemented',
       );
     }
