@@ -8,6 +8,7 @@ import type { ActivityStepAction } from '../domain';
 import type { DRIVER_ACTIONS, TIP_ACTIONS, TIP_PROTECTION_ACTIONS, TIP_RECOVERY_ACTIONS } from '../domain';
 import { createAsgActivities } from './autoscaling/activities';
 import { createEfsActivities } from './efs/activities';
+import { createElasticacheActivities } from './elasticache/activities';
 import { createElbv2Activities } from './elbv2/activities';
 import { createHaproxyActivities } from './haproxy/activities';
 import { lazyAwsClients, type AwsClients } from './kit/aws';
@@ -29,7 +30,7 @@ export interface KindActivityDeps {
   workdir: string;
   /** Route 53 client; by default one from the standard AWS chain, made at first use. */
   route53?: Route53Client;
-  /** RDS, Auto Scaling, ELBv2, EFS, CloudWatch and Amazon MQ clients per region; by default from the standard AWS chain, made at first use. */
+  /** The AWS clients per region (kinds/kit/aws/clients.ts); by default from the standard AWS chain, made at first use. */
   aws?: AwsClients;
 }
 
@@ -57,5 +58,6 @@ export function createKindActivities(deps: KindActivityDeps): StepDrivers<KindAc
     ...createRabbitmqActivities({ aws }),
     ...createKubernetesActivities(),
     ...createS3Activities(),
+    ...createElasticacheActivities({ aws }),
   };
 }

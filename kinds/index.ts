@@ -20,6 +20,7 @@ import { redis } from './redis';
 import { rabbitmq } from './rabbitmq';
 import { kubernetes } from './kubernetes';
 import { s3 } from './s3';
+import { elasticache } from './elasticache';
 import { DOMAIN_ACTIONS, type ComponentKind, type StepAction } from '../domain';
 import type { KindDefinition } from './kit/kind';
 
@@ -40,6 +41,7 @@ export const KINDS: { [K in ComponentKind]: KindDefinition<K> } = {
   rabbitmq,
   kubernetes,
   s3,
+  elasticache,
 };
 
 /** Every action a step can name: the domain's (drivers, TIP checks) and every kind's. */

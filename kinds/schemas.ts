@@ -17,6 +17,7 @@ import { opensearchAnyComponent } from './opensearch/schema';
 import { rabbitmqComponent } from './rabbitmq/schema';
 import { redisComponent } from './redis/schema';
 import { s3Component } from './s3/schema';
+import { elasticacheComponent } from './elasticache/schema';
 import { route53Component } from './route53/schema';
 import { sharedStorageComponent } from './sharedStorage/schema';
 import type { ComponentKind } from '../domain';
@@ -40,6 +41,7 @@ export const COMPONENT_SCHEMAS = {
   rabbitmq: rabbitmqComponent,
   kubernetes: kubernetesComponent,
   s3: s3Component,
+  elasticache: elasticacheComponent,
 } as const satisfies Record<ComponentKind, z.ZodType>;
 
 /** What one kind's components say about another's, checked once every component is valid. */

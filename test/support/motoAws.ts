@@ -6,6 +6,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { MqClient } from '@aws-sdk/client-mq';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -35,6 +36,7 @@ export async function startMotoAws(port: number, logDir: string): Promise<MotoAw
     efs: (region) => new EFSClient(config(region)),
     cloudwatch: (region) => new CloudWatchClient(config(region)),
     mq: (region) => new MqClient(config(region)),
+    elasticache: (region) => new ElastiCacheClient(config(region)),
   };
   return { endpoint, clients, stop };
 }

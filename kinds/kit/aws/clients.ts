@@ -6,6 +6,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { MqClient } from '@aws-sdk/client-mq';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -17,6 +18,7 @@ export interface AwsClients {
   efs(region?: string): EFSClient;
   cloudwatch(region?: string): CloudWatchClient;
   mq(region?: string): MqClient;
+  elasticache(region?: string): ElastiCacheClient;
 }
 
 export const workerRegion = (): string => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -43,5 +45,6 @@ export function defaultAwsClients(): AwsClients {
     efs: (region) => make('efs', region, (c) => new EFSClient(c)),
     cloudwatch: (region) => make('cloudwatch', region, (c) => new CloudWatchClient(c)),
     mq: (region) => make('mq', region, (c) => new MqClient(c)),
+    elasticache: (region) => make('elasticache', region, (c) => new ElastiCacheClient(c)),
   };
 }

@@ -21,6 +21,9 @@ const FIXABLE = new Set([
   'FileSystemNotFound',
   // Amazon MQ: a broker id the account does not have in that region.
   'NotFoundException',
+  'ReplicationGroupNotFoundFault',
+  'GlobalReplicationGroupNotFoundFault',
+  'NodeGroupNotFoundFault',
   'ValidationError',
   'InvalidParameterValue',
   'InvalidParameterCombination',

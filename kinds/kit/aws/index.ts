@@ -1,4 +1,4 @@
-/** AWS clients for the kinds of managed services (RDS, Auto Scaling, ELBv2, EFS, the health file's ALB). */
+/** AWS clients for the kinds of managed services (RDS, Auto Scaling, ELBv2, EFS, ElastiCache, the health file's ALB). */
 import { defaultAwsClients, type AwsClients } from './clients';
 
 export type { AwsClients } from './clients';

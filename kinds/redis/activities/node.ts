@@ -3,11 +3,25 @@
  * INFO replication and CONFIG say about it (FIELD-NOTES 8.2: role strings are still master/slave).
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { isIP } from 'node:net';
 import { createClient } from 'redis';
 import { guardClient, isSocketError, SERVER_LOST, serverLost } from '../../kit/activities/clients';
 import { resolveSecret } from '../../kit/activities/secrets';
-import type { SiteRole } from '../../../domain';
-import type { RedisArgs } from '../actions';
+import type { SecretRef, SiteRole } from '../../../domain';
+
+/**
+ * Where a step's nodes are and how to log in: a `redis` component's step arguments, or an
+ * `elasticache` one's (TLS with the plan's CA, an AUTH token).
+ */
+export interface RedisTarget {
+  component: string;
+  siteNames: Record<SiteRole, string>;
+  sites: Record<SiteRole, { host: string; port: number }>;
+  username?: string;
+  password?: SecretRef;
+  /** In-transit encryption: verified against `ca` when given (PEM), else against Node's own roots. */
+  tls?: { ca?: SecretRef };
+}
 
 /** The one call the activities make: raw commands, so every reply is read as Redis sends it. */
 export interface RedisConnection {
@@ -120,7 +134,7 @@ const LOST_ERRORS = new Set(['SocketClosedUnexpectedlyError', 'ClientClosedError
  * broke) fails the step retryably, naming the node.
  */
 export async function withRedis<T>(
-  args: RedisArgs,
+  args: RedisTarget,
   site: SiteRole,
   where: string,
   work: (client: RedisConnection) => Promise<T>,
@@ -128,8 +142,18 @@ export async function withRedis<T>(
 ): Promise<T> {
   const password = args.password ? await resolveSecret(args.password, `${where}.password`) : undefined;
   const { host, port } = args.sites[site];
+  const base = { host, port, connectTimeout: 3000, reconnectStrategy: false as const };
+  // A certificate that does not verify fails the connection: never rejectUnauthorized: false.
+  const socket = args.tls
+    ? {
+        ...base,
+        tls: true as const,
+        ca: args.tls.ca ? await resolveSecret(args.tls.ca, `${where}.tls.ca`) : undefined,
+        servername: isIP(host) ? undefined : host,
+      }
+    : base;
   const client = createClient({
-    socket: { host, port, connectTimeout: 3000, reconnectStrategy: false },
+    socket,
     username: args.username,
     password,
     disableOfflineQueue: true,
@@ -177,9 +201,14 @@ export async function withRedis<T>(
 }
 
 /** The node's state, or why it could not be asked; never throws but for a refusal a person must fix. */
-export async function inspect(args: RedisArgs, site: SiteRole, where: string): Promise<RedisNodeState> {
+export async function inspect(
+  args: RedisTarget,
+  site: SiteRole,
+  where: string,
+  read: (client: RedisConnection) => Promise<RedisNodeState> = inspectNode,
+): Promise<RedisNodeState> {
   try {
-    return await withRedis(args, site, where, inspectNode);
+    return await withRedis(args, site, where, read);
   } catch (error) {
     // Lost while being read is as unreachable as never answering: a fact for the check to weigh.
     if (error instanceof ApplicationFailure && error.type === SERVER_LOST)
@@ -189,9 +218,13 @@ export async function inspect(args: RedisArgs, site: SiteRole, where: string): P
   }
 }
 
+/** INFO replication only: what a managed Redis (ElastiCache, which refuses CONFIG) still answers. */
+export async function readReplication(client: RedisConnection): Promise<RedisNodeState> {
+  return stateFromInfo(parseInfo(String(await client.sendCommand(['INFO', 'replication']))));
+}
+
 export async function inspectNode(client: RedisConnection): Promise<RedisNodeState> {
-  const info = parseInfo(String(await client.sendCommand(['INFO', 'replication'])));
-  const state = stateFromInfo(info);
+  const state = await readReplication(client);
   const config = (await client.sendCommand(['CONFIG', 'GET', 'min-replicas-to-write'])) as string[];
   state.minReplicasToWrite = Number(config[1] ?? 0);
   return state;
