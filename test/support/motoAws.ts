@@ -49,3 +49,20 @@ export async function failureOf(
     return { message: e.message, type: e.type, nonRetryable: e.nonRetryable };
   }
 }
+
+/**
+ * One call of moto's EC2 query API (the project has no EC2 client; moto does not check signatures):
+ * the answer's XML, e.g. `ec2Query(endpoint, 'DescribeSubnets')`.
+ */
+export async function ec2Query(endpoint: string, action: string, region = 'us-east-1'): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: `Action=${action}&Version=2016-11-15`,
+  });
+  if (!response.ok) throw new Error(`moto's EC2 ${action} answered HTTP ${response.status}`);
+  return response.text();
+}
