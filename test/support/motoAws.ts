@@ -8,6 +8,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../../kinds/kit/aws';
 import { spawnMoto } from './moto';
 
@@ -33,6 +34,7 @@ export async function startMotoAws(port: number, logDir: string): Promise<MotoAw
     elbv2: (region) => new ElasticLoadBalancingV2Client(config(region)),
     efs: (region) => new EFSClient(config(region)),
     cloudwatch: (region) => new CloudWatchClient(config(region)),
+    ssm: (region) => new SSMClient(config(region)),
   };
   return { endpoint, clients, stop };
 }

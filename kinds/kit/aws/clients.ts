@@ -8,6 +8,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface AwsClients {
   rds(region?: string): RDSClient;
@@ -15,6 +16,8 @@ export interface AwsClients {
   elbv2(region?: string): ElasticLoadBalancingV2Client;
   efs(region?: string): EFSClient;
   cloudwatch(region?: string): CloudWatchClient;
+  /** SSM Run Command: the `ssm` step driver's commands on every node of an Auto Scaling group. */
+  ssm(region?: string): SSMClient;
 }
 
 export const workerRegion = (): string => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -40,5 +43,6 @@ export function defaultAwsClients(): AwsClients {
     elbv2: (region) => make('elbv2', region, (c) => new ElasticLoadBalancingV2Client(c)),
     efs: (region) => make('efs', region, (c) => new EFSClient(c)),
     cloudwatch: (region) => make('cloudwatch', region, (c) => new CloudWatchClient(c)),
+    ssm: (region) => make('ssm', region, (c) => new SSMClient(c)),
   };
 }
