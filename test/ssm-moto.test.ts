@@ -31,7 +31,12 @@ import { freePort } from './support/ports';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
 
 const REGION = 'eu-central-1';
-const COMMANDS = ['mountpoint -q /var/www/MISP/app/files', 'systemctl is-active apache2', 'supervisorctl status'];
+const COMMANDS = [
+  'set -e',
+  'mountpoint -q /var/www/MISP/app/files',
+  'systemctl is-active apache2',
+  'supervisorctl status',
+];
 
 describe('commands on every node through SSM, on moto', () => {
   let moto: MotoAws;

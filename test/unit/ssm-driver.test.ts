@@ -32,7 +32,7 @@ const webNodes = (ssm: Record<string, unknown>, more: Record<string, unknown> = 
 const seedsCheck = {
   autoScalingGroup: 'misp-web-euc1',
   region: 'eu-central-1',
-  commands: ['mountpoint -q /var/www/MISP/app/files', 'systemctl is-active apache2', 'supervisorctl status'],
+  commands: ['set -e', 'mountpoint -q /var/www/MISP/app/files', 'systemctl is-active apache2', 'supervisorctl status'],
   timeout: '2m',
 };
 
