@@ -1,7 +1,8 @@
 /**
  * The `ssm` step driver against moto's server mode: an Auto Scaling group of three web nodes (one
  * of them taken to Standby), a team's step running the seeds' node check on every InService node
- * through SSM Run Command, and a retry that finds the command its first attempt sent.
+ * through SSM Run Command, a retry that finds the command its first attempt sent, and a whole drill
+ * of the stand-in lab whose failover-check runs the step and keeps each node's result in its record.
  *
  * What moto does not prove: it runs nothing. SendCommand records the command and its instance ids
  * (read back with ListCommands; moto adds every EC2 instance of the region to it, so that the
@@ -23,7 +24,12 @@ import {
 import { ListCommandsCommand, type SendCommandCommandInput, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Info } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
 import { createSsmActivities } from '../activities/ssm';
+import { startDrill } from '../src/drills';
+import { driveDrill } from './support/operators';
+import { createStandinLab, type StandinLab } from './support/standinLab';
+import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 import type { NodeRun } from '../activities/ssm/nodes';
 import type { Observation } from '../domain';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
@@ -239,5 +245,53 @@ describe('commands on every node through SSM, on moto', () => {
     expect(failure?.message).toBe(
       "there is no Auto Scaling group misp-web-typo (eu-central-1) (the step's ssm.autoScalingGroup): check its name and region",
     );
+  });
+
+  describe('in a whole drill', () => {
+    let client: Client;
+    let worker: RunningWorker;
+    let lab: StandinLab;
+    const queue = uniqueQueue('ssm');
+
+    beforeAll(async () => {
+      client = await testClient();
+      // The worker's AWS clients are moto's; everything else is the stand-in lab's real drill.
+      worker = await startTestWorker(queue, { aws: moto.clients });
+      lab = await createStandinLab('ssm-drill-lab', (plan) => {
+        plan.steps.push({
+          id: 'web-nodes',
+          phase: 'failover-check',
+          segment: 'verify',
+          site: 'secondary',
+          title: 'EFS mounted, Apache and supervisord running on every web node',
+          ssm: { autoScalingGroup: 'misp-web-euc1', region: REGION, commands: COMMANDS, timeout: '20s' },
+        });
+      });
+      lab.appctl('start', 'primary');
+    });
+    afterAll(async () => {
+      lab?.stopAll();
+      await worker?.stop();
+      await client?.connection.close();
+    });
+
+    it("runs the team's step on every InService node after the failover, each node's result in the drill's record", async () => {
+      const handle = await startDrill(client, queue, {
+        target: lab.target,
+        requestedBy: 'oncall',
+        planYaml: lab.planYaml,
+        reason: 'ssm test',
+      });
+      const record = await driveDrill(client, handle.workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
+      expect(record.status).toBe('succeeded');
+      const step = record.steps.find((s) => s.id === 'failover-check.web-nodes');
+      expect(step).toMatchObject({ status: 'succeeded', action: 'runSsmCommand' });
+      expect(step?.summary).toMatch(
+        /^All 2 InService nodes of misp-web-euc1 \(eu-central-1\) ran the commands with success/,
+      );
+      const nodes = (step?.facts as { nodes: NodeRun[] }).nodes;
+      expect(nodes.map((n) => n.instanceId).sort()).toEqual(inService);
+      expect(nodes.every((n) => n.status === 'Success' && n.exitCode === 0)).toBe(true);
+    });
   });
 });
