@@ -1,7 +1,8 @@
 /**
  * `kind: route53`: the DNS record that sends users to the active site, the traffic tier's switch.
- * Either a simple record whose values (or alias target: each site's ALB) change with the site (an UPSERT), or a pair of failover
- * records (PRIMARY/SECONDARY with health checks) where the drill inverts the primary's health check.
+ * Either a simple record whose values, or alias target (each site's ALB), change with the site (an
+ * UPSERT), or a pair of failover records (PRIMARY/SECONDARY with health checks) where the drill
+ * inverts the primary's health check.
  * Credentials never appear here: the worker uses the standard AWS chain.
  */
 import { z } from 'zod';
