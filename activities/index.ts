@@ -16,6 +16,8 @@ import { createReportActivities } from './report';
 import { createAuditActivities } from './audit';
 import { defaultAuditDir } from '../store/auditTrail';
 import { createSlackNotifier } from './slack';
+import { createSsmActivities } from './ssm';
+import { lazyAwsClients } from '../kinds/kit/aws';
 import { createTipActivities } from './tip';
 import { createTipProtectionActivities } from './tip/protection';
 import { createTipRecoveryActivities } from './tip/recovery';
@@ -84,6 +86,7 @@ export function createActivities(deps: ActivityDeps): DrillActivities {
   const drivers: StepDrivers<ActivityStepAction> = {
     ...createCommandActivities(deps),
     ...createHttpActivities(),
+    ...createSsmActivities({ aws: lazyAwsClients(deps.aws) }),
     ...createKindActivities(deps),
     ...createTipActivities(deps),
     ...createTipRecoveryActivities(deps),

@@ -56,10 +56,29 @@ export interface HttpDriver {
   within?: number;
 }
 
-/** How one operation on one site is carried out: exactly one of a command, an HTTP check or a person. */
+/**
+ * Shell commands run on every InService instance of an EC2 Auto Scaling group through SSM Run Command
+ * (the nodes' EFS mount, Apache, supervisord): passes only when every node ran them with success.
+ */
+export interface SsmDriver {
+  autoScalingGroup: string;
+  /** The group's region; the worker's own (AWS_REGION) when absent. */
+  region?: string;
+  /** Lines of the document's `commands` parameter, run in order by one shell on each node. */
+  commands: string[];
+  /** An SSM command document that takes `commands` (AWS-RunShellScript, AWS-RunPowerShellScript). */
+  documentName: string;
+  /** How long the nodes may take, from the command's delivery to its end on the last node. */
+  timeout?: number;
+  /** A regular expression each node's output must match as well (a count, a mount, a state). */
+  expectOutput?: string;
+}
+
+/** How one operation on one site is carried out: exactly one of a command, an HTTP check, a command on every node or a person. */
 export interface Driver {
   command?: CommandDriver;
   http?: HttpDriver;
+  ssm?: SsmDriver;
   manual?: string;
 }
 

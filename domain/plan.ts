@@ -6,7 +6,7 @@
 import type { DrillMode, PhaseId } from './phases';
 import type { SiteRole } from './sites';
 import type { Component } from './components';
-import type { CommandDriver, Driver, HttpDriver } from './drivers';
+import type { CommandDriver, Driver, HttpDriver, SsmDriver } from './drivers';
 import type { Platform } from './platforms';
 import type { TipProfile } from './tip';
 
@@ -76,6 +76,7 @@ export interface StopConditionSpec {
   site?: SiteRole;
   http?: HttpDriver;
   command?: CommandDriver;
+  ssm?: SsmDriver;
 }
 
 export interface Plan {

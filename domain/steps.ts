@@ -81,7 +81,7 @@ export interface CleanupStep {
   after: StepAction;
 }
 
-export type StopCondition = StepOf<'checkHttp'> | StepOf<'runCommand'>;
+export type StopCondition = StepOf<'checkHttp'> | StepOf<'runCommand'> | StepOf<'runSsmCommand'>;
 
 /** Everything a drill will run, fixed at its start: its mode's runbook and the way back after an abort. */
 export interface CompiledDrill {

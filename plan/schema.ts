@@ -4,7 +4,15 @@
  */
 import { z } from 'zod';
 import { checkComponentReferences, component } from './components';
-import { commandDriver, DRIVER_SHAPE, duration, exactlyOne, httpDriver, identifier } from '../kinds/kit/schema/fields';
+import {
+  commandDriver,
+  DRIVER_SHAPE,
+  duration,
+  exactlyOne,
+  httpDriver,
+  identifier,
+  ssmDriver,
+} from '../kinds/kit/schema/fields';
 import { checkTip, tipBlock } from './tip';
 import { checkTipRecovery } from './tipRecovery';
 import { checkStepOrder } from './stepOrder';
@@ -77,7 +85,7 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
 /** A read-only check that pauses the drill before its next destructive step when it fails. */
 const stopCondition = exactlyOne(
   'a stop condition',
-  { http: httpDriver, command: commandDriver },
+  { http: httpDriver, command: commandDriver, ssm: ssmDriver },
   {
     id: identifier,
     title: z.string().min(1),

@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetHealthCheckCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -16,6 +17,7 @@ import { startDrill } from '../src/drills';
 import { parsePlan } from '../plan/load';
 import { compileRunbook } from '../workflows/runbook';
 import { createHealthCheck, createZone, startMoto, type Moto } from './support/moto';
+import { ec2Query } from './support/motoAws';
 import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
 import { throttlingProxy } from './support/throttlingProxy';
@@ -186,6 +188,108 @@ describe('Route 53 on moto', () => {
         .route53Preflight(input('route53Preflight', find(noZone, 'preparation.dns.preflight.primary')))
         .catch((e: unknown) => e);
       expect((zoneFailure as ApplicationFailure).nonRetryable).toBe(true);
+    });
+  });
+
+  describe('an alias record to a load balancer', () => {
+    /** Each site's ALB as moto made it: its DNS name and its canonical hosted zone. */
+    const albs: Record<'primary' | 'secondary', { dnsName: string; hostedZoneId: string }> = {
+      primary: { dnsName: '', hostedZoneId: '' },
+      secondary: { dnsName: '', hostedZoneId: '' },
+    };
+    let zone: string;
+    let steps: Step[];
+    beforeAll(async () => {
+      const elbv2 = new ElasticLoadBalancingV2Client({
+        region: 'us-east-1',
+        endpoint: moto.endpoint,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      // An ALB needs subnets in two zones: moto's default VPC has one per zone.
+      const subnets = [...(await ec2Query(moto.endpoint, 'DescribeSubnets')).matchAll(/<subnetId>([^<]+)</g)]
+        .map((m) => m[1])
+        .slice(0, 2);
+      for (const site of ['primary', 'secondary'] as const) {
+        const made = await elbv2.send(new CreateLoadBalancerCommand({ Name: `misp-${site}`, Subnets: subnets }));
+        const alb = made.LoadBalancers?.[0];
+        albs[site] = { dnsName: alb?.DNSName ?? '', hostedZoneId: alb?.CanonicalHostedZoneId ?? '' };
+      }
+      expect(albs.primary.dnsName).not.toBe(albs.secondary.dnsName);
+      zone = await createZone(r53, 'alias.example.com', [
+        {
+          Name: 'misp.alias.example.com.',
+          Type: 'A',
+          AliasTarget: {
+            DNSName: albs.primary.dnsName,
+            HostedZoneId: albs.primary.hostedZoneId,
+            EvaluateTargetHealth: true,
+          },
+        },
+      ]);
+      steps = stepsOf({
+        kind: 'route53',
+        hostedZoneId: zone,
+        record: { name: 'misp.alias.example.com', type: 'A' },
+        // As an operator copies them from the console: upper case, no final dot.
+        primary: {
+          alias: { ...albs.primary, dnsName: albs.primary.dnsName.toUpperCase(), evaluateTargetHealth: true },
+        },
+        secondary: { alias: { ...albs.secondary, evaluateTargetHealth: true } },
+        pollInterval: '1s',
+        waitTimeout: '30s',
+      });
+    });
+
+    const aliasNow = async () => {
+      const sets = await recordSets(r53, find(steps, 'failover.dns.switch.secondary').args as unknown as Route53Args);
+      return sets[0]?.AliasTarget;
+    };
+
+    it("switches the alias from the primary's ALB to the secondary's and back, read back each time, idempotent", async () => {
+      const a = activities();
+      const pre = await a.route53Preflight(input('route53Preflight', find(steps, 'preparation.dns.preflight.primary')));
+      expect(pre.summary).toContain(`as an alias to ${albs.primary.dnsName}`);
+      await a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary')));
+
+      const switched = await a.route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')));
+      expect(switched.facts).toMatchObject({ changed: true });
+      // What Route 53 now holds: an alias to the secondary's ALB in its zone, no values, no TTL of its own.
+      const now = await aliasNow();
+      expect(now?.DNSName?.toLowerCase().replace(/\.$/, '')).toBe(albs.secondary.dnsName.toLowerCase());
+      expect(now?.HostedZoneId).toBe(albs.secondary.hostedZoneId);
+      expect(now?.EvaluateTargetHealth).toBe(true);
+
+      const again = await a.route53Switch(input('route53Switch', find(steps, 'failover.dns.switch.secondary')));
+      expect(again.facts.changed).toBe(false);
+      const there = await a.route53Check(input('route53Check', find(steps, 'failover-check.dns.points.secondary')));
+      expect(there.summary).toContain(`points at dc2 (secondary): alias to ${albs.secondary.dnsName}`);
+      await expect(
+        a.route53Check(input('route53Check', find(steps, 'preparation.dns.points.primary'))),
+      ).rejects.toThrow(/points at dc2 \(secondary\).*expected dc1/);
+
+      await a.route53Switch(input('route53Switch', find(steps, 'failback.dns.switch.primary')));
+      expect((await aliasNow())?.DNSName?.toLowerCase().replace(/\.$/, '')).toBe(albs.primary.dnsName.toLowerCase());
+      await a.route53Check(input('route53Check', find(steps, 'failback-check.dns.points.primary')));
+    });
+
+    it('refuses before the drill a plan that writes an alias for a record that holds values', async () => {
+      const plain = await createZone(r53, 'plain.example.com', [
+        { Name: 'misp.plain.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '10.0.0.1' }] },
+      ]);
+      const mismatch = stepsOf({
+        kind: 'route53',
+        hostedZoneId: plain,
+        record: { name: 'misp.plain.example.com', type: 'A' },
+        primary: { alias: albs.primary },
+        secondary: { alias: albs.secondary },
+      });
+      const failure = await activities()
+        .route53Preflight(input('route53Preflight', find(mismatch, 'preparation.dns.preflight.primary')))
+        .catch((e: unknown) => e);
+      expect((failure as ApplicationFailure).nonRetryable).toBe(true);
+      expect((failure as Error).message).toMatch(
+        /misp\.plain\.example\.com\. A holds values 10\.0\.0\.1, but the plan writes an alias for it: make the record and components\.dns's sites the same kind/,
+      );
     });
   });
 

@@ -4,7 +4,7 @@
  * Each component kind registers its own actions from its folder (kinds/<kind>/actions.ts merges
  * into ComponentActionArgs); kinds/index.ts lists them all at run time.
  */
-import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs } from './drivers';
+import { DRIVER_ACTIONS, type CommandArgs, type HttpArgs, type ManualArgs, type SsmArgs } from './drivers';
 import { TIP_ACTIONS, type TipAction, type TipArgs } from './tip';
 import {
   TIP_PROTECTION_ACTIONS,
@@ -40,7 +40,12 @@ export interface ComponentActionArgs
     Record<TipRecoveryAction, TipRecoveryArgs>,
     Record<TipProtectionAction, TipProtectionArgs> {}
 
-export type ActionArgs = { runCommand: CommandArgs; checkHttp: HttpArgs; manualTask: ManualArgs } & {
+export type ActionArgs = {
+  runCommand: CommandArgs;
+  checkHttp: HttpArgs;
+  runSsmCommand: SsmArgs;
+  manualTask: ManualArgs;
+} & {
   [A in keyof ComponentActionArgs]: ComponentActionArgs[A] & WaitingCheck;
 };
 

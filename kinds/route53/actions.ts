@@ -1,5 +1,5 @@
 /** Step arguments of the route53* activities: the plan's record plus the site a step is about. */
-import type { Route53Record } from './types';
+import type { Route53Alias, Route53Record } from './types';
 import type { SiteRole } from '../../domain/sites';
 
 export const ROUTE53_ACTIONS = ['route53Preflight', 'route53Check', 'route53Switch'] as const;
@@ -10,7 +10,10 @@ export type Route53Args = {
   hostedZoneId: string;
   record: Route53Record;
   routing: 'simple' | 'failover';
-  sites: Record<SiteRole, { name: string; values?: string[]; setIdentifier?: string; healthCheckId?: string }>;
+  sites: Record<
+    SiteRole,
+    { name: string; values?: string[]; alias?: Route53Alias; setIdentifier?: string; healthCheckId?: string }
+  >;
   /** The site the record must point at (check) or be made to point at (switch). */
   site: SiteRole;
   waitTimeoutMs: number;

@@ -58,7 +58,7 @@ export const route53Recipe: Recipe<Route53Component> = {
             title:
               component.routing === 'failover'
                 ? `Fail ${name} over to ${siteName} (primary health check ${context.site === 'secondary' ? 'inverted' : 'restored'})`
-                : `Point ${name} at ${siteName}`,
+                : `Point ${name} at ${siteName}${component[context.site].alias ? ` (an alias to ${component[context.site].alias?.dnsName})` : ''}`,
             action: 'route53Switch',
             args: args(component, context),
             destructive: true,

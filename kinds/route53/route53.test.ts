@@ -5,7 +5,7 @@
  * Pure: the real loader and compiler, no AWS.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { sameValues, simpleSet } from './activities/records';
+import { holds, sameValues, simpleSet } from './activities/records';
 import type { Route53Args } from './actions';
 import { idsOf, phaseSteps, planWith, refusalsOf } from '../../test/unit/support/kindPlan';
 
@@ -87,6 +87,88 @@ test("failover routing carries each site's set identifier and the primary's heal
   expect(switchStep.args).toMatchObject({
     routing: 'failover',
     sites: { primary: { setIdentifier: 'euw1', healthCheckId: 'hc-1' }, secondary: { setIdentifier: 'euc1' } },
+  });
+});
+
+describe('alias records', () => {
+  const albs = {
+    record: { name: 'misp.example.com', type: 'A' },
+    primary: {
+      alias: { dnsName: 'misp-euw1-123.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2' },
+    },
+    secondary: {
+      alias: {
+        dnsName: 'misp-euc1-456.eu-central-1.elb.amazonaws.com',
+        hostedZoneId: 'Z215JYRZR1TBD5',
+        evaluateTargetHealth: true,
+      },
+    },
+  };
+
+  test("a site's record may be an alias to its load balancer, carried to the switch", () => {
+    const plan = planWith(dns(albs));
+    const [switchStep] = phaseSteps(plan, 'drill', 'failover');
+    expect(switchStep.title).toBe(
+      'Point misp.example.com. at dc2 (an alias to misp-euc1-456.eu-central-1.elb.amazonaws.com)',
+    );
+    expect(switchStep.args).toMatchObject({
+      routing: 'simple',
+      sites: {
+        primary: { alias: { hostedZoneId: 'Z32O12XQLNTSW2', evaluateTargetHealth: false } },
+        secondary: { alias: { dnsName: 'misp-euc1-456.eu-central-1.elb.amazonaws.com', evaluateTargetHealth: true } },
+      },
+    });
+  });
+
+  test('values and an alias together, an alias CNAME, half an alias pair and an alias on failover records are refused naming the path', () => {
+    expect(
+      refusalsOf(dns({ ...albs, primary: { ...albs.primary, values: ['10.0.0.1'] }, secondary: albs.secondary })),
+    ).toEqual([
+      'components.dns.primary: values and alias cannot both be given: a record either holds values or is an alias to a target; write one of them',
+    ]);
+    expect(refusalsOf(dns({ ...albs, record: { name: 'misp.example.com', type: 'CNAME' } }))).toEqual([
+      'components.dns.primary.alias: an alias to a load balancer is an A or AAAA record: set record.type to A (or AAAA)',
+      'components.dns.secondary.alias: an alias to a load balancer is an A or AAAA record: set record.type to A (or AAAA)',
+    ]);
+    expect(refusalsOf(dns({ ...albs, secondary: { values: ['10.0.0.2'] } }))).toEqual([
+      "components.dns.secondary: the other site's record is an alias, so this one must be too ({ alias: { dnsName, hostedZoneId } }): the switch moves the alias between targets and never turns values into an alias",
+    ]);
+    expect(
+      refusalsOf(dns({ ...failoverRouting, primary: { ...failoverRouting.primary, alias: albs.primary.alias } })),
+    ).toEqual([
+      "components.dns.primary.alias: with routing: failover the drill does not rewrite an alias; it inverts the primary's health check",
+    ]);
+    expect(refusalsOf(dns({ ...albs, primary: { alias: { dnsName: 'alb', hostedZoneId: 'Z1' } } }))).toEqual([
+      'components.dns.primary.alias.dnsName: expected the DNS name of the alias target such as misp-alb-123.eu-west-1.elb.amazonaws.com',
+    ]);
+  });
+
+  test("a record holds a site's alias when the target's DNS name matches, case and final dot aside, in the same target zone", () => {
+    const site = {
+      name: 'dc2',
+      alias: { dnsName: 'ALB-1.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z1', evaluateTargetHealth: false },
+    };
+    const set = (DNSName: string, HostedZoneId = 'Z1') => ({
+      Name: 'misp.example.com.',
+      Type: 'A' as const,
+      AliasTarget: { DNSName, HostedZoneId, EvaluateTargetHealth: false },
+    });
+    expect(holds(set('alb-1.eu-west-1.elb.amazonaws.com.'), site)).toBe(true);
+    expect(holds(set('alb-2.eu-west-1.elb.amazonaws.com.'), site)).toBe(false);
+    expect(holds(set('alb-1.eu-west-1.elb.amazonaws.com.', 'Z2'), site)).toBe(false);
+    // Values that happen to spell the target are not the alias, and an alias is not values.
+    expect(
+      holds(
+        {
+          Name: 'misp.example.com.',
+          Type: 'A',
+          TTL: 60,
+          ResourceRecords: [{ Value: 'alb-1.eu-west-1.elb.amazonaws.com' }],
+        },
+        site,
+      ),
+    ).toBe(false);
+    expect(holds(set('10.0.0.1'), { name: 'dc2', values: ['10.0.0.1'] })).toBe(false);
   });
 });
 

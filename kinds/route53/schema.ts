@@ -1,7 +1,8 @@
 /**
  * `kind: route53`: the DNS record that sends users to the active site, the traffic tier's switch.
- * Either a simple record whose values change with the site (an UPSERT), or a pair of failover
- * records (PRIMARY/SECONDARY with health checks) where the drill inverts the primary's health check.
+ * Either a simple record whose values, or alias target (each site's ALB), change with the site (an
+ * UPSERT), or a pair of failover records (PRIMARY/SECONDARY with health checks) where the drill
+ * inverts the primary's health check.
  * Credentials never appear here: the worker uses the standard AWS chain.
  */
 import { z } from 'zod';
@@ -13,9 +14,30 @@ const recordName = z
   .regex(/^(\*\.)?([A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$/, 'expected a DNS name such as cti.example.com')
   .transform((name) => (name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`));
 
+const hostedZoneId = z
+  .string()
+  .regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ');
+
+/** An alias to the site's load balancer (or another AWS target): Route 53 answers with its addresses. */
+const alias = z.strictObject({
+  /** The target's DNS name, as the load balancer gives it (DNSName). */
+  dnsName: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9_-]+\.)+[A-Za-z0-9_-]+\.?$/,
+      'expected the DNS name of the alias target such as misp-alb-123.eu-west-1.elb.amazonaws.com',
+    ),
+  /** The target's own zone (an ALB's CanonicalHostedZoneId), not the zone the record is in. */
+  hostedZoneId,
+  /** Route 53 answers with the target only while it is healthy (an ALB with no healthy targets is skipped). */
+  evaluateTargetHealth: z.boolean().default(false),
+});
+
 const route53Site = z.strictObject({
   /** Simple routing: what the record holds while this site is active (IP addresses or one CNAME target). */
   values: z.array(z.string().min(1)).min(1).optional(),
+  /** Simple routing: instead of values, the record is an alias to this site's target (an A or AAAA record). */
+  alias: alias.optional(),
   /** Failover routing: this site's record set. */
   setIdentifier: z.string().min(1).optional(),
   /** Failover routing: the health check Route 53 watches for this site's record (required on the primary). */
@@ -28,9 +50,7 @@ export const route53Component = z
     tier: z.literal('traffic').default('traffic'),
     description: z.string().optional(),
     ...stepTuning,
-    hostedZoneId: z
-      .string()
-      .regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ'),
+    hostedZoneId,
     record: z.strictObject({
       name: recordName,
       type: z.enum(['A', 'AAAA', 'CNAME']),
@@ -57,11 +77,25 @@ export const route53Component = z
     for (const site of ['primary', 'secondary'] as const) {
       const entry = component[site];
       if (component.routing === 'simple') {
-        if (!entry.values)
+        if (!entry.values && !entry.alias)
           ctx.addIssue({
             code: 'custom',
             path: [site, 'values'],
-            message: 'simple routing needs the values the record holds while this site is active',
+            message:
+              "simple routing needs the values the record holds while this site is active, or an alias to the site's target ({ alias: { dnsName, hostedZoneId, evaluateTargetHealth } })",
+          });
+        if (entry.values && entry.alias)
+          ctx.addIssue({
+            code: 'custom',
+            path: [site],
+            message:
+              'values and alias cannot both be given: a record either holds values or is an alias to a target; write one of them',
+          });
+        if (entry.alias && component.record.type === 'CNAME')
+          ctx.addIssue({
+            code: 'custom',
+            path: [site, 'alias'],
+            message: 'an alias to a load balancer is an A or AAAA record: set record.type to A (or AAAA)',
           });
         if (entry.setIdentifier || entry.healthCheckId)
           ctx.addIssue({
@@ -79,13 +113,23 @@ export const route53Component = z
             path: [site, 'setIdentifier'],
             message: "failover routing needs the set identifier of this site's record",
           });
-        if (entry.values)
-          ctx.addIssue({
-            code: 'custom',
-            path: [site, 'values'],
-            message: "with routing: failover the drill does not rewrite values; it inverts the primary's health check",
-          });
+        for (const written of ['values', 'alias'] as const)
+          if (entry[written])
+            ctx.addIssue({
+              code: 'custom',
+              path: [site, written],
+              message: `with routing: failover the drill does not rewrite ${written === 'values' ? 'values' : 'an alias'}; it inverts the primary's health check`,
+            });
       }
+    }
+    const aliases = [component.primary.alias, component.secondary.alias].filter(Boolean).length;
+    if (component.routing === 'simple' && aliases === 1) {
+      const plain = component.primary.alias ? 'secondary' : 'primary';
+      ctx.addIssue({
+        code: 'custom',
+        path: [plain],
+        message: `the other site's record is an alias, so this one must be too ({ alias: { dnsName, hostedZoneId } }): the switch moves the alias between targets and never turns values into an alias`,
+      });
     }
     if (component.routing === 'simple' && component.answerTest === 'unavailable') {
       ctx.addIssue({

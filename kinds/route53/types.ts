@@ -1,8 +1,19 @@
 /** What a validated plan says about a `route53` component (Route 53 records); kinds/route53/schema.ts validates YAML into it. */
 import type { ComponentBase } from '../../domain/drivers';
 
+/** An alias record's target (an ALB, a CloudFront distribution): Route 53 answers with the target's addresses. */
+export interface Route53Alias {
+  /** The target's DNS name, e.g. misp-alb-123.eu-west-1.elb.amazonaws.com. */
+  dnsName: string;
+  /** The target's own hosted zone (the load balancer's CanonicalHostedZoneId), not the record's zone. */
+  hostedZoneId: string;
+  evaluateTargetHealth: boolean;
+}
+
 export interface Route53Site {
   values?: string[];
+  /** Simple routing: an alias to this site's target instead of values (A or AAAA records). */
+  alias?: Route53Alias;
   setIdentifier?: string;
   healthCheckId?: string;
 }

@@ -35,7 +35,7 @@ test('wrong shapes are refused naming the field and what it accepts', () => {
   expect(
     refusalsOf(app({ secondary: { stop: { command: ['x'], http: { url: 'http://127.0.0.1:8081/stop' } } } })),
   ).toEqual([
-    'components.app.secondary.stop: expected a step driver with exactly one of command, http, manual, got command and http',
+    'components.app.secondary.stop: expected a step driver with exactly one of command, http, ssm, manual, got command and http',
   ]);
 });
 

@@ -10,6 +10,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { MqClient } from '@aws-sdk/client-mq';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../../kinds/kit/aws';
 import { spawnMoto } from './moto';
 
@@ -37,6 +38,7 @@ export async function startMotoAws(port: number, logDir: string): Promise<MotoAw
     cloudwatch: (region) => new CloudWatchClient(config(region)),
     mq: (region) => new MqClient(config(region)),
     elasticache: (region) => new ElastiCacheClient(config(region)),
+    ssm: (region) => new SSMClient(config(region)),
   };
   return { endpoint, clients, stop };
 }
@@ -52,4 +54,21 @@ export async function failureOf(
     const e = error as { message: string; type?: string; nonRetryable?: boolean };
     return { message: e.message, type: e.type, nonRetryable: e.nonRetryable };
   }
+}
+
+/**
+ * One call of moto's EC2 query API (the project has no EC2 client; moto does not check signatures):
+ * the answer's XML, e.g. `ec2Query(endpoint, 'DescribeSubnets')`.
+ */
+export async function ec2Query(endpoint: string, action: string, region = 'us-east-1'): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: `Action=${action}&Version=2016-11-15`,
+  });
+  if (!response.ok) throw new Error(`moto's EC2 ${action} answered HTTP ${response.status}`);
+  return response.text();
 }

@@ -61,7 +61,7 @@ describe('plan validation', () => {
     [
       'a driver with two kinds',
       (p) => (p.components.app.primary.stop.manual = 'also by hand'),
-      /^components\.app\.primary\.stop: expected a step driver with exactly one of command, http, manual, got command and manual/,
+      /^components\.app\.primary\.stop: expected a step driver with exactly one of command, http, ssm, manual, got command and manual/,
     ],
     [
       'an empty argv',

@@ -134,9 +134,13 @@ export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
 }
 
 function stopConditionStep(plan: Plan, mode: DrillMode, condition: StopConditionSpec): StopCondition {
-  const draft = driverStep(condition.id, condition.title, { http: condition.http, command: condition.command });
+  const draft = driverStep(condition.id, condition.title, {
+    http: condition.http,
+    command: condition.command,
+    ssm: condition.ssm,
+  });
   const step = finishStep(plan, mode, 'failover', 'stop-condition', draft, { site: condition.site });
-  // An http or command driver always compiles to checkHttp or runCommand: what a StopCondition is.
+  // An http, command or ssm driver always compiles to checkHttp, runCommand or runSsmCommand: what a StopCondition is.
   return { ...step, id: `stop-condition.${condition.id}`, planPath: 'stopConditions' } as StopCondition;
 }
 
@@ -252,7 +256,7 @@ function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: st
 }
 
 function extraDraft(extra: ExtraStep): StepDraft {
-  const driver = { command: extra.command, http: extra.http, manual: extra.manual };
+  const driver = { command: extra.command, http: extra.http, ssm: extra.ssm, manual: extra.manual };
   const draft = driverStep(extra.id, extra.title, driver, { destructive: extra.destructive, timeoutMs: extra.timeout });
   return extra.readOnly && !extra.destructive && draft.action !== 'manualTask' ? { ...draft, readOnly: true } : draft;
 }

@@ -17,7 +17,9 @@ export function withStartGrace(draft: StepDraft, phase: PhaseId, tuning: StepTun
   if (!HEALTH_AFTER_A_START.includes(phase)) return draft;
   const within = tuning.within ?? START_GRACE_MS;
   switch (draft.action) {
+    // Commands on every node check what the nodes run now, bounded by their own timeout; a wait would send them again.
     case 'manualTask':
+    case 'runSsmCommand':
       return draft;
     case 'checkHttp': {
       const http = { ...draft.args.http, within: draft.args.http.within ?? within };

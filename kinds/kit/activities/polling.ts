@@ -23,6 +23,8 @@ export async function pollFor<T>(
   read: (leftMs: number) => Promise<T>,
   done: (value: T) => boolean,
   everyMs = 500,
+  /** More heartbeat details, for a retry to pick up what this attempt started (an SSM command id). */
+  details?: () => Record<string, unknown>,
 ): Promise<Waited & { last: T }> {
   const started = Date.now();
   const deadline = started + timeoutMs;
@@ -43,7 +45,7 @@ export async function pollFor<T>(
       }
       return { reached: done(last), waitedMs: Date.now() - started, last };
     })(),
-    () => ({ waiting: what, waitedMs: Date.now() - started }),
+    () => ({ ...details?.(), waiting: what, waitedMs: Date.now() - started }),
   );
 }
 

@@ -10,6 +10,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { MqClient } from '@aws-sdk/client-mq';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface AwsClients {
   rds(region?: string): RDSClient;
@@ -19,6 +20,8 @@ export interface AwsClients {
   cloudwatch(region?: string): CloudWatchClient;
   mq(region?: string): MqClient;
   elasticache(region?: string): ElastiCacheClient;
+  /** SSM Run Command: the `ssm` step driver's commands on every node of an Auto Scaling group. */
+  ssm(region?: string): SSMClient;
 }
 
 export const workerRegion = (): string => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -46,5 +49,6 @@ export function defaultAwsClients(): AwsClients {
     cloudwatch: (region) => make('cloudwatch', region, (c) => new CloudWatchClient(c)),
     mq: (region) => make('mq', region, (c) => new MqClient(c)),
     elasticache: (region) => make('elasticache', region, (c) => new ElastiCacheClient(c)),
+    ssm: (region) => make('ssm', region, (c) => new SSMClient(c)),
   };
 }

@@ -1,4 +1,4 @@
-/** Turns a plan's driver (command, http or manual) into a step draft. */
+/** Turns a plan's driver (command, http, ssm or manual) into a step draft. */
 import type { StepDraft, StepDraftCommon } from './recipe';
 import type { Driver } from '../../../domain';
 
@@ -8,6 +8,9 @@ export const withWait = (
   withinMs: number | undefined,
   oneTryMs: number,
 ): number | undefined => (withinMs === undefined ? timeoutMs : (timeoutMs ?? oneTryMs) + withinMs + 10_000);
+
+/** Room beside an SSM command's own timeout: the group listed, the command sent, the last answers read. */
+export const SSM_MARGIN_MS = 30_000;
 
 /** `extra` overrides only what it sets: an undefined there never erases the driver's own timeout. */
 export function driverStep(
@@ -36,6 +39,17 @@ export function driverStep(
       action: 'checkHttp',
       args: { http: driver.http, expect: 'up' },
       timeoutMs: withWait(driver.http.timeout, driver.http.within, 10_000),
+      ...set,
+    };
+  }
+  if (driver.ssm) {
+    return {
+      key,
+      title,
+      action: 'runSsmCommand',
+      args: { ssm: driver.ssm },
+      // Listing the nodes and sending the command come before the nodes' own bound.
+      timeoutMs: driver.ssm.timeout === undefined ? undefined : driver.ssm.timeout + SSM_MARGIN_MS,
       ...set,
     };
   }

@@ -178,12 +178,59 @@ export const httpDriver = z
     }
   });
 
+export const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1');
+
+/** What SSM's AWS-RunShellScript and AWS-RunPowerShellScript take as their `commands`: at most this many lines. */
+const SSM_COMMAND_LINES = 100;
+
+/**
+ * Commands on every InService node of an Auto Scaling group, through SSM Run Command. The lines go to
+ * SSM and stay in its command history: a secret is read on the node ("$(cat FILE)"), never written here.
+ */
+export const ssmDriver = z
+  .strictObject({
+    autoScalingGroup: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^:]+$/, 'expected the Auto Scaling group name (not its ARN), such as misp-web-euw1'),
+    region: region.optional(),
+    commands: z
+      .array(z.string().min(1, 'expected a command line'), {
+        error: 'expected the lines each node runs, such as ["systemctl is-active apache2"]',
+      })
+      .min(1, 'expected at least one command line')
+      .max(SSM_COMMAND_LINES, `expected at most ${SSM_COMMAND_LINES} lines`),
+    documentName: z
+      .string()
+      .regex(
+        /^[a-zA-Z0-9_.:/-]{3,128}$/,
+        'expected an SSM command document that takes `commands`, such as AWS-RunShellScript or AWS-RunPowerShellScript',
+      )
+      .default('AWS-RunShellScript'),
+    /** From delivery to the last node's end; also the document's executionTimeout on each node. */
+    timeout: duration.optional(),
+    expectOutput: pattern.optional(),
+  })
+  .superRefine((ssm, ctx) => {
+    ssm.commands.forEach((line, index) => {
+      for (const found of argvSecrets([line], true)) {
+        const what = found.message.split(' is written inline')[0];
+        ctx.addIssue({
+          code: 'custom',
+          path: ['commands', index],
+          message: `${what} is written inline, so it would be kept in SSM's command history, the drill's history and its report: read it on the node instead ("$(cat FILE)" of a file only root reads there, or the node's secret store)`,
+        });
+      }
+    });
+  });
+
 export const manualDriver = z
   .union([z.string().min(1), z.strictObject({ instructions: z.string().min(1) })])
   .transform((value) => (typeof value === 'string' ? value : value.instructions));
 
-/** How one operation on one site is carried out: a command, an HTTP check or a person. */
-export const DRIVER_SHAPE = { command: commandDriver, http: httpDriver, manual: manualDriver };
+/** How one operation on one site is carried out: a command, an HTTP check, commands on every node or a person. */
+export const DRIVER_SHAPE = { command: commandDriver, http: httpDriver, ssm: ssmDriver, manual: manualDriver };
 export const driver = exactlyOne('a step driver', DRIVER_SHAPE);
 
 /**

@@ -49,7 +49,7 @@ export const runtimeApi = z
     'expected the runtime API socket: a UNIX socket path such as /run/haproxy/admin.sock, or host:port',
   );
 
-export const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1');
+export { region } from './fields';
 
 /** Server names as HAProxy writes them in its configuration. */
 export const serverNames = z

@@ -19,12 +19,14 @@ import {
   dnsAnswer,
   failoverSets,
   healthCheck,
+  holds,
   normaliseName,
   READ_BACK_ONLY,
   recordSets,
   sameValues,
   simpleSet,
   valuesOf,
+  wantedValues,
   type DnsAnswer,
 } from './records';
 import type { Observation, StepDriver, StepDrivers, StepInput } from '../../kit/activities/types';
@@ -75,10 +77,17 @@ async function waitInsync(client: Route53Client, args: Route53Args, changeId: st
 }
 
 async function ensureSimple(client: Route53Client, input: StepInput, args: Route53Args): Promise<Observation> {
-  const want = args.sites[args.site].values ?? [];
+  const site = args.sites[args.site];
+  const want = wantedValues(site);
   const before = simpleSet(await recordSets(client, args), args);
   const record = `${args.record.name} ${args.record.type}`;
-  const pointing = before && sameValues(valuesOf(before), want) && before.TTL === args.record.ttl;
+  // An alias has no TTL of its own (Route 53 answers with the target's); its health evaluation is part of it.
+  const pointing =
+    before !== undefined &&
+    holds(before, site) &&
+    (site.alias
+      ? Boolean(before.AliasTarget?.EvaluateTargetHealth) === site.alias.evaluateTargetHealth
+      : before.TTL === args.record.ttl);
   let changeId = earlierChangeId();
   let submittedAt: string | undefined;
   if (!pointing) {
@@ -90,12 +99,22 @@ async function ensureSimple(client: Route53Client, input: StepInput, args: Route
           Changes: [
             {
               Action: 'UPSERT',
-              ResourceRecordSet: {
-                Name: args.record.name,
-                Type: args.record.type,
-                TTL: args.record.ttl,
-                ResourceRecords: want.map((Value) => ({ Value })),
-              },
+              ResourceRecordSet: site.alias
+                ? {
+                    Name: args.record.name,
+                    Type: args.record.type,
+                    AliasTarget: {
+                      DNSName: site.alias.dnsName,
+                      HostedZoneId: site.alias.hostedZoneId,
+                      EvaluateTargetHealth: site.alias.evaluateTargetHealth,
+                    },
+                  }
+                : {
+                    Name: args.record.name,
+                    Type: args.record.type,
+                    TTL: args.record.ttl,
+                    ResourceRecords: want.map((Value) => ({ Value })),
+                  },
             },
           ],
         },
@@ -106,7 +125,7 @@ async function ensureSimple(client: Route53Client, input: StepInput, args: Route
   }
   const insyncMs = changeId ? await waitInsync(client, args, changeId) : undefined;
   const after = simpleSet(await recordSets(client, args), args);
-  if (!after || !sameValues(valuesOf(after), want)) {
+  if (!after || !holds(after, site)) {
     throw ApplicationFailure.retryable(
       `${record} reads back ${JSON.stringify(valuesOf(after))} after the change; expected ${JSON.stringify(want)}`,
       'Route53ReadBack',
@@ -117,6 +136,7 @@ async function ensureSimple(client: Route53Client, input: StepInput, args: Route
     before: valuesOf(before),
     after: valuesOf(after),
     ttl: after.TTL,
+    ...(site.alias ? { alias: after.AliasTarget } : {}),
     changed: !pointing,
     changeId,
     submittedAt,
@@ -196,26 +216,31 @@ async function check(client: Route53Client, args: Route53Args): Promise<Observat
   const sets = await recordSets(client, args);
   if (args.routing === 'simple') {
     const current = simpleSet(sets, args);
-    const want = args.sites[args.site].values ?? [];
-    const facts = { record, values: valuesOf(current), ttl: current?.TTL, expected: want };
+    const want = wantedValues(args.sites[args.site]);
+    const facts = {
+      record,
+      values: valuesOf(current),
+      ttl: current?.TTL,
+      ...(current?.AliasTarget ? { alias: current.AliasTarget } : {}),
+      expected: want,
+    };
     if (!current)
       throw ApplicationFailure.retryable(
         `${record} does not exist in zone ${args.hostedZoneId}`,
         'Route53Missing',
         facts,
       );
-    if (!sameValues(valuesOf(current), want)) {
+    if (!holds(current, args.sites[args.site])) {
       const other = args.site === 'primary' ? 'secondary' : 'primary';
-      const where = sameValues(valuesOf(current), args.sites[other].values ?? [])
-        ? describeSite(args, other)
-        : 'neither site';
+      const where = holds(current, args.sites[other]) ? describeSite(args, other) : 'neither site';
       throw ApplicationFailure.retryable(
         `${record} points at ${where} (${valuesOf(current).join(', ')}); expected ${describeSite(args)} (${want.join(', ')})`,
         'Route53Elsewhere',
         facts,
       );
     }
-    return { summary: `${record} points at ${describeSite(args)}: ${want.join(', ')} (TTL ${current.TTL}s)`, facts };
+    const how = current.AliasTarget ? `alias to ${want.join(', ')}` : `${want.join(', ')} (TTL ${current.TTL}s)`;
+    return { summary: `${record} points at ${describeSite(args)}: ${how}`, facts };
   }
   const found = failoverSets(sets, args);
   const hc = await healthCheck(client, args.sites.primary.healthCheckId as string);
@@ -266,9 +291,23 @@ async function preflight(client: Route53Client, args: Route53Args): Promise<Obse
         `${args.record.name} ${args.record.type} does not exist in zone ${zoneName}; create it before the drill`,
         'Route53Missing',
       );
+    const planAlias = Boolean(args.sites.primary.alias);
+    // The switch moves an alias between targets or values between sites; turning one into the other is a person's change.
+    if (planAlias !== Boolean(current.AliasTarget))
+      throw ApplicationFailure.nonRetryable(
+        `${args.record.name} ${args.record.type} ${current.AliasTarget ? `is an alias to ${current.AliasTarget.DNSName}` : `holds values ${valuesOf(current).join(', ')}`}, but the plan writes ${planAlias ? 'an alias' : 'values'} for it: make the record and components.${args.component}'s sites the same kind (values or alias) before the drill`,
+        'Route53Misconfigured',
+      );
     return {
-      summary: `Zone ${zoneName} holds ${args.record.name} ${args.record.type} -> ${valuesOf(current).join(', ')} (TTL ${current.TTL}s)${ttlNote}`,
-      facts: { zone: zoneName, values: valuesOf(current), ttl: current.TTL },
+      summary: current.AliasTarget
+        ? `Zone ${zoneName} holds ${args.record.name} ${args.record.type} as an alias to ${current.AliasTarget.DNSName} (${current.AliasTarget.HostedZoneId}; the target's TTL applies)`
+        : `Zone ${zoneName} holds ${args.record.name} ${args.record.type} -> ${valuesOf(current).join(', ')} (TTL ${current.TTL}s)${ttlNote}`,
+      facts: {
+        zone: zoneName,
+        values: valuesOf(current),
+        ttl: current.TTL,
+        ...(current.AliasTarget ? { alias: current.AliasTarget } : {}),
+      },
     };
   }
   const found = failoverSets(sets, args);

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Route53Args } from '../actions';
+import type { Route53Alias } from '../types';
 
 /** A name or type with more sets than this is not one a drill switches; stops the paging loop. */
 const MAX_PAGES = 5;
@@ -32,6 +33,30 @@ export function sameValues(a: readonly string[], b: readonly string[]): boolean 
 
 export const valuesOf = (set: ResourceRecordSet | undefined): string[] =>
   set?.AliasTarget?.DNSName ? [set.AliasTarget.DNSName] : (set?.ResourceRecords ?? []).map((r) => r.Value ?? '');
+
+/** A hosted zone id as Route 53 gives it back (`/hostedzone/Z…` or `Z…`), bare. */
+const bareZone = (id: string | undefined): string => (id ?? '').replace(/^\/hostedzone\//, '');
+
+/** An alias set whose target is this one: its DNS name (case and final dot aside) in the same target zone. */
+export function aliasTo(set: ResourceRecordSet | undefined, alias: Route53Alias): boolean {
+  const target = set?.AliasTarget;
+  return (
+    target !== undefined &&
+    sameValues([target.DNSName ?? ''], [alias.dnsName]) &&
+    bareZone(target.HostedZoneId) === bareZone(alias.hostedZoneId)
+  );
+}
+
+type SiteRecord = Route53Args['sites'][keyof Route53Args['sites']];
+
+/** What a site's record reads as: its values, or its alias target's DNS name. */
+export const wantedValues = (site: SiteRecord): string[] => (site.alias ? [site.alias.dnsName] : (site.values ?? []));
+
+/** Whether the record holds what the site needs: its alias target, or exactly its values (and is no alias). */
+export const holds = (set: ResourceRecordSet | undefined, site: SiteRecord): boolean =>
+  site.alias
+    ? aliasTo(set, site.alias)
+    : set?.AliasTarget === undefined && sameValues(valuesOf(set), site.values ?? []);
 
 export async function recordSets(client: Route53Client, args: Route53Args): Promise<ResourceRecordSet[]> {
   const name = normaliseName(args.record.name);
