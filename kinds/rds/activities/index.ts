@@ -1,300 +1,54 @@
 /**
  * The rds* activities. Every switch looks first (already writing where it should: nothing to do),
  * acts, then waits for a state change before waiting for `available`: RDS waiters poll at once and
- * would pass before a reboot even started. A failover that cannot be confirmed fails.
+ * would pass before a reboot even started. A failover that cannot be confirmed fails. The way back
+ * from a promoted replica (./rebuild.ts) and the Multi-AZ failover inside a site (./inSite.ts) have
+ * files of their own.
  */
-import {
-  AddTagsToResourceCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  DescribeGlobalClustersCommand,
-  FailoverDBClusterCommand,
-  PromoteReadReplicaCommand,
-  RebootDBInstanceCommand,
-  SwitchoverGlobalClusterCommand,
-  type DBCluster,
-  type DBInstance,
-  type GlobalCluster,
-} from '@aws-sdk/client-rds';
-import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from '../kit/activities/polling';
-import type { Observation, StepDrivers, StepInput } from '../kit/activities/types';
-import { type AwsClients, regionOfArn, workerRegion } from '../kit/aws/clients';
-import { aws } from '../kit/aws/errors';
-import type { SiteRole } from '../../domain';
-import type { RdsAction, RdsArgs } from './actions';
+import { failRetryable } from '../../kit/activities/failures';
+import type { Observation, StepDrivers, StepInput } from '../../kit/activities/types';
+import type { AwsClients } from '../../kit/aws/clients';
+import type { RdsAction, RdsArgs } from '../actions';
+import { globalCluster, label, replicaLagSeconds, sameId, watch, writer } from './describe';
+import { failOverInSite } from './inSite';
+import { caughtUp, createReplica, retire } from './rebuild';
+import { switchTo } from './switch';
 
-/** The tag a promotion leaves on the instance: RDS (and moto) may still show the old replication source. */
-export const PROMOTED_TAG = 'drillbook:promoted-at';
+export { PROMOTED_TAG } from './describe';
 
-const regionFor = (args: RdsArgs, site?: SiteRole): string =>
-  (site && args.sites[site].region) ?? args.region ?? regionOfArn(site && args.sites[site].cluster) ?? workerRegion();
-const label = (args: RdsArgs, site: SiteRole) => `${args.siteNames[site]} (${site})`;
-
-async function instance(clients: AwsClients, id: string, region: string, what: string): Promise<DBInstance> {
-  const answer = await aws(
-    `RDS instance ${id} in ${region}`,
-    () => clients.rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
-    `check ${what} and its region`,
-  );
-  const found = answer.DBInstances?.[0];
-  if (!found)
-    throw ApplicationFailure.nonRetryable(`RDS has no DB instance ${id} in ${region} (${what})`, 'DBInstanceNotFound');
-  return found;
-}
-
-async function cluster(clients: AwsClients, id: string, region: string, what: string): Promise<DBCluster> {
-  const answer = await aws(
-    `RDS cluster ${id} in ${region}`,
-    () => clients.rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })),
-    `check ${what} and its region`,
-  );
-  const found = answer.DBClusters?.[0];
-  if (!found)
-    throw ApplicationFailure.nonRetryable(
-      `RDS has no DB cluster ${id} in ${region} (${what})`,
-      'DBClusterNotFoundFault',
+/**
+ * Aurora global, failing back: the old primary's cluster must be a member again (after an outage
+ * failover RDS adds it back as a secondary once its region answers) and in sync before a switchover.
+ */
+async function rejoined(clients: AwsClients, args: RdsArgs): Promise<Observation> {
+  const g = await globalCluster(clients, args);
+  const cluster = args.sites[args.to].cluster as string;
+  const member = (g.GlobalClusterMembers ?? []).find((m) => sameId(m.DBClusterArn, cluster));
+  const facts = {
+    globalCluster: g.GlobalClusterIdentifier,
+    status: g.Status,
+    member: member?.DBClusterArn ?? null,
+    isWriter: member?.IsWriter ?? null,
+    synchronizationStatus: member?.SynchronizationStatus ?? null,
+    failoverState: g.FailoverState ?? null,
+  };
+  if (!member)
+    failRetryable(
+      `${cluster} (${label(args, args.to)}) has not rejoined global cluster ${g.GlobalClusterIdentifier} yet (members: ${(g.GlobalClusterMembers ?? []).map((m) => m.DBClusterArn).join(', ')}): nothing to switch back to`,
+      'RdsNotRejoined',
+      facts,
     );
-  return found;
-}
-
-async function globalCluster(clients: AwsClients, args: RdsArgs): Promise<GlobalCluster> {
-  const id = args.globalCluster as string;
-  const region = regionFor(args, 'primary');
-  const answer = await aws(
-    `Aurora global cluster ${id}`,
-    () => clients.rds(region).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id })),
-    "check the plan's globalCluster",
-  );
-  const found = answer.GlobalClusters?.[0];
-  if (!found)
-    throw ApplicationFailure.nonRetryable(
-      `RDS has no global cluster ${id} (the plan's globalCluster)`,
-      'GlobalClusterNotFoundFault',
+  if (member.SynchronizationStatus === 'pending-resync' || g.FailoverState?.Status || g.Status !== 'available')
+    failRetryable(
+      `${cluster} (${label(args, args.to)}) is back in ${g.GlobalClusterIdentifier} but not ready to take over: global cluster ${g.Status}${g.FailoverState?.Status ? `, ${g.FailoverState.Status}` : ''}, synchronization ${member.SynchronizationStatus ?? 'not reported'}`,
+      'RdsNotRejoined',
+      facts,
     );
-  return found;
-}
-
-const tagged = (db: DBInstance): boolean => (db.TagList ?? []).some((t) => t.Key === PROMOTED_TAG);
-/** A replica still replicating: it names a source and the drill has not promoted it. */
-const isReplica = (db: DBInstance): boolean => Boolean(db.ReadReplicaSourceDBInstanceIdentifier) && !tagged(db);
-const sameId = (ref: string | undefined, id: string | undefined): boolean =>
-  ref !== undefined && id !== undefined && (ref === id || ref.endsWith(`:db:${id}`) || ref.endsWith(`:cluster:${id}`));
-
-/** What the serving writer is now, in one shape for every mode. */
-interface Writer {
-  /** Which site writes, as far as RDS shows it; undefined when it matches neither. */
-  site?: SiteRole;
-  available: boolean;
-  said: string;
-  facts: Record<string, unknown>;
-}
-
-async function writer(clients: AwsClients, args: RdsArgs): Promise<Writer> {
-  switch (args.mode) {
-    case 'multi-az': {
-      const db = await instance(clients, args.instance as string, regionFor(args), "the plan's instance");
-      if (!db.MultiAZ)
-        throw ApplicationFailure.nonRetryable(
-          `RDS instance ${db.DBInstanceIdentifier} is not Multi-AZ: there is no standby to fail over to (mode multi-az needs MultiAZ)`,
-          'RdsMisconfigured',
-        );
-      const az = db.AvailabilityZone;
-      const site = (['primary', 'secondary'] as const).find((s) => args.sites[s].availabilityZone === az);
-      return {
-        site,
-        available: db.DBInstanceStatus === 'available',
-        said: `${db.DBInstanceIdentifier} ${db.DBInstanceStatus} in ${az}${db.SecondaryAvailabilityZone ? ` (standby in ${db.SecondaryAvailabilityZone})` : ' (RDS does not report the standby zone)'}`,
-        facts: {
-          instance: db.DBInstanceIdentifier,
-          status: db.DBInstanceStatus,
-          availabilityZone: az,
-          secondaryAvailabilityZone: db.SecondaryAvailabilityZone ?? null,
-          multiAZ: db.MultiAZ,
-        },
-      };
-    }
-    case 'read-replica': {
-      const p = await instance(
-        clients,
-        args.sites.primary.instance as string,
-        regionFor(args, 'primary'),
-        "the plan's primary.instance",
-      );
-      const s = await instance(
-        clients,
-        args.sites.secondary.instance as string,
-        regionFor(args, 'secondary'),
-        "the plan's secondary.instance",
-      );
-      const site: SiteRole | undefined = isReplica(s) ? 'primary' : 'secondary';
-      const current = site === 'primary' ? p : s;
-      return {
-        site,
-        available: current.DBInstanceStatus === 'available',
-        said: `${p.DBInstanceIdentifier} ${p.DBInstanceStatus}; ${s.DBInstanceIdentifier} ${s.DBInstanceStatus}, ${isReplica(s) ? `a replica of ${s.ReadReplicaSourceDBInstanceIdentifier}` : tagged(s) ? 'promoted by a drill' : 'a standalone writer'}`,
-        facts: {
-          primary: {
-            instance: p.DBInstanceIdentifier,
-            status: p.DBInstanceStatus,
-            replicaSource: p.ReadReplicaSourceDBInstanceIdentifier ?? null,
-          },
-          secondary: {
-            instance: s.DBInstanceIdentifier,
-            status: s.DBInstanceStatus,
-            replicaSource: s.ReadReplicaSourceDBInstanceIdentifier ?? null,
-            promotedByDrill: tagged(s),
-          },
-        },
-      };
-    }
-    case 'aurora-cluster': {
-      const c = await cluster(clients, args.cluster as string, regionFor(args), "the plan's cluster");
-      const members = c.DBClusterMembers ?? [];
-      for (const s of ['primary', 'secondary'] as const) {
-        if (!members.some((m) => m.DBInstanceIdentifier === args.sites[s].instance)) {
-          throw ApplicationFailure.nonRetryable(
-            `Aurora cluster ${c.DBClusterIdentifier} has no member ${args.sites[s].instance} (the plan's ${s}.instance); members: ${members.map((m) => m.DBInstanceIdentifier).join(', ')}`,
-            'RdsMisconfigured',
-          );
-        }
-      }
-      const writing = members.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;
-      const site = (['primary', 'secondary'] as const).find((s) => args.sites[s].instance === writing);
-      return {
-        site,
-        available: c.Status === 'available',
-        said: `cluster ${c.DBClusterIdentifier} ${c.Status}, writer ${writing ?? 'none'}`,
-        facts: { cluster: c.DBClusterIdentifier, status: c.Status, writer: writing ?? null },
-      };
-    }
-    case 'aurora-global': {
-      const g = await globalCluster(clients, args);
-      const members = g.GlobalClusterMembers ?? [];
-      for (const s of ['primary', 'secondary'] as const) {
-        if (!members.some((m) => sameId(m.DBClusterArn, args.sites[s].cluster))) {
-          throw ApplicationFailure.nonRetryable(
-            `global cluster ${g.GlobalClusterIdentifier} has no member cluster ${args.sites[s].cluster} (the plan's ${s}.cluster); members: ${members.map((m) => m.DBClusterArn).join(', ')}`,
-            'RdsMisconfigured',
-          );
-        }
-      }
-      const writing = members.find((m) => m.IsWriter)?.DBClusterArn;
-      const site = (['primary', 'secondary'] as const).find((s) => sameId(writing, args.sites[s].cluster));
-      const moving = g.FailoverState?.Status;
-      return {
-        site,
-        available: g.Status === 'available' && !moving,
-        said: `global cluster ${g.GlobalClusterIdentifier} ${g.Status}${moving ? ` (switchover ${moving})` : ''}, writer ${writing ?? 'none'}`,
-        facts: {
-          globalCluster: g.GlobalClusterIdentifier,
-          status: g.Status,
-          writer: writing ?? null,
-          failoverState: g.FailoverState ?? null,
-        },
-      };
-    }
-  }
-}
-
-/** Polls until `done` holds for the writer (or `until` the timeout), heartbeating; returns the last reading. */
-async function watch(
-  clients: AwsClients,
-  args: RdsArgs,
-  what: string,
-  timeoutMs: number,
-  done: (w: Writer) => boolean,
-) {
-  let last = await writer(clients, args);
-  const { reached, waitedMs } = await pollUntil(
-    what,
-    timeoutMs,
-    async () => {
-      last = await writer(clients, args);
-      return done(last);
-    },
-    args.pollIntervalMs,
-  );
-  return { reached, waitedMs, last };
-}
-
-async function replicaLagSeconds(clients: AwsClients, args: RdsArgs): Promise<number | undefined> {
-  const id = args.sites.secondary.instance as string;
-  const now = Date.now();
-  const stats = await aws(`CloudWatch ReplicaLag of ${id}`, () =>
-    clients.cloudwatch(regionFor(args, 'secondary')).send(
-      new GetMetricStatisticsCommand({
-        Namespace: 'AWS/RDS',
-        MetricName: 'ReplicaLag',
-        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }],
-        StartTime: new Date(now - 5 * 60_000),
-        EndTime: new Date(now),
-        Period: 60,
-        Statistics: ['Maximum'],
-      }),
-    ),
-  );
-  const points = (stats.Datapoints ?? [])
-    .filter((p) => p.Timestamp && p.Maximum !== undefined)
-    .sort((a, b) => (b.Timestamp as Date).getTime() - (a.Timestamp as Date).getTime());
-  return points[0]?.Maximum;
-}
-
-/** The switch itself, per mode; returns what it asked RDS to do (nothing when it already wrote there). */
-async function switchTo(clients: AwsClients, args: RdsArgs, site: SiteRole): Promise<string> {
-  switch (args.mode) {
-    case 'multi-az':
-      await aws(`RDS reboot with failover of ${args.instance}`, () =>
-        clients
-          .rds(regionFor(args))
-          .send(new RebootDBInstanceCommand({ DBInstanceIdentifier: args.instance, ForceFailover: true })),
-      );
-      return `rebooted ${args.instance} with failover`;
-    case 'read-replica': {
-      const id = args.sites[site].instance as string;
-      const region = regionFor(args, site);
-      const promoted = await aws(`RDS promotion of ${id}`, () =>
-        clients.rds(region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: id })),
-      );
-      const arn =
-        promoted.DBInstance?.DBInstanceArn ??
-        (await instance(clients, id, region, 'the promoted instance')).DBInstanceArn;
-      // Kept on the instance itself: RDS may go on naming the old source after the promotion.
-      await aws(`tagging ${id}`, () =>
-        clients.rds(region).send(
-          new AddTagsToResourceCommand({
-            ResourceName: arn,
-            Tags: [{ Key: PROMOTED_TAG, Value: new Date().toISOString() }],
-          }),
-        ),
-      );
-      return `promoted ${id}`;
-    }
-    case 'aurora-cluster':
-      await aws(`Aurora failover of ${args.cluster}`, () =>
-        clients.rds(regionFor(args)).send(
-          new FailoverDBClusterCommand({
-            DBClusterIdentifier: args.cluster,
-            TargetDBInstanceIdentifier: args.sites[site].instance,
-          }),
-        ),
-      );
-      return `failed ${args.cluster} over to ${args.sites[site].instance}`;
-    case 'aurora-global': {
-      const target = args.sites[site].cluster as string;
-      // Without AllowDataLoss a global failover is a switchover: no data is given up.
-      await aws(`Aurora global switchover of ${args.globalCluster}`, () =>
-        clients.rds(regionFor(args, site)).send(
-          new SwitchoverGlobalClusterCommand({
-            GlobalClusterIdentifier: args.globalCluster,
-            TargetDbClusterIdentifier: target,
-          }),
-        ),
-      );
-      return `switched ${args.globalCluster} over to ${target}`;
-    }
-  }
+  return {
+    summary: `${cluster} (${label(args, args.to)}) is a member of ${g.GlobalClusterIdentifier} again (${member.IsWriter ? 'writing' : 'secondary'}, synchronization ${member.SynchronizationStatus ?? 'not reported'})`,
+    facts,
+  };
 }
 
 export function createRdsActivities(deps: { aws: () => AwsClients }): StepDrivers<RdsAction> {
@@ -337,28 +91,32 @@ export function createRdsActivities(deps: { aws: () => AwsClients }): StepDriver
     /** Before a switch: the target is ready and, for a promotion, the replica's lag (CloudWatch ReplicaLag) is within the RPO. */
     async rdsGuard(input: StepInput<'rdsGuard'>): Promise<Observation> {
       const args = input.step.args;
+      // Failing back, the old primary's cluster may not be a member yet: asked before the writer is.
+      const back =
+        args.mode === 'aurora-global' && args.to === 'primary' ? await rejoined(deps.aws(), args) : undefined;
       const now = await writer(deps.aws(), args);
-      const facts: Record<string, unknown> = { ...now.facts };
+      const facts: Record<string, unknown> = { ...now.facts, ...(back ? { rejoin: back.facts } : {}) };
       if (now.site === args.to) return { summary: `RDS already writes on ${label(args, args.to)}: ${now.said}`, facts };
-      if (args.mode === 'read-replica' && args.to === 'secondary') {
-        const lag = await replicaLagSeconds(deps.aws(), args);
+      if (args.mode === 'read-replica') {
+        const replica = args.sites[args.to].instance;
+        const lag = await replicaLagSeconds(deps.aws(), args, args.to);
         facts.replicaLagSeconds = lag ?? null;
         if (lag === undefined) {
           if (args.planned)
             throw ApplicationFailure.retryable(
-              `CloudWatch has no ReplicaLag datapoint for ${args.sites.secondary.instance} in the last 5 minutes: the replica's lag cannot be told, so the promotion does not go ahead`,
+              `CloudWatch has no ReplicaLag datapoint for ${replica} in the last 5 minutes: the replica's lag cannot be told, so the promotion does not go ahead`,
               'ReplicaLagUnknown',
               facts,
             );
         } else if (args.planned && args.rpoMs !== undefined && lag * 1000 > args.rpoMs) {
           throw ApplicationFailure.retryable(
-            `replica ${args.sites.secondary.instance} lags ${lag}s behind, more than the RPO of ${Math.round(args.rpoMs / 1000)}s: promoting now would lose that much`,
+            `replica ${replica} lags ${lag}s behind, more than the RPO of ${Math.round(args.rpoMs / 1000)}s: promoting now would lose that much`,
             'ReplicaLagOverRpo',
             facts,
           );
         }
         return {
-          summary: `RDS replica ${args.sites.secondary.instance} may be promoted: lag ${lag === undefined ? 'unknown' : `${lag}s`}${args.rpoMs !== undefined ? ` (RPO ${Math.round(args.rpoMs / 1000)}s)` : ''}; ${now.said}`,
+          summary: `RDS replica ${replica} may be promoted: lag ${lag === undefined ? 'unknown' : `${lag}s`}${args.rpoMs !== undefined ? ` (RPO ${Math.round(args.rpoMs / 1000)}s)` : ''}; ${now.said}`,
           facts,
         };
       }
@@ -368,7 +126,10 @@ export function createRdsActivities(deps: { aws: () => AwsClients }): StepDriver
           'RdsNotAvailable',
           facts,
         );
-      return { summary: `RDS ${args.mode} may fail over to ${label(args, args.to)}: ${now.said}`, facts };
+      return {
+        summary: `RDS ${args.mode} may fail over to ${label(args, args.to)}: ${back ? `${back.summary}; ` : ''}${now.said}`,
+        facts,
+      };
     },
 
     async rdsActivate(input: StepInput<'rdsActivate'>): Promise<Observation> {
@@ -430,6 +191,26 @@ export function createRdsActivities(deps: { aws: () => AwsClients }): StepDriver
         summary: `RDS writes on ${label(args, site)} after ${((Date.now() - started) / 1000).toFixed(1)}s (${asked}): before ${before.said}; now ${done.last.said}`,
         facts,
       };
+    },
+
+    /** Failback of a promoted replica: snapshot and rename the site's old instance so its replica can take its name. */
+    async rdsRetire(input: StepInput<'rdsRetire'>): Promise<Observation> {
+      return retire(deps.aws(), input.step.args, input.step.site ?? input.step.args.to, input.drillId);
+    },
+
+    /** Failback of a promoted replica: re-create the site's instance as a replica of the other side's writer. */
+    async rdsCreateReplica(input: StepInput<'rdsCreateReplica'>): Promise<Observation> {
+      return createReplica(deps.aws(), input.step.args, input.step.site ?? input.step.args.to, input.drillId);
+    },
+
+    /** The re-created replica is available and within the RPO: the pair is protected again. */
+    async rdsReplicaCaughtUp(input: StepInput<'rdsReplicaCaughtUp'>): Promise<Observation> {
+      return caughtUp(deps.aws(), input.step.args, input.step.site ?? input.step.args.to);
+    },
+
+    /** A Multi-AZ failover inside the site, with its Availability Zones as evidence. */
+    async rdsInSiteFailover(input: StepInput<'rdsInSiteFailover'>): Promise<Observation> {
+      return failOverInSite(deps.aws(), input.step.args, input.step.site ?? input.step.args.from);
     },
   };
 }
