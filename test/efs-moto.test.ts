@@ -1,5 +1,5 @@
 /**
- * The efs kind against moto's server mode (port 25540). moto implements file systems but none of
+ * The efs kind against moto's server mode (a port of DRILLBOOK_TEST_PORTS). moto implements file systems but none of
  * EFS replication: DescribeReplicationConfigurations answers an HTML 500 page, and Create/Delete are
  * missing too (FIELD-NOTES 12). So the replication failover cannot be driven here; what can be
  * checked is that every step that depends on replication fails (retryable: it cannot tell) instead
@@ -12,10 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { CreateFileSystemCommand } from '@aws-sdk/client-efs';
 import { createEfsActivities } from '../kinds/efs/activities';
+import { freePort } from './support/ports';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
-
-const PORT = 25540;
 
 describe('efs on moto', () => {
   let moto: MotoAws;
@@ -37,7 +36,7 @@ describe('efs on moto', () => {
     );
 
   beforeAll(async () => {
-    moto = await startMotoAws(PORT, mkdtempSync(path.join(os.tmpdir(), 'drillbook-efs-')));
+    moto = await startMotoAws(await freePort(), mkdtempSync(path.join(os.tmpdir(), 'drillbook-efs-')));
     efs = createEfsActivities({ aws: () => moto.clients });
     for (const site of ['primary', 'secondary'] as const) {
       const made = await moto.clients.efs().send(new CreateFileSystemCommand({ CreationToken: `misp-${site}` }));

@@ -239,11 +239,16 @@ export async function watch(
   return { reached, waitedMs, last };
 }
 
-/** The newest CloudWatch `ReplicaLag` (Maximum of a minute, last 5 minutes) of the site's instance; undefined without a datapoint. */
+/**
+ * The newest CloudWatch `ReplicaLag` (Maximum of a minute, last 5 minutes) of the site's instance;
+ * undefined without a datapoint. `since`: only datapoints from then on count (a replica re-created
+ * under an old name must not be judged by what its predecessor published).
+ */
 export async function replicaLagSeconds(
   clients: AwsClients,
   args: RdsArgs,
   site: SiteRole,
+  since?: Date,
 ): Promise<number | undefined> {
   const id = args.sites[site].instance as string;
   const now = Date.now();
@@ -260,8 +265,10 @@ export async function replicaLagSeconds(
       }),
     ),
   );
+  // A datapoint is stamped with the start of its minute: the minute the replica appeared in counts.
+  const from = since ? since.getTime() - 60_000 : -Infinity;
   const points = (stats.Datapoints ?? [])
-    .filter((p) => p.Timestamp && p.Maximum !== undefined)
+    .filter((p) => p.Timestamp && p.Maximum !== undefined && p.Timestamp.getTime() >= from)
     .sort((a, b) => (b.Timestamp as Date).getTime() - (a.Timestamp as Date).getTime());
   return points[0]?.Maximum;
 }

@@ -233,7 +233,10 @@ export async function caughtUp(clients: AwsClients, args: RdsArgs, site: SiteRol
     const ready = db && isReplica(db) && sameId(db.ReadReplicaSourceDBInstanceIdentifier, ends.otherId);
     return {
       db,
-      lag: ready && db.DBInstanceStatus === 'available' ? await replicaLagSeconds(clients, args, site) : undefined,
+      lag:
+        ready && db.DBInstanceStatus === 'available'
+          ? await replicaLagSeconds(clients, args, site, db.InstanceCreateTime)
+          : undefined,
     };
   };
   const { reached, waitedMs, last } = await pollFor(
