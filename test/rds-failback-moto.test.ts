@@ -201,6 +201,11 @@ describe('rds failback on moto', () => {
       /RDS writes on dc1 \(primary\) after .*s \(promoted misp-db-euw1\)/,
     );
     expect((await run(steps, 'failback.db.activate.primary')).facts).toMatchObject({ changed: false });
+    // A failback run again from its start (say, in mode failback after a worker was lost) finds the first steps done.
+    expect((await run(steps, 'failback.db.retire.primary')).summary).toBe(
+      'misp-db-euw1 writes again (promoted after misp-db-euc1): the failback is past this step, nothing to keep aside',
+    );
+    expect((await run(steps, 'failback.db.replica.primary')).summary).toMatch(/^misp-db-euw1 writes again/);
 
     const standby = keptAside('misp-db-euc1', DRILL);
     expect((await run(steps, 'failback.db.retire-standby.secondary')).summary).toMatch(

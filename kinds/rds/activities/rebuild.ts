@@ -33,6 +33,7 @@ import {
   regionFor,
   replicaLagSeconds,
   sameId,
+  tagged,
   writerClaim,
 } from './describe';
 
@@ -70,6 +71,9 @@ function endsOf(args: RdsArgs, site: SiteRole): Ends {
     otherRegion: regionFor(args, other),
   };
 }
+
+/** A run again after the promotion back: this site's instance was promoted by a drill after the other one. */
+const promotedBack = (db: DBInstance, other: DBInstance): boolean => tagged(db) && writerClaim(db) > writerClaim(other);
 
 /** The instance the replica is made from: it must write (no replica itself). */
 async function writerOf(clients: AwsClients, args: RdsArgs, ends: Ends): Promise<DBInstance> {
@@ -129,6 +133,11 @@ export async function retire(
       'RdsMisconfigured',
     );
   }
+  if (promotedBack(current, source))
+    return {
+      summary: `${id} writes again (promoted after ${ends.otherId}): the failback is past this step, nothing to keep aside`,
+      facts: { instance: id, changed: false },
+    };
   // Never the instance that serves: the other side must have taken over the writes (promoted later).
   if (writerClaim(source) <= writerClaim(current))
     failNonRetryable(
@@ -290,6 +299,11 @@ export async function createReplica(
   const source = await writerOf(clients, args, ends);
   const existing = await findInstance(clients, id, region);
   let asked: string;
+  if (existing && promotedBack(existing, source))
+    return {
+      summary: `${id} writes again (promoted after ${ends.otherId}): the failback is past this step, nothing to re-create`,
+      facts: { instance: id, created: false },
+    };
   if (existing) {
     if (!isReplica(existing) || !sameId(existing.ReadReplicaSourceDBInstanceIdentifier, ends.otherId))
       failNonRetryable(
