@@ -135,13 +135,49 @@ describe('rds failback on moto', () => {
     });
   });
 
-  it('before a failover, the failback refuses to set the writing primary aside', async () => {
-    const failure = await failed(run(readReplica(), 'failback.db.retire.primary'));
+  it('before a failover (the way back of one aborted before the promotion), the failback finds nothing to do and sets nothing aside', async () => {
+    const steps = readReplica();
+    for (const id of ['failback.db.retire.primary', 'failback.db.replica.primary']) {
+      const step = await run(steps, id);
+      expect(step.summary).toBe('nothing to fail back: misp-db-euw1 still writes and misp-db-euc1 replicates it');
+    }
+    const snapshots = await moto.clients
+      .rds(EU_WEST)
+      .send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'misp-db-euw1', SnapshotType: 'manual' }));
+    expect(snapshots.DBSnapshots ?? []).toEqual([]);
+    expect(await describeDb('misp-db-euw1', EU_WEST)).toMatchObject({ DBInstanceStatus: 'available' });
+    expect((await run(steps, 'failback.db.guard.primary')).summary).toMatch(/^RDS already writes on dc1 \(primary\)/);
+  });
+
+  it('refuses to set an instance aside when the other side is itself a replica of something else', async () => {
+    const steps = drillSteps(
+      stackPlan({
+        db: {
+          kind: 'rds',
+          mode: 'read-replica',
+          waitTimeout: '2s',
+          pollInterval: '100ms',
+          primary: { instance: 'misp-db-other', region: EU_WEST },
+          secondary: { instance: 'misp-db-euc1', region: EU_CENTRAL },
+        },
+      }),
+    );
+    await moto.clients.rds(EU_WEST).send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'misp-db-other',
+        Engine: 'mysql',
+        DBInstanceClass: 'db.t3.micro',
+        AllocatedStorage: 20,
+        MasterUsername: 'admin',
+        MasterUserPassword: 'not-a-secret-1',
+      }),
+    );
+    const failure = await failed(run(steps, 'failback.db.retire.primary'));
     expect(failure).toMatchObject({ type: 'RdsWrongSide', nonRetryable: true });
     expect(failure.message).toMatch(
-      /misp-db-euc1 \(dc2 \(secondary\)\) is itself a replica of .*: fail over to dc2 first/,
+      /misp-db-euc1 \(dc2 \(secondary\)\) is itself a replica of .*misp-db-euw1, so nothing can be rebuilt from it: fail over to dc2 first/,
     );
-    expect(await describeDb('misp-db-euw1', EU_WEST)).toMatchObject({ DBInstanceStatus: 'available' });
+    expect(await describeDb('misp-db-other', EU_WEST)).toMatchObject({ DBInstanceStatus: 'available' });
   });
 
   it('fails a promoted replica back: the old primary is re-created as a replica, caught up, promoted, and the standby replicates it again', async () => {

@@ -75,15 +75,38 @@ function endsOf(args: RdsArgs, site: SiteRole): Ends {
 /** A run again after the promotion back: this site's instance was promoted by a drill after the other one. */
 const promotedBack = (db: DBInstance, other: DBInstance): boolean => tagged(db) && writerClaim(db) > writerClaim(other);
 
-/** The instance the replica is made from: it must write (no replica itself). */
-async function writerOf(clients: AwsClients, args: RdsArgs, ends: Ends): Promise<DBInstance> {
+/**
+ * Both instances as RDS shows them, or an observation when there is nothing to fail back: this
+ * site's instance still writes and the other replicates it (no failover happened, or an aborted
+ * one's way back). The instance a replica is made from must write: a replica is refused.
+ */
+async function pair(
+  clients: AwsClients,
+  args: RdsArgs,
+  ends: Ends,
+): Promise<{ source: DBInstance; current: DBInstance | undefined; unchanged?: Observation }> {
   const source = await instance(clients, ends.otherId, ends.otherRegion, `the plan's ${ends.other}.instance`);
+  const current = await findInstance(clients, ends.id, ends.region);
+  if (
+    current &&
+    !isReplica(current) &&
+    isReplica(source) &&
+    sameId(source.ReadReplicaSourceDBInstanceIdentifier, ends.id)
+  )
+    return {
+      source,
+      current,
+      unchanged: {
+        summary: `nothing to fail back: ${ends.id} still writes and ${ends.otherId} replicates it`,
+        facts: { instance: ends.id, replica: ends.otherId, changed: false },
+      },
+    };
   if (isReplica(source))
     failNonRetryable(
       `${ends.otherId} (${label(args, ends.other)}) is itself a replica of ${source.ReadReplicaSourceDBInstanceIdentifier}, so nothing can be rebuilt from it: fail over to ${args.siteNames[ends.other]} first`,
       'RdsWrongSide',
     );
-  return source;
+  return { source, current };
 }
 
 async function findSnapshot(clients: AwsClients, id: string, region: string): Promise<DBSnapshot | undefined> {
@@ -111,8 +134,8 @@ export async function retire(
   const ends = endsOf(args, site);
   const { id, region } = ends;
   const names = keptAside(id, drillId);
-  const source = await writerOf(clients, args, ends);
-  const current = await findInstance(clients, id, region);
+  const { source, current, unchanged } = await pair(clients, args, ends);
+  if (unchanged) return unchanged;
   if (!current) {
     const retired = await findInstance(clients, names.retired, region);
     return {
@@ -296,8 +319,8 @@ export async function createReplica(
 ): Promise<Observation> {
   const ends = endsOf(args, site);
   const { id, region } = ends;
-  const source = await writerOf(clients, args, ends);
-  const existing = await findInstance(clients, id, region);
+  const { source, current: existing, unchanged } = await pair(clients, args, ends);
+  if (unchanged) return unchanged;
   let asked: string;
   if (existing && promotedBack(existing, source))
     return {
