@@ -17,7 +17,7 @@ import type { AwsClients } from '../../kit/aws/clients';
 import { aws } from '../../kit/aws/errors';
 import { otherSite, type SiteRole } from '../../../domain';
 import type { EfsArgs } from '../actions';
-import { factsOf, fileSystem, label, maxAge, regionOf, replication, type Replication } from './replication';
+import { factsOf, fileSystem, label, maxAge, regionOf, replication, writable, type Replication } from './replication';
 
 const synced = (r: Replication | undefined, since?: Date): boolean =>
   r?.status === 'ENABLED' && r.lastSync !== undefined && (!since || r.lastSync > since);
@@ -65,9 +65,16 @@ export async function replicateInto(clients: AwsClients, args: EfsArgs, site: Si
   const done: string[] = [];
   let existing = await replication(clients, args, source, site);
   if (!existing) {
-    // The old direction must be gone first: after an outage its source side may still be listed.
+    // The old direction must be gone first: after an outage its source side may still be listed
+    // while its destination (the other side) already took writes.
     const old = await replication(clients, args, site, source);
     if (old && old.status !== 'DELETING') {
+      // The other side still a read-only destination: no failover happened (an aborted one's way back).
+      if (!writable(await fileSystem(clients, args, source)))
+        return {
+          summary: `nothing to fail back: ${into} still replicates to ${from}, which is still a read-only destination`,
+          facts: { source: into, destination: from, replication: factsOf(old), changed: false },
+        };
       await aws(`EFS DeleteReplicationConfiguration of ${into} (the old direction)`, () =>
         clients.efs(regionOf(args, site)).send(new DeleteReplicationConfigurationCommand({ SourceFileSystemId: into })),
       );
