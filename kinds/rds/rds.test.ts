@@ -5,6 +5,7 @@
  * promoted one; a Multi-AZ primary also fails over inside its region in pre-reboot).
  * Pure: the real loader and compiler, no AWS.
  */
+import { keptAside } from './activities/rebuild';
 import { phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
 
 const readReplica = (more: Record<string, unknown> = {}) => ({
@@ -170,4 +171,16 @@ test('Aurora global: a drill switches over, an outage fails over with data loss 
     'Refuse to fail RDS over to dc1 unless it is ready once misp-euw1 rejoined the global cluster and is in sync',
   );
   expect(back[1].args).toMatchObject({ planned: true });
+});
+
+test('what a failback keeps aside is named after the instance and the drill: the same on every attempt, a valid RDS identifier however long the name', () => {
+  const names = keptAside('misp-db-euw1', 'drill-misp-prod-2026-12-07');
+  expect(names).toEqual(keptAside('misp-db-euw1', 'drill-misp-prod-2026-12-07'));
+  expect(names.retired).toMatch(/^misp-db-euw1-retired-[0-9a-f]{8}$/);
+  expect(names.snapshot).toMatch(/^misp-db-euw1-before-failback-[0-9a-f]{8}$/);
+  expect(keptAside('misp-db-euw1', 'drill-misp-prod-2026-12-08').retired).not.toBe(names.retired);
+  // 63 characters at most; a cut that would leave a hyphen before the suffix drops it.
+  const long = keptAside(`misp-${'x'.repeat(40)}-database-main`, 'drill-1').retired;
+  expect(long.length).toBeLessThanOrEqual(63);
+  expect(long).toMatch(/^misp-x{40}-retired-[0-9a-f]{8}$/);
 });
