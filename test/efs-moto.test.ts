@@ -1,21 +1,24 @@
 /**
- * The efs kind against moto's server mode (port 25540). moto implements file systems but none of
+ * The efs kind against moto's server mode (a port of DRILLBOOK_TEST_PORTS). moto implements file systems but none of
  * EFS replication: DescribeReplicationConfigurations answers an HTML 500 page, and Create/Delete are
  * missing too (FIELD-NOTES 12). So the replication failover cannot be driven here; what can be
  * checked is that every step that depends on replication fails (retryable: it cannot tell) instead
  * of passing, that the failover changes nothing it could not confirm, that the file systems
  * themselves are read (available; writable when no replication protects them), and that a plan
- * naming a file system EFS does not have is refused with its field.
+ * naming a file system EFS does not have is refused with its field. The failback (reverse the
+ * replication into the primary's file system, wait for a sync newer than the stop, delete it,
+ * replicate forward again, check it synced) fails closed at its first replication call the same way:
+ * what moto cannot prove is all of it (the overwrite of an existing destination, the sync times,
+ * the destination turning writable).
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateFileSystemCommand } from '@aws-sdk/client-efs';
 import { createEfsActivities } from '../kinds/efs/activities';
+import { freePort } from './support/ports';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
-
-const PORT = 25540;
 
 describe('efs on moto', () => {
   let moto: MotoAws;
@@ -37,7 +40,7 @@ describe('efs on moto', () => {
     );
 
   beforeAll(async () => {
-    moto = await startMotoAws(PORT, mkdtempSync(path.join(os.tmpdir(), 'drillbook-efs-')));
+    moto = await startMotoAws(await freePort(), mkdtempSync(path.join(os.tmpdir(), 'drillbook-efs-')));
     efs = createEfsActivities({ aws: () => moto.clients });
     for (const site of ['primary', 'secondary'] as const) {
       const made = await moto.clients.efs().send(new CreateFileSystemCommand({ CreationToken: `misp-${site}` }));
@@ -67,6 +70,21 @@ describe('efs on moto', () => {
     // Nothing was changed by the failover that could not tell: the destination is as it was.
     const after = await efs.efsHealth(inputOf('efsHealth', s, 'failover-check.files.health.secondary'));
     expect(after.facts).toMatchObject({ fileSystem: ids.secondary, lifeCycleState: 'available' });
+  });
+
+  it('fails every step of the failback closed, since moto implements no replication call: none passes', async () => {
+    const s = steps();
+    for (const [action, id, source] of [
+      ['efsReplicate', 'failback.files.replicate-back.primary', ids.secondary],
+      ['efsFailover', 'failback.files.failback.primary', ids.secondary],
+      ['efsReplicate', 'failback.files.reprotect.secondary', ids.primary],
+      ['efsInSync', 'failback-check.files.in-sync.secondary', ids.primary],
+    ] as const) {
+      const failure = await failureOf(efs[action](inputOf(action, s, id) as never));
+      // Retryable: moto's HTML answer is not a misconfiguration, and not a pass.
+      expect(failure).toMatchObject({ nonRetryable: false });
+      expect(failure?.message).toMatch(new RegExp(`^EFS replication of ${source}: .*Deserialization error`, 's'));
+    }
   });
 
   it("refuses a file system EFS does not have, naming the plan's field", async () => {

@@ -1,6 +1,6 @@
 /**
- * The rds kind against moto's server mode (port 25510). moto fakes parts of RDS, and each test
- * says which: a Multi-AZ reboot with failover is accepted and changes nothing (no AZ swap, no
+ * The rds kind against moto's server mode (a port of DRILLBOOK_TEST_PORTS). moto fakes parts of
+ * RDS, and each test says which: a Multi-AZ reboot with failover is accepted and changes nothing (no AZ swap, no
  * standby zone reported), so the drill must refuse to call it done; a read-replica promotion is
  * real enough to drive (moto keeps naming the old source afterwards: the drill's own tag decides);
  * moto publishes no CloudWatch metrics, so the test puts the ReplicaLag datapoints RDS would; an
@@ -20,10 +20,9 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-rds';
 import { createRdsActivities, PROMOTED_TAG } from '../kinds/rds/activities';
+import { freePort } from './support/ports';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { drillSteps, inputOf, stackPlan } from './support/stackPlan';
-
-const PORT = 25510;
 
 describe('rds on moto', () => {
   let moto: MotoAws;
@@ -86,7 +85,7 @@ describe('rds on moto', () => {
     );
 
   beforeAll(async () => {
-    moto = await startMotoAws(PORT, mkdtempSync(path.join(os.tmpdir(), 'drillbook-rds-')));
+    moto = await startMotoAws(await freePort(), mkdtempSync(path.join(os.tmpdir(), 'drillbook-rds-')));
     rds = createRdsActivities({ aws: () => moto.clients });
     await create('misp-db', true);
     await create('misp-db-single', false);

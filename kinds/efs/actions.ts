@@ -1,9 +1,19 @@
-/** Step arguments of the efs* activities: the replicated file systems of each site and how fresh the last sync must be. */
+/**
+ * Step arguments of the efs* activities: the replicated file systems of each site, how fresh the
+ * last sync must be, and for the way back whether a step waits for a sync.
+ */
 import type { SwitchArgs } from '../../domain/actions/switch';
 import type { EfsSite } from './types';
 import type { SiteRole } from '../../domain/sites';
 
-export const EFS_ACTIONS = ['efsPreflight', 'efsHealth', 'efsGuard', 'efsFailover'] as const;
+export const EFS_ACTIONS = [
+  'efsPreflight',
+  'efsHealth',
+  'efsGuard',
+  'efsFailover',
+  'efsReplicate',
+  'efsInSync',
+] as const;
 export type EfsAction = (typeof EFS_ACTIONS)[number];
 
 export type EfsArgs = SwitchArgs & {
@@ -12,6 +22,10 @@ export type EfsArgs = SwitchArgs & {
   waitTimeoutMs: number;
   pollIntervalMs: number;
   serving?: boolean;
+  /** efsReplicate: wait until the new replication completed a sync (else only create it). */
+  waitForSync?: boolean;
+  /** efsFailover failing back: before the replication is deleted, a sync must end after this step began (the writers stopped before it). */
+  syncAfterStop?: boolean;
 };
 
 /** Registers the kind's actions: domain's ActionArgs holds every kind's. */

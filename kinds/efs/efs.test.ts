@@ -1,7 +1,8 @@
 /**
  * `kind: efs`: EFS replication from the primary's file system to the secondary's. Defaults,
  * refusals naming the field, and the switch (refuse unless the last sync is recent, then delete
- * the replication so the destination becomes writable; the way back is a person's work).
+ * the replication so the destination becomes writable; the way back reverses it, fails back the
+ * same way, and replicates forward again).
  * Pure: the real loader and compiler, no AWS.
  */
 import { phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
@@ -53,13 +54,29 @@ test('a failover refuses on a stale sync, then deletes the replication (destruct
   ]);
 });
 
-test("failback is a person's work: replicate back first, nothing automatic deletes a replication", () => {
-  const back = phaseSteps(planWith(fs()), 'drill', 'failback');
-  expect(back.map((s) => s.action)).toEqual(['manualTask']);
-  expect(back[0]).toMatchObject({
-    id: 'failback.fs.replicate-back.primary',
-    args: {
-      instructions: expect.stringContaining('create a replication fs-0fedcba9876543210 -> fs-0123456789abcdef0'),
-    },
-  });
+test('failback reverses the replication before the stop, waits for a sync newer than the stop, deletes it, and protects the secondary again; every overwrite is destructive', () => {
+  const plan = planWith(fs());
+  const back = phaseSteps(plan, 'drill', 'failback');
+  expect(back.map((s) => [s.id, s.action, s.site, s.destructive])).toEqual([
+    ['failback.fs.replicate-back.primary', 'efsReplicate', 'primary', true],
+    ['failback.fs.failback.primary', 'efsFailover', 'primary', true],
+    ['failback.fs.reprotect.secondary', 'efsReplicate', 'secondary', true],
+  ]);
+  expect(back.map((s) => s.title)).toEqual([
+    "Replicate EFS back into dc1's fs-0123456789abcdef0: overwrite protection off, create fs-0fedcba9876543210 -> fs-0123456789abcdef0 (it overwrites fs-0123456789abcdef0 with the secondary's files) and wait for its first sync",
+    'Fail EFS back to dc1: wait for a sync fs-0fedcba9876543210 -> fs-0123456789abcdef0 newer than the stop, delete that replication and wait until fs-0123456789abcdef0 is writable',
+    'Replicate EFS fs-0123456789abcdef0 -> fs-0fedcba9876543210 again (it overwrites fs-0fedcba9876543210; whether it synced is checked after the switch)',
+  ]);
+  expect(back.map((s) => s.args)).toEqual([
+    expect.objectContaining({ waitForSync: true, from: 'secondary', to: 'primary' }),
+    expect.objectContaining({ syncAfterStop: true }),
+    expect.objectContaining({ waitForSync: false }),
+  ]);
+  // The sync and then the destination turning writable may each take the whole wait.
+  expect(stepById(back, 'failback.fs.failback.primary').timeoutMs).toBe(2 * 1_200_000 + 60_000);
+  expect(phaseSteps(plan, 'drill', 'failback-check').map((s) => [s.id, s.action, s.readOnly])).toEqual([
+    ['failback-check.fs.health.primary', 'efsHealth', undefined],
+    ['failback-check.fs.in-sync.secondary', 'efsInSync', true],
+  ]);
+  expect(phaseSteps(plan, 'failback', 'failback').map((s) => s.id)).toEqual(back.map((s) => s.id));
 });

@@ -2,7 +2,9 @@
  * `kind: efs`: EFS replication from the primary region's file system to the secondary's. Before a
  * planned failover the last sync must be recent; failover deletes the replication so the
  * destination becomes writable (destructive: it ends the protection, approved with its phase).
- * Failing back means replicating the other way first: a person's work the runbook spells out.
+ * Failing back reverses the replication into the primary's file system before the stop, waits
+ * after the stop for a sync newer than it, deletes the reversal so the primary writes, and
+ * replicates primary -> secondary again (checked in sync after the switch).
  */
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { servingSite, siteName, switchArgs, waitingTimeout } from '../kit/recipe/siteSteps';
@@ -49,6 +51,18 @@ export const efsRecipe: Recipe<EfsComponent> = {
         ];
       }
       case 'guard':
+        if (context.phase === 'failback')
+          return [
+            {
+              key: 'replicate-back',
+              title: `Replicate EFS back into ${siteName(context, 'primary')}'s ${src}: overwrite protection off, create ${dst} -> ${src} (it overwrites ${src} with the secondary's files) and wait for its first sync`,
+              action: 'efsReplicate',
+              args: { ...a, waitForSync: true },
+              site: 'primary',
+              destructive: true,
+              timeoutMs: waitingTimeout(component.waitTimeout),
+            },
+          ];
         return context.to === 'secondary'
           ? [
               {
@@ -76,14 +90,37 @@ export const efsRecipe: Recipe<EfsComponent> = {
         }
         return [
           {
-            key: 'replicate-back',
-            title: `Bring ${siteName(context, 'primary')}'s EFS ${src} up to date from ${dst}`,
-            action: 'manualTask',
-            args: {
-              instructions: `Turn replication overwrite protection off on ${src}, create a replication ${dst} -> ${src}, wait until its first sync is done, stop writes, delete that replication, then create ${src} -> ${dst} again. Mark this done when ${src} is writable and holds the secondary's data.`,
-            },
+            key: 'failback',
+            title: `Fail EFS back to ${at}: wait for a sync ${dst} -> ${src} newer than the stop, delete that replication and wait until ${src} is writable`,
+            action: 'efsFailover',
+            args: { ...a, syncAfterStop: true },
+            destructive: true,
+            // A sync, then the destination turning writable: each may take the whole wait.
+            timeoutMs: waitingTimeout(2 * component.waitTimeout),
+          },
+          {
+            key: 'reprotect',
+            title: `Replicate EFS ${src} -> ${dst} again (it overwrites ${dst}; whether it synced is checked after the switch)`,
+            action: 'efsReplicate',
+            args: { ...a, waitForSync: false },
+            site: 'secondary',
+            destructive: true,
           },
         ];
+      case 'verify':
+        return context.phase === 'failback-check'
+          ? [
+              {
+                key: 'in-sync',
+                title: `Check EFS ${src} -> ${dst} replicates again: enabled, synced, last sync within the RPO`,
+                action: 'efsInSync',
+                args: a,
+                site: 'secondary',
+                readOnly: true,
+                timeoutMs: waitingTimeout(component.waitTimeout),
+              },
+            ]
+          : [];
       default:
         return [];
     }

@@ -1,7 +1,7 @@
 /**
  * `kind: efs`: an EFS file system per region with replication from the primary's to the
  * secondary's. Failover deletes the replication so the destination becomes writable (destructive,
- * approved with its phase); failback is a person's work, since it means replicating back first.
+ * approved with its phase); failback reverses the replication into the primary's file system first.
  */
 import { z } from 'zod';
 import { duration } from '../kit/schema/fields';

@@ -1,9 +1,22 @@
-/** Step arguments of the rds* activities: Multi-AZ failover, read-replica promotion, Aurora cluster failover and global switchover. */
+/**
+ * Step arguments of the rds* activities: Multi-AZ failover, read-replica promotion and its failback
+ * (keep the old instance aside, re-create it as a replica, wait until it caught up), Aurora cluster
+ * failover, global switchover and outage failover, and a Multi-AZ failover inside one site.
+ */
 import type { SwitchArgs } from '../../domain/actions/switch';
 import type { RdsMode, RdsSite } from './types';
 import type { SiteRole } from '../../domain/sites';
 
-export const RDS_ACTIONS = ['rdsPreflight', 'rdsHealth', 'rdsGuard', 'rdsActivate'] as const;
+export const RDS_ACTIONS = [
+  'rdsPreflight',
+  'rdsHealth',
+  'rdsGuard',
+  'rdsActivate',
+  'rdsRetire',
+  'rdsCreateReplica',
+  'rdsReplicaCaughtUp',
+  'rdsInSiteFailover',
+] as const;
 export type RdsAction = (typeof RDS_ACTIONS)[number];
 
 export type RdsArgs = SwitchArgs & {
@@ -17,6 +30,8 @@ export type RdsArgs = SwitchArgs & {
   pollIntervalMs: number;
   /** rdsHealth: the site serves (writes there) or stands by. */
   serving?: boolean;
+  /** rdsCreateReplica: wait until the new replica is available and within the RPO (else only ask RDS for it). */
+  waitCaughtUp?: boolean;
 };
 
 /** Registers the kind's actions: domain's ActionArgs holds every kind's. */

@@ -21,6 +21,7 @@ const site = z.strictObject({
     .optional(),
   instance: identifier.optional(),
   cluster: identifier.optional(),
+  multiAz: z.boolean().optional(),
 });
 
 /** What each mode needs, said as the plan's paths. */
@@ -67,6 +68,19 @@ export const rdsComponent = z
             message: `mode ${component.mode} needs each site's ${key}`,
           });
     }
+    if (component.primary.multiAz !== undefined && component.mode !== 'read-replica')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['primary', 'multiAz'],
+        message: `applies to mode read-replica (a Multi-AZ instance inside the primary region); mode ${component.mode} fails over with its own mode`,
+      });
+    if (component.secondary.multiAz !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secondary', 'multiAz'],
+        message:
+          'accepted only on primary: the drill fails an instance over inside its site while it reboots that site (pre-reboot), and pre-reboot reboots the primary',
+      });
     if (component.mode === 'multi-az' && component.primary.availabilityZone === component.secondary.availabilityZone) {
       ctx.addIssue({
         code: 'custom',

@@ -12,6 +12,11 @@ export interface RdsSite {
   instance?: string;
   /** aurora-global: this site's regional cluster (identifier or ARN). */
   cluster?: string;
+  /**
+   * read-replica: this site's instance is Multi-AZ, and the drill fails it over inside the site
+   * (reboot with failover) while it reboots the site: pre-reboot on the primary.
+   */
+  multiAz?: boolean;
 }
 
 export interface RdsComponent extends ComponentBase {

@@ -1,92 +1,28 @@
 /**
  * The efs* activities: replication from the primary's file system to the secondary's, its last
  * sync, and the failover that deletes it so the destination becomes writable. AWS makes the
- * destination writable "within several minutes"; the step waits for that, heartbeating.
+ * destination writable "within several minutes"; the step waits for that, heartbeating. Failing
+ * back runs the same failover the other way, after the replication was reversed (./reverse.ts).
  */
-import {
-  DeleteReplicationConfigurationCommand,
-  DescribeFileSystemsCommand,
-  DescribeReplicationConfigurationsCommand,
-  type FileSystemDescription,
-} from '@aws-sdk/client-efs';
+import { DeleteReplicationConfigurationCommand } from '@aws-sdk/client-efs';
 import { ApplicationFailure } from '@temporalio/common';
-import { pollUntil } from '../kit/activities/polling';
-import type { Observation, StepDrivers, StepInput } from '../kit/activities/types';
-import { type AwsClients, workerRegion } from '../kit/aws/clients';
-import { aws, awsFailure } from '../kit/aws/errors';
-import type { SiteRole } from '../../domain';
-import type { EfsAction, EfsArgs } from './actions';
-
-const label = (args: EfsArgs, site: SiteRole) => `${args.sites[site].fileSystemId} (${args.siteNames[site]}, ${site})`;
-const regionOf = (args: EfsArgs, site: SiteRole) => args.sites[site].region ?? workerRegion();
-
-interface Replication {
-  status: string;
-  lastSync?: Date;
-  ageMs?: number;
-}
-
-/** The replication primary -> secondary, or undefined when there is none. */
-async function replication(clients: AwsClients, args: EfsArgs): Promise<Replication | undefined> {
-  const source = args.sites.primary.fileSystemId;
-  const target = args.sites.secondary.fileSystemId;
-  try {
-    const answer = await clients
-      .efs(regionOf(args, 'primary'))
-      .send(new DescribeReplicationConfigurationsCommand({ FileSystemId: source }));
-    const destination = answer.Replications?.flatMap((r) => r.Destinations ?? []).find(
-      (d) => d.FileSystemId === target,
-    );
-    if (!destination) {
-      const elsewhere = answer.Replications?.flatMap((r) => r.Destinations ?? []).map(
-        (d) => `${d.FileSystemId} (${d.Region})`,
-      );
-      if (elsewhere?.length)
-        throw ApplicationFailure.nonRetryable(
-          `${source} replicates to ${elsewhere.join(', ')}, not to ${target} (the plan's secondary.fileSystemId)`,
-          'EfsMisconfigured',
-        );
-      return undefined;
-    }
-    const lastSync = destination.LastReplicatedTimestamp;
-    return {
-      status: destination.Status ?? 'unknown',
-      lastSync,
-      ageMs: lastSync ? Date.now() - lastSync.getTime() : undefined,
-    };
-  } catch (error) {
-    if ((error as Error).name === 'ReplicationNotFound') return undefined;
-    if ((error as Error).name === 'FileSystemNotFound')
-      throw ApplicationFailure.nonRetryable(
-        `EFS has no file system ${source} in ${regionOf(args, 'primary')} (the plan's primary.fileSystemId)`,
-        'FileSystemNotFound',
-      );
-    throw awsFailure(error, `EFS replication of ${source}`);
-  }
-}
-
-async function fileSystem(clients: AwsClients, args: EfsArgs, site: SiteRole): Promise<FileSystemDescription> {
-  const id = args.sites[site].fileSystemId;
-  const answer = await aws(
-    `EFS file system ${id}`,
-    () => clients.efs(regionOf(args, site)).send(new DescribeFileSystemsCommand({ FileSystemId: id })),
-    `check the plan's ${site}.fileSystemId and its region`,
-  );
-  const found = answer.FileSystems?.[0];
-  if (!found)
-    throw ApplicationFailure.nonRetryable(
-      `EFS has no file system ${id} in ${regionOf(args, site)} (the plan's ${site}.fileSystemId)`,
-      'FileSystemNotFound',
-    );
-  return found;
-}
-
-/** A replication destination is read-only: its overwrite protection says REPLICATING. */
-const writable = (fs: FileSystemDescription): boolean =>
-  fs.FileSystemProtection?.ReplicationOverwriteProtection !== 'REPLICATING';
-const age = (r: Replication) =>
-  r.ageMs === undefined ? 'never synced' : `last sync ${Math.round(r.ageMs / 1000)}s ago`;
-const maxAge = (args: EfsArgs) => args.maxSyncAgeMs ?? args.rpoMs;
+import { pollUntil } from '../../kit/activities/polling';
+import type { Observation, StepDrivers, StepInput } from '../../kit/activities/types';
+import type { AwsClients } from '../../kit/aws/clients';
+import { aws } from '../../kit/aws/errors';
+import type { EfsAction, EfsArgs } from '../actions';
+import {
+  age,
+  factsOf,
+  fileSystem,
+  label,
+  maxAge,
+  regionOf,
+  replication,
+  writable,
+  type Replication,
+} from './replication';
+import { inSync, replicateInto, waitForSync } from './reverse';
 
 /** Problems that make a planned failover lose more than allowed; empty when it may go ahead. */
 function replicationProblems(args: EfsArgs, r: Replication | undefined): string[] {
@@ -179,65 +115,82 @@ export function createEfsActivities(deps: { aws: () => AwsClients }): StepDriver
       };
     },
 
-    /** Failover: delete the replication so the destination takes writes; wait until it does. */
+    /**
+     * Failover (and failback, the other way): delete the replication into the step's site so that
+     * file system takes writes; wait until it does. Failing back, a sync that ended after this step
+     * began (the writers on the other side stopped before it) is waited for first.
+     */
     async efsFailover(input: StepInput<'efsFailover'>): Promise<Observation> {
       const args = input.step.args;
       const clients = deps.aws();
-      const source = args.sites.primary.fileSystemId;
-      const before = await replication(clients, args);
+      const from = args.from;
+      const to = input.step.site ?? args.to;
+      const source = args.sites[from].fileSystemId;
+      const began = new Date();
+      let before = await replication(clients, args, from, to);
+      if (args.syncAfterStop && before && before.status !== 'DELETING')
+        before = (await waitForSync(clients, args, from, to, began)).last;
       let deletedFrom: string | undefined;
       if (before && before.status !== 'DELETING') {
         try {
           await aws(`deleting the EFS replication of ${source}`, () =>
             clients
-              .efs(regionOf(args, 'primary'))
+              .efs(regionOf(args, from))
               .send(new DeleteReplicationConfigurationCommand({ SourceFileSystemId: source })),
           );
-          deletedFrom = regionOf(args, 'primary');
+          deletedFrom = regionOf(args, from);
         } catch (error) {
           if (args.planned) throw error;
           // A real outage of the source region: delete it where the destination is (AWS allows that side alone).
           await aws(`deleting the EFS replication of ${source} from the destination's region`, () =>
-            clients.efs(regionOf(args, 'secondary')).send(
+            clients.efs(regionOf(args, to)).send(
               new DeleteReplicationConfigurationCommand({
                 SourceFileSystemId: source,
                 DeletionMode: 'LOCAL_CONFIGURATION_ONLY',
               }),
             ),
           );
-          deletedFrom = regionOf(args, 'secondary');
+          deletedFrom = regionOf(args, to);
         }
       }
-      let last = await fileSystem(clients, args, 'secondary');
+      let last = await fileSystem(clients, args, to);
       const { reached, waitedMs } = await pollUntil(
-        `${args.sites.secondary.fileSystemId} writable`,
+        `${args.sites[to].fileSystemId} writable`,
         args.waitTimeoutMs,
         async () => {
-          last = await fileSystem(clients, args, 'secondary');
-          return writable(last) && (await replication(clients, args)) === undefined;
+          last = await fileSystem(clients, args, to);
+          return writable(last) && (await replication(clients, args, from, to)) === undefined;
         },
         args.pollIntervalMs,
       );
       const facts = {
-        before: before
-          ? { status: before.status, lastSync: before.lastSync?.toISOString() ?? null, ageMs: before.ageMs ?? null }
-          : null,
+        before: factsOf(before),
         deletedFrom: deletedFrom ?? null,
         overwriteProtection: last.FileSystemProtection?.ReplicationOverwriteProtection ?? null,
         waitedMs,
       };
       if (!reached)
         throw ApplicationFailure.retryable(
-          `the replication of ${source} was deleted but ${label(args, 'secondary')} is not writable yet after ${Math.round(waitedMs / 1000)}s`,
+          `the replication of ${source} was deleted but ${label(args, to)} is not writable yet after ${Math.round(waitedMs / 1000)}s`,
           'EfsNotWritable',
           facts,
         );
       return {
         summary: before
-          ? `EFS failed over: replication ${source} -> ${args.sites.secondary.fileSystemId} deleted${before.ageMs !== undefined ? ` (last sync ${Math.round(before.ageMs / 1000)}s before)` : ''}; ${label(args, 'secondary')} writable after ${(waitedMs / 1000).toFixed(1)}s`
-          : `EFS replication was already gone; ${label(args, 'secondary')} is writable`,
+          ? `EFS ${to === 'secondary' ? 'failed over' : 'failed back'}: replication ${source} -> ${args.sites[to].fileSystemId} deleted${before.ageMs !== undefined ? ` (last sync ${Math.round(before.ageMs / 1000)}s before)` : ''}; ${label(args, to)} writable after ${(waitedMs / 1000).toFixed(1)}s`
+          : `EFS replication was already gone; ${label(args, to)} is writable`,
         facts,
       };
+    },
+
+    /** The way back: replicate the other site's file system into this site's (destructive: it overwrites it). */
+    async efsReplicate(input: StepInput<'efsReplicate'>): Promise<Observation> {
+      return replicateInto(deps.aws(), input.step.args, input.step.site ?? input.step.args.to);
+    },
+
+    /** The re-created replication into this site has synced, within maxSyncAge (or the RPO). */
+    async efsInSync(input: StepInput<'efsInSync'>): Promise<Observation> {
+      return inSync(deps.aws(), input.step.args, input.step.site ?? input.step.args.to);
     },
   };
 }
