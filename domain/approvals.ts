@@ -4,6 +4,7 @@
  * the drill's gates judge with these same functions, so they cannot disagree.
  */
 import type { ApprovalGate, Approvals } from './plan';
+import { PHASES_BY_MODE, PHASES_NEEDING_APPROVAL, type DrillMode } from './phases';
 
 /** A gate's rule as the drill applies it. */
 export interface GateRule {
@@ -107,17 +108,33 @@ export function whyUnapprovable(
   fourEyes: boolean,
   starter?: string,
 ): string | undefined {
+  const name = rule.own ? `the ${rule.gate} gate` : 'each gate';
   const barred = fourEyes && starter !== undefined && rule.approvers.includes(starter);
   const people = barred ? rule.approvers.filter((id) => id !== starter) : rule.approvers;
   const without = barred ? `, and ${starter} started this drill, so under fourEyes cannot approve it` : '';
   if (people.length < rule.quorum)
-    return `the ${rule.gate} gate needs ${rule.quorum} approvals but has ${rule.approvers.length} approver(s) (${rule.approvers.join(', ')})${without}: nobody could approve it`;
+    return `${name} needs ${rule.quorum} approvals but has ${rule.approvers.length} approver(s) (${rule.approvers.join(', ')})${without}: nobody could approve it`;
   const filled = rolesFilled(people, rule.roles, held);
   if (filled < rule.roles.length) {
     const holders = rule.roles.map(
       (role) => `${role}: ${people.filter((id) => (held[id] ?? []).includes(role)).join(', ') || 'nobody'}`,
     );
-    return `the ${rule.gate} gate needs an approval per role (${rule.roles.join(', ')}), each by a different person, but only ${filled} can be filled (${holders.join('; ')})${without}`;
+    return `${name} needs an approval per role (${rule.roles.join(', ')}), each by a different person, but only ${filled} can be filled (${holders.join('; ')})${without}`;
   }
   return undefined;
+}
+
+/** The gates every drill of this mode opens: its phases' approvals and the sign-off (the way back is opened only after an abort). */
+export function gatesOfMode(mode: DrillMode): ApprovalGate[] {
+  const phases = PHASES_BY_MODE[mode].filter((phase) => PHASES_NEEDING_APPROVAL.includes(phase)) as ApprovalGate[];
+  return [...phases, 'signoff'];
+}
+
+/** Why each gate of a drill of this mode, started by `starter`, could never be approved (empty: all can). */
+export function unapprovableGates(approvals: Approvals, mode: DrillMode, starter: string): string[] {
+  const held = rolesOf(approvals);
+  const found = gatesOfMode(mode).map((gate) =>
+    whyUnapprovable(gateRuleOf(approvals, gate), held, approvals.fourEyes, starter),
+  );
+  return [...new Set(found.filter((why): why is string => why !== undefined))];
 }

@@ -172,6 +172,10 @@ export interface PendingAction {
   /** Approvals collected so far towards the plan's quorum. */
   approvedBy: string[];
   quorum: number;
+  /** Who may approve this gate, when its rule is its own (approvals.gates); absent: every approver of the plan. */
+  approvers?: string[];
+  /** Roles that must each approve this gate, by different people. */
+  roles?: string[];
   /** The last error, for a decision. */
   error?: string;
   /** Where notifiers posted about this gate (a Slack channel and message ts), to thread and edit. */
