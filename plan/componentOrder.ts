@@ -45,7 +45,9 @@ export function checkComponentOrder(components: Record<string, Component>, ctx: 
         });
     });
   }
-  const cycle = findCycle(names, (name) => (components[name].after ?? []).filter((other) => other !== name && components[other]));
+  const cycle = findCycle(names, (name) =>
+    (components[name].after ?? []).filter((other) => other !== name && components[other]),
+  );
   if (cycle.length)
     ctx.addIssue({
       code: 'custom',
