@@ -3,7 +3,7 @@
  * one approval per role, its quorum), under the four-eyes rule. Pure: the plan check, the CLI and
  * the drill's gates judge with these same functions, so they cannot disagree.
  */
-import type { ApprovalGate, Approvals } from './plan';
+import { APPROVAL_GATES, type ApprovalGate, type Approvals } from './plan';
 import { PHASES_BY_MODE, PHASES_NEEDING_APPROVAL, type DrillMode } from './phases';
 
 /** A gate's rule as the drill applies it. */
@@ -137,4 +137,17 @@ export function unapprovableGates(approvals: Approvals, mode: DrillMode, starter
     whyUnapprovable(gateRuleOf(approvals, gate), held, approvals.fourEyes, starter),
   );
   return [...new Set(found.filter((why): why is string => why !== undefined))];
+}
+
+/** What a gate needs, in a few words: `2 of alice, bob, carol, one per role: dba, change-manager`. */
+export function describeGateRule(rule: GateRule): string {
+  const roles = rule.roles.length ? `, one per role: ${rule.roles.join(', ')}` : '';
+  return `${rule.quorum} of ${rule.approvers.join(', ')}${roles}`;
+}
+
+/** Each gate with a rule of its own, described (`failover: 2 of …`); empty without approvals.gates. */
+export function gateRulesDescribed(approvals: Approvals): string[] {
+  return APPROVAL_GATES.filter((gate) => approvals.gates?.[gate]).map(
+    (gate) => `${gate}: ${describeGateRule(gateRuleOf(approvals, gate))}`,
+  );
 }

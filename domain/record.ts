@@ -211,6 +211,8 @@ export interface DrillPlanSummary {
   approvers: string[];
   fourEyes: boolean;
   quorum: number;
+  /** Gates with rules of their own (`failover: 2 of alice, bob, one per role: dba, change-manager`); absent when none. */
+  gateRules?: string[];
   objectives: { rtoMs?: number; rpoMs?: number; protectionMs?: number };
   /** Where the drill talks to people on Slack, and the Slack user id of each approver or operator by name. */
   slack?: { channel: string; users: Record<string, string> };

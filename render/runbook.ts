@@ -1,14 +1,12 @@
 /** The dry run: a runbook as text, exactly the steps a drill would run. */
 import { formatDuration } from '../kinds/kit/schema/duration';
 import { runsLocally } from '../workflows/steps';
-import { gateRuleOf, type ApprovalGate, type Approvals, type Plan, type Runbook } from '../domain';
+import { describeGateRule, gateRuleOf, type ApprovalGate, type Approvals, type Plan, type Runbook } from '../domain';
 
 /** What a gate needs: the plan's quorum, or the gate's own rule (approvers, roles, quorum). */
 function gateNeeds(approvals: Approvals, gate: ApprovalGate): string {
   const rule = gateRuleOf(approvals, gate);
-  if (!rule.own) return `${approvals.quorum} approver(s)`;
-  const roles = rule.roles.length ? `, one per role: ${rule.roles.join(', ')}` : '';
-  return `${rule.quorum} of ${rule.approvers.join(', ')}${roles}`;
+  return rule.own ? describeGateRule(rule) : `${approvals.quorum} approver(s)`;
 }
 
 export function renderRunbook(plan: Plan, runbook: Runbook): string {

@@ -182,6 +182,8 @@ describe('a gate with roles', () => {
     await approve(harness.client, id, { by: 'bob' });
     const record = await harness.waitFor(id, (r) => r.pending?.id === 'approve-failback');
     expect(record.approvals.filter((a) => a.gate === 'approve-failover').map((a) => a.by)).toEqual(['carol', 'bob']);
+    // The record (and so the report's approval rules) says what the gate needed.
+    expect(record.plan?.gateRules).toEqual(['failover: 2 of alice, bob, carol, one per role: dba, change-manager']);
     expect(harness.ran(id)).toEqual(expect.arrayContaining([...STEPS.failover]));
   });
 
