@@ -10,8 +10,8 @@ import { checkTipRecovery } from './tipRecovery';
 import { checkStepOrder } from './stepOrder';
 import { approverRoles, checkGateRules, gateRules } from './gates';
 import { checkComponentOrder } from './componentOrder';
-import { checkStepRetries, stepRetryFields, stopConditionScope } from './stepFields';
-import { DRILL_MODES, PHASE_IDS, PHASE_SEGMENTS, type DrillMode, type Plan } from '../domain';
+import { checkStepRetries, drillModes, stepRetryFields, stopConditionScope } from './stepFields';
+import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../domain';
 
 const approver = z
   .union(
@@ -69,14 +69,7 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
   readOnly: z.boolean().optional(),
   timeout: duration.optional(),
   /** Only in these modes' runbooks (a check that needs the primary: drill and failback, not an outage). */
-  modes: z
-    .array(
-      z.enum(DRILL_MODES as readonly [DrillMode, ...DrillMode[]], {
-        error: `expected modes among ${DRILL_MODES.join(', ')}`,
-      }),
-    )
-    .min(1, `expected at least one of ${DRILL_MODES.join(', ')}`)
-    .optional(),
+  modes: drillModes.optional(),
   /** Plan steps of the same phase and segment this one runs after. */
   after: z.array(identifier).min(1).optional(),
   ...stepRetryFields,

@@ -10,7 +10,8 @@ interface IssueSink {
   addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
 }
 
-const modes = z
+/** The modes whose drills include a step or ask a stop condition. */
+export const drillModes = z
   .array(
     z.enum(DRILL_MODES as readonly [DrillMode, ...DrillMode[]], {
       error: `expected modes among ${DRILL_MODES.join(', ')}`,
@@ -73,5 +74,5 @@ export const stopConditionScope = {
     .min(1, `expected at least one of ${SCOPED_PHASES.join(', ')}`)
     .optional(),
   /** Only in drills of these modes. */
-  modes: modes.optional(),
+  modes: drillModes.optional(),
 };
