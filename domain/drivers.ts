@@ -96,6 +96,13 @@ export interface StepTuning {
 
 export interface ComponentBase extends StepTuning {
   description?: string;
+  /**
+   * Components of the same tier this one depends on: it starts (and is checked) after them and stops
+   * before them. Without it, a tier's components run at once, one lane each.
+   */
+  after?: string[];
+  /** Retries of its destructive steps after their first attempt (0: one attempt, then an operator decides). */
+  destructiveRetries?: number;
 }
 
 /** Process drivers every data-tier site may have. */

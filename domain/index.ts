@@ -5,6 +5,7 @@
  * deterministic workflow sandbox).
  */
 export * from './actions';
+export * from './approvals';
 export * from './audit';
 export * from './components';
 export * from './contract';

@@ -14,6 +14,22 @@ export interface Approver {
   id: string;
   slack?: string;
   name?: string;
+  /** What this person may approve as (`dba`, `change-manager`): a gate can ask one approval per role. */
+  roles?: string[];
+}
+
+/** The gates a plan can give rules of their own; the way back after an abort (`rollback`) follows `failback`'s. */
+export const APPROVAL_GATES = ['pre-reboot', 'failover', 'failback', 'signoff'] as const;
+export type ApprovalGate = (typeof APPROVAL_GATES)[number];
+
+/** One gate's own rule: who may approve it, which roles must each approve, how many approvals it needs. */
+export interface GateApprovals {
+  /** Ids from approvals.approvers; every approver when absent. */
+  approvers?: string[];
+  /** One approval by a holder of each role, each by a different person. */
+  roles?: string[];
+  /** Distinct approvals; at least one per role. The plan's quorum (or the number of roles) when absent. */
+  quorum?: number;
 }
 
 export interface Approvals {
@@ -26,6 +42,8 @@ export interface Approvals {
   quorum: number;
   reminderAfter: number;
   timeout: number;
+  /** Rules of single gates; a gate without one takes approvers, quorum and fourEyes above. */
+  gates?: Partial<Record<ApprovalGate, GateApprovals>>;
 }
 
 export interface RetryDefaults {
@@ -57,6 +75,12 @@ export interface ExtraStep extends Driver {
   modes?: DrillMode[];
   /** Plan steps of the same phase and segment that must run before it. */
   after?: string[];
+  /** Retries after the first attempt (0: exactly one attempt, then an operator decides); the plan's default when absent. */
+  retries?: number;
+  /** Overrides of defaults.retry for this step alone. */
+  retry?: Partial<RetryDefaults>;
+  /** Steps of one phase and segment naming the same block run at once, each in its own lane. */
+  parallel?: string;
 }
 
 export interface PlanSite {
@@ -73,7 +97,12 @@ export interface SlackSettings {
 export interface StopConditionSpec {
   id: string;
   title: string;
-  site?: SiteRole;
+  /** `serving`: resolved per phase to the site that phase moves service to (failover: secondary; failback, pre-reboot: primary). */
+  site?: SiteRole | 'serving';
+  /** Checked only before the destructive steps of these phases (among those that need approval); all when absent. */
+  phases?: PhaseId[];
+  /** Only in drills of these modes; every mode when absent. */
+  modes?: DrillMode[];
   http?: HttpDriver;
   command?: CommandDriver;
   ssm?: SsmDriver;

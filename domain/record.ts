@@ -172,6 +172,10 @@ export interface PendingAction {
   /** Approvals collected so far towards the plan's quorum. */
   approvedBy: string[];
   quorum: number;
+  /** Who may approve this gate, when its rule is its own (approvals.gates); absent: every approver of the plan. */
+  approvers?: string[];
+  /** Roles that must each approve this gate, by different people. */
+  roles?: string[];
   /** The last error, for a decision. */
   error?: string;
   /** Where notifiers posted about this gate (a Slack channel and message ts), to thread and edit. */
@@ -207,6 +211,8 @@ export interface DrillPlanSummary {
   approvers: string[];
   fourEyes: boolean;
   quorum: number;
+  /** Gates with rules of their own (`failover: 2 of alice, bob, one per role: dba, change-manager`); absent when none. */
+  gateRules?: string[];
   objectives: { rtoMs?: number; rpoMs?: number; protectionMs?: number };
   /** Where the drill talks to people on Slack, and the Slack user id of each approver or operator by name. */
   slack?: { channel: string; users: Record<string, string> };

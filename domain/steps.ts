@@ -81,7 +81,13 @@ export interface CleanupStep {
   after: StepAction;
 }
 
-export type StopCondition = StepOf<'checkHttp'> | StepOf<'runCommand'> | StepOf<'runSsmCommand'>;
+/**
+ * A stop condition as compiled: `phases`, when present, limits it to the destructive steps of those
+ * phases (absent in runbooks compiled before conditions could be scoped: every phase that needs approval).
+ */
+export type StopCondition = (StepOf<'checkHttp'> | StepOf<'runCommand'> | StepOf<'runSsmCommand'>) & {
+  phases?: PhaseId[];
+};
 
 /** Everything a drill will run, fixed at its start: its mode's runbook and the way back after an abort. */
 export interface CompiledDrill {

@@ -16,16 +16,24 @@ import {
 import { checkTip, tipBlock } from './tip';
 import { checkTipRecovery } from './tipRecovery';
 import { checkStepOrder } from './stepOrder';
-import { DRILL_MODES, PHASE_IDS, PHASE_SEGMENTS, type DrillMode, type Plan } from '../domain';
+import { approverRoles, checkGateRules, gateRules } from './gates';
+import { checkComponentOrder } from './componentOrder';
+import { checkStepRetries, drillModes, stepRetryFields, stopConditionScope } from './stepFields';
+import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../domain';
 
 const approver = z
   .union(
     [
       z.string().min(1),
-      z.strictObject({ id: z.string().min(1), slack: z.string().optional(), name: z.string().optional() }),
+      z.strictObject({
+        id: z.string().min(1),
+        slack: z.string().optional(),
+        name: z.string().optional(),
+        ...approverRoles,
+      }),
     ],
     {
-      error: 'expected a user name or { id, slack?, name? }',
+      error: 'expected a user name or { id, slack?, name?, roles? }',
     },
   )
   .transform((value) => (typeof value === 'string' ? { id: value } : value));
@@ -40,6 +48,8 @@ const approvals = z.strictObject({
   quorum: z.number().int().min(1).default(1),
   reminderAfter: duration.default(15 * 60_000),
   timeout: duration.default(8 * 3_600_000),
+  /** Rules of single gates: their approvers, roles and quorum (plan/gates.ts). */
+  gates: gateRules,
 });
 
 const retry = z.strictObject({
@@ -67,17 +77,12 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
   readOnly: z.boolean().optional(),
   timeout: duration.optional(),
   /** Only in these modes' runbooks (a check that needs the primary: drill and failback, not an outage). */
-  modes: z
-    .array(
-      z.enum(DRILL_MODES as readonly [DrillMode, ...DrillMode[]], {
-        error: `expected modes among ${DRILL_MODES.join(', ')}`,
-      }),
-    )
-    .min(1, `expected at least one of ${DRILL_MODES.join(', ')}`)
-    .optional(),
+  modes: drillModes.optional(),
   /** Plan steps of the same phase and segment this one runs after. */
   after: z.array(identifier).min(1).optional(),
+  ...stepRetryFields,
 }).superRefine((step, ctx) => {
+  checkStepRetries(step, ctx);
   if (step.readOnly && step.destructive)
     ctx.addIssue({ code: 'custom', path: ['readOnly'], message: 'a step cannot be both readOnly and destructive' });
 });
@@ -89,7 +94,7 @@ const stopCondition = exactlyOne(
   {
     id: identifier,
     title: z.string().min(1),
-    site: z.enum(['primary', 'secondary']).optional(),
+    ...stopConditionScope,
   },
 );
 
@@ -159,7 +164,9 @@ export const planSchema = z
         message: 'must be shorter than approvals.timeout, or no reminder is ever sent',
       });
     }
+    checkGateRules(gate, ctx);
     checkComponentReferences(plan.components, ctx);
+    checkComponentOrder(plan.components, ctx);
     checkTip(plan, ctx);
     checkTipRecovery(plan, ctx);
     if (plan.sites.primary.name === plan.sites.secondary.name) {

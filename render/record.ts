@@ -47,7 +47,7 @@ export function renderRecord(record: DrillRecord): string {
   if (record.pending) {
     const progress =
       record.pending.kind === 'approval'
-        ? ` (${record.pending.approvedBy.length}/${record.pending.quorum} approvals)`
+        ? ` (${record.pending.approvedBy.length}/${record.pending.quorum} approvals${record.pending.roles?.length ? `, one per role: ${record.pending.roles.join(', ')}` : ''}${record.pending.approvers ? `; approvers ${record.pending.approvers.join(', ')}` : ''})`
         : '';
     lines.push(
       '',

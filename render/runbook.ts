@@ -1,7 +1,13 @@
 /** The dry run: a runbook as text, exactly the steps a drill would run. */
 import { formatDuration } from '../kinds/kit/schema/duration';
 import { runsLocally } from '../workflows/steps';
-import type { Plan, Runbook } from '../domain';
+import { describeGateRule, gateRuleOf, type ApprovalGate, type Approvals, type Plan, type Runbook } from '../domain';
+
+/** What a gate needs: the plan's quorum, or the gate's own rule (approvers, roles, quorum). */
+function gateNeeds(approvals: Approvals, gate: ApprovalGate): string {
+  const rule = gateRuleOf(approvals, gate);
+  return rule.own ? describeGateRule(rule) : `${approvals.quorum} approver(s)`;
+}
 
 export function renderRunbook(plan: Plan, runbook: Runbook): string {
   const lines: string[] = [];
@@ -10,7 +16,7 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
     `${runbook.mode} of ${plan.target} (${plan.platform}): ${plan.sites.primary.name} (primary) -> ${plan.sites.secondary.name} (secondary)`,
   );
   lines.push(
-    `approvers: ${approvals.approvers.map((a) => a.id).join(', ')}; quorum ${approvals.quorum}; four-eyes ${approvals.fourEyes ? 'on' : 'off'}; ` +
+    `approvers: ${approvals.approvers.map((a) => (a.roles?.length ? `${a.id} (${a.roles.join(', ')})` : a.id)).join(', ')}; quorum ${approvals.quorum}; four-eyes ${approvals.fourEyes ? 'on' : 'off'}; ` +
       `reminder after ${formatDuration(approvals.reminderAfter)}, timeout ${formatDuration(approvals.timeout)}`,
   );
   const objectives = [
@@ -21,7 +27,8 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
   let n = 0;
   for (const phase of runbook.phases) {
     lines.push('', `== ${phase.title}`);
-    if (phase.needsApproval) lines.push(`   [gate] approval of ${approvals.quorum} approver(s) before this phase`);
+    if (phase.needsApproval)
+      lines.push(`   [gate] approval of ${gateNeeds(approvals, phase.id as ApprovalGate)} before this phase`);
     for (const step of phase.steps) {
       n += 1;
       const tags = [
@@ -36,6 +43,6 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
       lines.push(`${String(n).padStart(3)}. ${step.title}  (${tags.join(', ')})`, `      id ${step.id}`);
     }
   }
-  lines.push('', `   [gate] sign-off by ${approvals.quorum} approver(s)`);
+  lines.push('', `   [gate] sign-off by ${gateNeeds(approvals, 'signoff')}`);
   return lines.join('\n');
 }

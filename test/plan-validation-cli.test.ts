@@ -47,6 +47,23 @@ describe('plan validation from the command line', () => {
     expect((listing as { stderr: string }).stderr).toContain('no drill drill-bad-plan-lab');
   });
 
+  it('start refuses, before anything starts, a starter four-eyes bars from a gate nobody else could approve', async () => {
+    const plan = example();
+    plan.target = 'unapprovable-lab';
+    plan.approvals.approvers = ['alice', 'bob', { id: 'carol', roles: ['dba'] }];
+    plan.approvals.gates = { failover: { approvers: ['alice', 'carol'], quorum: 2 } };
+    const file = path.join(dir, 'unapprovable.yaml');
+    writeFileSync(file, stringify(plan));
+    // The plan itself is sound: an operator (or bob) may start it.
+    expect((await cli('plan', 'check', file)).stdout).toBeTruthy();
+
+    const failure = await cli('start', file, '--by', 'carol').catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain(
+      'nobody could approve this drill as carol starts it: the failover gate needs 2 approvals but has 2 approver(s) (alice, carol), and carol started this drill, so under fourEyes cannot approve it: nobody could approve it. Nothing started; start it as someone else (--by an operator), or change approvals.',
+    );
+  });
+
   it('plan check says what is accepted where a new user went wrong', async () => {
     const plan = example();
     plan.components.app.primary.health.http.expectStatus = '200';

@@ -3,13 +3,33 @@
  * and by signal handlers (which record the refusal), so both paths judge alike.
  */
 import type { ApprovalInput, CompleteTaskInput, DecisionInput, PauseInput } from './handlers';
-import { CHANNELS, type Channel, type PendingAction } from '../domain';
+import {
+  CHANNELS,
+  gateRuleOf,
+  planGateOf,
+  rolesOf,
+  whyNotCounted,
+  type Approvals,
+  type Channel,
+  type GateRule,
+  type PendingAction,
+} from '../domain';
 
 export interface GateRules {
   approvers: string[];
   operators: string[];
   fourEyes: boolean;
   requestedBy: string;
+  /** The plan's approvals, when it gives gates rules of their own (approvals.gates). */
+  gates?: Approvals;
+}
+
+/** The rule of the gate with this id when the plan gives it one of its own; undefined: the plan's approvers and quorum. */
+export function ownRuleOf(rules: GateRules | undefined, gateId: string): GateRule | undefined {
+  const gate = planGateOf(gateId);
+  if (!rules?.gates || !gate) return undefined;
+  const rule = gateRuleOf(rules.gates, gate);
+  return rule.own ? rule : undefined;
 }
 
 const DECISIONS = ['retry', 'skip', 'abort'];
@@ -49,6 +69,9 @@ export function checkApproval(
   if (rules.fourEyes && by === rules.requestedBy)
     throw new Error(`four-eyes rule: ${by} started this drill and cannot approve it`);
   if (pending.approvedBy.includes(by)) throw new Error(`${by} has already approved gate "${pending.id}"`);
+  const own = ownRuleOf(rules, pending.id);
+  const why = own && rules.gates ? whyNotCounted(own, rolesOf(rules.gates), pending.approvedBy, by) : undefined;
+  if (why) throw new Error(why);
 }
 
 /** Pausing: an operator or approver, with a reason, while the drill is not paused already. */

@@ -39,6 +39,7 @@ import {
   type DrillStatus,
   type Plan,
   type RunbookPhase,
+  unapprovableGates,
 } from '../domain';
 
 const { loadPlan } = proxyActivities<DrillActivities>({
@@ -82,7 +83,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   checkInput(input, refusalsOnRecord ? recorder : undefined);
   await checkWorkflowId(input, refusalsOnRecord ? recorder : undefined);
   // Fixed at start, so a drill replays with the behaviour it started with.
-  const features = {
+  const features: Interpreter['features'] = {
     pause: patched('pause-and-stop-conditions'),
     blocks: patched('parallel-blocks'),
     localChecks: patched('local-read-only-checks'),
@@ -109,7 +110,14 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
       operators: plan.approvals.operators,
       fourEyes: plan.approvals.fourEyes,
       requestedBy: input.requestedBy,
+      // Plans with rules per gate are newer than the marker: drills from before never ask for it.
+      ...(plan.approvals.gates && patched('approvals-per-gate') ? { gates: plan.approvals } : {}),
     };
+    // A gate nobody could approve, the starter being barred by four-eyes: refused before anything runs.
+    if (patched('unapprovable-gates-refused')) refuseUnapprovable(plan, input, recorder);
+    // Runbooks with scoped stop conditions are newer than the marker.
+    features.scopedStops =
+      (runbook.stopConditions ?? []).some((c) => c.phases !== undefined) && patched('stop-conditions-scoped');
     gates.timing = { reminderAfterMs: plan.approvals.reminderAfter, timeoutMs: plan.approvals.timeout };
     await tell({ type: 'drill-started', record: headlineOf(recorder.record) });
 
@@ -142,6 +150,15 @@ function checkInput(input: DrillInput, recorder?: Recorder): void {
   const message = `invalid drill input: ${problems.join('; ')}`;
   recorder?.startRefused(message);
   throw ApplicationFailure.nonRetryable(message, 'InvalidInput');
+}
+
+/** A drill whose gates its starter's four-eyes bar makes impossible to approve ends at its start, saying which and why. */
+function refuseUnapprovable(plan: Plan, input: DrillInput, recorder: Recorder): void {
+  const problems = unapprovableGates(plan.approvals, recorder.record.mode, input.requestedBy);
+  if (!problems.length) return;
+  const message = `nobody could approve this drill as ${input.requestedBy} starts it: ${problems.join('; ')}. Nothing ran; start it as someone else (an operator), or change approvals.`;
+  recorder.startRefused(message);
+  throw ApplicationFailure.nonRetryable(message, 'Unapprovable');
 }
 
 /**

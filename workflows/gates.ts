@@ -11,6 +11,7 @@ import {
   checkPause,
   checkResume,
   checkTaskCompletion,
+  ownRuleOf,
   requireName,
   type GateRules,
 } from './access';
@@ -377,7 +378,9 @@ export class Gates {
   ): Promise<Resolution | null> {
     // One gate at a time: a second lane of a parallel block that needs a person waits its turn.
     if (this.concurrentLanes) await condition(() => this.recorder.record.pending === null);
-    const quorum = kind === 'approval' ? (this.recorder.record.plan?.quorum ?? 1) : 1;
+    // A gate with a rule of its own (approvals.gates) has its own quorum, and says who and which roles may approve.
+    const own = kind === 'approval' ? ownRuleOf(this.rules, id) : undefined;
+    const quorum = kind === 'approval' ? (own?.quorum ?? this.recorder.record.plan?.quorum ?? 1) : 1;
     const pending: PendingAction = {
       kind,
       id,
@@ -387,6 +390,7 @@ export class Gates {
       approvedBy: [],
       quorum,
       error: extra.error,
+      ...(own ? { approvers: own.approvers, ...(own.roles.length ? { roles: own.roles } : {}) } : {}),
     };
     this.resolution = null;
     this.recorder.record.pending = pending;

@@ -16,7 +16,7 @@ export interface Interpreter {
   recorder: Recorder;
   gates: Gates;
   /** Behaviour a drill's history fixed at its start (see drillWorkflow's patches). */
-  features: { pause: boolean; blocks: boolean; localChecks?: boolean };
+  features: { pause: boolean; blocks: boolean; localChecks?: boolean; scopedStops?: boolean };
   stopConditions: StopCondition[];
   /** The last step that ended ran as a local activity (its workflow task may hold a pause back). */
   afterLocal?: boolean;
@@ -72,8 +72,9 @@ async function runLane(lane: Step[], phase: RunbookPhase, run: Interpreter): Pro
       await sleep(1);
     }
     if (run.features.pause) {
-      if (step.destructive && phase.needsApproval && run.stopConditions.length)
-        await checkStopConditions(run.stopConditions, run.recorder, run.gates);
+      const conditions = run.features.scopedStops ? conditionsOf(run.stopConditions, phase) : run.stopConditions;
+      if (step.destructive && phase.needsApproval && conditions.length)
+        await checkStopConditions(conditions, run.recorder, run.gates);
       if ((await run.gates.holdIfPaused()) === 'timed-out') return { result: 'timed-out', stepId: step.id };
     }
     const result = await runStep(step, run.recorder, run.gates, { localChecks: run.features.localChecks });
@@ -82,3 +83,7 @@ async function runLane(lane: Step[], phase: RunbookPhase, run: Interpreter): Pro
   }
   return { result: 'done' };
 }
+
+/** The stop conditions asked in this phase: those scoped to it (`phases`) and those scoped to none. */
+const conditionsOf = (conditions: StopCondition[], phase: RunbookPhase): StopCondition[] =>
+  conditions.filter((condition) => !condition.phases || condition.phases.includes(phase.id));

@@ -6,6 +6,7 @@ import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
 import * as metrics from './metrics';
 import { shareRecordDuringReplay } from './sinks';
+import { gateRulesDescribed } from '../domain';
 import type {
   DrillInput,
   DrillPlanSummary,
@@ -83,6 +84,8 @@ export class Recorder {
       approvers: approvals.approvers.map((a) => a.id),
       fourEyes: approvals.fourEyes,
       quorum: approvals.quorum,
+      // Only plans with approvals.gates, which no drill before them had: their records alone change.
+      ...(approvals.gates ? { gateRules: gateRulesDescribed(approvals) } : {}),
       objectives: {
         rtoMs: objectives.rto,
         rpoMs: objectives.rpo,

@@ -134,7 +134,7 @@ export function buildDocument(
       [
         'Approval rules',
         plan
-          ? `approvers ${plan.approvers.join(', ')}; quorum ${plan.quorum}; four-eyes ${plan.fourEyes ? 'on (whoever starts a drill may not approve it)' : 'off'}`
+          ? `approvers ${plan.approvers.join(', ')}; quorum ${plan.quorum}; four-eyes ${plan.fourEyes ? 'on (whoever starts a drill may not approve it)' : 'off'}${plan.gateRules?.length ? `; gates of their own: ${plan.gateRules.join('; ')}` : ''}`
           : '—',
       ],
     ],

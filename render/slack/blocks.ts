@@ -81,7 +81,11 @@ function whoMay(r: DrillHeadline, pending: PendingAction): string {
   const fourEyes = plan.fourEyes
     ? ` Four-eyes: ${mention(r.requestedBy, r)} started this drill and cannot approve it.`
     : '';
-  return `Who may approve: ${plan.approvers.map((a) => mention(a, r)).join(', ')}. ${missing} approval(s) needed.${fourEyes}`;
+  const approvers = pending.approvers ?? plan.approvers;
+  const roles = pending.roles?.length
+    ? ` One approval per role, each by a different person: ${pending.roles.join(', ')}.`
+    : '';
+  return `Who may approve: ${approvers.map((a) => mention(a, r)).join(', ')}. ${missing} approval(s) needed.${roles}${fourEyes}`;
 }
 
 /** The message that opens a gate, with the buttons that answer it. */

@@ -25,7 +25,7 @@ import { withClient } from '../temporal/connect';
 import { quietReplays } from '../temporal/quietReplays';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
-import { type DrillRecord, FINAL_STATUSES, type OperatorDecision } from '../../domain';
+import { type DrillRecord, FINAL_STATUSES, type OperatorDecision, type Plan, unapprovableGates } from '../../domain';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
 
@@ -59,16 +59,24 @@ export function registerDrillCommands(program: Command): void {
       const mode = parseMode(options.mode);
       let target = planOrTarget;
       let planYaml: string | undefined;
+      let plan: Plan | undefined;
       if (existsSync(planOrTarget)) {
         // Validated here so nothing starts on a bad plan; the YAML travels with the drill.
-        target = (await loadPlanFile(planOrTarget)).target;
+        plan = await loadPlanFile(planOrTarget);
+        target = plan.target;
         planYaml = await readFile(planOrTarget, 'utf8');
       } else {
         const local = await findPlanFile(plansDir(), target);
-        if (local) await loadPlanFile(local);
+        if (local) plan = await loadPlanFile(local);
         else if (!/^[a-z0-9][a-z0-9-]*$/.test(target))
           throw new UsageError(`${planOrTarget} is neither a plan file nor a target name`);
       }
+      // The drill refuses this too at its start; said here first, before anything starts.
+      const unapprovable = plan ? unapprovableGates(plan.approvals, mode, options.by) : [];
+      if (unapprovable.length)
+        throw new UsageError(
+          `nobody could approve this drill as ${options.by} starts it: ${unapprovable.join('; ')}. Nothing started; start it as someone else (--by an operator), or change approvals.`,
+        );
       await withClient(async (client) => {
         const handle = await startDrill(client, temporalSettings().taskQueue, {
           target,

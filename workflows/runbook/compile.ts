@@ -3,7 +3,7 @@
  * workflow and `drillbook plan show`, so the dry run shows exactly what runs.
  */
 import { driverStep } from '../../kinds/kit/recipe/driverStep';
-import { orderByAfter } from './order';
+import { orderInBlocks, wavesByAfter } from './order';
 import type { Operation, OperationContext, StepDraft } from '../../kinds/kit/recipe/recipe';
 import { recipeFor } from '../../kinds/recipes';
 import { withStartGrace } from './startGrace';
@@ -17,6 +17,7 @@ import type {
   ExtraStep,
   PhaseId,
   Plan,
+  RetrySpec,
   Runbook,
   RunbookPhase,
   SegmentOf,
@@ -119,7 +120,9 @@ export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
     needsApproval: PHASES_NEEDING_APPROVAL.includes(phase),
     steps: compilePhase(plan, mode, phase),
   }));
-  const stopConditions = (plan.stopConditions ?? []).map((condition) => stopConditionStep(plan, mode, condition));
+  const stopConditions = (plan.stopConditions ?? [])
+    .filter((condition) => (condition.modes ?? [mode]).includes(mode))
+    .flatMap((condition) => stopConditionSteps(plan, mode, condition));
   const cleanup = tipCleanupDrafts(plan, mode).map(({ draft, after }) => ({
     step: { ...finishStep(plan, mode, 'wrap-up', 'end', draft, {}), id: `cleanup.${draft.key}` },
     after,
@@ -133,15 +136,46 @@ export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
   };
 }
 
-function stopConditionStep(plan: Plan, mode: DrillMode, condition: StopConditionSpec): StopCondition {
-  const draft = driverStep(condition.id, condition.title, {
+/**
+ * A stop condition as the drill asks it: on its site, or with `site: serving` once per phase it is
+ * asked in, on the site that phase moves service to (each carrying that phase in `phases`).
+ */
+function stopConditionSteps(plan: Plan, mode: DrillMode, condition: StopConditionSpec): StopCondition[] {
+  const { site, phases } = condition;
+  if (site !== 'serving') return [stopConditionStep(plan, mode, condition, site, phases)];
+  return (phases ?? approvalPhasesOf(mode)).map((phase) =>
+    stopConditionStep(plan, mode, condition, siteOf(phase, 'to'), [phase]),
+  );
+}
+
+/** The phases with a gate a drill of this mode may run: its own, and the failback its way back runs. */
+function approvalPhasesOf(mode: DrillMode): PhaseId[] {
+  const phases = mode === 'failback' ? PHASES_BY_MODE.failback : [...PHASES_BY_MODE[mode], ...PHASES_BY_MODE.failback];
+  return PHASES_NEEDING_APPROVAL.filter((phase) => phases.includes(phase));
+}
+
+function stopConditionStep(
+  plan: Plan,
+  mode: DrillMode,
+  condition: StopConditionSpec,
+  site: SiteRole | undefined,
+  phases: PhaseId[] | undefined,
+): StopCondition {
+  const title =
+    condition.site === 'serving' && site ? `${condition.title} (on ${plan.sites[site].name})` : condition.title;
+  const draft = driverStep(condition.id, title, {
     http: condition.http,
     command: condition.command,
     ssm: condition.ssm,
   });
-  const step = finishStep(plan, mode, 'failover', 'stop-condition', draft, { site: condition.site });
+  const step = finishStep(plan, mode, 'failover', 'stop-condition', draft, { site });
   // An http, command or ssm driver always compiles to checkHttp, runCommand or runSsmCommand: what a StopCondition is.
-  return { ...step, id: `stop-condition.${condition.id}`, planPath: 'stopConditions' } as StopCondition;
+  return {
+    ...step,
+    id: `stop-condition.${condition.id}`,
+    planPath: 'stopConditions',
+    ...(phases ? { phases } : {}),
+  } as StopCondition;
 }
 
 /** What a drill of this mode will run, and the way back offered when its failover is aborted. */
@@ -165,7 +199,7 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
       // before the HAProxy that judges by it is back before HAProxy waits for its servers UP).
       const inOrder = operations.includes('start') ? [...components].reverse() : components;
       for (const tier of tiers) {
-        const lanes: Step[][] = [];
+        const lanes: { name: string; steps: Step[] }[] = [];
         for (const [name, component] of inOrder) {
           const recipe = recipeFor(component);
           if (recipe.tier(component) !== tier) continue;
@@ -192,16 +226,25 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
               );
             }
           }
-          if (lane.length) lanes.push(lane);
+          if (lane.length) lanes.push({ name, steps: lane });
         }
-        // Components of one tier do not depend on each other: they run at once, each in its own lane.
-        if (lanes.length > 1) {
-          blocks += 1;
-          for (const lane of lanes)
-            for (const step of lane) Object.assign(step, { block: blocks, lane: step.component });
+        // Components of one tier run at once, each in its own lane, unless one names others in `after`:
+        // it then starts after them and stops before them (a wave of its own, after or before theirs).
+        const tierSteps: Step[] = [];
+        for (const wave of wavesOf(
+          plan,
+          lanes,
+          operations.some((op) => STOPPING.includes(op)),
+        )) {
+          if (wave.length > 1) {
+            blocks += 1;
+            for (const lane of wave)
+              for (const step of lane.steps) Object.assign(step, { block: blocks, lane: step.component });
+          }
+          tierSteps.push(...wave.flatMap((lane) => lane.steps));
         }
-        segmentSteps.push(...lanes.flat());
-        if (SERVING_TIERS.includes(tier)) servingSteps.push(...lanes.flat());
+        segmentSteps.push(...tierSteps);
+        if (SERVING_TIERS.includes(tier)) servingSteps.push(...tierSteps);
       }
     }
     markSegment(segmentSteps, segment, servingSteps);
@@ -215,7 +258,7 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
     // The time to protection: the test indicator planted before the first stop, looked for after the switch, removed.
     for (const draft of tipProtectionDrafts(plan, mode, phase, segment.name))
       segmentSteps.push(finishStep(plan, mode, phase, segment.name, draft, { site }));
-    const extras = extraSteps(plan, mode, phase, segment.name);
+    const extras = extraSteps(plan, mode, phase, segment.name, () => (blocks += 1));
     // The paper checklist's checkpoint: without a team's own backup checks, a person confirms them.
     if (phase === 'preparation' && segment.name === 'backups' && extras.length === 0) {
       extras.push(finishStep(plan, mode, phase, segment.name, CONFIRM_BACKUPS, { site: 'primary' }));
@@ -223,6 +266,19 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
     steps.push(...segmentSteps, ...extras);
   }
   return steps;
+}
+
+/** Operations that take a site down or out: a component goes before those it names in `after`. */
+const STOPPING: readonly Operation[] = ['stop', 'reboot', 'drain', 'maintenance-on'];
+
+/** A tier's lanes in waves by the components' `after`: dependencies first, or dependents first when `stopping`. */
+function wavesOf<L extends { name: string }>(plan: Plan, lanes: L[], stopping: boolean): L[][] {
+  const waves = wavesByAfter(
+    lanes.map((lane) => lane.name),
+    (name) => plan.components[name]?.after ?? [],
+  );
+  const numbers = [...new Set(waves.values())].sort((a, b) => (stopping ? b - a : a - b));
+  return numbers.map((wave) => lanes.filter((lane) => waves.get(lane.name) === wave));
 }
 
 /** The tiers users reach: the new side is back when these answer, not when a database pings. */
@@ -243,16 +299,37 @@ function markSegment(steps: Step[], segment: Segment, serving: Step[]): void {
   for (const step of ends) step.marks.push('rto-end');
 }
 
-function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string): Step[] {
+function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string, nextBlock: () => number): Step[] {
   const names = segments(phase).map((s) => s.name);
   const lastSegment = names[names.length - 1];
   const here = plan.steps.filter(
     (extra) =>
       extra.phase === phase && (extra.segment ?? lastSegment) === segmentName && (extra.modes ?? [mode]).includes(mode),
   );
-  return orderByAfter(here).ordered.map((extra) =>
-    finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site }),
-  );
+  return orderInBlocks(here).groups.flatMap((group) => {
+    const steps = group.map((extra) =>
+      finishStep(plan, mode, phase, segmentName, extraDraft(extra), { site: extra.site, retry: extraRetry(extra) }),
+    );
+    // A team's parallel block runs as a component tier's does: each step in its own lane.
+    if (steps.length > 1) {
+      const block = nextBlock();
+      for (const step of steps) Object.assign(step, { block, lane: step.id });
+    }
+    return steps;
+  });
+}
+
+/** A plan step's own retry policy over the plan's defaults: `retries` counts the tries after the first. */
+function extraRetry(extra: ExtraStep): Partial<RetrySpec> | undefined {
+  const { retry, retries } = extra;
+  if (!retry && retries === undefined) return undefined;
+  const spec: Partial<RetrySpec> = {
+    maximumAttempts: retries !== undefined ? retries + 1 : retry?.maximumAttempts,
+    initialIntervalMs: retry?.initialInterval,
+    backoffCoefficient: retry?.backoffCoefficient,
+    maximumIntervalMs: retry?.maximumInterval,
+  };
+  return Object.fromEntries(Object.entries(spec).filter(([, value]) => value !== undefined));
 }
 
 function extraDraft(extra: ExtraStep): StepDraft {
@@ -275,7 +352,9 @@ function checkMarked(operation: Operation, draft: StepDraft): StepDraft {
 export interface StepOwner {
   component?: string;
   site?: SiteRole;
-  tuning?: Pick<Component, 'timeout' | 'retries'>;
+  tuning?: Pick<Component, 'timeout' | 'retries' | 'destructiveRetries'>;
+  /** The plan's own word on this step's retries, over everything else (a plan step's retries or retry). */
+  retry?: Partial<RetrySpec>;
 }
 
 /** A step's own timeout when its draft sets none: the component's, else the plan's default. */
@@ -309,6 +388,11 @@ export function finishStep(
       backoffCoefficient: defaults.retry.backoffCoefficient,
       maximumIntervalMs: defaults.retry.maximumInterval,
       ...retry,
+      // A switch that must not run twice: the component's destructive steps get this many tries.
+      ...(draft.destructive && owner.tuning?.destructiveRetries !== undefined
+        ? { maximumAttempts: owner.tuning.destructiveRetries + 1 }
+        : {}),
+      ...owner.retry,
     },
     // Commands that outlive their own timeout must still be stopped by Temporal.
     timeoutMs: Math.max(timeoutMs, 1000),

@@ -24,6 +24,7 @@ import type {
   DrillMode,
   DrillRecord,
   PendingAction,
+  SiteRole,
   StepFailureDetails,
   StepInput,
   StepOutcome,
@@ -114,6 +115,8 @@ export interface StepCall {
   stepId: string;
   attempt: number;
   failed: boolean;
+  /** The site the step acts on, as compiled (a stop condition with `site: serving` has one per phase). */
+  site?: SiteRole;
 }
 
 export interface Harness {
@@ -161,7 +164,13 @@ function mockActivities(
     const { attempt } = Context.current().info;
     const startedAt = new Date().toISOString();
     const message = failing.get(key(input.drillId, input.step.id));
-    calls.push({ drillId: input.drillId, stepId: input.step.id, attempt, failed: message !== undefined });
+    calls.push({
+      drillId: input.drillId,
+      stepId: input.step.id,
+      attempt,
+      failed: message !== undefined,
+      site: input.step.site,
+    });
     // As asStepActivity does: the attempt travels in the failure's details, so the record says how many it took.
     if (message !== undefined)
       throw ApplicationFailure.create({
