@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { COMPONENT_SCHEMAS, REFERENCE_CHECKS } from '../kinds/schemas';
 import type { IssueSink } from '../kinds/kit/schema/references';
+import { planErrorMap } from '../kinds/kit/schema/errorMap';
 import type { Component } from '../domain';
 
 /**
@@ -22,7 +23,7 @@ export const component = z
       });
       return z.NEVER;
     }
-    const parsed = schema.safeParse(value);
+    const parsed = schema.safeParse(value, { error: planErrorMap });
     if (!parsed.success) {
       // Each issue passed on as the kind's schema raised it (its code too), so the loader words it as
       // it words the plan's own: an unknown field inside a component is an "unknown field" as well.

@@ -4,10 +4,20 @@
  */
 import { z } from 'zod';
 import { checkComponentReferences, component } from './components';
-import { commandDriver, DRIVER_SHAPE, duration, exactlyOne, httpDriver, identifier } from '../kinds/kit/schema/fields';
+import {
+  commandDriver,
+  DRIVER_SHAPE,
+  duration,
+  durationOrZero,
+  exactlyOne,
+  httpDriver,
+  identifier,
+  timeoutDuration,
+} from '../kinds/kit/schema/fields';
 import { checkTip, tipBlock } from './tip';
 import { checkTipRecovery } from './tipRecovery';
 import { checkStepOrder } from './stepOrder';
+import { precheckBlock, schedulesBlock } from './schedules';
 import { DRILL_MODES, PHASE_IDS, PHASE_SEGMENTS, type DrillMode, type Plan } from '../domain';
 
 const approver = z
@@ -31,7 +41,7 @@ const approvals = z.strictObject({
   /** Distinct approvals each gate needs. */
   quorum: z.number().int().min(1).default(1),
   reminderAfter: duration.default(15 * 60_000),
-  timeout: duration.default(8 * 3_600_000),
+  timeout: timeoutDuration.default(8 * 3_600_000),
 });
 
 const retry = z.strictObject({
@@ -43,8 +53,8 @@ const retry = z.strictObject({
 
 const defaults = z.strictObject({
   retry: retry.default(retry.parse({})),
-  stepTimeout: duration.default(5 * 60_000),
-  heartbeatTimeout: duration.default(30_000),
+  stepTimeout: timeoutDuration.default(5 * 60_000),
+  heartbeatTimeout: timeoutDuration.default(30_000),
 });
 
 const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
@@ -57,7 +67,7 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
   destructive: z.boolean().default(false),
   /** Changes nothing: a short one runs as a local activity (faster; it may run again after a worker dies). */
   readOnly: z.boolean().optional(),
-  timeout: duration.optional(),
+  timeout: timeoutDuration.optional(),
   /** Only in these modes' runbooks (a check that needs the primary: drill and failback, not an outage). */
   modes: z
     .array(
@@ -89,12 +99,20 @@ const site = z.strictObject({ name: z.string().min(1), description: z.string().o
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD');
 
+/** Slack's API posts to a channel by its id; a name (#drills) or a link fails only when the drill first posts. */
+const slackChannelId = z
+  .string()
+  .regex(
+    /^[CG][A-Z0-9]{2,}$/,
+    "expected a Slack channel id: C… for a channel or G… for a private group, such as C0123DRILLS (not its name such as #drills: the id is at the bottom of the channel's details)",
+  );
+
 /** Where the drill talks to people. Tokens are never here: the worker reads SLACK_BOT_TOKEN(_FILE). */
 const notifications = z.strictObject({
   slack: z
     .strictObject({
       /** Channel id (C…) where the drill posts, asks for approvals and posts its report. */
-      channel: z.string().min(1),
+      channel: slackChannelId,
       /** Slack user ids of people who are not approvers (operators): { oncall: U0123ABCD }. */
       users: z.record(z.string().min(1), slackUserId).default({}),
     })
@@ -115,7 +133,7 @@ export const planSchema = z
     sites: z.strictObject({ primary: site, secondary: site }),
     approvals,
     objectives: z
-      .strictObject({ rto: duration.optional(), rpo: duration.optional(), protection: duration.optional() })
+      .strictObject({ rto: duration.optional(), rpo: durationOrZero.optional(), protection: duration.optional() })
       .default({}),
     defaults: defaults.default(defaults.parse({})),
     components: z
@@ -125,6 +143,9 @@ export const planSchema = z
     notifications: notifications.default({}),
     /** Checks of the serving side (an error rate, a queue depth) that pause a destructive phase when they fail. */
     stopConditions: z.array(stopCondition).default([]),
+    /** When the plan's drills run and how often its readiness precheck does (plan/schedules.ts; `schedule sync`). */
+    schedules: schedulesBlock.default([]),
+    precheck: precheckBlock.optional(),
   })
   .superRefine((plan, ctx) => {
     const { approvals: gate } = plan;
@@ -182,7 +203,7 @@ export const planSchema = z
 const validatesIntoPlan = (parsed: z.output<typeof planSchema>): Plan => parsed;
 void validatesIntoPlan;
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

@@ -1,7 +1,16 @@
 /** The dry run: a runbook as text, exactly the steps a drill would run. */
 import { formatDuration } from '../kinds/kit/schema/duration';
 import { runsLocally } from '../workflows/steps';
-import type { Plan, Runbook } from '../domain';
+import type { Plan, Runbook, StopCondition } from '../domain';
+
+/** What a stop condition asks, as a person reads it: the request or the command line, and where. */
+function stopConditionLine(condition: StopCondition): string {
+  const asks =
+    condition.action === 'checkHttp'
+      ? `${condition.args.http.method} ${condition.args.http.url} expecting ${condition.args.http.expectStatus.join(' or ')}`
+      : `runs ${condition.args.command.argv.join(' ')}`;
+  return `   - ${condition.title}: ${asks}${condition.site ? ` on the ${condition.site}` : ''}  (id ${condition.id})`;
+}
 
 export function renderRunbook(plan: Plan, runbook: Runbook): string {
   const lines: string[] = [];
@@ -14,14 +23,24 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
       `reminder after ${formatDuration(approvals.reminderAfter)}, timeout ${formatDuration(approvals.timeout)}`,
   );
   const objectives = [
-    plan.objectives.rto && `RTO ${formatDuration(plan.objectives.rto)}`,
-    plan.objectives.rpo && `RPO ${formatDuration(plan.objectives.rpo)}`,
+    plan.objectives.rto !== undefined && `RTO ${formatDuration(plan.objectives.rto)}`,
+    plan.objectives.rpo !== undefined && `RPO ${formatDuration(plan.objectives.rpo)}`,
   ].filter(Boolean);
   if (objectives.length) lines.push(`objectives: ${objectives.join(', ')}`);
+  const conditions = runbook.stopConditions ?? [];
+  if (conditions.length) {
+    lines.push(
+      '',
+      `stop conditions: checked before each destructive step of a phase with a gate; one failing pauses the drill there for an operator`,
+      ...conditions.map(stopConditionLine),
+    );
+  }
   let n = 0;
   for (const phase of runbook.phases) {
     lines.push('', `== ${phase.title}`);
     if (phase.needsApproval) lines.push(`   [gate] approval of ${approvals.quorum} approver(s) before this phase`);
+    if (phase.needsApproval && conditions.length && phase.steps.some((step) => step.destructive))
+      lines.push(`   [stop conditions] ${conditions.map((c) => c.id).join(', ')} before each destructive step`);
     for (const step of phase.steps) {
       n += 1;
       const tags = [

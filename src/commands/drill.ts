@@ -19,13 +19,14 @@ import {
   startDrill,
 } from '../drills';
 import { findPlanFile, loadPlanFile } from '../../plan/load';
+import { quorumOutOfReach } from '../../plan/approvalRules';
 import { plansDir } from '../../store/config';
 import { renderRecord } from '../../render/record';
 import { withClient } from '../temporal/connect';
 import { quietReplays } from '../temporal/quietReplays';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
-import { type DrillRecord, FINAL_STATUSES, type OperatorDecision } from '../../domain';
+import { type DrillRecord, FINAL_STATUSES, type OperatorDecision, type Plan } from '../../domain';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
 
@@ -59,13 +60,19 @@ export function registerDrillCommands(program: Command): void {
       const mode = parseMode(options.mode);
       let target = planOrTarget;
       let planYaml: string | undefined;
+      const refuseUnreachableQuorum = (plan: Plan) => {
+        const why = quorumOutOfReach(plan.approvals, options.by);
+        if (why) throw new UsageError(`refused before starting: ${why}`);
+      };
       if (existsSync(planOrTarget)) {
         // Validated here so nothing starts on a bad plan; the YAML travels with the drill.
-        target = (await loadPlanFile(planOrTarget)).target;
+        const plan = await loadPlanFile(planOrTarget);
+        refuseUnreachableQuorum(plan);
+        target = plan.target;
         planYaml = await readFile(planOrTarget, 'utf8');
       } else {
         const local = await findPlanFile(plansDir(), target);
-        if (local) await loadPlanFile(local);
+        if (local) refuseUnreachableQuorum(await loadPlanFile(local));
         else if (!/^[a-z0-9][a-z0-9-]*$/.test(target))
           throw new UsageError(`${planOrTarget} is neither a plan file nor a target name`);
       }
