@@ -51,6 +51,8 @@ const baseUrl = z
 
 const site = z.strictObject({
   url: baseUrl,
+  /** OpenCTI's API/connector endpoint where it is not `url` (domain/tip.ts says which checks use which). */
+  apiUrl: baseUrl.optional(),
   token: secret('API token').optional(),
   accessId: z
     .union([z.string().min(1), secretRef], {
@@ -115,7 +117,7 @@ interface IssueSink {
 /** The credentials each platform signs in with, and the fields only it takes. */
 const PLATFORM_FIELDS: Record<Exclude<Platform, 'generic'>, readonly (keyof TipSite)[]> = {
   threatconnect: ['url', 'token', 'accessId', 'secretKey', 'monitorsEnabled', 'serverName', 'recoveryState'],
-  opencti: ['url', 'token', 'healthKey', 'recoveryState'],
+  opencti: ['url', 'apiUrl', 'token', 'healthKey', 'recoveryState'],
   misp: ['url', 'key', 'recoveryState'],
 };
 
