@@ -185,7 +185,12 @@ export const planSchema = z
     const seen = new Set<string>();
     plan.steps.forEach((step, index) => {
       if (seen.has(step.id))
-        ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `step id "${step.id}" is used twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'id'],
+          // The path names the step by this id, so say which two steps (counting from 1) share it.
+          message: `step id "${step.id}" is used twice: by steps ${plan.steps.findIndex((s) => s.id === step.id) + 1} and ${index + 1} of the list`,
+        });
       seen.add(step.id);
       const segments: readonly string[] = PHASE_SEGMENTS[step.phase];
       if (step.segment !== undefined && !segments.includes(step.segment)) {
