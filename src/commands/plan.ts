@@ -24,7 +24,8 @@ function warningsOf(plan: Plan): PlanError[] {
   return quorum ? [{ path: 'approvals.quorum', message: quorum.replace(/^approvals\.quorum: /, '') }] : [];
 }
 
-export async function checkPlanFile(file: string): Promise<PlanCheckReport> {
+/** A file's report, and for a person the refusal as the loader words it (one line for a file that cannot be read). */
+export async function checkPlanFile(file: string): Promise<{ report: PlanCheckReport; refusal?: string }> {
   try {
     const plan = await loadPlanFile(file);
     const steps = Object.fromEntries(
@@ -33,10 +34,10 @@ export async function checkPlanFile(file: string): Promise<PlanCheckReport> {
         compileRunbook(plan, mode).phases.map((phase) => ({ phase: phase.id, steps: phase.steps.map((s) => s.id) })),
       ]),
     ) as PlanCheckReport['steps'];
-    return { file, ok: true, target: plan.target, errors: [], warnings: warningsOf(plan), steps };
+    return { report: { file, ok: true, target: plan.target, errors: [], warnings: warningsOf(plan), steps } };
   } catch (error) {
     if (!(error instanceof PlanValidationError)) throw error;
-    return { file, ok: false, errors: error.errors, warnings: [] };
+    return { report: { file, ok: false, errors: error.errors, warnings: [] }, refusal: error.message };
   }
 }
 
@@ -55,14 +56,15 @@ export function registerPlanCommands(program: Command): void {
     .argument('<files...>', 'plan files (YAML)')
     .option('--json', 'print { ok, plans: [{ file, ok, target, errors, warnings, steps }] } as JSON')
     .action(async (files: string[], options: { json?: boolean }) => {
-      const reports: PlanCheckReport[] = [];
-      for (const file of files) reports.push(await checkPlanFile(file));
+      const checked: { report: PlanCheckReport; refusal?: string }[] = [];
+      for (const file of files) checked.push(await checkPlanFile(file));
+      const reports = checked.map((c) => c.report);
       const ok = reports.every((report) => report.ok);
       if (!ok) process.exitCode = 2;
       if (options.json) return console.log(JSON.stringify({ ok, plans: reports }, null, 2));
-      for (const report of reports) {
-        if (!report.ok) {
-          console.error(new PlanValidationError(report.file, report.errors).message);
+      for (const { report, refusal } of checked) {
+        if (refusal !== undefined) {
+          console.error(refusal);
           continue;
         }
         const counts = DRILL_MODES.map(
