@@ -152,3 +152,12 @@ export interface PlanSchedule {
 export interface PlanPrecheck {
   every: number;
 }
+
+/** When a plan's schedule runs, as `plan show` and `schedule sync` say it: `cron "0 9 8-14 6 wed"`, `week 1 tuesday of jan,apr,jul,oct at 10:00`. */
+export function scheduleWhen(schedule: Pick<PlanSchedule, 'cron' | 'cadence'>): string {
+  if (schedule.cron) return `cron "${schedule.cron}"`;
+  const cadence = schedule.cadence ?? QUARTERLY;
+  const months = cadence.months.map((m) => m.slice(0, 3).toLowerCase()).join(',');
+  const time = `${String(cadence.hour).padStart(2, '0')}:${String(cadence.minute).padStart(2, '0')}`;
+  return `week ${cadence.week} ${cadence.weekday.toLowerCase()} of ${months} at ${time}`;
+}

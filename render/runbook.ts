@@ -1,7 +1,7 @@
 /** The dry run: a runbook as text, exactly the steps a drill would run. */
 import { formatDuration } from '../kinds/kit/schema/duration';
 import { runsLocally } from '../workflows/steps';
-import type { Plan, Runbook, StopCondition } from '../domain';
+import { scheduleWhen, type Plan, type Runbook, type StopCondition } from '../domain';
 
 /** What a stop condition asks, as a person reads it: the request or the command line, and where. */
 function stopConditionLine(condition: StopCondition): string {
@@ -27,6 +27,12 @@ export function renderRunbook(plan: Plan, runbook: Runbook): string {
     plan.objectives.rpo !== undefined && `RPO ${formatDuration(plan.objectives.rpo)}`,
   ].filter(Boolean);
   if (objectives.length) lines.push(`objectives: ${objectives.join(', ')}`);
+  // Applied by `drillbook schedule sync PLAN`; said here so a reviewer of the plan sees its cadence.
+  const cadence = [
+    ...plan.schedules.map((s) => `${s.id}: ${s.mode}, ${scheduleWhen(s)}`),
+    ...(plan.precheck ? [`readiness precheck every ${formatDuration(plan.precheck.every)}`] : []),
+  ];
+  if (cadence.length) lines.push(`schedules (${plan.timezone}; schedule sync applies them): ${cadence.join('; ')}`);
   const conditions = runbook.stopConditions ?? [];
   if (conditions.length) {
     lines.push(

@@ -17,7 +17,7 @@ import {
   SCHEDULE_PREFIX,
   type PlanSyncMark,
 } from './schedules';
-import type { Plan } from '../domain';
+import { scheduleWhen, type Plan } from '../domain';
 import { formatDuration } from '../kinds/kit/schema/duration';
 
 export type SyncChange = 'created' | 'updated' | 'deleted' | 'unchanged' | 'left alone';
@@ -70,13 +70,10 @@ export function desiredSchedules(
       scheduleId: planScheduleId(plan.target, entry.id),
     };
     const mark = marked(drillScheduleOptions(base), plan.target);
-    const when = entry.cron
-      ? `cron "${entry.cron}"`
-      : `week ${entry.cadence?.week} ${entry.cadence?.weekday.toLowerCase()} of ${entry.cadence?.months.map((m) => m.slice(0, 3).toLowerCase()).join(',')} at ${String(entry.cadence?.hour).padStart(2, '0')}:${String(entry.cadence?.minute).padStart(2, '0')}`;
     desired.push({
       options: drillScheduleOptions({ ...base, planSync: mark }),
       mark,
-      summary: `${entry.mode}, ${when}, ${plan.timezone}`,
+      summary: `${entry.mode}, ${scheduleWhen(entry)}, ${plan.timezone}`,
     });
   }
   if (plan.precheck) {

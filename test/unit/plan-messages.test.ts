@@ -224,6 +224,9 @@ describe('schedules: and precheck: in the plan', () => {
       },
     ]);
     expect(plan.precheck).toEqual({ every: 3_600_000 });
+    expect(renderRunbook(plan, compileRunbook(plan, 'drill'))).toContain(
+      'schedules (UTC; schedule sync applies them): quarterly: drill, week 2 thursday of mar,sep at 09:30; yearly-failover: failover, cron "0 9 8-14 6 wed"; default: drill, week 1 tuesday of jan,apr,jul,oct at 10:00; readiness precheck every 1h',
+    );
   });
 
   it.each([
