@@ -10,6 +10,13 @@ export interface SecretRef {
 
 export type EnvValue = string | SecretRef;
 
+/** A header's secret sent after fixed text: `{ env: OPENCTI_TOKEN, prefix: "Bearer " }`; the prefix is not secret. */
+export interface ComposedSecretRef extends SecretRef {
+  prefix?: string;
+}
+
+export type HeaderValue = string | ComposedSecretRef;
+
 export interface CommandDriver {
   argv: string[];
   env?: Record<string, EnvValue>;
@@ -50,7 +57,7 @@ export interface HttpDriver {
   bodyMatch?: string;
   /** Assertions on the answer read as JSON; an answer that is not JSON fails them. */
   expectJson?: JsonExpectation[];
-  headers?: Record<string, EnvValue>;
+  headers?: Record<string, HeaderValue>;
   timeout?: number;
   /** A check of something that takes time to appear (jobs on the new side): ask again until it passes, for at most this long. */
   within?: number;

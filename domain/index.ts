@@ -20,3 +20,4 @@ export * from './sites';
 export * from './steps';
 export * from './tip';
 export * from './tipRecovery';
+export * from './schedules';

@@ -9,6 +9,7 @@ import type { Component } from './components';
 import type { CommandDriver, Driver, HttpDriver, SsmDriver } from './drivers';
 import type { Platform } from './platforms';
 import type { TipProfile } from './tip';
+import type { PlanPrecheck, PlanSchedule } from './schedules';
 
 export interface Approver {
   id: string;
@@ -125,4 +126,8 @@ export interface Plan {
   notifications: { slack?: SlackSettings };
   /** Read-only checks run before each destructive step of the phases that need approval; one failing pauses the drill. */
   stopConditions: StopConditionSpec[];
+  /** The plan's drill schedules, applied by `drillbook schedule sync PLAN` (domain/schedules.ts). */
+  schedules: PlanSchedule[];
+  /** Readiness prechecks on a schedule, applied by `schedule sync` too. */
+  precheck?: PlanPrecheck;
 }

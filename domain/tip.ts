@@ -111,6 +111,12 @@ export type TipCheckSetting = 'off' | TipThresholds;
 export interface TipSite {
   /** The platform's base URL (`https://cti.ams1.example.com`); API paths are added to it. */
   url: string;
+  /**
+   * OpenCTI: the API's own base URL where it differs from `url` (the platform's API/connector
+   * endpoint, an internal load balancer): GraphQL goes there (every check but /health, the test
+   * indicator's create and delete); /health and the TAXII feed consumers read stay on `url`.
+   */
+  apiUrl?: string;
   /** ThreatConnect: `TC-Token` API token; OpenCTI: the bearer token of the API user. */
   token?: SecretRef;
   /** ThreatConnect HMAC: the API user's access id (not a secret) and its secret key. */

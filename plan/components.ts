@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { COMPONENT_SCHEMAS, REFERENCE_CHECKS } from '../kinds/schemas';
 import type { IssueSink } from '../kinds/kit/schema/references';
 import { componentCommon } from './componentOrder';
+import { planErrorMap } from '../kinds/kit/schema/errorMap';
 import type { Component } from '../domain';
 
 /**
@@ -27,7 +28,7 @@ export const component = z
     const { after, destructiveRetries, ...own } = value;
     const common = componentCommon.safeParse({ after, destructiveRetries });
     if (!common.success) for (const issue of common.error.issues) ctx.addIssue({ ...issue });
-    const parsed = schema.safeParse(own);
+    const parsed = schema.safeParse(own, { error: planErrorMap });
     if (!parsed.success) {
       // Each issue passed on as the kind's schema raised it (its code too), so the loader words it as
       // it words the plan's own: an unknown field inside a component is an "unknown field" as well.

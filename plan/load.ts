@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { planSchema } from './schema';
 import { scanPlanText } from './secretScan';
+import { planErrorMap, unknownFieldsMessage } from '../kinds/kit/schema/errorMap';
 import type { Plan } from '../domain';
 
 export interface PlanError {
@@ -52,9 +53,21 @@ async function readPlanText(file: string): Promise<string> {
 export const formatPlanError = (error: PlanError): string =>
   error.path ? `${error.path}: ${error.message}` : error.message;
 
-export function formatPath(segments: readonly PropertyKey[]): string {
+/**
+ * A path as a person finds it in the file: `steps[id=warm-cache].timeout` rather than `steps[15]`
+ * where the list's item has an id (steps, stop conditions, schedules, approvers), else its index.
+ * `document` is the plan as read from YAML; without it indexes are said.
+ */
+export function formatPath(segments: readonly PropertyKey[], document?: unknown): string {
+  let node = document;
   return segments.reduce<string>((text, segment) => {
-    if (typeof segment === 'number') return `${text}[${segment}]`;
+    const item =
+      node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[segment] : undefined;
+    node = item;
+    if (typeof segment === 'number') {
+      const id = item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
+      return typeof id === 'string' && /^[A-Za-z0-9._-]+$/.test(id) ? `${text}[id=${id}]` : `${text}[${segment}]`;
+    }
     return text ? `${text}.${String(segment)}` : String(segment);
   }, '');
 }
@@ -71,7 +84,8 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     return `"${name}" is not a valid name: ${inner}${fixed && fixed !== name ? `, such as "${fixed}"` : ''}`;
   }
   if (issue.code === 'unrecognized_keys')
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    // Worded by planErrorMap with the fields accepted there; a schema that words its own keeps it.
+    return issue.message.startsWith('unknown field') ? issue.message : unknownFieldsMessage(issue.keys, []);
   const message = issue.message.replace(/^Invalid (input|option): /, '');
   const missing = /^expected (.+), received undefined$/.exec(message);
   return missing ? `is required (expected ${missing[1]})` : message;
@@ -86,24 +100,31 @@ function withoutTemplates(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
 }
 
-/** Validates YAML text; never throws for bad input, returns every error found. */
-export function parsePlan(text: string): PlanResult {
+/** The plan as YAML reads it (merge keys applied), or its syntax errors. */
+function readYaml(text: string): { value: unknown } | { errors: PlanError[] } {
   // merge: `<<: *check` merge keys, so a check is written once and reused with its differences.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({
-        path: '',
-        message: `YAML syntax: ${e.message.split('\n')[0].replace(/:$/, '')}`,
-      })),
-    };
-  }
-  const result = planSchema.safeParse(withoutTemplates(doc.toJS()));
+  if (doc.errors.length === 0) return { value: doc.toJS() as unknown };
+  return {
+    errors: doc.errors.map((e) => ({
+      path: '',
+      message: `YAML syntax: ${e.message.split('\n')[0].replace(/:$/, '')}`,
+    })),
+  };
+}
+
+/** Validates YAML text; never throws for bad input, returns every error found. */
+export function parsePlan(text: string): PlanResult {
+  const read = readYaml(text);
+  if ('errors' in read) return { ok: false, errors: read.errors };
+  const result = planSchema.safeParse(withoutTemplates(read.value), { error: planErrorMap });
   if (result.success) return { ok: true, plan: result.data };
   return {
     ok: false,
-    errors: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })),
+    errors: result.error.issues.map((issue) => ({
+      path: formatPath(issue.path, read.value),
+      message: issueMessage(issue),
+    })),
   };
 }
 
@@ -117,8 +138,10 @@ export async function checkPlanText(text: string, source?: string): Promise<Plan
   // `command: [a, b]` is `command.argv[1]` to the schema and `command[1]` in the file: one field.
   const field = (at: string) => at.replace(/\.argv\[/g, '[');
   const refused = new Set(parsed.ok ? [] : parsed.errors.map((e) => field(e.path)));
+  const read = readYaml(text);
+  const document = 'value' in read ? read.value : undefined;
   const found = (await scanPlanText(text, source))
-    .map((finding) => ({ path: formatPath(finding.path), message: finding.message }))
+    .map((finding) => ({ path: formatPath(finding.path, document), message: finding.message }))
     .filter((finding) => !refused.has(field(finding.path)));
   if (found.length === 0) return parsed;
   return { ok: false, errors: [...(parsed.ok ? [] : parsed.errors), ...found] };

@@ -8,10 +8,12 @@ import {
   commandDriver,
   DRIVER_SHAPE,
   duration,
+  durationOrZero,
   exactlyOne,
   httpDriver,
   identifier,
   ssmDriver,
+  timeoutDuration,
 } from '../kinds/kit/schema/fields';
 import { checkTip, tipBlock } from './tip';
 import { checkTipRecovery } from './tipRecovery';
@@ -19,6 +21,7 @@ import { checkStepOrder } from './stepOrder';
 import { approverRoles, checkGateRules, gateRules } from './gates';
 import { checkComponentOrder } from './componentOrder';
 import { checkStepRetries, drillModes, stepRetryFields, stopConditionScope } from './stepFields';
+import { precheckBlock, schedulesBlock } from './schedules';
 import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../domain';
 
 const approver = z
@@ -47,7 +50,7 @@ const approvals = z.strictObject({
   /** Distinct approvals each gate needs. */
   quorum: z.number().int().min(1).default(1),
   reminderAfter: duration.default(15 * 60_000),
-  timeout: duration.default(8 * 3_600_000),
+  timeout: timeoutDuration.default(8 * 3_600_000),
   /** Rules of single gates: their approvers, roles and quorum (plan/gates.ts). */
   gates: gateRules,
 });
@@ -61,8 +64,8 @@ const retry = z.strictObject({
 
 const defaults = z.strictObject({
   retry: retry.default(retry.parse({})),
-  stepTimeout: duration.default(5 * 60_000),
-  heartbeatTimeout: duration.default(30_000),
+  stepTimeout: timeoutDuration.default(5 * 60_000),
+  heartbeatTimeout: timeoutDuration.default(30_000),
 });
 
 const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
@@ -75,7 +78,7 @@ const extraStep = exactlyOne('a step', DRIVER_SHAPE, {
   destructive: z.boolean().default(false),
   /** Changes nothing: a short one runs as a local activity (faster; it may run again after a worker dies). */
   readOnly: z.boolean().optional(),
-  timeout: duration.optional(),
+  timeout: timeoutDuration.optional(),
   /** Only in these modes' runbooks (a check that needs the primary: drill and failback, not an outage). */
   modes: drillModes.optional(),
   /** Plan steps of the same phase and segment this one runs after. */
@@ -102,12 +105,20 @@ const site = z.strictObject({ name: z.string().min(1), description: z.string().o
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD');
 
+/** Slack's API posts to a channel by its id; a name (#drills) or a link fails only when the drill first posts. */
+const slackChannelId = z
+  .string()
+  .regex(
+    /^[CG][A-Z0-9]{2,}$/,
+    "expected a Slack channel id: C… for a channel or G… for a private group, such as C0123DRILLS (not its name such as #drills: the id is at the bottom of the channel's details)",
+  );
+
 /** Where the drill talks to people. Tokens are never here: the worker reads SLACK_BOT_TOKEN(_FILE). */
 const notifications = z.strictObject({
   slack: z
     .strictObject({
       /** Channel id (C…) where the drill posts, asks for approvals and posts its report. */
-      channel: z.string().min(1),
+      channel: slackChannelId,
       /** Slack user ids of people who are not approvers (operators): { oncall: U0123ABCD }. */
       users: z.record(z.string().min(1), slackUserId).default({}),
     })
@@ -128,7 +139,7 @@ export const planSchema = z
     sites: z.strictObject({ primary: site, secondary: site }),
     approvals,
     objectives: z
-      .strictObject({ rto: duration.optional(), rpo: duration.optional(), protection: duration.optional() })
+      .strictObject({ rto: duration.optional(), rpo: durationOrZero.optional(), protection: duration.optional() })
       .default({}),
     defaults: defaults.default(defaults.parse({})),
     components: z
@@ -138,6 +149,9 @@ export const planSchema = z
     notifications: notifications.default({}),
     /** Checks of the serving side (an error rate, a queue depth) that pause a destructive phase when they fail. */
     stopConditions: z.array(stopCondition).default([]),
+    /** When the plan's drills run and how often its readiness precheck does (plan/schedules.ts; `schedule sync`). */
+    schedules: schedulesBlock.default([]),
+    precheck: precheckBlock.optional(),
   })
   .superRefine((plan, ctx) => {
     const { approvals: gate } = plan;
@@ -179,7 +193,12 @@ export const planSchema = z
     const seen = new Set<string>();
     plan.steps.forEach((step, index) => {
       if (seen.has(step.id))
-        ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `step id "${step.id}" is used twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'id'],
+          // The path names the step by this id, so say which two steps (counting from 1) share it.
+          message: `step id "${step.id}" is used twice: by steps ${plan.steps.findIndex((s) => s.id === step.id) + 1} and ${index + 1} of the list`,
+        });
       seen.add(step.id);
       const segments: readonly string[] = PHASE_SEGMENTS[step.phase];
       if (step.segment !== undefined && !segments.includes(step.segment)) {
@@ -197,7 +216,7 @@ export const planSchema = z
 const validatesIntoPlan = (parsed: z.output<typeof planSchema>): Plan => parsed;
 void validatesIntoPlan;
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

@@ -5,8 +5,9 @@
  * token, MISP a key) is checked against the plan's `platform` by checkTip.
  */
 import { z } from 'zod';
-import { commandDriver, duration, secretRef } from '../kinds/kit/schema/fields';
+import { commandDriver, duration, secretRef, timeoutDuration, withinDuration } from '../kinds/kit/schema/fields';
 import { refuseUrlCredentials } from '../kinds/kit/schema/url';
+import { planErrorMap } from '../kinds/kit/schema/errorMap';
 import { recoveryState, tipProtection, tipRecovery } from './tipRecovery';
 import {
   RETIRED_THRESHOLDS,
@@ -50,6 +51,8 @@ const baseUrl = z
 
 const site = z.strictObject({
   url: baseUrl,
+  /** OpenCTI's API/connector endpoint where it is not `url` (domain/tip.ts says which checks use which). */
+  apiUrl: baseUrl.optional(),
   token: secret('API token').optional(),
   accessId: z
     .union([z.string().min(1), secretRef], {
@@ -79,7 +82,7 @@ const thresholds = z.strictObject({
   maxHeartbeatAge: duration.optional(),
   queues: z.array(z.string().min(1)).min(1).optional(),
   schedulerQueue: z.string().min(1).optional(),
-  within: duration.optional(),
+  within: withinDuration.optional(),
 });
 
 /** `off`, or thresholds whose errors keep their own path (a union would say only that neither matched). */
@@ -89,24 +92,16 @@ const setting = z.unknown().transform((value, ctx): 'off' | z.output<typeof thre
     ctx.addIssue({ code: 'custom', message: "expected off, or the check's thresholds as an object" });
     return z.NEVER;
   }
-  const parsed = thresholds.safeParse(value);
+  const parsed = thresholds.safeParse(value, { error: planErrorMap });
   if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues)
-    ctx.addIssue({
-      code: 'custom',
-      path: issue.path,
-      message:
-        issue.code === 'unrecognized_keys'
-          ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
-          : issue.message,
-    });
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   return z.NEVER;
 });
 
 export const tipBlock = z.strictObject({
   primary: site,
   secondary: site,
-  timeout: duration.default(10_000),
+  timeout: timeoutDuration.default(10_000),
   // Any name here: the platform's own list is checked below, so an unknown check is told what its platform has.
   checks: z.record(z.string(), setting).default({}) as z.ZodType<
     Partial<Record<(typeof TIP_CHECK_IDS)[number] | TipRecoveryCheckId, z.output<typeof setting>>>
@@ -122,7 +117,7 @@ interface IssueSink {
 /** The credentials each platform signs in with, and the fields only it takes. */
 const PLATFORM_FIELDS: Record<Exclude<Platform, 'generic'>, readonly (keyof TipSite)[]> = {
   threatconnect: ['url', 'token', 'accessId', 'secretKey', 'monitorsEnabled', 'serverName', 'recoveryState'],
-  opencti: ['url', 'token', 'healthKey', 'recoveryState'],
+  opencti: ['url', 'apiUrl', 'token', 'healthKey', 'recoveryState'],
   misp: ['url', 'key', 'recoveryState'],
 };
 

@@ -8,9 +8,10 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
   type ScheduleHandle,
+  type ScheduleOptions,
 } from '@temporalio/client';
 import { DrillRefused } from './drills';
-import { precheckScheduleIdFor } from './schedules';
+import { PLAN_SYNC_MEMO, precheckScheduleIdFor, type PlanSyncMark } from './schedules';
 import { DrillReadiness, DrillTarget } from '../workflows/searchAttributes';
 import { precheckWorkflowId, type PrecheckInput, type PrecheckResult } from '../domain';
 
@@ -40,46 +41,54 @@ export interface PrecheckScheduleOptions {
   createdBy: string;
   planYaml?: string;
   note?: string;
+  /** Set on the precheck schedule a plan keeps (schedule sync). */
+  planSync?: PlanSyncMark;
+}
+
+/** Everything a precheck schedule is, for a create and, without scheduleId and memo, for an update. */
+export function precheckScheduleOptions(options: PrecheckScheduleOptions): ScheduleOptions {
+  const scheduleId = precheckScheduleIdFor(options.target);
+  return {
+    scheduleId,
+    spec: { intervals: [{ every: options.everyMs }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'precheckWorkflow',
+      workflowId: precheckWorkflowId(options.target),
+      taskQueue: options.taskQueue,
+      args: [
+        {
+          target: options.target,
+          planYaml: options.planYaml,
+          requestedBy: `schedule:${scheduleId}`,
+        } satisfies PrecheckInput,
+      ],
+      staticSummary: `readiness precheck of ${options.target}`,
+      typedSearchAttributes: [
+        { key: DrillTarget, value: options.target },
+        { key: DrillReadiness, value: 'unknown' },
+      ],
+      ...(options.planSync ? { memo: { [PLAN_SYNC_MEMO]: options.planSync } } : {}),
+    },
+    // Each run gets the previous run's result, so it tells people only when the drifts change.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour', pauseOnFailure: false },
+    state: {
+      note: `created by ${options.createdBy} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`,
+    },
+    memo: { target: options.target, createdBy: options.createdBy, kind: 'precheck' },
+  };
 }
 
 export async function createPrecheckSchedule(
   client: Client,
   options: PrecheckScheduleOptions,
 ): Promise<ScheduleHandle> {
-  const scheduleId = precheckScheduleIdFor(options.target);
   try {
-    return await client.schedule.create({
-      scheduleId,
-      spec: { intervals: [{ every: options.everyMs }] },
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'precheckWorkflow',
-        workflowId: precheckWorkflowId(options.target),
-        taskQueue: options.taskQueue,
-        args: [
-          {
-            target: options.target,
-            planYaml: options.planYaml,
-            requestedBy: `schedule:${scheduleId}`,
-          } satisfies PrecheckInput,
-        ],
-        staticSummary: `readiness precheck of ${options.target}`,
-        typedSearchAttributes: [
-          { key: DrillTarget, value: options.target },
-          { key: DrillReadiness, value: 'unknown' },
-        ],
-      },
-      // Each run gets the previous run's result, so it tells people only when the drifts change.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour', pauseOnFailure: false },
-      state: {
-        note: `created by ${options.createdBy} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`,
-      },
-      memo: { target: options.target, createdBy: options.createdBy, kind: 'precheck' },
-    });
+    return await client.schedule.create(precheckScheduleOptions(options));
   } catch (error) {
     if (error instanceof ScheduleAlreadyRunning)
       throw new DrillRefused(
-        `${options.target} already has a precheck schedule (${scheduleId}); delete it first or use --replace`,
+        `${options.target} already has a precheck schedule (${precheckScheduleIdFor(options.target)}); delete it first or use --replace`,
       );
     throw error;
   }

@@ -9,14 +9,15 @@ import {
   ScheduleOverlapPolicy,
   type CalendarSpec,
   type Client,
-  type DayOfWeek,
-  type Month,
   type ScheduleDescription,
   type ScheduleHandle,
+  type ScheduleOptions,
 } from '@temporalio/client';
 import { DrillRefused } from './drills';
 import type { ScheduledDrillInput } from '../workflows/scheduled';
-import type { DrillMode } from '../domain';
+import { QUARTERLY, type Cadence, type DrillMode } from '../domain';
+
+export { parseCadence, QUARTERLY, type Cadence } from '../domain';
 
 export const SCHEDULE_PREFIX = 'drill-schedule-';
 export const scheduleIdFor = (target: string): string => `${SCHEDULE_PREFIX}${target}`;
@@ -28,40 +29,6 @@ export const toScheduleId = (idOrTarget: string): string =>
   idOrTarget.startsWith(SCHEDULE_PREFIX) || idOrTarget.startsWith(PRECHECK_SCHEDULE_PREFIX)
     ? idOrTarget
     : scheduleIdFor(idOrTarget);
-
-const MONTHS: Month[] = [
-  'JANUARY',
-  'FEBRUARY',
-  'MARCH',
-  'APRIL',
-  'MAY',
-  'JUNE',
-  'JULY',
-  'AUGUST',
-  'SEPTEMBER',
-  'OCTOBER',
-  'NOVEMBER',
-  'DECEMBER',
-];
-const DAYS: DayOfWeek[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
-
-export interface Cadence {
-  /** Months the drill runs in; quarterly by default. */
-  months: Month[];
-  weekday: DayOfWeek;
-  /** The nth such weekday of the month (1-4). */
-  week: number;
-  hour: number;
-  minute: number;
-}
-
-export const QUARTERLY: Cadence = {
-  months: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'],
-  weekday: 'TUESDAY',
-  week: 1,
-  hour: 10,
-  minute: 0,
-};
 
 /** Every field of a calendar must match, so "days 1-7 and a Tuesday" is the first Tuesday. */
 export function calendarOf(cadence: Cadence): CalendarSpec {
@@ -76,56 +43,38 @@ export function calendarOf(cadence: Cadence): CalendarSpec {
   };
 }
 
-/** Reads the CLI's words ("jan,apr,jul,oct", "tue", "10:00") into a cadence; throws a sentence on a mistake. */
-export function parseCadence(options: { months?: string; weekday?: string; week?: string; at?: string }): Cadence {
-  const cadence = { ...QUARTERLY };
-  if (options.months) {
-    cadence.months = options.months.split(',').map((m) => {
-      const found = MONTHS.find((name) => name.startsWith(m.trim().toUpperCase().slice(0, 3)) && m.trim().length >= 3);
-      if (!found) throw new Error(`--months: "${m}" is not a month (use jan,apr,jul,oct)`);
-      return found;
-    });
-  }
-  if (options.weekday) {
-    const found = DAYS.find(
-      (d) =>
-        d.startsWith(options.weekday?.trim().toUpperCase().slice(0, 3) ?? '?') &&
-        (options.weekday?.trim().length ?? 0) >= 3,
-    );
-    if (!found) throw new Error(`--weekday: "${options.weekday}" is not a day of the week`);
-    cadence.weekday = found;
-  }
-  if (options.week) {
-    cadence.week = Number(options.week);
-    if (!Number.isInteger(cadence.week) || cadence.week < 1 || cadence.week > 4)
-      throw new Error('--week: expected 1, 2, 3 or 4');
-  }
-  if (options.at) {
-    const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(options.at);
-    if (!match) throw new Error(`--at: expected HH:MM, got "${options.at}"`);
-    cadence.hour = Number(match[1]);
-    cadence.minute = Number(match[2]);
-  }
-  return cadence;
-}
-
 export interface CreateScheduleOptions {
   target: string;
   taskQueue: string;
   timezone: string;
   createdBy: string;
   cadence?: Cadence;
-  /** Instead of the cadence, any Temporal cron expression. */
+  /** Instead of the cadence, a five-field cron (domain/schedules.ts cronProblem checks it first). */
   cron?: string;
   mode?: DrillMode;
   planYaml?: string;
   reason?: string;
   paused?: boolean;
   note?: string;
+  /** drill-schedule-<target> unless given (a plan's schedules: drill-schedule-<target>.<id>). */
+  scheduleId?: string;
+  /** Set on schedules a plan keeps (schedule sync): which plan, and fingerprints of when and what they run. */
+  planSync?: PlanSyncMark;
 }
 
-export async function createDrillSchedule(client: Client, options: CreateScheduleOptions): Promise<ScheduleHandle> {
-  const scheduleId = scheduleIdFor(options.target);
+/** What `schedule sync` writes into a schedule it keeps: in the action's memo, which an update can change. */
+export interface PlanSyncMark {
+  target: string;
+  /** Fingerprints of the spec (when it runs) and of the action and policies (what it runs). */
+  when: string;
+  what: string;
+}
+
+export const PLAN_SYNC_MEMO = 'drillbookPlanSync';
+
+/** Everything a drill schedule is, for a create and, without scheduleId and memo, for an update. */
+export function drillScheduleOptions(options: CreateScheduleOptions): ScheduleOptions {
+  const scheduleId = options.scheduleId ?? scheduleIdFor(options.target);
   const input: ScheduledDrillInput = {
     target: options.target,
     scheduleId,
@@ -134,33 +83,39 @@ export async function createDrillSchedule(client: Client, options: CreateSchedul
     reason: options.reason ?? `scheduled DR ${options.mode ?? 'drill'} (${scheduleId})`,
   };
   const note = `created by ${options.createdBy} at ${new Date().toISOString()}${options.note ? `: ${options.note}` : ''}`;
+  return {
+    scheduleId,
+    spec: {
+      ...(options.cron
+        ? { cronExpressions: [options.cron] }
+        : { calendars: [calendarOf(options.cadence ?? QUARTERLY)] }),
+      timezone: options.timezone,
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'scheduledDrillWorkflow',
+      workflowId: `${scheduleId}-run`,
+      taskQueue: options.taskQueue,
+      args: [input],
+      staticSummary: `scheduled ${options.mode ?? 'drill'} of ${options.target}`,
+      ...(options.planSync ? { memo: { [PLAN_SYNC_MEMO]: options.planSync } } : {}),
+    },
+    // A drill lasts hours; a run of this schedule only starts it, so overlapping runs are skipped, and a
+    // server down at the scheduled time still starts the drill within a day, not weeks later.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day', pauseOnFailure: false },
+    state: { paused: options.paused ?? false, note },
+    memo: { target: options.target, createdBy: options.createdBy, mode: options.mode ?? 'drill' },
+  };
+}
+
+export async function createDrillSchedule(client: Client, options: CreateScheduleOptions): Promise<ScheduleHandle> {
+  const scheduleOptions = drillScheduleOptions(options);
   try {
-    return await client.schedule.create({
-      scheduleId,
-      spec: {
-        ...(options.cron
-          ? { cronExpressions: [options.cron] }
-          : { calendars: [calendarOf(options.cadence ?? QUARTERLY)] }),
-        timezone: options.timezone,
-      },
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'scheduledDrillWorkflow',
-        workflowId: `${scheduleId}-run`,
-        taskQueue: options.taskQueue,
-        args: [input],
-        staticSummary: `scheduled ${options.mode ?? 'drill'} of ${options.target}`,
-      },
-      // A drill lasts hours; a run of this schedule only starts it, so overlapping runs are skipped, and a
-      // server down at the scheduled time still starts the drill within a day, not weeks later.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day', pauseOnFailure: false },
-      state: { paused: options.paused ?? false, note },
-      memo: { target: options.target, createdBy: options.createdBy, mode: options.mode ?? 'drill' },
-    });
+    return await client.schedule.create(scheduleOptions);
   } catch (error) {
     if (error instanceof ScheduleAlreadyRunning)
       throw new DrillRefused(
-        `${options.target} already has a schedule (${scheduleId}); delete it first or use --replace`,
+        `${options.target} already has a schedule (${scheduleOptions.scheduleId}); delete it first or use --replace`,
       );
     throw error;
   }

@@ -129,22 +129,22 @@ describe('the plan format', () => {
     [
       'a step after one that does not exist',
       '  - { id: a, phase: check, title: A, manual: x, after: [nope] }',
-      'steps[0].after[0]: expected the id of another step in steps; there is no step "nope"',
+      'steps[id=a].after[0]: expected the id of another step in steps; there is no step "nope"',
     ],
     [
       'a step after one of another segment',
       '  - { id: a, phase: check, title: A, manual: x }\n  - { id: b, phase: failover, title: B, manual: x, after: [a] }',
-      'steps[1].after[0]: "a" is in check.health, this step in failover.start: after orders steps within one segment',
+      'steps[id=b].after[0]: "a" is in check.health, this step in failover.start: after orders steps within one segment',
     ],
     [
       'steps waiting on each other',
       '  - { id: a, phase: check, title: A, manual: x, after: [b] }\n  - { id: b, phase: check, title: B, manual: x, after: [a] }',
-      'steps[0].after: steps a, b each wait for another of them; nothing could start',
+      'steps[id=a].after: steps a, b each wait for another of them; nothing could start',
     ],
     [
       'an unknown mode',
       '  - { id: a, phase: check, title: A, manual: x, modes: [outage] }',
-      'steps[0].modes[0]: expected modes among drill, failover, failback',
+      'steps[id=a].modes[0]: expected modes among drill, failover, failback',
     ],
   ])('refuses %s, naming the path', async (_what, steps, line) => {
     const file = planFile(

@@ -231,7 +231,7 @@ describe('an inline secret is refused, naming the path and what to write instead
     // The path as the file writes it: `command: [aws, …]`, the list's fifth word.
     expect(errors).toContainEqual(
       expect.stringMatching(
-        /^steps\[2\]\.command\[4\]: line \d+: secretlint \(rule aws, AWSAccessKeyID\) found a secret .*write \{ env: VAR \} or \{ file: PATH \}$/,
+        /^steps\[id=aws\]\.command\[4\]: line \d+: secretlint \(rule aws, AWSAccessKeyID\) found a secret .*write \{ env: VAR \} or \{ file: PATH \}$/,
       ),
     );
     for (const error of errors) expect(error).not.toContain(awsKeyId);
@@ -246,7 +246,7 @@ describe('an inline secret is refused, naming the path and what to write instead
       p.steps.push({ id: 'key', phase: 'check', title: 'Log in', manual: `Log in with this key:\n${pem}` }),
     );
     expect(errors).toContainEqual(
-      expect.stringMatching(/^steps\[2\]\.manual: line \d+: secretlint \(rule privatekey, PrivateKey\)/),
+      expect.stringMatching(/^steps\[id=key\]\.manual: line \d+: secretlint \(rule privatekey, PrivateKey\)/),
     );
     for (const error of errors) expect(error).not.toContain(pem.split('\n')[1]);
   });

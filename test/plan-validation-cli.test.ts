@@ -103,4 +103,87 @@ describe('plan validation from the command line', () => {
     expect(show.stdout).toContain('Stop app on lab-dc1  (runCommand, destructive, best-effort');
     expect(show.stdout).not.toContain('Pre-reboot');
   });
+
+  it('plan check --json: ok, errors with path and message, and the steps per phase of each mode; exit 2 when any is invalid', async () => {
+    const good = path.join(ROOT, 'plans', 'example-lab.yaml');
+    const failure = await cli('plan', 'check', '--json', good, bad).catch((e: { code: number; stdout: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    const report = JSON.parse((failure as { stdout: string }).stdout) as {
+      ok: boolean;
+      plans: {
+        file: string;
+        ok: boolean;
+        target?: string;
+        errors: { path: string; message: string }[];
+        steps?: Record<string, { phase: string; steps: string[] }[]>;
+      }[];
+    };
+    expect(report.ok).toBe(false);
+    const [fine, broken] = report.plans;
+    expect(fine).toMatchObject({ file: good, ok: true, target: 'example-lab', errors: [] });
+    expect(fine.steps?.failover.map((phase) => phase.phase)).toEqual(['failover', 'failover-check']);
+    expect(fine.steps?.drill.find((phase) => phase.phase === 'failover')?.steps).toContain('failover.app.stop.primary');
+    expect(broken).toMatchObject({ file: bad, ok: false });
+    expect(broken.errors).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'approvals',
+          message: expect.stringMatching(/^unknown field "quorm"; accepted: approvers, operators, fourEyes, quorum/),
+        },
+        {
+          path: 'components.app.primary.health.http.timeout',
+          message: 'expected a duration such as "30s", "15m" or "4h", got "soon"',
+        },
+      ]),
+    );
+    const passing = JSON.parse((await cli('plan', 'check', '--json', good)).stdout) as { ok: boolean };
+    expect(passing.ok).toBe(true);
+  });
+
+  it('plan check warns of a quorum four-eyes puts out of reach, and start by an approver is refused before connecting', async () => {
+    const plan = example();
+    plan.target = 'quorum-lab';
+    plan.approvals.approvers = ['alice', 'bob'];
+    plan.approvals.quorum = 2;
+    const file = path.join(dir, 'quorum.yaml');
+    writeFileSync(file, stringify(plan));
+    const { stdout } = await cli('plan', 'check', file);
+    expect(stdout).toContain(
+      '  warning: approvals.quorum: with fourEyes the one who starts a drill cannot approve it, so a drill started by alice, bob would wait at a gate nobody could approve',
+    );
+    // An address nothing listens on: had the CLI connected first, it would fail on the connection instead.
+    const failure = await run(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'src', 'cli.js'), 'start', file, '--by', 'alice'],
+      {
+        env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toMatch(
+      /nobody could approve this drill as alice starts it: each gate needs 2 approvals but has 2 approver\(s\) \(alice, bob\), and alice started this drill/,
+    );
+  });
+
+  // TEMPORAL_ADDRESS names a port nothing listens on: a check made after connecting would end in a connection error.
+  it('schedule create refuses a 6-field cron and an unknown time zone at once, before connecting', async () => {
+    const create = (...args: string[]) => {
+      return run(
+        process.execPath,
+        [path.join(ROOT, 'dist', 'src', 'cli.js'), 'schedule', 'create', 'example-lab', ...args],
+        {
+          env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' },
+        },
+      )
+        .catch((e: { code: number; stderr: string }) => e)
+        .then((outcome) => ({ outcome: outcome as { code?: number; stderr: string } }));
+    };
+    const cron = await create('--cron', '0 0 10 ? * TUE');
+    expect(cron.outcome.code).toBe(2);
+    expect(cron.outcome.stderr).toMatch(/^--cron: expected five fields, minute hour day-of-month month day-of-week/);
+    expect(cron.outcome.stderr).toContain('got 6 fields in "0 0 10 ? * TUE"');
+    const zone = await create('--cron', '0 10 * * tue', '--timezone', 'Mars/Olympus');
+    expect(zone.outcome.code).toBe(2);
+    expect(zone.outcome.stderr).toMatch(/^--timezone: expected an IANA time zone/);
+  });
 });

@@ -18,8 +18,12 @@ export interface TipCall {
   other: SiteRole;
   /** "OpenCTI on lab-fra". */
   who(role?: SiteRole): string;
-  /** The site's endpoint, with the secrets its credentials add to `secrets` for redaction. */
-  endpoint(role: SiteRole, secrets: string[]): TipEndpoint;
+  /**
+   * The site's endpoint, with the secrets its credentials add to `secrets` for redaction: `site` is
+   * the URL users and consumers reach (tip.<site>.url), `api` the API's own where the plan gives one
+   * (tip.<site>.apiUrl: OpenCTI's API/connector endpoint), else the same.
+   */
+  endpoint(role: SiteRole, secrets: string[], use?: 'site' | 'api'): TipEndpoint;
 }
 
 /** One platform's checks; a platform answers only the checks TIP_CHECKS gives it. */
@@ -33,9 +37,9 @@ export function tipCall(args: TipArgs, stepId: string, workdir: string): TipCall
     workdir,
     other: otherSite(args.serving),
     who,
-    endpoint: (role, secrets) => ({
+    endpoint: (role, secrets, use = 'site') => ({
       who: who(role),
-      baseUrl: args.sites[role].url.replace(/\/+$/, ''),
+      baseUrl: ((use === 'api' ? args.sites[role].apiUrl : undefined) ?? args.sites[role].url).replace(/\/+$/, ''),
       timeoutMs: args.requestTimeoutMs,
       secrets,
     }),

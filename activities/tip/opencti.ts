@@ -50,7 +50,8 @@ export async function graphql(
   needs?: Needs,
 ): Promise<Record<string, unknown>> {
   const secrets: string[] = [];
-  const endpoint = call.endpoint(role, secrets);
+  // GraphQL goes to the API's own endpoint where the plan names one (tip.<site>.apiUrl).
+  const endpoint = call.endpoint(role, secrets, 'api');
   const token = await resolveSecret(call.args.sites[role].token ?? {}, `${call.stepId}.tip.${role}.token`);
   secrets.push(token);
   const answer = await tipFetch(endpoint, {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { opensearchComponent } from './oneClusterSchema';
 import { driver, duration, secretRef, stepTuning } from '../kit/schema/fields';
+import { planErrorMap } from '../kit/schema/errorMap';
 import { httpUrl } from '../kit/schema/url';
 import { region } from '../kit/schema/stackFields';
 import { refuseAwsConflicts } from './awsSchema';
@@ -103,7 +104,7 @@ export const opensearchAnyComponent = z.looseObject({ topology: z.unknown().opti
     });
     return z.NEVER;
   }
-  const parsed = (schema as z.ZodType).safeParse(value);
+  const parsed = (schema as z.ZodType).safeParse(value, { error: planErrorMap });
   if (!parsed.success) {
     // Passed on as raised (code included), so the plan loader words them as it words any other.
     for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });

@@ -30,7 +30,7 @@ test('wrong shapes are refused naming the field and what it accepts', () => {
   ]);
   // Worded as an unknown field of the plan itself is (plan/components.ts passes the kind's issues on as raised).
   expect(refusalsOf(app({ secondary: { restart: { command: ['x'] } } }))).toEqual([
-    'components.app.secondary: unknown field "restart"',
+    'components.app.secondary: unknown field "restart"; accepted: health, stop, start, reboot, maintenanceOn, maintenanceOff',
   ]);
   expect(
     refusalsOf(app({ secondary: { stop: { command: ['x'], http: { url: 'http://127.0.0.1:8081/stop' } } } })),

@@ -19,6 +19,9 @@ import {
   unpauseSchedule,
 } from '../schedules';
 import { createPrecheckSchedule } from '../prechecks';
+import { desiredSchedules, syncSchedules } from '../scheduleSync';
+import { isTimeZone } from '../../plan/schema';
+import { cronProblem } from '../../domain';
 import { parseDuration } from '../../kinds/kit/schema/duration';
 import { withClient } from '../temporal/connect';
 import { UsageError } from './errors';
@@ -110,6 +113,13 @@ export function registerScheduleCommands(program: Command): void {
     .action(async (planOrTarget: string, options: CreateOptions) => {
       if (options.precheck) return createPrecheckScheduleCommand(planOrTarget, options);
       const mode = parseMode(options.mode);
+      // Said before anything connects: a server refuses a bad cron or zone only after the connection is up.
+      const cronWrong = options.cron === undefined ? undefined : cronProblem(options.cron);
+      if (cronWrong) throw new UsageError(`--cron: ${cronWrong}`);
+      if (options.timezone !== undefined && !isTimeZone(options.timezone))
+        throw new UsageError(
+          `--timezone: expected an IANA time zone such as Europe/Amsterdam, got "${options.timezone}"`,
+        );
       let cadence;
       try {
         cadence = parseCadence(options);
@@ -140,6 +150,33 @@ export function registerScheduleCommands(program: Command): void {
         if (plan.planYaml)
           console.log('  the plan file is stored in the schedule: run this again with --replace after changing it');
       });
+    });
+
+  schedule
+    .command('sync')
+    .description(
+      "make the target's Temporal Schedules match the plan's schedules: and precheck: (creates, updates, deletes; prints what it changed)",
+    )
+    .argument('<plan>', 'the plan file (YAML); it travels with each schedule')
+    .option('--by <user>', 'who syncs (kept in the notes)', me())
+    .option('--dry-run', 'say what would change, change nothing')
+    .action(async (file: string, options: { by: string; dryRun?: boolean }) => {
+      const plan = await loadPlanFile(file);
+      const planYaml = await readFile(file, 'utf8');
+      const desired = desiredSchedules(plan, planYaml, {
+        taskQueue: temporalSettings().taskQueue,
+        by: options.by,
+        file,
+      });
+      const outcomes = await withClient((client) => syncSchedules(client, plan, desired, options));
+      for (const outcome of outcomes)
+        console.log(
+          `${outcome.scheduleId}: ${options.dryRun ? `would be ${outcome.change}` : outcome.change}; ${outcome.detail}`,
+        );
+      const count = (change: string) => outcomes.filter((o) => o.change === change).length;
+      console.log(
+        `${plan.target}: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('unchanged')} unchanged${options.dryRun ? ' (dry run: nothing changed)' : ''}`,
+      );
     });
 
   schedule

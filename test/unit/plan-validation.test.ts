@@ -76,13 +76,13 @@ describe('plan validation', () => {
     [
       'an extra step in an unknown segment',
       (p) => (p.steps[0].segment = 'lunch'),
-      /^steps\[0\]\.segment: phase pre-reboot has no segment "lunch"/,
+      /^steps\[id=reboot-hosts\]\.segment: phase pre-reboot has no segment "lunch"/,
     ],
-    ['an extra step in an unknown phase', (p) => (p.steps[0].phase = 'coffee'), /^steps\[0\]\.phase: /],
+    ['an extra step in an unknown phase', (p) => (p.steps[0].phase = 'coffee'), /^steps\[id=reboot-hosts\]\.phase: /],
     [
       'two steps with one id',
       (p) => p.steps.push({ ...p.steps[0] }),
-      /^steps\[2\]\.id: step id "reboot-hosts" is used twice/,
+      /^steps\[id=reboot-hosts\]\.id: step id "reboot-hosts" is used twice: by steps 1 and 3 of the list/,
     ],
     [
       'the same site name twice',
@@ -93,7 +93,7 @@ describe('plan validation', () => {
     [
       'a step both readOnly and destructive',
       (p) => Object.assign(p.steps[1], { readOnly: true, destructive: true }),
-      /^steps\[1\]\.readOnly: a step cannot be both readOnly and destructive/,
+      /^steps\[id=announce-failover\]\.readOnly: a step cannot be both readOnly and destructive/,
     ],
     // What is accepted, said where "Invalid input", "Invalid key in record" or "expected object" was.
     [

@@ -35,6 +35,10 @@ function answer(req: http.IncomingMessage, body: string, res: http.ServerRespons
       },
     });
   }
+  if (req.url === '/whoami')
+    return void res
+      .writeHead(200, { 'content-type': 'text/plain' })
+      .end(`token ${(req.headers.authorization ?? '').replace(/^Bearer /, '')} may not read this`);
   if (req.url === '/echo' && req.method === 'PUT')
     return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`${req.headers['content-type']}|${body}`);
   res.writeHead(404).end();
@@ -77,6 +81,14 @@ steps:
         - { path: data.about.version, exists: true }
         - { path: "data.connectors[1].active", equals: true }
         - { path: data.connectors, max: 7 }
+  - id: bearer
+    phase: check
+    title: The token with its scheme word composed from a reference
+    http: { <<: *graphql, headers: { Authorization: { env: DRILLBOOK_TEST_OPENCTI_TOKEN, prefix: "Bearer " } } }
+  - id: whoami
+    phase: check
+    title: A server that echoes the token without its prefix
+    http: { url: "${base}/whoami", bodyMatch: "^allowed$", headers: { Authorization: { env: DRILLBOOK_TEST_OPENCTI_TOKEN, prefix: "Bearer " } } }
   - id: no-token
     phase: check
     title: Without a token the proxy answers with its login page
@@ -117,6 +129,7 @@ describe('step drivers from a plan, against a real server', () => {
     });
     const port = await listen(server);
     process.env.DRILLBOOK_TEST_OPENCTI_AUTH = `Bearer ${TOKEN}`;
+    process.env.DRILLBOOK_TEST_OPENCTI_TOKEN = TOKEN;
     const parsed = parsePlan(planText(`http://127.0.0.1:${port}`));
     if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
     runbook = compileRunbook(parsed.plan as Plan, 'drill');
@@ -137,6 +150,28 @@ describe('step drivers from a plan, against a real server', () => {
     await expect(run('indicators')).rejects.toThrow(
       /answered 200 but data\.indicators\.pageInfo\.globalCount is 0, expected at least 1$/,
     );
+  });
+
+  it("sends a composed header: the plan's prefix, then the secret the worker resolved", async () => {
+    count.value = 48_211;
+    // The stand-in answers JSON only to `Bearer <token>` (its login page otherwise, which fails the check).
+    await expect(run('bearer')).resolves.toMatchObject({
+      summary: expect.stringMatching(/globalCount = 48211/),
+    });
+    const step = runbook.phases.flatMap((phase) => phase.steps).find((s) => s.id === 'check.bearer') as Step;
+    expect(JSON.stringify(step)).toContain('"prefix":"Bearer "');
+    expect(JSON.stringify(step)).not.toContain(TOKEN);
+  });
+
+  it('redacts the secret of a composed header where the server echoes it without its prefix', async () => {
+    const failure: ApplicationFailure = await run('whoami').then(
+      () => undefined as never,
+      (error: ApplicationFailure) => error,
+    );
+    expect(failure.message).toMatch(/answered 200 but the body does not match/);
+    // The answer is kept in the failure's facts (the history): the bare token is redacted there too.
+    expect(failure.details?.[0]).toMatchObject({ body: 'token *** may not read this' });
+    expect(JSON.stringify(failure.details)).not.toContain(TOKEN);
   });
 
   it('fails closed on an HTML login page where JSON was expected, saying so', async () => {

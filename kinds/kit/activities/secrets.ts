@@ -1,7 +1,7 @@
 /** Resolves a plan's secret reference on the worker, at the moment of use; values never leave the activity. */
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SecretRef } from '../../../domain';
+import type { ComposedSecretRef, SecretRef } from '../../../domain';
 
 export function isSecretRef(value: unknown): value is SecretRef {
   return typeof value === 'object' && value !== null && ('env' in value || 'file' in value);
@@ -29,17 +29,22 @@ export async function resolveSecret(ref: SecretRef, where: string): Promise<stri
   }
 }
 
-/** Resolves a map whose values are plain strings or secret references; returns the secrets too, for redaction. */
+/**
+ * Resolves a map whose values are plain strings or secret references (a header's may carry a prefix,
+ * sent before the secret); returns the secrets too, for redaction: the secret itself, so it is
+ * redacted also where it appears without its prefix.
+ */
 export async function resolveValues(
-  values: Record<string, string | SecretRef> | undefined,
+  values: Record<string, string | ComposedSecretRef> | undefined,
   where: string,
 ): Promise<{ resolved: Record<string, string>; secrets: string[] }> {
   const resolved: Record<string, string> = {};
   const secrets: string[] = [];
   for (const [key, value] of Object.entries(values ?? {})) {
     if (isSecretRef(value)) {
-      resolved[key] = await resolveSecret(value, `${where}.${key}`);
-      secrets.push(resolved[key]);
+      const secret = await resolveSecret(value, `${where}.${key}`);
+      resolved[key] = `${value.prefix ?? ''}${secret}`;
+      secrets.push(secret);
     } else {
       resolved[key] = value;
     }

@@ -1,6 +1,6 @@
 /** Reusable schema pieces for plan files: durations, secret references, step drivers. */
 import { z } from 'zod';
-import { parseDuration } from './duration';
+import { formatDuration, parseDuration } from './duration';
 import { jsonExpectation, jsonValue, pattern } from './expectations';
 import { argvSecrets } from './argvSecrets';
 import { SECRET_HINT, secretAwareMap } from './secrets';
@@ -37,22 +37,42 @@ export function exactlyOne<
   });
 }
 
-/** A duration as the plan writes it ("30s", "15m", "4h"); a number or anything else is refused saying so. */
-export const duration = z
-  .string({
-    error: (issue) =>
-      issue.input === undefined
-        ? undefined
-        : `expected a duration such as "30s", "15m" or "4h", got ${JSON.stringify(issue.input)}`,
-  })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "15m" or "4h", got "${text}"` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const DURATION_FORMS = 'expected a duration such as "30s", "15m" or "4h"';
+
+/**
+ * A duration as the plan writes it ("30s", "15m", "4h"), at least `minMs`: a number or anything else
+ * is refused saying so, and so is one below the field's minimum, saying the minimum and why (a
+ * `timeout: 0s` was once silently run as 1 s).
+ */
+export function durationAtLeast(minMs: number, why: string) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? undefined : `${DURATION_FORMS}, got ${JSON.stringify(issue.input)}`,
+    })
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${DURATION_FORMS}, got "${text}"` });
+        return z.NEVER;
+      }
+      if (ms < minMs) {
+        const least = minMs <= 1 ? 'more than 0' : `at least ${formatDuration(minMs)}`;
+        ctx.addIssue({ code: 'custom', message: `expected ${least} (${why}), got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/** Any wait, interval or age: more than 0, which none of them can be. */
+export const duration = durationAtLeast(1, 'a wait, an interval or an age of 0 cannot be kept');
+/** An objective that may be 0 (an RPO of 0s: no write may be lost). */
+export const durationOrZero = durationAtLeast(0, '');
+/** A step's, a command's or a request's timeout: Temporal runs nothing in less than a second. */
+export const timeoutDuration = durationAtLeast(1000, 'a step or a request needs at least 1s to run');
+/** How long a check is asked again (`within`): it is asked once a second. */
+export const withinDuration = durationAtLeast(1000, 'a check that waits is asked again once a second');
 
 export const identifier = z
   .string()
@@ -74,6 +94,34 @@ export const secretRef = exactlyOne(
   {},
   `expected a secret reference, never the secret itself: ${SECRET_HINT}`,
 );
+
+/**
+ * A header's secret with a fixed text before it (`Authorization: Bearer <token>`): the prefix is not
+ * secret and stays in the plan; the worker resolves the reference and sends prefix + value.
+ */
+export const composedSecretRef = exactlyOne(
+  'a secret reference',
+  {
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+    file: z.string().min(1),
+  },
+  {
+    // A scheme word only: anything longer could be the secret itself, written where the plan keeps it in the clear.
+    prefix: z
+      .string()
+      .regex(
+        /^[A-Za-z][A-Za-z0-9_-]{0,31}[ =:]?$/,
+        'expected a scheme word sent before the secret, such as "Bearer " or "Token " (the prefix is kept in the plan and the history; the secret belongs in env or file)',
+      )
+      .optional(),
+  },
+  `expected a secret reference, never the secret itself: ${SECRET_HINT}, with prefix: "Bearer " to send text before it`,
+);
+
+/** A header's value: plain text, or a secret reference that may carry a prefix ({ env: VAR, prefix: "Bearer " }). */
+const headerValue = z.union([z.string(), composedSecretRef], {
+  error: `expected a string, or for a secret a reference: ${SECRET_HINT}, optionally with prefix: "Bearer "`,
+});
 
 /** A plain value, or a reference where the value is a secret (secrets.ts says which names must be references). */
 const valueOrSecret = z.union([z.string(), secretRef], {
@@ -99,12 +147,12 @@ const commandObject = z
       cwd: z.string().optional(),
       /** Run through /bin/sh -c: only when the plan asks (pipes, globs), never by default. */
       shell: z.boolean().default(false),
-      timeout: duration.optional(),
+      timeout: timeoutDuration.optional(),
       expectExit: z.array(z.number().int()).default([0]),
       /** A regular expression stdout must match as well (a count, a role, a version). */
       expectOutput: pattern.optional(),
       /** A check that waits for what it checks: run again until it passes, for at most this long. */
-      within: duration.optional(),
+      within: withinDuration.optional(),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? COMMAND_FORMS : undefined) },
   )
@@ -156,10 +204,10 @@ export const httpDriver = z
     bodyMatch: pattern.optional(),
     /** Values read from the answer as JSON; an answer that is not JSON (a login page) fails them. */
     expectJson: z.array(jsonExpectation).min(1).optional(),
-    headers: secretAwareMap('header', valueOrSecret).optional(),
-    timeout: duration.optional(),
+    headers: secretAwareMap('header', headerValue).optional(),
+    timeout: timeoutDuration.optional(),
     /** A check that waits for what it checks (jobs appearing on the new side): ask again until it passes, for at most this long. */
-    within: duration.optional(),
+    within: withinDuration.optional(),
   })
   .superRefine((http, ctx) => {
     if (http.body !== undefined && (http.method === 'GET' || http.method === 'HEAD')) {
@@ -238,8 +286,8 @@ export const driver = exactlyOne('a step driver', DRIVER_SHAPE);
  * after a start wait for it to answer (START_GRACE_MS unless set).
  */
 export const stepTuning = {
-  timeout: duration.optional(),
+  timeout: timeoutDuration.optional(),
   retries: z.number().int().min(1).max(100).optional(),
   /** A health check right after a start asks again until it passes, for at most this long. */
-  within: duration.optional(),
+  within: withinDuration.optional(),
 };
