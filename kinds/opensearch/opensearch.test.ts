@@ -51,7 +51,7 @@ test('wrong shapes are refused naming the field and what it accepts', () => {
     'components.search.secondary.node: is required (expected string)',
   ]);
   expect(refusalsOf(perSite({ secondary: { url: 'https://search-euc1.example.org', node: 'os2' } }))).toEqual([
-    'components.search.secondary: unknown field "node"; accepted: url, stop, start, reboot',
+    'components.search.secondary: unknown field "node"; accepted: url, aws, s3Repository, stop, start, reboot',
   ]);
   expect(refusalsOf(perSite({ canaryIndex: 'Drill-Canary' }))).toEqual([
     'components.search.canaryIndex: expected a lower-case index name',

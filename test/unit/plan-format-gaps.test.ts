@@ -160,14 +160,18 @@ describe('retries: a step tried once', () => {
 
   it('refuses negative or fractional retries, and saying the attempts twice', () => {
     const refused = (step: Doc) => refusalsOf({ app: service() }, { steps: [{ ...steps[2], ...step }] });
-    expect(refused({ retries: -1 })).toEqual(['steps[0].retries: expected 0 to 99 retries after the first attempt']);
+    expect(refused({ retries: -1 })).toEqual([
+      'steps[id=plain].retries: expected 0 to 99 retries after the first attempt',
+    ]);
     expect(refused({ retries: 1.5 })).toEqual([
-      'steps[0].retries: expected a whole number of retries after the first attempt, 0 to 99',
+      'steps[id=plain].retries: expected a whole number of retries after the first attempt, 0 to 99',
     ]);
     expect(refused({ retries: 0, retry: { maximumAttempts: 3 } })).toEqual([
-      'steps[0].retries: give either retries (0: 1 attempt(s)) or retry.maximumAttempts (3), not both',
+      'steps[id=plain].retries: give either retries (0: 1 attempt(s)) or retry.maximumAttempts (3), not both',
     ]);
-    expect(refused({ retry: { attempts: 3 } })).toEqual(['steps[0].retry: unknown field "attempts"']);
+    expect(refused({ retry: { attempts: 3 } })).toEqual([
+      'steps[id=plain].retry: unknown field "attempts"; accepted: maximumAttempts, initialInterval, backoffCoefficient, maximumInterval',
+    ]);
     expect(refusalsOf({ app: service({ destructiveRetries: -2 }) })).toEqual([
       'components.app.destructiveRetries: expected 0 to 99 retries after the first attempt',
     ]);
@@ -218,20 +222,20 @@ describe('parallel: a team steps in a block', () => {
   it('refuses a block of one, a block across segments, and a step waiting for its own block', () => {
     const refused = (steps: Doc[]) => refusalsOf({ app: service() }, { steps });
     expect(refused([{ id: 'alone', phase: 'check', title: 'A', command: ['a'], parallel: 'solo' }])).toEqual([
-      'steps[0].parallel: "alone" is the only step of parallel block "solo"; a block runs two or more steps of one phase and segment at once',
+      'steps[id=alone].parallel: "alone" is the only step of parallel block "solo"; a block runs two or more steps of one phase and segment at once',
     ]);
     expect(refused(team([{ id: 'late', phase: 'wrap-up', title: 'L', command: ['l'], parallel: 'smoke' }]))).toEqual([
-      'steps[4].parallel: parallel block "smoke" runs in failover-check.verify (where "smoke-ui" is); this step is in wrap-up.end: a block\'s steps share one phase and segment',
+      'steps[id=late].parallel: parallel block "smoke" runs in failover-check.verify (where "smoke-ui" is); this step is in wrap-up.end: a block\'s steps share one phase and segment',
     ]);
     const waiting = team();
     waiting[2].after = ['smoke-ui'];
     expect(refused(waiting)).toEqual([
-      'steps[2].after[0]: "smoke-ui" is in the same parallel block "smoke": the steps of a block run at once, so one cannot wait for another; take one out of the block or drop this after',
+      'steps[id=smoke-api].after[0]: "smoke-ui" is in the same parallel block "smoke": the steps of a block run at once, so one cannot wait for another; take one out of the block or drop this after',
     ]);
     const circle = team();
     circle[1].after = ['report'];
     expect(refused(circle)).toEqual([
-      'steps[1].after: steps smoke-ui, smoke-api, report each wait for another of them; nothing could start',
+      'steps[id=smoke-ui].after: steps smoke-ui, smoke-api, report each wait for another of them; nothing could start',
     ]);
   });
 });
@@ -272,13 +276,13 @@ describe('stop conditions scoped', () => {
   it('refuses phases without a gate, unknown modes and sites, naming what is accepted', () => {
     const refused = (extra: Doc) => refusalsOf({ app: service() }, { stopConditions: [condition(extra)] });
     expect(refused({ phases: ['failover-check'] })).toEqual([
-      'stopConditions[0].phases[0]: expected phases among pre-reboot, failover, failback (stop conditions are asked before the destructive steps of the phases that need approval)',
+      'stopConditions[id=error-rate].phases[0]: expected phases among pre-reboot, failover, failback (stop conditions are asked before the destructive steps of the phases that need approval)',
     ]);
     expect(refused({ modes: ['outage'] })).toEqual([
-      'stopConditions[0].modes[0]: expected modes among drill, failover, failback',
+      'stopConditions[id=error-rate].modes[0]: expected modes among drill, failover, failback',
     ]);
     expect(refused({ site: 'target' })).toEqual([
-      'stopConditions[0].site: expected primary, secondary or serving (the site the phase moves service to)',
+      'stopConditions[id=error-rate].site: expected primary, secondary or serving (the site the phase moves service to)',
     ]);
   });
 });

@@ -48,14 +48,14 @@ describe('paths name list items by their id', () => {
       expect.arrayContaining([
         'steps[id=announce-failover].timeout: expected a duration such as "30s", "15m" or "4h", got "soon"',
         expect.stringMatching(/^stopConditions\[id=error-rate\]\.http\.url: expected an absolute http\(s\) URL/),
-        'approvals.approvers[id=bob]: unknown field "team"; accepted: id, slack, name',
+        'approvals.approvers[id=bob]: unknown field "team"; accepted: id, slack, name, roles',
       ]),
     );
   });
 
   it('keeps the index where an item has no id', () => {
     expect(errorsOf((p) => (p.approvals.approvers[0] = 7))).toEqual([
-      'approvals.approvers[0]: expected a user name or { id, slack?, name? }',
+      'approvals.approvers[0]: expected a user name or { id, slack?, name?, roles? }',
     ]);
   });
 
@@ -74,12 +74,12 @@ describe('unknown fields list what is accepted', () => {
     [
       'in a step',
       (p: Doc) => (p.steps[0].retriess = 0),
-      /^steps\[id=reboot-hosts\]: unknown field "retriess"; accepted: id, phase, segment, title, site, destructive, readOnly, timeout, modes, after, command, http, manual/,
+      /^steps\[id=reboot-hosts\]: unknown field "retriess"; accepted: id, phase, segment, title, site, destructive, readOnly, timeout, modes, after, retries, retry, parallel, command, http, ssm, manual/,
     ],
     [
       'in approvals',
       (p: Doc) => (p.approvals.fourEye = true),
-      /^approvals: unknown field "fourEye"; accepted: approvers, operators, fourEyes, quorum, reminderAfter, timeout$/,
+      /^approvals: unknown field "fourEye"; accepted: approvers, operators, fourEyes, quorum, reminderAfter, timeout, gates$/,
     ],
     [
       "in a component's kind schema",

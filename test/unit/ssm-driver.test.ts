@@ -73,10 +73,10 @@ describe('the ssm driver in a plan', () => {
 
   test('wrong shapes are refused naming the field and what it accepts', () => {
     expect(refusalsOf(app, webNodes({ autoScalingGroup: 'misp-web' }))).toEqual([
-      'steps[0].ssm.commands: expected the lines each node runs, such as ["systemctl is-active apache2"]',
+      'steps[id=web-nodes].ssm.commands: expected the lines each node runs, such as ["systemctl is-active apache2"]',
     ]);
     expect(refusalsOf(app, webNodes({ ...seedsCheck, commands: [] }))).toEqual([
-      'steps[0].ssm.commands: expected at least one command line',
+      'steps[id=web-nodes].ssm.commands: expected at least one command line',
     ]);
     expect(
       refusalsOf(
@@ -90,12 +90,12 @@ describe('the ssm driver in a plan', () => {
         }),
       ),
     ).toEqual([
-      'steps[0].ssm.autoScalingGroup: expected the Auto Scaling group name (not its ARN), such as misp-web-euw1',
-      'steps[0].ssm.region: expected an AWS region such as eu-west-1',
-      'steps[0].ssm: unknown field "retries"',
+      'steps[id=web-nodes].ssm.autoScalingGroup: expected the Auto Scaling group name (not its ARN), such as misp-web-euw1',
+      'steps[id=web-nodes].ssm.region: expected an AWS region such as eu-west-1',
+      'steps[id=web-nodes].ssm: unknown field "retries"; accepted: autoScalingGroup, region, commands, documentName, timeout, expectOutput',
     ]);
     expect(refusalsOf(app, webNodes(seedsCheck, { command: ['true'] }))).toEqual([
-      'steps[0]: expected a step with exactly one of command, http, ssm, manual, got command and ssm',
+      'steps[id=web-nodes]: expected a step with exactly one of command, http, ssm, manual, got command and ssm',
     ]);
   });
 
@@ -106,7 +106,7 @@ describe('the ssm driver in a plan', () => {
     );
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatch(
-      /^steps\[0\]\.ssm\.commands\[0\]: a MySQL\/MariaDB password \(-p…\) is written inline, so it would be kept in SSM's command history, the drill's history and its report: read it on the node instead/,
+      /^steps\[id=web-nodes\]\.ssm\.commands\[0\]: a MySQL\/MariaDB password \(-p…\) is written inline, so it would be kept in SSM's command history, the drill's history and its report: read it on the node instead/,
     );
     expect(refusals[0]).not.toContain('S3cretPw');
   });
