@@ -138,6 +138,59 @@ describe('approval gates', () => {
     await handle.cancel().catch(() => undefined);
     await recordHistoryIfAsked(client, workflowId, 'approvals-by-signal');
   });
+
+  // On the real dev server because this run is recorded as the replay corpus's gate-roles history: a
+  // gate's own rule (approvals-per-gate) and a stop condition scoped to a phase on the serving site
+  // (stop-conditions-scoped), as the real server writes them.
+  it('a gate with roles takes one approval per role, refuses one that fills none, and a scoped stop condition on the serving site is asked', async () => {
+    const lab = await createStandinLab('gate-roles-lab', (plan) => {
+      plan.approvals.approvers = [{ id: 'alice', roles: ['dba'] }, { id: 'bob', roles: ['change-manager'] }, 'carol'];
+      plan.approvals.quorum = 1;
+      plan.approvals.gates = { failover: { roles: ['dba', 'change-manager'] } };
+      plan.stopConditions = [
+        {
+          id: 'serving-ready',
+          title: 'The side we move to answers',
+          site: 'serving',
+          phases: ['failover'],
+          command: { argv: ['node', '-e', 'process.exit(0)'], timeout: '5s' },
+        },
+      ];
+    });
+    labs.push(lab);
+    lab.appctl('start', 'primary');
+    const { workflowId } = await startDrill(client, queue, {
+      target: lab.target,
+      mode: 'failover',
+      requestedBy: 'oncall',
+      planYaml: lab.planYaml,
+    });
+    await waitForPending(client, workflowId, 'approval');
+    expect((await drillStatus(client, workflowId)).pending).toMatchObject({
+      id: 'approve-failover',
+      quorum: 2,
+      roles: ['dba', 'change-manager'],
+    });
+    // carol holds no role: with a quorum of two and two roles open, her approval fills nothing.
+    await expect(approve(client, workflowId, { by: 'carol', gate: 'approve-failover' })).rejects.toThrow(
+      /carol holds none of the roles the failover gate still needs/,
+    );
+    await approve(client, workflowId, { by: 'alice', gate: 'approve-failover' });
+    await approve(client, workflowId, { by: 'bob', gate: 'approve-failover' });
+    const record = await driveDrill(client, workflowId, { approvers: ['alice', 'bob'], operator: 'oncall' });
+    await recordHistoryIfAsked(client, workflowId, 'gate-roles');
+
+    expect(record.status).toBe('succeeded');
+    expect(await lab.health('secondary')).toBe(200);
+    expect(record.refusals).toEqual([expect.objectContaining({ by: 'carol', action: 'approve', via: 'cli' })]);
+    expect(record.approvals.filter((a) => a.gate === 'approve-failover').map((a) => a.by)).toEqual(['alice', 'bob']);
+    // Resolved to the failover's serving side (the secondary) and asked before its destructive steps.
+    expect(record.stopConditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'serving-ready', title: 'The side we move to answers (on lab-dc2)', ok: true }),
+      ]),
+    );
+  });
 });
 
 describe('a gate nobody answers', () => {

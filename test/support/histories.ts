@@ -40,10 +40,16 @@ export const RELEASE_RUNS = [
   'check-waited-within',
   // Since 0.5.0: a drill of the previous release's build adopted by the new build (test/adoption.test.ts).
   'adopted-drill',
+  // Since 0.7.0: a gate's own rule (one approval per role, a refused approval) and a stop condition
+  // scoped to a phase on the serving site.
+  'gate-roles',
 ] as const;
 
 /** Runs added after the corpus began: a release older than the one named is not asked for them. */
-const RUNS_SINCE: Partial<Record<(typeof RELEASE_RUNS)[number], string>> = { 'adopted-drill': '0.5.0' };
+const RUNS_SINCE: Partial<Record<(typeof RELEASE_RUNS)[number], string>> = {
+  'adopted-drill': '0.5.0',
+  'gate-roles': '0.7.0',
+};
 
 /** The runs a release's corpus must hold. */
 export const runsOfRelease = (release: string): string[] =>
