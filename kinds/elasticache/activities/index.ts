@@ -8,28 +8,26 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { redisCanaryKey } from '../../kit/activities/canary';
 import { failRetryable } from '../../kit/activities/failures';
-import { pollFor, pollUntil } from '../../kit/activities/polling';
+import { pollUntil } from '../../kit/activities/polling';
 import type { Observation, StepDrivers, StepInput } from '../../kit/activities/types';
 import type { AwsClients } from '../../kit/aws/clients';
+import { runManagedSwitch } from '../../kit/aws/managedSwitch';
 import { describeNode, describeRedisError, withRedis, readReplication } from '../../redis/activities/node';
 import { otherSite, type SiteRole } from '../../../domain';
 import type { ElasticacheAction, ElasticacheArgs } from '../actions';
-import { failOverTo, label, regionOf, serving, type Serving } from './controlPlane';
+import { failOverTo, label, regionOf, serving } from './controlPlane';
 import { endpointOf, look, readKey, writeCanary, writeProbe } from './dataPlane';
 import { metricOf, replicationLag, type Lag } from './lag';
 
 const keyOf = (input: StepInput, args: ElasticacheArgs) => redisCanaryKey(input, args.canary);
 
-/** Polls the control plane until `done` holds (or the timeout), heartbeating; returns the last reading. */
-async function watch(
-  clients: AwsClients,
-  args: ElasticacheArgs,
-  what: string,
-  timeoutMs: number,
-  done: (s: Serving) => boolean,
-) {
-  return pollFor(what, timeoutMs, () => serving(clients, args), done, args.pollIntervalMs);
-}
+/** ElastiCache's primary is where it serves. */
+const ELASTICACHE_WORDS = {
+  serves: 'is primary on',
+  servesNot: 'is not primary on',
+  alreadyServes: 'is already primary on',
+  toServe: 'be primary on',
+};
 
 export function createElasticacheActivities(deps: { aws: () => AwsClients }): StepDrivers<ElasticacheAction> {
   return {
@@ -179,58 +177,19 @@ export function createElasticacheActivities(deps: { aws: () => AwsClients }): St
       const args = input.step.args;
       const site = input.step.site ?? args.to;
       const clients = deps.aws();
-      const before = await serving(clients, args);
-      if (before.site === site && before.available)
-        return {
-          summary: `ElastiCache is already primary on ${label(args, site)}: ${before.said}; nothing to do`,
-          facts: { before: before.facts, changed: false },
-        };
-      // A failover of an earlier attempt may still be going on: then only wait for it.
-      const inFlight = !before.available;
-      const asked = inFlight
-        ? `waited for the change already under way (${before.said})`
-        : await failOverTo(clients, args, site);
-      const started = Date.now();
-      // The state must change before "available" means anything: a waiter would pass at once.
-      const changed = inFlight
-        ? { reached: true, last: before }
-        : await watch(
-            clients,
-            args,
-            'ElastiCache to start the failover',
-            args.waitTimeoutMs,
-            (s) => !s.available || s.site === site,
-          );
-      if (!changed.reached)
-        failRetryable(
-          `ElastiCache accepted the request (${asked}) but showed no change within ${Math.round(args.waitTimeoutMs / 1000)}s (still ${changed.last.said}): the failover to ${label(args, site)} cannot be confirmed`,
-          'ElasticacheSwitchNotObserved',
-          { before: before.facts, after: changed.last.facts },
-        );
-      const done = await watch(
-        clients,
-        args,
-        `ElastiCache to be primary on ${args.siteNames[site]}`,
-        Math.max(args.waitTimeoutMs - (Date.now() - started), args.pollIntervalMs),
-        (s) => s.available && s.site === site,
-      );
-      const facts = {
-        before: before.facts,
-        after: done.last.facts,
-        changed: true,
-        asked,
-        tookMs: Date.now() - started,
-      };
-      if (!done.reached)
-        failRetryable(
-          `after ${asked}, ElastiCache is not primary on ${label(args, site)} within ${Math.round(args.waitTimeoutMs / 1000)}s: ${done.last.said}`,
-          'ElasticacheSwitchIncomplete',
-          facts,
-        );
-      return {
-        summary: `ElastiCache is primary on ${label(args, site)} after ${((Date.now() - started) / 1000).toFixed(1)}s (${asked}): before ${before.said}; now ${done.last.said}`,
-        facts,
-      };
+      return runManagedSwitch({
+        service: 'ElastiCache',
+        errorPrefix: 'Elasticache',
+        change: 'failover',
+        words: ELASTICACHE_WORDS,
+        target: site,
+        targetLabel: label(args, site),
+        targetName: args.siteNames[site],
+        waitTimeoutMs: args.waitTimeoutMs,
+        pollIntervalMs: args.pollIntervalMs,
+        read: () => serving(clients, args),
+        ask: () => failOverTo(clients, args, site),
+      });
     },
 
     /** After the switch, through the data plane: the new side writes and holds the canary; the old side refuses writes. */

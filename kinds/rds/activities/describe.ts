@@ -14,7 +14,6 @@ import {
 } from '@aws-sdk/client-rds';
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { failNonRetryable } from '../../kit/activities/failures';
-import { pollUntil } from '../../kit/activities/polling';
 import { type AwsClients, regionOfArn, workerRegion } from '../../kit/aws/clients';
 import { aws, awsFailure } from '../../kit/aws/errors';
 import type { SiteRole } from '../../../domain';
@@ -216,27 +215,6 @@ export async function writer(clients: AwsClients, args: RdsArgs): Promise<Writer
       };
     }
   }
-}
-
-/** Polls until `done` holds for the writer (or `until` the timeout), heartbeating; returns the last reading. */
-export async function watch(
-  clients: AwsClients,
-  args: RdsArgs,
-  what: string,
-  timeoutMs: number,
-  done: (w: Writer) => boolean,
-) {
-  let last = await writer(clients, args);
-  const { reached, waitedMs } = await pollUntil(
-    what,
-    timeoutMs,
-    async () => {
-      last = await writer(clients, args);
-      return done(last);
-    },
-    args.pollIntervalMs,
-  );
-  return { reached, waitedMs, last };
 }
 
 /**

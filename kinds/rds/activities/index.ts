@@ -9,8 +9,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failRetryable } from '../../kit/activities/failures';
 import type { Observation, StepDrivers, StepInput } from '../../kit/activities/types';
 import type { AwsClients } from '../../kit/aws/clients';
+import { runManagedSwitch } from '../../kit/aws/managedSwitch';
 import type { RdsAction, RdsArgs } from '../actions';
-import { globalCluster, label, replicaLagSeconds, sameId, watch, writer } from './describe';
+import { globalCluster, label, replicaLagSeconds, sameId, writer } from './describe';
 import { failOverInSite } from './inSite';
 import { caughtUp, createReplica, retire } from './rebuild';
 import { switchTo } from './switch';
@@ -50,6 +51,14 @@ async function rejoined(clients: AwsClients, args: RdsArgs): Promise<Observation
     facts,
   };
 }
+
+/** An RDS writer is where it serves. */
+const RDS_WORDS = {
+  serves: 'writes on',
+  servesNot: 'does not write on',
+  alreadyServes: 'already writes on',
+  toServe: 'write on',
+};
 
 export function createRdsActivities(deps: { aws: () => AwsClients }): StepDrivers<RdsAction> {
   return {
@@ -136,61 +145,19 @@ export function createRdsActivities(deps: { aws: () => AwsClients }): StepDriver
       const args = input.step.args;
       const site = input.step.site ?? args.to;
       const clients = deps.aws();
-      const before = await writer(clients, args);
-      if (before.site === site && before.available) {
-        return {
-          summary: `RDS already writes on ${label(args, site)}: ${before.said}; nothing to do`,
-          facts: { before: before.facts, changed: false },
-        };
-      }
-      // A reboot or promotion of an earlier attempt may still be going on: then only wait for it.
-      const inFlight = !before.available;
-      const asked = inFlight
-        ? `waited for the change already under way (${before.said})`
-        : await switchTo(clients, args, site);
-      const started = Date.now();
-      // The state must change before "available" means anything: an RDS waiter would pass at once.
-      const changed = inFlight
-        ? { reached: true, waitedMs: 0, last: before }
-        : await watch(
-            clients,
-            args,
-            'RDS to start the switch',
-            args.waitTimeoutMs,
-            (w) => !w.available || w.site === site,
-          );
-      if (!changed.reached) {
-        throw ApplicationFailure.retryable(
-          `RDS accepted the request (${asked}) but showed no change within ${Math.round(args.waitTimeoutMs / 1000)}s (still ${changed.last.said}): the switch to ${label(args, site)} cannot be confirmed`,
-          'RdsSwitchNotObserved',
-          { before: before.facts, after: changed.last.facts },
-        );
-      }
-      const done = await watch(
-        clients,
-        args,
-        `RDS to write on ${args.siteNames[site]}`,
-        Math.max(args.waitTimeoutMs - (Date.now() - started), args.pollIntervalMs),
-        (w) => w.available && w.site === site,
-      );
-      const facts = {
-        before: before.facts,
-        after: done.last.facts,
-        changed: true,
-        asked,
-        tookMs: Date.now() - started,
-      };
-      if (!done.reached) {
-        throw ApplicationFailure.retryable(
-          `after ${asked}, RDS does not write on ${label(args, site)} within ${Math.round(args.waitTimeoutMs / 1000)}s: ${done.last.said}`,
-          'RdsSwitchIncomplete',
-          facts,
-        );
-      }
-      return {
-        summary: `RDS writes on ${label(args, site)} after ${((Date.now() - started) / 1000).toFixed(1)}s (${asked}): before ${before.said}; now ${done.last.said}`,
-        facts,
-      };
+      return runManagedSwitch({
+        service: 'RDS',
+        errorPrefix: 'Rds',
+        change: 'switch',
+        words: RDS_WORDS,
+        target: site,
+        targetLabel: label(args, site),
+        targetName: args.siteNames[site],
+        waitTimeoutMs: args.waitTimeoutMs,
+        pollIntervalMs: args.pollIntervalMs,
+        read: () => writer(clients, args),
+        ask: () => switchTo(clients, args, site),
+      });
     },
 
     /** Failback of a promoted replica: snapshot and rename the site's old instance so its replica can take its name. */
