@@ -8,10 +8,11 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { ActionArgs, Observation, SecretRef, SiteRole, StepInput, SwitchArgs } from '../../domain';
+import type { ActionArgs, SecretRef, SiteRole, StepInput, SwitchArgs } from '../../domain';
 import type { MysqlAction, MysqlArgs } from '../../kinds/mysql/actions';
 import type { OpensearchAction, OpensearchArgs } from '../../kinds/opensearch/actions';
 import type { PostgresAction, PostgresArgs } from '../../kinds/postgres/actions';
+import { activityStepInput } from './activityCalls';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
@@ -150,31 +151,12 @@ export function opensearchArgs(lab: DataLab, over: Partial<OpensearchArgs> = {})
   };
 }
 
-/** A StepInput as the workflow would send it. */
-export function stepInput<A extends MysqlAction | PostgresAction | OpensearchAction>(
+/** A StepInput as the workflow would send it, for this lab's target. */
+export const stepInput = <A extends MysqlAction | PostgresAction | OpensearchAction>(
   drillId: string,
   action: A,
   args: ActionArgs[A],
   site?: SiteRole,
-): StepInput<A> {
-  return {
-    drillId,
-    target: 'lab',
-    step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 },
-  };
-}
+): StepInput<A> => activityStepInput('lab', drillId, action, args, site);
 
-/** Awaits an activity that must fail with `type`; returns its message and the facts it carried. */
-export async function expectFailure(
-  promise: Promise<Observation>,
-  type: string,
-): Promise<{ message: string; facts: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { type?: string; message: string; details?: unknown[] };
-    expect(e.type).toBe(type);
-    return { message: e.message, facts: e.details?.[0] as Record<string, unknown> };
-  }
-  throw new Error(`expected a ${type} failure`);
-}
+export { expectFailure } from './activityCalls';

@@ -8,15 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type {
-  Observation,
-  SecretRef,
-  SiteRole,
-  StepInput,
-  SwitchArgs,
-  ActivityStepAction,
-  ActionArgs,
-} from '../../domain';
+import type { SecretRef, SiteRole, StepInput, SwitchArgs, ActivityStepAction, ActionArgs } from '../../domain';
+import { activityStepInput } from './activityCalls';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
@@ -146,31 +139,12 @@ export function switchArgs(component: string, over: Partial<SwitchArgs> = {}): S
   };
 }
 
-/** A StepInput as the workflow would send it. */
-export function stepInput<A extends ActivityStepAction>(
+/** A StepInput as the workflow would send it, for this lab's target. */
+export const stepInput = <A extends ActivityStepAction>(
   drillId: string,
   action: A,
   args: ActionArgs[A],
   site?: SiteRole,
-): StepInput<A> {
-  return {
-    drillId,
-    target: 'opencti-lab',
-    step: { id: `test.${action}.${site ?? 'any'}`, title: action, action, site, args, timeoutMs: 120_000 },
-  };
-}
+): StepInput<A> => activityStepInput('opencti-lab', drillId, action, args, site);
 
-/** Awaits an activity that must fail with `type`; returns its message and the facts it carried. */
-export async function expectFailure(
-  promise: Promise<Observation>,
-  type: string,
-): Promise<{ message: string; facts: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { type?: string; message: string; details?: unknown[] };
-    if (e.type !== type) throw new Error(`expected a ${type} failure, got ${e.type}: ${e.message}`, { cause: error });
-    return { message: e.message, facts: e.details?.[0] as Record<string, unknown> };
-  }
-  throw new Error(`expected a ${type} failure`);
-}
+export { expectFailure } from './activityCalls';
