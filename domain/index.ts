@@ -16,6 +16,7 @@ export * from './plan';
 export * from './platforms';
 export * from './readiness';
 export * from './record';
+export * from './siteLoss';
 export * from './sites';
 export * from './steps';
 export * from './tip';
