@@ -64,7 +64,6 @@ node_status() {
 # --- per-site verbs of the servers that are one process for both sites ---------------------------
 fs_start() { fs_up; }
 fs_stop() { fs_down; }
-fs_kill() { fs_down; }
 hx_start() { hx_up; }
 hx_stop() { hx_down; }
 hx_kill() { local p; p="$(hx_pid)"; pid_alive "$p" && kill -KILL "$p"; rm -f "$(hx_pidfile)"; log "haproxy: killed"; }
