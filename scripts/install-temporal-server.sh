@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Temporal server as operators run it (FIELD-NOTES 17): `temporal-server` (frontend, history,
 # matching and worker services, one binary) and `temporal-sql-tool` (creates and migrates the PostgreSQL
-# schemas) from the Go module go.temporal.io/server, at the dev server's version, with the module's
-# PostgreSQL schema files beside them. Built once into tools/temporal-server/ (git-ignored) and reused:
-# ~190 s on two cores from a warm module cache, longer from an empty one.
+# schemas, which it carries embedded: `--schema-name postgresql/v12/temporal`) from the Go module
+# go.temporal.io/server, at the dev server's version. Built once into tools/temporal-server/ (git-ignored) and reused:
+# ~190 s on two cores from a warm module cache; 752 s from an empty one on a loaded 2-core machine.
 # Order: $TEMPORAL_SERVER_BIN (a folder holding both binaries), then the installed build when its version
-# matches; else build. Idempotent: prints the bin folder on its last line (the schemas are in ../schema).
+# matches; else build. Idempotent: prints the bin folder on its last line.
 set -euo pipefail
 VERSION=1.29.1 # the Temporal CLI 1.5.1 dev server's version (scripts/install-temporal.sh)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,14 +21,14 @@ installed() {
   "$dir/temporal-server" --version 2>/dev/null | grep -q "$VERSION"
 }
 if [ -n "${TEMPORAL_SERVER_BIN:-}" ] && installed "$TEMPORAL_SERVER_BIN"; then echo "$TEMPORAL_SERVER_BIN"; exit 0; fi
-if installed "$bin" && [ -f "$home/schema/.complete" ]; then echo "$bin"; exit 0; fi
+if installed "$bin"; then echo "$bin"; exit 0; fi
 
 command -v go >/dev/null 2>&1 || die "Go is needed to build the Temporal server (go.temporal.io/server asks Go >= 1.25)"
 mkdir -p "$tools"
 # Several helpers or test runs may ask at once: one builds, the others wait for it.
 exec 9>"$tools/.temporal-server.lock"
 flock -w 2400 9 || die "waited 40 min for another build of the Temporal server"
-if installed "$bin" && [ -f "$home/schema/.complete" ]; then echo "$bin"; exit 0; fi
+if installed "$bin"; then echo "$bin"; exit 0; fi
 
 export GOPATH="${GOPATH:-$tools/go}" GOFLAGS="-mod=mod" GOTOOLCHAIN=local
 export GOCACHE="${GOCACHE:-$tools/go-cache}"
@@ -60,14 +60,6 @@ say "building temporal-server and temporal-sql-tool $VERSION (about 3 minutes fr
   || die "could not build go.temporal.io/server/cmd/tools/sql"
 mv "$bin/temporal-server.part" "$bin/temporal-server"
 mv "$bin/temporal-sql-tool.part" "$bin/temporal-sql-tool"
-
-# The schemas temporal-sql-tool applies live in the module, not in the binaries: copy the PostgreSQL ones.
-src=$(cd "$mod" && go list -m -json "go.temporal.io/server" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-[ -d "$src/schema/postgresql/v12" ] || die "no schema/postgresql/v12 in $src"
-rm -rf "$home/schema" && mkdir -p "$home/schema"
-cp -r "$src/schema/postgresql/v12/temporal" "$src/schema/postgresql/v12/visibility" "$home/schema/"
-chmod -R u+w "$home/schema"
-touch "$home/schema/.complete"
 rm -rf "$mod"
 
 installed "$bin" || die "the build in $bin does not report version $VERSION"

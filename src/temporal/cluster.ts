@@ -107,6 +107,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const children = new Map<string, ChildProcess>();
   let database: ClusterDatabase | undefined;
+  // The last resort when our process exits without stop() (an error, process.exit on a signal): no
+  // server of ours outlives it. kill() is synchronous, as an 'exit' listener must be.
+  const killAllOnExit = () => {
+    for (const child of [...children.values(), database?.process]) if (child && isRunning(child)) child.kill('SIGKILL');
+  };
+  process.once('exit', killAllOnExit);
   const byName = (service: ClusterService | 'postgres', index = 0): ServicePorts | undefined =>
     layout.processes.find((p) => p.service === service && p.index === index);
 
@@ -122,7 +128,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const startService = async (ports: ServicePorts, timeoutMs: number) => {
     const child = spawnService(ports);
     await waitForPort(
-      ports.grpcPort,
+      ports.readyPort,
       child,
       timeoutMs,
       () => `the cluster's ${ports.name} (see ${dir}/logs/${ports.name}.log)`,
@@ -160,6 +166,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     for (const group of [order.slice(0, 2), order.slice(2)])
       await Promise.all(group.map((name) => children.get(name)).map((child) => child && stopProcess(child, 'SIGTERM')));
     await database?.stop();
+    process.removeListener('exit', killAllOnExit);
     rmSync(path.join(dir, 'cluster.json'), { force: true });
   };
 
@@ -189,8 +196,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       logLevel: options.logLevel ?? 'warn',
     });
     // History and matching first, so the frontend finds them in the ring; the internal worker last (it is the frontend's client).
+    // The first writes the cluster's metadata into a new database; two at once race for that row.
     const core = layout.processes.filter((p) => p.service === 'history' || p.service === 'matching');
-    await Promise.all(core.map((p) => startService(p, remaining())));
+    await startService(core[0], remaining());
+    await Promise.all(core.slice(1).map((p) => startService(p, remaining())));
     await startService(byName('frontend') as ServicePorts, remaining());
     await waitForFrontend(remaining());
     await startService(byName('worker') as ServicePorts, remaining());

@@ -16,6 +16,8 @@ export interface ServicePorts {
   membershipPort: number;
   /** The frontend's HTTP API (the Nexus callbacks and the Web UI's API); absent elsewhere. */
   httpPort?: number;
+  /** The port that opens when the process is up: its gRPC port; the internal worker serves none, only its membership port. */
+  readyPort: number;
 }
 
 export interface ClusterLayout {
@@ -32,18 +34,17 @@ export function clusterLayout(basePort: number, historyHosts = 2): ClusterLayout
   let next = basePort + 1;
   const take = (): number => next++;
   const processes: ServicePorts[] = [];
-  processes.push({
-    name: 'frontend',
-    service: 'frontend',
-    index: 0,
-    grpcPort: take(),
-    membershipPort: take(),
-    httpPort: take(),
-  });
-  for (let index = 0; index < historyHosts; index++)
-    processes.push({ name: `history-${index}`, service: 'history', index, grpcPort: take(), membershipPort: take() });
-  processes.push({ name: 'matching', service: 'matching', index: 0, grpcPort: take(), membershipPort: take() });
-  processes.push({ name: 'worker', service: 'worker', index: 0, grpcPort: take(), membershipPort: take() });
+  const add = (name: string, service: ClusterService, index: number, http = false) => {
+    const grpcPort = take();
+    const membershipPort = take();
+    const httpPort = http ? take() : undefined;
+    const readyPort = service === 'worker' ? membershipPort : grpcPort;
+    processes.push({ name, service, index, grpcPort, membershipPort, ...(httpPort ? { httpPort } : {}), readyPort });
+  };
+  add('frontend', 'frontend', 0, true);
+  for (let index = 0; index < historyHosts; index++) add(`history-${index}`, 'history', index);
+  add('matching', 'matching', 0);
+  add('worker', 'worker', 0);
   const size = next - basePort;
   if (basePort < 1024 || basePort + size > 65536)
     throw new Error(`a cluster at base port ${basePort} needs ports ${basePort}-${basePort + size - 1}: out of range`);
