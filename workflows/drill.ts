@@ -19,6 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { recordAdoptions } from './adoption';
+import { registerEvidence } from './evidence';
 import { Gates } from './gates';
 import { runCleanup } from './cleanup';
 import { Recorder } from './recorder';
@@ -86,6 +87,8 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   const gates = new Gates(recorder, tell);
   gates.register();
   recordAdoptions(recorder);
+  // Drills from before it never take a client's evidence (issue 20).
+  if (patched('client-evidence')) registerEvidence(recorder);
   // Refusals at the start are on the record (status "refused", the reason) and a wrong ID in the target's audit trail.
   const refusalsOnRecord = patched('refusals-on-record');
   // An outage's own figures and words (issue 20): the loss, RTO from it, RPO from what the new side holds, endings that say where service is.
