@@ -30,7 +30,8 @@ const OUTCOME_WORDS: Record<StepRecord['status'], string> = {
 function objectiveRow(name: string, m: Measurement | undefined, objectiveMs: number | undefined): string[] {
   const target = objectiveMs === undefined ? 'none set' : formatDuration(objectiveMs);
   if (!m) return [name, target, 'not measured', '—', 'the drill did not reach the steps that measure it'];
-  const verdict = m.met === undefined ? 'no objective' : m.met ? 'met' : 'MISSED';
+  const verdict =
+    m.met === undefined ? (objectiveMs === undefined ? 'no objective' : 'unknown') : m.met ? 'met' : 'MISSED';
   return [
     name,
     target,

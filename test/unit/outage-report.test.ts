@@ -3,6 +3,7 @@
  * the drill on the timeline, which starts at the loss; the client's truth beside the drill's own
  * figures and the plan's objectives; the writes to reconcile the reprotect step found.
  */
+import { renderRecord } from '../../render/record';
 import { renderReport } from '../../render/report';
 import { buildTimeline } from '../../render/report/timeline';
 import type { DrillRecord } from '../../domain';
@@ -154,5 +155,19 @@ describe('the report of an outage drill', () => {
     expect(md).not.toContain('The site loss');
     expect(md).not.toContain('Writes to reconcile');
     expect(buildTimeline(planned).start).toBe(ms(23));
+  });
+
+  it('in the terminal view: the loss, the client, and an RPO the drill could not measure as unknown, not missed', () => {
+    const record: DrillRecord = {
+      ...outageRecord(),
+      rpo: { objectiveMs: 60_000, evidence: 'tip-db: canary not written: the primary was lost' },
+    };
+    const text = renderRecord(record);
+    expect(text).toContain('lab-dc1 lost at 2026-12-07T21:00:00.000Z (declared by alice at start)');
+    expect(text).toContain('RPO ? (objective 1m, unknown): tip-db: canary not written: the primary was lost');
+    expect(text).not.toContain('MISSED');
+    expect(text).toContain(
+      'client (harness): stand-in TIP app indicators through :18081 then :18082: downtime 43.1s, 2 of 612 acknowledged writes lost, 0 of 5900 samples with two writers',
+    );
   });
 });
