@@ -88,6 +88,34 @@ describe('the loss an outage counts from', () => {
     expect(record.rto?.from).toBe(iso(Date.parse(record.startedAt)));
   });
 
+  it('detected by the readiness precheck when it found the primary failing in the hour before the start', async () => {
+    const checkedAt = iso(Date.now() - 300_000);
+    harness.prechecks.push({
+      target: 'loss-precheck',
+      ready: false,
+      checkedAt,
+      checks: 2,
+      drifts: [
+        {
+          path: 'components.app.primary.health',
+          stepId: 'precheck.app.health.primary',
+          site: 'primary',
+          sentence: 'app on dc1 does not answer its health check: exit 255',
+        },
+      ],
+    });
+    const id = await harness.start('loss-precheck', { mode: 'failover', edit: objectives });
+    harness.fail(id, STOP_OLD, 'exit 255: dc1 does not answer');
+    const record = await atSignOff(id);
+    // Earlier than the drill's own failing check: the precheck saw it first.
+    expect(record.siteLoss).toEqual({
+      at: Date.parse(checkedAt),
+      how: 'detected',
+      by: `the readiness precheck at ${checkedAt}: app on dc1 does not answer its health check: exit 255`,
+    });
+    expect(record.rto?.from).toBe(checkedAt);
+  });
+
   it('refuses a declared loss in a planned drill, and one in the future, before anything runs', async () => {
     const planned = await harness.start('loss-planned', { siteLoss: { at: Date.now(), how: 'declared', by: 'alice' } });
     const refused = await harness.waitFor(planned, (r) => r.status === 'refused');

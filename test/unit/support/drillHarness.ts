@@ -24,6 +24,7 @@ import type {
   DrillMode,
   DrillRecord,
   PendingAction,
+  PrecheckResult,
   SiteLoss,
   SiteRole,
   StepFailureDetails,
@@ -142,6 +143,8 @@ export interface Harness {
   told(drillId: string): DrillEvent[];
   reports: DrillRecord[];
   audits: AuditEntry[];
+  /** Readiness precheck results the drill's previousPrecheck finds, the last of a target first. */
+  prechecks: PrecheckResult[];
   /** The drill's record as its workflow answers the status query. */
   record(drillId: string): Promise<DrillRecord>;
   waitFor(drillId: string, predicate: (record: DrillRecord) => boolean): Promise<DrillRecord>;
@@ -166,6 +169,7 @@ function mockActivities(
   told: DrillEvent[],
   reports: DrillRecord[],
   audits: AuditEntry[],
+  prechecks: PrecheckResult[],
 ): MockedActivities {
   async function step(input: StepInput): Promise<StepOutcome> {
     const { attempt } = Context.current().info;
@@ -210,8 +214,8 @@ function mockActivities(
       reports.push(record);
       return { files: [] };
     },
-    async previousPrecheck() {
-      return undefined;
+    async previousPrecheck(input) {
+      return prechecks.filter((p) => p.target === input.target).at(-1);
     },
     async auditRefusal(entry) {
       audits.push(entry);
@@ -236,6 +240,7 @@ export async function startHarness(): Promise<Harness> {
   const told: DrillEvent[] = [];
   const reports: DrillRecord[] = [];
   const audits: AuditEntry[] = [];
+  const prechecks: PrecheckResult[] = [];
   const started: string[] = [];
   const taskQueue = `unit-${randomUUID().slice(0, 8)}`;
   const worker = await Worker.create({
@@ -243,7 +248,7 @@ export async function startHarness(): Promise<Harness> {
     namespace: 'default',
     taskQueue,
     ...workflowSource(),
-    activities: mockActivities(failing, reported, calls, told, reports, audits),
+    activities: mockActivities(failing, reported, calls, told, reports, audits, prechecks),
     // As the real worker: the record's sink is a no-op outside replay.
     sinks: { drillbook: { recorded: { fn: () => undefined, callDuringReplay: false } } },
   });
@@ -255,6 +260,7 @@ export async function startHarness(): Promise<Harness> {
     taskQueue,
     reports,
     audits,
+    prechecks,
     async start(target, options = {}) {
       const handle = await startDrill(client, taskQueue, {
         target,
