@@ -68,7 +68,7 @@ export function declaredLoss(text: string, mode: DrillMode, by: string, now = Da
   const accepts = 'it takes an ISO time (2026-12-07T21:03:05Z), epoch milliseconds or now';
   if (mode !== 'failover')
     throw new UsageError(
-      `--lost-at is for --mode failover (a real outage) only, not ${mode}: a planned drill loses no site. ${accepts}`,
+      `--lost-at is for --mode failover (a real outage) only, not ${mode}: a planned drill loses no site (it takes an ISO time, epoch milliseconds or now)`,
     );
   const trimmed = text.trim();
   const at = trimmed === 'now' ? now : /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
