@@ -11,6 +11,9 @@ const MARK: Record<StepStatus, string> = {
   'best-effort-failed': '~',
 };
 
+/** Met, missed, or unknown: a figure the drill could not measure is not a miss. */
+const verdict = (met: boolean | undefined): string => (met === undefined ? 'unknown' : met ? 'met' : 'MISSED');
+
 const time = (iso?: string): string => (iso ? iso.slice(11, 19) : '        ');
 
 export function renderRecord(record: DrillRecord): string {
@@ -62,13 +65,20 @@ export function renderRecord(record: DrillRecord): string {
         (r) => `refused ${r.action} by ${r.by}${r.via ? ` (via ${r.via})` : ''} at ${time(r.at)}: ${r.reason}`,
       ),
     );
+  const loss = record.siteLoss;
   const measured = [
+    loss &&
+      `${record.plan?.sites.primary ?? 'the primary'} lost at ${new Date(loss.at).toISOString()} (${loss.how === 'declared' ? `declared by ${loss.by} at start` : `detected: ${loss.by}`})`,
     record.rto &&
-      `RTO ${record.rto.measuredMs !== undefined ? formatDuration(record.rto.measuredMs) : '?'}${record.rto.objectiveMs !== undefined ? ` (objective ${formatDuration(record.rto.objectiveMs)}, ${record.rto.met ? 'met' : 'MISSED'})` : ''}`,
+      `RTO ${record.rto.measuredMs !== undefined ? formatDuration(record.rto.measuredMs) : '?'}${record.rto.objectiveMs !== undefined ? ` (objective ${formatDuration(record.rto.objectiveMs)}, ${verdict(record.rto.met)})` : ''}${loss ? `: ${record.rto.evidence}` : ''}`,
     record.rpo &&
-      `RPO ${record.rpo.measuredMs !== undefined ? formatDuration(record.rpo.measuredMs) : '?'}${record.rpo.objectiveMs !== undefined ? ` (objective ${formatDuration(record.rpo.objectiveMs)}, ${record.rpo.met ? 'met' : 'MISSED'})` : ''}: ${record.rpo.evidence}`,
+      `RPO ${record.rpo.measuredMs !== undefined ? formatDuration(record.rpo.measuredMs) : '?'}${record.rpo.objectiveMs !== undefined ? ` (objective ${formatDuration(record.rpo.objectiveMs)}, ${verdict(record.rpo.met)})` : ''}: ${record.rpo.evidence}`,
+    ...(record.clientEvidence ?? []).map(
+      ({ evidence: e, by }) =>
+        `client (${by}): ${e.client}: downtime ${e.downtimeMs === undefined ? 'unending' : formatDuration(e.downtimeMs)}, ${e.lost.count} of ${e.acknowledged} acknowledged writes lost${e.writers ? `, ${e.writers.twoWriterSamples} of ${e.writers.samples} samples with two writers` : ''}`,
+    ),
     record.protection &&
-      `Time to protection ${record.protection.measuredMs !== undefined ? formatDuration(record.protection.measuredMs) : 'not measured'}${record.protection.objectiveMs !== undefined ? ` (objective ${formatDuration(record.protection.objectiveMs)}, ${record.protection.met ? 'met' : 'MISSED'})` : ''}: ${record.protection.evidence}`,
+      `Time to protection ${record.protection.measuredMs !== undefined ? formatDuration(record.protection.measuredMs) : 'not measured'}${record.protection.objectiveMs !== undefined ? ` (objective ${formatDuration(record.protection.objectiveMs)}, ${verdict(record.protection.met)})` : ''}: ${record.protection.evidence}`,
   ].filter(Boolean);
   if (measured.length) lines.push('', ...(measured as string[]));
   if (record.outcome) lines.push('', record.outcome);

@@ -5,16 +5,12 @@
  */
 import { formatDuration } from '../../kinds/kit/schema/duration';
 import { clock, factsText, spanOf, stamp, took } from './format';
+import type { Block } from './blocks';
+import { outageBlocks } from './outage';
 import { waitsOf, type Timeline } from './timeline';
 import { type AuditEntry, type DrillRecord, FINAL_STATUSES, type Measurement, type StepRecord } from '../../domain';
 
-export type Block =
-  | { type: 'heading'; level: 1 | 2 | 3; text: string }
-  | { type: 'paragraph'; text: string }
-  | { type: 'fields'; rows: [string, string][] }
-  | { type: 'table'; head: string[]; rows: string[][] }
-  | { type: 'timeline' }
-  | { type: 'facts'; items: { title: string; text: string }[] };
+export type { Block } from './blocks';
 
 const MODE_WORDS: Record<DrillRecord['mode'], string> = {
   drill: 'drill (planned switchover to the secondary and back)',
@@ -35,7 +31,8 @@ const OUTCOME_WORDS: Record<StepRecord['status'], string> = {
 function objectiveRow(name: string, m: Measurement | undefined, objectiveMs: number | undefined): string[] {
   const target = objectiveMs === undefined ? 'none set' : formatDuration(objectiveMs);
   if (!m) return [name, target, 'not measured', '—', 'the drill did not reach the steps that measure it'];
-  const verdict = m.met === undefined ? 'no objective' : m.met ? 'met' : 'MISSED';
+  const verdict =
+    m.met === undefined ? (objectiveMs === undefined ? 'no objective' : 'unknown') : m.met ? 'met' : 'MISSED';
   return [
     name,
     target,
@@ -160,6 +157,8 @@ export function buildDocument(
         : []),
     ],
   });
+
+  blocks.push(...outageBlocks(record, at));
 
   const { totals } = timeline;
   blocks.push({ type: 'heading', level: 2, text: 'Timeline' });

@@ -24,6 +24,8 @@ import type {
   DrillMode,
   DrillRecord,
   PendingAction,
+  PrecheckResult,
+  SiteLoss,
   SiteRole,
   StepFailureDetails,
   StepInput,
@@ -124,10 +126,15 @@ export interface Harness {
   /** The task queue the harness's worker polls. */
   taskQueue: string;
   /** Starts a drill of a fresh target (`drill-<target>`) on the plan given; returns its workflow ID. */
-  start(target: string, options?: PlanOptions & { mode?: DrillMode; requestedBy?: string }): Promise<string>;
+  start(
+    target: string,
+    options?: PlanOptions & { mode?: DrillMode; requestedBy?: string; siteLoss?: SiteLoss },
+  ): Promise<string>;
   /** From now on the step fails on every attempt with this message, until `heal`. */
   fail(drillId: string, stepId: string, message: string): void;
   heal(drillId: string, stepId: string): void;
+  /** From now on the step, when it passes, reports these facts (as a kind's activity would). */
+  report(drillId: string, stepId: string, facts: Record<string, unknown>): void;
   /** Every step call of a drill so far, in order. */
   calls(drillId: string): StepCall[];
   /** Step ids of a drill whose activity was called (once per id, in order of their first call). */
@@ -136,6 +143,8 @@ export interface Harness {
   told(drillId: string): DrillEvent[];
   reports: DrillRecord[];
   audits: AuditEntry[];
+  /** Readiness precheck results the drill's previousPrecheck finds, the last of a target first. */
+  prechecks: PrecheckResult[];
   /** The drill's record as its workflow answers the status query. */
   record(drillId: string): Promise<DrillRecord>;
   waitFor(drillId: string, predicate: (record: DrillRecord) => boolean): Promise<DrillRecord>;
@@ -155,10 +164,12 @@ const key = (drillId: string, stepId: string) => `${drillId} ${stepId}`;
 /** The mocked activities over the harness's state: what fails, and what was called and told. */
 function mockActivities(
   failing: Map<string, string>,
+  reported: Map<string, Record<string, unknown>>,
   calls: StepCall[],
   told: DrillEvent[],
   reports: DrillRecord[],
   audits: AuditEntry[],
+  prechecks: PrecheckResult[],
 ): MockedActivities {
   async function step(input: StepInput): Promise<StepOutcome> {
     const { attempt } = Context.current().info;
@@ -178,7 +189,8 @@ function mockActivities(
         type: 'CommandFailed',
         details: [{ attempt } satisfies StepFailureDetails],
       });
-    return { summary: `${input.step.title}: ok`, facts: {}, attempt, startedAt, endedAt: new Date().toISOString() };
+    const facts = reported.get(key(input.drillId, input.step.id)) ?? {};
+    return { summary: `${input.step.title}: ok`, facts, attempt, startedAt, endedAt: new Date().toISOString() };
   }
   return {
     async loadPlan(input) {
@@ -202,8 +214,8 @@ function mockActivities(
       reports.push(record);
       return { files: [] };
     },
-    async previousPrecheck() {
-      return undefined;
+    async previousPrecheck(input) {
+      return prechecks.filter((p) => p.target === input.target).at(-1);
     },
     async auditRefusal(entry) {
       audits.push(entry);
@@ -223,10 +235,12 @@ export async function startHarness(): Promise<Harness> {
   const env: TestWorkflowEnvironment = await createTimeSkippingEnv();
   const { client } = env;
   const failing = new Map<string, string>();
+  const reported = new Map<string, Record<string, unknown>>();
   const calls: StepCall[] = [];
   const told: DrillEvent[] = [];
   const reports: DrillRecord[] = [];
   const audits: AuditEntry[] = [];
+  const prechecks: PrecheckResult[] = [];
   const started: string[] = [];
   const taskQueue = `unit-${randomUUID().slice(0, 8)}`;
   const worker = await Worker.create({
@@ -234,7 +248,7 @@ export async function startHarness(): Promise<Harness> {
     namespace: 'default',
     taskQueue,
     ...workflowSource(),
-    activities: mockActivities(failing, calls, told, reports, audits),
+    activities: mockActivities(failing, reported, calls, told, reports, audits, prechecks),
     // As the real worker: the record's sink is a no-op outside replay.
     sinks: { drillbook: { recorded: { fn: () => undefined, callDuringReplay: false } } },
   });
@@ -246,18 +260,21 @@ export async function startHarness(): Promise<Harness> {
     taskQueue,
     reports,
     audits,
+    prechecks,
     async start(target, options = {}) {
       const handle = await startDrill(client, taskQueue, {
         target,
         requestedBy: options.requestedBy ?? 'alice',
         mode: options.mode,
         planYaml: planYaml(target, options),
+        ...(options.siteLoss ? { siteLoss: options.siteLoss } : {}),
       });
       started.push(handle.workflowId);
       return handle.workflowId;
     },
     fail: (drillId, stepId, message) => void failing.set(key(drillId, stepId), message),
     heal: (drillId, stepId) => void failing.delete(key(drillId, stepId)),
+    report: (drillId, stepId, facts) => void reported.set(key(drillId, stepId), facts),
     calls: (drillId) => calls.filter((c) => c.drillId === drillId),
     ran: (drillId) => [...new Set(calls.filter((c) => c.drillId === drillId).map((c) => c.stepId))],
     told: (drillId) => told.filter((e) => eventDrill(e) === drillId),
