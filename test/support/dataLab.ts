@@ -13,6 +13,7 @@ import type { MysqlAction, MysqlArgs } from '../../kinds/mysql/actions';
 import type { OpensearchAction, OpensearchArgs } from '../../kinds/opensearch/actions';
 import type { PostgresAction, PostgresArgs } from '../../kinds/postgres/actions';
 import { activityStepInput } from './activityCalls';
+import type { WatchedPair } from '../../lab/siteLoss/writerWatch';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
@@ -89,6 +90,24 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
     throw error;
   }
   return handle;
+}
+
+/** The lab's replicated pairs as the writer watch asks them (its monitoring user, drill). */
+export function dataLabPairs(lab: Pick<DataLab, 'ports' | 'secret'>): WatchedPair[] {
+  return [
+    {
+      name: 'mariadb',
+      kind: 'mariadb',
+      ports: lab.ports.mariadb,
+      passwordFile: lab.secret('mysql-drill').file as string,
+    },
+    {
+      name: 'postgres',
+      kind: 'postgres',
+      ports: lab.ports.postgres,
+      passwordFile: lab.secret('pg-drill').file as string,
+    },
+  ];
 }
 
 const SITE_NAMES = { primary: 'dc1', secondary: 'dc2' };
