@@ -7,6 +7,7 @@
  * The TIPs cannot run here: these are the stand-ins (lab/standinApp.ts, lab/opencti/).
  */
 import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
 import { createClient } from 'redis';
 
 export interface WriteTarget {
@@ -39,12 +40,38 @@ export function indicatorTarget(site: string, baseUrl: string): WriteTarget {
   };
 }
 
-/** The values of every indicator the app at `baseUrl` holds (its site's database). */
-export async function indicatorsHeld(baseUrl: string): Promise<Set<string>> {
-  const response = await fetch(`${baseUrl}/api/indicators`, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`${baseUrl}/api/indicators answered HTTP ${response.status}`);
-  const body = (await response.json()) as { indicators: { value: string }[] };
-  return new Set(body.indicators.map((i) => i.value));
+export interface MariadbAt {
+  port: number;
+  /** A user that may read tip.* (the lab's drill user). */
+  user: string;
+  passwordFile: string;
+}
+
+/**
+ * Which of `ids` (indicator values) the site's database holds: asked of the database itself, not
+ * of its app, so the answer is what the new side holds whatever its app serves.
+ */
+export async function indicatorsHeld(at: MariadbAt, ids: readonly string[]): Promise<Set<string>> {
+  const c = await mysql.createConnection({
+    host: '127.0.0.1',
+    port: at.port,
+    user: at.user,
+    password: readFileSync(at.passwordFile, 'utf8').trim(),
+    database: 'tip',
+    connectTimeout: 3000,
+  });
+  // A server dying under the question fails the question, never the process.
+  c.on('error', () => undefined);
+  try {
+    const held = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const [rows] = await c.query('SELECT value FROM indicators WHERE value IN (?)', [ids.slice(i, i + 500)]);
+      for (const row of rows as { value: string }[]) held.add(row.value);
+    }
+    return held;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 export interface RedisAt {

@@ -39,7 +39,11 @@ export interface DataLab {
 }
 
 /** Starts `servers` in a fresh lab dir with its own port offset (a multiple of 1000, at most 23000). */
-export async function startDataLab(offset: number, servers: LabServer[]): Promise<DataLab> {
+export async function startDataLab(
+  offset: number,
+  servers: LabServer[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<DataLab> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-datalab-'));
   // mkdtemp makes the folder 700; the mysql, postgres and OpenSearch users must reach inside.
   chmodSync(dir, 0o755);
@@ -48,6 +52,7 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
     DRILLBOOK_LAB_DIR: dir,
     DRILLBOOK_LAB_PORT_OFFSET: String(offset),
     DRILLBOOK_LAB_TIMEOUT: '120',
+    ...extraEnv,
   };
   const lab = async (...args: string[]) => {
     try {
