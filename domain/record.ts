@@ -1,6 +1,7 @@
 /** The drill record: what happened, who decided what, and the RTO and RPO measured. */
 import type { DrillMode, PhaseId } from './phases';
 import type { PrecheckResult } from './readiness';
+import type { AttachedEvidence, SiteLoss } from './siteLoss';
 import type { Step } from './steps';
 
 export interface DrillInput {
@@ -11,6 +12,8 @@ export interface DrillInput {
   planYaml?: string;
   /** Why this drill runs (a ticket, "Q3 DR test"); kept in the record. */
   reason?: string;
+  /** A failover's site loss as its starter declares it (`--lost-at`); only in failover mode. */
+  siteLoss?: SiteLoss;
 }
 
 export type DrillStatus =
@@ -249,6 +252,10 @@ export interface DrillRecord {
   rpo?: Measurement;
   /** Time to protection: from the first stop until the test indicator is served on the new site (tip.protection). */
   protection?: Measurement;
+  /** An outage's loss of the primary site: declared at start, or detected (and by what); absent in planned drills. */
+  siteLoss?: SiteLoss;
+  /** What clients writing through the service saw (`drillbook evidence`): the truth beside the drill's own figures. */
+  clientEvidence?: AttachedEvidence[];
   /** One sentence: how the drill ended and why. */
   outcome?: string;
 }

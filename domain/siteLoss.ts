@@ -53,3 +53,75 @@ export interface WriteToReconcile {
 export const FACT_WRITES_TO_RECONCILE = 'writesToReconcile';
 export const FACT_NEWEST_REPLICATED_AT = 'newestReplicatedAt';
 export const FACT_RPO_BASIS = 'rpoBasis';
+
+/** ClientEvidence as a drill keeps it: who attached it, when, and through which door. */
+export interface AttachedEvidence {
+  evidence: ClientEvidence;
+  by: string;
+  at: string;
+}
+
+const isMs = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/**
+ * What is wrong with a ClientEvidence, each problem naming its field's path and what it accepts
+ * (empty when it is one). The CLI refuses with these before sending; the drill refuses them again.
+ */
+export function clientEvidenceProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return ['(the whole file): expected a JSON object with client, lossAt, acknowledged and lost'];
+  const e = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const ms = (path: string, v: unknown, required: boolean) => {
+    if (v === undefined && !required) return;
+    if (!isMs(v)) problems.push(`${path}: expected a number of milliseconds (epoch ms for a time), 0 or more`);
+  };
+  if (typeof e.client !== 'string' || e.client.trim() === '')
+    problems.push('client: expected a sentence saying what wrote and where');
+  ms('lossAt', e.lossAt, true);
+  if (!Number.isInteger(e.acknowledged) || (e.acknowledged as number) < 0)
+    problems.push('acknowledged: expected a whole number of writes, 0 or more');
+  ms('lastAckBeforeLossAt', e.lastAckBeforeLossAt, false);
+  ms('firstAckAfterLossAt', e.firstAckAfterLossAt, false);
+  ms('downtimeMs', e.downtimeMs, false);
+  const lost = e.lost as Record<string, unknown> | undefined;
+  if (typeof lost !== 'object' || lost === null || Array.isArray(lost))
+    problems.push('lost: expected { count, windowMs } with firstAt and lastAt when any write was lost');
+  else {
+    if (!Number.isInteger(lost.count) || (lost.count as number) < 0)
+      problems.push('lost.count: expected a whole number of writes, 0 or more');
+    ms('lost.windowMs', lost.windowMs, true);
+    ms('lost.firstAt', lost.firstAt, false);
+    ms('lost.lastAt', lost.lastAt, false);
+  }
+  const writers = e.writers as Record<string, unknown> | undefined;
+  if (writers !== undefined) {
+    if (typeof writers !== 'object' || writers === null || Array.isArray(writers))
+      problems.push('writers: expected { pairs, samples, twoWriterSamples, intervalMs }');
+    else {
+      if (!Array.isArray(writers.pairs) || !writers.pairs.every((p) => typeof p === 'string'))
+        problems.push('writers.pairs: expected a list of the replicated pairs sampled, as text');
+      for (const key of ['samples', 'twoWriterSamples'] as const)
+        if (!Number.isInteger(writers[key]) || (writers[key] as number) < 0)
+          problems.push(`writers.${key}: expected a whole number, 0 or more`);
+      ms('writers.intervalMs', writers.intervalMs, true);
+    }
+  }
+  return problems;
+}
+
+/** What is wrong with a SiteLoss given at a drill's start (`--lost-at`), relative to `now` (epoch ms). */
+export function siteLossProblems(value: unknown, now: number): string[] {
+  if (typeof value !== 'object' || value === null) return ['siteLoss: expected { at, how, by }'];
+  const loss = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (!isMs(loss.at)) problems.push('siteLoss.at: expected the time of the loss in epoch ms');
+  // A minute's grace for clocks that differ between the starter and the worker.
+  else if (loss.at > now + 60_000)
+    problems.push(
+      `siteLoss.at: ${new Date(loss.at).toISOString()} is in the future; a loss is declared once it happened`,
+    );
+  if (loss.how !== 'declared' && loss.how !== 'detected') problems.push('siteLoss.how: expected declared or detected');
+  if (typeof loss.by !== 'string' || loss.by.trim() === '') problems.push('siteLoss.by: say who declared it');
+  return problems;
+}

@@ -13,6 +13,8 @@ import {
 import { WorkflowNotFoundError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import type { drillWorkflow } from '../workflows/drill';
 import {
+  attachEvidenceSignal,
+  attachEvidenceUpdate,
   approveSignal,
   approveUpdate,
   completeTaskSignal,
@@ -29,6 +31,7 @@ import {
   type ApprovalInput,
   type CompleteTaskInput,
   type DecisionInput,
+  type EvidenceInput,
   type HandlerResult,
   type PauseInput,
   type Sent,
@@ -263,6 +266,30 @@ export const pause = (client: Client, id: string, input: PauseInput) =>
   answer(client, id, { update: pauseUpdate, signal: pauseSignal }, input);
 export const resume = (client: Client, id: string, input: PauseInput) =>
   answer(client, id, { update: resumeUpdate, signal: resumeSignal }, input);
+
+/**
+ * Attaches a client's evidence to a running drill (an update; a signal when no worker answers in
+ * time). A drill that ended is refused here, saying so: its record is final.
+ */
+export async function attachEvidence(
+  client: Client,
+  id: string,
+  input: EvidenceInput,
+): Promise<HandlerResult | HandedOver> {
+  const workflowId = await resolveWorkflowId(client, id);
+  const described = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) throw new DrillRefused(`no drill ${workflowId}`);
+      throw error;
+    });
+  if (described.status.name !== 'RUNNING')
+    throw new DrillRefused(
+      `${workflowId} has ended (${described.status.name.toLowerCase()}): evidence is attached to a drill while it runs (at its sign-off, say); its record is final`,
+    );
+  return answer(client, workflowId, { update: attachEvidenceUpdate, signal: attachEvidenceSignal }, input);
+}
 
 /** The SDK's signal names of the answers, for telling a person which of theirs wait in history. */
 const ANSWER_SIGNALS = new Set(

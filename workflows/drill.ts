@@ -19,6 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { recordAdoptions } from './adoption';
+import { registerEvidence } from './evidence';
 import { Gates } from './gates';
 import { runCleanup } from './cleanup';
 import { Recorder } from './recorder';
@@ -26,6 +27,7 @@ import { reportDrill } from './reporting';
 import { compileDrill } from './runbook';
 import { runPhaseSteps, type Interpreter } from './lanes';
 import { describeFailure } from './steps';
+import { promoted, whereServiceIs } from './outage';
 import {
   DRILL_MODES,
   drillWorkflowId,
@@ -39,6 +41,8 @@ import {
   type DrillStatus,
   type Plan,
   type RunbookPhase,
+  type SiteLoss,
+  siteLossProblems,
   unapprovableGates,
 } from '../domain';
 
@@ -49,6 +53,11 @@ const { loadPlan } = proxyActivities<DrillActivities>({
 
 const { auditRefusal } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
+
+const { previousPrecheck } = proxyActivities<DrillActivities>({
+  startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3, initialInterval: '1 second' },
 });
 
@@ -78,9 +87,13 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
   const gates = new Gates(recorder, tell);
   gates.register();
   recordAdoptions(recorder);
+  // Drills from before it never take a client's evidence (issue 20).
+  if (patched('client-evidence')) registerEvidence(recorder);
   // Refusals at the start are on the record (status "refused", the reason) and a wrong ID in the target's audit trail.
   const refusalsOnRecord = patched('refusals-on-record');
-  checkInput(input, refusalsOnRecord ? recorder : undefined);
+  // An outage's own figures and words (issue 20): the loss, RTO from it, RPO from what the new side holds, endings that say where service is.
+  const outage = patched('outage-figures');
+  checkInput(input, refusalsOnRecord ? recorder : undefined, outage);
   await checkWorkflowId(input, refusalsOnRecord ? recorder : undefined);
   // Fixed at start, so a drill replays with the behaviour it started with.
   const features: Interpreter['features'] = {
@@ -102,8 +115,11 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
     );
     const { plan } = loaded;
     // Drills that started before the plan activity compiled the runbook compile it here, as they did then.
-    const { runbook, wayBack } = loaded.compiled ?? compileDrill(plan, recorder.record.mode);
+    const { runbook, wayBack } =
+      loaded.compiled ?? compileDrill(plan, recorder.record.mode, { servingChecksFirst: false });
     recorder.planLoaded(plan, runbook);
+    if (outage && recorder.record.mode === 'failover')
+      recorder.outageBegan(input.siteLoss ?? (await precheckSawLoss(input)));
     cleanup = runbook.cleanup ?? [];
     gates.rules = {
       approvers: plan.approvals.approvers.map((a) => a.id),
@@ -121,25 +137,36 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillRecord> {
     gates.timing = { reminderAfterMs: plan.approvals.reminderAfter, timeoutMs: plan.approvals.timeout };
     await tell({ type: 'drill-started', record: headlineOf(recorder.record) });
 
-    const run: Interpreter = { recorder, gates, features, stopConditions: runbook.stopConditions ?? [] };
+    const run: Interpreter = {
+      recorder,
+      gates,
+      features,
+      stopConditions: runbook.stopConditions ?? [],
+      outage: outage && recorder.record.mode === 'failover',
+    };
     const ending = (await runPhases(runbook.phases, run, plan, wayBack)) ?? (await signOff(recorder, gates));
-    return await finish(recorder, ending, cleanup);
+    return await finish(recorder, outage ? withWhere(recorder, ending) : ending, cleanup);
   } catch (error) {
     if (isCancellation(error)) {
+      const cancelled: Ending = {
+        status: 'cancelled',
+        outcome: 'The drill was cancelled from outside (Temporal UI or CLI).',
+      };
       await CancellationScope.nonCancellable(() =>
-        finish(
-          recorder,
-          { status: 'cancelled', outcome: 'The drill was cancelled from outside (Temporal UI or CLI).' },
-          cleanup,
-        ),
+        finish(recorder, outage ? withWhere(recorder, cancelled) : cancelled, cleanup),
       );
     }
     throw error;
   }
 }
 
-function checkInput(input: DrillInput, recorder?: Recorder): void {
+function checkInput(input: DrillInput, recorder?: Recorder, outage = false): void {
   const problems: string[] = [];
+  if (outage && input?.siteLoss !== undefined) {
+    if (input.mode !== 'failover')
+      problems.push('siteLoss: a site loss is declared only for a failover (a real outage), not a planned drill');
+    else problems.push(...siteLossProblems(input.siteLoss, Date.now()));
+  }
   if (typeof input?.target !== 'string' || !TARGET_PATTERN.test(input.target))
     problems.push('target: expected a plan target such as "example-lab"');
   if (typeof input?.requestedBy !== 'string' || input.requestedBy.trim() === '')
@@ -150,6 +177,33 @@ function checkInput(input: DrillInput, recorder?: Recorder): void {
   const message = `invalid drill input: ${problems.join('; ')}`;
   recorder?.startRefused(message);
   throw ApplicationFailure.nonRetryable(message, 'InvalidInput');
+}
+
+/** How long before a failover's start a readiness precheck that found the primary failing still dates its loss. */
+const PRECHECK_DATES_LOSS_MS = 3_600_000;
+
+/**
+ * A failover started without `--lost-at`: the last readiness precheck, when it ran in the hour before
+ * the start and found a check of the primary failing, saw the loss first.
+ */
+async function precheckSawLoss(input: DrillInput): Promise<SiteLoss | undefined> {
+  const result = await previousPrecheck({ target: input.target, exceptRunId: '' }).catch((error: unknown) => {
+    if (isCancellation(error)) throw error;
+    return undefined;
+  });
+  const drift = result?.drifts.find((d) => d.site === 'primary');
+  if (!result || !drift) return undefined;
+  const at = Date.parse(result.checkedAt);
+  const start = Date.now();
+  if (!(at <= start && start - at <= PRECHECK_DATES_LOSS_MS)) return undefined;
+  return { at, how: 'detected', by: `the readiness precheck at ${result.checkedAt}: ${drift.sentence}` };
+}
+
+/** An ending's sentence, with where service is as far as the drill knows. */
+function withWhere(recorder: Recorder, ending: Ending): Ending {
+  if (recorder.record.mode !== 'failover') return ending;
+  const where = whereServiceIs(recorder.record, recorder.sawServe);
+  return { ...ending, outcome: `${ending.outcome} As far as the drill knows, ${where}.` };
 }
 
 /** A drill whose gates its starter's four-eyes bar makes impossible to approve ends at its start, saying which and why. */
@@ -250,9 +304,11 @@ async function abort(
   const { recorder, gates } = run;
   const decidedBy = recorder.record.decisions.at(-1)?.by ?? 'an operator';
   const aborted = `${decidedBy} aborted the drill at step ${stepId}`;
-  const switched = recorder.record.steps.some(
-    (s) => s.phase === 'failover' && s.destructive && s.status === 'succeeded',
-  );
+  // In an outage, stopping what was already dead changed nothing: only a promotion on the new side did.
+  const outage = run.outage === true;
+  const switched = outage
+    ? promoted(recorder.record)
+    : recorder.record.steps.some((s) => s.phase === 'failover' && s.destructive && s.status === 'succeeded');
   const inFailover = phase.id === 'failover' || phase.id === 'failover-check';
   if (!switched || !inFailover || !wayBack) return { status: 'aborted', outcome: `${aborted}.` };
 
@@ -267,7 +323,9 @@ async function abort(
   if (approval.result !== 'approved')
     return {
       status: 'aborted',
-      outcome: `${aborted}; the way back to the primary was not approved, so service stays on ${plan.sites.secondary.name}.`,
+      outcome: outage
+        ? `${aborted}; the way back to the primary was not approved.`
+        : `${aborted}; the way back to the primary was not approved, so service stays on ${plan.sites.secondary.name}.`,
     };
   const rollback = await runPhases(wayBack, run, plan, undefined, true);
   if (rollback)

@@ -4,7 +4,7 @@
  * meaning serve fire-and-forget clients such as the Temporal UI.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Channel, DrillRecord, OperatorDecision } from '../domain';
+import type { Channel, ClientEvidence, DrillRecord, OperatorDecision } from '../domain';
 
 /** What every answer a person sends may carry besides what it says. */
 export interface Sent {
@@ -50,6 +50,12 @@ export interface PauseInput extends Sent {
   reason?: string;
 }
 
+/** A client's truth about an outage (`drillbook evidence`), attached to the running drill. */
+export interface EvidenceInput extends Sent {
+  by: string;
+  evidence: ClientEvidence;
+}
+
 /** What an update returns: what happened, and what the drill waits for now. */
 export interface HandlerResult {
   accepted: true;
@@ -63,11 +69,15 @@ export const completeTaskUpdate = defineUpdate<HandlerResult, [CompleteTaskInput
 export const pauseUpdate = defineUpdate<HandlerResult, [PauseInput]>('pause');
 export const resumeUpdate = defineUpdate<HandlerResult, [PauseInput]>('resume');
 
+export const attachEvidenceUpdate = defineUpdate<HandlerResult, [EvidenceInput]>('attachEvidence');
+
 export const approveSignal = defineSignal<[ApprovalInput]>('approveSignal');
 export const rejectSignal = defineSignal<[ApprovalInput]>('rejectSignal');
 export const decideSignal = defineSignal<[DecisionInput]>('decideSignal');
 export const completeTaskSignal = defineSignal<[CompleteTaskInput]>('completeTaskSignal');
 export const pauseSignal = defineSignal<[PauseInput]>('pauseSignal');
 export const resumeSignal = defineSignal<[PauseInput]>('resumeSignal');
+
+export const attachEvidenceSignal = defineSignal<[EvidenceInput]>('attachEvidenceSignal');
 
 export const statusQuery = defineQuery<DrillRecord>('status');

@@ -18,6 +18,8 @@ export interface Interpreter {
   /** Behaviour a drill's history fixed at its start (see drillWorkflow's patches). */
   features: { pause: boolean; blocks: boolean; localChecks?: boolean; scopedStops?: boolean };
   stopConditions: StopCondition[];
+  /** A failover drill with the outage figures and words (patch 'outage-figures'). */
+  outage?: boolean;
   /** The last step that ended ran as a local activity (its workflow task may hold a pause back). */
   afterLocal?: boolean;
 }

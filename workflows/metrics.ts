@@ -54,6 +54,51 @@ const met = metricMeter.createGauge(
   '1 when the last drill met the objective, 0 when it missed it',
 );
 
+const clientDowntime = metricMeter.createGauge(
+  'drillbook_client_downtime_ms',
+  'int',
+  'ms',
+  "The downtime a client writing through the service saw in a target's last outage drill (the worst of its clients)",
+);
+const clientLost = metricMeter.createGauge(
+  'drillbook_client_lost_writes',
+  'int',
+  '',
+  "Acknowledged writes a client lost in a target's last outage drill (all its clients): the true RPO's count",
+);
+const clientLostWindow = metricMeter.createGauge(
+  'drillbook_client_lost_window_ms',
+  'int',
+  'ms',
+  "The span of the acknowledged writes lost in a target's last outage drill (the widest of its clients): the true RPO",
+);
+const twoWriters = metricMeter.createGauge(
+  'drillbook_two_writer_samples',
+  'int',
+  '',
+  "Samples that found two writers at once in a target's last outage drill (all its clients' watchers)",
+);
+
+/** What the clients of an outage drill saw (`drillbook evidence`), beside the drill's own RTO and RPO. */
+function clientTruth(record: DrillRecord): void {
+  const all = (record.clientEvidence ?? []).map((attached) => attached.evidence);
+  if (!all.length) return;
+  const tags = { target: record.target };
+  const downtimes = all.map((e) => e.downtimeMs).filter((ms): ms is number => ms !== undefined);
+  if (downtimes.length) clientDowntime.set(Math.round(Math.max(...downtimes)), tags);
+  clientLost.set(
+    all.reduce((sum, e) => sum + e.lost.count, 0),
+    tags,
+  );
+  clientLostWindow.set(Math.round(Math.max(...all.map((e) => e.lost.windowMs))), tags);
+  const watched = all.filter((e) => e.writers);
+  if (watched.length)
+    twoWriters.set(
+      watched.reduce((sum, e) => sum + (e.writers?.twoWriterSamples ?? 0), 0),
+      tags,
+    );
+}
+
 export function drillEnded(record: DrillRecord): void {
   drills.add(1, { target: record.target, mode: record.mode, outcome: record.status });
   for (const [name, measurement] of [
@@ -62,6 +107,7 @@ export function drillEnded(record: DrillRecord): void {
     ['protection', record.protection],
   ] as const)
     measurementOf(record.target, name, measurement);
+  clientTruth(record);
 }
 
 function measurementOf(target: string, name: 'rto' | 'rpo' | 'protection', measurement: Measurement | undefined): void {

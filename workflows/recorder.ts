@@ -6,6 +6,15 @@ import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/
 import { DrillMode, DrillOutcome, DrillPhase, DrillTarget } from './searchAttributes';
 import * as metrics from './metrics';
 import { shareRecordDuringReplay } from './sinks';
+import {
+  canaryWritten,
+  lossAtStart,
+  lossSeenBy,
+  lossWords,
+  replicatedOf,
+  rpoFromReplicated,
+  type Replicated,
+} from './outage';
 import { gateRulesDescribed } from '../domain';
 import type {
   DrillInput,
@@ -16,6 +25,7 @@ import type {
   PendingAction,
   PhaseId,
   Plan,
+  SiteLoss,
   Runbook,
   RunbookPhase,
   Step,
@@ -47,6 +57,14 @@ export class Recorder {
   readonly record: DrillRecord;
   private readonly stepMarks = new Map<string, Step['marks']>();
   private rpoPhase?: PhaseId;
+  /**
+   * A failover drill begun with the outage figures (patch 'outage-figures'): RTO from the loss, RPO
+   * from what the new side holds, canaries the dead side could not take deciding nothing.
+   */
+  private outage = false;
+  /** In an outage, the canaries' RPO is kept aside: what the new side holds decides when a step reports it. */
+  private canaryRpo?: Measurement;
+  private readonly replicated = new Map<string, Replicated>();
 
   constructor(drillId: string, input: DrillInput) {
     this.record = {
@@ -97,6 +115,13 @@ export class Recorder {
     this.record.steps = runbook.phases.flatMap((p) => p.steps.map(pendingStep));
     for (const step of runbook.phases.flatMap((p) => p.steps)) this.stepMarks.set(step.id, step.marks);
     this.setStatus('running');
+  }
+
+  /** A failover drill with the outage figures: its loss as declared at start, else detected as it runs. */
+  outageBegan(declared: SiteLoss | undefined): void {
+    this.outage = true;
+    if (declared) this.record.siteLoss = declared;
+    this.publish();
   }
 
   /** Phases that join a drill late: the way back after an abort. Steps already listed are reused. */
@@ -209,7 +234,8 @@ export class Recorder {
     });
     metrics.stepEnded(step.action, 'succeeded', entry.startedAt, entry.endedAt);
     const evidence = outcome.facts.rpoEvidence as RpoEvidence | undefined;
-    if (evidence) this.recordRpo(evidence, step.phase);
+    if (evidence) this.recordRpo(this.outage ? this.canaryInOutage(evidence, entry) : evidence, step.phase);
+    if (this.outage) this.noteReplicated(entry);
     this.measureRto();
     this.measureProtection(entry);
     this.publish();
@@ -237,6 +263,10 @@ export class Recorder {
       summary: bestEffort ? `${step.title} failed and was passed over (the site may be gone): ${message}` : undefined,
     });
     metrics.stepEnded(step.action, entry.status, entry.startedAt, entry.endedAt);
+    if (this.outage && step.site === 'primary' && !this.record.siteLoss && !this.record.rto) {
+      this.record.siteLoss = lossSeenBy(entry, message, this.record.plan?.sites.primary ?? 'the primary');
+      this.settleOutageRpo();
+    }
     this.protectionMissed(entry, message);
     this.publish();
   }
@@ -248,6 +278,11 @@ export class Recorder {
   }
 
   finish(status: DrillStatus, outcome: string): DrillRecord {
+    // An outage that never saw its loss: the drill's start is when it knew.
+    if (this.outage && !this.record.siteLoss) {
+      this.record.siteLoss = lossAtStart(this.record);
+      this.settleOutageRpo();
+    }
     this.record.status = status;
     this.record.outcome = outcome;
     this.record.endedAt = now();
@@ -278,7 +313,7 @@ export class Recorder {
    * it (canaries found on the new side: a database row, a shared-storage file).
    */
   private recordRpo(evidence: RpoEvidence, phase: PhaseId): void {
-    const previous = this.record.rpo;
+    const previous = this.outage ? this.canaryRpo : this.record.rpo;
     if (
       previous &&
       this.rpoPhase !== phase &&
@@ -299,18 +334,65 @@ export class Recorder {
       : measuredMs !== undefined && objectiveMs !== undefined
         ? measuredMs <= objectiveMs
         : undefined;
-    this.record.rpo = {
+    const rpo: Measurement = {
       measuredMs,
       objectiveMs,
       met,
       evidence: previous ? `${previous.evidence}; ${evidence.detail}` : evidence.detail,
     };
+    if (!this.outage) this.record.rpo = rpo;
+    else {
+      this.canaryRpo = rpo;
+      this.settleOutageRpo();
+    }
   }
 
-  /** RTO: from the first stop of the old side to the first successful health check on the new one. */
+  /**
+   * A canary the drill looked for on the new side in an outage: when none was ever written (the
+   * primary was gone before the drill could), its absence says nothing about lost writes.
+   */
+  private canaryInOutage(evidence: RpoEvidence, entry: StepRecord): RpoEvidence {
+    if (evidence.canaryFound !== false || canaryWritten(this.record, entry.component)) return evidence;
+    return { detail: `${entry.component ?? entry.id}: canary not written: the primary was lost` };
+  }
+
+  /** A step's `newestReplicatedAt`: per component the newest the new side holds of the lost primary. */
+  private noteReplicated(entry: StepRecord): void {
+    const found = replicatedOf(entry);
+    if (!found) return;
+    const known = this.replicated.get(found.component);
+    if (!known || Date.parse(found.at) > Date.parse(known.at)) this.replicated.set(found.component, found);
+    this.settleOutageRpo();
+  }
+
+  /** An outage's RPO: from what the new side holds when a step said so, else the canaries' (never deciding on one not written). */
+  private settleOutageRpo(): void {
+    const loss = this.record.siteLoss;
+    if (!this.replicated.size || !loss) {
+      if (this.canaryRpo) this.record.rpo = this.canaryRpo;
+      return;
+    }
+    const notes = this.canaryRpo ? [this.canaryRpo.evidence] : [];
+    this.record.rpo = rpoFromReplicated(
+      [...this.replicated.values()],
+      loss,
+      this.record.plan?.objectives.rpoMs,
+      this.record.plan?.sites.secondary ?? 'the new side',
+      notes,
+    );
+  }
+
+  /**
+   * RTO: from the first stop of the old side to the first successful health check on the new one;
+   * in an outage, from the loss (declared, or detected) until that check: the new site serves.
+   */
   private measureRto(): void {
-    const start = this.record.steps.find((s) => this.marks(s.id).includes('rto-start') && s.startedAt);
     const end = this.record.steps.find((s) => this.marks(s.id).includes('rto-end') && s.status === 'succeeded');
+    if (this.outage) {
+      if (end?.endedAt && !this.record.rto) this.measureOutageRto(end, end.endedAt);
+      return;
+    }
+    const start = this.record.steps.find((s) => this.marks(s.id).includes('rto-start') && s.startedAt);
     if (!start?.startedAt || !end?.endedAt || this.record.rto) return;
     const measuredMs = Date.parse(end.endedAt) - Date.parse(start.startedAt);
     const objectiveMs = this.record.plan?.objectives.rtoMs;
@@ -323,6 +405,24 @@ export class Recorder {
       evidence: `from the start of "${start.title}" to the end of "${end.title}"`,
     };
     this.record.rto = rto;
+  }
+
+  private measureOutageRto(end: StepRecord, endedAt: string): void {
+    if (!this.record.siteLoss) {
+      this.record.siteLoss = lossAtStart(this.record);
+      this.settleOutageRpo();
+    }
+    const loss = this.record.siteLoss;
+    const measuredMs = Math.max(0, Date.parse(endedAt) - loss.at);
+    const objectiveMs = this.record.plan?.objectives.rtoMs;
+    this.record.rto = {
+      measuredMs,
+      objectiveMs,
+      met: objectiveMs === undefined ? undefined : measuredMs <= objectiveMs,
+      from: new Date(loss.at).toISOString(),
+      to: endedAt,
+      evidence: `from the loss of ${this.record.plan?.sites.primary ?? 'the primary'} (${lossWords(loss)}) to the end of "${end.title}", the first check that saw ${this.record.plan?.sites.secondary ?? 'the new site'} serve`,
+    };
   }
 
   /**
@@ -367,6 +467,9 @@ export class Recorder {
       evidence: `the test indicator was not found served on the new site: ${message}`,
     };
   }
+
+  /** A check whose success means the new site serves (the RTO's end). */
+  readonly sawServe = (step: StepRecord): boolean => this.marks(step.id).includes('rto-end');
 
   private marks(id: string): Step['marks'] {
     return this.stepMarks.get(id) ?? [];

@@ -5,16 +5,12 @@
  */
 import { formatDuration } from '../../kinds/kit/schema/duration';
 import { clock, factsText, spanOf, stamp, took } from './format';
+import type { Block } from './blocks';
+import { outageBlocks } from './outage';
 import { waitsOf, type Timeline } from './timeline';
 import { type AuditEntry, type DrillRecord, FINAL_STATUSES, type Measurement, type StepRecord } from '../../domain';
 
-export type Block =
-  | { type: 'heading'; level: 1 | 2 | 3; text: string }
-  | { type: 'paragraph'; text: string }
-  | { type: 'fields'; rows: [string, string][] }
-  | { type: 'table'; head: string[]; rows: string[][] }
-  | { type: 'timeline' }
-  | { type: 'facts'; items: { title: string; text: string }[] };
+export type { Block } from './blocks';
 
 const MODE_WORDS: Record<DrillRecord['mode'], string> = {
   drill: 'drill (planned switchover to the secondary and back)',
@@ -160,6 +156,8 @@ export function buildDocument(
         : []),
     ],
   });
+
+  blocks.push(...outageBlocks(record, at));
 
   const { totals } = timeline;
   blocks.push({ type: 'heading', level: 2, text: 'Timeline' });

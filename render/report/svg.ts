@@ -28,6 +28,8 @@ const FILL: Record<BarKind, string> = {
   people: 'url(#people)',
   'people-open': 'url(#people-open)',
   protection: '#6a1b9a',
+  outage: '#b71c1c',
+  'client-downtime': '#ad1457',
 };
 
 const LEGEND: { kind: BarKind; text: string }[] = [
@@ -37,6 +39,7 @@ const LEGEND: { kind: BarKind; text: string }[] = [
   { kind: 'skipped', text: 'skipped' },
   { kind: 'people', text: 'waiting for people' },
   { kind: 'phase', text: 'phase' },
+  { kind: 'outage', text: 'site lost, until the new site served' },
 ];
 
 export const escapeXml = (text: string): string =>

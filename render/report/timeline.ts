@@ -4,25 +4,12 @@
  * report's "Time" section are both drawn from it.
  */
 import { ms } from './format';
+import { outageRows, outageStart } from './outage';
 import { formatDuration } from '../../kinds/kit/schema/duration';
-import type { DrillRecord, StepRecord, StepStatus, WaitRecord } from '../../domain';
+import type { BarKind, TimelineBar, TimelineRow } from './bars';
+import type { DrillRecord, StepRecord, WaitRecord } from '../../domain';
 
-export type BarKind = 'phase' | StepStatus | 'people' | 'people-open' | 'protection';
-
-export interface TimelineBar {
-  from: number;
-  to: number;
-  kind: BarKind;
-  /** A sentence for the tooltip. */
-  title: string;
-}
-
-export interface TimelineRow {
-  label: string;
-  /** 0: phase or gate outside phases; 1: a step or a wait inside a phase. */
-  level: 0 | 1;
-  bars: TimelineBar[];
-}
+export type { BarKind, TimelineBar, TimelineRow } from './bars';
 
 export interface Totals {
   totalMs: number;
@@ -128,11 +115,13 @@ export function unionMs(spans: { from: number; to: number }[]): number {
 }
 
 export function buildTimeline(record: DrillRecord, now: number = Date.now()): Timeline {
-  const start = ms(record.startedAt) as number;
-  const end = Math.max(ms(record.endedAt) ?? now, start);
+  const started = ms(record.startedAt) as number;
+  // An outage's loss (and a client's last write before it) may precede the drill: the chart starts there.
+  const start = Math.min(started, outageStart(record) ?? started);
+  const end = Math.max(ms(record.endedAt) ?? now, started);
   const waits = waitsOf(record, end);
   const placed = new Set<WaitRecord>();
-  const rows: TimelineRow[] = [];
+  const rows: TimelineRow[] = outageRows(record, end);
 
   for (const phase of record.phases) {
     const phaseFrom = ms(phase.startedAt);
@@ -190,7 +179,7 @@ export function buildTimeline(record: DrillRecord, now: number = Date.now()): Ti
     ...waits.map(waitBar),
     ...record.steps.filter((s) => s.action === 'manualTask').flatMap((s) => stepBars(s, end)),
   ];
-  const totalMs = end - start;
+  const totalMs = end - started;
   const busy = unionMs([...machine, ...people]);
   return {
     start,

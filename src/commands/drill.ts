@@ -25,7 +25,16 @@ import { withClient } from '../temporal/connect';
 import { quietReplays } from '../temporal/quietReplays';
 import { UsageError } from './errors';
 import { parseMode } from './plan';
-import { type DrillRecord, FINAL_STATUSES, type OperatorDecision, type Plan, unapprovableGates } from '../../domain';
+import {
+  type DrillMode,
+  type DrillRecord,
+  FINAL_STATUSES,
+  type OperatorDecision,
+  type Plan,
+  type SiteLoss,
+  siteLossProblems,
+  unapprovableGates,
+} from '../../domain';
 
 const me = (): string => process.env.DRILLBOOK_USER ?? os.userInfo().username;
 
@@ -46,6 +55,31 @@ export async function follow(
   return record;
 }
 
+interface StartOptions {
+  mode: string;
+  by: string;
+  reason?: string;
+  lostAt?: string;
+  wait?: boolean;
+}
+
+/** `--lost-at`: an ISO time, epoch ms or `now`, in failover mode, not in the future; refused (exit 2) otherwise. */
+export function declaredLoss(text: string, mode: DrillMode, by: string, now = Date.now()): SiteLoss {
+  const accepts = 'it takes an ISO time (2026-12-07T21:03:05Z), epoch milliseconds or now';
+  if (mode !== 'failover')
+    throw new UsageError(
+      `--lost-at is for --mode failover (a real outage) only, not ${mode}: a planned drill loses no site. ${accepts}`,
+    );
+  const trimmed = text.trim();
+  const at = trimmed === 'now' ? now : /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
+  if (!Number.isFinite(at) || (!/^\d+$/.test(trimmed) && trimmed !== 'now' && !/\d{4}-\d{2}-\d{2}/.test(trimmed)))
+    throw new UsageError(`--lost-at: "${text}" is not a time; ${accepts}`);
+  const problems = siteLossProblems({ at, how: 'declared', by }, now);
+  if (problems.length)
+    throw new UsageError(`--lost-at: ${problems.map((p) => p.replace(/^siteLoss\.\w+: /, '')).join('; ')}`);
+  return { at, how: 'declared', by };
+}
+
 export function registerDrillCommands(program: Command): void {
   program
     .command('start')
@@ -54,9 +88,14 @@ export function registerDrillCommands(program: Command): void {
     .option('--mode <mode>', 'drill (all phases), failover (a real outage) or failback', 'drill')
     .option('--by <user>', 'who starts the drill', me())
     .option('--reason <text>', 'why: a ticket, "Q3 DR test"')
+    .option(
+      '--lost-at <time>',
+      'failover only: when the primary site was lost (ISO time, epoch ms or now); RTO and RPO count from it',
+    )
     .option('--wait', 'wait until the drill ends; exit 0 only if it succeeded')
-    .action(async (planOrTarget: string, options: { mode: string; by: string; reason?: string; wait?: boolean }) => {
+    .action(async (planOrTarget: string, options: StartOptions) => {
       const mode = parseMode(options.mode);
+      const siteLoss = options.lostAt === undefined ? undefined : declaredLoss(options.lostAt, mode, options.by);
       let target = planOrTarget;
       let planYaml: string | undefined;
       let plan: Plan | undefined;
@@ -84,6 +123,7 @@ export function registerDrillCommands(program: Command): void {
           requestedBy: options.by,
           planYaml,
           reason: options.reason,
+          ...(siteLoss ? { siteLoss } : {}),
         });
         console.log(handle.workflowId);
         if (!options.wait) return;

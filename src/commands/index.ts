@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAuditCommands } from './audit';
 import { registerDeploymentCommands } from './deployment';
 import { registerDrillCommands } from './drill';
+import { registerEvidenceCommands } from './evidence';
 import { registerLabCommands } from './lab';
 import { registerPlanCommands } from './plan';
 import { registerPrecheckCommands } from './precheck';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerDeploymentCommands(program);
   registerPlanCommands(program);
   registerDrillCommands(program);
+  registerEvidenceCommands(program);
   registerPrecheckCommands(program);
   registerReportCommands(program);
   registerAuditCommands(program);

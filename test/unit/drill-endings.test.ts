@@ -211,7 +211,8 @@ describe('a real outage (failover mode)', () => {
     });
     expect(record.decisions).toEqual([]);
     expect(record.outcome).toBe(
-      'The failover of end-outage succeeded: 2 steps succeeded, 0 skipped, 1 passed over; signed off by carol.',
+      // Where service is, as far as the drill knows (issue 20): the check that saw dc2 serve.
+      'The failover of end-outage succeeded: 2 steps succeeded, 0 skipped, 1 passed over; signed off by carol. As far as the drill knows, service is on dc2 (its check "Check app is healthy on dc2" saw it serve).',
     );
   });
 });

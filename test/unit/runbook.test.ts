@@ -106,7 +106,8 @@ describe('compileRunbook', () => {
           title: 'Put the replication credentials back on the old primary',
           phase: 'failback',
           segment: 'prepare',
-          command: { run: ['true'] },
+          destructive: false,
+          command: { argv: ['true'], shell: false, expectExit: [0] },
         } as Plan['steps'][number],
       ],
     };

@@ -124,12 +124,22 @@ const CONFIRM_BACKUPS: StepDraft = {
   },
 };
 
-export function compileRunbook(plan: Plan, mode: DrillMode): Runbook {
+/** How a runbook is compiled: today's way, or as drills compiled inside the workflow once did. */
+export interface CompileOptions {
+  /**
+   * The checks of what users reach run first in a switch's health segment, so a slow check of
+   * another tier never holds the RTO's end (issue 20: an OpenSearch health check that waited 514 s
+   * after the app served). Default true; false compiles as before, for drills that compiled then.
+   */
+  servingChecksFirst?: boolean;
+}
+
+export function compileRunbook(plan: Plan, mode: DrillMode, options: CompileOptions = {}): Runbook {
   const phases: RunbookPhase[] = PHASES_BY_MODE[mode].map((phase) => ({
     id: phase,
     title: PHASE_TITLES[phase],
     needsApproval: PHASES_NEEDING_APPROVAL.includes(phase),
-    steps: compilePhase(plan, mode, phase),
+    steps: compilePhase(plan, mode, phase, options),
   }));
   const stopConditions = (plan.stopConditions ?? [])
     .filter((condition) => (condition.modes ?? [mode]).includes(mode))
@@ -193,15 +203,15 @@ function stopConditionStep(
 }
 
 /** What a drill of this mode will run, and the way back offered when its failover is aborted. */
-export function compileDrill(plan: Plan, mode: DrillMode): CompiledDrill {
-  const runbook = compileRunbook(plan, mode);
+export function compileDrill(plan: Plan, mode: DrillMode, options: CompileOptions = {}): CompiledDrill {
+  const runbook = compileRunbook(plan, mode, options);
   // Failback is itself the way back; reprotect moves no service, so an abort leaves nothing to undo.
   return mode === 'failback' || mode === 'reprotect'
     ? { runbook }
-    : { runbook, wayBack: compileRunbook(plan, 'failback').phases };
+    : { runbook, wayBack: compileRunbook(plan, 'failback', options).phases };
 }
 
-function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
+function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId, options: CompileOptions): Step[] {
   const steps: Step[] = [];
   const components = Object.entries(plan.components);
   let blocks = 0;
@@ -265,6 +275,8 @@ function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {
       }
     }
     markSegment(segmentSteps, segment, servingSteps);
+    if (segment.marks?.includes('rto-end') && options.servingChecksFirst !== false)
+      segmentSteps.splice(0, segmentSteps.length, ...servingFirst(segmentSteps, servingSteps));
     // The platform's own checks, once what it runs on answers again, on the site that serves.
     if (TIP_SEGMENTS[phase] === segment.name) {
       for (const draft of tipDrafts(plan, phase, site, mode !== 'failover'))
@@ -314,6 +326,11 @@ function markSegment(steps: Step[], segment: Segment, serving: Step[]): void {
   const http = serving.filter((step) => step.action === 'checkHttp');
   const ends = http.length ? http : serving.length ? serving : steps;
   for (const step of ends) step.marks.push('rto-end');
+}
+
+/** A segment's steps with those of the tiers users reach first, each group in its own order. */
+function servingFirst(steps: Step[], serving: Step[]): Step[] {
+  return [...serving, ...steps.filter((step) => !serving.includes(step))];
 }
 
 function extraSteps(plan: Plan, mode: DrillMode, phase: PhaseId, segmentName: string, nextBlock: () => number): Step[] {

@@ -24,6 +24,7 @@ import type {
   DrillMode,
   DrillRecord,
   PendingAction,
+  SiteLoss,
   SiteRole,
   StepFailureDetails,
   StepInput,
@@ -124,10 +125,15 @@ export interface Harness {
   /** The task queue the harness's worker polls. */
   taskQueue: string;
   /** Starts a drill of a fresh target (`drill-<target>`) on the plan given; returns its workflow ID. */
-  start(target: string, options?: PlanOptions & { mode?: DrillMode; requestedBy?: string }): Promise<string>;
+  start(
+    target: string,
+    options?: PlanOptions & { mode?: DrillMode; requestedBy?: string; siteLoss?: SiteLoss },
+  ): Promise<string>;
   /** From now on the step fails on every attempt with this message, until `heal`. */
   fail(drillId: string, stepId: string, message: string): void;
   heal(drillId: string, stepId: string): void;
+  /** From now on the step, when it passes, reports these facts (as a kind's activity would). */
+  report(drillId: string, stepId: string, facts: Record<string, unknown>): void;
   /** Every step call of a drill so far, in order. */
   calls(drillId: string): StepCall[];
   /** Step ids of a drill whose activity was called (once per id, in order of their first call). */
@@ -155,6 +161,7 @@ const key = (drillId: string, stepId: string) => `${drillId} ${stepId}`;
 /** The mocked activities over the harness's state: what fails, and what was called and told. */
 function mockActivities(
   failing: Map<string, string>,
+  reported: Map<string, Record<string, unknown>>,
   calls: StepCall[],
   told: DrillEvent[],
   reports: DrillRecord[],
@@ -178,7 +185,8 @@ function mockActivities(
         type: 'CommandFailed',
         details: [{ attempt } satisfies StepFailureDetails],
       });
-    return { summary: `${input.step.title}: ok`, facts: {}, attempt, startedAt, endedAt: new Date().toISOString() };
+    const facts = reported.get(key(input.drillId, input.step.id)) ?? {};
+    return { summary: `${input.step.title}: ok`, facts, attempt, startedAt, endedAt: new Date().toISOString() };
   }
   return {
     async loadPlan(input) {
@@ -223,6 +231,7 @@ export async function startHarness(): Promise<Harness> {
   const env: TestWorkflowEnvironment = await createTimeSkippingEnv();
   const { client } = env;
   const failing = new Map<string, string>();
+  const reported = new Map<string, Record<string, unknown>>();
   const calls: StepCall[] = [];
   const told: DrillEvent[] = [];
   const reports: DrillRecord[] = [];
@@ -234,7 +243,7 @@ export async function startHarness(): Promise<Harness> {
     namespace: 'default',
     taskQueue,
     ...workflowSource(),
-    activities: mockActivities(failing, calls, told, reports, audits),
+    activities: mockActivities(failing, reported, calls, told, reports, audits),
     // As the real worker: the record's sink is a no-op outside replay.
     sinks: { drillbook: { recorded: { fn: () => undefined, callDuringReplay: false } } },
   });
@@ -252,12 +261,14 @@ export async function startHarness(): Promise<Harness> {
         requestedBy: options.requestedBy ?? 'alice',
         mode: options.mode,
         planYaml: planYaml(target, options),
+        ...(options.siteLoss ? { siteLoss: options.siteLoss } : {}),
       });
       started.push(handle.workflowId);
       return handle.workflowId;
     },
     fail: (drillId, stepId, message) => void failing.set(key(drillId, stepId), message),
     heal: (drillId, stepId) => void failing.delete(key(drillId, stepId)),
+    report: (drillId, stepId, facts) => void reported.set(key(drillId, stepId), facts),
     calls: (drillId) => calls.filter((c) => c.drillId === drillId),
     ran: (drillId) => [...new Set(calls.filter((c) => c.drillId === drillId).map((c) => c.stepId))],
     told: (drillId) => told.filter((e) => eventDrill(e) === drillId),
