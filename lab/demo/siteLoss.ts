@@ -74,6 +74,8 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
   let failover: DrillRecord | undefined;
   let reprotect: DrillRecord | undefined;
   let failback: DrillRecord | undefined;
+  /** What the new side held at the failover's sign-off: a returning old primary replicating its writes over later must not undo a loss. */
+  let heldAtFailover: { upTo: number; held: Set<string> } | undefined;
   try {
     line(`load client: ${lab.client}, every 100 ms (log ${path.relative(PROJECT_ROOT, logFile)})`);
     line(`writer watch: ${lab.pairs.map((p) => p.name).join(', ')}, every 100 ms`);
@@ -92,6 +94,7 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
       await client.until((w) => w.ok && w.site === 'secondary' && w.ackedAt! > loss.at, 60_000).catch(() => undefined);
       const acked = client.writes().filter((w) => w.ok);
       const held = await lab.held(acked.map((w) => w.id));
+      heldAtFailover = { upTo: acked.at(-1)?.seq ?? 0, held };
       const sofar = await watch.until(() => true);
       return clientEvidence({
         client: lab.client,
@@ -125,14 +128,18 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
   }
 
   // The whole run's truth: the loss, the return and the failback, with the watch's final figures.
+  // Writes up to the failover's sign-off are judged by what the new side held then; later ones by what it holds now.
   const loss = readRecordedLoss(lab.dir);
-  const held = await lab.held(writes.filter((w) => w.ok && (w.ackedAt ?? 0) <= loss.at).map((w) => w.id));
+  const upTo = heldAtFailover?.upTo ?? 0;
+  const later = await lab
+    .held(writes.filter((w) => w.ok && w.seq > upTo).map((w) => w.id))
+    .catch(() => new Set<string>());
   const whole = clientEvidence({
     client: lab.client,
     lossAt: loss.at,
     newSite: 'secondary',
     writes,
-    held: new Set([...held, ...writes.filter((w) => w.ok && (w.ackedAt ?? 0) > loss.at).map((w) => w.id)]),
+    held: new Set([...(heldAtFailover?.held ?? []), ...later]),
     ...(watched ? { writers: writersEvidence(lab.pairs, watched) } : {}),
   });
   const evidence = failover?.clientEvidence?.at(-1)?.evidence ?? whole;
