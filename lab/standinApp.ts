@@ -131,8 +131,9 @@ export async function startStandin(options: StandinOptions): Promise<http.Server
       const body = await readJson(request);
       if (typeof body.value !== 'string' || typeof body.type !== 'string')
         return send(response, 400, { error: 'value and type are required strings' });
-      await store.addIndicator(body.value, body.type, site);
-      send(response, 201, { added: body.value });
+      const id = await store.addIndicator(body.value, body.type, site);
+      // The site that stored it: a client behind a load balancer learns where its write went.
+      send(response, 201, { added: body.value, id, site });
     },
     'GET /api/jobs': async (_request, response) => {
       const recent = await store.recentJobServers(3);

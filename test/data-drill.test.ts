@@ -9,8 +9,8 @@ import { stringify } from 'yaml';
 import { startDrill } from '../src/drills';
 import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
-import { startDataLab, type DataLab } from './support/dataLab';
-import { watchWriters } from './support/writerWatch';
+import { dataLabPairs, startDataLab, type DataLab } from './support/dataLab';
+import { watchWriters } from '../lab/siteLoss/writerWatch';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
 jest.setTimeout(600_000);
@@ -101,7 +101,7 @@ describe('a full drill of the lab data tier', () => {
       reason: 'data tier test',
     });
     const statusDuringFailback: string[] = [];
-    const watch = watchWriters(lab);
+    const watch = watchWriters(dataLabPairs(lab));
     const record = await driveDrill(client, handle.workflowId, {
       approvers: ['alice', 'bob'],
       operator: 'oncall',

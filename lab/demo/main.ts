@@ -11,8 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { exitOnFailure, oneOf, parseCommandLine, portOption } from '../../src/commandLine';
+import { UsageError } from '../../src/commands/errors';
 import { PROJECT_ROOT, dataDir, temporalSettings } from '../../store/config';
-import { approve, completeTask, decide, drillStatus, startDrill } from '../../src/drills';
+import { startDrill } from '../../src/drills';
 import { exitWhenFlushed } from '../../store/exit';
 import { loadPlanFile } from '../../plan/load';
 import { renderRecord } from '../../render/record';
@@ -27,10 +28,9 @@ import { LabUnavailable, prepareOpenctiLab, stopOpenctiLab } from './openctiLab'
 import { printTimings } from './timings';
 import { protectionLine, recoveryLines } from './tipSummary';
 import { requestUrl } from '../../activities/http';
-import { type DrillRecord, FINAL_STATUSES, type HttpDriver, type PendingAction, type Plan } from '../../domain';
-
-const REQUESTER = 'oncall';
-const APPROVERS = ['alice', 'bob'];
+import type { HttpDriver, Plan } from '../../domain';
+import { APPROVERS, REQUESTER, runDrill } from './approvers';
+import { runSiteLossDemo } from './siteLoss';
 
 interface DemoOptions {
   /** A plan to drill instead of the lab (plans/lab.yaml, or plans/example-lab.yaml when the lab cannot run). */
@@ -43,12 +43,17 @@ interface DemoOptions {
   keep: boolean;
   /** The dev server (one process, SQLite) or the cluster (PostgreSQL, a process per service, mTLS). */
   engine: (typeof ENGINES)[number];
+  /** `site-loss`: the primary site lost under writes, then failover, return, reprotect, failback (lab/demo/siteLoss.ts). */
+  scenario: (typeof SCENARIOS)[number];
+  /** With site-loss: stop the secondary's replication this many seconds before the kill. */
+  unreplicatedS?: number;
 }
 
 const ENGINES = ['devserver', 'cluster'] as const;
 const PLATFORMS = ['threatconnect', 'opencti', 'misp'] as const;
+const SCENARIOS = ['drill', 'site-loss'] as const;
 const USAGE =
-  'npm run demo -- [--platform threatconnect|opencti|misp] [--engine devserver|cluster] [--plan FILE] [--port N] [--ui-port N] [--keep]';
+  'npm run demo -- [--platform threatconnect|opencti|misp] [--scenario drill|site-loss [--unreplicated S]] [--engine devserver|cluster] [--plan FILE] [--port N] [--ui-port N] [--keep]';
 
 function options(): DemoOptions {
   const { values } = parseCommandLine({
@@ -61,9 +66,12 @@ function options(): DemoOptions {
       'ui-port': { type: 'string' },
       keep: { type: 'boolean' },
       engine: { type: 'string' },
+      scenario: { type: 'string' },
+      unreplicated: { type: 'string' },
     },
   });
   const uiPort = values['ui-port'];
+  const unreplicated = values.unreplicated;
   return {
     planFile: values.plan ?? process.env.DRILLBOOK_DEMO_PLAN,
     platform: oneOf('demo', values.platform ?? 'threatconnect', 'platform', PLATFORMS),
@@ -71,7 +79,16 @@ function options(): DemoOptions {
     uiPort: uiPort === undefined ? undefined : portOption('demo', uiPort, 'ui-port', 0),
     keep: values.keep ?? false,
     engine: oneOf('demo', values.engine ?? 'devserver', 'engine', ENGINES),
+    scenario: oneOf('demo', values.scenario ?? 'drill', 'scenario', SCENARIOS),
+    unreplicatedS: unreplicatedSeconds(unreplicated),
   };
+}
+
+function unreplicatedSeconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 60)
+    throw new UsageError(`demo: --unreplicated takes whole seconds from 1 to 60, such as 5; got "${text}"`);
+  return Number(text);
 }
 
 /** Probes a site's health check from outside the drill, its query's secrets resolved as the worker does: the demo's own evidence. */
@@ -153,6 +170,21 @@ async function main(): Promise<number> {
   try {
     const started = Date.now();
     if (server) await endLeftoverDrill(client, plan.target);
+    if (opts.scenario === 'site-loss') {
+      if (opts.platform === 'threatconnect' && !lab.startedServers)
+        throw new Error(
+          'the site-loss scenario needs the full lab (MariaDB, PostgreSQL, OpenSearch): see the banner above',
+        );
+      return await runSiteLossDemo({
+        client,
+        taskQueue,
+        platform: opts.platform,
+        target: plan.target,
+        planYaml,
+        demoDir,
+        unreplicatedS: opts.unreplicatedS,
+      });
+    }
     const handle = await startDrill(client, taskQueue, {
       target: plan.target,
       requestedBy: REQUESTER,
@@ -224,63 +256,6 @@ async function endLeftoverDrill(client: Client, target: string): Promise<void> {
   if (!running) return;
   await handle.terminate('left over from an interrupted demo');
   console.log(`terminated drill-${target}, left over from an interrupted demo`);
-}
-
-/** Follows the drill, printing each step as it ends, and answers its gates as the demo's people. */
-async function runDrill(
-  client: Client,
-  workflowId: string,
-  beforeAnswer: (pending: PendingAction) => Promise<void>,
-): Promise<DrillRecord> {
-  const printed = new Set<string>();
-  let answered = '';
-  const deadline = Date.now() + 15 * 60_000;
-  let record = await drillStatus(client, workflowId);
-  while (Date.now() < deadline) {
-    for (const step of record.steps) {
-      const key = `${step.id}:${step.runs}:${step.status}`;
-      if (['succeeded', 'failed', 'skipped', 'best-effort-failed'].includes(step.status) && !printed.has(key)) {
-        printed.add(key);
-        const took = step.startedAt && step.endedAt ? `${Date.parse(step.endedAt) - Date.parse(step.startedAt)}ms` : '';
-        console.log(
-          `  ${step.status === 'succeeded' ? '✓' : '✗'} [${step.phase}] ${step.title} (${took}) ${step.summary ?? step.error ?? ''}`,
-        );
-      }
-    }
-    if (FINAL_STATUSES.includes(record.status)) return record;
-    const pending = record.pending;
-    if (pending && `${pending.id}@${pending.since}` !== answered) {
-      answered = `${pending.id}@${pending.since}`;
-      await beforeAnswer(pending);
-      await answer(client, workflowId, pending);
-    }
-    await sleep(250);
-    record = await drillStatus(client, workflowId);
-  }
-  throw new Error(`the demo drill did not finish within 15 minutes; see drillbook status ${workflowId}`);
-}
-
-async function answer(client: Client, workflowId: string, pending: PendingAction): Promise<void> {
-  if (pending.kind === 'approval') {
-    for (const by of APPROVERS.slice(0, pending.quorum)) {
-      const result = await approve(client, workflowId, { by, gate: pending.id, comment: 'demo approval' });
-      console.log(`   ${by}: ${result.message}`);
-    }
-  } else if (pending.kind === 'task') {
-    const result = await completeTask(client, workflowId, {
-      by: REQUESTER,
-      taskId: pending.id,
-      note: 'done in the demo lab',
-    });
-    console.log(`   ${REQUESTER}: ${result.message} (${pending.prompt})`);
-  } else {
-    console.log(`   a step failed: ${pending.error}; the demo aborts`);
-    await decide(client, workflowId, {
-      by: REQUESTER,
-      decision: 'abort',
-      reason: 'the demo does not retry failed steps',
-    });
-  }
 }
 
 void main().then(exitWhenFlushed, (error: Error) => {

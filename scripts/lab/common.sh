@@ -8,6 +8,7 @@
 #                              apart collide. Keep it <= 23000 so every port stays below 32768,
 #                              where Linux starts handing out ephemeral client ports.
 #   DRILLBOOK_LAB_TIMEOUT      seconds to wait for one server to become ready (default 120)
+#   DRILLBOOK_LAB_APP_PORT_PRIMARY, DRILLBOOK_LAB_APP_PORT_SECONDARY  the stand-in apps' ports (tests)
 #   DRILLBOOK_OS_HEAP          OpenSearch heap per node (default 384m)
 #   DRILLBOOK_OS_USER          unprivileged user running OpenSearch (default drillbook-os)
 
@@ -31,7 +32,9 @@ MARIADB_PORT_primary=$((3316 + LAB_OFFSET)); MARIADB_PORT_secondary=$((3326 + LA
 PG_PORT_primary=$((5433 + LAB_OFFSET));      PG_PORT_secondary=$((5434 + LAB_OFFSET))
 OS_HTTP_primary=$((9200 + LAB_OFFSET));      OS_HTTP_secondary=$((9201 + LAB_OFFSET))
 OS_TRANSPORT_primary=$((9300 + LAB_OFFSET)); OS_TRANSPORT_secondary=$((9301 + LAB_OFFSET))
-APP_PORT_primary=$((18081 + LAB_OFFSET));    APP_PORT_secondary=$((18082 + LAB_OFFSET))
+# The apps' ports may be set apart (a test whose port range cannot hold 3316 and 18081 at one offset).
+APP_PORT_primary=${DRILLBOOK_LAB_APP_PORT_PRIMARY:-$((18081 + LAB_OFFSET))}
+APP_PORT_secondary=${DRILLBOOK_LAB_APP_PORT_SECONDARY:-$((18082 + LAB_OFFSET))}
 
 OS_VERSION="2.19.6"
 OS_HOME="${DRILLBOOK_OS_HOME:-$LAB_REPO_ROOT/tools/opensearch-$OS_VERSION}"
@@ -143,4 +146,93 @@ stack_control() { # stack_control start|stop|kill SERVER SITE
   local verb="$1"; shift
   need_server_site "$@"
   "$(prefix_of "$1")_$verb" "$2"
+}
+
+# --- a site lost at once (drillbook lab disaster / return) ----------------------------------------
+# A lab script defines:
+#   site_pids SITE      lines "SERVER PID" for every process of SITE's servers (read from their pid files)
+#   site_shared         one line per server that is one thing for both sites, and so stays up
+#   site_return SERVER SITE   that server's normal start, as after a power cut (nothing fenced here)
+#   site_unreplicated SITE    stop replication out of SITE (for --unreplicated; may refuse)
+# `disaster` SIGKILLs every listed process in one kill(1) (no graceful stop, no fence) and records
+# the loss in $LAB_DIR/site-loss.json; `return` starts each server it killed, in the lab's start order.
+loss_file() { echo "$LAB_DIR/site-loss.json"; }
+now_ms() { date +%s%3N; }
+
+site_disaster() { # site_disaster SITE UNREPLICATED_S
+  local s="$1" unrep="${2:-0}" lines pids=() names=() server p
+  if [ -f "$(loss_file)" ] && ! grep -q '"returnedAt"' "$(loss_file)"; then
+    fail "$s: a site loss is already recorded in $(loss_file) and has not returned (lab return first)"; return 1
+  fi
+  local stopped=null
+  if [ "$unrep" != 0 ]; then
+    stopped="$(now_ms)"
+    site_unreplicated "$s" || return 1
+    log "replication out of $s stopped; its writes for the next ${unrep}s are acknowledged and never replicated"
+    sleep "$unrep"
+  fi
+  lines="$(site_pids "$s")"
+  while read -r server p; do
+    [ -n "$p" ] && pid_alive "$p" || continue
+    pids+=("$p"); names+=("$server:$p")
+  done <<<"$lines"
+  [ "${#pids[@]}" -gt 0 ] || { fail "$s: no running server process found (is the lab up?)"; return 1; }
+  local at; at="$(now_ms)"
+  kill -KILL "${pids[@]}" 2>/dev/null
+  # Bounded: a SIGKILLed process is gone within milliseconds unless it is stuck in the kernel.
+  local n=50 alive=()
+  while [ "$n" -gt 0 ]; do
+    alive=(); for p in "${pids[@]}"; do pid_alive "$p" && alive+=("$p"); done
+    [ "${#alive[@]}" = 0 ] && break
+    sleep 0.1; n=$((n - 1))
+  done
+  local killed=() servers=() seen=" "
+  for p in "${names[@]}"; do
+    killed+=("{\"server\":\"${p%%:*}\",\"pid\":${p##*:}}")
+    case "$seen" in *" ${p%%:*} "*) ;; *) servers+=("\"${p%%:*}\""); seen+="${p%%:*} ";; esac
+  done
+  local shared=() line
+  while IFS= read -r line; do [ -n "$line" ] && shared+=("\"$line\""); done <<<"$(site_shared)"
+  local iso; iso="$(date -u -d "@${at:0:-3}.${at: -3}" +%Y-%m-%dT%H:%M:%S.%3NZ)"
+  (IFS=,; printf '{"site":"%s","at":%s,"atIso":"%s","unreplicatedS":%s,"replicationStoppedAt":%s,"servers":[%s],"killed":[%s],"sharedUp":[%s]}\n' \
+    "$s" "$at" "$iso" "$unrep" "$stopped" "${servers[*]}" "${killed[*]}" "${shared[*]}") >"$(loss_file).tmp" && mv "$(loss_file).tmp" "$(loss_file)"
+  log "site $s lost at $iso: SIGKILLed at once (no graceful stop, no fence): ${names[*]}"
+  [ "${#alive[@]}" = 0 ] || warn "still alive after SIGKILL: ${alive[*]}"
+  for line in "${shared[@]}"; do log "stays up (one thing for both sites): ${line//\"/}"; done
+  log "recorded in $(loss_file); start the drill with --lost-at $iso"
+}
+
+site_come_back() { # site_come_back: starts the servers the recorded loss killed
+  [ -f "$(loss_file)" ] || { fail "no site loss recorded in $(loss_file) (lab disaster first)"; return 1; }
+  local s servers rc=0 server
+  s="$(sed -n 's/.*"site":"\([a-z]*\)".*/\1/p' "$(loss_file)")"
+  servers="$(sed -n 's/.*"servers":\[\([^]]*\)\].*/\1/p' "$(loss_file)" | tr -d '"' | tr ',' ' ')"
+  if grep -q '"returnedAt"' "$(loss_file)"; then log "site $s: already returned ($(loss_file))"; return 0; fi
+  for server in $servers; do
+    log "returning $server $s: its normal start on its old data, as after a power cut"
+    site_return "$server" "$s" || { fail "$server $s did not start"; rc=1; }
+  done
+  sed -i "s/}\$/,\"returnedAt\":$(now_ms)}/" "$(loss_file)"
+  return "$rc"
+}
+
+disaster_args() { # disaster_args ARGS...: sets D_SITE and D_UNREP from [--unreplicated S] [SITE]
+  D_SITE=primary; D_UNREP=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --unreplicated) D_UNREP="${2:-}"; shift 2 || true;;
+      primary|secondary) D_SITE="$1"; shift;;
+      *) echo "$STACK: disaster [--unreplicated SECONDS] [primary|secondary], got '$1'" >&2; exit 2;;
+    esac
+  done
+  case "$D_UNREP" in ''|*[!0-9]*) echo "$STACK: --unreplicated takes whole seconds, got '$D_UNREP'" >&2; exit 2;; esac
+}
+
+# with_children NAME PID: "NAME PID" and a line per child of PID (a postmaster's backends, a VM's
+# helpers): a power cut takes them all at the same instant.
+with_children() {
+  local name="$1" p="${2:-}" c
+  pid_alive "$p" || return 0
+  echo "$name $p"
+  for c in $(pgrep -P "$p" 2>/dev/null); do echo "$name $c"; done
 }

@@ -11,6 +11,10 @@
 #   lab.sh rewind postgres SITE    make SITE a standby of the other site's primary (pg_rewind -R)
 #   lab.sh promote postgres SITE   pg_promote SITE (people; drills use the activity)
 #   lab.sh fence|unfence mariadb SITE   read_only ON/OFF (to tidy a lab a drill left with two writers)
+#   lab.sh disaster [--unreplicated S]  lose the primary site: SIGKILL every primary server process at
+#                                  once (no graceful stop, no fence); with S, stop the secondary's
+#                                  replication S seconds before (writes acknowledged, never replicated)
+#   lab.sh return                  start what the loss killed, on its old data, as after a power cut
 #   lab.sh env                     print the lab's ports and secret files as shell variables
 #   lab.sh destroy                 down, then delete the lab dir (tests)
 # SERVER: mariadb | postgres | opensearch | app;  SITE: primary | secondary. `up` starts the
@@ -28,7 +32,31 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/opensearch.sh"
 . "$HERE/app.sh"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+
+STACK=lab
+
+# --- a site loss (common.sh): every process of the site's servers, none shared here ---------------
+site_pids() {
+  local s="$1"
+  with_children mariadb "$(m_pid "$s")"
+  with_children postgres "$(p_pid "$s")"
+  with_children opensearch "$(pid_from "$(os_dir "$s")/launcher.pid")"
+  with_children opensearch "$(os_pid "$s")"
+  with_children app "$(pid_from "$LAB_DIR/app-$s.pid")"
+}
+site_shared() { :; }
+site_return() { # in the order `up` starts them; PostgreSQL and MariaDB come back as their own config has them
+  case "$1" in
+    postgres) ensure_secret pg-repl >/dev/null; ensure_secret pg-drill >/dev/null; ensure_secret pg-app >/dev/null; p_prepare_dirs; p_start "$2";;
+    mariadb) m_start "$2";; opensearch) os_start "$2";; app) app_start "$2";;
+  esac
+}
+site_unreplicated() { # the other site's MariaDB stops fetching SITE's binlog (the app's writes go there)
+  local o; o="$(other_site "$1")"
+  m_sql "$o" 'STOP REPLICA IO_THREAD' || { fail "mariadb $o: STOP REPLICA IO_THREAD failed"; return 1; }
+  log "mariadb $o: stopped fetching from $1 (STOP REPLICA IO_THREAD)"
+}
 
 servers_of() {
   case "${1:-all}" in
@@ -92,6 +120,15 @@ case "$cmd" in
     need_server_site "$@"
     [ "$1" = mariadb ] || { echo "lab: $cmd is for mariadb only" >&2; exit 2; }
     "m_$cmd" "$2"
+    ;;
+  disaster)
+    disaster_args "$@"
+    with_lab_lock
+    site_disaster "$D_SITE" "$D_UNREP"
+    ;;
+  return)
+    with_lab_lock
+    site_come_back
     ;;
   env)
     cat <<ENV

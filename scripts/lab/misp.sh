@@ -9,6 +9,9 @@
 #   misp.sh start|stop|kill SERVER SITE
 #   misp.sh shared source SITE         replicate the shared storage from SITE (a drill's activate step;
 #                                      with the replicator down, recorded for when it starts again)
+#   misp.sh disaster [--unreplicated S] lose the primary site: SIGKILL its MariaDB and node at once
+#                                      (HAProxy and the storage replicator are one thing for both sites: up)
+#   misp.sh return                     start what the loss killed, as after a power cut
 #   misp.sh env                        ports, URLs and secret files as shell variables
 #   misp.sh destroy                    down, then delete the lab dir
 # SERVER: mariadb | shared | haproxy | node;  SITE: primary | secondary.
@@ -31,7 +34,7 @@ STACK=misp-lab
 ALL_SERVERS=(mariadb shared haproxy node)
 APPCTL="$LAB_REPO_ROOT/dist/lab/appctl.js"
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
@@ -69,6 +72,22 @@ hx_start() { hx_up; }
 hx_stop() { hx_down; }
 hx_kill() { local p; p="$(hx_pid)"; pid_alive "$p" && kill -KILL "$p"; rm -f "$(hx_pidfile)"; log "haproxy: killed"; }
 
+# --- a site loss (common.sh) ----------------------------------------------------------------------
+site_pids() {
+  with_children mariadb "$(m_pid "$1")"
+  with_children node "$(pid_from "$LAB_DIR/node/app-$1.pid")"
+}
+site_shared() {
+  echo "haproxy: one process stands for the cross-site load balancer (frontend $MISP_FRONTEND_PORT)"
+  echo "shared storage: one replicator stands for the storage's replication; the lost site's folder stays readable here, where a lost region's would not"
+}
+site_return() { case "$1" in mariadb) m_start "$2";; node) node_start "$2";; esac; }
+site_unreplicated() {
+  local o; o="$(other_site "$1")"
+  m_sql "$o" 'STOP REPLICA IO_THREAD' || { fail "mariadb $o: STOP REPLICA IO_THREAD failed"; return 1; }
+  log "mariadb $o: stopped fetching from $1 (STOP REPLICA IO_THREAD)"
+}
+
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
@@ -100,6 +119,15 @@ case "$cmd" in
   shared)
     [ "${1:-}" = source ] && [ $# -ge 2 ] || { echo "misp-lab: shared source primary|secondary" >&2; exit 2; }
     fs_source "$2"
+    ;;
+  disaster)
+    disaster_args "$@"
+    with_lab_lock
+    site_disaster "$D_SITE" "$D_UNREP"
+    ;;
+  return)
+    with_lab_lock
+    site_come_back
     ;;
   env)
     cat <<ENV

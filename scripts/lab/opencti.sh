@@ -7,6 +7,8 @@
 #   opencti.sh start|stop|kill SERVER SITE
 #   opencti.sh kubectl SITE ARGS...     kubectl as the lab's admin against one site's cluster
 #   opencti.sh rabbitmqctl SITE ARGS... rabbitmqctl against one site's node (alarms in tests)
+#   opencti.sh disaster                 lose the primary site: SIGKILL every primary server process at once
+#   opencti.sh return                   start what the loss killed, as after a power cut
 #   opencti.sh env                      ports, URLs, kubeconfigs and secret files as shell variables
 #   opencti.sh destroy                  down, then delete the lab dir
 # SERVER: kubernetes | redis | rabbitmq | opensearch | s3 | platform;  SITE: primary | secondary.
@@ -33,7 +35,7 @@ export DRILLBOOK_LAB_DIR="${DRILLBOOK_LAB_DIR:-$(cd "$HERE/../.." && pwd)/data/l
 STACK=opencti-lab
 ALL_SERVERS=(kubernetes redis rabbitmq opensearch s3 platform)
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
@@ -70,6 +72,28 @@ mq_down() { # both nodes at once: each takes ~6 s to shut down cleanly
 }
 k8s_kill() { k8s_stop "$1"; }
 
+# --- a site loss (common.sh) ----------------------------------------------------------------------
+site_pids() {
+  local s="$1" n
+  for n in kwok kube-controller-manager kube-apiserver etcd; do with_children kubernetes "$(k8s_pid "$s" "$n")"; done
+  with_children redis "$(r_pid "$s")"
+  with_children rabbitmq "$(pid_from "$(mq_dir "$s")/launcher.pid")"
+  with_children rabbitmq "$(mq_pid "$s")"
+  with_children opensearch "$(pid_from "$(oss_dir "$s")/launcher.pid")"
+  with_children opensearch "$(oss_pid "$s")"
+  with_children platform "$(oc_pid "$s")"
+}
+site_shared() { echo "s3: one moto server holds both regions' buckets ($(s3_url))"; }
+site_return() {
+  case "$1" in
+    kubernetes) k8s_start "$2";; redis) r_start "$2";; rabbitmq) mq_start "$2";; opensearch) oss_start "$2";; platform) oc_start "$2";;
+  esac
+}
+site_unreplicated() {
+  fail "--unreplicated is not built for the OpenCTI lab: its Redis pair has no way to stop replicating that leaves the replica's role as a drill finds it (the MariaDB labs have one)"
+  return 2
+}
+
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
@@ -100,6 +124,15 @@ case "$cmd" in
   rabbitmqctl)
     [ $# -ge 2 ] && valid_site "$1" || { echo "opencti-lab: rabbitmqctl SITE ARGS..." >&2; exit 2; }
     s="$1"; shift; mq_ctl "$s" "$@"
+    ;;
+  disaster)
+    disaster_args "$@"
+    with_lab_lock
+    site_disaster "$D_SITE" "$D_UNREP"
+    ;;
+  return)
+    with_lab_lock
+    site_come_back
     ;;
   env)
     cat <<ENV

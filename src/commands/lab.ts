@@ -6,6 +6,8 @@
  * OpenSearch, S3 and the stand-in platform per site); with `--platform misp` the MISP lab of
  * plans/misp-lab.yaml (scripts/lab/misp.sh: HAProxy, a stand-in MISP node, MariaDB and shared storage
  * per site). DRILLBOOK_LAB_DIR and DRILLBOOK_LAB_PORT_OFFSET apply.
+ * `lab disaster` loses the primary site of a lab at once (every server process SIGKILLed, the
+ * loss recorded in the lab's data folder); `lab return` brings those servers back on their old data.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -148,6 +150,35 @@ export function registerLabCommands(program: Command): void {
         process.exitCode = labSh([verb, server, site]);
       });
   }
+
+  lab
+    .command('disaster')
+    .description(
+      "lose the primary site at once: SIGKILL every primary-site server process of the lab (no graceful stop, no fence), names what it killed and what is one thing for both sites and stays up, and records the loss time in the lab's data folder (site-loss.json)",
+    )
+    .option(...platformOption)
+    .option(
+      '--unreplicated <seconds>',
+      "stop the secondary's MariaDB replication this many seconds before the kill: the primary's writes meanwhile are acknowledged and never replicated (threatconnect, misp)",
+    )
+    .action((options: { platform: string; unreplicated?: string }) => {
+      checkPlatform(options.platform, 'all');
+      if (options.unreplicated !== undefined && !/^\d+$/.test(options.unreplicated))
+        throw new UsageError(`--unreplicated takes whole seconds, such as 5; got "${options.unreplicated}"`);
+      const args = ['disaster', ...(options.unreplicated ? ['--unreplicated', options.unreplicated] : [])];
+      process.exitCode = PLATFORM_LABS[options.platform] ? platformSh(options.platform, args) : labSh(args);
+    });
+
+  lab
+    .command('return')
+    .description(
+      "the lost site comes back: starts the servers `lab disaster` killed with their normal start, on their old data, as after a power cut (fencing on return is their own configuration, or the drill's reprotect)",
+    )
+    .option(...platformOption)
+    .action((options: { platform: string }) => {
+      checkPlatform(options.platform, 'all');
+      process.exitCode = PLATFORM_LABS[options.platform] ? platformSh(options.platform, ['return']) : labSh(['return']);
+    });
 
   lab
     .command('rewind')

@@ -13,6 +13,7 @@ import type { MysqlAction, MysqlArgs } from '../../kinds/mysql/actions';
 import type { OpensearchAction, OpensearchArgs } from '../../kinds/opensearch/actions';
 import type { PostgresAction, PostgresArgs } from '../../kinds/postgres/actions';
 import { activityStepInput } from './activityCalls';
+import type { WatchedPair } from '../../lab/siteLoss/writerWatch';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
@@ -38,7 +39,11 @@ export interface DataLab {
 }
 
 /** Starts `servers` in a fresh lab dir with its own port offset (a multiple of 1000, at most 23000). */
-export async function startDataLab(offset: number, servers: LabServer[]): Promise<DataLab> {
+export async function startDataLab(
+  offset: number,
+  servers: LabServer[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<DataLab> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-datalab-'));
   // mkdtemp makes the folder 700; the mysql, postgres and OpenSearch users must reach inside.
   chmodSync(dir, 0o755);
@@ -47,6 +52,7 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
     DRILLBOOK_LAB_DIR: dir,
     DRILLBOOK_LAB_PORT_OFFSET: String(offset),
     DRILLBOOK_LAB_TIMEOUT: '120',
+    ...extraEnv,
   };
   const lab = async (...args: string[]) => {
     try {
@@ -89,6 +95,24 @@ export async function startDataLab(offset: number, servers: LabServer[]): Promis
     throw error;
   }
   return handle;
+}
+
+/** The lab's replicated pairs as the writer watch asks them (its monitoring user, drill). */
+export function dataLabPairs(lab: Pick<DataLab, 'ports' | 'secret'>): WatchedPair[] {
+  return [
+    {
+      name: 'mariadb',
+      kind: 'mariadb',
+      ports: lab.ports.mariadb,
+      passwordFile: lab.secret('mysql-drill').file as string,
+    },
+    {
+      name: 'postgres',
+      kind: 'postgres',
+      ports: lab.ports.postgres,
+      passwordFile: lab.secret('pg-drill').file as string,
+    },
+  ];
 }
 
 const SITE_NAMES = { primary: 'dc1', secondary: 'dc2' };

@@ -106,8 +106,9 @@ describe('compileRunbook', () => {
           title: 'Put the replication credentials back on the old primary',
           phase: 'failback',
           segment: 'prepare',
-          command: { run: ['true'] },
-        } as unknown as Plan['steps'][number],
+          destructive: false,
+          command: { argv: ['true'], shell: false, expectExit: [0] },
+        } as Plan['steps'][number],
       ],
     };
     const failback = compileRunbook(withPrep, 'failback').phases[0].steps;

@@ -1,6 +1,8 @@
 /**
- * Watches both sides of the lab's database pairs while a drill runs, sampling every ~100 ms, and
- * keeps every moment at which both sides of a pair would take writes: a split brain.
+ * Watches both sides of every replicated pair of a lab (MariaDB, PostgreSQL, Redis) while a drill
+ * runs, sampling every ~100 ms, and keeps every moment at which both sides of a pair would take
+ * writes: a split brain. The data-drill test and the site-loss demo (through the loss, the old
+ * site's return and the failback) both watch with it.
  *
  * A sample is one of three answers. "writable" and "not writable" come from the server itself
  * (read_only, recovery, default_transaction_read_only). "down" is a refused connection: on loopback
@@ -8,18 +10,31 @@
  * stops the PostgreSQL primary for minutes on purpose). Anything else (a timeout, an error during
  * start-up or shutdown, a refused login, a failed query) is "unknown": the watch could not tell, and
  * an unknown is never counted as "not writable". A watch with too many unknowns proves nothing, so
- * stop() fails saying so.
+ * stop() fails saying so. Redis is "writable" as a master (INFO replication role:master): a replica
+ * refuses writes; a master fenced another way (CLIENT PAUSE WRITE, an ACL) still counts as writable,
+ * so such a fence shows here as two writers, never as none.
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
-import type { DataLab } from './dataLab';
-import type { SiteRole } from '../../domain';
+import { createClient } from 'redis';
+import type { ClientEvidence, SiteRole } from '../../domain';
 
 const SITES: SiteRole[] = ['primary', 'secondary'];
-const SERVERS = ['mariadb', 'postgres'] as const;
-type Server = (typeof SERVERS)[number];
+
+/** One replicated pair: its name in the evidence, what it is, where each side listens, who asks. */
+export interface WatchedPair {
+  name: string;
+  kind: 'mariadb' | 'postgres' | 'redis';
+  ports: Record<SiteRole, number>;
+  /** MariaDB/PostgreSQL: the drill's monitoring user (default drill); Redis: the default user. */
+  user?: string;
+  passwordFile: string;
+}
+
+/** The sampling interval: about ten answers a second per node, without crowding a 2-core machine. */
+export const WATCH_INTERVAL_MS = 100;
 
 /** More unknown samples than this share of one node's samples, and the watch proves nothing. */
 export const MAX_UNKNOWN_SHARE = 0.1;
@@ -39,11 +54,13 @@ export interface NodeWatch {
 }
 
 export interface Watched {
-  /** Rounds of samples (each asks all four nodes at once). */
+  /** Rounds of samples (each asks every node at once). */
   samples: number;
+  /** "<ISO time> <pair>" for every round in which both sides of a pair took writes. */
   bothWritable: string[];
-  sawWritable: Record<Server, Record<SiteRole, boolean>>;
-  nodes: Record<Server, Record<SiteRole, NodeWatch>>;
+  /** Per pair name. */
+  sawWritable: Record<string, Record<SiteRole, boolean>>;
+  nodes: Record<string, Record<SiteRole, NodeWatch>>;
 }
 
 export interface WriterWatch {
@@ -59,16 +76,16 @@ export interface WriterWatch {
 const isRefused = (error: unknown): boolean => (error as { code?: string }).code === 'ECONNREFUSED';
 const why = (error: unknown): string => (error as { code?: string }).code ?? (error as Error).message ?? String(error);
 
-export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatch {
-  const password = (name: string) => readFileSync(lab.secret(name).file as string, 'utf8').trim();
-  const mariadbSample = async (site: SiteRole): Promise<Answer> => {
+export function watchWriters(pairs: readonly WatchedPair[]): WriterWatch {
+  const password = (pair: WatchedPair) => readFileSync(pair.passwordFile, 'utf8').trim();
+  const mariadbSample = async (pair: WatchedPair, site: SiteRole): Promise<Answer> => {
     let c: mysql.Connection;
     try {
       c = await mysql.createConnection({
         host: '127.0.0.1',
-        port: lab.ports.mariadb[site],
-        user: 'drill',
-        password: password('mysql-drill'),
+        port: pair.ports[site],
+        user: pair.user ?? 'drill',
+        password: password(pair),
         connectTimeout: 1000,
       });
     } catch (error) {
@@ -83,12 +100,12 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
       await c.end().catch(() => undefined);
     }
   };
-  const postgresSample = async (site: SiteRole): Promise<Answer> => {
+  const postgresSample = async (pair: WatchedPair, site: SiteRole): Promise<Answer> => {
     const c = new PgClient({
       host: '127.0.0.1',
-      port: lab.ports.postgres[site],
-      user: 'drill',
-      password: password('pg-drill'),
+      port: pair.ports[site],
+      user: pair.user ?? 'drill',
+      password: password(pair),
       database: 'postgres',
       connectionTimeoutMillis: 1000,
     });
@@ -110,21 +127,55 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
     }
   };
 
+  const redisSample = async (pair: WatchedPair, site: SiteRole): Promise<Answer> => {
+    const c = createClient({
+      socket: { host: '127.0.0.1', port: pair.ports[site], connectTimeout: 1000, reconnectStrategy: false },
+      password: password(pair),
+      disableOfflineQueue: true,
+    });
+    // A server dying under the sample is that sample's answer, never the process's end.
+    c.on('error', () => undefined);
+    // connectTimeout covers the TCP connect only: a server that accepts and never answers AUTH would hold the sample.
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<Answer>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'unknown', why: 'no answer within 1 s' }), 1000);
+    });
+    const ask = async (): Promise<Answer> => {
+      try {
+        await c.connect();
+      } catch (error) {
+        return isRefused(error) ? { kind: 'down' } : { kind: 'unknown', why: why(error) };
+      }
+      try {
+        const info = await c.info('replication');
+        const role = /^role:(\w+)/m.exec(info)?.[1];
+        if (role === 'master') return { kind: 'writable' };
+        return role === 'slave' ? { kind: 'not writable' } : { kind: 'unknown', why: `role ${role ?? 'missing'}` };
+      } catch (error) {
+        return { kind: 'unknown', why: why(error) };
+      }
+    };
+    try {
+      return await Promise.race([ask(), silence]);
+    } finally {
+      clearTimeout(timer);
+      c.destroy();
+    }
+  };
+  const SAMPLERS = { mariadb: mariadbSample, postgres: postgresSample, redis: redisSample };
+
   const fresh = (): NodeWatch => ({ samples: 0, unknown: 0, down: 0, longestUnknownMs: 0, unknownWhy: {} });
-  const nodes: Watched['nodes'] = {
-    mariadb: { primary: fresh(), secondary: fresh() },
-    postgres: { primary: fresh(), secondary: fresh() },
-  };
-  const sawWritable: Watched['sawWritable'] = {
-    mariadb: { primary: false, secondary: false },
-    postgres: { primary: false, secondary: false },
-  };
+  const names = pairs.map((p) => p.name);
+  const nodes: Watched['nodes'] = Object.fromEntries(names.map((n) => [n, { primary: fresh(), secondary: fresh() }]));
+  const sawWritable: Watched['sawWritable'] = Object.fromEntries(
+    names.map((n) => [n, { primary: false, secondary: false }]),
+  );
   /** When each node's current stretch of unknown samples began. */
-  const unknownSince: Partial<Record<`${Server}.${SiteRole}`, number>> = {};
+  const unknownSince: Partial<Record<string, number>> = {};
   const bothWritable: string[] = [];
   let samples = 0;
 
-  const note = (server: Server, site: SiteRole, answer: Answer, at: number): void => {
+  const note = (server: string, site: SiteRole, answer: Answer, at: number): void => {
     const node = nodes[server][site];
     node.samples += 1;
     const key = `${server}.${site}` as const;
@@ -144,7 +195,7 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
   /** What the watch saw as of `at`, open stretches of unknowns counted up to then. */
   const snapshot = (at: number): Watched => {
     const copy = structuredClone(nodes);
-    for (const server of SERVERS) {
+    for (const server of names) {
       for (const site of SITES) {
         const open = unknownSince[`${server}.${site}`];
         if (open !== undefined)
@@ -168,20 +219,20 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
 
   let running = true;
   const loop = (async () => {
-    // Bounded: the drill test's own timeout is far shorter than this many samples.
-    for (let i = 0; running && i < 20_000; i++) {
-      const [m1, m2, p1, p2] = await Promise.all([...SITES.map(mariadbSample), ...SITES.map(postgresSample)]);
+    // Bounded: a drill test's own timeout, and the site-loss demo's, are far shorter than this many samples.
+    for (let i = 0; running && i < 40_000; i++) {
+      const answers = await Promise.all(
+        pairs.map((pair) => Promise.all(SITES.map((site) => SAMPLERS[pair.kind](pair, site)))),
+      );
       const at = Date.now();
       samples += 1;
-      const answers: Record<Server, [Answer, Answer]> = { mariadb: [m1, m2], postgres: [p1, p2] };
-      for (const server of SERVERS) {
-        SITES.forEach((site, n) => note(server, site, answers[server][n], at));
-        if (answers[server].every((a) => a.kind === 'writable'))
-          bothWritable.push(`${new Date(at).toISOString()} ${server}`);
-      }
+      pairs.forEach((pair, i) => {
+        SITES.forEach((site, n) => note(pair.name, site, answers[i][n], at));
+        if (answers[i].every((a) => a.kind === 'writable'))
+          bothWritable.push(`${new Date(at).toISOString()} ${pair.name}`);
+      });
       tellWaiters(at);
-      // The sampling interval: about ten answers a second per node, without crowding a 2-core machine.
-      await sleep(100);
+      await sleep(WATCH_INTERVAL_MS);
     }
     for (const waiter of waiters.splice(0))
       waiter.reject(
@@ -196,7 +247,7 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
       await loop;
       const end = Date.now();
       const problems: string[] = [];
-      for (const server of SERVERS) {
+      for (const server of names) {
         for (const site of SITES) {
           const node = nodes[server][site];
           const open = unknownSince[`${server}.${site}`];
@@ -224,5 +275,19 @@ export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatc
       }
       return { samples, bothWritable, sawWritable, nodes };
     },
+  };
+}
+
+/** What the watch saw, as a site loss's evidence carries it: two-writer rounds, never guessed. */
+export function writersEvidence(
+  pairs: readonly WatchedPair[],
+  watched: Watched,
+): NonNullable<ClientEvidence['writers']> {
+  const rounds = new Set(watched.bothWritable.map((line) => line.split(' ')[0]));
+  return {
+    pairs: pairs.map((p) => `${p.name} (${p.kind} ${p.ports.primary}/${p.ports.secondary})`),
+    samples: watched.samples,
+    twoWriterSamples: rounds.size,
+    intervalMs: WATCH_INTERVAL_MS,
   };
 }
