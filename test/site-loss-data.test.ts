@@ -218,7 +218,8 @@ describe('PostgreSQL: a site loss, a fenced return, pg_rewind, failback', () => 
     expect(promote.summary).toMatch(/^promoting dc2 \(tip-pg\): primary unreachable/);
     expect(promote.facts[FACT_NEWEST_REPLICATED_AT]).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
     expect(promote.facts[FACT_RPO_BASIS]).toMatch(/pg_last_xact_replay_timestamp/);
-    await pSql('secondary', 'ALTER SYSTEM RESET primary_conninfo; SELECT pg_reload_conf()');
+    await pSql('secondary', 'ALTER SYSTEM RESET primary_conninfo');
+    await pSql('secondary', 'SELECT pg_reload_conf()');
     expect(await pSql('secondary', `SELECT v FROM ind WHERE v = '${unreplicated[0]}'`)).toEqual([]);
 
     // The lab's normal start of the old primary: its witness sees dc2 serving, so it starts as a standby.
@@ -255,13 +256,15 @@ describe('PostgreSQL: a site loss, a fenced return, pg_rewind, failback', () => 
   });
 });
 
-test('the watcher, sampling both pairs every 100 ms through both losses, returns, reprotects and failbacks, never saw two writers', async () => {
-  const watched = await watch?.stop();
-  watch = undefined;
-  expect(watched?.samples).toBeGreaterThan(50);
-  expect(watched?.bothWritable).toEqual([]);
-  expect(watched?.sawWritable).toEqual({
-    mariadb: { primary: true, secondary: true },
-    postgres: { primary: true, secondary: true },
+describe('the writer watch', () => {
+  test('the watcher, sampling both pairs every 100 ms through both losses, returns, reprotects and failbacks, never saw two writers', async () => {
+    const watched = await watch?.stop();
+    watch = undefined;
+    expect(watched?.samples).toBeGreaterThan(50);
+    expect(watched?.bothWritable).toEqual([]);
+    expect(watched?.sawWritable).toEqual({
+      mariadb: { primary: true, secondary: true },
+      postgres: { primary: true, secondary: true },
+    });
   });
 });
