@@ -8,13 +8,8 @@
  * the old side replicates caught up, and a planned failback carries a canary back. A watcher samples
  * both sides of each pair every 100 ms all along: never two writers.
  */
-import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import mysql from 'mysql2/promise';
-import { Client as PgClient } from 'pg';
 import { createMysqlActivities } from '../kinds/mysql/activities';
 import { createPostgresActivities } from '../kinds/postgres/activities';
-import type { CommandDriver } from '../domain/drivers';
 import type { SiteRole, WriteToReconcile } from '../domain';
 import { FACT_NEWEST_REPLICATED_AT, FACT_RPO_BASIS, FACT_WRITES_TO_RECONCILE } from '../domain';
 import type { MysqlAction, MysqlArgs } from '../kinds/mysql/actions';
@@ -22,7 +17,8 @@ import type { PostgresAction, PostgresArgs } from '../kinds/postgres/actions';
 import { mysqlArgs, postgresArgs, startDataLab, stepInput, type DataLab, ROOT } from './support/dataLab';
 import { mariadbWriterOn } from './support/labState';
 import { labOffsetFor } from './support/ports';
-import { watchWriters, type WriterWatch } from './support/writerWatch';
+import { type WriterWatch } from './support/writerWatch';
+import { ackedMore, labCommand, mariaSql, pgSql, pgStopReceiving, watchBoth, writer } from './support/siteLossData';
 
 jest.setTimeout(420_000);
 
@@ -36,10 +32,7 @@ beforeAll(async () => {
   maria = await startDataLab(await labOffsetFor([3316, 3326]), ['mariadb']);
   pg = await startDataLab(await labOffsetFor([5433, 5434]), ['postgres']);
   // One watcher over both pairs, each from its own lab.
-  watch = watchWriters({
-    ports: { ...maria.ports, postgres: pg.ports.postgres },
-    secret: (name) => (name.startsWith('mysql') ? maria.secret(name) : pg.secret(name)),
-  });
+  watch = watchBoth(maria, pg);
 });
 afterAll(async () => {
   await watch?.stop().catch(() => undefined);
@@ -47,77 +40,10 @@ afterAll(async () => {
   await pg?.destroy();
 });
 
-const pw = (lab: DataLab, name: string) => readFileSync(lab.secret(name).file as string, 'utf8').trim();
-const command = (argv: string[]): CommandDriver => ({ argv, shell: false, expectExit: [0], timeout: 300_000 });
-
-async function mSql(site: SiteRole, statement: string, user: 'drill' | 'app' = 'drill', params: unknown[] = []) {
-  const c = await mysql.createConnection({
-    host: '127.0.0.1',
-    port: maria.ports.mariadb[site],
-    user,
-    password: pw(maria, `mysql-${user}`),
-    database: user === 'app' ? 'tip' : undefined,
-    connectTimeout: 2000,
-  });
-  c.on('error', () => undefined);
-  try {
-    const [rows] = await c.query(statement, params);
-    return rows as Record<string, unknown>[];
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-async function pSql(site: SiteRole, statement: string, params: unknown[] = []) {
-  const c = new PgClient({
-    host: '127.0.0.1',
-    port: pg.ports.postgres[site],
-    user: 'drill',
-    password: pw(pg, 'pg-drill'),
-    database: 'postgres',
-    connectionTimeoutMillis: 2000,
-  });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return (await c.query(statement, params)).rows as Record<string, unknown>[];
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-/** Inserts `value-N` every 50 ms until stopped; keeps the values the server acknowledged, in order. */
-function writer(insert: (value: string) => Promise<unknown>) {
-  const acked: string[] = [];
-  let running = true;
-  const done = (async () => {
-    // Bounded: a test stops it within minutes; 20 000 rounds of 50 ms is far longer.
-    for (let i = 0; running && i < 20_000; i++) {
-      const value = `w-${i}`;
-      if (
-        await insert(value).then(
-          () => true,
-          () => false,
-        )
-      )
-        acked.push(value);
-      await sleep(50); // the writer's pace: about 20 writes a second
-    }
-  })();
-  return {
-    acked,
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
-}
-
-/** Waits (bounded) until `n` more writes were acknowledged than `from`. */
-async function ackedMore(acked: string[], from: number, n: number) {
-  for (let i = 0; i < 200 && acked.length < from + n; i++) await sleep(50);
-  expect(acked.length).toBeGreaterThanOrEqual(from + n);
-}
+const mSql = (site: SiteRole, statement: string, user: 'drill' | 'app' = 'drill', params: unknown[] = []) =>
+  mariaSql(maria, site, statement, user, params);
+const pSql = (site: SiteRole, statement: string, params: unknown[] = []) => pgSql(pg, site, statement, params);
+const command = labCommand;
 
 describe('MariaDB master-master: a site loss, a fenced return, writes to reconcile, reprotect, failback', () => {
   const call = <A extends MysqlAction>(action: A, args: MysqlArgs, site?: SiteRole) =>
@@ -201,12 +127,7 @@ describe('PostgreSQL: a site loss, a fenced return, pg_rewind, failback', () => 
     const w = writer((v) => pSql('primary', 'INSERT INTO ind (v) VALUES ($1)', [v]));
     await ackedMore(w.acked, 0, 10);
     // The standby stops receiving just before the loss (primary_conninfo is reloadable since 13).
-    await pSql('secondary', "ALTER SYSTEM SET primary_conninfo = ''");
-    await pSql('secondary', 'SELECT pg_reload_conf()');
-    for (let i = 0; i < 100; i++) {
-      if (!(await pSql('secondary', 'SELECT 1 FROM pg_stat_wal_receiver')).length) break;
-      await sleep(100); // the WAL receiver ends once it reread the configuration
-    }
+    await pgStopReceiving(pg, 'secondary');
     const atStop = w.acked.length;
     await ackedMore(w.acked, atStop, 8);
     await pg.lab('kill', 'postgres', 'primary');
