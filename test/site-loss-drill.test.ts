@@ -105,7 +105,7 @@ describe('a site loss of the lab data tier, drilled: failover, reprotect, failba
   };
   const failedSteps = (r: DrillRecord) =>
     r.steps
-      .filter((s) => s.status !== 'succeeded' && !s.bestEffort)
+      .filter((s) => !['succeeded', 'best-effort-failed'].includes(s.status))
       .map((s) => `${s.id}: ${s.status} ${s.error ?? ''}`);
   const step = (r: DrillRecord, id: string) => {
     const found = r.steps.find((s) => s.id === id);
@@ -139,6 +139,8 @@ describe('a site loss of the lab data tier, drilled: failover, reprotect, failba
 
     const failover = await drill('failover');
     expect(failedSteps(failover)).toEqual([]);
+    // The only step that needed the dead site was best effort, and it did fail: dc1 was gone.
+    expect(step(failover, 'failover.db.fence.primary').status).toBe('best-effort-failed');
     expect(failover.status).toBe('succeeded');
     expect(step(failover, 'failover.db.promote.secondary').facts?.[FACT_NEWEST_REPLICATED_AT]).toEqual(
       expect.any(String),
