@@ -22,11 +22,11 @@ import type { WriterWatch } from './support/writerWatch';
 
 jest.setTimeout(900_000);
 
-function plan(maria: DataLab, pg: DataLab): string {
+function plan(maria: DataLab, pg: DataLab, target: string): string {
   const m = (...args: string[]) => ({ command: maria.argv(...args) });
   const p = (...args: string[]) => ({ command: pg.argv(...args) });
   return stringify({
-    target: 'site-loss-data',
+    target,
     platform: 'generic',
     description: 'the lab data tier: MariaDB pair and PostgreSQL primary/standby, through a site loss',
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
@@ -90,11 +90,13 @@ describe('a site loss of the lab data tier, drilled: failover, reprotect, failba
   });
 
   const drill = async (mode: DrillMode): Promise<DrillRecord> => {
+    // A target per mode: a failover drill's workflow stays open after it succeeded (its way back).
+    const target = `site-loss-${mode}`;
     const handle = await startDrill(client, queue, {
-      target: 'site-loss-data',
+      target,
       mode,
       requestedBy: 'oncall',
-      planYaml: plan(maria, pg),
+      planYaml: plan(maria, pg, target),
       reason: `site-loss test: ${mode}`,
     });
     return driveDrill(client, handle.workflowId, {
