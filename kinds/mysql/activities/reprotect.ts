@@ -191,8 +191,9 @@ export function createReprotectActivities(deps: { workdir: string }): StepDriver
         ? `${old.name} had ${writes.length} transaction(s) ${serving.name} never received (${gtidSummary(writes)}), listed as writes to reconcile${facts.writesNotFound ? ` (${String(facts.writesNotFound)} more no longer in its binlog)` : ''}; re-seeded from ${serving.name}`
         : `${old.name} held nothing ${serving.name} lacks`;
       facts.reconcileSummary = reconcile;
+      facts.reseeded = reseeded;
       return {
-        summary: `${args.component}: ${reconcile}; it replicates from ${serving.name}, read-only, caught up at ${target || 'its position'}${reseeded ? '' : ''}`,
+        summary: `${args.component}: ${reconcile}; it replicates from ${serving.name}, read-only, caught up at ${target || 'its position'}`,
         facts,
       };
     },
