@@ -43,7 +43,7 @@ export type KindAction = Exclude<
 export function createKindActivities(deps: KindActivityDeps): StepDrivers<KindAction> {
   const aws = lazyAwsClients(deps.aws);
   return {
-    ...createMysqlActivities(),
+    ...createMysqlActivities(deps),
     ...createPostgresActivities(deps),
     ...createOpensearchKindActivities(),
     ...createRoute53Activities(deps),

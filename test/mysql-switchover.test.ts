@@ -12,6 +12,7 @@ import { createMysqlActivities } from '../kinds/mysql/activities';
 import { mariaWaitList } from '../kinds/mysql/activities/gtid';
 import type { Observation } from '../kinds/kit/activities/types';
 import { mysqlArgs, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
+import { labOffsetFor } from './support/ports';
 import { mariadbWriterOn } from './support/labState';
 import type { SiteRole } from '../domain';
 import type { MysqlArgs, MysqlAction } from '../kinds/mysql/actions';
@@ -22,7 +23,7 @@ let lab: DataLab;
 const acts = createMysqlActivities();
 
 beforeAll(async () => {
-  lab = await startDataLab(11_000, ['mariadb']);
+  lab = await startDataLab(await labOffsetFor([3316, 3326]), ['mariadb']);
 });
 afterAll(async () => {
   await lab?.destroy();

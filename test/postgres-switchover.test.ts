@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createPostgresActivities } from '../kinds/postgres/activities';
 import { postgresArgs, ROOT, startDataLab, stepInput, expectFailure, type DataLab } from './support/dataLab';
+import { labOffsetFor } from './support/ports';
 import { postgresPrimaryOn } from './support/labState';
 import type { SiteRole } from '../domain';
 import type { PostgresArgs, PostgresAction } from '../kinds/postgres/actions';
@@ -21,7 +22,7 @@ let lab: DataLab;
 const acts = createPostgresActivities({ workdir: ROOT });
 
 beforeAll(async () => {
-  lab = await startDataLab(12_000, ['postgres']);
+  lab = await startDataLab(await labOffsetFor([5433, 5434]), ['postgres']);
 });
 afterAll(async () => {
   await lab?.destroy();

@@ -1,5 +1,5 @@
 /** The `mysql` kind's step actions and their arguments, written by its recipe and read by its activities. JSON only; secrets only as references. */
-import type { SecretRef } from '../../domain/drivers';
+import type { CommandDriver, SecretRef } from '../../domain/drivers';
 import type { SqlEndpoint, SwitchArgs } from '../../domain/actions/switch';
 import type { SiteRole } from '../../domain/sites';
 
@@ -10,6 +10,9 @@ export const MYSQL_ACTIONS = [
   'mysqlFence',
   'mysqlPromote',
   'mysqlVerify',
+  'mysqlAwaitReturn',
+  'mysqlReprotect',
+  'mysqlReprotected',
 ] as const;
 export type MysqlAction = (typeof MYSQL_ACTIONS)[number];
 
@@ -20,6 +23,8 @@ export type MysqlArgs = SwitchArgs & {
   canaryDatabase: string;
   catchUpTimeoutMs: number;
   killSessionsOf: string[];
+  /** mysqlReprotect: the plan's command that re-seeds this site's node from the serving one (dump at a GTID, replication both ways). */
+  reseed?: CommandDriver;
 };
 
 /** Registers the kind's actions: domain's ActionArgs holds every kind's. */

@@ -1,7 +1,9 @@
 /**
  * `kind: mysql`: a MySQL 8 / MariaDB master-master pair. A switch moves the writer: guard (healthy
  * replication, lag within the RPO, canary), fence the old writer, promote the new one after it
- * caught up, verify the canary and that only one side writes.
+ * caught up, verify the canary and that only one side writes. After an outage, reprotect waits for
+ * the lost writer to answer, checks it is fenced (read_only), lists what it wrote that never
+ * replicated, re-seeds it from the writer and checks it replicates.
  */
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { hostPorts, processStep, siteName, SWITCH_PHASES, switchArgs } from '../kit/recipe/siteSteps';
@@ -9,7 +11,9 @@ import type { MysqlArgs } from './actions';
 import type { MysqlComponent } from './types';
 
 function args(component: MysqlComponent, context: OperationContext): MysqlArgs {
+  const reseed = component[context.site].reseed?.command;
   return {
+    ...(reseed ? { reseed } : {}),
     ...switchArgs(context),
     sites: hostPorts(component),
     user: component.user,
@@ -112,6 +116,45 @@ export const mysqlRecipe: Recipe<MysqlComponent> = {
             key: 'verify',
             title: `Verify ${name} on ${at} is the only writer and holds the canary written before the switch`,
             action: 'mysqlVerify',
+            args: a,
+          },
+        ];
+      case 'await-return':
+        return [
+          {
+            key: 'await-return',
+            title: `Wait until ${name} on ${at} answers again (however long the step's timeout allows)`,
+            action: 'mysqlAwaitReturn',
+            args: a,
+          },
+        ];
+      case 'fence':
+        return [
+          {
+            key: 'fence',
+            title: `Make sure ${name} on ${at} cannot take writes while ${siteName(context, to)} serves: read-only (set it if its start did not)`,
+            action: 'mysqlFence',
+            args: a,
+            destructive: true,
+          },
+        ];
+      case 'reprotect':
+        return [
+          {
+            key: 'reprotect',
+            title: `Reprotect ${name}: list what ${at} wrote that never reached ${siteName(context, to)} (writes to reconcile), re-seed ${at} from ${siteName(context, to)} and replicate both ways`,
+            action: 'mysqlReprotect',
+            args: a,
+            destructive: true,
+            timeoutMs: (component[site].reseed?.command?.timeout ?? 300_000) + component.catchUpTimeout + 60_000,
+          },
+        ];
+      case 'reprotected':
+        return [
+          {
+            key: 'reprotected',
+            title: `Check ${name} on ${at} replicates from ${siteName(context, to)}, read-only and caught up within the RPO`,
+            action: 'mysqlReprotected',
             args: a,
           },
         ];

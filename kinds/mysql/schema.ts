@@ -1,9 +1,15 @@
 /** The plan schema of a `mysql` component: per-site endpoints, the drill account (its password a secret reference, never a value), optional process drivers. */
 import { z } from 'zod';
-import { duration, secretRef, stepTuning } from '../kit/schema/fields';
+import { driver, duration, secretRef, stepTuning } from '../kit/schema/fields';
 import { host, port, processDrivers } from '../kit/schema/siteFields';
 
-const mysqlSite = z.strictObject({ host, port, ...processDrivers });
+const mysqlSite = z.strictObject({
+  host,
+  port,
+  ...processDrivers,
+  /** Re-seeds this site's node from the other site's writer after an outage (the lab: lab.sh reseed mariadb SITE). */
+  reseed: driver.optional(),
+});
 
 export const mysqlComponent = z.strictObject({
   kind: z.literal('mysql'),

@@ -1,9 +1,11 @@
 /** What a validated plan says about a `mysql` component (MySQL 8 / MariaDB master-master); kinds/mysql/schema.ts validates YAML into it. */
-import type { SecretRef, ComponentBase, ProcessDrivers } from '../../domain/drivers';
+import type { SecretRef, ComponentBase, Driver, ProcessDrivers } from '../../domain/drivers';
 
 export interface MysqlSite extends ProcessDrivers {
   host: string;
   port: number;
+  /** Re-seeds this site's node from the other site's writer when it came back with writes that never replicated. */
+  reseed?: Driver;
 }
 
 /** A MySQL 8 / MariaDB master-master pair; the writer moves by read_only. */

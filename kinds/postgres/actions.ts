@@ -10,6 +10,9 @@ export const POSTGRES_ACTIONS = [
   'postgresPromote',
   'postgresReprotect',
   'postgresVerify',
+  'postgresAwaitReturn',
+  'postgresFence',
+  'postgresReprotected',
 ] as const;
 export type PostgresAction = (typeof POSTGRES_ACTIONS)[number];
 

@@ -146,3 +146,24 @@ describe('pairProblems', () => {
     ]);
   });
 });
+
+test('after an outage nothing touches the lost primary; reprotect mode awaits it, checks it refuses writes, rewinds it and checks it streams', () => {
+  const plan = planWith(
+    pg({ primary: { port: 5433, ...lab('primary') }, secondary: { port: 5434, ...lab('secondary') } }),
+  );
+  expect(idsOf(phaseSteps(plan, 'failover', 'failover'))).not.toContain('failover.pg.reprotect.primary');
+  const reprotect = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(reprotect.map((s) => [s.id, s.action, s.site])).toEqual([
+    ['reprotect.pg.await-return.primary', 'postgresAwaitReturn', 'primary'],
+    ['reprotect.pg.fence.primary', 'postgresFence', 'primary'],
+    ['reprotect.pg.reprotect.primary', 'postgresReprotect', 'primary'],
+  ]);
+  expect(stepById(reprotect, 'reprotect.pg.reprotect.primary').args).toMatchObject({
+    from: 'primary',
+    to: 'secondary',
+    rewind: { argv: ['lab', 'rewind', 'postgres', 'primary'] },
+  });
+  expect(idsOf(phaseSteps(plan, 'reprotect', 'reprotect-check'))).toEqual(['reprotect-check.pg.reprotected.primary']);
+  // Without a rewind command the step is still there, to fail saying so rather than skip silently.
+  expect(idsOf(phaseSteps(planWith(pg()), 'reprotect', 'reprotect'))).toContain('reprotect.pg.reprotect.primary');
+});

@@ -3,6 +3,9 @@
  * RPO, canary), stop the old primary cleanly when the plan can (else the promote fences it
  * online), promote with pg_promote once caught up, re-protect the old primary as a standby with
  * pg_rewind through the plan's rewind command, verify the canary and that only one side writes.
+ * After an outage (failover mode) nothing touches the lost primary: reprotect mode waits until it
+ * answers, checks it refuses writes (fencing it if its start did not), rewinds it under the new
+ * primary and checks it streams, caught up.
  */
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { hostPorts, processStep, siteName, SWITCH_PHASES, switchArgs } from '../kit/recipe/siteSteps';
@@ -31,8 +34,9 @@ export const postgresRecipe: Recipe<PostgresComponent> = {
     const { name, site, from, to, planned } = context;
     const at = siteName(context, site);
     const promoteTimeout = component.catchUpTimeout + 120_000;
-    const reprotect = (target: SiteRole): StepDraft[] =>
-      component[target].rewind?.command
+    // In reprotect mode the step is always there: without a rewind command it fails saying so.
+    const reprotect = (target: SiteRole, always = false): StepDraft[] =>
+      always || component[target].rewind?.command
         ? [
             {
               key: 'reprotect',
@@ -103,7 +107,8 @@ export const postgresRecipe: Recipe<PostgresComponent> = {
             destructive: true,
             timeoutMs: promoteTimeout,
           },
-          ...reprotect(from),
+          // After an outage the old primary's site is lost: reprotect mode rewinds it once it is back.
+          ...(planned ? reprotect(from) : []),
         ];
       case 'verify':
         return [
@@ -111,6 +116,36 @@ export const postgresRecipe: Recipe<PostgresComponent> = {
             key: 'verify',
             title: `Verify ${name} on ${at} is the only primary and holds the canary written before the switch`,
             action: 'postgresVerify',
+            args: args(component, context),
+          },
+        ];
+      case 'await-return':
+        return [
+          {
+            key: 'await-return',
+            title: `Wait until ${name} on ${at} answers again (however long the step's timeout allows)`,
+            action: 'postgresAwaitReturn',
+            args: args(component, context),
+          },
+        ];
+      case 'fence':
+        return [
+          {
+            key: 'fence',
+            title: `Make sure ${name} on ${at} refuses writes while ${siteName(context, to)} serves (a standby, or fenced read-only now)`,
+            action: 'postgresFence',
+            args: args(component, context),
+            destructive: true,
+          },
+        ];
+      case 'reprotect':
+        return reprotect(site, true);
+      case 'reprotected':
+        return [
+          {
+            key: 'reprotected',
+            title: `Check ${name} on ${at} streams from ${siteName(context, to)} and replayed its WAL within the RPO`,
+            action: 'postgresReprotected',
             args: args(component, context),
           },
         ];

@@ -7,7 +7,9 @@
  * A sample is one of three answers. "writable" and "not writable" come from the server itself
  * (read_only, recovery, default_transaction_read_only). "down" is a refused connection: on loopback
  * that is the kernel saying nothing listens on the port, so nobody can write through it (the drill
- * stops the PostgreSQL primary for minutes on purpose). Anything else (a timeout, an error during
+ * stops the PostgreSQL primary for minutes on purpose). PostgreSQL's 57P03 ("the database system is
+ * starting up / not yet accepting connections") counts as down too: the postmaster itself refuses
+ * every client connection then, so nobody can write through it. Anything else (a timeout, an error during
  * start-up or shutdown, a refused login, a failed query) is "unknown": the watch could not tell, and
  * an unknown is never counted as "not writable". A watch with too many unknowns proves nothing, so
  * stop() fails saying so. Redis is "writable" as a master (INFO replication role:master): a replica
@@ -113,7 +115,9 @@ export function watchWriters(pairs: readonly WatchedPair[]): WriterWatch {
       await c.connect();
     } catch (error) {
       await c.end().catch(() => undefined);
-      return isRefused(error) ? { kind: 'down' } : { kind: 'unknown', why: why(error) };
+      return isRefused(error) || (error as { code?: string }).code === '57P03'
+        ? { kind: 'down' }
+        : { kind: 'unknown', why: why(error) };
     }
     try {
       const { rows } = await c.query(

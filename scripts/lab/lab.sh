@@ -9,6 +9,7 @@
 #   lab.sh stop   SERVER SITE      clean stop (OpenSearch: moves the cluster vote away first)
 #   lab.sh kill   SERVER SITE      hard kill (SIGKILL), as in a crash
 #   lab.sh rewind postgres SITE    make SITE a standby of the other site's primary (pg_rewind -R)
+#   lab.sh reseed mariadb SITE     re-seed a fenced SITE from the writer (dump + GTID), replicate both ways
 #   lab.sh promote postgres SITE   pg_promote SITE (people; drills use the activity)
 #   lab.sh fence|unfence mariadb SITE   read_only ON/OFF (to tidy a lab a drill left with two writers)
 #   lab.sh disaster [--unreplicated S]  lose the primary site: SIGKILL every primary server process at
@@ -115,6 +116,12 @@ case "$cmd" in
     [ "$1" = postgres ] || { echo "lab: $cmd is for postgres only" >&2; exit 2; }
     with_lab_lock
     "p_$cmd" "$2"
+    ;;
+  reseed)
+    need_server_site "$@"
+    [ "$1" = mariadb ] || { echo "lab: $cmd is for mariadb only" >&2; exit 2; }
+    with_lab_lock
+    m_reseed "$2"
     ;;
   fence|unfence)
     need_server_site "$@"

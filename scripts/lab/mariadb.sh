@@ -4,15 +4,20 @@
 # Site secondary: 127.0.0.1:3326 (server-id 2, gtid_domain_id 2, auto_increment_offset 2)
 # Both: auto_increment_increment 2, log-bin, sync_binlog=1, ROW, log_slave_updates, each replicates
 # from the other with MASTER_USE_GTID=slave_pos.
-# Every start comes up read_only=ON (a restarted node never comes up as a second writer); `up`
-# of the whole pair restores the single writer recorded by the last `down` (primary at first).
+# Every start comes up read_only=ON (--read-only=1 on its command line: a node restarted on its old
+# data after a power cut never comes up as a second writer; MariaDB 10.11 lets only replication
+# threads and holders of READ_ONLY ADMIN write then, and SUPER no longer implies it, MDEV-29596);
+# `up` of the whole pair restores the single writer recorded by the last `down` (primary at first).
+# `reseed SITE` rebuilds a fenced node that came back with writes the writer never received (its
+# binlogs are kept in diverged-<time>/ for reconciliation) from a dump of the writer at a GTID.
 # Accounts (created with sql_log_bin=0 on each node, passwords in $LAB_DIR/secrets/):
 #   repl  REPLICATION SLAVE
 #   drill SLAVE MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, PROCESS,
-#         CONNECTION ADMIN on *.*; ALL on drillbook.* (canary table); SELECT on tip.*; SELECT on
+#         CONNECTION ADMIN, REPLICATION SLAVE (mariadb-binlog --read-from-remote-server reads the
+#         binlogs: writes to reconcile, the newest replicated event) on *.*; ALL on drillbook.* (canary table); SELECT on tip.*; SELECT on
 #         mysql.* (so information_schema.USER_PRIVILEGES shows who holds READ_ONLY ADMIN: the
 #         sessions a read_only fence does not stop)
-#   app   ALL on tip.* (no READ_ONLY ADMIN, so read_only fences it)
+#   app   ALL on tip.* (no READ_ONLY ADMIN, no SUPER: read_only fences it)
 # root connects through the socket without a password (lab admin only).
 
 MARIADBD="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
@@ -106,7 +111,7 @@ m_ensure_accounts() {
     GRANT REPLICATION SLAVE ON *.* TO 'repl'@'$LAB_HOST';
     CREATE USER IF NOT EXISTS 'drill'@'$LAB_HOST' IDENTIFIED BY '$dp';
     ALTER USER 'drill'@'$LAB_HOST' IDENTIFIED BY '$dp';
-    GRANT SLAVE MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, PROCESS, CONNECTION ADMIN ON *.* TO 'drill'@'$LAB_HOST';
+    GRANT SLAVE MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION SLAVE, PROCESS, CONNECTION ADMIN ON *.* TO 'drill'@'$LAB_HOST';
     GRANT ALL ON drillbook.* TO 'drill'@'$LAB_HOST';
     GRANT SELECT ON tip.* TO 'drill'@'$LAB_HOST';
     GRANT SELECT ON mysql.* TO 'drill'@'$LAB_HOST';
@@ -182,6 +187,48 @@ m_down() {
 m_fence() { # lab.sh fence mariadb SITE: read_only=ON (admin tool for a lab left with two writers)
   m_sql "$1" 'SET GLOBAL read_only=ON' && log "mariadb $1: read_only=ON"
 }
+# lab.sh reseed mariadb SITE: SITE came back (fenced, read-only) holding transactions the writer
+# never received. Keep its binlogs (diverged-<time>/: the record of those writes), load a consistent
+# dump of the writer's databases taken at a GTID position (not binlogged), start SITE's binlog over
+# at that position, and replicate both ways again from there. Idempotent in effect: run again, it
+# re-seeds from the writer's current data.
+m_reseed() {
+  local s="$1" o oport sport rp d id ts dump pos dbs spos
+  o="$(other_site "$s")"; oport="$(port_of mariadb "$o")"; sport="$(port_of mariadb "$s")"
+  rp="$(secret mysql-repl)"; d="$(m_dir "$s")"; id="$(m_id "$s")"
+  [ "$(m_read_only "$o")" = 0 ] || { fail "mariadb reseed $s: $o is not the writer"; return 1; }
+  [ "$(m_read_only "$s")" = 1 ] || { fail "mariadb reseed $s: $s is writable; fence it first (lab.sh fence mariadb $s)"; return 1; }
+  ts="$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$d/diverged-$ts"
+  cp -p "$d"/data/node"$id"-bin.[0-9]* "$d/diverged-$ts/" 2>/dev/null || true
+  m_sql "$s" 'STOP REPLICA' || { fail "mariadb reseed $s: STOP REPLICA failed"; return 1; }
+  dbs="$(m_sql "$o" "SELECT GROUP_CONCAT(SCHEMA_NAME SEPARATOR ' ') FROM information_schema.SCHEMATA
+      WHERE SCHEMA_NAME NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')")"
+  dump="$d/reseed-$ts.sql"
+  # --single-transaction + --master-data: one consistent snapshot and the GTID position it is at.
+  if ! mariadb-dump --no-defaults -uroot --socket="$(m_sock "$o")" --single-transaction --gtid --master-data=2       --add-drop-database --routines --events --databases $dbs >"$dump" 2>"$d/reseed-$ts.log"; then
+    fail "mariadb reseed $s: mariadb-dump of $o failed, see $d/reseed-$ts.log"; return 1
+  fi
+  pos="$(sed -n "s/^-- SET GLOBAL gtid_slave_pos='\(.*\)';\$/\1/p" "$dump" | head -n1)"
+  [ -n "$pos" ] || { fail "mariadb reseed $s: the dump of $o names no GTID position"; return 1; }
+  if ! { echo 'SET SESSION sql_log_bin=0;'; cat "$dump"; } | mariadb --no-defaults -uroot --socket="$(m_sock "$s")" -B >>"$d/reseed-$ts.log" 2>&1; then
+    fail "mariadb reseed $s: loading the dump failed, see $d/reseed-$ts.log"; return 1
+  fi
+  # SITE's binlog restarts at the dump's position: the diverged transactions can never flow to $o.
+  m_sql "$s" "RESET MASTER; SET GLOBAL gtid_binlog_state='$pos'; SET GLOBAL gtid_slave_pos='$pos';
+      CHANGE MASTER TO MASTER_HOST='$LAB_HOST', MASTER_PORT=$oport, MASTER_USER='repl', MASTER_PASSWORD='$rp',
+        MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=2, MASTER_HEARTBEAT_PERIOD=2;
+      START REPLICA;" || { fail "mariadb reseed $s: restarting replication from $o failed"; return 1; }
+  # The other direction, from what SITE's binlog holds now (everything in it came from $o).
+  spos="$(m_sql "$s" 'SELECT @@gtid_binlog_pos')"
+  m_sql "$o" "STOP REPLICA; SET GLOBAL gtid_slave_pos='$spos';
+      CHANGE MASTER TO MASTER_HOST='$LAB_HOST', MASTER_PORT=$sport, MASTER_USER='repl', MASTER_PASSWORD='$rp',
+        MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=2, MASTER_HEARTBEAT_PERIOD=2;
+      START REPLICA;" || { fail "mariadb reseed $s: restarting replication $s -> $o failed"; return 1; }
+  rm -f "$dump"
+  log "mariadb $s: re-seeded from $o at GTID $pos (its own binlogs kept in $d/diverged-$ts), replicating both ways"
+}
+
 m_unfence() { m_sql "$1" 'SET GLOBAL read_only=OFF' && log "mariadb $1: read_only=OFF"; }
 
 m_status() {

@@ -8,6 +8,8 @@
 # promote and pg_rewind need it in the lab), app (owns database tip). Local socket: peer for the
 # postgres OS user only. Replication connections read their password from
 # $LAB_DIR/postgres/pgpass (owned by postgres), so no password lands in primary_conninfo.
+# A node that would start as a primary asks the other site first (p_witness_says_fence): while the
+# other serves as the primary, or does not answer, it starts fenced, as a standby.
 
 p_dir() { echo "$LAB_DIR/postgres/$1"; }
 p_data() { echo "$(p_dir "$1")/data"; }
@@ -84,19 +86,48 @@ p_basebackup() { # p_basebackup SITE: clone SITE from the other site's running p
   log "postgres $s: cloned from $o with pg_basebackup -R (standby)"
 }
 
+# The witness: a node whose data dir would start it as a primary (no standby.signal) asks the other
+# site first. Peer answers as a standby: start as the primary. Peer is a primary (it was promoted
+# while this node was lost), or does not answer: start FENCED, as a standby of the peer
+# (standby.signal + primary_conninfo on the command line), fail closed. A standby is read-only by
+# PostgreSQL's own rules, for every role and session: unlike default_transaction_read_only, no
+# session can lift it. Such a node replays its own WAL, then streams from the peer if its history
+# allows (nothing it wrote was lost), else stays in recovery until `rewind` makes it the peer's
+# standby. A peer that never existed (the first `up`, before the standby is cloned) is no witness.
+p_witness_says_fence() { # p_witness_says_fence SITE: prints why SITE must start fenced, or nothing
+  local s="$1" o; o="$(other_site "$s")"
+  [ -f "$(p_data "$s")/standby.signal" ] && return 0
+  [ -f "$(p_data "$o")/PG_VERSION" ] || return 0
+  case "$(p_in_recovery "$o")" in
+    t) ;;
+    f) echo "$o serves as the primary";;
+    *) echo "$o does not answer (fail closed)";;
+  esac
+}
+
 p_start() {
-  local s="$1" port t0; port="$(port_of postgres "$s")"
+  local s="$1" port t0 why opts; port="$(port_of postgres "$s")"
   if p_running "$s"; then log "postgres $s: already running (pid $(p_pid "$s"), port $port)"; return 0; fi
   if [ ! -f "$(p_data "$s")/PG_VERSION" ]; then
     fail "postgres $s: no data dir yet; run: lab.sh up postgres"; return 1
   fi
   if port_in_use "$port"; then fail "postgres $s: port $port is already in use by another process"; return 1; fi
   t0="$(now_s)"
-  if ! p_ctl -D "$(p_data "$s")" -l "$(p_dir "$s")/postgres.log" -o "$(p_opts "$s")" -w -t "$LAB_TIMEOUT" start </dev/null >/dev/null 9>&-; then
+  opts="$(p_opts "$s")"
+  why="$(p_witness_says_fence "$s")"
+  if [ -n "$why" ]; then
+    as_user postgres touch "$(p_data "$s")/standby.signal"
+    opts="$opts -c \"primary_conninfo=host=$LAB_HOST port=$(port_of postgres "$(other_site "$s")") user=repl application_name=pg-$s passfile=$(p_passfile)\""
+  fi
+  if ! p_ctl -D "$(p_data "$s")" -l "$(p_dir "$s")/postgres.log" -o "$opts" -w -t "$LAB_TIMEOUT" start </dev/null >/dev/null 9>&-; then
     fail "postgres $s did not start; last lines of $(p_dir "$s")/postgres.log:"; tail -n 15 "$(p_dir "$s")/postgres.log" >&2 || true
     return 1
   fi
-  log "postgres $s: started on $LAB_HOST:$port (pid $(p_pid "$s"), $( [ -f "$(p_data "$s")/standby.signal" ] && echo standby || echo primary ), $(elapsed "$t0")s)"
+  if [ -n "$why" ]; then
+    log "postgres $s: started FENCED as a standby on $LAB_HOST:$port ($why; pid $(p_pid "$s"), $(elapsed "$t0")s); make it the peer's standby with: lab.sh rewind postgres $s"
+  else
+    log "postgres $s: started on $LAB_HOST:$port (pid $(p_pid "$s"), $( [ -f "$(p_data "$s")/standby.signal" ] && echo standby || echo primary ), $(elapsed "$t0")s)"
+  fi
 }
 
 p_stop() {
@@ -139,6 +170,10 @@ p_up() {
     p_start secondary || return 1
   else
     local s
+    # Standbys first, so a primary's witness finds its standby up and starts writable.
+    for s in "${SITES[@]}"; do
+      if [ -f "$(p_data "$s")/standby.signal" ]; then p_start "$s" || rc=1; fi
+    done
     for s in "${SITES[@]}"; do
       if [ -f "$(p_data "$s")/PG_VERSION" ]; then p_start "$s" || rc=1; fi
     done

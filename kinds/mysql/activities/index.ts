@@ -1,10 +1,13 @@
 /**
- * The MySQL 8 / MariaDB master-master activities: health, preflight, guard, fence, promote, verify.
+ * The MySQL 8 / MariaDB master-master activities: health, preflight, guard, fence, promote, verify,
+ * and after an outage: await the old writer's return, reprotect it (writes to reconcile, re-seed),
+ * check it replicates.
  * Every activity looks first and acts only when needed ("ensure"), and returns what it saw. How a
  * node is read, fenced, caught up and canaried lives beside this file, one concern each.
  */
 import { canaryId, cutoverMarkerId } from '../../kit/activities/canary';
 import { failRetryable } from '../../kit/activities/failures';
+import { FACT_NEWEST_REPLICATED_AT, FACT_RPO_BASIS } from '../../../domain';
 import { pollFor } from '../../kit/activities/polling';
 import { resolveSecret } from '../../kit/activities/secrets';
 import type { StepDrivers, StepInput } from '../../kit/activities/types';
@@ -12,10 +15,13 @@ import { type CanaryRow, readCanary, writeCanary } from './canary';
 import { waitCaughtUp } from './catchUp';
 import { nodeFacts, replicationPhrase, role } from './describe';
 import { fence, makeWritable } from './fence';
-import { inspect, withNode } from './inspect';
+import { inspect, type NodeState, withNode } from './inspect';
 import { pairProblems } from './pair';
+import { newestReplicated } from './reconcile';
+import { createReprotectActivities } from './reprotect';
+import { type Conn, query } from './sql';
 import { otherSite } from '../../../domain';
-import type { MysqlAction } from '../actions';
+import type { MysqlAction, MysqlArgs } from '../actions';
 
 async function setup<A extends MysqlAction>(input: StepInput<A>) {
   const args = input.step.args;
@@ -23,8 +29,41 @@ async function setup<A extends MysqlAction>(input: StepInput<A>) {
   return { args, password };
 }
 
-export function createMysqlActivities(): StepDrivers<MysqlAction> {
+/**
+ * The basis of an outage's RPO on a MariaDB candidate: the newest transaction it holds from another
+ * server, read from its own binlog (log_slave_updates keeps the origin's commit time). A read that
+ * fails leaves the time out and says why: the RPO is then unknown, never met.
+ */
+async function rpoFactsOf(
+  args: MysqlArgs,
+  password: string,
+  conn: Conn,
+  node: NodeState,
+): Promise<Record<string, unknown>> {
+  if (node.flavor !== 'mariadb')
+    return {
+      [FACT_RPO_BASIS]: `${node.name} is MySQL: this release reads the newest replicated event on MariaDB only`,
+    };
+  try {
+    const { transaction: t, filesRead } = await newestReplicated(conn, args, node.site, password, node.serverId ?? -1);
+    if (!t)
+      return {
+        [FACT_RPO_BASIS]: `${node.name}'s newest binlog files (${filesRead.join(', ')}) hold no transaction from another server`,
+      };
+    return {
+      [FACT_NEWEST_REPLICATED_AT]: t.at,
+      [FACT_RPO_BASIS]: `the newest transaction ${node.name} holds from server ${t.server} is GTID ${t.gtid}, committed there at ${t.at} (read from ${node.name}'s own binlog, which keeps the origin's commit time; second precision)`,
+    };
+  } catch (error) {
+    return { [FACT_RPO_BASIS]: `${node.name}'s binlog could not be read: ${(error as Error).message}` };
+  }
+}
+
+export function createMysqlActivities(
+  deps: { workdir: string } = { workdir: process.cwd() },
+): StepDrivers<MysqlAction> {
   return {
+    ...createReprotectActivities(deps),
     /** Is this site's node serving? Reports its role and replication; fails only when unreachable. */
     async mysqlHealth(input) {
       const { args, password } = await setup(input);
@@ -135,7 +174,14 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
       const { state, result } = await withNode(args, site, password, (conn, node) =>
         fence(conn, node, args.killSessionsOf, args.user),
       );
-      const facts = { node: nodeFacts(state), fence: result };
+      const facts = {
+        node: nodeFacts(state),
+        fence: result,
+        // Which fence holds: the server's own start (read_only=1 in its configuration) or this step.
+        fencedBy: result?.alreadyFenced
+          ? 'the server (read_only=ON when the step looked)'
+          : 'this step (SET GLOBAL read_only=ON)',
+      };
       if (!state.reachable || !result)
         failRetryable(
           `${args.component} on ${state.name} is not reachable to fence (${state.error})`,
@@ -200,6 +246,14 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
           args.planned ? args.catchUpTimeoutMs : Math.min(args.catchUpTimeoutMs, 10_000),
         );
         if (!catchUp.reached && args.planned) return { catchUp, lagBefore, promoted: false };
+        const outage = !args.planned && !old.reachable;
+        // What the new writer holds from the lost one, read before it writes anything itself.
+        const rpo = outage ? await rpoFactsOf(args, password, conn, node) : undefined;
+        if (outage && node.replica?.configured) {
+          // The lost writer's unreplicated transactions must not flow in when it returns: they are
+          // reconciled by a person (reprotect lists them), never merged silently.
+          await query(conn, 'STOP REPLICA');
+        }
         await makeWritable(conn, node);
         await writeCanary(conn, args.canaryDatabase, {
           id: cutoverMarkerId(input),
@@ -209,7 +263,7 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
           lag_seconds: catchUp.reached ? 0 : lagBefore,
           note: `${args.planned ? 'switchover' : 'failover'} to ${node.name}; ${catchUp.method} ${catchUp.reached ? 'reached' : 'not reached'}`,
         });
-        return { catchUp, lagBefore, promoted: true };
+        return { catchUp, lagBefore, promoted: true, rpo, replicationStopped: outage && node.replica?.configured };
       });
       facts.candidate = nodeFacts(cand);
       if (!result)
@@ -219,6 +273,8 @@ export function createMysqlActivities(): StepDrivers<MysqlAction> {
           facts,
         );
       Object.assign(facts, { catchUp: result.catchUp, lagSecondsBefore: result.lagBefore });
+      if (result.rpo) Object.assign(facts, result.rpo);
+      if (result.replicationStopped) facts.replicationFromOldStopped = true;
 
       if (!result.promoted) {
         // Roll back a fence this step put up, so the old writer serves again.

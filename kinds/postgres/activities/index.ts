@@ -17,7 +17,8 @@ import { pgFacts, roleOf } from './describe';
 import { fenceOnline, unfence } from './fence';
 import { inspect, streamsFrom, withPg } from './inspect';
 import { pairProblems } from './pair';
-import { otherSite } from '../../../domain';
+import { createPgReturnActivities } from './returned';
+import { FACT_NEWEST_REPLICATED_AT, FACT_RPO_BASIS, otherSite } from '../../../domain';
 import type { PostgresAction } from '../actions';
 
 async function setup<A extends PostgresAction>(input: StepInput<A>) {
@@ -28,6 +29,7 @@ async function setup<A extends PostgresAction>(input: StepInput<A>) {
 
 export function createPostgresActivities(deps: { workdir: string }): StepDrivers<PostgresAction> {
   return {
+    ...createPgReturnActivities(),
     async postgresHealth(input) {
       const { args, password } = await setup(input);
       const node = await inspect(args, password, input.step.site ?? args.to);
@@ -211,6 +213,22 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       }
 
       const { node: cand, result: promoted } = await withPg(args, password, to, async (c, n) => {
+        // An outage's RPO rests on the newest transaction the standby replayed, read before it writes.
+        let rpo: Record<string, unknown> | undefined;
+        if (n.inRecovery && !args.planned) {
+          const [t] = await q(
+            c,
+            `SELECT to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`,
+          );
+          rpo = t.at
+            ? {
+                [FACT_NEWEST_REPLICATED_AT]: String(t.at),
+                [FACT_RPO_BASIS]: `the newest transaction ${n.name} replayed before its promotion was committed on the old primary at ${String(t.at)} (pg_last_xact_replay_timestamp)`,
+              }
+            : {
+                [FACT_RPO_BASIS]: `${n.name} replayed no transaction since it started (pg_last_xact_replay_timestamp is NULL), so the newest it holds is unknown`,
+              };
+        }
         if (n.inRecovery) {
           const [r] = await q(c, 'SELECT pg_promote(true, 60) AS ok');
           if (!r.ok) failRetryable(`pg_promote on ${n.name} did not finish within 60s`, 'PromoteTimeout');
@@ -224,7 +242,7 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
           note: `${args.planned ? 'switchover' : 'failover'} to ${n.name}; ${catchUp.reached ? 'caught up' : 'not caught up'}`,
         });
         const [t] = await q(c, 'SELECT timeline_id FROM pg_control_checkpoint()');
-        return { marker, timeline: Number(t.timeline_id) };
+        return { marker, timeline: Number(t.timeline_id), rpo };
       });
       if (!promoted)
         failRetryable(
@@ -233,6 +251,7 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
           facts,
         );
       facts.cutover = promoted.marker;
+      if (promoted.rpo) Object.assign(facts, promoted.rpo);
       facts.rpoEvidence = {
         dataLossMs: catchUp.reached && targetLsn ? 0 : undefined,
         detail: catchUp.reached
