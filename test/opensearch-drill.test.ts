@@ -17,7 +17,7 @@ let lab: DataLab;
 const acts = createOpensearchActivities();
 
 beforeAll(async () => {
-  lab = await startDataLab(13_000, ['opensearch']);
+  lab = await startDataLab(13_000, ['opensearch-cluster']);
 });
 afterAll(async () => {
   await lab?.destroy();

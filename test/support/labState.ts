@@ -202,7 +202,7 @@ async function opensearch(
  * snapshot in the lab's repository (a test that looks for a recent one must not find a leftover).
  */
 export async function opensearchFresh(lab: DataLab): Promise<void> {
-  await lab.lab('up', 'opensearch'); // starts a node a test stopped
+  await lab.lab('up', 'opensearch-cluster'); // starts a node a test stopped
   await opensearch(lab, 'PUT', '/_cluster/settings', {
     persistent: { 'cluster.routing.allocation.exclude._name': null },
   });

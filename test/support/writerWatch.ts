@@ -59,7 +59,10 @@ export interface WriterWatch {
 const isRefused = (error: unknown): boolean => (error as { code?: string }).code === 'ECONNREFUSED';
 const why = (error: unknown): string => (error as { code?: string }).code ?? (error as Error).message ?? String(error);
 
-export function watchWriters(lab: Pick<DataLab, 'ports' | 'secret'>): WriterWatch {
+export function watchWriters(lab: {
+  ports: Pick<DataLab['ports'], 'mariadb' | 'postgres'>;
+  secret: DataLab['secret'];
+}): WriterWatch {
   const password = (name: string) => readFileSync(lab.secret(name).file as string, 'utf8').trim();
   const mariadbSample = async (site: SiteRole): Promise<Answer> => {
     let c: mysql.Connection;
