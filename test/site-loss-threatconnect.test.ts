@@ -21,6 +21,7 @@ import { startDrill } from '../src/drills';
 import { FACT_NEWEST_REPLICATED_AT, FACT_RPO_BASIS, type DrillRecord, type StepRecord } from '../domain';
 import { driveDrill } from './support/operators';
 import { ROOT, startDataLab, type DataLab } from './support/dataLab';
+import { indicatorsIn } from './support/labState';
 import { labOffsetFor } from './support/ports';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
 
@@ -218,9 +219,11 @@ describe('the ThreatConnect lab loses its primary site', () => {
         })
       ).status,
     ).toBe(201);
-    const listed = JSON.stringify((await http(`${app('secondary')}/api/indicators`)).json);
-    expect(listed).toContain('203.0.113.77');
-    expect(listed).toContain('198.51.100.5');
+    // In the secondary's database: the write just taken, and what the primary had acknowledged before the loss.
+    const held = (await indicatorsIn(lab, 'secondary')).map((i) => `${i.value}@${i.site}`);
+    expect(held).toEqual(
+      expect.arrayContaining(['203.0.113.77@secondary', '198.51.100.1@primary', '198.51.100.5@primary']),
+    );
 
     // The search tier: the newest scheduled snapshot restored on the secondary's own cluster, its age the RPO.
     const restore = record.steps.find((s) => s.id === 'failover.tip-search.restore.secondary');

@@ -60,6 +60,14 @@ async function mariadb(
   }
 }
 
+/** The stand-in app's indicators as its site's database holds them (lab/tipStore.ts), read as the app's user. */
+export async function indicatorsIn(lab: DataLab, site: SiteRole): Promise<{ value: string; site: string }[]> {
+  return (await mariadb(lab, site, 'SELECT value, site FROM indicators ORDER BY id', 'app')) as {
+    value: string;
+    site: string;
+  }[];
+}
+
 interface MariaState {
   readOnly: boolean;
   binlogPos: string;
