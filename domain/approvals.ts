@@ -23,7 +23,9 @@ export function planGateOf(gateId: string): ApprovalGate | undefined {
   if (gateId === 'signoff') return 'signoff';
   if (gateId === 'rollback') return 'failback';
   const phase = gateId.replace(/^approve-/, '');
-  return phase === 'pre-reboot' || phase === 'failover' || phase === 'failback' ? phase : undefined;
+  return (APPROVAL_GATES as readonly string[]).includes(phase) && phase !== 'signoff'
+    ? (phase as ApprovalGate)
+    : undefined;
 }
 
 export function gateRuleOf(approvals: Approvals, gate: ApprovalGate): GateRule {

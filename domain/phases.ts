@@ -3,8 +3,8 @@
  * file takes these from here (the compiler, the plan schema, the reports), never restates them.
  */
 
-export type DrillMode = 'drill' | 'failover' | 'failback';
-export const DRILL_MODES: readonly DrillMode[] = ['drill', 'failover', 'failback'];
+export type DrillMode = 'drill' | 'failover' | 'failback' | 'reprotect';
+export const DRILL_MODES: readonly DrillMode[] = ['drill', 'failover', 'failback', 'reprotect'];
 
 export const PHASE_IDS = [
   'preparation',
@@ -15,14 +15,32 @@ export const PHASE_IDS = [
   'failback',
   'failback-check',
   'wrap-up',
+  'reprotect',
+  'reprotect-check',
 ] as const;
 export type PhaseId = (typeof PHASE_IDS)[number];
 
-/** The phases each mode runs, in order. A real outage runs only failover and its check. */
+/** The quarterly drill's phases: the DR guide's checklist, in order. */
+export const DRILL_PHASES: readonly PhaseId[] = [
+  'preparation',
+  'pre-reboot',
+  'check',
+  'failover',
+  'failover-check',
+  'failback',
+  'failback-check',
+  'wrap-up',
+];
+
+/**
+ * The phases each mode runs, in order. A real outage runs only failover and its check; once the lost
+ * site is back, reprotect makes it the serving site's replica, and failback is then a planned switch.
+ */
 export const PHASES_BY_MODE: Record<DrillMode, readonly PhaseId[]> = {
-  drill: PHASE_IDS,
+  drill: DRILL_PHASES,
   failover: ['failover', 'failover-check'],
   failback: ['failback', 'failback-check'],
+  reprotect: ['reprotect', 'reprotect-check'],
 };
 
 export const PHASE_TITLES: Record<PhaseId, string> = {
@@ -34,21 +52,27 @@ export const PHASE_TITLES: Record<PhaseId, string> = {
   failback: 'Failback: stop the secondary, switch traffic back, start the primary',
   'failback-check': 'Failback check: the primary serves and replication flows',
   'wrap-up': 'Wrap-up: maintenance mode off',
+  reprotect: "Reprotect: the lost site is back; fence it and make it the serving site's replica",
+  'reprotect-check': 'Reprotect check: the old site replicates from the serving site and is caught up',
 };
 
 /** Phases that change the world wait for approval before their first step. */
-export const PHASES_NEEDING_APPROVAL: readonly PhaseId[] = ['pre-reboot', 'failover', 'failback'];
+export const PHASES_NEEDING_APPROVAL: readonly PhaseId[] = ['pre-reboot', 'failover', 'failback', 'reprotect'];
 
 /** The segments of each phase, in the order they run; a team's own steps hang on one of them. */
 export const PHASE_SEGMENTS = {
   preparation: ['health', 'preflight', 'maintenance', 'backups'],
   'pre-reboot': ['stop', 'reboot', 'start', 'health'],
   check: ['health'],
-  failover: ['guard', 'stop', 'switch', 'start'],
+  // `prepare` holds only the plan's own steps: what the components' guards need done first.
+  failover: ['prepare', 'guard', 'stop', 'switch', 'start'],
   'failover-check': ['health', 'verify'],
-  failback: ['guard', 'stop', 'switch', 'start'],
+  failback: ['prepare', 'guard', 'stop', 'switch', 'start'],
   'failback-check': ['health', 'verify'],
   'wrap-up': ['maintenance', 'end'],
+  // Wait until the lost site answers, make sure it cannot take writes, then resync it from the serving site.
+  reprotect: ['await', 'fence', 'resync'],
+  'reprotect-check': ['verify'],
 } as const satisfies Record<PhaseId, readonly string[]>;
 
 export type SegmentOf<P extends PhaseId> = (typeof PHASE_SEGMENTS)[P][number];

@@ -20,7 +20,7 @@ export interface Approver {
 }
 
 /** The gates a plan can give rules of their own; the way back after an abort (`rollback`) follows `failback`'s. */
-export const APPROVAL_GATES = ['pre-reboot', 'failover', 'failback', 'signoff'] as const;
+export const APPROVAL_GATES = ['pre-reboot', 'failover', 'failback', 'reprotect', 'signoff'] as const;
 export type ApprovalGate = (typeof APPROVAL_GATES)[number];
 
 /** One gate's own rule: who may approve it, which roles must each approve, how many approvals it needs. */

@@ -20,6 +20,7 @@ const MODE_WORDS: Record<DrillRecord['mode'], string> = {
   drill: 'drill (planned switchover to the secondary and back)',
   failover: 'failover (a real outage: service moved to the secondary)',
   failback: 'failback (service moved back to the primary)',
+  reprotect: "reprotect (the lost site made the serving site's replica; no service moved)",
 };
 
 const OUTCOME_WORDS: Record<StepRecord['status'], string> = {

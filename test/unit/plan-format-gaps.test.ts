@@ -276,10 +276,10 @@ describe('stop conditions scoped', () => {
   it('refuses phases without a gate, unknown modes and sites, naming what is accepted', () => {
     const refused = (extra: Doc) => refusalsOf({ app: service() }, { stopConditions: [condition(extra)] });
     expect(refused({ phases: ['failover-check'] })).toEqual([
-      'stopConditions[id=error-rate].phases[0]: expected phases among pre-reboot, failover, failback (stop conditions are asked before the destructive steps of the phases that need approval)',
+      'stopConditions[id=error-rate].phases[0]: expected phases among pre-reboot, failover, failback, reprotect (stop conditions are asked before the destructive steps of the phases that need approval)',
     ]);
     expect(refused({ modes: ['outage'] })).toEqual([
-      'stopConditions[id=error-rate].modes[0]: expected modes among drill, failover, failback',
+      'stopConditions[id=error-rate].modes[0]: expected modes among drill, failover, failback, reprotect',
     ]);
     expect(refused({ site: 'target' })).toEqual([
       'stopConditions[id=error-rate].site: expected primary, secondary or serving (the site the phase moves service to)',

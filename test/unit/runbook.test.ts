@@ -83,6 +83,41 @@ describe('compileRunbook', () => {
     expect(lab.at(-1)?.id).toBe('preparation.confirm-backups');
   });
 
+  it('reprotect runs its own two phases behind its own gate, on the returned primary, never best-effort', () => {
+    const runbook = compileRunbook(tc, 'reprotect');
+    expect(runbook.phases.map((p) => [p.id, p.needsApproval])).toEqual([
+      ['reprotect', true],
+      ['reprotect-check', false],
+    ]);
+    const steps = runbook.phases.flatMap((p) => p.steps);
+    expect(steps.every((s) => !s.bestEffort)).toBe(true);
+    // Reprotect moves no service: there is no RTO to measure and no way back to offer.
+    expect(steps.some((s) => s.marks.length > 0)).toBe(false);
+  });
+
+  it("runs a plan's own steps in `prepare` before the components' guards of a failback", () => {
+    const lab = plan('lab.yaml');
+    const withPrep: Plan = {
+      ...lab,
+      steps: [
+        ...lab.steps,
+        {
+          id: 'restore-credentials',
+          title: 'Put the replication credentials back on the old primary',
+          phase: 'failback',
+          segment: 'prepare',
+          command: { run: ['true'] },
+        } as unknown as Plan['steps'][number],
+      ],
+    };
+    const failback = compileRunbook(withPrep, 'failback').phases[0].steps;
+    const prep = failback.findIndex((s) => s.id === 'failback.restore-credentials');
+    const firstGuard = failback.findIndex((s) => s.segment === 'guard');
+    expect(prep).toBeGreaterThanOrEqual(0);
+    expect(firstGuard).toBeGreaterThan(prep);
+    expect(failback[prep].segment).toBe('prepare');
+  });
+
   it("gives every step a unique id, the plan's retry policy and a timeout", () => {
     for (const mode of ['drill', 'failover', 'failback'] as const) {
       const steps = compileRunbook(tc, mode).phases.flatMap((p) => p.steps);

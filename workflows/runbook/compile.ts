@@ -32,6 +32,7 @@ import type {
 const STOP_ORDER: Tier[] = ['app', 'search', 'database'];
 const START_ORDER: Tier[] = ['database', 'search', 'app'];
 const ALL_TIERS: Tier[] = ['database', 'search', 'app', 'traffic'];
+const START_ORDER_WITH_TRAFFIC: Tier[] = [...START_ORDER, 'traffic'];
 
 /** Operations applied to the components of some tiers, in that order. */
 interface Pass {
@@ -54,6 +55,7 @@ const REJOIN: Pass = { operations: ['rejoin'], tiers: ['traffic'] };
 
 const NOTHING: SegmentWork = { operations: [], tiers: [], site: 'from' };
 const SWITCH: { [S in SegmentOf<'failover'>]: SegmentWork } = {
+  prepare: { ...NOTHING, site: 'to' },
   guard: { operations: ['guard'], tiers: ALL_TIERS, site: 'to' },
   stop: { operations: ['stop'], tiers: STOP_ORDER, site: 'from', marks: ['rto-start'], first: DRAIN },
   switch: { operations: ['activate'], tiers: ['traffic'], site: 'to' },
@@ -86,6 +88,15 @@ const SEGMENT_WORK: { [P in PhaseId]: { [S in SegmentOf<P>]: SegmentWork } } = {
   'wrap-up': {
     maintenance: { operations: ['maintenance-off'], tiers: ALL_TIERS, site: 'to' },
     end: { ...NOTHING, site: 'to' },
+  },
+  // The returned site is rebuilt under the serving one: databases first, as a start would.
+  reprotect: {
+    await: { operations: ['await-return'], tiers: START_ORDER_WITH_TRAFFIC, site: 'from' },
+    fence: { operations: ['fence'], tiers: START_ORDER_WITH_TRAFFIC, site: 'from' },
+    resync: { operations: ['reprotect'], tiers: START_ORDER_WITH_TRAFFIC, site: 'from' },
+  },
+  'reprotect-check': {
+    verify: { operations: ['reprotected'], tiers: START_ORDER_WITH_TRAFFIC, site: 'from' },
   },
 };
 
@@ -150,7 +161,10 @@ function stopConditionSteps(plan: Plan, mode: DrillMode, condition: StopConditio
 
 /** The phases with a gate a drill of this mode may run: its own, and the failback its way back runs. */
 function approvalPhasesOf(mode: DrillMode): PhaseId[] {
-  const phases = mode === 'failback' ? PHASES_BY_MODE.failback : [...PHASES_BY_MODE[mode], ...PHASES_BY_MODE.failback];
+  const phases =
+    mode === 'failback' || mode === 'reprotect'
+      ? PHASES_BY_MODE[mode]
+      : [...PHASES_BY_MODE[mode], ...PHASES_BY_MODE.failback];
   return PHASES_NEEDING_APPROVAL.filter((phase) => phases.includes(phase));
 }
 
@@ -181,7 +195,10 @@ function stopConditionStep(
 /** What a drill of this mode will run, and the way back offered when its failover is aborted. */
 export function compileDrill(plan: Plan, mode: DrillMode): CompiledDrill {
   const runbook = compileRunbook(plan, mode);
-  return mode === 'failback' ? { runbook } : { runbook, wayBack: compileRunbook(plan, 'failback').phases };
+  // Failback is itself the way back; reprotect moves no service, so an abort leaves nothing to undo.
+  return mode === 'failback' || mode === 'reprotect'
+    ? { runbook }
+    : { runbook, wayBack: compileRunbook(plan, 'failback').phases };
 }
 
 function compilePhase(plan: Plan, mode: DrillMode, phase: PhaseId): Step[] {

@@ -34,7 +34,15 @@ export type Operation =
   /** Load balancers: take `site` out of rotation before its services stop. */
   | 'drain'
   /** Load balancers: put `site` back in rotation once its services started, and wait until it is seen serving. */
-  | 'rejoin';
+  | 'rejoin'
+  /** Reprotect: wait until the lost `site` answers again (it may take hours: the step's timeout bounds it). */
+  | 'await-return'
+  /** Reprotect: the returned `site` cannot take writes while the other serves (checked, or made so). */
+  | 'fence'
+  /** Reprotect: make the returned `site` a replica of the serving one (rewind, re-seed, reverse a copy). */
+  | 'reprotect'
+  /** Reprotect check: the returned `site` replicates from the serving one and is caught up. */
+  | 'reprotected';
 
 export interface OperationContext {
   plan: Plan;

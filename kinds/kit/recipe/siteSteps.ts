@@ -1,10 +1,16 @@
 /** Pieces the data-tier recipes (mysql, postgres, opensearch) share. Pure. */
 import { driverStep } from './driverStep';
 import type { OperationContext, StepDraft } from './recipe';
-import type { Driver, PhaseId, SiteRole, SwitchArgs } from '../../../domain';
+import {
+  SWITCH_PHASES as SWITCH_PHASE_IDS,
+  type Driver,
+  type PhaseId,
+  type SiteRole,
+  type SwitchArgs,
+} from '../../../domain';
 
-/** Phases that move the writer from one site to the other. */
-export const SWITCH_PHASES: ReadonlySet<PhaseId> = new Set<PhaseId>(['failover', 'failback']);
+/** Phases that move the writer from one site to the other (the domain's list, as a set). */
+export const SWITCH_PHASES: ReadonlySet<PhaseId> = new Set<PhaseId>(SWITCH_PHASE_IDS);
 
 export const siteName = (context: OperationContext, site: SiteRole): string => context.plan.sites[site].name;
 
