@@ -1,6 +1,7 @@
 /**
  * A full drill on a real Temporal server of a plan whose components are the lab's real data tier:
- * a MariaDB master-master pair, a PostgreSQL primary + standby and a two-node OpenSearch cluster.
+ * a MariaDB master-master pair, a PostgreSQL primary + standby and an OpenSearch cluster per site
+ * (the final snapshot of the old side restored on the new one).
  * Every step succeeds, the canaries cross both switches (RPO evidence in the record), and the lab
  * ends as it began: primary site writing, secondary replicating.
  */
@@ -20,7 +21,7 @@ function labPlan(lab: DataLab, target: string): string {
   return stringify({
     target,
     platform: 'generic',
-    description: 'the lab data tier: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster',
+    description: 'the lab data tier: MariaDB pair, PostgreSQL primary/standby, an OpenSearch cluster per site',
     sites: { primary: { name: 'dc1' }, secondary: { name: 'dc2' } },
     approvals: { approvers: ['alice', 'bob'], operators: ['oncall'], quorum: 1 },
     objectives: { rto: '15m', rpo: '1m' },
@@ -57,19 +58,15 @@ function labPlan(lab: DataLab, target: string): string {
       },
       search: {
         kind: 'opensearch',
-        snapshot: { repository: 'drill-snapshots', maxAge: '1h', take: 'if-missing' },
-        primary: {
-          url: `http://127.0.0.1:${lab.ports.opensearch.primary}`,
-          node: 'os-primary',
-          stop: cmd('stop', 'opensearch', 'primary'),
-          start: cmd('start', 'opensearch', 'primary'),
+        topology: 'cluster-per-site',
+        snapshot: {
+          repository: 'drill-snapshots',
+          register: { type: 'fs', settings: { location: 'drill-snapshots' } },
+          maxAge: '1h',
         },
-        secondary: {
-          url: `http://127.0.0.1:${lab.ports.opensearch.secondary}`,
-          node: 'os-secondary',
-          stop: cmd('stop', 'opensearch', 'secondary'),
-          start: cmd('start', 'opensearch', 'secondary'),
-        },
+        restoreTimeout: '2m',
+        primary: { url: `http://127.0.0.1:${lab.ports.opensearch.primary}` },
+        secondary: { url: `http://127.0.0.1:${lab.ports.opensearch.secondary}` },
       },
     },
   });
@@ -133,9 +130,11 @@ describe('a full drill of the lab data tier', () => {
     expect(summary('failover.pg.reprotect.primary')).toMatch(/dc1 rejoined as a standby of dc2/);
     expect(summary('failover-check.db.verify.secondary')).toMatch(/canary found/);
     expect(summary('failover-check.pg.verify.secondary')).toMatch(/canary found/);
-    expect(summary('failover-check.search.verify.secondary')).toMatch(/canary found from its local copy/);
+    expect(summary('failover.search.restore.secondary')).toMatch(/restored drill-.* counts as snapshotted\)$/);
+    expect(summary('failover-check.search.verify.secondary')).toMatch(/canary found/);
     expect(summary('failback-check.db.verify.primary')).toMatch(/dc1 is the only writer/);
-    expect(summary('preparation.search.snapshot.primary')).toMatch(/(took|found) snapshot/);
+    expect(summary('preparation.search.preflight.primary')).toMatch(/(took a baseline snapshot|newest snapshot)/);
+    expect(summary('failback-check.search.verify.primary')).toMatch(/canary found/);
     expect(record.rpo).toMatchObject({ met: true });
 
     // While waiting to fail back, dc2 wrote and dc1 replicated.

@@ -1,5 +1,5 @@
 /**
- * The OpenSearch activities against a real two-node cluster (scripts/lab): health with 408 as an
+ * The OpenSearch activities against a real two-node cluster (scripts/lab, server opensearch-cluster): health with 408 as an
  * answer, a recent snapshot found or taken, a node drained before it stops and undrained after,
  * and a canary document that the surviving site's node returns from its own copy. Each test first
  * puts the cluster in the state it starts from (both nodes in, nothing excluded, green, no
@@ -17,7 +17,7 @@ let lab: DataLab;
 const acts = createOpensearchActivities();
 
 beforeAll(async () => {
-  lab = await startDataLab(13_000, ['opensearch']);
+  lab = await startDataLab(13_000, ['opensearch-cluster']);
 });
 afterAll(async () => {
   await lab?.destroy();
@@ -67,7 +67,7 @@ test('failover of search: canary written, primary node drained and stopped, the 
   expect(drain.facts.shardsLeft).toBe(0);
   expect((await call('opensearchDrain', 'o3', args, 'primary')).summary).toMatch(/exclusion was already set/);
 
-  await lab.lab('stop', 'opensearch', 'primary');
+  await lab.lab('stop', 'opensearch-cluster', 'primary');
   try {
     const health = await call('opensearchHealth', 'o3', args, 'secondary');
     expect(health.summary).toMatch(/cluster (yellow|green), 1 node\(s\)/);
@@ -83,7 +83,7 @@ test('failover of search: canary written, primary node drained and stopped, the 
       /not draining os-secondary: os-primary is not in the cluster/,
     );
   } finally {
-    await lab.lab('start', 'opensearch', 'primary');
+    await lab.lab('start', 'opensearch-cluster', 'primary');
   }
   const undrain = await call('opensearchUndrain', 'o3', args, 'primary');
   expect(undrain.summary).toMatch(/shards may return to os-primary again/);

@@ -58,7 +58,7 @@ describe('readiness prechecks of the real data tier', () => {
   beforeAll(async () => {
     client = await testClient();
     worker = await startTestWorker(queue);
-    lab = await startDataLab(10_000, ['mariadb', 'postgres', 'opensearch']);
+    lab = await startDataLab(10_000, ['mariadb', 'postgres', 'opensearch-cluster']);
     // A recent snapshot, as a team that snapshots nightly has.
     const response = await fetch(
       `http://127.0.0.1:${lab.ports.opensearch.primary}/_snapshot/drill-snapshots/precheck-1?wait_for_completion=true`,

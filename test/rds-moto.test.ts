@@ -195,6 +195,56 @@ describe('rds on moto', () => {
       expect(health.summary).toMatch(/RDS writes on dc2 \(secondary\): .*misp-db-dr available, promoted by a drill/);
     });
 
+    it("an outage never asks the lost primary's region: guard, promotion and health read the replica's alone", async () => {
+      const main = await moto.clients
+        .rds()
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'misp-db-main' }));
+      await moto.clients.rds().send(
+        new CreateDBInstanceReadReplicaCommand({
+          DBInstanceIdentifier: 'misp-db-outage',
+          SourceDBInstanceIdentifier: main.DBInstances?.[0]?.DBInstanceArn,
+          DBInstanceClass: 'db.t3.micro',
+        }),
+      );
+      // The primary's region is gone: any RDS call there fails as an unreachable endpoint would (moto
+      // holds both instances in one region; the plan's region on the primary stands for the lost one).
+      const askedDead: string[] = [];
+      const regionLost = createRdsActivities({
+        aws: () => ({
+          ...moto.clients,
+          rds: (region?: string) => {
+            if (region === 'eu-west-3') {
+              askedDead.push(region);
+              throw new Error('connect ETIMEDOUT rds.eu-west-3.amazonaws.com:443');
+            }
+            return moto.clients.rds(region);
+          },
+        }),
+      });
+      const steps = drillSteps(
+        stackPlan({
+          db: {
+            kind: 'rds',
+            mode: 'read-replica',
+            waitTimeout: '5s',
+            pollInterval: '200ms',
+            primary: { instance: 'misp-db-main', region: 'eu-west-3' },
+            secondary: { instance: 'misp-db-outage', region: 'us-east-1' },
+          },
+        }),
+        'failover',
+      );
+      const guard = await regionLost.rdsGuard(inputOf('rdsGuard', steps, 'failover.db.guard.secondary'));
+      expect(guard.summary).toMatch(
+        /may be promoted: .*misp-db-outage available, a replica of .*misp-db-main not asked \(an outage: its region may be gone\)/,
+      );
+      const promoted = await regionLost.rdsActivate(inputOf('rdsActivate', steps, 'failover.db.activate.secondary'));
+      expect(promoted.summary).toMatch(/RDS writes on dc2 \(secondary\) after .*s \(promoted misp-db-outage\)/);
+      const health = await regionLost.rdsHealth(inputOf('rdsHealth', steps, 'failover-check.db.health.secondary'));
+      expect(health.summary).toMatch(/RDS writes on dc2 \(secondary\): misp-db-outage available, promoted by a drill/);
+      expect(askedDead).toEqual([]);
+    });
+
     it("refuses a plan whose replica RDS does not know, naming the plan's field", async () => {
       const failure = await failureOf(
         rds.rdsPreflight(inputOf('rdsPreflight', replica('misp-db-drr'), 'preparation.db.preflight.primary')),

@@ -17,7 +17,7 @@ import type { PostgresAction, PostgresArgs } from '../kinds/postgres/actions';
 import { mysqlArgs, postgresArgs, startDataLab, stepInput, type DataLab, ROOT } from './support/dataLab';
 import { mariadbWriterOn } from './support/labState';
 import { labOffsetFor } from './support/ports';
-import { type WriterWatch } from './support/writerWatch';
+import { type WriterWatch } from '../lab/siteLoss/writerWatch';
 import { ackedMore, labCommand, mariaSql, pgSql, pgStopReceiving, watchBoth, writer } from './support/siteLossData';
 
 jest.setTimeout(420_000);

@@ -18,7 +18,7 @@ import { mariadbWriterOn } from './support/labState';
 import { labOffsetFor } from './support/ports';
 import { ackedMore, mariaSql, pgSql, pgStopReceiving, watchBoth, writer } from './support/siteLossData';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
-import type { WriterWatch } from './support/writerWatch';
+import type { WriterWatch } from '../lab/siteLoss/writerWatch';
 
 jest.setTimeout(900_000);
 

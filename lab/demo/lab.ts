@@ -38,7 +38,7 @@ export function prepareDemoLab(explicitPlan: string | undefined): DemoLab {
     return { planFile: fallback, startedServers: false };
   }
   console.log(
-    'bringing the lab up: MariaDB pair, PostgreSQL primary/standby, OpenSearch cluster (scripts/lab/lab.sh up)',
+    'bringing the lab up: MariaDB pair, PostgreSQL primary/standby, an OpenSearch cluster per site with its snapshot schedule (scripts/lab/lab.sh up)',
   );
   if (!run('bash', ['scripts/lab/lab.sh', 'up', 'all'])) {
     banner([

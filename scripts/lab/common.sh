@@ -35,6 +35,20 @@ OS_TRANSPORT_primary=$((9300 + LAB_OFFSET)); OS_TRANSPORT_secondary=$((9301 + LA
 # The apps' ports may be set apart (a test whose port range cannot hold 3316 and 18081 at one offset).
 APP_PORT_primary=${DRILLBOOK_LAB_APP_PORT_PRIMARY:-$((18081 + LAB_OFFSET))}
 APP_PORT_secondary=${DRILLBOOK_LAB_APP_PORT_SECONDARY:-$((18082 + LAB_OFFSET))}
+# DRILLBOOK_LAB_PORT_BLOCK=N puts the ThreatConnect lab's ports in ten consecutive ones instead (for
+# a test confined to a narrow port range; the offset is then ignored): MariaDB N/N+1, PostgreSQL
+# N+2/N+3, OpenSearch HTTP N+4/N+5 and transport N+6/N+7, the app N+8/N+9.
+LAB_PORT_BLOCK="${DRILLBOOK_LAB_PORT_BLOCK:-}"
+if [ -n "$LAB_PORT_BLOCK" ]; then
+  case "$LAB_PORT_BLOCK" in *[!0-9]*) echo "lab: DRILLBOOK_LAB_PORT_BLOCK must be a port number, got '$LAB_PORT_BLOCK'" >&2; exit 2;; esac
+  b="$LAB_PORT_BLOCK"
+  MARIADB_PORT_primary=$b;             MARIADB_PORT_secondary=$((b + 1))
+  PG_PORT_primary=$((b + 2));          PG_PORT_secondary=$((b + 3))
+  OS_HTTP_primary=$((b + 4));          OS_HTTP_secondary=$((b + 5))
+  OS_TRANSPORT_primary=$((b + 6));     OS_TRANSPORT_secondary=$((b + 7))
+  APP_PORT_primary=$((b + 8));         APP_PORT_secondary=$((b + 9))
+  unset b
+fi
 
 OS_VERSION="2.19.6"
 OS_HOME="${DRILLBOOK_OS_HOME:-$LAB_REPO_ROOT/tools/opensearch-$OS_VERSION}"

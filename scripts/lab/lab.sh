@@ -6,7 +6,7 @@
 #   lab.sh down   [all|mariadb|postgres|opensearch|app]   stop them cleanly
 #   lab.sh status [all|mariadb|postgres|opensearch|app]   one line per server: up/down, role, replication
 #   lab.sh start  SERVER SITE      start one site's server (MariaDB always starts read-only)
-#   lab.sh stop   SERVER SITE      clean stop (OpenSearch: moves the cluster vote away first)
+#   lab.sh stop   SERVER SITE      clean stop (opensearch-cluster: moves the cluster vote away first)
 #   lab.sh kill   SERVER SITE      hard kill (SIGKILL), as in a crash
 #   lab.sh rewind postgres SITE    make SITE a standby of the other site's primary (pg_rewind -R)
 #   lab.sh reseed mariadb SITE     re-seed a fenced SITE from the writer (dump + GTID), replicate both ways
@@ -18,10 +18,15 @@
 #   lab.sh return                  start what the loss killed, on its old data, as after a power cut
 #   lab.sh env                     print the lab's ports and secret files as shell variables
 #   lab.sh destroy                 down, then delete the lab dir (tests)
-# SERVER: mariadb | postgres | opensearch | app;  SITE: primary | secondary. `up` starts the
-# primary's app only (the secondary's waits for a failover); plans/lab.yaml starts it with `start app SITE`.
+# SERVER: mariadb | postgres | opensearch | app | opensearch-cluster;  SITE: primary | secondary.
+# `up` starts the primary's app only (the secondary's waits for a failover); plans/lab.yaml starts it
+# with `start app SITE`. opensearch is a cluster per site with a snapshot schedule (tc-search.sh);
+# opensearch-cluster, never part of `all`, is one cluster with a node per site on the same ports
+# (opensearch.sh), which the one-cluster topology's tests drive.
 # Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab), DRILLBOOK_LAB_PORT_OFFSET (default 0, a
-# multiple of 1000 up to 23000), DRILLBOOK_LAB_TIMEOUT (seconds per server readiness wait, default 120).
+# multiple of 1000 up to 23000) or DRILLBOOK_LAB_PORT_BLOCK (ten consecutive ports, common.sh),
+# DRILLBOOK_LAB_TIMEOUT (seconds per server readiness wait, default 120),
+# DRILLBOOK_LAB_OS_SNAPSHOT_INTERVAL (seconds between scheduled search snapshots, default 15).
 # Exit status: 0 when everything asked for is up/done; 1 otherwise (status: 1 if any server is down).
 set -uo pipefail
 
@@ -32,8 +37,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/postgres.sh"
 . "$HERE/opensearch.sh"
 . "$HERE/app.sh"
+OSS_CLUSTER_PREFIX=tc
+oss_port() { if [ "$1" = http ]; then port_of opensearch "$2"; else port_of opensearch-transport "$2"; fi; }
+. "$HERE/opensearch-sites.sh"
+. "$HERE/tc-search.sh"
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 STACK=lab
 
@@ -42,15 +51,14 @@ site_pids() {
   local s="$1"
   with_children mariadb "$(m_pid "$s")"
   with_children postgres "$(p_pid "$s")"
-  with_children opensearch "$(pid_from "$(os_dir "$s")/launcher.pid")"
-  with_children opensearch "$(os_pid "$s")"
+  with_children opensearch "$(oss_pid "$s")"
   with_children app "$(pid_from "$LAB_DIR/app-$s.pid")"
 }
 site_shared() { :; }
 site_return() { # in the order `up` starts them; PostgreSQL and MariaDB come back as their own config has them
   case "$1" in
     postgres) ensure_secret pg-repl >/dev/null; ensure_secret pg-drill >/dev/null; ensure_secret pg-app >/dev/null; p_prepare_dirs; p_start "$2";;
-    mariadb) m_start "$2";; opensearch) os_start "$2";; app) app_start "$2";;
+    mariadb) m_start "$2";; opensearch) tcs_start "$2";; app) app_start "$2";;
   esac
 }
 site_unreplicated() { # the other site's MariaDB stops fetching SITE's binlog (the app's writes go there)
@@ -62,11 +70,11 @@ site_unreplicated() { # the other site's MariaDB stops fetching SITE's binlog (t
 servers_of() {
   case "${1:-all}" in
     all) echo mariadb postgres opensearch app;;
-    mariadb|postgres|opensearch|app) echo "$1";;
-    *) echo "lab: unknown server '$1' (mariadb|postgres|opensearch|app|all)" >&2; exit 2;;
+    mariadb|postgres|opensearch|app|opensearch-cluster) echo "$1";;
+    *) echo "lab: unknown server '$1' (mariadb|postgres|opensearch|app|opensearch-cluster|all)" >&2; exit 2;;
   esac
 }
-fn_prefix() { case "$1" in mariadb) echo m;; postgres) echo p;; opensearch) echo os;; app) echo app;; esac; }
+fn_prefix() { case "$1" in mariadb) echo m;; postgres) echo p;; opensearch) echo tcs;; opensearch-cluster) echo os;; app) echo app;; esac; }
 
 need_server_site() {
   [ $# -ge 2 ] || usage
@@ -156,7 +164,8 @@ LAB_POSTGRES_APP_PASSWORD_FILE=$LAB_SECRETS/pg-app.password
 LAB_OPENSEARCH_PRIMARY_PORT=$OS_HTTP_primary
 LAB_OPENSEARCH_SECONDARY_PORT=$OS_HTTP_secondary
 LAB_OPENSEARCH_SNAPSHOT_REPO=drill-snapshots
-LAB_OPENSEARCH_SNAPSHOT_DIR=$(os_snapdir)
+LAB_OPENSEARCH_SNAPSHOT_DIR=$(oss_snapdir)/drill-snapshots
+LAB_OPENSEARCH_SNAPSHOT_INTERVAL=$TCS_INTERVAL
 LAB_APP_PRIMARY_URL=http://$LAB_HOST:$APP_PORT_primary
 LAB_APP_SECONDARY_URL=http://$LAB_HOST:$APP_PORT_secondary
 LAB_TC_ACCESS_ID=$APP_ACCESS_ID
@@ -165,7 +174,7 @@ ENV
     ;;
   destroy)
     with_lab_lock
-    for srv in app opensearch postgres mariadb; do "$(fn_prefix "$srv")_down" || true; done
+    for srv in app opensearch opensearch-cluster postgres mariadb; do "$(fn_prefix "$srv")_down" || true; done
     # refuse to delete anything that does not look like a lab dir
     if [ -d "$LAB_DIR" ] && { [ -f "$LAB_DIR/.lock" ]; }; then
       rm -rf "$LAB_DIR"; echo "lab: destroyed $LAB_DIR"

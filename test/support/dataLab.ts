@@ -19,7 +19,11 @@ const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '../..');
 export const LAB_SH = path.join(ROOT, 'scripts', 'lab', 'lab.sh');
 
-export type LabServer = 'mariadb' | 'postgres' | 'opensearch';
+/**
+ * `opensearch` is a cluster per site with its snapshot schedule (the lab's search tier);
+ * `opensearch-cluster` one cluster with a node per site on the same ports (the one-cluster topology).
+ */
+export type LabServer = 'mariadb' | 'postgres' | 'opensearch' | 'opensearch-cluster' | 'app';
 
 export interface DataLab {
   dir: string;
@@ -29,6 +33,7 @@ export interface DataLab {
     mariadb: Record<SiteRole, number>;
     postgres: Record<SiteRole, number>;
     opensearch: Record<SiteRole, number>;
+    app: Record<SiteRole, number>;
   };
   secret(name: string): SecretRef;
   /** Runs lab.sh with this lab's dir and offset; returns stdout (throws with stderr on failure). */
@@ -38,21 +43,49 @@ export interface DataLab {
   destroy(): Promise<void>;
 }
 
-/** Starts `servers` in a fresh lab dir with its own port offset (a multiple of 1000, at most 23000). */
+/** The lab's ports from its offset, or from a block of ten consecutive ones (scripts/lab/common.sh). */
+function labPorts(place: LabPlace): DataLab['ports'] {
+  if (typeof place === 'number') {
+    const o = place;
+    return {
+      mariadb: { primary: 3316 + o, secondary: 3326 + o },
+      postgres: { primary: 5433 + o, secondary: 5434 + o },
+      opensearch: { primary: 9200 + o, secondary: 9201 + o },
+      app: { primary: 18081 + o, secondary: 18082 + o },
+    };
+  }
+  const b = place.block;
+  return {
+    mariadb: { primary: b, secondary: b + 1 },
+    postgres: { primary: b + 2, secondary: b + 3 },
+    opensearch: { primary: b + 4, secondary: b + 5 },
+    app: { primary: b + 8, secondary: b + 9 },
+  };
+}
+
+/** A port offset (a multiple of 1000, at most 23000), or `{ block }`: ten consecutive ports from `block`. */
+export type LabPlace = number | { block: number };
+
+/** Starts `servers` in a fresh lab dir with its own ports; `extraEnv` tunes the lab scripts (e.g. the snapshot interval). */
 export async function startDataLab(
-  offset: number,
+  place: LabPlace,
   servers: LabServer[],
-  extraEnv: NodeJS.ProcessEnv = {},
+  extraEnv: Record<string, string> = {},
 ): Promise<DataLab> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-datalab-'));
   // mkdtemp makes the folder 700; the mysql, postgres and OpenSearch users must reach inside.
   chmodSync(dir, 0o755);
+  const offset = typeof place === 'number' ? place : 0;
+  const where: Record<string, string> =
+    typeof place === 'number'
+      ? { DRILLBOOK_LAB_PORT_OFFSET: String(offset) }
+      : { DRILLBOOK_LAB_PORT_OFFSET: '0', DRILLBOOK_LAB_PORT_BLOCK: String(place.block) };
   const env = {
     ...process.env,
     DRILLBOOK_LAB_DIR: dir,
-    DRILLBOOK_LAB_PORT_OFFSET: String(offset),
-    DRILLBOOK_LAB_TIMEOUT: '120',
+    ...where,
     ...extraEnv,
+    DRILLBOOK_LAB_TIMEOUT: '120',
   };
   const lab = async (...args: string[]) => {
     try {
@@ -69,17 +102,13 @@ export async function startDataLab(
     dir,
     offset,
     env,
-    ports: {
-      mariadb: { primary: 3316 + offset, secondary: 3326 + offset },
-      postgres: { primary: 5433 + offset, secondary: 5434 + offset },
-      opensearch: { primary: 9200 + offset, secondary: 9201 + offset },
-    },
+    ports: labPorts(place),
     secret: (name) => ({ file: path.join(dir, 'secrets', `${name}.password`) }),
     lab,
     argv: (...args) => [
       'env',
       `DRILLBOOK_LAB_DIR=${dir}`,
-      `DRILLBOOK_LAB_PORT_OFFSET=${offset}`,
+      ...Object.entries({ ...where, ...extraEnv }).map(([k, v]) => `${k}=${v}`),
       'bash',
       LAB_SH,
       ...args,
@@ -98,7 +127,10 @@ export async function startDataLab(
 }
 
 /** The lab's replicated pairs as the writer watch asks them (its monitoring user, drill). */
-export function dataLabPairs(lab: Pick<DataLab, 'ports' | 'secret'>): WatchedPair[] {
+export function dataLabPairs(lab: {
+  ports: Pick<DataLab['ports'], 'mariadb' | 'postgres'>;
+  secret: DataLab['secret'];
+}): WatchedPair[] {
   return [
     {
       name: 'mariadb',

@@ -60,6 +60,14 @@ async function mariadb(
   }
 }
 
+/** The stand-in app's indicators as its site's database holds them (lab/tipStore.ts), read as the app's user. */
+export async function indicatorsIn(lab: DataLab, site: SiteRole): Promise<{ value: string; site: string }[]> {
+  return (await mariadb(lab, site, 'SELECT value, site FROM indicators ORDER BY id', 'app')) as {
+    value: string;
+    site: string;
+  }[];
+}
+
 interface MariaState {
   readOnly: boolean;
   binlogPos: string;
@@ -202,7 +210,7 @@ async function opensearch(
  * snapshot in the lab's repository (a test that looks for a recent one must not find a leftover).
  */
 export async function opensearchFresh(lab: DataLab): Promise<void> {
-  await lab.lab('up', 'opensearch'); // starts a node a test stopped
+  await lab.lab('up', 'opensearch-cluster'); // starts a node a test stopped
   await opensearch(lab, 'PUT', '/_cluster/settings', {
     persistent: { 'cluster.routing.allocation.exclude._name': null },
   });

@@ -9,8 +9,8 @@ import mysql from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
 import type { CommandDriver } from '../../domain/drivers';
 import type { SiteRole } from '../../domain';
-import type { DataLab } from './dataLab';
-import { watchWriters, type WriterWatch } from './writerWatch';
+import { dataLabPairs, type DataLab } from './dataLab';
+import { watchWriters, type WriterWatch } from '../../lab/siteLoss/writerWatch';
 
 const pw = (lab: DataLab, name: string) => readFileSync(lab.secret(name).file as string, 'utf8').trim();
 
@@ -116,7 +116,7 @@ export async function pgStopReceiving(lab: DataLab, standby: SiteRole): Promise<
 
 /** One writer watch over both pairs, each from its own lab. */
 export const watchBoth = (maria: DataLab, pg: DataLab): WriterWatch =>
-  watchWriters({
-    ports: { ...maria.ports, postgres: pg.ports.postgres },
-    secret: (name) => (name.startsWith('mysql') ? maria.secret(name) : pg.secret(name)),
-  });
+  watchWriters([
+    ...dataLabPairs(maria).filter((p) => p.kind === 'mariadb'),
+    ...dataLabPairs(pg).filter((p) => p.kind === 'postgres'),
+  ]);

@@ -315,10 +315,11 @@ export function createMysqlActivities(
       const from = otherSite(to);
       const old = await inspect(args, from, password);
       const id = canaryId(input);
-      // The canary may still be on its way through replication: look for at most 10 s.
+      // The canary may still be on its way through replication: look for at most 10 s. In an outage the
+      // new side was promoted cut off from the old: what it holds now is all it will hold, so look once.
       const { last: seen } = await pollFor(
         `canary ${id} on ${args.siteNames[to]}`,
-        10_000,
+        args.planned ? 10_000 : 0,
         () =>
           withNode(args, to, password, async (conn) => ({
             canary: await readCanary(conn, args.canaryDatabase, id),

@@ -13,7 +13,7 @@ import { clusterLost, describeError } from './cluster';
 import { canaryKey, snapshotName } from '../../kit/activities/canary';
 import { resolveSecret } from '../../kit/activities/secrets';
 import type { StepDrivers, StepInput } from '../../kit/activities/types';
-import { otherSite, type SiteRole } from '../../../domain';
+import { FACT_NEWEST_REPLICATED_AT, FACT_RPO_BASIS, otherSite, type SiteRole } from '../../../domain';
 import type { OpensearchSitesAction, OpensearchSitesArgs } from '../clusterPerSiteActions';
 import { type AwsCredentialSource, lazyCredentialChain, siteClient } from './signing';
 
@@ -27,6 +27,7 @@ interface Snapshot {
   uuid: string;
   state: string;
   indices: string[];
+  start_time_in_millis?: number;
   end_time_in_millis: number;
   shards: { total: number; failed: number; successful: number };
   metadata?: {
@@ -405,7 +406,17 @@ export function createOpensearchSitesActivities(
         const restored = await counts(c, snap.indices);
         const short = Object.entries(recorded).filter(([index, n]) => restored[index] !== n);
         const lossWindowMs = own ? 0 : Date.now() - snap.end_time_in_millis;
+        // An outage's RPO rests on the newest state the new side holds: the snapshot's start (what
+        // it holds was in the old cluster then; writes after it are lost).
+        const heldSince = snap.start_time_in_millis ?? snap.end_time_in_millis;
+        const outageFacts = own
+          ? {}
+          : {
+              [FACT_NEWEST_REPLICATED_AT]: new Date(heldSince).toISOString(),
+              [FACT_RPO_BASIS]: `${args.component} on ${at} restored snapshot ${snap.snapshot}${snap.metadata?.takenFrom ? ` of ${snap.metadata.takenFrom}` : ''}, started ${new Date(heldSince).toISOString()}: the newest one in ${args.snapshot.repository}`,
+            };
         const facts = {
+          ...outageFacts,
           snapshot: snap.snapshot,
           uuid: snap.uuid,
           own: Boolean(own),

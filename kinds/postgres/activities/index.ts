@@ -361,10 +361,11 @@ export function createPostgresActivities(deps: { workdir: string }): StepDrivers
       const from = otherSite(to);
       const id = canaryId(input);
       const old = await inspect(args, password, from);
-      // The canary may still be on its way through replication: look for at most 10 s.
+      // The canary may still be on its way through replication: look for at most 10 s. In an outage the
+      // new side was promoted cut off from the old: what it holds now is all it will hold, so look once.
       const { last: seen } = await pollFor(
         `canary ${id} on ${args.siteNames[to]}`,
-        10_000,
+        args.planned ? 10_000 : 0,
         () =>
           withPg(args, password, to, async (c) => ({
             canary: await readCanary(c, id),

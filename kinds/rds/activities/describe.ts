@@ -16,7 +16,7 @@ import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { failNonRetryable } from '../../kit/activities/failures';
 import { type AwsClients, regionOfArn, workerRegion } from '../../kit/aws/clients';
 import { aws, awsFailure } from '../../kit/aws/errors';
-import type { SiteRole } from '../../../domain';
+import { otherSite, type SiteRole } from '../../../domain';
 import type { RdsArgs } from '../actions';
 
 /** The tag a promotion leaves on the instance: RDS (and moto) may still show the old replication source. */
@@ -106,6 +106,36 @@ const roleOf = (db: DBInstance): string =>
       ? 'promoted by a drill'
       : 'a standalone writer';
 
+/**
+ * A read-replica pair in an outage: only the target's region is asked. The old primary's region may
+ * be gone, and an SDK call to a dead region retries and times out; the target's own state says
+ * whether it writes (promoted, or a standalone instance) or still replicates.
+ */
+async function targetOnly(clients: AwsClients, args: RdsArgs): Promise<Writer> {
+  const to = args.to;
+  const t = await instance(
+    clients,
+    args.sites[to].instance as string,
+    regionFor(args, to),
+    `the plan's ${to}.instance`,
+  );
+  const other = args.sites[otherSite(to)].instance as string;
+  return {
+    site: isReplica(t) ? undefined : to,
+    available: t.DBInstanceStatus === 'available',
+    said: `${t.DBInstanceIdentifier} ${t.DBInstanceStatus}, ${roleOf(t)}; ${other} not asked (an outage: its region may be gone)`,
+    facts: {
+      [to]: {
+        instance: t.DBInstanceIdentifier,
+        status: t.DBInstanceStatus,
+        replicaSource: t.ReadReplicaSourceDBInstanceIdentifier ?? null,
+        promotedByDrill: tagged(t),
+      },
+      [otherSite(to)]: { instance: other, asked: false },
+    },
+  };
+}
+
 export async function writer(clients: AwsClients, args: RdsArgs): Promise<Writer> {
   switch (args.mode) {
     case 'multi-az': {
@@ -131,6 +161,7 @@ export async function writer(clients: AwsClients, args: RdsArgs): Promise<Writer
       };
     }
     case 'read-replica': {
+      if (!args.planned) return targetOnly(clients, args);
       const p = await instance(
         clients,
         args.sites.primary.instance as string,
