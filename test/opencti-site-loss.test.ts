@@ -124,6 +124,23 @@ describe('the OpenCTI lab through a site loss', () => {
     );
     await watch.until((w) => w.answers.primary.writable >= 5, 30_000);
 
+    // What the primary's scheduled snapshots would hold at the loss (the seed's managed OpenSearch
+    // takes them hourly): an outage restores the newest one, there being no final snapshot.
+    const search = `http://127.0.0.1:${lab.port('opensearch', 'primary')}`;
+    const put = async (url: string, body: unknown) => {
+      const res = await fetch(url, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect([res.status, await res.text()]).toEqual([200, expect.any(String)]);
+    };
+    await put(`${search}/_snapshot/opencti-shared`, { type: 'fs', settings: { location: 'opencti-shared' } });
+    await put(`${search}/_snapshot/opencti-shared/scheduled-1?wait_for_completion=true`, {
+      indices: 'opencti_*',
+      include_global_state: false,
+    });
+
     // The site loss: every primary-site server SIGKILLed at once (moto, shared by both sites, stays).
     await Promise.all(PRIMARY_SERVERS.map((server) => lab.lab('kill', server, 'primary')));
 
