@@ -282,7 +282,13 @@ test("the definitions re-declared are the serving side's platform queues, the ex
   });
   const picked = platformDefinitions(
     {
-      queues: [q('opencti.push'), q('opencti.listen'), q('other'), q('opencti.elsewhere', '/other')],
+      queues: [
+        q('opencti.push'),
+        q('opencti.listen'),
+        q('other'),
+        q('opencti.elsewhere', '/other'),
+        { ...q('opencti.own'), vhost: undefined },
+      ],
       exchanges: [e('opencti.x'), e('unrelated'), e('amq.topic')],
       bindings: [
         b('opencti.x', 'opencti.push'),
@@ -293,7 +299,8 @@ test("the definitions re-declared are the serving side's platform queues, the ex
     },
     args,
   );
-  expect(picked.queues.map((x) => x.name)).toEqual(['opencti.push', 'opencti.listen']);
+  // A vhost's own export carries no vhost on its items: they are that vhost's.
+  expect(picked.queues.map((x) => x.name)).toEqual(['opencti.push', 'opencti.listen', 'opencti.own']);
   // amq.* exchanges exist on every node: never declared.
   expect(picked.exchanges.map((x) => x.name)).toEqual(['opencti.x']);
   expect(picked.bindings.map((x) => `${x.source}->${x.destination}`)).toEqual([

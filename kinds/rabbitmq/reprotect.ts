@@ -14,14 +14,14 @@ import { managementApi } from './management';
 
 interface QueueDefinition {
   name: string;
-  vhost: string;
+  vhost?: string;
   durable: boolean;
   auto_delete: boolean;
   arguments: Record<string, unknown>;
 }
 interface ExchangeDefinition {
   name: string;
-  vhost: string;
+  vhost?: string;
   type: string;
   durable: boolean;
   auto_delete: boolean;
@@ -30,7 +30,7 @@ interface ExchangeDefinition {
 }
 interface BindingDefinition {
   source: string;
-  vhost: string;
+  vhost?: string;
   destination: string;
   destination_type: 'queue' | 'exchange';
   routing_key: string;
@@ -61,14 +61,16 @@ function pattern(args: RabbitmqArgs): RegExp | undefined {
  */
 export function platformDefinitions(all: Definitions, args: RabbitmqArgs): Required<Definitions> {
   const only = pattern(args);
-  const queues = (all.queues ?? []).filter((q) => q.vhost === args.vhost && (!only || only.test(q.name)));
+  // A vhost's own export (`/api/definitions/<vhost>`) leaves the vhost out of every item.
+  const here = (item: { vhost?: string }) => item.vhost === undefined || item.vhost === args.vhost;
+  const queues = (all.queues ?? []).filter((q) => here(q) && (!only || only.test(q.name)));
   const names = new Set(queues.map((q) => q.name));
   const bindings = (all.bindings ?? []).filter(
-    (b) => b.vhost === args.vhost && b.destination_type === 'queue' && names.has(b.destination),
+    (b) => here(b) && b.destination_type === 'queue' && names.has(b.destination),
   );
   const sources = new Set(bindings.map((b) => b.source));
   const exchanges = (all.exchanges ?? []).filter(
-    (e) => e.vhost === args.vhost && sources.has(e.name) && e.name !== '' && !e.name.startsWith('amq.'),
+    (e) => here(e) && sources.has(e.name) && e.name !== '' && !e.name.startsWith('amq.'),
   );
   return { queues, exchanges, bindings };
 }
