@@ -6,7 +6,7 @@
  * refused, the direction reversed for failback, and plans that point at nothing refused. No ports.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -140,6 +140,39 @@ describe('shared storage with replication between two sites', () => {
     );
     expect(verify.facts.rpoEvidence).toMatchObject({ canaryFound: true });
     writeFileSync(sourceFile, 'primary\n');
+  });
+
+  it('reprotect: a returned site whose copy still replicates over the serving one is caught; reversed, its files are swept and never arrive', async () => {
+    const reprotect = drillSteps(stackPlan({ files: component() }), 'reprotect');
+    const fenced = () =>
+      storage.storageFenced(inputOf('storageFenced', reprotect, 'reprotect.files.fenced.primary', 'drill-four'));
+    const back = await storage.storageAwaitReturn(
+      inputOf('storageAwaitReturn', reprotect, 'reprotect.files.returned.primary', 'drill-four'),
+    );
+    expect(back.summary).toMatch(/is back on dc1 \(primary\)/);
+    // The returned primary's loop still pushes its copy (the direction never moved): the fence check stops the drill.
+    writeFileSync(sourceFile, 'primary\n');
+    const leak = await fenced().catch((e: unknown) => e);
+    expect((leak as ApplicationFailure).type).toBe('StorageNotFenced');
+    expect((leak as ApplicationFailure).nonRetryable).toBe(true);
+    expect((leak as Error).message).toMatch(
+      /a file written on the returned dc1 \(primary\) reached dc2 \(secondary\) .* replicates over the serving one/,
+    );
+    // The serving side made the source (the fence's driver step): a file written on the returned side is swept, not copied.
+    writeFileSync(sourceFile, 'secondary\n');
+    await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_S * 1000 + 200)); // a round under way keeps its direction
+    const ok = await fenced();
+    expect(ok.summary).toMatch(
+      /replication runs from dc2 \(secondary\) only: a file written on dc1 \(primary\) was removed by its next round/,
+    );
+    expect(readdirSync(path.join(sites.secondary, '.drillbook')).filter((f) => f.startsWith('fence-'))).toEqual([]);
+    // The resync: a canary written on the serving side is read on the returned one.
+    const resync = await storage.storageGuard(
+      inputOf('storageGuard', reprotect, 'reprotect.files.resync.primary', 'drill-four'),
+    );
+    expect(resync.summary).toMatch(/written on dc2 \(secondary\) .* read on dc1 \(primary\)/);
+    writeFileSync(sourceFile, 'primary\n');
+    await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_S * 1000 + 200)); // the next test's rounds go primary -> secondary
   });
 
   it('refuses what points at nothing: a missing folder, a folder where a mount should be, a relative path through via', async () => {

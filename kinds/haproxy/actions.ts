@@ -8,6 +8,7 @@ export const HAPROXY_ACTIONS = [
   'haproxyDrain',
   'haproxySwitch',
   'haproxyReady',
+  'haproxyFence',
 ] as const;
 export type HaproxyAction = (typeof HAPROXY_ACTIONS)[number];
 

@@ -110,3 +110,17 @@ describe('the runtime API', () => {
     expect(isOut(server)).toBe(false);
   });
 });
+
+test('reprotect puts the returned site in maintenance whatever takeOut says, and its check asks that only the serving site takes traffic', () => {
+  const plan = planWith(lb({ takeOut: 'drain' }));
+  const reprotect = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(reprotect.map((s) => [s.segment, s.id, s.action, s.site, s.destructive, s.bestEffort])).toEqual([
+    ['fence', 'reprotect.lb.fence.primary', 'haproxyFence', 'primary', true, false],
+  ]);
+  const check = phaseSteps(plan, 'reprotect', 'reprotect-check');
+  // haproxyHealth on the serving site: its servers UP, the returned site's out (maintenance counts).
+  expect(check.map((s) => [s.id, s.action, s.site])).toEqual([
+    ['reprotect-check.lb.out.secondary', 'haproxyHealth', 'secondary'],
+  ]);
+  expect(check[0].title).toMatch(/to dc2 only: dc1's servers misp-dc1 stay out of rotation/);
+});

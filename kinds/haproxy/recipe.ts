@@ -3,6 +3,8 @@
  * servers are drained (sessions end) and taken out; the switch readies the new site's servers and
  * keeps the old one out; once the new site's services run, the drill waits until the backend's
  * checks see its servers UP. Health: the serving site's servers UP, the other's drained or down.
+ * When a lost site returns (reprotect), its servers are put in maintenance and kept there until the
+ * failback readies them: its nodes may come back with their health file in place.
  */
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { siteName, switchArgs, waitingTimeout } from '../kit/recipe/siteSteps';
@@ -82,6 +84,29 @@ export const haproxyRecipe: Recipe<HaproxyComponent> = {
             timeoutMs: waitingTimeout(component.waitTimeout),
           },
         ];
+      case 'fence':
+        return [
+          {
+            key: 'fence',
+            title: `Keep ${at} out of ${be} until failback: ${servers} in maintenance, whatever their checks say when its nodes return`,
+            action: 'haproxyFence',
+            args: a,
+            destructive: true,
+          },
+        ];
+      case 'reprotected': {
+        const serving = context.to;
+        return [
+          {
+            key: 'out',
+            title: `Check ${be} sends traffic to ${siteName(context, serving)} only: ${at}'s servers ${servers} stay out of rotation`,
+            action: 'haproxyHealth',
+            args: a,
+            site: serving,
+            timeoutMs: waitingTimeout(component.waitTimeout),
+          },
+        ];
+      }
       default:
         return [];
     }

@@ -8,6 +8,7 @@ export const HEALTH_FILE_ACTIONS = [
   'healthFileCheck',
   'healthFileRemove',
   'healthFileRestore',
+  'healthFileOutCheck',
 ] as const;
 export type HealthFileAction = (typeof HEALTH_FILE_ACTIONS)[number];
 

@@ -191,5 +191,33 @@ export function createHealthFileActivities(deps: { aws: () => AwsClients }): Ste
         facts,
       };
     },
+
+    /** Reprotect check: the returned site's file is still moved aside and the load balancer keeps its nodes out. */
+    async healthFileOutCheck(input: StepInput<'healthFileOutCheck'>): Promise<Observation> {
+      const args = input.step.args;
+      const site = input.step.site ?? args.from;
+      const { path } = args.sites[site];
+      const state = await fileState(args, site);
+      // Gone altogether, the failback could not put it back: a person must, before it runs.
+      if (state === 'missing') throw missingFile(args, site);
+      const last = await judge(args, site, deps.aws);
+      const facts = { file: path, state, nodes: last.nodes };
+      if (state === 'present')
+        throw ApplicationFailure.retryable(
+          `the health file ${path} is back in place on ${label(args, site)} before the failback (replication or a person put it back): ${last.said}`,
+          'HealthFilePresent',
+          facts,
+        );
+      if (!last.out)
+        throw ApplicationFailure.retryable(
+          `${path} is moved aside on ${label(args, site)}, but the load balancer does not see it out: ${last.said}`,
+          'HealthFileStillHealthy',
+          facts,
+        );
+      return {
+        summary: `${label(args, site)} stays out of rotation until failback: ${path} moved aside, ${last.said}`,
+        facts,
+      };
+    },
   };
 }

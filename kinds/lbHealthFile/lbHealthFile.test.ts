@@ -79,3 +79,18 @@ test("a failover takes the old site's file out first (RTO starts there) and puts
   ]);
   expect(phaseSteps(plan, 'failover', 'failover').map((s) => s.bestEffort)).toEqual([true, false]);
 });
+
+test("reprotect moves the returned site's file aside and its check asks that it stays aside and out until failback", () => {
+  const plan = planWith(byHaproxy());
+  const reprotect = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(reprotect.map((s) => [s.segment, s.id, s.action, s.site, s.destructive])).toEqual([
+    ['resync', 'reprotect.hf.aside.primary', 'healthFileRemove', 'primary', true],
+  ]);
+  const check = phaseSteps(plan, 'reprotect', 'reprotect-check');
+  expect(check.map((s) => [s.id, s.action, s.site])).toEqual([
+    ['reprotect-check.hf.aside.primary', 'healthFileOutCheck', 'primary'],
+  ]);
+  // The failback puts it back, as any failback does: the file is restored once the primary's services run.
+  const failback = phaseSteps(plan, 'failback', 'failback');
+  expect(stepById(failback, 'failback.hf.in.primary').action).toBe('healthFileRestore');
+});

@@ -2,7 +2,8 @@
  * `kind: lbHealthFile`: a site leaves rotation when its health-check file is moved aside and the
  * load balancer (HAProxy checks, or an ALB target group) sees its nodes unhealthy; it returns when
  * the file is back and the load balancer sees them healthy. Both happen around the site's
- * services: out before they stop, back once they run.
+ * services: out before they stop, back once they run. When a lost site returns (reprotect) its file
+ * is moved aside and stays so until the failback puts it back.
  */
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
 import { siteName, switchArgs, waitingTimeout } from '../kit/recipe/siteSteps';
@@ -69,6 +70,26 @@ export const lbHealthFileRecipe: Recipe<LbHealthFileComponent> = {
             args: a,
             destructive: true,
             timeoutMs: wait,
+          },
+        ];
+      case 'reprotect':
+        return [
+          {
+            key: 'aside',
+            title: `Keep ${at} out of rotation until failback: move ${file} aside (its nodes are back) and wait until ${lb} see them out`,
+            action: 'healthFileRemove',
+            args: a,
+            destructive: true,
+            timeoutMs: wait,
+          },
+        ];
+      case 'reprotected':
+        return [
+          {
+            key: 'aside',
+            title: `Check ${at}'s health file ${file} is still moved aside and ${lb} keep its nodes out`,
+            action: 'healthFileOutCheck',
+            args: a,
           },
         ];
       default:

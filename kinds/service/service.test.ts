@@ -67,3 +67,36 @@ test('a site without a driver contributes no step for it: no stop, no old-side c
   expect(idsOf(phaseSteps(plan, 'drill', 'failover'))).toEqual(['failover.app.start.secondary']);
   expect(idsOf(phaseSteps(plan, 'drill', 'failover-check'))).toEqual(['failover-check.app.health.secondary']);
 });
+
+test("reprotect waits until the returned site's service answers, ignoring what its body says, for the step's whole timeout", () => {
+  const plan = planWith(
+    app({
+      timeout: '10m',
+      primary: {
+        ...side(8080),
+        health: { http: { url: 'http://127.0.0.1:8080/health', bodyMatch: '"writable":true' } },
+      },
+    }),
+  );
+  const reprotect = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(reprotect.map((s) => [s.segment, s.id, s.action, s.site, s.readOnly])).toEqual([
+    ['await', 'reprotect.app.returned.primary', 'checkHttp', 'primary', true],
+  ]);
+  // A returned node may answer with its database fenced read-only: answering is what is awaited.
+  expect(reprotect[0].args).toMatchObject({
+    http: { url: 'http://127.0.0.1:8080/health', within: 600_000, bodyMatch: undefined },
+    expect: 'up',
+  });
+  expect(reprotect[0].timeoutMs).toBeGreaterThan(600_000);
+  expect(phaseSteps(plan, 'reprotect', 'reprotect-check')).toEqual([]);
+  // A service no site runs (a shared frontend: no start command) is not awaited.
+  const frontend = planWith({
+    web: {
+      kind: 'service',
+      tier: 'traffic',
+      primary: { health: side(80).health },
+      secondary: { health: side(80).health },
+    },
+  });
+  expect(phaseSteps(frontend, 'reprotect', 'reprotect')).toEqual([]);
+});

@@ -2,7 +2,14 @@
 import type { SwitchArgs } from '../../domain/actions/switch';
 import type { SiteRole } from '../../domain/sites';
 
-export const STORAGE_ACTIONS = ['storagePreflight', 'storageHealth', 'storageGuard', 'storageVerify'] as const;
+export const STORAGE_ACTIONS = [
+  'storagePreflight',
+  'storageHealth',
+  'storageGuard',
+  'storageVerify',
+  'storageAwaitReturn',
+  'storageFenced',
+] as const;
 export type StorageAction = (typeof STORAGE_ACTIONS)[number];
 
 export type StorageArgs = SwitchArgs & {

@@ -15,6 +15,8 @@ import { type SiteRole, otherSite } from '../../domain';
 import type { StorageAction, StorageArgs } from './actions';
 
 const CANARY_DIR = '.drillbook';
+/** What an await-return keeps of its step's timeout to report why it gave up. */
+const RETURN_MARGIN_MS = 5000;
 
 interface Canary {
   key: string;
@@ -295,6 +297,90 @@ export function createStorageActivities(): StepDrivers<StorageAction> {
         );
       return {
         summary: `${args.component}: ${label(args, site)} takes writes and ${found ? `holds the canary (replication lag ${lagMs === undefined ? 'unknown' : `${(lagMs / 1000).toFixed(1)}s`})` : 'does NOT hold the canary written before the failover'}`,
+        facts,
+      };
+    },
+
+    /** Reprotect: the lost site's folder is there again (mounted, readable); waits as long as the step may. */
+    async storageAwaitReturn(input: StepInput<'storageAwaitReturn'>): Promise<Observation> {
+      const args = input.step.args;
+      const site = input.step.site ?? args.from;
+      let problem = await present(args, site);
+      // The step's own timeout bounds the wait; a little is kept back to say why it gave up.
+      const boundMs = Math.max(1000, input.step.timeoutMs - RETURN_MARGIN_MS);
+      const { reached, waitedMs } = await pollUntil(
+        `${args.component} on ${args.siteNames[site]} to be back`,
+        boundMs,
+        async () => {
+          problem = await present(args, site);
+          return problem === undefined;
+        },
+        1000,
+      );
+      if (!reached)
+        throw ApplicationFailure.retryable(
+          `${args.component}: not back after ${Math.round(waitedMs / 1000)}s: ${problem}`,
+          'StorageNotBack',
+          { path: args.sites[site].path, waitedMs },
+        );
+      return {
+        summary: `${args.component}: ${args.sites[site].path} is back on ${label(args, site)}${waitedMs >= 1000 ? ` (after waiting ${(waitedMs / 1000).toFixed(1)}s)` : ''}`,
+        facts: { path: args.sites[site].path, waitedMs },
+      };
+    },
+
+    /**
+     * Fence check: nothing written on the returned site reaches the serving one. A marker file is
+     * written on the returned side and watched for on the serving side up to canaryTimeout; a round
+     * from the serving side (its deletions remove the marker) ends the watch early. Seen on the
+     * serving side, the old copy is replicating over the new one: the drill stops there.
+     */
+    async storageFenced(input: StepInput<'storageFenced'>): Promise<Observation> {
+      const args = input.step.args;
+      const old = input.step.site ?? args.from;
+      const serving = otherSite(old);
+      await mustBePresent(args, serving);
+      const name = `fence-${canaryFileStem(input, args.canary)}.json`;
+      const onOld = path.posix.join(args.sites[old].path, CANARY_DIR, name);
+      const onServing = path.posix.join(args.sites[serving].path, CANARY_DIR, name);
+      const oldFiles = filesOf(args, old);
+      const servingFiles = filesOf(args, serving);
+      try {
+        await oldFiles.mkdirs(path.posix.dirname(onOld));
+        await oldFiles.write(onOld, JSON.stringify({ drillId: input.drillId, writtenAt: new Date().toISOString() }));
+      } catch (error) {
+        return {
+          summary: `${args.component}: ${label(args, old)} does not take writes (${(error as Error).message}): nothing written there can reach ${label(args, serving)}`,
+          facts: { fenced: true, oldTakesWrites: false },
+        };
+      }
+      let leaked = false;
+      let swept = false;
+      const { waitedMs } = await pollUntil(
+        `a file written on ${args.siteNames[old]} to reach ${args.siteNames[serving]} (it must not)`,
+        args.canaryTimeoutMs,
+        async () => {
+          leaked = await servingFiles.exists(onServing);
+          if (leaked) return true;
+          swept = !(await oldFiles.exists(onOld));
+          return swept;
+        },
+        250,
+      );
+      // The marker is the drill's, not the site's: gone from both sides whatever the outcome.
+      await oldFiles.remove(onOld).catch(() => undefined);
+      if (leaked) await servingFiles.remove(onServing).catch(() => undefined);
+      const facts = { fenced: !leaked, marker: onOld, waitedMs, sweptByServingRound: swept };
+      if (leaked)
+        throw ApplicationFailure.nonRetryable(
+          `${args.component}: a file written on the returned ${label(args, old)} reached ${label(args, serving)} within ${(waitedMs / 1000).toFixed(1)}s: ${args.siteNames[old]}'s copy replicates over the serving one. Stop its replication now and make ${args.siteNames[serving]} the source`,
+          'StorageNotFenced',
+          facts,
+        );
+      return {
+        summary: swept
+          ? `${args.component}: replication runs from ${label(args, serving)} only: a file written on ${label(args, old)} was removed by its next round after ${(waitedMs / 1000).toFixed(1)}s and never reached ${args.siteNames[serving]}`
+          : `${args.component}: for ${Math.round(waitedMs / 1000)}s nothing written on ${label(args, old)} reached ${label(args, serving)} (no replication round in either direction was seen)`,
         facts,
       };
     },

@@ -2,7 +2,9 @@
  * `kind: sharedStorage`: a shared folder per site with replication between them. Before a switch a
  * canary file written on the old side must be read on the new one (its age on arrival is the
  * replication lag); the plan's activate command makes the new side's copy the writable one; after
- * the switch the new side must take writes and hold the canary.
+ * the switch the new side must take writes and hold the canary. When a lost site returns (reprotect)
+ * its copy must never replicate over the serving one: the serving side is made the source, a file
+ * written on the returned side must not reach it, and a canary then crosses serving -> returned.
  */
 import { driverStep } from '../kit/recipe/driverStep';
 import type { OperationContext, Recipe, StepDraft } from '../kit/recipe/recipe';
@@ -17,6 +19,11 @@ function args(component: SharedStorageComponent, context: OperationContext): Sto
     sites: { primary: site(component.primary), secondary: site(component.secondary) },
     canaryTimeoutMs: component.canaryTimeout,
   };
+}
+
+/** The reprotect's canary runs the other way: written on the serving site (`to`), read on the returned one. */
+function reversed(a: StorageArgs, purpose: string): StorageArgs {
+  return { ...a, from: a.to, to: a.from, canary: `${a.to}-to-${a.from}-${purpose}` };
 }
 
 export const sharedStorageRecipe: Recipe<SharedStorageComponent> = {
@@ -73,6 +80,61 @@ export const sharedStorageRecipe: Recipe<SharedStorageComponent> = {
             action: 'storageVerify',
             args: a,
             timeoutMs: waitingTimeout(component.canaryTimeout),
+          },
+        ];
+      case 'await-return':
+        return [
+          {
+            key: 'returned',
+            title: `Wait until ${name}'s shared folder on ${at} is back (as long as this step's timeout allows)`,
+            action: 'storageAwaitReturn',
+            args: a,
+          },
+        ];
+      case 'fence': {
+        // In reprotect phases `to` serves and `site` (= from) is the returned one.
+        const direction = component[to].activate;
+        return [
+          ...(direction
+            ? [
+                {
+                  ...driverStep(
+                    'source',
+                    `Keep ${name} replicating from ${siteName(context, to)} only (its activate command), so ${at}'s copy never goes over it`,
+                    direction,
+                    { destructive: true },
+                  ),
+                  site: to,
+                },
+              ]
+            : []),
+          {
+            key: 'fenced',
+            title: `Check nothing written on ${at}'s copy of ${name} reaches ${siteName(context, to)}`,
+            action: 'storageFenced',
+            args: { ...a, canary: `${site}-fence` },
+            timeoutMs: waitingTimeout(component.canaryTimeout),
+          },
+        ];
+      }
+      case 'reprotect':
+        return [
+          {
+            key: 'resync',
+            title: `Bring ${name}'s copy on ${at} level with ${siteName(context, to)}: a canary file written there is read on ${at}`,
+            action: 'storageGuard',
+            args: reversed(a, 'resync'),
+            timeoutMs: waitingTimeout(2 * component.canaryTimeout),
+          },
+        ];
+      case 'reprotected':
+        return [
+          {
+            key: 'replicates',
+            title: `Check ${name} replicates ${siteName(context, to)} -> ${at} within the RPO: a new canary file written on ${siteName(context, to)} is read on ${at}`,
+            action: 'storageGuard',
+            args: reversed(a, 'reprotected'),
+            timeoutMs: waitingTimeout(2 * component.canaryTimeout),
           },
         ];
       default:

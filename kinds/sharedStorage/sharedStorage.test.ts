@@ -76,3 +76,38 @@ test('without an activate command nothing in the switch changes the storage', ()
   );
   expect(failover.map((s) => [s.id, s.destructive])).toEqual([['failover.files.guard.secondary', false]]);
 });
+
+test('reprotect: waits for the returned folder, makes the serving side the source, checks nothing flows back, resyncs the other way', () => {
+  const plan = planWith(files({ canaryTimeout: '20s' }));
+  const reprotect = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(reprotect.map((s) => [s.segment, s.id, s.action, s.site, s.destructive, s.bestEffort])).toEqual([
+    ['await', 'reprotect.files.returned.primary', 'storageAwaitReturn', 'primary', false, false],
+    ['fence', 'reprotect.files.source.secondary', 'runCommand', 'secondary', true, false],
+    ['fence', 'reprotect.files.fenced.primary', 'storageFenced', 'primary', false, false],
+    ['resync', 'reprotect.files.resync.primary', 'storageGuard', 'primary', false, false],
+  ]);
+  // The serving site's activate command is what makes it the source: the same one a failover ran.
+  expect(stepById(reprotect, 'reprotect.files.source.secondary').args).toMatchObject({
+    command: { argv: ['ssh', 'misp-dc2', 'drbdadm', 'primary', 'misp'] },
+  });
+  // The resync's canary is written on the serving site and read on the returned one, as a planned switch's.
+  expect(stepById(reprotect, 'reprotect.files.resync.primary').args).toMatchObject({
+    from: 'secondary',
+    to: 'primary',
+    planned: true,
+    canary: 'secondary-to-primary-resync',
+    canaryTimeoutMs: 20_000,
+  });
+  const check = phaseSteps(plan, 'reprotect', 'reprotect-check');
+  expect(check.map((s) => [s.id, s.action])).toEqual([['reprotect-check.files.replicates.primary', 'storageGuard']]);
+  expect(check[0].args).toMatchObject({ from: 'secondary', to: 'primary', canary: 'secondary-to-primary-reprotected' });
+});
+
+test('reprotect without an activate command on the serving site only checks the fence', () => {
+  const plan = planWith(files({ secondary: { path: '/var/www/MISP', via: ['ssh', 'misp-dc2'] } }));
+  expect(phaseSteps(plan, 'reprotect', 'reprotect').map((s) => s.id)).toEqual([
+    'reprotect.files.returned.primary',
+    'reprotect.files.fenced.primary',
+    'reprotect.files.resync.primary',
+  ]);
+});

@@ -7,7 +7,8 @@
 #   misp.sh down   [all|SERVER]        stop them
 #   misp.sh status [all|SERVER]        one line per server and site
 #   misp.sh start|stop|kill SERVER SITE
-#   misp.sh shared source SITE         replicate the shared storage from SITE (a drill's activate step)
+#   misp.sh shared source SITE         replicate the shared storage from SITE (a drill's activate step;
+#                                      with the replicator down, recorded for when it starts again)
 #   misp.sh env                        ports, URLs and secret files as shell variables
 #   misp.sh destroy                    down, then delete the lab dir
 # SERVER: mariadb | shared | haproxy | node;  SITE: primary | secondary.
@@ -30,7 +31,7 @@ STACK=misp-lab
 ALL_SERVERS=(mariadb shared haproxy node)
 APPCTL="$LAB_REPO_ROOT/dist/lab/appctl.js"
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
@@ -64,7 +65,6 @@ node_status() {
 # --- per-site verbs of the servers that are one process for both sites ---------------------------
 fs_start() { fs_up; }
 fs_stop() { fs_down; }
-fs_kill() { fs_down; }
 hx_start() { hx_up; }
 hx_stop() { hx_down; }
 hx_kill() { local p; p="$(hx_pid)"; pid_alive "$p" && kill -KILL "$p"; rm -f "$(hx_pidfile)"; log "haproxy: killed"; }

@@ -114,3 +114,62 @@ export async function whoServes(frontend: number, count: number): Promise<string
   }
   return seen;
 }
+
+/**
+ * A site's node as a process of its own (so a site loss can SIGKILL it), serving from its site's
+ * shared folder: GET /write?n=N writes writes/N.txt there (a client's write) and answers the site's
+ * name, GET /health answers {"site":NAME}, anything else is a file under webroot/. Started and
+ * stopped by shell commands a plan can name; the pid file is what they and the teardown use.
+ */
+export const SITE_NODE_JS = `
+const http = require('node:http'), fs = require('node:fs'), path = require('node:path');
+const [name, port, root] = process.argv.slice(2);
+http.createServer((req, res) => {
+  const url = new URL(req.url || '/', 'http://node');
+  if (url.pathname === '/write') {
+    try {
+      fs.mkdirSync(path.join(root, 'writes'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'writes', String(Number(url.searchParams.get('n'))) + '.txt'), name);
+      res.writeHead(200).end(name);
+    } catch (e) { res.writeHead(500).end(String(e)); }
+    return;
+  }
+  if (url.pathname === '/health') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ site: name }));
+  fs.readFile(path.join(root, 'webroot', path.normalize(url.pathname).replace(/^(\\.\\.[/\\\\])+/, '')), (e, body) =>
+    e ? res.writeHead(404).end('not found') : res.writeHead(200).end(body));
+}).listen(Number(port), '127.0.0.1');
+`;
+
+export interface SiteNodeCommands {
+  /** Starts the node unless its pid file names a live process (a start after a loss or a second start is safe). */
+  start: string[];
+  /** SIGTERM to the node of the pid file; fails when it is not running. */
+  stop: string[];
+  pidfile: string;
+}
+
+export function siteNodeCommands(dir: string, name: string, port: number, root: string): SiteNodeCommands {
+  const script = path.join(dir, 'site-node.js');
+  writeFileSync(script, SITE_NODE_JS);
+  const pidfile = path.join(dir, `node-${name}.pid`);
+  const log = path.join(dir, `node-${name}.log`);
+  return {
+    pidfile,
+    start: [
+      'sh',
+      '-c',
+      `if [ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null; then exit 0; fi; setsid ${process.execPath} ${script} ${name} ${port} ${root} </dev/null >>${log} 2>&1 & echo $! > ${pidfile}`,
+    ],
+    stop: ['sh', '-c', `kill "$(cat ${pidfile})" && rm -f ${pidfile}`],
+  };
+}
+
+/** SIGKILL of the node a pid file names (a site loss, or a teardown); false when none ran. */
+export function killByPidfile(pidfile: string): boolean {
+  try {
+    process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}

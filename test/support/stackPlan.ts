@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 import { parsePlan } from '../../plan/load';
 import { compileRunbook } from '../../workflows/runbook';
-import type { ActivityStepAction, Step, StepInput, StepOf } from '../../domain';
+import type { ActivityStepAction, DrillMode, Step, StepInput, StepOf } from '../../domain';
 
 export function stackPlan(
   components: Record<string, unknown>,
@@ -20,7 +20,7 @@ export function stackPlan(
 }
 
 /** Every step of a drill of the plan (all phases), or the plan's errors as an exception. */
-export function drillSteps(plan: Record<string, unknown>, mode: 'drill' | 'failover' = 'drill'): Step[] {
+export function drillSteps(plan: Record<string, unknown>, mode: DrillMode = 'drill'): Step[] {
   const parsed = parsePlan(stringify(plan));
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
   return compileRunbook(parsed.plan, mode).phases.flatMap((p) => p.steps);

@@ -26,9 +26,9 @@ test('the lab plan validates, and a failover takes the old site out before it st
   expect(at('failover.misp-files.activate.secondary')).toBeLessThan(at('failover.misp.start.secondary'));
   expect(at('failover.misp.start.secondary')).toBeLessThan(at('failover.lb.ready.secondary'));
   expect(at('failover.misp.start.secondary')).toBeLessThan(at('failover.health-file.in.secondary'));
-  // The drain and the health file run at once (both traffic), as do the way back in.
-  const drain = steps[at('failover.lb.drain.primary')];
-  expect(steps[at('failover.health-file.out.primary')].block).toBe(drain.block);
+  // lb is `after: [health-file]`: drained before the file moves aside, readied once the file is back.
+  expect(at('failover.lb.drain.primary')).toBeLessThan(at('failover.health-file.out.primary'));
+  expect(at('failover.health-file.in.secondary')).toBeLessThan(at('failover.lb.ready.secondary'));
   expect(steps[at('failover.misp-files.activate.secondary')]).toMatchObject({
     action: 'runCommand',
     destructive: true,
@@ -43,12 +43,93 @@ test('RTO runs from the site leaving rotation to the first answer of what users 
     phase('failover')
       .filter((s) => s.marks.includes('rto-start'))
       .map((s) => s.id),
-  ).toEqual(['failover.health-file.out.primary']);
+  ).toEqual(['failover.lb.drain.primary']);
   expect(
     phase('failover-check')
       .filter((s) => s.marks.includes('rto-end'))
       .map((s) => s.id),
   ).toEqual(['failover-check.misp.health.secondary', 'failover-check.frontend.health.secondary']);
+});
+
+test("failback after an outage: the plan's own preparations run first, before the guards, in failback mode only", () => {
+  const failback = compileRunbook(valid(), 'failback').phases[0].steps;
+  const ids = failback.map((s) => s.id);
+  const prepare = failback.filter((s) => s.segment === 'prepare').map((s) => s.id);
+  expect(prepare).toEqual(['failback.fb-shared-direction', 'failback.fb-db-replicates']);
+  const firstGuard = failback.findIndex((s) => s.segment === 'guard');
+  expect(ids.slice(0, firstGuard)).toEqual(prepare);
+  // The storage guard's canary goes lab-dc2 -> lab-dc1: the preparation makes that the direction.
+  expect(failback[0]).toMatchObject({
+    action: 'runCommand',
+    site: 'secondary',
+    args: { command: { argv: ['bash', 'scripts/lab/misp.sh', 'shared', 'source', 'secondary'] } },
+  });
+  expect(failback[1]).toMatchObject({ readOnly: true, site: 'primary' });
+  const status = (line: string) =>
+    new RegExp((failback[1].args as { command: { expectOutput: string } }).command.expectOutput).test(line);
+  // As `misp.sh status mariadb` prints lab-dc1 after a reprotect, and before it.
+  expect(
+    status(
+      'mariadb    primary   up    127.0.0.1:25316 read-only gtid=0-2-40 replicates from :25326 io=Yes sql=Yes lag=0s io_errno=0 sql_errno=0',
+    ),
+  ).toBe(true);
+  expect(
+    status(
+      'mariadb    primary   up    127.0.0.1:25316 writable  gtid=0-1-41 replicates from :25326 io=No sql=Yes lag=NULLs io_errno=2003 sql_errno=0',
+    ),
+  ).toBe(false);
+  // A quarterly drill's failback follows its own failover: no preparation there.
+  const drillFailback = compileRunbook(valid(), 'drill').phases.find((p) => p.id === 'failback')?.steps ?? [];
+  expect(drillFailback.filter((s) => s.segment === 'prepare')).toEqual([]);
+  // And the rest of the failback is the planned switch with its guards.
+  expect(ids).toEqual(expect.arrayContaining(['failback.misp-db.guard.primary', 'failback.misp-files.guard.primary']));
+  expect(failback.find((s) => s.id === 'failback.misp-files.guard.primary')?.args).toMatchObject({ planned: true });
+});
+
+test('reprotect: wait for the returned site, fence it, resync the storage, keep it out of rotation, then check', () => {
+  const runbook = compileRunbook(valid(), 'reprotect');
+  expect(runbook.phases.map((p) => p.id)).toEqual(['reprotect', 'reprotect-check']);
+  const [reprotect, check] = runbook.phases.map((p) => p.steps.map((s) => `${s.segment}:${s.id}:${s.action}`));
+  expect(reprotect).toEqual(
+    expect.arrayContaining([
+      'await:reprotect.misp-files.returned.primary:storageAwaitReturn',
+      'await:reprotect.misp.returned.primary:checkHttp',
+      'fence:reprotect.misp-files.source.secondary:runCommand',
+      'fence:reprotect.misp-files.fenced.primary:storageFenced',
+      'fence:reprotect.lb.fence.primary:haproxyFence',
+      'resync:reprotect.misp-files.resync.primary:storageGuard',
+      'resync:reprotect.health-file.aside.primary:healthFileRemove',
+    ]),
+  );
+  const steps = runbook.phases.flatMap((p) => p.steps);
+  const byId = (id: string) => steps.find((s) => s.id === id);
+  // The frontend belongs to no site: nothing waits for it; the returned node is awaited for its answer, not its body.
+  expect(steps.some((s) => s.component === 'frontend')).toBe(false);
+  expect(byId('reprotect.misp.returned.primary')?.args).toMatchObject({
+    http: { url: 'http://127.0.0.1:25081/health', bodyMatch: undefined },
+  });
+  // The fence names the serving side the source before anything is checked; the resync's canary runs serving -> returned.
+  expect(byId('reprotect.misp-files.source.secondary')?.args).toMatchObject({
+    command: { argv: ['bash', 'scripts/lab/misp.sh', 'shared', 'source', 'secondary'] },
+  });
+  expect(byId('reprotect.misp-files.resync.primary')?.args).toMatchObject({
+    from: 'secondary',
+    to: 'primary',
+    planned: true,
+  });
+  expect(check).toEqual([
+    'verify:reprotect-check.misp-files.replicates.primary:storageGuard',
+    'verify:reprotect-check.health-file.aside.primary:healthFileOutCheck',
+    'verify:reprotect-check.lb.out.secondary:haproxyHealth',
+  ]);
+  // Two canaries of their own: the reprotect check measures again rather than finding the resync's.
+  expect(byId('reprotect-check.misp-files.replicates.primary')?.args).toMatchObject({
+    from: 'secondary',
+    to: 'primary',
+  });
+  expect((byId('reprotect-check.misp-files.replicates.primary')?.args as { canary: string }).canary).not.toBe(
+    (byId('reprotect.misp-files.resync.primary')?.args as { canary: string }).canary,
+  );
 });
 
 test('a readiness precheck only looks: no drain, switch, health file move or canary', () => {

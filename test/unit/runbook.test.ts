@@ -107,7 +107,7 @@ describe('compileRunbook', () => {
           phase: 'failback',
           segment: 'prepare',
           command: { run: ['true'] },
-        } as Plan['steps'][number],
+        } as unknown as Plan['steps'][number],
       ],
     };
     const failback = compileRunbook(withPrep, 'failback').phases[0].steps;

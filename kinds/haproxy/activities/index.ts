@@ -237,5 +237,40 @@ export function createHaproxyActivities(): StepDrivers<HaproxyAction> {
         facts,
       };
     },
+
+    /**
+     * The lost site is back (reprotect): its servers in maintenance whatever their checks say, so a
+     * returned node that finds its health file in place is never sent traffic; the serving site keeps it.
+     */
+    async haproxyFence(input: StepInput<'haproxyFence'>): Promise<Observation> {
+      const args = input.step.args;
+      const site = input.step.site ?? args.from;
+      const serving = otherSite(site);
+      const before = await read(args);
+      // A returned node its checks see UP would take traffic the moment its admin state is ready.
+      const wouldServe = before[site].filter((s) => s.status === 'UP' || s.status === 'DRAIN');
+      const maintained = await ensureAdmin(args, before[site], 'maint');
+      const after = await read(args);
+      const facts = {
+        backend: args.backend,
+        site,
+        before: factsOf(before[site]),
+        after: factsOf(after[site]),
+        serving: factsOf(after[serving]),
+        maintained,
+        checksSawUp: wouldServe.map((s) => s.name),
+      };
+      const stillIn = after[site].filter((s) => s.admin !== 'maint' || isServing(s));
+      if (stillIn.length)
+        throw ApplicationFailure.retryable(
+          `HAProxy backend ${args.backend} did not keep ${siteLabel(args, site)} out: ${states(stillIn)}`,
+          'HaproxyNotFenced',
+          facts,
+        );
+      return {
+        summary: `${siteLabel(args, site)} kept out of HAProxy backend ${args.backend} until failback: ${maintained.length ? `set to maintenance (${maintained.join(', ')})` : 'in maintenance already'}${wouldServe.length ? `; its checks saw ${wouldServe.map((s) => s.name).join(', ')} UP again` : ''}; now ${states(after[site])}; ${siteLabel(args, serving)} ${states(after[serving])}`,
+        facts,
+      };
+    },
   };
 }
