@@ -7,6 +7,8 @@ export const KUBERNETES_ACTIONS = [
   'kubernetesPreflight',
   'kubernetesStop',
   'kubernetesStart',
+  'kubernetesAwaitReturn',
+  'kubernetesAtZero',
 ] as const;
 export type KubernetesAction = (typeof KUBERNETES_ACTIONS)[number];
 

@@ -139,3 +139,27 @@ describe('rollout status', () => {
     });
   });
 });
+
+describe('reprotect', () => {
+  const plan = () =>
+    planWith({
+      platform: {
+        kind: 'kubernetes',
+        workloads: [{ name: 'opencti-platform', replicas: 2 }, { name: 'opencti-worker' }],
+        primary: { kubeconfig: 'a.kubeconfig', namespace: 'opencti' },
+        secondary: { kubeconfig: 'b.kubeconfig', namespace: 'opencti' },
+      },
+    });
+
+  it('fences the returned site in the step that sees its API server answer, then holds it at 0 and checks', () => {
+    const steps = phaseSteps(plan(), 'reprotect', 'reprotect');
+    expect(steps.map((s) => [s.id, s.segment, s.action, s.site, s.destructive, s.bestEffort])).toEqual([
+      ['reprotect.platform.await-return.primary', 'await', 'kubernetesAwaitReturn', 'primary', true, false],
+      ['reprotect.platform.fence.primary', 'fence', 'kubernetesStop', 'primary', true, false],
+      ['reprotect.platform.fenced.primary', 'fence', 'kubernetesAtZero', 'primary', false, false],
+    ]);
+    expect(phaseSteps(plan(), 'reprotect', 'reprotect-check').map((s) => [s.id, s.action, s.site])).toEqual([
+      ['reprotect-check.platform.at-zero.primary', 'kubernetesAtZero', 'primary'],
+    ]);
+  });
+});

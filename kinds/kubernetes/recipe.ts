@@ -81,6 +81,38 @@ export const kubernetesRecipe: Recipe<KubernetesComponent> = {
             timeoutMs: kubernetesStepTimeout(component),
           },
         ];
+      // Reprotect (site = the returned old site): its control plane brings the old replica counts back.
+      case 'await-return':
+        return [
+          {
+            key: 'await-return',
+            title: `Wait until ${name}'s API server on ${at} answers again, then at once scale every workload there to 0 (its control plane brings back the old replica counts)`,
+            action: 'kubernetesAwaitReturn',
+            args: a,
+            destructive: true,
+          },
+        ];
+      case 'fence':
+        return [
+          {
+            key: 'fence',
+            title: `Fence ${name} on ${at}: every workload at 0, no pod left`,
+            action: 'kubernetesStop',
+            args: a,
+            destructive: true,
+            timeoutMs: kubernetesStepTimeout(component),
+          },
+          { key: 'fenced', title: `Check ${name} on ${at} is held at 0`, action: 'kubernetesAtZero', args: a },
+        ];
+      case 'reprotected':
+        return [
+          {
+            key: 'at-zero',
+            title: `Check ${name} on ${at} is still held at 0 while ${siteName(context, context.to)} serves`,
+            action: 'kubernetesAtZero',
+            args: a,
+          },
+        ];
       default:
         return [];
     }

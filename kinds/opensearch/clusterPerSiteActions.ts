@@ -10,6 +10,7 @@ export const OPENSEARCH_SITES_ACTIONS = [
   'opensearchSiteSnapshot',
   'opensearchRestore',
   'opensearchRestoreVerify',
+  'opensearchAwaitReturn',
 ] as const;
 export type OpensearchSitesAction = (typeof OPENSEARCH_SITES_ACTIONS)[number];
 
@@ -33,6 +34,11 @@ export type OpensearchSitesArgs = SwitchArgs & {
   waitMs: number;
   /** A readiness precheck: the preflight neither registers the repository nor takes a baseline. */
   lookOnly?: boolean;
+  /**
+   * Reprotect: the snapshot is taken from the serving cluster while the app writes there, so an index
+   * may hold more documents than were counted just before it; the restore accepts at least the count.
+   */
+  live?: boolean;
 };
 
 /** Registers the kind's actions: domain's ActionArgs holds every kind's. */

@@ -143,3 +143,20 @@ describe('snapshots', () => {
     expect(newestGood([snapshot('stale', 'SUCCESS', 30 * hour)], 24 * hour)).toBeUndefined();
   });
 });
+
+test('reprotect: the serving cluster snapshots while it serves, the returned one restores it and is checked; no fence step of its own', () => {
+  const plan = planWith(perSite());
+  const steps = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(steps.map((s) => [s.id, s.segment, s.action, s.site, s.destructive])).toEqual([
+    ['reprotect.search.await-return.primary', 'await', 'opensearchAwaitReturn', 'primary', false],
+    ['reprotect.search.snapshot.secondary', 'resync', 'opensearchSiteSnapshot', 'secondary', false],
+    ['reprotect.search.restore.primary', 'resync', 'opensearchRestore', 'primary', true],
+  ]);
+  // The app still writes on the serving side: the restore takes the snapshot's counts as a floor.
+  expect(steps[1].args).toMatchObject({ live: true });
+  expect(steps[2].args).toMatchObject({ live: true });
+  const check = phaseSteps(plan, 'reprotect', 'reprotect-check');
+  expect(check.map((s) => [s.action, s.site])).toEqual([['opensearchRestoreVerify', 'primary']]);
+  // The check looks for the canary the snapshot wrote: the same direction, so the same canary.
+  expect(check[0].args).toMatchObject({ canary: (steps[1].args as { canary: string }).canary });
+});

@@ -121,6 +121,45 @@ export const opensearchSitesRecipe: Recipe<OpensearchSitesComponent> = {
             args: a,
           },
         ];
+      // Reprotect (site = the returned old site). Nothing to fence here: the app writes only where the
+      // serving platform points, and the returned site's platform is held at 0 (the kubernetes fence).
+      case 'await-return':
+        return [
+          {
+            key: 'await-return',
+            title: `Wait until ${name}'s ${clusterWord(component)} on ${at} answers again (however long the step's timeout allows)`,
+            action: 'opensearchAwaitReturn',
+            args: a,
+          },
+        ];
+      case 'reprotect':
+        return [
+          {
+            key: 'snapshot',
+            title: `Snapshot ${name} on ${siteName(context, to)}, the serving side (canary and per-index counts inside; the app still writes there)`,
+            action: 'opensearchSiteSnapshot',
+            site: to,
+            args: { ...a, live: true },
+            timeoutMs: long,
+          },
+          {
+            key: 'restore',
+            title: `Restore ${name} on ${at} from ${siteName(context, to)}'s snapshot, replacing the stale copies the lost site came back with`,
+            action: 'opensearchRestore',
+            args: { ...a, live: true },
+            destructive: true,
+            timeoutMs: long,
+          },
+        ];
+      case 'reprotected':
+        return [
+          {
+            key: 'restored',
+            title: `Check ${name} on ${at} holds ${siteName(context, to)}'s restored snapshot: its indices, counts and canary document`,
+            action: 'opensearchRestoreVerify',
+            args: a,
+          },
+        ];
       default:
         return [];
     }

@@ -11,6 +11,9 @@ export const RABBITMQ_ACTIONS = [
   'rabbitmqConsumers',
   'rabbitmqCanary',
   'rabbitmqRebootBroker',
+  'rabbitmqAwaitReturn',
+  'rabbitmqRedeclare',
+  'rabbitmqQueuesPresent',
 ] as const;
 export type RabbitmqAction = (typeof RABBITMQ_ACTIONS)[number];
 

@@ -16,6 +16,7 @@ import type { RabbitmqAction, RabbitmqArgs } from './actions';
 import { rabbitmqRebootBroker } from './broker';
 import { rabbitmqCanary } from './canary';
 import { managementApi, type Api } from './management';
+import { rabbitmqAwaitReturn, rabbitmqQueuesPresent, rabbitmqRedeclare } from './reprotect';
 
 interface QueueCounts {
   name: string;
@@ -283,5 +284,9 @@ export function createRabbitmqActivities(deps: { aws?: () => AwsClients } = {}):
     rabbitmqCanary,
 
     rabbitmqRebootBroker: (input) => rabbitmqRebootBroker(input, aws()),
+
+    rabbitmqAwaitReturn,
+    rabbitmqRedeclare,
+    rabbitmqQueuesPresent,
   };
 }

@@ -109,7 +109,8 @@ export async function managementApi(input: StepInput<RabbitmqAction>, site: Site
     },
     async post<T>(path: string, body: unknown) {
       const response = await call('POST', path, {}, body);
-      return { status: response.status, body: json(response, `POST ${path}`) as T };
+      // 204 No Content (a definitions import) has no body to read.
+      return { status: response.status, body: (response.text ? json(response, `POST ${path}`) : undefined) as T };
     },
   };
 }

@@ -8,6 +8,7 @@
  */
 import { idsOf, phaseSteps, planWith, refusalsOf, stepById } from '../../test/unit/support/kindPlan';
 import { compileRunbook } from '../../workflows/runbook/compile';
+import { platformDefinitions } from './reprotect';
 
 const platform = {
   kind: 'kubernetes',
@@ -244,4 +245,66 @@ test("OpenCTI's connector-queues check reads an Amazon MQ broker with the compon
     password: { env: 'MQ_PW' },
     vhost: '/',
   });
+});
+
+test("reprotect waits for the returned broker, closes the platform's connections there and re-declares the serving side's queues on it", () => {
+  const plan = planWith(queue({ queues: '^opencti\\.' }));
+  const steps = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(steps.map((s) => [s.id, s.segment, s.action, s.site, s.destructive])).toEqual([
+    ['reprotect.queue.await-return.primary', 'await', 'rabbitmqAwaitReturn', 'primary', false],
+    ['reprotect.queue.fence.primary', 'fence', 'rabbitmqFence', 'primary', true],
+    ['reprotect.queue.redeclare.primary', 'resync', 'rabbitmqRedeclare', 'primary', true],
+  ]);
+  expect(phaseSteps(plan, 'reprotect', 'reprotect-check').map((s) => [s.action, s.site])).toEqual([
+    ['rabbitmqQueuesPresent', 'primary'],
+  ]);
+});
+
+test("the definitions re-declared are the serving side's platform queues, the exchanges bound to them and those bindings", () => {
+  const args = { vhost: '/', queues: '^opencti\\.', component: 'queue' } as Parameters<typeof platformDefinitions>[1];
+  const q = (name: string, vhost = '/') => ({ name, vhost, durable: true, auto_delete: false, arguments: {} });
+  const e = (name: string) => ({
+    name,
+    vhost: '/',
+    type: 'topic',
+    durable: true,
+    auto_delete: false,
+    internal: false,
+    arguments: {},
+  });
+  const b = (source: string, destination: string, destination_type: 'queue' | 'exchange' = 'queue') => ({
+    source,
+    vhost: '/',
+    destination,
+    destination_type,
+    routing_key: '#',
+    arguments: {},
+  });
+  const picked = platformDefinitions(
+    {
+      queues: [
+        q('opencti.push'),
+        q('opencti.listen'),
+        q('other'),
+        q('opencti.elsewhere', '/other'),
+        { ...q('opencti.own'), vhost: undefined },
+      ],
+      exchanges: [e('opencti.x'), e('unrelated'), e('amq.topic')],
+      bindings: [
+        b('opencti.x', 'opencti.push'),
+        b('amq.topic', 'opencti.listen'),
+        b('unrelated', 'other'),
+        b('opencti.x', 'unrelated', 'exchange'),
+      ],
+    },
+    args,
+  );
+  // A vhost's own export carries no vhost on its items: they are that vhost's.
+  expect(picked.queues.map((x) => x.name)).toEqual(['opencti.push', 'opencti.listen', 'opencti.own']);
+  // amq.* exchanges exist on every node: never declared.
+  expect(picked.exchanges.map((x) => x.name)).toEqual(['opencti.x']);
+  expect(picked.bindings.map((x) => `${x.source}->${x.destination}`)).toEqual([
+    'opencti.x->opencti.push',
+    'amq.topic->opencti.listen',
+  ]);
 });

@@ -163,6 +163,47 @@ export const rabbitmqRecipe: Recipe<RabbitmqComponent> = {
           },
           ...canary(component, context, a, 'the new site takes and delivers messages'),
         ];
+      // Reprotect (site = the returned old site). The platform writes only where the serving site's
+      // platform points, and the returned site's platform is held at 0 (the kubernetes fence).
+      case 'await-return':
+        return [
+          {
+            key: 'await-return',
+            title: `Wait until ${name}'s management API on ${at} answers again (however long the step's timeout allows)`,
+            action: 'rabbitmqAwaitReturn',
+            args: a,
+          },
+        ];
+      case 'fence':
+        return [
+          {
+            key: 'fence',
+            title: `Fence ${name} on ${at}: close the connections of ${component.platformUsers.join(', ')} (its platform is held at 0, so none should come back)`,
+            action: 'rabbitmqFence',
+            args: a,
+            destructive: true,
+            timeoutMs: waitTimeout,
+          },
+        ];
+      case 'reprotect':
+        return [
+          {
+            key: 'redeclare',
+            title: `Re-declare ${name}'s platform queues on ${at} from ${siteName(context, to)}'s definitions (queues, their exchanges and bindings)`,
+            action: 'rabbitmqRedeclare',
+            args: a,
+            destructive: true,
+          },
+        ];
+      case 'reprotected':
+        return [
+          {
+            key: 'queues-present',
+            title: `Check every platform queue of ${siteName(context, to)} exists on ${at}`,
+            action: 'rabbitmqQueuesPresent',
+            args: a,
+          },
+        ];
       default:
         return [];
     }

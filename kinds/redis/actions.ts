@@ -11,6 +11,8 @@ export const REDIS_ACTIONS = [
   'redisPromote',
   'redisReprotect',
   'redisVerify',
+  'redisAwaitReturn',
+  'redisReprotected',
 ] as const;
 export type RedisAction = (typeof REDIS_ACTIONS)[number];
 

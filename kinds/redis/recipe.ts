@@ -112,6 +112,38 @@ export const redisRecipe: Recipe<RedisComponent> = {
             args: a,
           },
         ];
+      // Reprotect (site = the returned old site, `to` = the serving one).
+      case 'await-return':
+        return [
+          {
+            key: 'await-return',
+            title: `Wait until ${name} on ${at} answers again (however long the step's timeout allows)`,
+            action: 'redisAwaitReturn',
+            args: a,
+          },
+        ];
+      case 'fence':
+        return [
+          {
+            key: 'fence',
+            title: `Fence ${name} on ${at}: a replica already refuses writes; a master gets min-replicas-to-write out of reach, proven by a refused probe write`,
+            action: 'redisFence',
+            args: a,
+            destructive: true,
+          },
+        ];
+      case 'reprotect':
+        return [reprotect(site)];
+      case 'reprotected':
+        return [
+          {
+            key: 'reprotected',
+            title: `Check ${name} on ${at} replicates from ${siteName(context, to)} with its link up and has caught up within the RPO`,
+            action: 'redisReprotected',
+            args: a,
+            timeoutMs: waitTimeout,
+          },
+        ];
       default:
         return [];
     }

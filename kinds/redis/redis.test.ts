@@ -124,3 +124,21 @@ describe('INFO replication', () => {
     expect(follows(replica, { host: '10.0.2.11', port: 6380 })).toBe(false);
   });
 });
+
+test('reprotect waits for the returned old master, fences it, makes it a replica of the serving one and checks it caught up; all on the old site, none best-effort', () => {
+  const plan = planWith(cache());
+  const reprotect = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(reprotect.map((s) => [s.id, s.segment, s.action, s.site, s.destructive, s.bestEffort])).toEqual([
+    ['reprotect.cache.await-return.primary', 'await', 'redisAwaitReturn', 'primary', false, false],
+    ['reprotect.cache.fence.primary', 'fence', 'redisFence', 'primary', true, false],
+    ['reprotect.cache.reprotect.primary', 'resync', 'redisReprotect', 'primary', true, false],
+  ]);
+  // Bounded only by the step's own timeout (the plan's default here): the await takes no shorter one.
+  expect(reprotect[0].timeoutMs).toBe(plan.defaults.stepTimeout);
+  const check = phaseSteps(plan, 'reprotect', 'reprotect-check');
+  expect(check.map((s) => [s.id, s.action, s.site])).toEqual([
+    ['reprotect-check.cache.reprotected.primary', 'redisReprotected', 'primary'],
+  ]);
+  // The serving side is the secondary: the args carry the direction the activities read.
+  expect(check[0].args).toMatchObject({ from: 'primary', to: 'secondary', planned: true, rpoMs: 60_000 });
+});

@@ -2,7 +2,15 @@
 import type { SiteRole } from '../../domain/sites';
 import type { SwitchArgs } from '../../domain/actions/switch';
 
-export const S3_ACTIONS = ['s3Health', 's3Preflight', 's3Canary', 's3Verify'] as const;
+export const S3_ACTIONS = [
+  's3Health',
+  's3Preflight',
+  's3Canary',
+  's3Verify',
+  's3AwaitReturn',
+  's3ReverseReplication',
+  's3Reversed',
+] as const;
 export type S3Action = (typeof S3_ACTIONS)[number];
 
 export type S3Args = SwitchArgs & {

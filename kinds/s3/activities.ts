@@ -21,6 +21,7 @@ import { canaryObjectKey } from '../kit/activities/canary';
 import type { StepDrivers, StepInput } from '../kit/activities/types';
 import { otherSite, type SiteRole } from '../../domain';
 import type { S3Action, S3Args } from './actions';
+import { s3AwaitReturn, s3Reversed, s3ReverseReplication } from './reprotect';
 
 interface SdkError {
   name?: string;
@@ -315,5 +316,8 @@ export function createS3Activities(): StepDrivers<S3Action> {
         facts,
       };
     },
+    s3AwaitReturn,
+    s3ReverseReplication,
+    s3Reversed,
   };
 }

@@ -101,6 +101,35 @@ export const s3Recipe: Recipe<S3Component> = {
             args: a,
           },
         ];
+      // Reprotect (site = the returned old site): replication reversed, serving -> returned.
+      case 'await-return':
+        return [
+          {
+            key: 'await-return',
+            title: `Wait until ${name}'s bucket ${bucket(site)} on ${siteName(context, site)} answers again (however long the step's timeout allows)`,
+            action: 's3AwaitReturn',
+            args: a,
+          },
+        ];
+      case 'reprotect':
+        return [
+          {
+            key: 'reverse',
+            title: `Reverse ${name}'s replication: ${bucket(to)} (serving) replicates to ${bucket(site)}`,
+            action: 's3ReverseReplication',
+            args: a,
+            destructive: true,
+          },
+        ];
+      case 'reprotected':
+        return [
+          {
+            key: 'reversed',
+            title: `Check ${bucket(to)} holds an enabled replication rule to ${bucket(site)}`,
+            action: 's3Reversed',
+            args: a,
+          },
+        ];
       default:
         return [];
     }

@@ -91,3 +91,18 @@ test("with a copy command, the copy runs after the canary, told each switch's di
     },
   });
 });
+
+test('reprotect waits for the returned bucket and reverses the replication: the serving bucket replicates to it', () => {
+  const plan = planWith(files());
+  const steps = phaseSteps(plan, 'reprotect', 'reprotect');
+  expect(steps.map((s) => [s.id, s.segment, s.action, s.site, s.destructive])).toEqual([
+    ['reprotect.files.await-return.primary', 'await', 's3AwaitReturn', 'primary', false],
+    ['reprotect.files.reverse.primary', 'resync', 's3ReverseReplication', 'primary', true],
+  ]);
+  expect(steps[1].title).toBe(
+    "Reverse files's replication: opencti-files-euc1 (serving) replicates to opencti-files-euw1",
+  );
+  expect(phaseSteps(plan, 'reprotect', 'reprotect-check').map((s) => [s.action, s.site])).toEqual([
+    ['s3Reversed', 'primary'],
+  ]);
+});

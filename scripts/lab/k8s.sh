@@ -183,6 +183,19 @@ k8s_stop() {
   return "$rc"
 }
 
+# A power cut: SIGKILL every process of the site's control plane at once, no clean shutdown. etcd
+# keeps its data (the Deployments and their replica counts), so the next start brings them back.
+k8s_kill() {
+  local s="$1" n p pids=()
+  for n in kwok kube-controller-manager kube-apiserver etcd; do
+    p="$(k8s_pid "$s" "$n")"; pid_alive "$p" && pids+=("$p")
+  done
+  [ "${#pids[@]}" -gt 0 ] && kill -KILL "${pids[@]}" 2>/dev/null
+  local i=0; for p in "${pids[@]}"; do while pid_alive "$p" && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; done
+  for n in kwok kube-controller-manager kube-apiserver etcd; do rm -f "$(k8s_dir "$s")/$n.pid"; done
+  log "kubernetes $s: killed (SIGKILL ${pids[*]:-nothing running})"
+}
+
 k8s_status() {
   local s="$1"
   if k8s_running "$s" && k8s_api_ready "$s"; then

@@ -30,6 +30,30 @@ S3_PORT=$((7566 + LAB_OFFSET))
 # The stand-in OpenCTI platform of each site (lab/opencti/).
 OPENCTI_PORT_primary=$((7090 + LAB_OFFSET)); OPENCTI_PORT_secondary=$((7091 + LAB_OFFSET))
 
+# DRILLBOOK_LAB_PORT_BASE=N (instead of an offset): every port of the lab packed into N..N+24, for a
+# test whose port range is narrower than the bases' spread (a shared machine's 100 ports). Order:
+# platform, Redis, AMQP, management, distribution, AMQPS, HTTPS management, OpenSearch HTTP and
+# transport, etcd client and peer, kube-apiserver (each primary then secondary), S3.
+if [ -n "${DRILLBOOK_LAB_PORT_BASE:-}" ]; then
+  case "$DRILLBOOK_LAB_PORT_BASE" in *[!0-9]*) echo "lab: DRILLBOOK_LAB_PORT_BASE must be a port number, got '$DRILLBOOK_LAB_PORT_BASE'" >&2; exit 2;; esac
+  _b="$DRILLBOOK_LAB_PORT_BASE"
+  OPENCTI_PORT_primary=$_b;             OPENCTI_PORT_secondary=$((_b + 1))
+  REDIS_PORT_primary=$((_b + 2));       REDIS_PORT_secondary=$((_b + 3))
+  RMQ_AMQP_primary=$((_b + 4));         RMQ_AMQP_secondary=$((_b + 5))
+  RMQ_MGMT_primary=$((_b + 6));         RMQ_MGMT_secondary=$((_b + 7))
+  RMQ_DIST_primary=$((_b + 8));         RMQ_DIST_secondary=$((_b + 9))
+  RMQ_AMQPS_primary=$((_b + 10));       RMQ_AMQPS_secondary=$((_b + 11))
+  RMQ_MGMTS_primary=$((_b + 12));       RMQ_MGMTS_secondary=$((_b + 13))
+  OSS_HTTP_primary=$((_b + 14));        OSS_HTTP_secondary=$((_b + 15))
+  OSS_TRANSPORT_primary=$((_b + 16));   OSS_TRANSPORT_secondary=$((_b + 17))
+  K8S_ETCD_primary=$((_b + 18));        K8S_ETCD_secondary=$((_b + 19))
+  K8S_PEER_primary=$((_b + 20));        K8S_PEER_secondary=$((_b + 21))
+  K8S_API_primary=$((_b + 22));         K8S_API_secondary=$((_b + 23))
+  S3_PORT=$((_b + 24))
+  # RabbitMQ's node names carry the offset: the base keeps them apart from other labs' nodes.
+  LAB_NODE_TAG="b$_b"
+fi
+
 oc_port() { # oc_port NAME SITE
   local v
   case "$1" in

@@ -70,7 +70,6 @@ mq_down() { # both nodes at once: each takes ~6 s to shut down cleanly
   mq_stop secondary & local a=$!
   mq_stop primary; wait "$a"
 }
-k8s_kill() { k8s_stop "$1"; }
 
 # --- a site loss (common.sh) ----------------------------------------------------------------------
 site_pids() {

@@ -14,7 +14,7 @@ RMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
 RMQ_CTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 
 mq_dir() { echo "$LAB_DIR/rabbitmq/$1"; }
-mq_node() { echo "rabbit-$1-$LAB_OFFSET@localhost"; }
+mq_node() { echo "rabbit-$1-${LAB_NODE_TAG:-$LAB_OFFSET}@localhost"; }
 mq_pid() { pid_from "$(mq_dir "$1")/rabbitmq.pid"; }
 mq_running() { pid_alive "$(mq_pid "$1")"; }
 MQ_TLS="${DRILLBOOK_LAB_RABBITMQ_TLS:-off}"

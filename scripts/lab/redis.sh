@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Redis pair for the OpenCTI lab (sourced; needs common.sh and opencti-ports.sh): Debian's
 # redis-server 7, one node per site on loopback (FIELD-NOTES 8.1), password from
-# $LAB_DIR/secrets/redis.password (requirepass and masterauth), no persistence, full sync at once
+# $LAB_DIR/secrets/redis.password (requirepass and masterauth), an append-only file fsynced every
+# second (a node killed by a power cut comes back on its own data), full sync at once
 # (repl-diskless-sync-delay 0).
-# A node starting while the other site's node is a running master starts as its replica, so a
-# restarted old master never comes back as a second writer; with no master to follow it starts as
-# the master (the first `up`: primary first).
+# The fence on return is the node's own configuration: every node starts as a replica of the other
+# site's (`replicaof` in its config file), read-only until something promotes it (the drill's
+# REPLICAOF NO ONE or FAILOVER, or `up` when no node is master). So an old master restarted after a
+# site loss never comes back as a second writer, whether or not it can reach the new master: it
+# follows the new master when it answers (discarding what it held beyond it) and refuses writes
+# (READONLY) when it does not. `up` promotes the primary only when no running node is a master.
 
 REDIS_SERVER="$(command -v redis-server || echo /usr/bin/redis-server)"
 
@@ -21,21 +25,34 @@ r_start() {
   [ -x "$REDIS_SERVER" ] || { fail "redis: redis-server not found; run scripts/install-lab-deps.sh"; return 1; }
   if port_in_use "$port"; then fail "redis $s: port $port is already in use"; return 1; fi
   mkdir -p "$d"; ensure_secret redis >/dev/null
-  local follow=()
-  if r_running "$o" && [ "$(r_role "$o")" = master ]; then follow=(--replicaof "$LAB_HOST" "$(oc_port redis "$o")"); fi
-  # The password goes through a config file (mode 600), not argv where ps would show it.
-  (umask 077; printf 'requirepass %s\nmasterauth %s\n' "$(secret redis)" "$(secret redis)" >"$d/auth.conf")
-  setsid "$REDIS_SERVER" "$d/auth.conf" --port "$port" --bind "$LAB_HOST" --dir "$d" --daemonize yes \
-    --pidfile "$d/redis.pid" --logfile "$d/redis.log" --save '' --appendonly no \
-    --repl-diskless-sync-delay 0 --protected-mode yes "${follow[@]}" </dev/null 9>&- || { fail "redis $s: redis-server failed to start, see $d/redis.log"; return 1; }
+  # The password goes through a config file (mode 600), not argv where ps would show it. The same
+  # file says whom the node follows: every start is as a replica (the fence on return, above).
+  (umask 077; printf 'requirepass %s\nmasterauth %s\nreplicaof %s %s\n' "$(secret redis)" "$(secret redis)" \
+    "$LAB_HOST" "$(oc_port redis "$o")" >"$d/redis.conf")
+  rm -f "$d/auth.conf"
+  setsid "$REDIS_SERVER" "$d/redis.conf" --port "$port" --bind "$LAB_HOST" --dir "$d" --daemonize yes \
+    --pidfile "$d/redis.pid" --logfile "$d/redis.log" --save '' --appendonly yes --appendfsync everysec \
+    --repl-diskless-sync-delay 0 --protected-mode yes </dev/null 9>&- || { fail "redis $s: redis-server failed to start, see $d/redis.log"; return 1; }
+  # LOADING (the append-only file) answers an error, not PONG: wait until the data is in.
   wait_until "$LAB_TIMEOUT" "redis $s to answer" bash -c "REDISCLI_AUTH='$(secret redis)' redis-cli -h $LAB_HOST -p $port --no-auth-warning PING | grep -q PONG" || return 1
-  if [ "${#follow[@]}" -gt 0 ]; then
+  if r_running "$o" && [ "$(r_role "$o")" = master ]; then
     wait_until "$LAB_TIMEOUT" "redis $s to sync from $o" bash -c "REDISCLI_AUTH='$(secret redis)' redis-cli -h $LAB_HOST -p $port --no-auth-warning INFO replication | grep -q 'master_link_status:up'" || return 1
+    log "redis $s: started on $LAB_HOST:$port as a replica of $o ($(elapsed "$t0")s)"
+  else
+    log "redis $s: started on $LAB_HOST:$port as a replica of $o, which is not a running master: read-only until promoted ($(elapsed "$t0")s)"
   fi
-  log "redis $s: started on $LAB_HOST:$port as $(r_role "$s")${follow[*]:+ of $o} ($(elapsed "$t0")s)"
 }
 
-r_stop() { # SHUTDOWN NOSAVE: the lab keeps no RDB; the data lives on the other node
+# Promotes SITE's node unless a running node already is the master (`up` on a fresh or stopped lab).
+r_promote_if_none() {
+  local s="$1" o; o="$(other_site "$1")"
+  [ "$(r_role "$s")" = master ] && return 0
+  if r_running "$o" && [ "$(r_role "$o")" = master ]; then return 0; fi
+  r_cli "$s" REPLICAOF NO ONE >/dev/null || { fail "redis $s: REPLICAOF NO ONE failed"; return 1; }
+  log "redis $s: promoted (no running master): the master until a drill moves it"
+}
+
+r_stop() { # SHUTDOWN NOSAVE: no RDB; the append-only file keeps the data
   local s="$1" p; p="$(r_pid "$s")"
   if ! pid_alive "$p"; then log "redis $s: already stopped"; return 0; fi
   r_cli "$s" SHUTDOWN NOSAVE >/dev/null 2>&1 || kill -TERM "$p" 2>/dev/null
@@ -51,7 +68,7 @@ r_kill() {
   log "redis $s: killed (SIGKILL pid $p)"
 }
 
-r_up() { r_start primary && r_start secondary; }
+r_up() { r_start primary && r_promote_if_none primary && r_start secondary; }
 r_down() { r_stop secondary; r_stop primary; }
 
 r_status() {

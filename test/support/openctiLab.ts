@@ -31,6 +31,21 @@ const BASES = {
   platform: { primary: 7090, secondary: 7091 },
 };
 
+/** DRILLBOOK_LAB_PORT_BASE's packing (scripts/lab/opencti-ports.sh): each server's primary port above the base; the secondary's is the next. */
+const PACKED: Record<keyof typeof BASES, number> = {
+  platform: 0,
+  redis: 2,
+  rabbitmq: 4,
+  rabbitmqMgmt: 6,
+  rabbitmqDist: 8,
+  rabbitmqAmqps: 10,
+  rabbitmqMgmtTls: 12,
+  opensearch: 14,
+  k8sApi: 22,
+};
+/** The ports a packed lab takes above its base. */
+export const PACKED_PORTS = 25;
+
 export interface OpenctiLab {
   dir: string;
   offset: number;
@@ -67,7 +82,10 @@ function requireKubernetesBinaries(): void {
 export async function startOpenctiLab(
   offset: number,
   servers: OpenctiServer[],
-  options: { rabbitmqTls?: 'on' | 'only' } = {},
+  options: {
+    rabbitmqTls?: 'on' | 'only';
+    /** Every port packed into base..base+24 (offset ignored). */ portBase?: number;
+  } = {},
 ): Promise<OpenctiLab> {
   if (servers.includes('kubernetes')) requireKubernetesBinaries();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-octi-'));
@@ -79,7 +97,9 @@ export async function startOpenctiLab(
     DRILLBOOK_LAB_PORT_OFFSET: String(offset),
     DRILLBOOK_LAB_TIMEOUT: '120',
     ...(options.rabbitmqTls ? { DRILLBOOK_LAB_RABBITMQ_TLS: options.rabbitmqTls } : {}),
+    ...(options.portBase ? { DRILLBOOK_LAB_PORT_BASE: String(options.portBase) } : {}),
   };
+  const base = options.portBase;
   const lab = async (...args: string[]) => {
     try {
       const { stdout } = await run('bash', [OPENCTI_SH, ...args], { env, timeout: 900_000, maxBuffer: 4 << 20 });
@@ -95,8 +115,9 @@ export async function startOpenctiLab(
     dir,
     offset,
     env,
-    port: (server, site) => BASES[server][site] + offset,
-    s3Port: 7566 + offset,
+    port: (server, site) =>
+      base ? base + PACKED[server] + (site === 'secondary' ? 1 : 0) : BASES[server][site] + offset,
+    s3Port: base ? base + 24 : 7566 + offset,
     secret: (name) => ({ file: path.join(dir, 'secrets', `${name}.password`) }),
     secretValue: (name) => readFileSync(path.join(dir, 'secrets', `${name}.password`), 'utf8').trim(),
     kubeconfig: (site, who = 'drill') => path.join(dir, 'k8s', site, `${who}.kubeconfig`),
@@ -107,6 +128,7 @@ export async function startOpenctiLab(
       `DRILLBOOK_LAB_DIR=${dir}`,
       `DRILLBOOK_LAB_PORT_OFFSET=${offset}`,
       ...(options.rabbitmqTls ? [`DRILLBOOK_LAB_RABBITMQ_TLS=${options.rabbitmqTls}`] : []),
+      ...(base ? [`DRILLBOOK_LAB_PORT_BASE=${base}`] : []),
       'bash',
       OPENCTI_SH,
       ...args,

@@ -9,6 +9,7 @@
 import type * as K8s from '@kubernetes/client-node';
 import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
+import { awaitReturn } from '../../kit/activities/awaitReturn';
 import {
   deploymentRollout,
   isReady,
@@ -18,7 +19,7 @@ import {
   statefulSetRollout,
   type Rollout,
 } from './rollout';
-import type { StepDrivers, StepInput } from '../../kit/activities/types';
+import type { Observation, StepDrivers, StepInput } from '../../kit/activities/types';
 import { type SiteRole } from '../../../domain';
 import { REMEMBERED_REPLICAS_ANNOTATION, type KubernetesAction, type KubernetesArgs } from '../actions';
 import type { KubernetesWorkload } from '../types';
@@ -195,6 +196,46 @@ async function stateOf(
   return { object, state, rollout };
 }
 
+/** Every workload to 0 in reverse start order, each count remembered on the workload, waited for until its pods are gone. */
+async function scaleToZero(args: KubernetesArgs, site: SiteRole, client: SiteClient): Promise<Observation> {
+  const done: Record<string, unknown>[] = [];
+  for (const w of [...args.workloads].reverse()) {
+    const before = await client.read(w);
+    const replicas = before.spec?.replicas ?? 1;
+    const note: Record<string, unknown> = { workload: label(w), before: replicas, remembered: remembered(before) };
+    if (replicas > 0) {
+      // One merge patch: the count is remembered in the same write that scales to 0.
+      await client.mergePatch(w, {
+        metadata: { annotations: { [REMEMBERED_REPLICAS_ANNOTATION]: String(replicas) } },
+        spec: { replicas: 0 },
+      });
+      note.remembered = replicas;
+    }
+    let left: K8s.V1Pod[] = [];
+    const wait = await pollUntil(`${label(w)} to scale to 0`, args.rolloutTimeoutMs, async () => {
+      left = await client.pods(await client.read(w));
+      return left.length === 0;
+    });
+    Object.assign(note, { waitedMs: wait.waitedMs, podsLeft: left.length });
+    done.push(note);
+    if (!wait.reached)
+      failRetryable(
+        `${where(args, site)}: ${label(w)} still has ${left.length} pod(s) ${Math.round(args.rolloutTimeoutMs / 1000)}s after scaling to 0 (${left.map((p) => p.metadata?.name).join(', ')})`,
+        'ScaleDownTimeout',
+        { site, workloads: done },
+      );
+  }
+  const said = done.map((d) =>
+    d.before === 0
+      ? `${d.workload} was already at 0${d.remembered !== undefined ? ` (remembers ${d.remembered})` : ''}`
+      : `${d.workload} ${d.before}→0`,
+  );
+  return {
+    summary: `${where(args, site)}: scaled to 0 in reverse order, counts remembered on the workloads: ${said.join(', ')}`,
+    facts: { site, workloads: done },
+  };
+}
+
 export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
   const siteOf = (input: StepInput<KubernetesAction>): SiteRole => input.step.site ?? 'primary';
 
@@ -262,42 +303,64 @@ export function createKubernetesActivities(): StepDrivers<KubernetesAction> {
     async kubernetesStop(input) {
       const args = input.step.args;
       const site = siteOf(input);
-      const client = await siteClient(args, site);
-      const done: Record<string, unknown>[] = [];
-      for (const w of [...args.workloads].reverse()) {
-        const before = await client.read(w);
-        const replicas = before.spec?.replicas ?? 1;
-        const note: Record<string, unknown> = { workload: label(w), before: replicas, remembered: remembered(before) };
-        if (replicas > 0) {
-          // One merge patch: the count is remembered in the same write that scales to 0.
-          await client.mergePatch(w, {
-            metadata: { annotations: { [REMEMBERED_REPLICAS_ANNOTATION]: String(replicas) } },
-            spec: { replicas: 0 },
-          });
-          note.remembered = replicas;
-        }
-        let left: K8s.V1Pod[] = [];
-        const wait = await pollUntil(`${label(w)} to scale to 0`, args.rolloutTimeoutMs, async () => {
-          left = await client.pods(await client.read(w));
-          return left.length === 0;
-        });
-        Object.assign(note, { waitedMs: wait.waitedMs, podsLeft: left.length });
-        done.push(note);
-        if (!wait.reached)
-          failRetryable(
-            `${where(args, site)}: ${label(w)} still has ${left.length} pod(s) ${Math.round(args.rolloutTimeoutMs / 1000)}s after scaling to 0 (${left.map((p) => p.metadata?.name).join(', ')})`,
-            'ScaleDownTimeout',
-            { site, workloads: done },
-          );
-      }
-      const said = done.map((d) =>
-        d.before === 0
-          ? `${d.workload} was already at 0${d.remembered !== undefined ? ` (remembers ${d.remembered})` : ''}`
-          : `${d.workload} ${d.before}→0`,
-      );
+      return scaleToZero(args, site, await siteClient(args, site));
+    },
+
+    /**
+     * Reprotect: waits until the lost site's API server answers again (bounded by the step's timeout),
+     * then fences it at once: its control plane brings the Deployments back with their old replica
+     * counts, so every workload is scaled to 0 (counts remembered for the failback) in this same step,
+     * before anything else of the reprotect runs.
+     */
+    async kubernetesAwaitReturn(input) {
+      const args = input.step.args;
+      const site = siteOf(input);
+      const at = where(args, site);
+      const back = await awaitReturn(input, `the API server of ${at}`, async () => {
+        const client = await siteClient(args, site);
+        const states: WorkloadState[] = [];
+        for (const w of args.workloads) states.push((await stateOf(client, w)).state);
+        const running = states.filter((s) => s.replicas > 0).map((s) => `${s.workload} ${s.replicas}`);
+        return {
+          back: true,
+          detail: running.length ? `it came back running ${running.join(', ')}` : 'every workload at 0',
+          facts: { returnedWith: states },
+        };
+      });
+      const fenced = await scaleToZero(args, site, await siteClient(args, site));
       return {
-        summary: `${where(args, site)}: scaled to 0 in reverse order, counts remembered on the workloads: ${said.join(', ')}`,
-        facts: { site, workloads: done },
+        summary: `${at} answers again after ${Math.round(back.waitedMs / 1000)}s (${back.detail}); fenced at once: ${fenced.summary}`,
+        facts: { site, waitedMs: back.waitedMs, ...back.facts, fence: fenced.facts },
+      };
+    },
+
+    /**
+     * Reprotect: the returned site's workloads are held at 0 while the other site serves: every
+     * replica count 0 and no pod left (a controller that scaled one back up is caught here).
+     */
+    async kubernetesAtZero(input) {
+      const args = input.step.args;
+      const site = siteOf(input);
+      const client = await siteClient(args, site);
+      const states: Record<string, unknown>[] = [];
+      const problems: string[] = [];
+      for (const w of args.workloads) {
+        const object = await client.read(w);
+        const replicas = object.spec?.replicas ?? 1;
+        const pods = (await client.pods(object)).length;
+        states.push({ workload: label(w), replicas, pods, remembered: remembered(object) });
+        if (replicas > 0 || pods > 0) problems.push(`${label(w)} at ${replicas} replica(s) with ${pods} pod(s)`);
+      }
+      const facts = { site, workloads: states };
+      if (problems.length)
+        failRetryable(
+          `${where(args, site)} is not held at 0 while the other site serves: ${problems.join(', ')}`,
+          'NotFenced',
+          facts,
+        );
+      return {
+        summary: `${where(args, site)}: every workload at 0 with no pod (${states.map((s) => `${s.workload}${s.remembered !== undefined ? `, remembers ${s.remembered}` : ''}`).join('; ')})`,
+        facts,
       };
     },
 

@@ -9,6 +9,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
+import { awaitReturn } from '../../kit/activities/awaitReturn';
 import { clusterLost, describeError } from './cluster';
 import { canaryKey, snapshotName } from '../../kit/activities/canary';
 import { resolveSecret } from '../../kit/activities/secrets';
@@ -404,7 +405,10 @@ export function createOpensearchSitesActivities(
         const recorded = snap.metadata?.counts ?? {};
         await c.indices.refresh({ index: snap.indices.join(',') });
         const restored = await counts(c, snap.indices);
-        const short = Object.entries(recorded).filter(([index, n]) => restored[index] !== n);
+        // Live (reprotect): documents written between the count and the snapshot are in it too.
+        const short = Object.entries(recorded).filter(([index, n]) =>
+          args.live ? !(restored[index] >= n) : restored[index] !== n,
+        );
         const lossWindowMs = own ? 0 : Date.now() - snap.end_time_in_millis;
         // An outage's RPO rests on the newest state the new side holds: the snapshot's start (what
         // it holds was in the old cluster then; writes after it are lost).
@@ -460,6 +464,27 @@ export function createOpensearchSitesActivities(
           facts,
         };
       });
+    },
+
+    /** Reprotect: waits until the returned site's cluster answers again (bounded by the step's timeout). */
+    async opensearchAwaitReturn(input) {
+      const args = input.step.args;
+      const site = input.step.site ?? args.from;
+      const at = `${args.component} on ${args.siteNames[site]} (${args.sites[site].url})`;
+      const back = await awaitReturn(input, at, () =>
+        on(input, site, async (c) => {
+          const health = (await c.cluster.health({}, { ignore: [408] })).body as Body;
+          return {
+            back: true,
+            detail: `cluster ${health.cluster_name} ${health.status}, ${health.number_of_nodes} node(s)`,
+            facts: { health },
+          };
+        }),
+      );
+      return {
+        summary: `${at} answers again after ${Math.round(back.waitedMs / 1000)}s: ${back.detail}`,
+        facts: { site, waitedMs: back.waitedMs, ...back.facts },
+      };
     },
 
     /** After the switch: the new side holds the restored snapshot's canary and counts; RPO evidence. */

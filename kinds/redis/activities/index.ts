@@ -7,6 +7,7 @@
  */
 import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollUntil } from '../../kit/activities/polling';
+import { awaitReturn } from '../../kit/activities/awaitReturn';
 import {
   describeNode,
   describeRedisError,
@@ -360,6 +361,77 @@ export function createRedisActivities(): StepDrivers<RedisAction> {
           : '';
       return {
         summary: `${args.component} on ${at} is a replica of ${args.siteNames[other]} again, link up${diverged}`,
+        facts,
+      };
+    },
+
+    /**
+     * Reprotect: waits until the lost site's node answers again (bounded by the step's timeout).
+     * Reports what it came back as: a replica (the lab's nodes start as one until promoted), or a
+     * master, which the fence step must deal with next.
+     */
+    async redisAwaitReturn(input) {
+      const args = input.step.args;
+      const site = input.step.site ?? args.from;
+      const at = `${args.component} on ${args.siteNames[site]} (${endpoint(args, site)})`;
+      const back = await awaitReturn(input, at, async () => {
+        const node = await look(input, site);
+        return { back: node.reachable, detail: describeNode(node), facts: { node } };
+      });
+      return {
+        summary: `${at} answers again after ${Math.round(back.waitedMs / 1000)}s: ${back.detail}`,
+        facts: { site, ...back.facts, waitedMs: back.waitedMs },
+      };
+    },
+
+    /**
+     * Reprotect check: the returned node replicates from the serving master with its link up and has
+     * caught up: its offset reaches the master's offset as read at the start of the check, and the
+     * master's view of its last acknowledgement is within the RPO.
+     */
+    async redisReprotected(input) {
+      const args = input.step.args;
+      const site = input.step.site ?? args.from;
+      const serving = otherSite(site);
+      const [at, servingName] = [args.siteNames[site], args.siteNames[serving]];
+      const master = await look(input, serving);
+      const facts: Record<string, unknown> = { site, master };
+      if (!master.reachable || master.role !== 'master')
+        failRetryable(
+          `${args.component}: ${servingName} is not a master that answers (${describeNode(master)}); nothing to replicate from`,
+          'NotMaster',
+          facts,
+        );
+      const target = master.offset ?? 0;
+      let seen: RedisNodeState = { reachable: false };
+      const wait = await pollUntil(`${at} to reach offset ${target}`, args.catchUpTimeoutMs, async () => {
+        seen = await inspect(args, site, input.step.id);
+        return Boolean(
+          follows(seen, args.sites[serving]) && seen.linkUp && !seen.syncInProgress && (seen.offset ?? -1) >= target,
+        );
+      });
+      const link = linkOf(await look(input, serving), args.sites[site]);
+      Object.assign(facts, { replica: seen, target, link, waitedMs: wait.waitedMs });
+      if (!follows(seen, args.sites[serving]) || !seen.linkUp)
+        failRetryable(
+          `${args.component} on ${at} does not replicate from ${servingName} with its link up (${describeNode(seen)})`,
+          'ReplicationBroken',
+          facts,
+        );
+      if (!wait.reached)
+        failRetryable(
+          `${args.component} on ${at} is at offset ${seen.offset}, short of ${servingName}'s ${target} after ${Math.round(args.catchUpTimeoutMs / 1000)}s`,
+          'CatchUpTimeout',
+          facts,
+        );
+      if (args.rpoMs !== undefined && link && link.lagSeconds * 1000 > args.rpoMs)
+        failRetryable(
+          `${args.component} on ${at}: its last acknowledgement to ${servingName} is ${link.lagSeconds}s old, more than the RPO objective of ${args.rpoMs / 1000}s`,
+          'LagOverObjective',
+          facts,
+        );
+      return {
+        summary: `${args.component} on ${at} replicates from ${servingName}, link up, caught up to offset ${target} in ${Math.round(wait.waitedMs / 100) / 10}s${link ? ` (last ACK ${link.lagSeconds}s ago)` : ''}`,
         facts,
       };
     },
