@@ -57,8 +57,19 @@ export interface RetryDefaults {
 export interface PlanDefaults {
   retry: RetryDefaults;
   stepTimeout: number;
+  /** How long a running step may go without a heartbeat before it runs again elsewhere (its worker died). */
   heartbeatTimeout: number;
 }
+
+/** How often a running activity heartbeats (kinds/kit/activities/heartbeat.ts; the worker sends each beat). */
+export const HEARTBEAT_EVERY_MS = 1000;
+/**
+ * A plan's heartbeat timeout when it gives none: a step whose worker was killed runs again on another
+ * worker about this long later (plus the retry's first interval). 0.7.0 and earlier: 30 s.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3000;
+/** Two beats: one late beat (a busy event loop, a slow network) does not end a step whose worker lives. */
+export const MIN_HEARTBEAT_TIMEOUT_MS = 2 * HEARTBEAT_EVERY_MS;
 
 /** A team's own step, placed in one segment of one phase. */
 export interface ExtraStep extends Driver {

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { heartbeatWhileRunning } from '../kinds/kit/activities/heartbeat';
+import { HEARTBEAT_EVERY_MS } from '../domain';
 import { adoptEveryMs, keepAdopting } from './adoption';
 import { PROJECT_ROOT, plansDir, temporalSettings, workflowBundlePath } from '../store/config';
 import { slackWebClient } from './slack/settings';
@@ -55,6 +57,11 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     ...(options.workflowBundleCode ? { workflowBundle: { code: options.workflowBundleCode } } : workflowSource()),
     workerDeploymentOptions: deploymentOptions(options.version ?? workerVersion()),
     activities: createActivities({ ...defaultActivityDeps(), ...options.deps }),
+    // Every activity beats once a second while it runs, and each beat reaches the server (the SDK would
+    // hold them back to 0.8 x the heartbeat timeout): a worker that dies is noticed within the plan's
+    // heartbeat timeout (3 s by default), and its step runs again on another worker.
+    interceptors: { activity: [heartbeatWhileRunning] },
+    maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS,
     // Drills are few and long; keep a small footprint so many workers can share a machine.
     maxConcurrentActivityTaskExecutions: 20,
     // A drill whose worker died is taken over by another within seconds, not the default 10 s.
