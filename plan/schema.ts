@@ -74,7 +74,7 @@ const defaults = z.strictObject({
   stepTimeout: timeoutDuration.default(5 * 60_000),
   heartbeatTimeout: durationAtLeast(
     MIN_HEARTBEAT_TIMEOUT_MS,
-    'a running step heartbeats once a second; a shorter timeout would end steps whose worker is alive',
+    'a running step heartbeats twice a second; a shorter timeout would take steps from workers that live',
   ).default(DEFAULT_HEARTBEAT_TIMEOUT_MS),
 });
 

@@ -228,6 +228,9 @@ async function prechecks(client: Client, n: number) {
   };
 }
 
+const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined =>
+  t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : undefined;
+
 /** Kills of a worker inside a step: enough for a median. */
 const RESUME_ROUNDS = 7;
 
@@ -301,15 +304,13 @@ async function resume(client: Client, address: string, dir: string) {
     killedAt = Date.now();
     if (victim === worker) worker = workerProcess(address, queue, dir);
     else standby[0] = workerProcess(address, queue, dir);
-    let restartedAt: number | undefined;
-    for (let i = 0; i < 600 && restartedAt === undefined; i++) {
-      const step = await running();
-      const started = step?.lastStartedTime;
-      if ((step?.attempt ?? 0) >= 2 && started)
-        restartedAt = Number(started.seconds) * 1000 + Math.round((started.nanos ?? 0) / 1e6);
-      else await sleep(50);
+    let again: Awaited<ReturnType<typeof running>>;
+    for (let i = 0; i < 600 && !((again?.attempt ?? 0) >= 2 && again?.lastStartedTime); i++) {
+      again = await running();
+      await sleep(50);
     }
-    if (restartedAt !== undefined) samples.push(restartedAt - killedAt);
+    const startedAt = millis(again?.lastStartedTime);
+    if ((again?.attempt ?? 0) >= 2 && startedAt !== undefined) samples.push(startedAt - killedAt);
     await client.workflow.getHandle(busy.workflowId).terminate('bench: resume measured');
   }
   worker.kill('SIGTERM');

@@ -57,9 +57,9 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     ...(options.workflowBundleCode ? { workflowBundle: { code: options.workflowBundleCode } } : workflowSource()),
     workerDeploymentOptions: deploymentOptions(options.version ?? workerVersion()),
     activities: createActivities({ ...defaultActivityDeps(), ...options.deps }),
-    // Every activity beats once a second while it runs, and each beat reaches the server (the SDK would
+    // Every activity beats twice a second while it runs, and each beat reaches the server (the SDK would
     // hold them back to 0.8 x the heartbeat timeout): a worker that dies is noticed within the plan's
-    // heartbeat timeout (3 s by default), and its step runs again on another worker.
+    // heartbeat timeout (2 s by default), and its step runs again on another worker.
     interceptors: { activity: [heartbeatWhileRunning] },
     maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS,
     // Drills are few and long; keep a small footprint so many workers can share a machine.

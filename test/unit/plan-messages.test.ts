@@ -140,8 +140,8 @@ describe('durations below the field minimum are refused, never rounded up', () =
     ['the default step timeout', (p: Doc) => (p.defaults.stepTimeout = '0s'), 'defaults.stepTimeout', 'at least 1s'],
     ['a within', (p: Doc) => (p.components.app.within = '0s'), 'components.app.within', 'at least 1s'],
     [
-      // A step heartbeats once a second: under two beats, a worker that lives would lose its step.
-      'a heartbeat timeout of one beat',
+      // A step heartbeats twice a second: under four beats, a worker that lives could lose its step.
+      'a heartbeat timeout under four beats',
       (p: Doc) => (p.defaults.heartbeatTimeout = '500ms'),
       'defaults.heartbeatTimeout',
       'at least 2s',
@@ -159,7 +159,7 @@ describe('durations below the field minimum are refused, never rounded up', () =
     expect(errors[0]).toMatch(/, got "(0s|500ms)"$/);
   });
 
-  it('gives steps a heartbeat timeout of 3 s unless the plan raises it', () => {
+  it('gives steps a heartbeat timeout of 2 s unless the plan raises it', () => {
     const compiledTimeouts = (plan: Doc): number[] => {
       const parsed = parsePlan(stringify(plan));
       if (!parsed.ok) throw new Error(parsed.errors.map(formatPlanError).join('; '));
@@ -171,7 +171,7 @@ describe('durations below the field minimum are refused, never rounded up', () =
     delete plan.defaults.heartbeatTimeout;
     const unset = compiledTimeouts(plan);
     expect(unset.length).toBeGreaterThan(0);
-    expect(new Set(unset)).toEqual(new Set([3000]));
+    expect(new Set(unset)).toEqual(new Set([2000]));
     plan.defaults.heartbeatTimeout = '45s';
     expect(new Set(compiledTimeouts(plan))).toEqual(new Set([45_000]));
   });

@@ -1,7 +1,7 @@
 /**
  * Keeps every activity visibly alive while it runs, so a dead worker is noticed within the step's
- * heartbeat timeout (plan `defaults.heartbeatTimeout`, a few seconds) and the step runs again on
- * another worker: the worker beats once a second for each activity it runs (heartbeatWhileRunning,
+ * heartbeat timeout (plan `defaults.heartbeatTimeout`, 2 s unless raised) and the step runs again on
+ * another worker: the worker beats twice a second for each activity it runs (heartbeatWhileRunning,
  * installed by src/worker.ts), carrying the details the activity last gave, and long waits beat with
  * what they wait for (whileHeartbeating, pollFor, runCommand).
  */
@@ -35,7 +35,7 @@ export function heartbeat(details?: unknown): void {
 }
 
 /**
- * The worker's activity interceptor: each activity (not a local one) heartbeats every second for as
+ * The worker's activity interceptor: each activity (not a local one) heartbeats twice a second for as
  * long as it runs, whether or not its driver waits in a helper that beats, so even a step that sits in
  * one long request or query is seen alive. The beat carries the details the activity last gave, or
  * the previous attempt's while it has given none.
@@ -58,7 +58,7 @@ export const heartbeatWhileRunning: ActivityInterceptorsFactory = (context) => (
   },
 });
 
-/** Awaits `work`, heartbeating every second with `details` (what it waits for) meanwhile. */
+/** Awaits `work`, heartbeating twice a second with `details` (what it waits for) meanwhile. */
 export async function whileHeartbeating<T>(
   work: Promise<T>,
   details?: () => unknown,
