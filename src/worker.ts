@@ -42,7 +42,16 @@ export interface DrillWorkerOptions {
   version?: VersionSettings;
   /** Workflow code to run instead of the built bundle (another build's, in the upgrade test). */
   workflowBundleCode?: string;
+  /** How long a stopping worker lets running steps finish before cancelling them (they then run again elsewhere). */
+  shutdownGraceMs?: number;
 }
+
+/**
+ * `drillbook worker`'s grace on SIGTERM: running steps get this long to finish; a longer one is
+ * cancelled and runs again on another worker. A service manager must wait longer than this before it
+ * kills the process (deploy/systemd: TimeoutStopSec=60; deploy/kubernetes: terminationGracePeriodSeconds: 60).
+ */
+export const WORKER_SHUTDOWN_GRACE_MS = 30_000;
 
 export function defaultActivityDeps(): ActivityDeps {
   return { plansDir: plansDir(), workdir: PROJECT_ROOT, slack: slackWebClient() };
@@ -64,6 +73,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS,
     // Drills are few and long; keep a small footprint so many workers can share a machine.
     maxConcurrentActivityTaskExecutions: 20,
+    ...(options.shutdownGraceMs ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
     // A drill whose worker died is taken over by another within seconds, not the default 10 s.
     stickyQueueScheduleToStartTimeout: '2s',
     // The record is handed out only when `drillbook status` replays a history (src/staleRecord.ts).
@@ -116,6 +126,7 @@ export async function runWorker(options: { promote?: boolean; metricsPort?: stri
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     version,
+    shutdownGraceMs: WORKER_SHUTDOWN_GRACE_MS,
   });
   const running = worker.run();
   const client = new Client({ connection: operator, namespace: settings.namespace });
