@@ -277,7 +277,22 @@ async function resume(client: Client, address: string, dir: string) {
   const settings = await labPlanSettings();
   const samples: number[] = [];
   const attempts: number[] = [];
+  // Both workers polling for activities before a round: a kill measures the hand-over, not a start.
+  const polling = async (pids: (number | undefined)[]): Promise<void> => {
+    for (let i = 0; i < 1200; i++) {
+      const { pollers } = await client.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: queue },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      });
+      const seen = new Set((pollers ?? []).map((p) => Number(p.identity?.split('@')[0])));
+      if (pids.every((pid) => pid !== undefined && seen.has(pid))) return;
+      await sleep(100);
+    }
+    throw new Error(`workers ${pids.join(', ')} did not poll ${queue} within 2 minutes`);
+  };
   for (let round = 0; round < RESUME_ROUNDS; round++) {
+    await polling([worker.pid, standby[0].pid]);
     const target = `bench-resume-busy-${round}`;
     const busy = await startDrill(client, queue, {
       target,

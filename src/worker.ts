@@ -53,6 +53,19 @@ export interface DrillWorkerOptions {
  */
 export const WORKER_SHUTDOWN_GRACE_MS = 30_000;
 
+/**
+ * Drills whose workflow state a worker keeps in memory between their tasks (DRILLBOOK_MAX_CACHED_WORKFLOWS).
+ * The SDK's default grows with the heap limit (~900 on a 4 GiB heap), so 500 prechecks at once were all
+ * held: 443 MiB. A drill pushed out replays its history at its next task (milliseconds for a drill's
+ * few hundred events), so a bound costs little and keeps a worker's memory flat however many drills run.
+ */
+export function maxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.DRILLBOOK_MAX_CACHED_WORKFLOWS ?? '100';
+  if (!/^\d+$/.test(text) || Number(text) === 1)
+    throw new Error(`DRILLBOOK_MAX_CACHED_WORKFLOWS must be 0 (no cache) or a whole number from 2, got "${text}"`);
+  return Number(text);
+}
+
 export function defaultActivityDeps(): ActivityDeps {
   return { plansDir: plansDir(), workdir: PROJECT_ROOT, slack: slackWebClient() };
 }
@@ -73,6 +86,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS,
     // Drills are few and long; keep a small footprint so many workers can share a machine.
     maxConcurrentActivityTaskExecutions: 20,
+    maxCachedWorkflows: maxCachedWorkflows(),
     ...(options.shutdownGraceMs ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
     // A drill whose worker died is taken over by another within seconds, not the default 10 s.
     stickyQueueScheduleToStartTimeout: '2s',
