@@ -15,8 +15,8 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // The unit tier's (jest.unit.config.js): run there, once.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
+  // The unit tier's (jest.unit.config.js) and the cluster tier's (jest.cluster.config.js): run there, once.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/', '<rootDir>/test/cluster/'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 180_000,

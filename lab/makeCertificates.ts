@@ -1,8 +1,8 @@
 /**
- * `node dist/lab/makeCertificates.js DIR`: the lab's CA and server certificate in DIR (lab/tls.ts),
+ * `node dist/lab/makeCertificates.js DIR`: the lab's CA and server certificate in DIR (store/certificates.ts),
  * for the shell labs that turn TLS on at `up` (scripts/lab/rabbitmq.sh). Prints the CA file.
  */
-import { makeLabCertificates } from './tls';
+import { makeLabCertificates } from '../store/certificates';
 
 const dir = process.argv[2];
 if (!dir) {

@@ -13,7 +13,7 @@
  *     [--s3-folder DIR] [--tls-dir DIR]
  *
  * --tls-dir: serve HTTPS as a domain endpoint does, with a lab CA and certificate made there
- * (lab/tls.ts; a plan trusts DIR/ca.pem with `ca: { file }`).
+ * (store/certificates.ts; a plan trusts DIR/ca.pem with `ca: { file }`).
  * --s3-folder: a STAND-IN for S3, because the lab's OpenSearch has no repository-s3 plugin. A
  * signed `PUT _snapshot/<repo>` of type s3 (role_arn required, as Amazon OpenSearch requires it) is
  * recorded and registered on the lab's OpenSearch as an fs repository in DIR/<bucket>/<base_path>
@@ -30,7 +30,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { makeLabCertificates } from './tls';
+import { makeLabCertificates } from '../store/certificates';
 import { exitOnFailure, oneOf, parseCommandLine, portOption, required } from '../src/commandLine';
 
 export interface Sigv4ProxyOptions {
@@ -46,7 +46,7 @@ export interface Sigv4ProxyOptions {
   maxSkewMs?: number;
   /** The S3 stand-in's folder (see the file's comment); absent: s3 registrations go upstream unchanged. */
   s3Folder?: string;
-  /** Serve HTTPS, as a domain endpoint does, with this certificate (lab/tls.ts makes one); absent: HTTP. */
+  /** Serve HTTPS, as a domain endpoint does, with this certificate (store/certificates.ts makes one); absent: HTTP. */
   tls?: { certFile: string; keyFile: string };
 }
 

@@ -32,6 +32,38 @@ export interface TemporalSettings {
 
 const read = (file: string): Buffer => readFileSync(file);
 
+/** The TLS files a client presents and trusts, by path; what TEMPORAL_TLS_* name. */
+export interface TemporalTlsFiles {
+  /** The client's certificate and key (mutual TLS). */
+  cert: string;
+  key: string;
+  /** The CA that signed the server's certificate. */
+  ca: string;
+  /** The name the server's certificate carries, when the address does not (an IP address). */
+  serverName?: string;
+}
+
+/**
+ * The environment that points a worker, the CLI or the Temporal CLI at a server: the Temporal CLI's
+ * names, so one set of variables serves `drillbook` and `temporal` alike.
+ */
+export function temporalEnv(connection: {
+  address: string;
+  namespace?: string;
+  tls?: TemporalTlsFiles;
+}): Record<string, string> {
+  const env: Record<string, string> = { TEMPORAL_ADDRESS: connection.address };
+  if (connection.namespace) env.TEMPORAL_NAMESPACE = connection.namespace;
+  if (connection.tls) {
+    env.TEMPORAL_TLS = 'true';
+    env.TEMPORAL_TLS_CLIENT_CERT_PATH = connection.tls.cert;
+    env.TEMPORAL_TLS_CLIENT_KEY_PATH = connection.tls.key;
+    env.TEMPORAL_TLS_SERVER_CA_CERT_PATH = connection.tls.ca;
+    if (connection.tls.serverName) env.TEMPORAL_TLS_SERVER_NAME = connection.tls.serverName;
+  }
+  return env;
+}
+
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
   const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
   const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { createElasticacheActivities } from '../kinds/elasticache/activities';
-import { makeLabCertificates } from '../lab/tls';
+import { makeLabCertificates } from '../store/certificates';
 import { redisCanaryKey } from '../kinds/kit/activities/canary';
 import { freePort } from './support/ports';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';

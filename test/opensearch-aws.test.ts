@@ -20,7 +20,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Client } from '@opensearch-project/opensearch';
 import { createOpensearchSitesActivities } from '../kinds/opensearch/activities/sites';
 import { startSigv4Proxy, type Sigv4Proxy } from '../lab/sigv4proxy';
-import { makeLabCertificates, type LabCertificates } from '../lab/tls';
+import { makeLabCertificates, type LabCertificates } from '../store/certificates';
 import { freePort, labOffsetFor } from './support/ports';
 import { expectFailure, startOpenctiLab, stepInput, switchArgs, type OpenctiLab } from './support/openctiLab';
 import type { SiteRole } from '../domain';

@@ -2,7 +2,7 @@
  * Amazon MQ for RabbitMQ as the rabbitmq kind drives it (provider amazon-mq, tls: { ca }), against
  * the OpenCTI lab's real Debian rabbitmq-server 3.10 nodes in TLS-only mode (scripts/lab/rabbitmq.sh
  * with DRILLBOOK_LAB_RABBITMQ_TLS=only: AMQPS and the HTTPS management API, no plain listener, a
- * certificate signed by the lab CA that lab/tls.ts made at `up`), and moto's Amazon MQ for the
+ * certificate signed by the lab CA that store/certificates.ts made at `up`), and moto's Amazon MQ for the
  * broker API. The canary goes in over amqps and comes out through the HTTPS management API; a client
  * that does not trust the broker's CA is refused and says which certificate; RebootBroker against
  * moto is not observed and fails closed.
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { CreateBrokerCommand } from '@aws-sdk/client-mq';
 import { createRabbitmqActivities } from '../kinds/rabbitmq/activities';
-import { makeLabCertificates } from '../lab/tls';
+import { makeLabCertificates } from '../store/certificates';
 import { expectFailure, startOpenctiLab, stepInput, switchArgs, type OpenctiLab } from './support/openctiLab';
 import { failureOf, startMotoAws, type MotoAws } from './support/motoAws';
 import { freePort, labOffsetFor } from './support/ports';

@@ -1,22 +1,25 @@
 /**
- * `npm run demo`: a full drill of a local lab on an embedded Temporal dev server, with two demo
- * approvers answering every gate. Exits 0 only if the drill succeeded and the secondary answered
+ * `npm run demo`: a full drill of a local lab on an embedded Temporal dev server (or, with `--engine
+ * cluster`, on the project's Temporal cluster: src/temporal/cluster.ts), with two demo approvers
+ * answering every gate. Exits 0 only if the drill succeeded and the secondary answered
  * its health check while the primary was down.
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { exitOnFailure, oneOf, parseCommandLine, portOption } from '../../src/commandLine';
-import { PROJECT_ROOT, dataDir } from '../../store/config';
+import { PROJECT_ROOT, dataDir, temporalSettings } from '../../store/config';
 import { approve, completeTask, decide, drillStatus, startDrill } from '../../src/drills';
 import { exitWhenFlushed } from '../../store/exit';
 import { loadPlanFile } from '../../plan/load';
 import { renderRecord } from '../../render/record';
 import { attemptsLine } from './attempts';
 import { isPortOpen, startDevServer, type DevServer } from '../../src/temporal/server';
+import { startCluster, type Cluster } from '../../src/temporal/cluster';
+import { connect, connectWorker } from '../../src/temporal/connect';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../../src/worker';
 import { prepareDemoLab, setAppTier, stopDemoLab, type DemoLab } from './lab';
 import { prepareMispLab, stopMispLab } from './mispLab';
@@ -38,10 +41,14 @@ interface DemoOptions {
   /** The Web UI's port; the Temporal port + 1000 by default. */
   uiPort?: number;
   keep: boolean;
+  /** The dev server (one process, SQLite) or the cluster (PostgreSQL, a process per service, mTLS). */
+  engine: (typeof ENGINES)[number];
 }
 
+const ENGINES = ['devserver', 'cluster'] as const;
 const PLATFORMS = ['threatconnect', 'opencti', 'misp'] as const;
-const USAGE = 'npm run demo -- [--platform threatconnect|opencti|misp] [--plan FILE] [--port N] [--ui-port N] [--keep]';
+const USAGE =
+  'npm run demo -- [--platform threatconnect|opencti|misp] [--engine devserver|cluster] [--plan FILE] [--port N] [--ui-port N] [--keep]';
 
 function options(): DemoOptions {
   const { values } = parseCommandLine({
@@ -53,6 +60,7 @@ function options(): DemoOptions {
       port: { type: 'string' },
       'ui-port': { type: 'string' },
       keep: { type: 'boolean' },
+      engine: { type: 'string' },
     },
   });
   const uiPort = values['ui-port'];
@@ -62,6 +70,7 @@ function options(): DemoOptions {
     port: portOption('demo', values.port, 'port', 7233),
     uiPort: uiPort === undefined ? undefined : portOption('demo', uiPort, 'ui-port', 0),
     keep: values.keep ?? false,
+    engine: oneOf('demo', values.engine ?? 'devserver', 'engine', ENGINES),
   };
 }
 
@@ -99,10 +108,19 @@ async function main(): Promise<number> {
   const demoDir = path.join(dataDir(), 'demo');
   mkdirSync(demoDir, { recursive: true });
 
-  let server: DevServer | undefined;
+  let server: DevServer | Cluster | undefined;
   const uiPort = opts.uiPort ?? opts.port + 1000;
   const address = `127.0.0.1:${opts.port}`;
-  if (await isPortOpen(opts.port)) {
+  let settings = temporalSettings({ TEMPORAL_ADDRESS: address });
+  if (opts.engine === 'cluster') {
+    // Its frontend on --port, PostgreSQL just below, the other hosts above (src/temporal/cluster/layout.ts).
+    const cluster = await startCluster({ dir: path.join(demoDir, 'cluster'), basePort: opts.port - 1 });
+    server = cluster;
+    settings = cluster.settings();
+    console.log(
+      `started the Temporal cluster on ${cluster.address} (mutual TLS; ${cluster.layout.processes.map((p) => p.name).join(', ')}, PostgreSQL; logs: data/demo/cluster/logs)`,
+    );
+  } else if (await isPortOpen(opts.port)) {
     console.log(`using the Temporal server already on ${address}`);
   } else {
     server = await startDevServer({
@@ -116,12 +134,17 @@ async function main(): Promise<number> {
     );
   }
   const taskQueue = 'drillbook-demo';
-  const workerConnection = await NativeConnection.connect({ address });
+  const workerConnection = await connectWorker(settings);
   const version = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: 'drillbook-demo' });
-  const worker = await createDrillWorker({ connection: workerConnection, namespace: 'default', taskQueue, version });
+  const worker = await createDrillWorker({
+    connection: workerConnection,
+    namespace: settings.namespace,
+    taskQueue,
+    version,
+  });
   const workerRun = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const connection = await connect(settings);
+  const client = new Client({ connection, namespace: settings.namespace });
   // This build takes the demo's drills, whatever build an earlier demo left current.
   console.log(`worker ${await promoteIfNewer(client, version, true, 'drillbook-demo')}`);
 
@@ -185,6 +208,8 @@ async function main(): Promise<number> {
     else if (opts.platform === 'misp') stopMispLab(lab);
     else stopDemoLab(lab);
     if (server && !opts.keep) await server.stop();
+    else if (server && opts.engine === 'cluster')
+      console.log(`the cluster keeps running (--keep) on ${address}; its settings: data/demo/cluster/env`);
     else if (server) console.log(`the dev server keeps running (--keep): http://127.0.0.1:${uiPort}`);
   }
 }

@@ -12,7 +12,7 @@
 # SERVER: kubernetes | redis | rabbitmq | opensearch | s3 | platform;  SITE: primary | secondary.
 # Env: DRILLBOOK_LAB_DIR (default <repo>/data/lab-opencti), DRILLBOOK_LAB_PORT_OFFSET (default 0),
 # DRILLBOOK_LAB_TIMEOUT (seconds per readiness wait, default 120), DRILLBOOK_LAB_RABBITMQ_TLS (off | on |
-# only: RabbitMQ's AMQPS and HTTPS management listeners, certificates by lab/tls.ts; rabbitmq.sh).
+# only: RabbitMQ's AMQPS and HTTPS management listeners, certificates by store/certificates.ts; rabbitmq.sh).
 # `platform` is the stand-in OpenCTI platform per site (lab/opencti/, needs `npm run build`): it
 # serves only while its site's opencti-platform Deployment has ready replicas, like a Service.
 set -uo pipefail

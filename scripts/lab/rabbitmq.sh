@@ -7,7 +7,7 @@
 # the management API. Counts refresh every second (collect_statistics_interval 1000; default 5000).
 # TLS, opt-in (DRILLBOOK_LAB_RABBITMQ_TLS): `on` adds AMQPS and an HTTPS management API next to the
 # plain listeners; `only` keeps just those two, as Amazon MQ does (FIELD-NOTES 9.5). The certificates
-# are made at first `up` by lab/tls.ts (dist/lab/makeCertificates.js, needs `npm run build`) in
+# are made at first `up` by store/certificates.ts (dist/lab/makeCertificates.js, needs `npm run build`) in
 # $LAB_DIR/tls: ca.pem is what plans name as `tls: { ca: { file } }`.
 
 RMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
@@ -45,7 +45,7 @@ mq_listeners() { # "AMQP host:port, AMQPS host:port" as this TLS setting opens t
   [ "$MQ_TLS" = off ] || l+=("AMQPS $LAB_HOST:$(oc_port rabbitmq-amqps "$1")")
   local IFS=,; echo "${l[*]}" | sed 's/,/, /g'
 }
-# The lab CA and server certificate, made once per lab dir by lab/tls.ts.
+# The lab CA and server certificate, made once per lab dir by store/certificates.ts.
 mq_certificates() {
   local dir; dir="$(mq_tls_dir)"
   [ -f "$dir/ca.pem" ] && [ -f "$dir/server.pem" ] && [ -f "$dir/server-key.pem" ] && return 0

@@ -1,7 +1,12 @@
-/** Clients and workers against the run's dev server, each test file on its own task queue. */
+/**
+ * Clients and workers against the run's server (the dev server; for test/cluster/, the cluster a file
+ * started: its TEMPORAL_* settings in process.env), each test file on its own task queue.
+ */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { temporalSettings } from '../../store/config';
+import { connect, connectWorker } from '../../src/temporal/connect';
 import type { ActivityDeps } from '../../activities';
 import { createDrillWorker, workerVersion } from '../../src/worker';
 import { makeCurrent, type VersionSettings } from '../../src/temporal/versioning';
@@ -33,8 +38,9 @@ export const address = (): string => {
 export const uniqueQueue = (name: string): string => `test-${name}-${randomUUID().slice(0, 8)}`;
 
 export async function testClient(): Promise<Client> {
-  const connection = await Connection.connect({ address: address() });
-  return new Client({ connection, namespace: 'default' });
+  address(); // set, or the run was not started by its jest config
+  const settings = temporalSettings();
+  return new Client({ connection: await connect(settings), namespace: settings.namespace });
 }
 
 export interface RunningWorker {
@@ -59,7 +65,9 @@ export async function startTestWorker(
   } = {},
 ): Promise<RunningWorker> {
   quietRuntime();
-  const connection = await NativeConnection.connect({ address: address() });
+  address();
+  const settings = temporalSettings();
+  const connection = await connectWorker(settings);
   const computed = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: taskQueue });
   const version: VersionSettings = {
     versioned: options.versioned ?? computed.versioned,
@@ -67,7 +75,7 @@ export async function startTestWorker(
   };
   const worker = await createDrillWorker({
     connection,
-    namespace: 'default',
+    namespace: settings.namespace,
     taskQueue,
     deps,
     version,

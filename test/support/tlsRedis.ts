@@ -2,14 +2,14 @@
  * Two Debian redis-server nodes with TLS only (`--port 0`), as ElastiCache's in-transit encryption
  * serves them: a primary and its replica (replicating over TLS, `--masterauth`), both asking for an
  * AUTH token the test writes into each node's config file (never on a command line), certificates
- * from lab/tls.ts. Stopped by pid.
+ * from store/certificates.ts. Stopped by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { makeLabCertificates, type LabCertificates } from '../../lab/tls';
+import { makeLabCertificates, type LabCertificates } from '../../store/certificates';
 import { freePort } from './ports';
 
 export interface TlsRedisPair {
