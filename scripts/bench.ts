@@ -9,23 +9,28 @@
  *   stand-ins that sleep the lab's measured action times.
  * - prechecks: 100 and 500 targets prechecked at once on one worker: steps/s and worker RSS.
  * - resume: after a worker process is SIGKILLed, how long until a new worker has the drill live
- *   again, with no activity in flight and with one in flight, and which server timeout handed the
- *   drill over (none: the sticky queue's 2 s; START_TO_CLOSE: a workflow task the dead worker held).
+ *   again with no activity in flight, and which server timeout handed the drill over (none: the sticky
+ *   queue's 2 s; START_TO_CLOSE: a workflow task the dead worker held); and, on the lab plans' retry
+ *   and heartbeat settings, how long until a step whose worker died runs again on the other worker
+ *   (median of 7 kills).
+ * `--server devserver,cluster` runs the parts on each engine in turn and prints `{ engines: [...] }`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { connect, connectWorker } from '../src/temporal/connect';
+import type { TemporalSettings } from '../store/config';
+import { ENGINES, startEngine, type BenchEngine } from './bench/engines';
 import { exitOnFailure, oneOf, parseCommandLine } from '../src/commandLine';
 import { UsageError } from '../src/commands/errors';
 import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
 import { PROJECT_ROOT } from '../store/config';
 import { runPrecheck } from '../src/prechecks';
-import { DRILL_DYNAMIC_CONFIG, startDevServer } from '../src/temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../src/worker';
 import { compileDrill } from '../workflows/runbook';
 import { overheadFromHistory, percentile } from './bench/history';
@@ -34,17 +39,17 @@ import { type CompiledDrill, type DrillMode, type DrillRecord, FINAL_STATUSES, t
 
 const PARTS = ['singleDrill', 'singleDrillChecks', 'throughput', 'parallel', 'prechecks', 'resume'] as const;
 /**
+ * `--server devserver,cluster`: the same parts on each engine in turn, in one run (scripts/bench/engines.ts).
  * `--server stock`: the dev server without Drillbook's dynamic config and SQLite pragmas (to measure
  * what they buy); `--server no-eager`: without eager activity dispatch only; `--server no-wal`: without
- * the pragmas only. Default: as drills run it.
+ * the pragmas only. Default: the dev server as drills run it.
  */
-const SERVER_MODES = ['drill', 'stock', 'no-eager', 'no-wal'] as const;
 
 /** bench's flags: a part, server mode or count it does not know is refused (exit 2) before a server starts. */
 function commandLine() {
   const { values } = parseCommandLine({
     program: 'bench',
-    usage: `npm run bench -- [--json] [--only ${PARTS.join(',')}] [--server ${SERVER_MODES.join('|')}] [--drills N] [--steps N]`,
+    usage: `npm run bench -- [--json] [--only ${PARTS.join(',')}] [--server ${ENGINES.join(',')}] [--drills N] [--steps N]`,
     options: {
       json: { type: 'boolean' },
       only: { type: 'string' },
@@ -67,17 +72,10 @@ function commandLine() {
       values.only === undefined
         ? undefined
         : new Set(values.only.split(',').map((part) => oneOf('bench', part, 'only', PARTS))),
-    serverMode: oneOf('bench', values.server ?? 'drill', 'server', SERVER_MODES),
+    engines: (values.server ?? 'drill').split(',').map((name) => oneOf('bench', name, 'server', ENGINES)),
     drills: count('drills', 5),
     steps: count('steps', 40),
   };
-}
-
-function serverConfig(serverMode: (typeof SERVER_MODES)[number]): Record<string, undefined> | undefined {
-  if (serverMode === 'stock')
-    return Object.fromEntries(Object.keys(DRILL_DYNAMIC_CONFIG).map((key) => [key, undefined]));
-  if (serverMode === 'no-eager') return { 'system.enableActivityEagerExecution': undefined };
-  return undefined;
 }
 
 /** Answers gates (alice approves, oncall completes tasks) until the drill ends; bounded by time. */
@@ -106,16 +104,16 @@ function sequential(plan: Plan, mode: DrillMode): CompiledDrill {
 }
 
 async function inProcessWorker(
-  address: string,
+  settings: TemporalSettings,
   client: Client,
   taskQueue: string,
   compile?: typeof sequential,
 ): Promise<{ worker: Worker; stop(): Promise<void> }> {
-  const connection = await NativeConnection.connect({ address });
+  const connection = await connectWorker(settings);
   const version = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: taskQueue });
   const worker = await createDrillWorker({
     connection,
-    namespace: 'default',
+    namespace: settings.namespace,
     taskQueue,
     version,
     deps: compile ? { compile } : {},
@@ -132,11 +130,11 @@ async function inProcessWorker(
   };
 }
 
-function workerProcess(address: string, taskQueue: string, logDir: string): ChildProcess {
+function workerProcess(engineEnv: Record<string, string>, taskQueue: string, logDir: string): ChildProcess {
   return spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js'), 'worker'], {
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: address,
+      ...engineEnv,
       DRILLBOOK_TASK_QUEUE: taskQueue,
       DRILLBOOK_DEPLOYMENT: taskQueue,
       DRILLBOOK_RUN_DIR: path.join(logDir, 'run'),
@@ -234,14 +232,14 @@ const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefin
 /** Kills of a worker inside a step: enough for a median. */
 const RESUME_ROUNDS = 7;
 
-async function resume(client: Client, address: string, dir: string) {
+async function resume(client: Client, engineEnv: Record<string, string>, dir: string) {
   const queue = 'bench-resume';
   const live = async (id: string, limitMs: number): Promise<void> => {
     const deadline = Date.now() + limitMs;
     while (Date.now() < deadline) if ((await drillView(client, id).catch(() => undefined))?.live) return;
     throw new Error(`${id} was not live again within ${limitMs} ms`);
   };
-  let worker = workerProcess(address, queue, dir);
+  let worker = workerProcess(engineEnv, queue, dir);
   // No activity in flight: the drill waits at its failover gate when its worker dies.
   const idle = await startDrill(client, queue, {
     target: 'bench-resume-idle',
@@ -257,7 +255,7 @@ async function resume(client: Client, address: string, dir: string) {
     await sleep(100);
   worker.kill('SIGKILL');
   let killedAt = Date.now();
-  worker = workerProcess(address, queue, dir);
+  worker = workerProcess(engineEnv, queue, dir);
   await live(idle.workflowId, 60_000);
   const withoutActivityMs = Date.now() - killedAt;
   // Which of the server's timeouts handed the drill over: the sticky queue's schedule-to-start (2 s),
@@ -273,7 +271,7 @@ async function resume(client: Client, address: string, dir: string) {
   // it, several times; from the kill to the step started again on another worker. Two workers serve
   // the queue, as a deployment runs them (deploy/: two replicas), so what is measured is the hand-over,
   // not a new process starting; the killed one is replaced for the next round.
-  const standby = [workerProcess(address, queue, dir)];
+  const standby = [workerProcess(engineEnv, queue, dir)];
   const settings = await labPlanSettings();
   const samples: number[] = [];
   const attempts: number[] = [];
@@ -281,7 +279,7 @@ async function resume(client: Client, address: string, dir: string) {
   const polling = async (pids: (number | undefined)[]): Promise<void> => {
     for (let i = 0; i < 1200; i++) {
       const { pollers } = await client.workflowService.describeTaskQueue({
-        namespace: 'default',
+        namespace: client.options.namespace,
         taskQueue: { name: queue },
         taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
       });
@@ -318,8 +316,8 @@ async function resume(client: Client, address: string, dir: string) {
     if (!victim) throw new Error(`the step runs on ${pid}, none of the bench's workers`);
     victim.kill('SIGKILL');
     killedAt = Date.now();
-    if (victim === worker) worker = workerProcess(address, queue, dir);
-    else standby[0] = workerProcess(address, queue, dir);
+    if (victim === worker) worker = workerProcess(engineEnv, queue, dir);
+    else standby[0] = workerProcess(engineEnv, queue, dir);
     let again: Awaited<ReturnType<typeof running>>;
     for (let i = 0; i < 600 && !((again?.attempt ?? 0) >= 2 && again?.lastStartedTime); i++) {
       again = await running();
@@ -350,30 +348,23 @@ async function resume(client: Client, address: string, dir: string) {
   };
 }
 
-async function main(): Promise<void> {
-  const { json, only, serverMode, drills, steps } = commandLine();
-  const wanted = (part: (typeof PARTS)[number]): boolean => !only || only.has(part);
-  const say = (line: string): void => {
-    if (!json) console.log(line);
-  };
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
-  // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
-  const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
-  const sqlitePragmas = serverMode === 'stock' || serverMode === 'no-wal' ? {} : undefined;
-  const server = await startDevServer({
-    port,
-    headless: true,
-    dynamicConfig: serverConfig(serverMode),
-    sqlitePragmas,
-    dbFile: path.join(dir, 'temporal.db'),
-    logFile: path.join(dir, 'temporal.log'),
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+/** Every wanted part on one engine: its own workers and client, closed afterwards. */
+async function benchOn(
+  engine: BenchEngine,
+  dir: string,
+  options: {
+    wanted: (part: (typeof PARTS)[number]) => boolean;
+    say: (line: string) => void;
+    drills: number;
+    steps: number;
+  },
+): Promise<Record<string, unknown>> {
+  const { wanted, say, drills, steps } = options;
+  const connection = await connect(engine.settings);
+  const client = new Client({ connection, namespace: engine.settings.namespace });
   const workers = [
-    await inProcessWorker(server.address, client, 'bench'),
-    await inProcessWorker(server.address, client, 'bench-seq', sequential),
+    await inProcessWorker(engine.settings, client, 'bench'),
+    await inProcessWorker(engine.settings, client, 'bench-seq', sequential),
   ];
   try {
     // Warm-up: the first workflow task loads the bundle into the isolate.
@@ -388,7 +379,7 @@ async function main(): Promise<void> {
         })
       ).workflowId,
     );
-    const result: Record<string, unknown> = { server: serverMode };
+    const result: Record<string, unknown> = { server: engine.name };
     if (wanted('singleDrill')) {
       result.singleDrill = await singleDrill(client);
       say(
@@ -414,15 +405,39 @@ async function main(): Promise<void> {
       say(`prechecks: ${JSON.stringify(result.prechecks)}`);
     }
     if (wanted('resume')) {
-      result.resume = await resume(client, server.address, dir);
+      result.resume = await resume(client, engine.env, dir);
       say(`resume: ${JSON.stringify(result.resume)}`);
     }
-    console.log(JSON.stringify(result, null, json ? 0 : 2));
+    return result;
   } finally {
     for (const worker of workers) await worker.stop();
     await connection.close();
-    await server.stop();
   }
+}
+
+async function main(): Promise<void> {
+  const { json, only, engines, drills, steps } = commandLine();
+  const wanted = (part: (typeof PARTS)[number]): boolean => !only || only.has(part);
+  const say = (line: string): void => {
+    if (!json) console.log(line);
+  };
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
+  // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's servers listen (the cluster takes a
+  // band of ports from DRILLBOOK_BENCH_PORT + 10 up).
+  const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
+  const results: Record<string, unknown>[] = [];
+  for (const name of engines) {
+    say(`engine ${name}`);
+    const engine = await startEngine(name, dir, name === 'cluster' ? port + 10 : port);
+    try {
+      results.push(await benchOn(engine, dir, { wanted, say, drills, steps }));
+    } finally {
+      await engine.stop();
+    }
+  }
+  const printed = results.length === 1 ? results[0] : { engines: results };
+  console.log(JSON.stringify(printed, null, json ? 0 : 2));
 }
 
 void main().catch(exitOnFailure('bench failed'));
