@@ -57,8 +57,24 @@ export interface RetryDefaults {
 export interface PlanDefaults {
   retry: RetryDefaults;
   stepTimeout: number;
+  /** How long a running step may go without a heartbeat before it runs again elsewhere (its worker died). */
   heartbeatTimeout: number;
 }
+
+/**
+ * How often a running activity heartbeats (kinds/kit/activities/heartbeat.ts; the worker sends each
+ * beat): twice a second, so a 2 s timeout still lets a beat be 1.5 s late (a busy event loop, a slow
+ * network) before a step whose worker lives is taken from it.
+ */
+export const HEARTBEAT_EVERY_MS = 500;
+/**
+ * A plan's heartbeat timeout when it gives none, and the least it may give: a step whose worker was
+ * killed runs again on another worker this long after the last beat, plus the retry's first interval
+ * (the lab plans' 1 s: ~2.5-3 s from the kill). 0.7.0 and earlier: 30 s (the lab plans 20 s: 20.7 s).
+ * A plan raises it where its workers' event loops or network can stall longer.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2000;
+export const MIN_HEARTBEAT_TIMEOUT_MS = 2000;
 
 /** A team's own step, placed in one segment of one phase. */
 export interface ExtraStep extends Driver {

@@ -8,6 +8,7 @@ import {
   commandDriver,
   DRIVER_SHAPE,
   duration,
+  durationAtLeast,
   durationOrZero,
   exactlyOne,
   httpDriver,
@@ -22,7 +23,13 @@ import { approverRoles, checkGateRules, gateRules } from './gates';
 import { checkComponentOrder } from './componentOrder';
 import { checkStepRetries, drillModes, stepRetryFields, stopConditionScope } from './stepFields';
 import { precheckBlock, schedulesBlock } from './schedules';
-import { PHASE_IDS, PHASE_SEGMENTS, type Plan } from '../domain';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  MIN_HEARTBEAT_TIMEOUT_MS,
+  PHASE_IDS,
+  PHASE_SEGMENTS,
+  type Plan,
+} from '../domain';
 
 const approver = z
   .union(
@@ -65,7 +72,10 @@ const retry = z.strictObject({
 const defaults = z.strictObject({
   retry: retry.default(retry.parse({})),
   stepTimeout: timeoutDuration.default(5 * 60_000),
-  heartbeatTimeout: timeoutDuration.default(30_000),
+  heartbeatTimeout: durationAtLeast(
+    MIN_HEARTBEAT_TIMEOUT_MS,
+    'a running step heartbeats twice a second; a shorter timeout would take steps from workers that live',
+  ).default(DEFAULT_HEARTBEAT_TIMEOUT_MS),
 });
 
 const extraStep = exactlyOne('a step', DRIVER_SHAPE, {

@@ -9,42 +9,47 @@
  *   stand-ins that sleep the lab's measured action times.
  * - prechecks: 100 and 500 targets prechecked at once on one worker: steps/s and worker RSS.
  * - resume: after a worker process is SIGKILLed, how long until a new worker has the drill live
- *   again, with no activity in flight and with one in flight, and which server timeout handed the
- *   drill over (none: the sticky queue's 2 s; START_TO_CLOSE: a workflow task the dead worker held).
+ *   again with no activity in flight, and which server timeout handed the drill over (none: the sticky
+ *   queue's 2 s; START_TO_CLOSE: a workflow task the dead worker held); and, on the lab plans' retry
+ *   and heartbeat settings, how long until a step whose worker died runs again on the other worker
+ *   (median of 7 kills).
+ * `--server devserver,cluster` runs the parts on each engine in turn and prints `{ engines: [...] }`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { connect, connectWorker } from '../src/temporal/connect';
+import type { TemporalSettings } from '../store/config';
+import { ENGINES, startEngine, type BenchEngine } from './bench/engines';
 import { exitOnFailure, oneOf, parseCommandLine } from '../src/commandLine';
 import { UsageError } from '../src/commands/errors';
 import { approve, completeTask, drillStatus, drillView, startDrill } from '../src/drills';
 import { PROJECT_ROOT } from '../store/config';
 import { runPrecheck } from '../src/prechecks';
-import { DRILL_DYNAMIC_CONFIG, startDevServer } from '../src/temporal/server';
 import { createDrillWorker, promoteIfNewer, workerVersion } from '../src/worker';
 import { compileDrill } from '../workflows/runbook';
 import { overheadFromHistory, percentile } from './bench/history';
-import { labShapedPlan, noopPlan, precheckPlan } from './bench/plans';
+import { busyPlan, labPlanSettings, labShapedPlan, noopPlan, precheckPlan } from './bench/plans';
 import { type CompiledDrill, type DrillMode, type DrillRecord, FINAL_STATUSES, type Plan } from '../domain';
 
 const PARTS = ['singleDrill', 'singleDrillChecks', 'throughput', 'parallel', 'prechecks', 'resume'] as const;
 /**
+ * `--server devserver,cluster`: the same parts on each engine in turn, in one run (scripts/bench/engines.ts).
  * `--server stock`: the dev server without Drillbook's dynamic config and SQLite pragmas (to measure
  * what they buy); `--server no-eager`: without eager activity dispatch only; `--server no-wal`: without
- * the pragmas only. Default: as drills run it.
+ * the pragmas only. Default: the dev server as drills run it.
  */
-const SERVER_MODES = ['drill', 'stock', 'no-eager', 'no-wal'] as const;
 
 /** bench's flags: a part, server mode or count it does not know is refused (exit 2) before a server starts. */
 function commandLine() {
   const { values } = parseCommandLine({
     program: 'bench',
-    usage: `npm run bench -- [--json] [--only ${PARTS.join(',')}] [--server ${SERVER_MODES.join('|')}] [--drills N] [--steps N]`,
+    usage: `npm run bench -- [--json] [--only ${PARTS.join(',')}] [--server ${ENGINES.join(',')}] [--drills N] [--steps N]`,
     options: {
       json: { type: 'boolean' },
       only: { type: 'string' },
@@ -67,17 +72,10 @@ function commandLine() {
       values.only === undefined
         ? undefined
         : new Set(values.only.split(',').map((part) => oneOf('bench', part, 'only', PARTS))),
-    serverMode: oneOf('bench', values.server ?? 'drill', 'server', SERVER_MODES),
+    engines: (values.server ?? 'drill').split(',').map((name) => oneOf('bench', name, 'server', ENGINES)),
     drills: count('drills', 5),
     steps: count('steps', 40),
   };
-}
-
-function serverConfig(serverMode: (typeof SERVER_MODES)[number]): Record<string, undefined> | undefined {
-  if (serverMode === 'stock')
-    return Object.fromEntries(Object.keys(DRILL_DYNAMIC_CONFIG).map((key) => [key, undefined]));
-  if (serverMode === 'no-eager') return { 'system.enableActivityEagerExecution': undefined };
-  return undefined;
 }
 
 /** Answers gates (alice approves, oncall completes tasks) until the drill ends; bounded by time. */
@@ -106,16 +104,16 @@ function sequential(plan: Plan, mode: DrillMode): CompiledDrill {
 }
 
 async function inProcessWorker(
-  address: string,
+  settings: TemporalSettings,
   client: Client,
   taskQueue: string,
   compile?: typeof sequential,
 ): Promise<{ worker: Worker; stop(): Promise<void> }> {
-  const connection = await NativeConnection.connect({ address });
+  const connection = await connectWorker(settings);
   const version = workerVersion({ ...process.env, DRILLBOOK_DEPLOYMENT: taskQueue });
   const worker = await createDrillWorker({
     connection,
-    namespace: 'default',
+    namespace: settings.namespace,
     taskQueue,
     version,
     deps: compile ? { compile } : {},
@@ -132,11 +130,11 @@ async function inProcessWorker(
   };
 }
 
-function workerProcess(address: string, taskQueue: string, logDir: string): ChildProcess {
+function workerProcess(engineEnv: Record<string, string>, taskQueue: string, logDir: string): ChildProcess {
   return spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js'), 'worker'], {
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: address,
+      ...engineEnv,
       DRILLBOOK_TASK_QUEUE: taskQueue,
       DRILLBOOK_DEPLOYMENT: taskQueue,
       DRILLBOOK_RUN_DIR: path.join(logDir, 'run'),
@@ -228,14 +226,20 @@ async function prechecks(client: Client, n: number) {
   };
 }
 
-async function resume(client: Client, address: string, dir: string) {
+const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined =>
+  t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : undefined;
+
+/** Kills of a worker inside a step: enough for a median. */
+const RESUME_ROUNDS = 7;
+
+async function resume(client: Client, engineEnv: Record<string, string>, dir: string) {
   const queue = 'bench-resume';
   const live = async (id: string, limitMs: number): Promise<void> => {
     const deadline = Date.now() + limitMs;
     while (Date.now() < deadline) if ((await drillView(client, id).catch(() => undefined))?.live) return;
     throw new Error(`${id} was not live again within ${limitMs} ms`);
   };
-  let worker = workerProcess(address, queue, dir);
+  let worker = workerProcess(engineEnv, queue, dir);
   // No activity in flight: the drill waits at its failover gate when its worker dies.
   const idle = await startDrill(client, queue, {
     target: 'bench-resume-idle',
@@ -251,7 +255,7 @@ async function resume(client: Client, address: string, dir: string) {
     await sleep(100);
   worker.kill('SIGKILL');
   let killedAt = Date.now();
-  worker = workerProcess(address, queue, dir);
+  worker = workerProcess(engineEnv, queue, dir);
   await live(idle.workflowId, 60_000);
   const withoutActivityMs = Date.now() - killedAt;
   // Which of the server's timeouts handed the drill over: the sticky queue's schedule-to-start (2 s),
@@ -262,74 +266,105 @@ async function resume(client: Client, address: string, dir: string) {
   });
   await drive(client, idle.workflowId);
 
-  // An activity in flight: a 3 s step whose worker dies a second into it (heartbeat timeout 2 s).
-  const plan =
-    noopPlan('bench-resume-busy', 0).replace(
-      'steps: []',
-      "steps:\n  - { id: slow, phase: failover-check, segment: verify, title: A 3 s step, command: [sleep, '3'] }\n",
-    ) + 'defaults: { heartbeatTimeout: 2s }\n';
-  const busy = await startDrill(client, queue, {
-    target: 'bench-resume-busy',
-    mode: 'failover',
-    requestedBy: 'bench',
-    planYaml: plan,
-  });
-  const stepRunning = async () =>
-    (await drillStatus(client, busy.workflowId).catch(() => undefined))?.steps.find(
-      (s) => s.id === 'failover-check.slow',
-    )?.status === 'running';
-  for (let i = 0; i < 600 && !(await stepRunning()); i++) {
-    const record = await drillStatus(client, busy.workflowId).catch(() => undefined);
-    if (record?.pending?.kind === 'approval')
-      await approve(client, busy.workflowId, { by: 'alice', gate: record.pending.id }).catch(() => undefined);
-    await sleep(100);
+  // An activity in flight, on the lab plans' settings (their retry and heartbeat timeout): a long
+  // command step (runCommand, as the labs' steps are) whose worker is SIGKILLed a random moment into
+  // it, several times; from the kill to the step started again on another worker. Two workers serve
+  // the queue, as a deployment runs them (deploy/: two replicas), so what is measured is the hand-over,
+  // not a new process starting; the killed one is replaced for the next round.
+  const standby = [workerProcess(engineEnv, queue, dir)];
+  const settings = await labPlanSettings();
+  const samples: number[] = [];
+  const attempts: number[] = [];
+  // Both workers polling for activities before a round: a kill measures the hand-over, not a start.
+  const polling = async (pids: (number | undefined)[]): Promise<void> => {
+    for (let i = 0; i < 1200; i++) {
+      const { pollers } = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: queue },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      });
+      const seen = new Set((pollers ?? []).map((p) => Number(p.identity?.split('@')[0])));
+      if (pids.every((pid) => pid !== undefined && seen.has(pid))) return;
+      await sleep(100);
+    }
+    throw new Error(`workers ${pids.join(', ')} did not poll ${queue} within 2 minutes`);
+  };
+  for (let round = 0; round < RESUME_ROUNDS; round++) {
+    await polling([worker.pid, standby[0].pid]);
+    const target = `bench-resume-busy-${round}`;
+    const busy = await startDrill(client, queue, {
+      target,
+      mode: 'failover',
+      requestedBy: 'bench',
+      planYaml: busyPlan(target, settings.defaults),
+    });
+    const running = async () =>
+      (await client.workflow.getHandle(busy.workflowId).describe()).raw.pendingActivities?.find(
+        (a) => a.activityType?.name === 'runCommand',
+      );
+    for (let i = 0; i < 600 && (await running()) === undefined; i++) {
+      const record = await drillStatus(client, busy.workflowId).catch(() => undefined);
+      if (record?.pending?.kind === 'approval')
+        await approve(client, busy.workflowId, { by: 'alice', gate: record.pending.id }).catch(() => undefined);
+      await sleep(100);
+    }
+    // A random moment between two heartbeats, as a crash would fall.
+    await sleep(500 + Math.random() * 1500);
+    // The worker running the step: its identity is `<pid>@<host>`.
+    const pid = Number((await running())?.lastWorkerIdentity?.split('@')[0]);
+    const victim = [worker, ...standby].find((w) => w.pid === pid);
+    if (!victim) throw new Error(`the step runs on ${pid}, none of the bench's workers`);
+    victim.kill('SIGKILL');
+    killedAt = Date.now();
+    if (victim === worker) worker = workerProcess(engineEnv, queue, dir);
+    else standby[0] = workerProcess(engineEnv, queue, dir);
+    let again: Awaited<ReturnType<typeof running>>;
+    for (let i = 0; i < 600 && !((again?.attempt ?? 0) >= 2 && again?.lastStartedTime); i++) {
+      again = await running();
+      await sleep(50);
+    }
+    const startedAt = millis(again?.lastStartedTime);
+    if ((again?.attempt ?? 0) >= 2 && startedAt !== undefined) {
+      samples.push(startedAt - killedAt);
+      // Above 2: an attempt ended before the kill too (a beat late on a busy machine), or after it.
+      attempts.push(again?.attempt ?? 0);
+    }
+    await client.workflow.getHandle(busy.workflowId).terminate('bench: resume measured');
   }
-  await sleep(1000);
-  worker.kill('SIGKILL');
-  killedAt = Date.now();
-  worker = workerProcess(address, queue, dir);
-  const history = async () => (await client.workflow.getHandle(busy.workflowId).fetchHistory()).events ?? [];
-  let restartedAt: number | undefined;
-  for (let i = 0; i < 600 && restartedAt === undefined; i++) {
-    const again = (await history()).find((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) >= 2);
-    if (again?.eventTime)
-      restartedAt = Number(again.eventTime.seconds) * 1000 + Math.round((again.eventTime.nanos ?? 0) / 1e6);
-    else await sleep(100);
-  }
-  await drive(client, busy.workflowId);
   worker.kill('SIGTERM');
+  for (const spare of standby) spare.kill('SIGTERM');
   return {
     withoutActivityMs,
     handedOverBy,
-    withActivityMs: restartedAt === undefined ? null : restartedAt - killedAt,
-    note: 'from the SIGKILL to a live status (no activity) or to the step started again on the new worker process (which itself takes ~1-2 s to start)',
+    withActivity: {
+      settings: `${settings.file}: heartbeatTimeout ${settings.defaults.heartbeatTimeout} ms, retry initialInterval ${settings.defaults.retry.initialInterval} ms`,
+      medianMs: samples.length ? percentile(samples, 50) : null,
+      maxMs: samples.length ? Math.max(...samples) : null,
+      samplesMs: samples,
+      attempts,
+      missed: RESUME_ROUNDS - samples.length,
+    },
+    note: 'without activity: from the SIGKILL to a live status, a new worker process starting meanwhile (~1-2 s, more on a busy machine); with activity: from the SIGKILL to the step started again on the other worker',
   };
 }
 
-async function main(): Promise<void> {
-  const { json, only, serverMode, drills, steps } = commandLine();
-  const wanted = (part: (typeof PARTS)[number]): boolean => !only || only.has(part);
-  const say = (line: string): void => {
-    if (!json) console.log(line);
-  };
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
-  // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's dev server listen.
-  const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
-  const sqlitePragmas = serverMode === 'stock' || serverMode === 'no-wal' ? {} : undefined;
-  const server = await startDevServer({
-    port,
-    headless: true,
-    dynamicConfig: serverConfig(serverMode),
-    sqlitePragmas,
-    dbFile: path.join(dir, 'temporal.db'),
-    logFile: path.join(dir, 'temporal.log'),
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+/** Every wanted part on one engine: its own workers and client, closed afterwards. */
+async function benchOn(
+  engine: BenchEngine,
+  dir: string,
+  options: {
+    wanted: (part: (typeof PARTS)[number]) => boolean;
+    say: (line: string) => void;
+    drills: number;
+    steps: number;
+  },
+): Promise<Record<string, unknown>> {
+  const { wanted, say, drills, steps } = options;
+  const connection = await connect(engine.settings);
+  const client = new Client({ connection, namespace: engine.settings.namespace });
   const workers = [
-    await inProcessWorker(server.address, client, 'bench'),
-    await inProcessWorker(server.address, client, 'bench-seq', sequential),
+    await inProcessWorker(engine.settings, client, 'bench'),
+    await inProcessWorker(engine.settings, client, 'bench-seq', sequential),
   ];
   try {
     // Warm-up: the first workflow task loads the bundle into the isolate.
@@ -344,7 +379,7 @@ async function main(): Promise<void> {
         })
       ).workflowId,
     );
-    const result: Record<string, unknown> = { server: serverMode };
+    const result: Record<string, unknown> = { server: engine.name };
     if (wanted('singleDrill')) {
       result.singleDrill = await singleDrill(client);
       say(
@@ -370,15 +405,39 @@ async function main(): Promise<void> {
       say(`prechecks: ${JSON.stringify(result.prechecks)}`);
     }
     if (wanted('resume')) {
-      result.resume = await resume(client, server.address, dir);
+      result.resume = await resume(client, engine.env, dir);
       say(`resume: ${JSON.stringify(result.resume)}`);
     }
-    console.log(JSON.stringify(result, null, json ? 0 : 2));
+    return result;
   } finally {
     for (const worker of workers) await worker.stop();
     await connection.close();
-    await server.stop();
   }
+}
+
+async function main(): Promise<void> {
+  const { json, only, engines, drills, steps } = commandLine();
+  const wanted = (part: (typeof PARTS)[number]): boolean => !only || only.has(part);
+  const say = (line: string): void => {
+    if (!json) console.log(line);
+  };
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'drillbook-bench-'));
+  // DRILLBOOK_BENCH_PORT: where a shared machine lets the bench's servers listen (the cluster takes a
+  // band of ports from DRILLBOOK_BENCH_PORT + 10 up).
+  const port = Number(process.env.DRILLBOOK_BENCH_PORT) || 17000 + Math.floor(Math.random() * 1000);
+  const results: Record<string, unknown>[] = [];
+  for (const name of engines) {
+    say(`engine ${name}`);
+    const engine = await startEngine(name, dir, name === 'cluster' ? port + 10 : port);
+    try {
+      results.push(await benchOn(engine, dir, { wanted, say, drills, steps }));
+    } finally {
+      await engine.stop();
+    }
+  }
+  const printed = results.length === 1 ? results[0] : { engines: results };
+  console.log(JSON.stringify(printed, null, json ? 0 : 2));
 }
 
 void main().catch(exitOnFailure('bench failed'));

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { heartbeatWhileRunning } from '../kinds/kit/activities/heartbeat';
+import { HEARTBEAT_EVERY_MS } from '../domain';
 import { adoptEveryMs, keepAdopting } from './adoption';
 import { PROJECT_ROOT, plansDir, temporalSettings, workflowBundlePath } from '../store/config';
 import { slackWebClient } from './slack/settings';
@@ -40,6 +42,28 @@ export interface DrillWorkerOptions {
   version?: VersionSettings;
   /** Workflow code to run instead of the built bundle (another build's, in the upgrade test). */
   workflowBundleCode?: string;
+  /** How long a stopping worker lets running steps finish before cancelling them (they then run again elsewhere). */
+  shutdownGraceMs?: number;
+}
+
+/**
+ * `drillbook worker`'s grace on SIGTERM: running steps get this long to finish; a longer one is
+ * cancelled and runs again on another worker. A service manager must wait longer than this before it
+ * kills the process (deploy/systemd: TimeoutStopSec=60; deploy/kubernetes: terminationGracePeriodSeconds: 60).
+ */
+export const WORKER_SHUTDOWN_GRACE_MS = 30_000;
+
+/**
+ * Drills whose workflow state a worker keeps in memory between their tasks (DRILLBOOK_MAX_CACHED_WORKFLOWS).
+ * The SDK's default grows with the heap limit (~900 on a 4 GiB heap), so 500 prechecks at once were all
+ * held: 443 MiB. A drill pushed out replays its history at its next task (milliseconds for a drill's
+ * few hundred events), so a bound costs little and keeps a worker's memory flat however many drills run.
+ */
+export function maxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.DRILLBOOK_MAX_CACHED_WORKFLOWS ?? '100';
+  if (!/^\d+$/.test(text) || Number(text) === 1)
+    throw new Error(`DRILLBOOK_MAX_CACHED_WORKFLOWS must be 0 (no cache) or a whole number from 2, got "${text}"`);
+  return Number(text);
 }
 
 export function defaultActivityDeps(): ActivityDeps {
@@ -55,8 +79,15 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Wo
     ...(options.workflowBundleCode ? { workflowBundle: { code: options.workflowBundleCode } } : workflowSource()),
     workerDeploymentOptions: deploymentOptions(options.version ?? workerVersion()),
     activities: createActivities({ ...defaultActivityDeps(), ...options.deps }),
+    // Every activity beats twice a second while it runs, and each beat reaches the server (the SDK would
+    // hold them back to 0.8 x the heartbeat timeout): a worker that dies is noticed within the plan's
+    // heartbeat timeout (2 s by default), and its step runs again on another worker.
+    interceptors: { activity: [heartbeatWhileRunning] },
+    maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS,
     // Drills are few and long; keep a small footprint so many workers can share a machine.
     maxConcurrentActivityTaskExecutions: 20,
+    maxCachedWorkflows: maxCachedWorkflows(),
+    ...(options.shutdownGraceMs ? { shutdownGraceTime: options.shutdownGraceMs } : {}),
     // A drill whose worker died is taken over by another within seconds, not the default 10 s.
     stickyQueueScheduleToStartTimeout: '2s',
     // The record is handed out only when `drillbook status` replays a history (src/staleRecord.ts).
@@ -109,6 +140,7 @@ export async function runWorker(options: { promote?: boolean; metricsPort?: stri
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     version,
+    shutdownGraceMs: WORKER_SHUTDOWN_GRACE_MS,
   });
   const running = worker.run();
   const client = new Client({ connection: operator, namespace: settings.namespace });

@@ -1,5 +1,9 @@
 /** Plans the bench drills: no-op steps, the lab's failover with its measured step durations, and precheck targets. */
+import path from 'node:path';
 import { stringify } from 'yaml';
+import { loadPlanFile } from '../../plan/load';
+import { PROJECT_ROOT } from '../../store/config';
+import type { PlanDefaults } from '../../domain';
 
 const base = (target: string) => ({
   target,
@@ -68,6 +72,40 @@ export function precheckPlan(target: string): string {
     components: {
       db: { kind: 'service', tier: 'database', primary: { health }, secondary: { health } },
       app: { kind: 'service', primary: { health }, secondary: { health } },
+    },
+  });
+}
+
+/** The lab plans' step settings (plans/lab.yaml's defaults, as loaded: retry and heartbeat timeout). */
+export async function labPlanSettings(): Promise<{ file: string; defaults: PlanDefaults }> {
+  const file = path.join('plans', 'lab.yaml');
+  const plan = await loadPlanFile(path.join(PROJECT_ROOT, file));
+  return { file, defaults: plan.defaults };
+}
+
+const durationText = (ms: number): string => `${ms}ms`;
+
+/** One long command step (a minute) in failover-check, on these defaults: the step a worker dies in. */
+export function busyPlan(target: string, defaults: PlanDefaults): string {
+  return stringify({
+    ...base(target),
+    components: {
+      noop: {
+        kind: 'service',
+        primary: { health: { command: ['true'] } },
+        secondary: { health: { command: ['true'] } },
+      },
+    },
+    steps: [{ id: 'slow', phase: 'failover-check', segment: 'verify', title: 'A long step', command: ['sleep', '60'] }],
+    defaults: {
+      stepTimeout: durationText(defaults.stepTimeout),
+      heartbeatTimeout: durationText(defaults.heartbeatTimeout),
+      retry: {
+        maximumAttempts: defaults.retry.maximumAttempts,
+        initialInterval: durationText(defaults.retry.initialInterval),
+        backoffCoefficient: defaults.retry.backoffCoefficient,
+        maximumInterval: durationText(defaults.retry.maximumInterval),
+      },
     },
   });
 }

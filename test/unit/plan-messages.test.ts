@@ -140,6 +140,13 @@ describe('durations below the field minimum are refused, never rounded up', () =
     ['the default step timeout', (p: Doc) => (p.defaults.stepTimeout = '0s'), 'defaults.stepTimeout', 'at least 1s'],
     ['a within', (p: Doc) => (p.components.app.within = '0s'), 'components.app.within', 'at least 1s'],
     [
+      // A step heartbeats twice a second: under four beats, a worker that lives could lose its step.
+      'a heartbeat timeout under four beats',
+      (p: Doc) => (p.defaults.heartbeatTimeout = '500ms'),
+      'defaults.heartbeatTimeout',
+      'at least 2s',
+    ],
+    [
       'a retry interval',
       (p: Doc) => (p.defaults.retry.initialInterval = '0s'),
       'defaults.retry.initialInterval',
@@ -150,6 +157,23 @@ describe('durations below the field minimum are refused, never rounded up', () =
     expect(errors).toHaveLength(1);
     expect(errors[0].startsWith(`${at}: expected ${least} (`)).toBe(true);
     expect(errors[0]).toMatch(/, got "(0s|500ms)"$/);
+  });
+
+  it('gives steps a heartbeat timeout of 2 s unless the plan raises it', () => {
+    const compiledTimeouts = (plan: Doc): number[] => {
+      const parsed = parsePlan(stringify(plan));
+      if (!parsed.ok) throw new Error(parsed.errors.map(formatPlanError).join('; '));
+      return compileRunbook(parsed.plan, 'failover').phases.flatMap((phase) =>
+        phase.steps.flatMap((step) => ('heartbeatTimeoutMs' in step ? [step.heartbeatTimeoutMs] : [])),
+      );
+    };
+    const plan = example();
+    delete plan.defaults.heartbeatTimeout;
+    const unset = compiledTimeouts(plan);
+    expect(unset.length).toBeGreaterThan(0);
+    expect(new Set(unset)).toEqual(new Set([2000]));
+    plan.defaults.heartbeatTimeout = '45s';
+    expect(new Set(compiledTimeouts(plan))).toEqual(new Set([45_000]));
   });
 
   it('takes an RPO of 0s (no write may be lost) and shows it', () => {

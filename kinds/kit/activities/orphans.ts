@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
+import { heartbeat } from './heartbeat';
 
 export interface RunningCommand {
   pid: number;
@@ -85,16 +86,9 @@ export async function waitForOrphan(key: string, timeoutMs: number, dir = runDir
     return undefined;
   }
   const started = Date.now();
-  const heartbeat = (): void => {
-    try {
-      Context.current().heartbeat({ waitingForOrphan: entry.pid });
-    } catch {
-      // Outside an activity (unit tests).
-    }
-  };
   for (let poll = 0; poll < Math.ceil(timeoutMs / 250) + 1 && isAlive(entry); poll++) {
     if (Date.now() - started >= timeoutMs) break;
-    heartbeat();
+    heartbeat({ waitingForOrphan: entry.pid });
     await sleep(250);
   }
   const waited = ((Date.now() - started) / 1000).toFixed(1);
