@@ -118,6 +118,7 @@ test('reprotect: wait for the returned site, fence it, resync the storage, keep 
     planned: true,
   });
   expect(check).toEqual([
+    'verify:reprotect-check.misp-db.reprotected.primary:mysqlReprotected',
     'verify:reprotect-check.misp-files.replicates.primary:storageGuard',
     'verify:reprotect-check.health-file.aside.primary:healthFileOutCheck',
     'verify:reprotect-check.lb.out.secondary:haproxyHealth',
