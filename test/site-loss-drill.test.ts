@@ -10,9 +10,10 @@ import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { startDrill } from '../src/drills';
-import type { DrillMode, DrillRecord, WriteToReconcile } from '../domain';
+import type { DrillMode, DrillRecord, SiteLoss, WriteToReconcile } from '../domain';
 import { FACT_NEWEST_REPLICATED_AT, FACT_WRITES_TO_RECONCILE } from '../domain';
 import { driveDrill } from './support/operators';
+import { recordHistoryIfAsked } from './support/histories';
 import { startDataLab, type DataLab } from './support/dataLab';
 import { mariadbWriterOn } from './support/labState';
 import { labOffsetFor } from './support/ports';
@@ -89,7 +90,7 @@ describe('a site loss of the lab data tier, drilled: failover, reprotect, failba
     await pg?.destroy();
   });
 
-  const drill = async (mode: DrillMode): Promise<DrillRecord> => {
+  const drill = async (mode: DrillMode, siteLoss?: SiteLoss): Promise<DrillRecord> => {
     // A target per mode: a failover drill's workflow stays open after it succeeded (its way back).
     const target = `site-loss-${mode}`;
     const handle = await startDrill(client, queue, {
@@ -98,12 +99,16 @@ describe('a site loss of the lab data tier, drilled: failover, reprotect, failba
       requestedBy: 'oncall',
       planYaml: plan(maria, pg, target),
       reason: `site-loss test: ${mode}`,
+      ...(siteLoss ? { siteLoss } : {}),
     });
-    return driveDrill(client, handle.workflowId, {
+    const record = await driveDrill(client, handle.workflowId, {
       approvers: ['alice', 'bob'],
       operator: 'oncall',
       timeoutMs: 400_000,
     });
+    // A reprotect drill closes at its end (no way back to offer): its history joins the replay corpus.
+    if (mode === 'reprotect') await recordHistoryIfAsked(client, handle.workflowId, 'site-loss-reprotect');
+    return record;
   };
   const failedSteps = (r: DrillRecord) =>
     r.steps
@@ -134,13 +139,19 @@ describe('a site loss of the lab data tier, drilled: failover, reprotect, failba
     const [m0, p0] = [wm.acked.length, wp.acked.length];
     await Promise.all([ackedMore(wm.acked, m0, 5), ackedMore(wp.acked, p0, 5)]);
     await Promise.all([maria.lab('kill', 'mariadb', 'primary'), pg.lab('kill', 'postgres', 'primary')]);
+    const lossAt = Date.now();
     const lostMaria = wm.acked.slice(m0);
     await Promise.all([wm.stop(), wp.stop()]);
     // The standby was cut off on purpose; the new primary needs no primary_conninfo of its own.
     await pgSql(pg, 'secondary', 'ALTER SYSTEM RESET primary_conninfo');
 
-    const failover = await drill('failover');
+    const failover = await drill('failover', { at: lossAt, how: 'declared', by: 'oncall' });
     expect(failedSteps(failover)).toEqual([]);
+    // The drill's own figures in an outage: RTO from the declared loss, RPO from what the new side holds.
+    expect(failover.siteLoss).toMatchObject({ at: lossAt, how: 'declared' });
+    expect(failover.rto?.from).toBe(new Date(lossAt).toISOString());
+    expect(failover.rpo?.measuredMs).toEqual(expect.any(Number));
+    expect(failover.rpo?.evidence).toMatch(/holds the lost primary's writes of/);
     // The only step that needed the dead site was best effort, and it did fail: dc1 was gone.
     expect(step(failover, 'failover.db.fence.primary').status).toBe('best-effort-failed');
     expect(failover.status).toBe('succeeded');
