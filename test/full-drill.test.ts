@@ -5,7 +5,7 @@ import { recordHistoryIfAsked } from './support/histories';
 import { driveDrill } from './support/operators';
 import { createStandinLab, type StandinLab } from './support/standinLab';
 import { startTestWorker, testClient, uniqueQueue, type RunningWorker } from './support/temporal';
-import { PHASE_IDS } from '../domain';
+import { DRILL_PHASES } from '../domain';
 
 describe('a full drill of the example lab', () => {
   let client: Client;
@@ -48,7 +48,7 @@ describe('a full drill of the example lab', () => {
 
     await recordHistoryIfAsked(client, handle.workflowId, 'full-drill');
     expect(record.status).toBe('succeeded');
-    expect(record.phases.map((p) => p.id)).toEqual(PHASE_IDS);
+    expect(record.phases.map((p) => p.id)).toEqual(DRILL_PHASES);
     expect(record.phases.every((p) => p.status === 'done' && p.startedAt && p.endedAt)).toBe(true);
     expect(record.steps.length).toBeGreaterThan(10);
     for (const step of record.steps) {

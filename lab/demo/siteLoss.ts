@@ -80,6 +80,7 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
     line(`load client: ${lab.client}, every 100 ms (log ${path.relative(PROJECT_ROOT, logFile)})`);
     line(`writer watch: ${lab.pairs.map((p) => p.name).join(', ')}, every 100 ms`);
     await client.until((w) => w.ok, 30_000);
+    if (lab.beforeLoss) line(await lab.beforeLoss());
     // The moment of the loss is unannounced: somewhere 3-10 s into the writes.
     const wait = 3000 + Math.floor(Math.random() * 7000);
     await sleep(wait);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../store/config';
 import { indicatorTarget, indicatorsHeld, redisHeld, redisTarget, type WriteTarget } from './targets';
 import type { WatchedPair } from './writerWatch';
+import { scheduledSnapshotTaken, snapshotNow } from './searchSnapshot';
 
 export const SITE_LOSS_PLATFORMS = ['threatconnect', 'opencti', 'misp'] as const;
 export type SiteLossPlatform = (typeof SITE_LOSS_PLATFORMS)[number];
@@ -26,6 +27,8 @@ export interface SiteLossLab {
   /** Which of the acknowledged ids the new (secondary) side holds. */
   held(ids: readonly string[]): Promise<Set<string>>;
   pairs: WatchedPair[];
+  /** Makes sure what a loss restores from exists (the search tier's newest snapshot); says what it found. */
+  beforeLoss?(): Promise<string>;
 }
 
 export const SCRIPTS: Record<SiteLossPlatform, string> = {
@@ -73,6 +76,7 @@ export function siteLossLab(platform: SiteLossPlatform): SiteLossLab {
       client: `keys SET in the stand-in OpenCTI platform's Redis, redis://127.0.0.1:${at('PRIMARY').port} then :${at('SECONDARY').port}`,
       targets: () => [redisTarget('primary', at('PRIMARY')), redisTarget('secondary', at('SECONDARY'))],
       held: (ids) => redisHeld(at('SECONDARY'), ids),
+      beforeLoss: () => snapshotNow(get('LAB_OPENSEARCH_PRIMARY_URL'), 'opencti-shared', 'opencti_*'),
       pairs: [
         {
           name: 'redis',
@@ -112,6 +116,7 @@ export function siteLossLab(platform: SiteLossPlatform): SiteLossLab {
     client: `stand-in TIP app indicators through ${primary}, then ${secondary} once the primary's fails (a client behind DNS once DNS has moved)`,
     targets: () => [indicatorTarget('primary', primary), indicatorTarget('secondary', secondary)],
     held,
+    beforeLoss: () => scheduledSnapshotTaken(dir),
     pairs: [
       mariadb,
       {

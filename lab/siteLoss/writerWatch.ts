@@ -93,6 +93,8 @@ export function watchWriters(pairs: readonly WatchedPair[]): WriterWatch {
     } catch (error) {
       return isRefused(error) ? { kind: 'down' } : { kind: 'unknown', why: why(error) };
     }
+    // A server dying under the sample ends that sample only, never the process.
+    c.on('error', () => undefined);
     try {
       const [rows] = await c.query('SELECT @@global.read_only AS ro');
       return Number((rows as { ro: number }[])[0].ro) === 0 ? { kind: 'writable' } : { kind: 'not writable' };
@@ -111,6 +113,9 @@ export function watchWriters(pairs: readonly WatchedPair[]): WriterWatch {
       database: 'postgres',
       connectionTimeoutMillis: 1000,
     });
+    // A server dying under the sample (a site loss, its very purpose) is that sample's answer, never
+    // the process's end: pg emits 'error' on the client when its connection drops.
+    c.on('error', () => undefined);
     try {
       await c.connect();
     } catch (error) {
