@@ -43,12 +43,16 @@ export const RELEASE_RUNS = [
   // Since 0.7.0: a gate's own rule (one approval per role, a refused approval) and a stop condition
   // scoped to a phase on the serving site.
   'gate-roles',
+  // Since 0.8.0: the reprotect mode after a site loss (await the returned site, fence, writes to
+  // reconcile, resync), started while the lost site was still dead.
+  'site-loss-reprotect',
 ] as const;
 
 /** Runs added after the corpus began: a release older than the one named is not asked for them. */
 const RUNS_SINCE: Partial<Record<(typeof RELEASE_RUNS)[number], string>> = {
   'adopted-drill': '0.5.0',
   'gate-roles': '0.7.0',
+  'site-loss-reprotect': '0.8.0',
 };
 
 /** The runs a release's corpus must hold. */
