@@ -175,6 +175,12 @@ now_ms() { date +%s%3N; }
 
 site_disaster() { # site_disaster SITE UNREPLICATED_S
   local s="$1" unrep="${2:-0}" lines pids=() names=() server p
+  if [ -f "$(loss_file)" ] && ! grep -q '"returnedAt"' "$(loss_file)" && [ -n "$(site_pids "$s")" ]; then
+    # The site runs again without a `return` (brought up since, say after a demo that stopped
+    # half-way): that loss is over; its record is kept beside the new one.
+    mv "$(loss_file)" "$LAB_DIR/site-loss.$(now_ms).json"
+    log "$s: an earlier loss record was never returned from, but the site runs again: kept as site-loss.*.json"
+  fi
   if [ -f "$(loss_file)" ] && ! grep -q '"returnedAt"' "$(loss_file)"; then
     fail "$s: a site loss is already recorded in $(loss_file) and has not returned (lab return first)"; return 1
   fi
