@@ -67,6 +67,7 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
   const logFile = path.join(demo.demoDir, `site-loss-${demo.platform}-writes.jsonl`);
   writeFileSync(logFile, '');
   const watch = watchWriters(lab.pairs);
+  const startedAt = Date.now();
   const client = startLoadClient({ targets: lab.targets(), logFile, runId: `siteloss-${Date.now()}` });
   const failures: string[] = [];
   let watched: Watched | undefined;
@@ -80,7 +81,7 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
     line(`load client: ${lab.client}, every 100 ms (log ${path.relative(PROJECT_ROOT, logFile)})`);
     line(`writer watch: ${lab.pairs.map((p) => p.name).join(', ')}, every 100 ms`);
     await client.until((w) => w.ok, 30_000);
-    if (lab.beforeLoss) line(await lab.beforeLoss());
+    if (lab.beforeLoss) line(await lab.beforeLoss(startedAt));
     // The moment of the loss is unannounced: somewhere 3-10 s into the writes.
     const wait = 3000 + Math.floor(Math.random() * 7000);
     await sleep(wait);

@@ -28,7 +28,7 @@ export interface SiteLossLab {
   held(ids: readonly string[]): Promise<Set<string>>;
   pairs: WatchedPair[];
   /** Makes sure what a loss restores from exists (the search tier's newest snapshot); says what it found. */
-  beforeLoss?(): Promise<string>;
+  beforeLoss?(since: number): Promise<string>;
 }
 
 export const SCRIPTS: Record<SiteLossPlatform, string> = {
@@ -116,7 +116,7 @@ export function siteLossLab(platform: SiteLossPlatform): SiteLossLab {
     client: `stand-in TIP app indicators through ${primary}, then ${secondary} once the primary's fails (a client behind DNS once DNS has moved)`,
     targets: () => [indicatorTarget('primary', primary), indicatorTarget('secondary', secondary)],
     held,
-    beforeLoss: () => scheduledSnapshotTaken(dir),
+    beforeLoss: (since) => scheduledSnapshotTaken(dir, since),
     pairs: [
       mariadb,
       {

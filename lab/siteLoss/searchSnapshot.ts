@@ -3,16 +3,19 @@
  * seeds a schedule takes them (an SM policy, the managed service's hourly snapshots). Before the
  * demo's loss, each lab makes sure one exists, as it would in production.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The ThreatConnect lab: waits (at most `limitMs`) for its snapshot schedule's first snapshot. */
-export async function scheduledSnapshotTaken(labDir: string, limitMs = 60_000): Promise<string> {
+/**
+ * The ThreatConnect lab: waits (at most `limitMs`) for a snapshot its schedule took since `since`
+ * (a lab dir kept from an earlier run remembers older ones).
+ */
+export async function scheduledSnapshotTaken(labDir: string, since: number, limitMs = 60_000): Promise<string> {
   const last = path.join(labDir, 'opensearch-sites', 'schedule.last');
   const deadline = Date.now() + limitMs;
   while (Date.now() < deadline) {
-    if (existsSync(last)) {
+    if (existsSync(last) && statSync(last).mtimeMs >= since) {
       const [site, name] = readFileSync(last, 'utf8').trim().split(/\s+/);
       return `search: the snapshot schedule took ${name} of ${site}'s cluster; a loss restores the newest (its age is the search tier's RPO)`;
     }
