@@ -9,7 +9,7 @@
  * way back. Exits 0 only if the new site served the client, the watch never saw two writers, and
  * reprotect and failback succeeded. The TIPs are the lab's stand-ins, not the products.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,13 +41,19 @@ export interface SiteLossDemo {
 const line = (text: string) => console.log(`\n== ${text}`);
 const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
-function labScript(script: string, args: string[]): boolean {
-  return (
-    spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'lab', script), ...args], {
-      cwd: PROJECT_ROOT,
-      stdio: 'inherit',
-    }).status === 0
-  );
+/**
+ * Runs a lab script's verb without blocking this process: the load client and the writer watch keep
+ * sampling while the servers die and while they come back (the return is when two writers could appear).
+ */
+async function labScript(script: string, args: string[]): Promise<boolean> {
+  const child = spawn('bash', [path.join(PROJECT_ROOT, 'scripts', 'lab', script), ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => {
+    child.once('error', () => resolve(false));
+    child.once('close', (code) => resolve(code === 0));
+  });
 }
 
 async function drill(demo: SiteLossDemo, mode: DrillMode): Promise<DrillRecord> {
@@ -87,7 +93,8 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
     await sleep(wait);
     line(`DISASTER after ${(wait / 1000).toFixed(1)} s of writes: every primary-site server SIGKILLed at once`);
     const unreplicated = demo.unreplicatedS ? ['--unreplicated', String(demo.unreplicatedS)] : [];
-    if (!labScript(lab.script, ['disaster', ...unreplicated])) throw new Error('lab disaster failed (see above)');
+    if (!(await labScript(lab.script, ['disaster', ...unreplicated])))
+      throw new Error('lab disaster failed (see above)');
     const loss = readRecordedLoss(lab.dir);
 
     line(`failover drill, the loss declared at ${loss.atIso} (--lost-at)`);
@@ -110,7 +117,7 @@ export async function runSiteLossDemo(demo: SiteLossDemo): Promise<number> {
     if (failover.status !== 'succeeded') failures.push(`the failover drill ended ${failover.status}`);
 
     line('the old site RETURNS: its servers restarted on their old data, as after a power cut');
-    if (!labScript(lab.script, ['return'])) failures.push('lab return did not bring every server back');
+    if (!(await labScript(lab.script, ['return']))) failures.push('lab return did not bring every server back');
 
     line('reprotect drill: the old site becomes the replica of the serving one');
     reprotect = await drill(demo, 'reprotect');
