@@ -12,6 +12,7 @@
 #   misp.sh disaster [--unreplicated S] lose the primary site: SIGKILL its MariaDB and node at once
 #                                      (HAProxy and the storage replicator are one thing for both sites: up)
 #   misp.sh return                     start what the loss killed, as after a power cut
+#   misp.sh reseed mariadb SITE        re-seed a fenced SITE's MariaDB from the writer (dump + GTID)
 #   misp.sh env                        ports, URLs and secret files as shell variables
 #   misp.sh destroy                    down, then delete the lab dir
 # SERVER: mariadb | shared | haproxy | node;  SITE: primary | secondary.
@@ -34,7 +35,7 @@ STACK=misp-lab
 ALL_SERVERS=(mariadb shared haproxy node)
 APPCTL="$LAB_REPO_ROOT/dist/lab/appctl.js"
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 prefix_of() {
   case "$1" in
@@ -124,6 +125,10 @@ case "$cmd" in
     disaster_args "$@"
     with_lab_lock
     site_disaster "$D_SITE" "$D_UNREP"
+    ;;
+  reseed)
+    [ "${1:-}" = mariadb ] && [ -n "${2:-}" ] || usage
+    m_reseed "$2"
     ;;
   return)
     with_lab_lock
