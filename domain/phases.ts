@@ -6,7 +6,8 @@
 export type DrillMode = 'drill' | 'failover' | 'failback' | 'reprotect';
 export const DRILL_MODES: readonly DrillMode[] = ['drill', 'failover', 'failback', 'reprotect'];
 
-export const PHASE_IDS = [
+/** The quarterly drill's phases: the DR guide's checklist, in order. */
+const DRILL_PHASE_IDS = [
   'preparation',
   'pre-reboot',
   'check',
@@ -15,22 +16,13 @@ export const PHASE_IDS = [
   'failback',
   'failback-check',
   'wrap-up',
-  'reprotect',
-  'reprotect-check',
 ] as const;
+
+/** Every phase: the drill's, and reprotect's after an outage. */
+export const PHASE_IDS = [...DRILL_PHASE_IDS, 'reprotect', 'reprotect-check'] as const;
 export type PhaseId = (typeof PHASE_IDS)[number];
 
-/** The quarterly drill's phases: the DR guide's checklist, in order. */
-export const DRILL_PHASES: readonly PhaseId[] = [
-  'preparation',
-  'pre-reboot',
-  'check',
-  'failover',
-  'failover-check',
-  'failback',
-  'failback-check',
-  'wrap-up',
-];
+export const DRILL_PHASES: readonly PhaseId[] = DRILL_PHASE_IDS;
 
 /**
  * The phases each mode runs, in order. A real outage runs only failover and its check; once the lost
