@@ -90,7 +90,7 @@ describe('the drillbook CLI', () => {
   it('refuses bad words with exit 2 and starts nothing', async () => {
     const badMode = await cli('start', planFile, '--mode', 'chaos');
     expect(badMode).toMatchObject({ code: 2 });
-    expect(badMode.stderr).toContain('--mode must be one of drill, failover, failback, got "chaos"');
+    expect(badMode.stderr).toContain('--mode must be one of drill, failover, failback, reprotect, got "chaos"');
     const badDecision = await cli('decide', 'cli-lab', 'maybe', '--as', 'oncall');
     expect(badDecision).toMatchObject({ code: 2 });
   });

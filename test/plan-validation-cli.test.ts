@@ -96,7 +96,7 @@ describe('plan validation from the command line', () => {
   it('plan check passes a good plan and plan show prints the gates and steps of a mode', async () => {
     const { stdout } = await cli('plan', 'check', path.join(ROOT, 'plans', 'example-lab.yaml'));
     expect(stdout).toMatch(
-      /example-lab\.yaml: ok \(target example-lab; steps: \d+ drill, \d+ failover, \d+ failback\)/,
+      /example-lab\.yaml: ok \(target example-lab; steps: \d+ drill, \d+ failover, \d+ failback, \d+ reprotect\)/,
     );
     const show = await cli('plan', 'show', path.join(ROOT, 'plans', 'example-lab.yaml'), '--mode', 'failover');
     expect(show.stdout).toContain('[gate] approval of 2 approver(s) before this phase');

@@ -26,9 +26,8 @@ test('the lab plan validates, and a failover takes the old site out before it st
   expect(at('failover.misp-files.activate.secondary')).toBeLessThan(at('failover.misp.start.secondary'));
   expect(at('failover.misp.start.secondary')).toBeLessThan(at('failover.lb.ready.secondary'));
   expect(at('failover.misp.start.secondary')).toBeLessThan(at('failover.health-file.in.secondary'));
-  // lb is `after: [health-file]`: drained before the file moves aside, readied once the file is back.
-  expect(at('failover.lb.drain.primary')).toBeLessThan(at('failover.health-file.out.primary'));
-  expect(at('failover.health-file.in.secondary')).toBeLessThan(at('failover.lb.ready.secondary'));
+  // lb and the health file run side by side: the file's return waits for the server lb readies.
+  expect(steps[at('failover.lb.ready.secondary')].block).toBe(steps[at('failover.health-file.in.secondary')].block);
   expect(steps[at('failover.misp-files.activate.secondary')]).toMatchObject({
     action: 'runCommand',
     destructive: true,
@@ -43,7 +42,7 @@ test('RTO runs from the site leaving rotation to the first answer of what users 
     phase('failover')
       .filter((s) => s.marks.includes('rto-start'))
       .map((s) => s.id),
-  ).toEqual(['failover.lb.drain.primary']);
+  ).toEqual(['failover.health-file.out.primary']);
   expect(
     phase('failover-check')
       .filter((s) => s.marks.includes('rto-end'))
