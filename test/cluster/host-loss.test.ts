@@ -64,6 +64,11 @@ const restart = (service: ClusterService): Fault => ({
 async function faultLab(target: string, faults: Fault[]): Promise<StandinLab> {
   return createStandinLab(target, (plan) => {
     const dir = plan.components.app.primary.stop.command.at(-1);
+    // Longer than a shard's handover: a lost history host's shards move to the other, whose timer
+    // queue then fires every heartbeat timeout that fell due meanwhile. The lab plan's 2 s (set for a
+    // 3 s resume on the dev server) ran a step whose worker lived a second time here; the default,
+    // 30 s, does not. This test proves the default.
+    plan.defaults.heartbeatTimeout = '30s';
     for (const fault of faults)
       plan.steps.push({
         id: fault.step,

@@ -159,7 +159,7 @@ describe('durations below the field minimum are refused, never rounded up', () =
     expect(errors[0]).toMatch(/, got "(0s|500ms)"$/);
   });
 
-  it('gives steps a heartbeat timeout of 2 s unless the plan raises it', () => {
+  it('gives steps a heartbeat timeout of 30 s unless the plan sets one', () => {
     const compiledTimeouts = (plan: Doc): number[] => {
       const parsed = parsePlan(stringify(plan));
       if (!parsed.ok) throw new Error(parsed.errors.map(formatPlanError).join('; '));
@@ -171,9 +171,9 @@ describe('durations below the field minimum are refused, never rounded up', () =
     delete plan.defaults.heartbeatTimeout;
     const unset = compiledTimeouts(plan);
     expect(unset.length).toBeGreaterThan(0);
-    expect(new Set(unset)).toEqual(new Set([2000]));
-    plan.defaults.heartbeatTimeout = '45s';
-    expect(new Set(compiledTimeouts(plan))).toEqual(new Set([45_000]));
+    expect(new Set(unset)).toEqual(new Set([30_000]));
+    plan.defaults.heartbeatTimeout = '2s';
+    expect(new Set(compiledTimeouts(plan))).toEqual(new Set([2000]));
   });
 
   it('takes an RPO of 0s (no write may be lost) and shows it', () => {
