@@ -4,6 +4,7 @@
  * rows, then the node is re-seeded through the plan's command), and check it replicates, caught up.
  * Each looks first and acts only when needed: a retry finds its work done.
  */
+import { awaitReturn } from '../../kit/activities/awaitReturn';
 import { runProcess } from '../../kit/activities/command';
 import { failNonRetryable, failRetryable } from '../../kit/activities/failures';
 import { pollFor } from '../../kit/activities/polling';
@@ -43,24 +44,17 @@ export function createReprotectActivities(deps: { workdir: string }): StepDriver
     /** Waits, however long the step's timeout allows, until the lost site's node answers again. */
     async mysqlAwaitReturn(input) {
       const { args, password, site } = await setup(input);
-      const budget = waitBudget(input);
-      const { reached, waitedMs, last } = await pollFor(
-        `${args.component} on ${args.siteNames[site]} to answer again`,
-        budget,
-        () => inspect(args, site, password),
-        (n) => n.reachable,
-        2000,
-      );
-      const facts = { node: nodeFacts(last), waitedMs };
-      if (!reached)
-        failRetryable(
-          `${args.component} on ${last.name} (${last.endpoint}) is still not answering after ${Math.round(waitedMs / 1000)}s (${last.error}); the step waits again when retried`,
-          'NotBack',
-          facts,
-        );
+      const seen: { node?: NodeState } = {};
+      const { waitedMs } = await awaitReturn(input, `${args.component} on ${args.siteNames[site]}`, async () => {
+        const node = await inspect(args, site, password);
+        seen.node = node;
+        return { back: node.reachable, detail: `${node.endpoint}: ${node.error}`, facts: { node: nodeFacts(node) } };
+      });
+      // awaitReturn comes back only once a look saw the node answer.
+      const last = seen.node as NodeState;
       return {
         summary: `${args.component} on ${last.name} answers again${waitedMs > 2000 ? ` after ${Math.round(waitedMs / 1000)}s` : ''}: ${role(last)}, ${replicationPhrase(last)}`,
-        facts,
+        facts: { node: nodeFacts(last), waitedMs },
       };
     },
 

@@ -4,14 +4,14 @@
  * from the serving primary, caught up within the RPO. (The rewind itself is postgresReprotect.)
  */
 import type { Client } from 'pg';
+import { awaitReturn } from '../../kit/activities/awaitReturn';
 import { failRetryable } from '../../kit/activities/failures';
-import { pollFor } from '../../kit/activities/polling';
 import { resolveSecret } from '../../kit/activities/secrets';
 import type { StepDrivers, StepInput } from '../../kit/activities/types';
 import { waitReplayed } from './catchUp';
 import { pgFacts, roleOf } from './describe';
 import { fenceOnline } from './fence';
-import { inspect, streamsFrom, withPg } from './inspect';
+import { inspect, streamsFrom, withPg, type PgNode } from './inspect';
 import { otherSite } from '../../../domain';
 import type { PostgresAction } from '../actions';
 
@@ -47,24 +47,17 @@ export function createPgReturnActivities(): StepDrivers<ReturnAction> {
     /** Waits, however long the step's timeout allows, until the lost site's node answers again. */
     async postgresAwaitReturn(input) {
       const { args, password, site } = await setup(input);
-      const budget = Math.max(1000, input.step.timeoutMs - 15_000);
-      const { reached, waitedMs, last } = await pollFor(
-        `${args.component} on ${args.siteNames[site]} to answer again`,
-        budget,
-        () => inspect(args, password, site),
-        (n) => n.reachable,
-        2000,
-      );
-      const facts = { node: pgFacts(last), waitedMs };
-      if (!reached)
-        failRetryable(
-          `${args.component} on ${last.name} (${last.endpoint}) is still not answering after ${Math.round(waitedMs / 1000)}s (${last.error}); the step waits again when retried`,
-          'NotBack',
-          facts,
-        );
+      const seen: { node?: PgNode } = {};
+      const { waitedMs } = await awaitReturn(input, `${args.component} on ${args.siteNames[site]}`, async () => {
+        const node = await inspect(args, password, site);
+        seen.node = node;
+        return { back: node.reachable, detail: `${node.endpoint}: ${node.error}`, facts: { node: pgFacts(node) } };
+      });
+      // awaitReturn comes back only once a look saw the node answer.
+      const last = seen.node as PgNode;
       return {
         summary: `${args.component} on ${last.name} answers again${waitedMs > 2000 ? ` after ${Math.round(waitedMs / 1000)}s` : ''} as ${roleOf(last)}`,
-        facts,
+        facts: { node: pgFacts(last), waitedMs },
       };
     },
 
