@@ -29,8 +29,10 @@ const mysqlActs = createMysqlActivities({ workdir: ROOT });
 const pgActs = createPostgresActivities({ workdir: ROOT });
 
 beforeAll(async () => {
-  maria = await startDataLab(await labOffsetFor([3316, 3326]), ['mariadb']);
-  pg = await startDataLab(await labOffsetFor([5433, 5434]), ['postgres']);
+  // A band of its own when DRILLBOOK_TEST_PORTS is unset: jest runs two files at once, and two probes
+  // of the shared band can pick the same free offset.
+  maria = await startDataLab(await labOffsetFor([3316, 3326], { from: 31600, to: 31649 }), ['mariadb']);
+  pg = await startDataLab(await labOffsetFor([5433, 5434], { from: 31650, to: 31699 }), ['postgres']);
   // One watcher over both pairs, each from its own lab.
   watch = watchBoth(maria, pg);
 });

@@ -77,8 +77,10 @@ describe('a site loss of the lab data tier, drilled: failover, reprotect, failba
   const queue = uniqueQueue('siteloss');
 
   beforeAll(async () => {
-    maria = await startDataLab(await labOffsetFor([3316, 3326]), ['mariadb']);
-    pg = await startDataLab(await labOffsetFor([5433, 5434]), ['postgres']);
+    // A band of its own when DRILLBOOK_TEST_PORTS is unset: jest runs two files at once, and two probes
+    // of the shared band can pick the same free offset.
+    maria = await startDataLab(await labOffsetFor([3316, 3326], { from: 31500, to: 31549 }), ['mariadb']);
+    pg = await startDataLab(await labOffsetFor([5433, 5434], { from: 31550, to: 31599 }), ['postgres']);
     client = await testClient();
     worker = await startTestWorker(queue);
   });
